@@ -1,0 +1,47 @@
+package org.truckeefs.spi;
+
+import java.nio.ByteBuffer;
+import java.nio.channels.ReadableByteChannel;
+import java.util.Set;
+import org.truckeefs.api.FsException;
+
+/**
+ * Immutable content storage. A blob is written once with {@link #put} and then only read or released.
+ * Implementations are thread-safe and contain no caching, retries-above-transport or metrics: core adds
+ * those as decorators. Errors are {@link FsException}s (unreachable or failing store: EIO; full: ENOSPC).
+ */
+public interface BlobStore extends AutoCloseable {
+
+  /**
+   * Stores exactly {@code size} bytes read from {@code src} and returns their reference. When this returns the
+   * blob is durable. A failed put leaves nothing that a reference points to.
+   */
+  BlobRef put(ReadableByteChannel src, long size) throws FsException;
+
+  /**
+   * Reads up to {@code dst.remaining()} bytes of the blob starting at {@code offset} into {@code dst}; fewer only
+   * when the blob ends.
+   *
+   * @return bytes read; 0 when {@code offset} is at or past the end
+   */
+  int read(BlobRef ref, long offset, ByteBuffer dst) throws FsException;
+
+  /** The blob's length in bytes. */
+  long size(BlobRef ref) throws FsException;
+
+  /** Drops the blob. Best effort and idempotent: releasing an unknown or released blob is not an error. */
+  void release(BlobRef ref) throws FsException;
+
+  /** Extends the blob's lease, for stores with {@link BlobCapability#LEASES}. */
+  default void renewLease(BlobRef ref) throws FsException {}
+
+  Set<BlobCapability> capabilities();
+
+  /** Bytes the store can still take, or -1 when unknown. Feeds statfs. */
+  default long availableBytes() throws FsException {
+    return -1;
+  }
+
+  @Override
+  void close() throws FsException;
+}

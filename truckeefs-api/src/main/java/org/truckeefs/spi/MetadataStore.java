@@ -1,0 +1,125 @@
+package org.truckeefs.spi;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import org.truckeefs.api.DirEntry;
+import org.truckeefs.api.FsError;
+import org.truckeefs.api.FsException;
+import org.truckeefs.api.InodeAttributes;
+import org.truckeefs.api.InodeId;
+import org.truckeefs.api.Name;
+import org.truckeefs.api.RenameFlags;
+import org.truckeefs.api.XattrMode;
+
+/**
+ * The transactional store of inodes, directory entries, symlink targets, xattrs, chunk maps, blob reference
+ * counts and the upload journal. Every method is atomic: it applies completely or not at all. The store does no
+ * path resolution and no permission checks; it does enforce the invariants that need atomicity (a name exists
+ * once per directory, link counts, an empty directory for rmdir, no directory moved into its own subtree).
+ *
+ * <p>Directories: {@code nlink} is 2 plus the number of subdirectories; {@code size} is the number of entries.
+ * Transient failures (deadlocks, lost connections) are retried inside the store; a failure that escapes is EIO.
+ */
+public interface MetadataStore extends AutoCloseable {
+
+  /** Creates the root directory ({@link InodeId#ROOT}) from {@code spec} if it does not exist; returns it. */
+  InodeAttributes initRoot(NewInode spec) throws FsException;
+
+  /** ENOENT if the inode does not exist (it never did, or it was purged). */
+  InodeAttributes getAttributes(InodeId inode) throws FsException;
+
+  /** The entry {@code name} in {@code parent}, or empty. ENOTDIR if parent is not a directory. */
+  Optional<DirEntry> lookup(InodeId parent, Name name) throws FsException;
+
+  /** The parent of a directory (the root's parent is the root). ENOTDIR for non-directories. */
+  InodeId parentOf(InodeId directory) throws FsException;
+
+  /** Up to {@code limit} entries with a cookie greater than {@code afterCookie}, in cookie order; no {@code .}/{@code ..}. */
+  List<DirEntry> readDir(InodeId directory, long afterCookie, int limit) throws FsException;
+
+  /**
+   * A new inode named {@code name} in {@code parent}. Updates the parent's mtime/ctime to {@code spec.time()} and,
+   * for a directory, the parent's link count. EEXIST if the name exists; ENOENT/ENOTDIR if the parent is gone or
+   * not a directory.
+   */
+  InodeAttributes create(InodeId parent, Name name, NewInode spec) throws FsException;
+
+  /** The target of a symlink; EINVAL for other types. */
+  String readSymlink(InodeId inode) throws FsException;
+
+  /** A new name for an existing non-directory (EPERM for directories); link count + 1, ctime = now. */
+  InodeAttributes link(InodeId inode, InodeId parent, Name name, Instant now) throws FsException;
+
+  /**
+   * Removes the entry {@code name} from {@code parent} and decreases the inode's link count. With
+   * {@code directory} true the entry must be an empty directory (ENOTDIR, ENOTEMPTY), else it must not be a
+   * directory (EISDIR). Returns the unlinked inode after the change; at link count 0 it remains as an orphan
+   * until {@link #purge}.
+   */
+  InodeAttributes unlink(InodeId parent, Name name, boolean directory, Instant now) throws FsException;
+
+  /**
+   * Atomically renames. ENOENT if the source is missing; EEXIST for NOREPLACE onto an existing name; ENOENT for
+   * EXCHANGE onto a missing name; ENOTDIR/EISDIR for directory/non-directory mismatches; ENOTEMPTY onto a
+   * non-empty directory; EINVAL when a directory would move into its own subtree. Renaming a name onto a name of
+   * the same inode changes nothing. Parents' mtime/ctime and the moved inode's ctime become {@code now}.
+   */
+  RenameResult rename(InodeId parent, Name name, InodeId newParent, Name newName, RenameFlags flags, Instant now)
+      throws FsException;
+
+  /** Writes the given attributes; does not change the content version. */
+  InodeAttributes setAttributes(InodeId inode, AttrUpdate update) throws FsException;
+
+  /** A file's chunk map in index order. */
+  List<ChunkRef> chunks(InodeId inode) throws FsException;
+
+  /**
+   * Compare-and-set of a file's content: if the inode's version is {@code commit.expectedVersion()}, applies the
+   * chunk changes, size and mtime, increments the version, adjusts blob reference counts and removes the journal
+   * entry, all in one transaction. Otherwise fails with {@link FsError#STALE} and changes nothing.
+   */
+  CommitResult commitContent(ContentCommit commit) throws FsException;
+
+  /**
+   * Deletes an orphan (link count 0) with its chunks and xattrs, dropping its blob references. EBUSY if it still
+   * has links; a missing inode is not an error (purge is idempotent).
+   */
+  CommitResult purge(InodeId inode) throws FsException;
+
+  /** Inodes with link count 0 (unlinked while open, or left by a crash). */
+  List<InodeId> orphans() throws FsException;
+
+  /**
+   * Atomically removes and returns up to {@code limit} blobs whose reference count has been 0 since before
+   * {@code unreferencedBefore}. The grace period protects uploads in flight that produced the same blob.
+   */
+  List<BlobRef> takeReleasableBlobs(Instant unreferencedBefore, int limit) throws FsException;
+
+  /** Every blob with a positive reference count, {@code limit} at a time after {@code afterRef} (null = start), in value order. */
+  List<BlobRef> liveBlobs(String afterRef, int limit) throws FsException;
+
+  Optional<byte[]> getXattr(InodeId inode, String name) throws FsException;
+
+  /** EEXIST for CREATE of an existing attribute, ENODATA for REPLACE of a missing one. Sets ctime to {@code now}. */
+  void setXattr(InodeId inode, String name, byte[] value, XattrMode mode, Instant now) throws FsException;
+
+  List<String> listXattr(InodeId inode) throws FsException;
+
+  /** ENODATA if missing. Sets ctime to {@code now}. */
+  void removeXattr(InodeId inode, String name, Instant now) throws FsException;
+
+  /** Records a pending upload; returns it with its id. */
+  JournalEntry journalAppend(JournalEntry entry) throws FsException;
+
+  /** The pending uploads recorded by {@code owner}, oldest first. */
+  List<JournalEntry> journal(String owner) throws FsException;
+
+  /** Removes a journal entry (idempotent). */
+  void journalRemove(long id) throws FsException;
+
+  StoreStats stats() throws FsException;
+
+  @Override
+  void close() throws FsException;
+}
