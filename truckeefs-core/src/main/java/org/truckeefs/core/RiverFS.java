@@ -644,9 +644,9 @@ public final class RiverFS implements FileSystem {
     boolean wasOpen = files.containsKey(inode);
     OpenFile f = acquire(inode);
     try {
-      if (!wasOpen) {
-        f.refreshIfIdle(meta.getAttributes(inode), meta.chunks(inode));
-      }
+      // close-to-open: content another host committed since this host loaded the file becomes visible now
+      InodeAttributes stored = meta.getAttributes(inode);
+      boolean refreshed = stored.version() != f.version() && f.refreshIfIdle(stored, meta.chunks(inode));
       boolean truncated = false;
       if (flags.truncate() && flags.canWrite()) {
         f.truncate(0);
@@ -656,7 +656,7 @@ public final class RiverFS implements FileSystem {
         }
       }
       long h = newFileHandle(f, inode, flags, caller);
-      return new OpenResult(h, getattr(inode), wasOpen && !truncated);
+      return new OpenResult(h, getattr(inode), wasOpen && !truncated && !refreshed);
     } catch (FsException | RuntimeException e) {
       releaseRef(f);
       throw e;
