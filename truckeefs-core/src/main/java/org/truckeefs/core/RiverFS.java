@@ -787,7 +787,7 @@ public final class RiverFS implements FileSystem {
       value = new byte[0];
     }
     if (value.length > XATTR_VALUE_MAX) {
-      throw new FsException(FsError.RANGE, "extended attribute value larger than " + XATTR_VALUE_MAX + " bytes");
+      throw new FsException(FsError.ARG_LIST_TOO_LONG, "extended attribute value larger than " + XATTR_VALUE_MAX + " bytes");
     }
     checkXattrWrite(caller, getattr(inode), ns, inode);
     meta.setXattr(inode, name, value, mode, config.clock().instant());
