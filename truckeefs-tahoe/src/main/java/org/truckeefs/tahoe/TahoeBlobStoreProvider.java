@@ -1,6 +1,7 @@
 package org.truckeefs.tahoe;
 
 import java.net.URI;
+import org.truckeefs.api.FsError;
 import org.truckeefs.api.FsException;
 import org.truckeefs.spi.BackendConfig;
 import org.truckeefs.spi.BackendContext;
@@ -21,6 +22,11 @@ public final class TahoeBlobStoreProvider implements BlobStoreProvider {
 
   @Override
   public BlobStore create(URI uri, BackendConfig config, BackendContext context) throws FsException {
-    return new TahoeBlobStore(TahoeConfig.from(uri, config), context);
+    TahoeConfig c = TahoeConfig.from(uri, config);
+    if (c.strategy() == StorageStrategy.MIRROR) {
+      throw new FsException(FsError.UNSUPPORTED, "backend_storage_strategy MIRROR is not implemented yet;"
+          + " use FLAT (the namespace then lives in the metadata store only)");
+    }
+    return new TahoeBlobStore(c, context);
   }
 }
