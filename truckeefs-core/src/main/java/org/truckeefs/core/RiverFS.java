@@ -649,9 +649,9 @@ public final class RiverFS implements FileSystem {
     boolean wasOpen = files.containsKey(inode);
     OpenFile f = acquire(inode);
     try {
-      if (!wasOpen) {
-        f.refreshIfIdle(meta.getAttributes(inode), meta.chunks(inode));
-      }
+      // close-to-open: content another host committed since this host loaded the file becomes visible now
+      InodeAttributes stored = meta.getAttributes(inode);
+      boolean refreshed = stored.version() != f.version() && f.refreshIfIdle(stored, meta.chunks(inode));
       boolean truncated = false;
       if (flags.truncate() && flags.canWrite()) {
         f.truncate(0);
@@ -661,7 +661,7 @@ public final class RiverFS implements FileSystem {
         }
       }
       long h = newFileHandle(f, inode, flags, caller);
-      return new OpenResult(h, getattr(inode), wasOpen && !truncated);
+      return new OpenResult(h, getattr(inode), wasOpen && !truncated && !refreshed);
     } catch (FsException | RuntimeException e) {
       releaseRef(f);
       throw e;
@@ -792,7 +792,7 @@ public final class RiverFS implements FileSystem {
       value = new byte[0];
     }
     if (value.length > XATTR_VALUE_MAX) {
-      throw new FsException(FsError.RANGE, "extended attribute value larger than " + XATTR_VALUE_MAX + " bytes");
+      throw new FsException(FsError.ARG_LIST_TOO_LONG, "extended attribute value larger than " + XATTR_VALUE_MAX + " bytes");
     }
     checkXattrWrite(caller, getattr(inode), ns, inode);
     meta.setXattr(inode, name, value, mode, config.clock().instant());
