@@ -180,6 +180,7 @@ public abstract class AbstractConcurrencySuite extends FileSystemSuiteSupport {
     int slots = writers * slotsPerWriter;
     int hotSlot = slots; // written by every writer: only whole records are checked there
     paths.createFile("/shared");
+    paths.truncate("/shared", (long) (slots + 1) * RECORD); // every slot readable (zeros) from the start
     AtomicLongArray committed = new AtomicLongArray(slots);
     AtomicBoolean writing = new AtomicBoolean(true);
     AtomicInteger writersLeft = new AtomicInteger(writers);

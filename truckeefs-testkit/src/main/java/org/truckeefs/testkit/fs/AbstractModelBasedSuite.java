@@ -134,13 +134,16 @@ public abstract class AbstractModelBasedSuite {
     }
     List<ModelOp> shortest = new ArrayList<>(prefix.subList(0, hi));
     sb.append("\nshortest failing prefix: ").append(shortest.size()).append(" operations");
-    // Then drop operations that are not needed to fail, last first.
+    // Then drop operations that are not needed to fail: halves, quarters, ... single operations, last first.
     List<ModelOp> minimal = new ArrayList<>(shortest);
-    for (int i = minimal.size() - 2; i >= 0 && runs.get() < budget; i--) {
-      List<ModelOp> candidate = new ArrayList<>(minimal);
-      candidate.remove(i);
-      if (replayFails(candidate) != null) {
-        minimal = candidate;
+    for (int chunk = Math.max(1, minimal.size() / 2); chunk >= 1 && runs.get() < budget; chunk /= 2) {
+      for (int end = minimal.size() - 1; end > 0 && runs.get() < budget; end -= chunk) {
+        int start = Math.max(0, end - chunk);
+        List<ModelOp> candidate = new ArrayList<>(minimal.subList(0, start));
+        candidate.addAll(minimal.subList(end, minimal.size()));
+        if (replayFails(candidate) != null) {
+          minimal = candidate;
+        }
       }
     }
     String why = replayFails(minimal);
