@@ -338,6 +338,32 @@ public abstract class AbstractFunctionalSuite extends FileSystemSuiteSupport {
     assertThat(content("/o")).isEqualTo(expected);
   }
 
+  @Test
+  void setattrRightAfterClose_isNotUndoneByTheWriteBack() throws Exception {
+    paths.write("/wb", bytes(15, 300_000));
+    InodeAttributes changed = paths.chmod("/wb", 0600);
+    paths.setXattr("/wb", "user.k", "v".getBytes());
+    Instant ctime = attr("/wb").ctime();
+    long h = open("/wb", OpenFlags.READ).handle();
+    fs.fsync(h, false); // the upload of the closed data is committed by now
+    fs.release(h);
+    InodeAttributes after = attr("/wb");
+    assertThat(after.mode()).isEqualTo(changed.mode());
+    assertThat(after.ctime()).as("ctime after the write-back").isAfterOrEqualTo(ctime);
+    assertThat(after.size()).isEqualTo(300_000);
+  }
+
+  @Test
+  void truncateRightAfterClose_isNotUndoneByTheWriteBack() throws Exception {
+    paths.write("/wb", bytes(16, 300_000));
+    paths.truncate("/wb", 10);
+    long h = open("/wb", OpenFlags.READ).handle();
+    fs.fsync(h, false);
+    fs.release(h);
+    assertThat(attr("/wb").size()).isEqualTo(10);
+    assertThat(content("/wb")).isEqualTo(Arrays.copyOf(bytes(16, 300_000), 10));
+  }
+
   // ---- open flags
 
   @Test
