@@ -65,6 +65,11 @@ public final class TruckeeFuse extends FuseStubFS {
   static final int LOCK_NB = 4;
   static final int LOCK_UN = 8;
   private static final long NO_ID = 0xFFFFFFFFL;
+  static final int OPERATIONS_SIZE = 38 * 8 + 8 + 6 * 8;
+  static final int OPERATION_FLAGS_OFFSET = 38 * 8;
+  static final int NULLPATH_OK = 1;
+  static final int NOPATH = 1 << 1;
+  static final int UTIME_OMIT_OK = 1 << 2;
 
   private final FileSystem fs;
   private final FuseCalls calls;
@@ -77,6 +82,23 @@ public final class TruckeeFuse extends FuseStubFS {
     this.fs = fs;
     this.calls = new FuseCalls(options.slowCall());
     this.paths = new PathResolver(fs);
+    setOperationFlags();
+  }
+
+  /**
+   * Sets the bit fields of libfuse 2.9's {@code struct fuse_operations} that jnr-fuse declares as padding:
+   * {@code flag_nullpath_ok} and {@code flag_nopath} (calls on an open file carry no path; we serve them by
+   * handle, which is what makes an unlinked open file work under {@code hard_remove} and saves building paths),
+   * and {@code flag_utime_omit_ok} (utimens receives UTIME_NOW/UTIME_OMIT; without it libfuse drops a setattr
+   * that changes only one of the two times and turns "now" into an explicit time).
+   */
+  private void setOperationFlags() {
+    // 38 function pointers (getattr .. bmap), the flags word, 6 more pointers (ioctl .. fallocate), on x86-64.
+    if (Struct.size(fuseOperations) != OPERATIONS_SIZE) {
+      throw new IllegalStateException("unexpected struct fuse_operations layout: " + Struct.size(fuseOperations) + " bytes");
+    }
+    Pointer ops = Struct.getMemory(fuseOperations);
+    ops.putInt(OPERATION_FLAGS_OFFSET, ops.getInt(OPERATION_FLAGS_OFFSET) | NULLPATH_OK | NOPATH | UTIME_OMIT_OK);
   }
 
   /** Called from libfuse's destroy, after the kernel let go of the mount. */

@@ -99,6 +99,27 @@ final class FuseMountExtension implements BeforeAllCallback, AfterAllCallback {
     return d;
   }
 
+  /** Retries {@code check} for up to twice the attribute timeout: the kernel may show cached attributes until then. */
+  static void eventually(Runnable check) {
+    long deadline = System.nanoTime() + 2_500_000_000L;
+    while (true) {
+      try {
+        check.run();
+        return;
+      } catch (AssertionError e) {
+        if (System.nanoTime() > deadline) {
+          throw e;
+        }
+      }
+      try {
+        Thread.sleep(50);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new AssertionError(e);
+      }
+    }
+  }
+
   static void deleteTree(Path p) {
     if (!Files.exists(p)) {
       return;

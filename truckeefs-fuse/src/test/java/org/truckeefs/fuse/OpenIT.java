@@ -83,7 +83,9 @@ class OpenIT {
     assertThat(root.ok("listdir", d)).isEmpty(); // hard_remove: no .fuse_hidden file
     root.ok("pwrite", fd, "AFTER", 6);
     assertThat(root.ok("pread", fd, 100, 0).asText()).isEqualTo("beforeAFTER");
-    assertThat(root.ok("fstat", fd).get("size").asLong()).isEqualTo(11);
+    // Not asserted: fstat(2) here. The kernel asks getattr by inode without the file handle, and libfuse 2's
+    // high-level API no longer has a path for an unlinked node, so it answers ENOENT once the attribute cache
+    // (attr_timeout) has expired. Reads and writes go by handle and keep working, as asserted above.
     root.ok("close", fd);
     assertThat(root.err("stat", d + "/f")).isEqualTo("ENOENT");
   }

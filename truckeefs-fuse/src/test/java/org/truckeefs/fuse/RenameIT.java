@@ -78,13 +78,17 @@ class RenameIT {
     assertThat(root.ok("listdir", d).toString()).isEqualTo("[\"dir\",\"f\",\"full\"]");
   }
 
-  /** libfuse 2 speaks a FUSE protocol without RENAME2: the kernel refuses renameat2 flags with EINVAL. */
+  /**
+   * libfuse 2 speaks a FUSE protocol without RENAME2: the kernel refuses renameat2 flags with EINVAL, except that
+   * the VFS itself answers RENAME_NOREPLACE onto an existing name with EEXIST.
+   */
   @Test
   void renameat2FlagsAreRefusedByLibfuse2() {
     String d = mnt.newDir();
     file(d + "/a", "a");
     file(d + "/b", "b");
-    assertThat(root.err("renameat2", d + "/a", d + "/b", 1)).isEqualTo("EINVAL");
+    assertThat(root.err("renameat2", d + "/a", d + "/b", 1)).isEqualTo("EEXIST");
+    assertThat(root.err("renameat2", d + "/a", d + "/new", 1)).isEqualTo("EINVAL");
     assertThat(root.err("renameat2", d + "/a", d + "/b", 2)).isEqualTo("EINVAL");
     assertThat(read(d + "/a")).isEqualTo("a");
     root.ok("renameat2", d + "/a", d + "/c", 0);
