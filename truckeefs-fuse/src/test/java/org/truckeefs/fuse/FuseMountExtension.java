@@ -79,6 +79,11 @@ final class FuseMountExtension implements BeforeAllCallback, AfterAllCallback {
     return fs;
   }
 
+  /** Waits until every closed file is uploaded and committed (nothing changes behind a reader afterwards). */
+  void uploadAll() throws org.truckeefs.api.FsException {
+    ((RiverFS) fs).syncAll();
+  }
+
   FuseMount mount() {
     return mount;
   }

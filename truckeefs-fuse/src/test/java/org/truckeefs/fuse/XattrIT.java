@@ -52,6 +52,19 @@ class XattrIT {
   }
 
   @Test
+  void posixAclsAreNotSupportedSoToolsFallBackToChmod() {
+    String f = file(mnt.newDir() + "/f", 0644);
+    // A valid minimal ACL (user::rw- group::r-- other::r--), so the kernel passes it on instead of refusing it.
+    String acl = "\u0002\0\0\0" + entry(1, 6) + entry(4, 4) + entry(0x20, 4);
+    assertThat(root.err("setxattr", f, "system.posix_acl_access", acl)).isIn("EOPNOTSUPP", "ENOTSUP");
+    assertThat(root.err("getxattr", f, "system.posix_acl_access")).isEqualTo("ENODATA");
+  }
+
+  private static String entry(int tag, int perm) {
+    return "" + (char) tag + (char) (tag >> 8) + (char) perm + "\0" + "\u00ff\u00ff\u00ff\u00ff";
+  }
+
+  @Test
   void worksOnDirectoriesAndNeedsWriteAccess() {
     String d = mnt.newDir();
     root.ok("setxattr", d, "user.dir", "yes");

@@ -91,7 +91,7 @@ def op(name, *a):
     if name == "utimensat":
         times = (Timespec * 2)(ts(a[1]), ts(a[2]))
         return check(libc.utimensat(AT_FDCWD, a[0].encode(), times, a[3] if len(a) > 3 else 0))
-    if name == "setxattr": return os.setxattr(a[0], a[1], a[2].encode(), a[3] if len(a) > 3 else 0)
+    if name == "setxattr": return os.setxattr(a[0], a[1], a[2].encode("latin-1"), a[3] if len(a) > 3 else 0)
     if name == "getxattr": return os.getxattr(a[0], a[1]).decode("latin-1")
     if name == "getxattr_sized": return xattr_raw(libc.getxattr, a[0], a[1], a[2])
     if name == "listxattr": return sorted(os.listxattr(a[0]))
