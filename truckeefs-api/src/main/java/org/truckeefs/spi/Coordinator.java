@@ -3,7 +3,9 @@ package org.truckeefs.spi;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.Set;
+import org.truckeefs.api.FsError;
 import org.truckeefs.api.FsException;
+import org.truckeefs.api.LockRange;
 
 /**
  * Coordination between the threads of one host and between hosts: read/write locks with a lease, counting
@@ -37,6 +39,30 @@ public interface Coordinator extends AutoCloseable {
 
   /** Ids of the sessions whose heartbeat has not expired, this one included. */
   Set<String> liveSessions() throws FsException;
+
+  /**
+   * Sets, changes or removes ({@link LockRange.Type#UNLOCK}) a POSIX record lock on {@code key} for the lock owner
+   * {@code (sessionId(), owner)}, with {@code fcntl(F_SETLK/F_SETLKW)} semantics: the owner's ranges are split,
+   * merged, upgraded and downgraded in one atomic step, and only locks of other owners conflict. {@code range.pid()}
+   * is recorded for {@link #findPosixConflict}. With a zero {@code wait} a conflict fails at once with
+   * {@link FsError#AGAIN}; otherwise the call waits up to {@code wait} for the conflicting locks to go, then fails
+   * with {@link FsError#TIMED_OUT}. Locks live until released or until the owner's session dies. {@code flock(2)}
+   * locks are the whole range {@code [0, Long.MAX_VALUE]} under a key of their own, because on Linux flock and
+   * fcntl locks do not interact.
+   */
+  default void setPosixLock(String key, long owner, LockRange range, Duration wait) throws FsException {
+    throw new FsException(FsError.UNSUPPORTED, "POSIX locks are not supported by this coordinator");
+  }
+
+  /** {@code fcntl(F_GETLK)}: the first lock of another owner that conflicts with {@code range}, with its pid. */
+  default Optional<LockRange> findPosixConflict(String key, long owner, LockRange range) throws FsException {
+    throw new FsException(FsError.UNSUPPORTED, "POSIX locks are not supported by this coordinator");
+  }
+
+  /** Releases every POSIX lock the owner {@code (sessionId(), owner)} holds on {@code key} (close of the file). */
+  default void releasePosixLocks(String key, long owner) throws FsException {
+    throw new FsException(FsError.UNSUPPORTED, "POSIX locks are not supported by this coordinator");
+  }
 
   /** Clears this filesystem's stale ephemeral state (never other filesystems', never the whole server). */
   void reset() throws FsException;

@@ -1,0 +1,60 @@
+package org.truckeefs.cli;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.LoggerContext;
+import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.ConsoleAppender;
+import ch.qos.logback.core.FileAppender;
+import ch.qos.logback.core.OutputStreamAppender;
+import java.nio.file.Path;
+import org.slf4j.LoggerFactory;
+
+/** Logging from {@code -v/-vv/-vvv} and {@code --log-file}; configured in code so no file is needed. */
+final class Logging {
+  private Logging() {}
+
+  static void configure(int verbosity, Path logFile) {
+    LoggerContext ctx = (LoggerContext) LoggerFactory.getILoggerFactory();
+    ctx.reset();
+    Level level = switch (verbosity) {
+      case 0 -> Level.WARN;
+      case 1 -> Level.INFO;
+      case 2 -> Level.DEBUG;
+      default -> Level.TRACE;
+    };
+    Logger root = ctx.getLogger(Logger.ROOT_LOGGER_NAME);
+    root.setLevel(level);
+    // Stack traces only when asked for (-vv); a user sees one line per problem.
+    String console = verbosity >= 2 ? "%d{HH:mm:ss.SSS} %-5level [%thread] %logger{24} - %msg%n" : "truckeefs: %msg%n%nopex";
+    ConsoleAppender<ILoggingEvent> err = new ConsoleAppender<>();
+    err.setTarget("System.err");
+    start(ctx, err, console, "console");
+    root.addAppender(err);
+    if (logFile != null) {
+      FileAppender<ILoggingEvent> file = new FileAppender<>();
+      file.setFile(logFile.toAbsolutePath().toString());
+      file.setAppend(true);
+      start(ctx, file, "%d{yyyy-MM-dd HH:mm:ss.SSS} %-5level [%thread] %logger{36} - %msg%n", "file");
+      root.addAppender(file);
+    }
+    // Quiet libraries that are chatty at INFO.
+    ctx.getLogger("com.zaxxer.hikari").setLevel(verbosity >= 3 ? Level.DEBUG : Level.WARN);
+    ctx.getLogger("org.flywaydb").setLevel(verbosity >= 3 ? Level.DEBUG : Level.WARN);
+    ctx.getLogger("org.redisson").setLevel(verbosity >= 3 ? Level.DEBUG : Level.WARN);
+    ctx.getLogger("io.netty").setLevel(Level.WARN);
+    ctx.getLogger("org.jooq").setLevel(Level.WARN);
+  }
+
+  private static void start(LoggerContext ctx, OutputStreamAppender<ILoggingEvent> a, String pattern, String name) {
+    PatternLayoutEncoder enc = new PatternLayoutEncoder();
+    enc.setContext(ctx);
+    enc.setPattern(pattern);
+    enc.start();
+    a.setContext(ctx);
+    a.setName(name);
+    a.setEncoder(enc);
+    a.start();
+  }
+}

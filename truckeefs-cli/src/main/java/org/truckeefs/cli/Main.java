@@ -1,0 +1,107 @@
+package org.truckeefs.cli;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.truckeefs.api.FsException;
+import picocli.CommandLine;
+import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine.ScopeType;
+
+/** Entry point of the {@code truckeefs} command. */
+public final class Main {
+  private static final Logger log = LoggerFactory.getLogger(Main.class);
+
+  private Main() {}
+
+  public static void main(String[] args) {
+    int code = run(args, System.getenv(), System.out, System.err);
+    System.out.flush();
+    System.exit(code);
+  }
+
+  /** Runs one command line; returns the exit code. Never throws, never prints a stack trace unless -vv. */
+  static int run(String[] args, Map<String, String> env, PrintStream out, PrintStream err) {
+    TruckeeCommand top = new TruckeeCommand(env);
+    CommandLine cl = new CommandLine(top);
+    addSettingFlags(cl);
+    cl.addSubcommand("mount", new MountCommand());
+    cl.addSubcommand("umount", new UmountCommand());
+    cl.addSubcommand("status", new StatusCommand());
+    cl.addSubcommand("fsck", new FsckCommand());
+    cl.addSubcommand("gc", new GcCommand());
+    cl.addSubcommand("dump", new DumpCommand());
+    cl.addSubcommand("load", new LoadCommand());
+    cl.setOut(new PrintWriter(out, true));
+    cl.setErr(new PrintWriter(err, true));
+    cl.setParameterExceptionHandler((ex, a) -> {
+      err.println("truckeefs: " + ex.getMessage() + " (see `truckeefs " + ex.getCommandLine().getCommandName() + " --help`)");
+      return UserError.BAD_INPUT;
+    });
+    cl.setExecutionStrategy(pr -> {
+      try {
+        if (pr.isUsageHelpRequested() || pr.isVersionHelpRequested() || helpRequested(pr)) {
+          return new CommandLine.RunLast().execute(pr);
+        }
+        top.prepare(pr);
+        return new CommandLine.RunLast().execute(pr);
+      } catch (CommandLine.ExecutionException e) {
+        return report(e.getCause(), err);
+      } catch (RuntimeException e) {
+        return report(e, err);
+      }
+    });
+    return cl.execute(args);
+  }
+
+  private static boolean helpRequested(CommandLine.ParseResult pr) {
+    for (CommandLine.ParseResult p = pr; p != null; p = p.subcommand()) {
+      if (p.isUsageHelpRequested() || p.isVersionHelpRequested()) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  static int report(Throwable t, PrintStream err) {
+    Throwable c = t;
+    while (c.getCause() != null && !(c instanceof UserError) && !(c instanceof FsException)) {
+      c = c.getCause();
+    }
+    if (c instanceof UserError u) {
+      err.println("truckeefs: " + u.getMessage());
+      return u.exitCode();
+    }
+    if (c instanceof FsException f) {
+      err.println("truckeefs: " + f.getMessage());
+      return UserError.FAILED;
+    }
+    log.debug("unexpected failure", t);
+    err.println("truckeefs: unexpected error: " + c + " (run with -vv for details)");
+    return UserError.FAILED;
+  }
+
+  /** One flag per setting, named after the key in kebab case, described from reference.conf's comments. */
+  private static void addSettingFlags(CommandLine cl) {
+    Config ref = ConfigFactory.parseResources(Main.class.getClassLoader(), "reference.conf").getConfig(ConfigMapper.ROOT);
+    for (String key : ConfigMapper.keys()) {
+      var value = ref.getValue(key);
+      List<String> comments = value.origin().comments();
+      String doc = String.join(" ", comments).trim();
+      String dflt = String.valueOf(value.unwrapped());
+      cl.getCommandSpec().addOption(OptionSpec.builder(ConfigMapper.flagName(key))
+          .paramLabel(ConfigMapper.KINDS.get(key).name())
+          .type(String.class)
+          .arity("1")
+          .scopeType(ScopeType.INHERIT)
+          .hidden(false)
+          .description((doc.isEmpty() ? key : doc) + (dflt.isEmpty() ? "" : " Default: " + dflt + "."))
+          .build());
+    }
+  }
+}

@@ -1,0 +1,81 @@
+package org.truckeefs.cli;
+
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParseResult;
+import picocli.CommandLine.ScopeType;
+import picocli.CommandLine.Spec;
+
+/** The top-level {@code truckeefs} command: options every subcommand shares, and the settings they read. */
+@Command(
+    name = "truckeefs",
+    mixinStandardHelpOptions = true,
+    version = "truckeefs 0.1.0",
+    sortOptions = false,
+    description = "A POSIX filesystem on Tahoe-LAFS (or a local directory), SQL metadata and Redis coordination.%n"
+        + "Every setting can come from a flag (below), the environment (sql_host or TRUCKEEFS_SQL_HOST) or -c FILE.yaml.",
+    footer = "%nExit codes: 0 ok, 1 failure (environment, backend), 2 bad input (arguments, configuration).")
+final class TruckeeCommand implements Runnable {
+  @Spec CommandSpec spec;
+
+  @Option(names = {"-c", "--config"}, paramLabel = "FILE.yaml", scope = ScopeType.INHERIT,
+      description = "YAML file with settings (flat keys as in reference.conf).")
+  Path configFile;
+
+  @Option(names = "-v", scope = ScopeType.INHERIT, description = "More logging: -v info, -vv debug, -vvv trace.")
+  boolean[] verbose = new boolean[0];
+
+  @Option(names = "--log-file", paramLabel = "FILE", scope = ScopeType.INHERIT, description = "Also write the log to FILE.")
+  Path logFile;
+
+  private final Map<String, String> env;
+  private Settings settings;
+
+  TruckeeCommand(Map<String, String> env) {
+    this.env = env;
+  }
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(spec.commandLine().getOut());
+  }
+
+  /** Reads -c, -v, --log-file and the setting flags from every level of the parse, then loads the settings. */
+  void prepare(ParseResult top) {
+    Map<String, String> flags = new LinkedHashMap<>();
+    Path config = null;
+    Path log = null;
+    int verbosity = 0;
+    for (ParseResult pr = top; pr != null; pr = pr.subcommand()) {
+      for (OptionSpec o : pr.matchedOptions()) {
+        String name = o.longestName();
+        Object value = o.getValue();
+        switch (name) {
+          case "--config" -> config = (Path) value;
+          case "--log-file" -> log = (Path) value;
+          case "-v" -> verbosity = Math.max(verbosity, ((boolean[]) value).length);
+          default -> {
+            String key = name.startsWith("--") ? name.substring(2).replace('-', '_') : "";
+            if (ConfigMapper.KINDS.containsKey(key) && value != null) {
+              flags.put(key, value.toString());
+            }
+          }
+        }
+      }
+    }
+    Logging.configure(verbosity, log);
+    settings = ConfigMapper.load(config, env, flags, Path.of(System.getProperty("user.home")));
+  }
+
+  Settings settings() {
+    if (settings == null) {
+      throw new IllegalStateException("settings are loaded before a subcommand runs");
+    }
+    return settings;
+  }
+}

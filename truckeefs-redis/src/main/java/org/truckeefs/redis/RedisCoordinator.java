@@ -1,0 +1,462 @@
+package org.truckeefs.redis;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.redisson.Redisson;
+import org.redisson.api.RScript;
+import org.redisson.api.RedissonClient;
+import org.redisson.api.options.KeysScanOptions;
+import org.redisson.client.codec.StringCodec;
+import org.redisson.config.Config;
+import org.redisson.config.ConstantDelay;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.truckeefs.api.FsError;
+import org.truckeefs.api.FsException;
+import org.truckeefs.api.LockRange;
+import org.truckeefs.spi.BackendContext;
+import org.truckeefs.spi.Coordinator;
+import org.truckeefs.spi.Lease;
+import org.truckeefs.spi.LockRangeSet;
+import org.truckeefs.spi.Ticker;
+
+/**
+ * The {@link Coordinator} on Redis ({@code redis://host:port/db}), through Redisson. Every key of a filesystem
+ * lives under {@code truckeefs:{<filesystemId>}:} (the braces keep them in one cluster slot):
+ * <pre>
+ *   sessions      zset  session id -> expiry (server ms); a heartbeat on the injected scheduler refreshes it
+ *   rw:&lt;key&gt;      hash  holder id -> 'r' | 'w'            read/write locks
+ *   sem:&lt;name&gt;    zset  permit id -> expiry (server ms)      counting semaphores
+ *   eph:&lt;key&gt;     string with PX                          ephemeral key-value map
+ *   plock:&lt;key&gt;   hash  v -> version, d -> encoded {@link LockRangeSet}   POSIX locks
+ * </pre>
+ * Locks are not Redisson {@code RLock}s: those belong to the acquiring thread, and our leases are closed by other
+ * threads. A holder id is {@code <session>/<n>}, and a holder is alive while its session is, so one heartbeat keeps
+ * every lock of a host and a crashed host's locks go when its session expires ({@code redis_session_ttl}).
+ */
+final class RedisCoordinator implements Coordinator {
+  private static final Logger LOG = LoggerFactory.getLogger(RedisCoordinator.class);
+  private static final long MAX_POLL_MILLIS = 25;
+
+  private final RedissonClient redis;
+  private final RScript script;
+  private final RedisSettings settings;
+  private final Ticker ticker;
+  private final String prefix;
+  private final String sessionsKey;
+  private final String sessionId = UUID.randomUUID().toString();
+  private final String server;
+  private final AtomicLong holders = new AtomicLong();
+  /** Bumped when the heartbeat finds this session had lapsed: leases from before are void. */
+  private final AtomicInteger epoch = new AtomicInteger();
+  private final AtomicBoolean closed = new AtomicBoolean();
+  private final AtomicBoolean heartbeatFailing = new AtomicBoolean();
+  private volatile long lastHeartbeat;
+  private final ScheduledFuture<?> heartbeat;
+
+  RedisCoordinator(RedisSettings settings, BackendContext context) throws FsException {
+    this.settings = settings;
+    this.ticker = context.ticker();
+    this.server = settings.host() + ":" + settings.port() + "/" + settings.database();
+    this.prefix = "truckeefs:{" + context.filesystemId() + "}:";
+    this.sessionsKey = prefix + "sessions";
+    try {
+      this.redis = Redisson.create(config(settings));
+    } catch (RuntimeException e) {
+      throw new FsException(FsError.IO, "cannot connect to Redis at " + server
+          + " (" + e.getClass().getSimpleName() + "); check redis_host, redis_port and redis_pass");
+    }
+    this.script = redis.getScript(StringCodec.INSTANCE);
+    try {
+      beat();
+      if (settings.reset()) {
+        reset();
+      }
+    } catch (FsException | RuntimeException e) {
+      redis.shutdown();
+      throw e;
+    }
+    long every = Math.max(100, settings.sessionTtl().toMillis() / 3);
+    this.heartbeat = context.scheduler().scheduleWithFixedDelay(this::heartbeatAsync, every, every,
+        TimeUnit.MILLISECONDS);
+  }
+
+  private static Config config(RedisSettings s) {
+    Config c = new Config();
+    c.setCodec(StringCodec.INSTANCE);
+    c.setUseScriptCache(true);
+    c.setNettyThreads(4);
+    c.setThreads(2);
+    // One command: up to two tries of timeout/3 each plus a short pause, so a dead server fails within the timeout.
+    int attempt = (int) Math.max(100, s.timeout().toMillis() / 3);
+    var single = c.useSingleServer()
+        .setAddress(s.address())
+        .setDatabase(s.database())
+        .setConnectTimeout(attempt)
+        .setTimeout(attempt)
+        .setRetryAttempts(1)
+        .setRetryDelay(new ConstantDelay(Duration.ofMillis(Math.min(500, attempt / 2))))
+        .setConnectionMinimumIdleSize(1)
+        .setConnectionPoolSize(8)
+        .setSubscriptionConnectionMinimumIdleSize(0)
+        .setSubscriptionConnectionPoolSize(1)
+        .setPingConnectionInterval(0)
+        .setDnsMonitoringInterval(-1)
+        .setClientName("truckeefs");
+    s.password().ifPresent(single::setPassword);
+    return c;
+  }
+
+  // ---- read/write locks and semaphores -------------------------------------------------------------------
+
+  @Override
+  public Lease readLock(String key, Duration wait) throws FsException {
+    return rwLock(key, "r", wait);
+  }
+
+  @Override
+  public Lease writeLock(String key, Duration wait) throws FsException {
+    return rwLock(key, "w", wait);
+  }
+
+  private Lease rwLock(String key, String mode, Duration wait) throws FsException {
+    String hash = prefix + "rw:" + key;
+    String holder = newHolder();
+    String what = (mode.equals("w") ? "write" : "read") + " lock on " + key;
+    int e = acquire(what, wait, () -> eval("lock", RedisScripts.RW_ACQUIRE, List.of(hash, sessionsKey),
+        holder, mode, sessionId, ttlMillis()));
+    return new RedisLease(e, Long.MAX_VALUE, () -> eval("unlock", RedisScripts.RELEASE_HASH, List.of(hash), holder));
+  }
+
+  @Override
+  public Lease acquirePermit(String name, int permits, Duration wait) throws FsException {
+    if (permits < 1) {
+      throw new FsException(FsError.INVALID, "semaphore " + name + " needs at least one permit, got " + permits);
+    }
+    String zset = prefix + "sem:" + name;
+    String holder = newHolder();
+    long timeoutMillis = settings.semaphoreTimeout().toMillis();
+    int e = acquire("permit of " + name, wait, () -> eval("acquire permit", RedisScripts.SEM_ACQUIRE,
+        List.of(zset, sessionsKey), holder, String.valueOf(permits), String.valueOf(timeoutMillis), sessionId,
+        ttlMillis()));
+    return new RedisLease(e, ticker.read() + settings.semaphoreTimeout().toNanos(),
+        () -> eval("release permit", RedisScripts.RELEASE_ZSET, List.of(zset), holder));
+  }
+
+  @FunctionalInterface
+  private interface Attempt {
+    Object run() throws FsException;
+  }
+
+  /** Runs {@code attempt} until it grants (1 or 2), polling with back-off until {@code wait}; returns the epoch. */
+  private int acquire(String what, Duration wait, Attempt attempt) throws FsException {
+    open();
+    long deadline = System.nanoTime() + wait.toNanos();
+    long pause = 1;
+    while (true) {
+      long r = ((Number) attempt.run()).longValue();
+      if (r == 2) {
+        lapsed();
+      }
+      if (r > 0) {
+        return epoch.get();
+      }
+      long left = deadline - System.nanoTime();
+      if (left <= 0) {
+        throw new FsException(FsError.TIMED_OUT, what + " not granted within " + wait.toMillis() + " ms");
+      }
+      sleep(Math.min(pause, TimeUnit.NANOSECONDS.toMillis(left) + 1), what);
+      pause = Math.min(MAX_POLL_MILLIS, pause * 2);
+    }
+  }
+
+  private String newHolder() {
+    return sessionId + "/" + holders.incrementAndGet();
+  }
+
+  private final class RedisLease implements Lease {
+    private final int leaseEpoch;
+    private final long expiresAt;
+    private final Attempt release;
+    private final AtomicBoolean released = new AtomicBoolean();
+
+    RedisLease(int leaseEpoch, long expiresAt, Attempt release) {
+      this.leaseEpoch = leaseEpoch;
+      this.expiresAt = expiresAt;
+      this.release = release;
+    }
+
+    @Override
+    public boolean isValid() {
+      long now = ticker.read();
+      return !released.get() && !closed.get() && leaseEpoch == epoch.get()
+          && now - lastHeartbeat < settings.sessionTtl().toNanos()
+          && (expiresAt == Long.MAX_VALUE || now - expiresAt < 0);
+    }
+
+    @Override
+    public void close() {
+      if (!released.compareAndSet(false, true) || closed.get()) {
+        return;
+      }
+      try {
+        release.run();
+      } catch (FsException e) {
+        // Already logged; the entry dies with the session if Redis stays away.
+      }
+    }
+  }
+
+  // ---- ephemeral map -------------------------------------------------------------------------------------
+
+  @Override
+  public void putEphemeral(String key, String value, Duration ttl) throws FsException {
+    open();
+    if (ttl.isNegative() || ttl.isZero()) {
+      throw new FsException(FsError.INVALID, "ephemeral " + key + " needs a positive TTL, got " + ttl);
+    }
+    call("put ephemeral", () -> {
+      redis.<String>getBucket(prefix + "eph:" + key).set(value, ttl);
+      return null;
+    });
+  }
+
+  @Override
+  public Optional<String> getEphemeral(String key) throws FsException {
+    open();
+    return Optional.ofNullable(call("get ephemeral", () -> redis.<String>getBucket(prefix + "eph:" + key).get()));
+  }
+
+  @Override
+  public void removeEphemeral(String key) throws FsException {
+    open();
+    call("remove ephemeral", () -> redis.getBucket(prefix + "eph:" + key).delete());
+  }
+
+  // ---- sessions ------------------------------------------------------------------------------------------
+
+  @Override
+  public String sessionId() {
+    return sessionId;
+  }
+
+  @Override
+  public Set<String> liveSessions() throws FsException {
+    open();
+    List<?> live = (List<?>) evalMulti("list sessions", RedisScripts.LIVE_SESSIONS, List.of(sessionsKey));
+    Set<String> out = new HashSet<>();
+    live.forEach(s -> out.add(s.toString()));
+    return out;
+  }
+
+  private void beat() throws FsException {
+    eval("heartbeat", RedisScripts.HEARTBEAT, List.of(sessionsKey), sessionId, ttlMillis());
+    lastHeartbeat = ticker.read();
+  }
+
+  /** Runs on the injected scheduler; asynchronous so a dead server never blocks the scheduler's thread. */
+  private void heartbeatAsync() {
+    if (closed.get()) {
+      return;
+    }
+    long started = ticker.read();
+    script.<Long>evalAsync(RScript.Mode.READ_WRITE, RedisScripts.HEARTBEAT, RScript.ReturnType.INTEGER,
+            List.of(sessionsKey), sessionId, ttlMillis())
+        .whenComplete((fresh, error) -> {
+          if (error != null) {
+            if (heartbeatFailing.compareAndSet(false, true)) {
+              LOG.warn("Redis at {} missed a heartbeat ({}); locks of this host expire if it stays away {} s",
+                  server, error.getClass().getSimpleName(), settings.sessionTtl().toSeconds());
+            }
+            return;
+          }
+          if (heartbeatFailing.compareAndSet(true, false)) {
+            LOG.info("Redis at {} is back; heartbeat resumed", server);
+          }
+          if (fresh != null && fresh == 1L) {
+            lapsed();
+          }
+          lastHeartbeat = started;
+        });
+  }
+
+  private void lapsed() {
+    epoch.incrementAndGet();
+    LOG.warn("session {} had expired in Redis at {}; leases taken before are void", sessionId, server);
+  }
+
+  private String ttlMillis() {
+    return String.valueOf(settings.sessionTtl().toMillis());
+  }
+
+  @Override
+  public void reset() throws FsException {
+    open();
+    call("reset", () -> {
+      List<String> batch = new ArrayList<>();
+      for (String k : redis.getKeys().getKeys(KeysScanOptions.defaults().pattern(escape(prefix) + "eph:*")
+          .chunkSize(500))) {
+        batch.add(k);
+        if (batch.size() == 500) {
+          redis.getKeys().delete(batch.toArray(String[]::new));
+          batch.clear();
+        }
+      }
+      if (!batch.isEmpty()) {
+        redis.getKeys().delete(batch.toArray(String[]::new));
+      }
+      return null;
+    });
+    liveSessions();
+  }
+
+  /** Escapes glob characters of the prefix (the filesystem id may contain them). */
+  private static String escape(String s) {
+    return s.replaceAll("([\\\\*?\\[\\]])", "\\\\$1");
+  }
+
+  // ---- POSIX locks ---------------------------------------------------------------------------------------
+
+  @Override
+  public void setPosixLock(String key, long owner, LockRange range, Duration wait) throws FsException {
+    open();
+    String hash = prefix + "plock:" + key;
+    long deadline = System.nanoTime() + wait.toNanos();
+    long pause = 1;
+    while (true) {
+      PosixState s = readPosix(hash);
+      Optional<LockRangeSet.Held> conflict = s.locks.conflict(sessionId, owner, range);
+      if (conflict.isEmpty()) {
+        if (writePosix(hash, s.version, s.locks.apply(sessionId, owner, range))) {
+          return;
+        }
+        continue; // someone changed the locks between our read and write: re-read at once
+      }
+      if (wait.isZero()) {
+        throw new FsException(FsError.AGAIN, "range of " + key + " is locked by another owner");
+      }
+      long left = deadline - System.nanoTime();
+      if (left <= 0) {
+        throw new FsException(FsError.TIMED_OUT,
+            "range of " + key + " still locked by another owner after " + wait.toMillis() + " ms");
+      }
+      sleep(Math.min(pause, TimeUnit.NANOSECONDS.toMillis(left) + 1), "POSIX lock on " + key);
+      pause = Math.min(MAX_POLL_MILLIS, pause * 2);
+    }
+  }
+
+  @Override
+  public Optional<LockRange> findPosixConflict(String key, long owner, LockRange range) throws FsException {
+    open();
+    return readPosix(prefix + "plock:" + key).locks.conflict(sessionId, owner, range).map(LockRangeSet.Held::range);
+  }
+
+  @Override
+  public void releasePosixLocks(String key, long owner) throws FsException {
+    open();
+    String hash = prefix + "plock:" + key;
+    while (true) {
+      PosixState s = readPosix(hash);
+      LockRangeSet without = s.locks.withoutOwner(sessionId, owner);
+      if (without.equals(s.locks) || writePosix(hash, s.version, without)) {
+        return;
+      }
+    }
+  }
+
+  private record PosixState(String version, LockRangeSet locks) {}
+
+  /** The stored locks without those of dead sessions. */
+  private PosixState readPosix(String hash) throws FsException {
+    List<?> r = (List<?>) evalMulti("read POSIX locks", RedisScripts.POSIX_READ, List.of(hash, sessionsKey),
+        sessionId, ttlMillis());
+    Set<String> live = new HashSet<>();
+    for (int i = 2; i < r.size(); i++) {
+      live.add(r.get(i).toString());
+    }
+    return new PosixState(r.get(0).toString(), LockRangeSet.decode(r.get(1).toString()).retainSessions(live::contains));
+  }
+
+  private boolean writePosix(String hash, String version, LockRangeSet locks) throws FsException {
+    Object r = eval("write POSIX locks", RedisScripts.POSIX_WRITE, List.of(hash), version, locks.encode());
+    return ((Number) r).longValue() == 1;
+  }
+
+  // ---- plumbing ------------------------------------------------------------------------------------------
+
+  private Object eval(String operation, String lua, List<Object> keys, Object... args) throws FsException {
+    return call(operation, () -> script.eval(RScript.Mode.READ_WRITE, lua, RScript.ReturnType.INTEGER, keys, args));
+  }
+
+  private Object evalMulti(String operation, String lua, List<Object> keys, Object... args) throws FsException {
+    return call(operation, () -> script.eval(RScript.Mode.READ_WRITE, lua, RScript.ReturnType.MULTI, keys, args));
+  }
+
+  private <T> T call(String operation, Attempt attempt) throws FsException {
+    try {
+      @SuppressWarnings("unchecked")
+      T t = (T) attempt.run();
+      return t;
+    } catch (FsException e) {
+      throw e;
+    } catch (RuntimeException e) {
+      throw RedisErrors.map(operation, server, e);
+    }
+  }
+
+  private static void sleep(long millis, String what) throws FsException {
+    try {
+      Thread.sleep(Math.max(1, millis));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new FsException(FsError.INTERRUPTED, "interrupted while waiting for " + what);
+    }
+  }
+
+  private void open() throws FsException {
+    if (closed.get()) {
+      throw new FsException(FsError.BAD_HANDLE, "the Redis coordinator is closed");
+    }
+  }
+
+  /** Dies like a crashed host: no release, no session removal (tests of expiry use it). */
+  void kill() {
+    if (closed.compareAndSet(false, true)) {
+      heartbeat.cancel(false);
+      redis.shutdown(0, 2, TimeUnit.SECONDS);
+    }
+  }
+
+  @Override
+  public void close() throws FsException {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    heartbeat.cancel(false);
+    try {
+      // Leaving the registry frees every lock and permit of this host at once for the others.
+      script.eval(RScript.Mode.READ_WRITE, "return redis.call('ZREM', KEYS[1], ARGV[1])",
+          RScript.ReturnType.INTEGER, List.of(sessionsKey), sessionId);
+    } catch (RuntimeException e) {
+      LOG.warn("Redis at {} unreachable at close ({}); this host's locks expire in {} s", server,
+          e.getClass().getSimpleName(), settings.sessionTtl().toSeconds());
+    } finally {
+      redis.shutdown(0, 2, TimeUnit.SECONDS);
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "RedisCoordinator[" + server + ", " + prefix + ", session " + sessionId + "]";
+  }
+}
