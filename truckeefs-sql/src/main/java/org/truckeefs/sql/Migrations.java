@@ -29,7 +29,9 @@ final class Migrations {
         .locations(engine.migrationLocation())
         .table(HISTORY_TABLE)
         .validateMigrationNaming(true)
-        .baselineOnMigrate(false)
+        // A database that already holds an application's tables is fine: start our history at 0 beside them.
+        .baselineOnMigrate(true)
+        .baselineVersion("0")
         .cleanDisabled(true)
         .load();
     try {
