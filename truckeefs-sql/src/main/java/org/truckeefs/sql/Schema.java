@@ -73,6 +73,10 @@ final class Schema {
   static final Field<byte[]> J_PAYLOAD = f("payload", SQLDataType.BLOB);
   static final Field<Long> J_CREATED = f("created", SQLDataType.BIGINT);
 
+  static final Table<Record> TX_MARKER = table(name("tx_marker"));
+  static final Field<Long> M_TOKEN = f("token", SQLDataType.BIGINT);
+  static final Field<Long> M_CREATED = f("created", SQLDataType.BIGINT);
+
   private static <T> Field<T> f(String column, DataType<T> type) {
     return field(name(column), type);
   }

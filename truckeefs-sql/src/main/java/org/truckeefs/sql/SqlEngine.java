@@ -4,17 +4,24 @@ import org.jooq.SQLDialect;
 
 /** The SQL engines the store runs on, with what differs between them. */
 enum SqlEngine {
-  MARIADB(SQLDialect.MARIADB, "mariadb", true),
-  SQLITE(SQLDialect.SQLITE, "sqlite", false);
+  MARIADB(SQLDialect.MARIADB, "mariadb", true, true),
+  SQLITE(SQLDialect.SQLITE, "sqlite", false, false);
 
   private final SQLDialect dialect;
   private final String migrationFolder;
   private final boolean lockingReads;
+  private final boolean remote;
 
-  SqlEngine(SQLDialect dialect, String migrationFolder, boolean lockingReads) {
+  SqlEngine(SQLDialect dialect, String migrationFolder, boolean lockingReads, boolean remote) {
     this.dialect = dialect;
     this.migrationFolder = migrationFolder;
     this.lockingReads = lockingReads;
+    this.remote = remote;
+  }
+
+  /** Whether the connection can die during COMMIT, leaving its outcome unknown (a server over a network). */
+  boolean commitCanBeAmbiguous() {
+    return remote;
   }
 
   SQLDialect dialect() {

@@ -55,7 +55,7 @@ final class SqlStores {
       pool.close();
       throw e;
     }
-    return new SqlMetadataStore(new Transactor(SqlEngine.MARIADB, pool, pool), context.clock());
+    return new SqlMetadataStore(new Transactor(SqlEngine.MARIADB, pool, pool, context.clock()), context.clock());
   }
 
   static SqlMetadataStore openSqlite(URI uri, BackendConfig config, BackendContext context) throws FsException {
@@ -80,7 +80,7 @@ final class SqlStores {
       writer.close();
       throw e;
     }
-    return new SqlMetadataStore(new Transactor(SqlEngine.SQLITE, writer, reader), context.clock());
+    return new SqlMetadataStore(new Transactor(SqlEngine.SQLITE, writer, reader, context.clock()), context.clock());
   }
 
   static Path sqlitePath(URI uri, BackendContext context) throws FsException {

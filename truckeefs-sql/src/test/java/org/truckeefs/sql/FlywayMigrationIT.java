@@ -84,7 +84,7 @@ class FlywayMigrationIT {
       while (rs.next()) {
         tables.add(rs.getString(1).toLowerCase());
       }
-      assertThat(tables).containsExactlyInAnyOrder("blob_ref", "chunk", "dentry", "flyway_schema_history", "inode",
+      assertThat(tables).containsExactlyInAnyOrder("blob_ref", "chunk", "dentry", "flyway_schema_history", "inode", "tx_marker",
           "truckeefs_schema_history", "upload_journal", "xattr");
     }
   }

@@ -67,3 +67,12 @@ CREATE TABLE upload_journal (
   PRIMARY KEY (id),
   KEY journal_by_owner (owner, id)
 ) ENGINE=InnoDB;
+
+-- One row per write transaction: when a connection dies during COMMIT the store looks its token up to learn whether
+-- the commit landed, so a retried operation is never applied twice. Old rows are deleted now and then.
+CREATE TABLE tx_marker (
+  token   BIGINT NOT NULL,
+  created BIGINT NOT NULL,
+  PRIMARY KEY (token),
+  KEY tx_marker_by_created (created)
+) ENGINE=InnoDB;

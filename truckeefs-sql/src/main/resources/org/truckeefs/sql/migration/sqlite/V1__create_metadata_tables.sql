@@ -67,3 +67,9 @@ CREATE INDEX inode_by_nlink ON inode (nlink);
 CREATE UNIQUE INDEX dentry_by_cookie ON dentry (parent_id, cookie);
 CREATE INDEX blob_by_unreferenced ON blob_ref (unreferenced_since);
 CREATE INDEX journal_by_owner ON upload_journal (owner, id);
+
+-- Used on MariaDB only (see the MariaDB script); kept so that both engines have the same tables.
+CREATE TABLE tx_marker (
+  token   BIGINT NOT NULL PRIMARY KEY,
+  created BIGINT NOT NULL
+);
