@@ -70,6 +70,14 @@ public interface FileSystem extends AutoCloseable {
   /** Called on every {@code close(2)} of a descriptor; makes written data durable (write-back may follow). */
   void flush(long handle) throws FsException;
 
+  /**
+   * {@code flush} as FUSE sends it on every {@code close(2)}, with the closing process's lock owner: POSIX says a
+   * process's record locks on a file go away when it closes any descriptor of that file.
+   */
+  default void flush(long handle, long lockOwner) throws FsException {
+    flush(handle);
+  }
+
   /** Returns when the handle's data is stored in the blob store and committed to metadata. */
   void fsync(long handle, boolean dataOnly) throws FsException;
 

@@ -12,11 +12,11 @@ import org.truckeefs.spi.BackendConfig;
 import org.truckeefs.spi.BackendContext;
 import org.truckeefs.spi.Coordinator;
 import org.truckeefs.testkit.AbstractCoordinatorContractTest;
-import org.truckeefs.testkit.CoordinatorTestTicker;
+import org.truckeefs.testkit.FakeTicker;
 
 /** The coordinator contract on {@code local://<namespace>}: "hosts" are coordinators sharing one in-JVM space. */
 class LocalCoordinatorContractTest extends AbstractCoordinatorContractTest {
-  private final CoordinatorTestTicker ticker = new CoordinatorTestTicker();
+  private final FakeTicker ticker = new FakeTicker();
   private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
 
   @AfterEach

@@ -1,0 +1,642 @@
+package org.truckeefs.core;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.Comparator;
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.truckeefs.api.FsError;
+import org.truckeefs.api.FsException;
+import org.truckeefs.api.InodeId;
+import org.truckeefs.spi.BlobRef;
+import org.truckeefs.spi.BlobStore;
+import org.truckeefs.spi.ChunkRef;
+
+/**
+ * The local disk cache. Clean chunks live in {@code <cache_dir>/chunks/<sha256(ref)>} (named by a hash of the blob
+ * reference so a Tahoe capability never appears in a file name); a chunk being filled is {@code <name>.part} and
+ * is filled in {@value #BLOCK}-byte blocks, so a small random read fetches one block with a ranged blob read and
+ * never the whole chunk. Dirty chunks of open files live in {@code <cache_dir>/dirty/}; they are never evicted and
+ * become clean entries (by rename, no copy) once uploaded.
+ */
+final class ChunkCache implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(ChunkCache.class);
+  /** Unit of ranged fetches: a small random read costs at most two of these. */
+  static final int BLOCK = 128 * 1024;
+  private static final String PART = ".part";
+  private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rwx------");
+  /** Idle clean entries keep their file open this long, so hot chunks don't pay an open per read. */
+  private static final long CHANNEL_IDLE_MILLIS = 60_000;
+
+  private final Path root;
+  private final Path chunkDir;
+  private final Path dirtyDir;
+  private final BlobStore blobs;
+  private final Clock clock;
+  private final long maxBytes;
+  private final Duration ttl;
+  private final Executor fetcher;
+  private final ConcurrentHashMap<BlobRef, Entry> entries = new ConcurrentHashMap<>();
+  private final Set<BlobRef> readAheads = ConcurrentHashMap.newKeySet();
+  private final AtomicLong cleanBytes = new AtomicLong();
+  private final AtomicLong dirtyBytes = new AtomicLong();
+  private volatile Runnable overLimit = () -> {};
+
+  /** Why an entry left the cache. */
+  enum RemovalCause { EXPIRED, SIZE, RELEASED }
+
+  record PruneResult(int expired, int evictedForSize, long bytesAfter) {}
+
+  private ChunkCache(Path root, BlobStore blobs, Clock clock, long maxBytes, Duration ttl, Executor fetcher) {
+    this.root = root;
+    this.chunkDir = root.resolve("chunks");
+    this.dirtyDir = root.resolve("dirty");
+    this.blobs = blobs;
+    this.clock = clock;
+    this.maxBytes = maxBytes;
+    this.ttl = ttl;
+    this.fetcher = fetcher;
+  }
+
+  /** Opens (creating, mode 0700) the cache directory and indexes the complete chunks left by an earlier run. */
+  static ChunkCache open(Path root, BlobStore blobs, Clock clock, long maxBytes, Duration ttl, Executor fetcher)
+      throws FsException {
+    ChunkCache c = new ChunkCache(root, blobs, clock, maxBytes, ttl, fetcher);
+    try {
+      ownerOnlyDirectory(root);
+      ownerOnlyDirectory(c.chunkDir);
+      ownerOnlyDirectory(c.dirtyDir);
+      long now = clock.millis();
+      try (DirectoryStream<Path> ds = Files.newDirectoryStream(c.chunkDir)) {
+        for (Path p : ds) {
+          String name = p.getFileName().toString();
+          if (name.endsWith(PART) || name.endsWith(".tmp")) {
+            Files.deleteIfExists(p); // partly fetched: its block map was in memory only
+          }
+        }
+      }
+      try (DirectoryStream<Path> ds = Files.newDirectoryStream(c.chunkDir, "*.ref")) {
+        for (Path refFile : ds) {
+          String key = refFile.getFileName().toString().replace(".ref", "");
+          Path data = c.chunkDir.resolve(key);
+          if (!Files.exists(data)) {
+            Files.deleteIfExists(refFile);
+            continue;
+          }
+          BlobRef ref = BlobRef.of(Files.readString(refFile, StandardCharsets.UTF_8));
+          long len = Files.size(data);
+          Entry e = new Entry(ref, key, len, data, true);
+          e.lastAccess = now;
+          c.entries.put(ref, e);
+          c.cleanBytes.addAndGet(len);
+        }
+      }
+      Set<String> keys = new java.util.HashSet<>();
+      c.entries.values().forEach(e -> keys.add(e.key));
+      try (DirectoryStream<Path> ds = Files.newDirectoryStream(c.chunkDir)) {
+        for (Path p : ds) {
+          String name = p.getFileName().toString();
+          if (!name.endsWith(".ref") && !keys.contains(name)) {
+            Files.deleteIfExists(p);
+          }
+        }
+      }
+      try (DirectoryStream<Path> ds = Files.newDirectoryStream(c.dirtyDir)) {
+        for (Path p : ds) {
+          c.dirtyBytes.addAndGet(Files.size(p));
+        }
+      }
+    } catch (IOException e) {
+      if (e instanceof FsException fe) {
+        throw fe;
+      }
+      throw new FsException(FsError.IO, "cannot open cache directory " + root + ": " + e.getMessage(), e);
+    }
+    return c;
+  }
+
+  private static void ownerOnlyDirectory(Path dir) throws IOException {
+    boolean posix = dir.getFileSystem().supportedFileAttributeViews().contains("posix");
+    if (!Files.isDirectory(dir)) {
+      if (posix) {
+        Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(OWNER_ONLY));
+      } else {
+        Files.createDirectories(dir);
+      }
+    }
+    if (posix && !Files.getPosixFilePermissions(dir).equals(OWNER_ONLY)) {
+      log.warn("cache directory {} was not mode 0700 (it holds plaintext); fixing it", dir);
+      Files.setPosixFilePermissions(dir, OWNER_ONLY);
+    }
+  }
+
+  void onOverLimit(Runnable r) {
+    this.overLimit = r;
+  }
+
+  Path root() {
+    return root;
+  }
+
+  Path dirtyDir() {
+    return dirtyDir;
+  }
+
+  long usedBytes() {
+    return cleanBytes.get() + dirtyBytes.get();
+  }
+
+  long cleanBytes() {
+    return cleanBytes.get();
+  }
+
+  long dirtyBytes() {
+    return dirtyBytes.get();
+  }
+
+  int entryCount() {
+    return entries.size();
+  }
+
+  /** Whether {@code ref}'s chunk is fully cached. */
+  boolean isCached(BlobRef ref) {
+    Entry e = entries.get(ref);
+    return e != null && e.complete;
+  }
+
+  // ---- dirty files
+
+  Path newDirtyFile(InodeId inode) {
+    return dirtyDir.resolve(inode.value() + "-" + Long.toHexString(ThreadLocalRandom.current().nextLong()));
+  }
+
+  void addDirty(long delta) {
+    dirtyBytes.addAndGet(delta);
+  }
+
+  /** Makes new dirty file names durable (the journal will point at them). */
+  void syncDirtyDir() {
+    try (FileChannel dir = FileChannel.open(dirtyDir, StandardOpenOption.READ)) {
+      dir.force(true);
+    } catch (IOException e) {
+      log.debug("cannot fsync directory {}: {}", dirtyDir, e.toString());
+    }
+  }
+
+  /**
+   * An uploaded dirty chunk becomes the clean entry of its blob, by rename: the bytes just written are not
+   * downloaded again. With a deduplicating store the blob may be cached already; then the file is dropped.
+   */
+  void adopt(Path dirtyFile, ChunkRef c, long dirtyLength) {
+    dirtyBytes.addAndGet(-dirtyLength);
+    try {
+      Entry existing = entries.get(c.blob());
+      if (existing != null) {
+        Files.deleteIfExists(dirtyFile);
+        return;
+      }
+      String key = key(c.blob());
+      Path data = chunkDir.resolve(key);
+      writeRefFile(key, c.blob());
+      Files.move(dirtyFile, data, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      Entry e = new Entry(c.blob(), key, c.length(), data, true);
+      e.lastAccess = clock.millis();
+      if (entries.putIfAbsent(c.blob(), e) == null) {
+        cleanBytes.addAndGet(c.length());
+        checkLimit();
+      }
+    } catch (IOException e) {
+      log.warn("cannot keep uploaded chunk in the cache: {}", e.toString());
+      try {
+        Files.deleteIfExists(dirtyFile);
+      } catch (IOException ignored) {
+        // nothing else to do: the data is in the blob store
+      }
+    }
+  }
+
+  private void writeRefFile(String key, BlobRef ref) throws IOException {
+    Path tmp = chunkDir.resolve(key + ".ref.tmp");
+    Files.writeString(tmp, ref.value(), StandardCharsets.UTF_8);
+    Files.move(tmp, chunkDir.resolve(key + ".ref"), StandardCopyOption.ATOMIC_MOVE,
+        StandardCopyOption.REPLACE_EXISTING);
+  }
+
+  // ---- clean reads
+
+  /**
+   * Reads bytes {@code [offset, offset + n)} of chunk {@code c} into {@code dst}, where n is the smaller of
+   * {@code dst.remaining()} and the rest of the chunk. Missing bytes are fetched first: the blocks the read needs, or
+   * the whole chunk when {@code wholeChunk} (sequential readers). Concurrent readers of a missing block wait for one
+   * fetch.
+   */
+  int read(ChunkRef c, long offset, ByteBuffer dst, boolean wholeChunk) throws FsException {
+    int n = (int) Math.min(dst.remaining(), c.length() - offset);
+    if (n <= 0) {
+      return 0;
+    }
+    Entry e = pin(c);
+    try {
+      if (!e.complete) {
+        ensure(e, offset, offset + n, wholeChunk);
+      }
+      FileChannel ch = e.channel();
+      int limit = dst.limit();
+      dst.limit(dst.position() + n);
+      try {
+        int total = 0;
+        while (dst.hasRemaining()) {
+          int r = ch.read(dst, offset + total);
+          if (r < 0) {
+            throw new FsException(FsError.IO, "cached chunk is shorter than expected; its cache file was changed");
+          }
+          total += r;
+        }
+        return total;
+      } finally {
+        dst.limit(limit);
+      }
+    } catch (IOException ex) {
+      throw io("read cached chunk", ex);
+    } finally {
+      unpin(e);
+    }
+  }
+
+  /** Copies the whole of chunk {@code c} into {@code target} at position 0 (copy-on-write of a partial overwrite). */
+  void copyInto(ChunkRef c, FileChannel target) throws FsException {
+    Entry e = pin(c);
+    try {
+      if (!e.complete) {
+        ensure(e, 0, c.length(), true);
+      }
+      FileChannel ch = e.channel();
+      long done = 0;
+      while (done < c.length()) {
+        long n = ch.transferTo(done, c.length() - done, target.position(done));
+        if (n <= 0) {
+          throw new FsException(FsError.IO, "cached chunk is shorter than expected; its cache file was changed");
+        }
+        done += n;
+      }
+    } catch (IOException ex) {
+      throw io("copy cached chunk", ex);
+    } finally {
+      unpin(e);
+    }
+  }
+
+  /** Fetches chunk {@code c} in the background unless it is cached or on its way. */
+  void readAhead(ChunkRef c) {
+    Entry existing = entries.get(c.blob());
+    if (existing != null && existing.complete || !readAheads.add(c.blob())) {
+      return;
+    }
+    try {
+      fetcher.execute(() -> {
+        try {
+          Entry e = pin(c);
+          try {
+            if (!e.complete) {
+              ensure(e, 0, c.length(), true);
+            }
+          } finally {
+            unpin(e);
+          }
+        } catch (FsException | RuntimeException ex) {
+          log.debug("read-ahead of chunk {} failed: {}", c.index(), ex.toString());
+        } finally {
+          readAheads.remove(c.blob());
+        }
+      });
+    } catch (RuntimeException rejected) {
+      readAheads.remove(c.blob());
+    }
+  }
+
+  /** Drops a released blob's entry (best effort: a pinned entry stays until pruned). */
+  void invalidate(BlobRef ref) {
+    Entry e = entries.get(ref);
+    if (e != null) {
+      tryEvict(e);
+    }
+  }
+
+  private Entry pin(ChunkRef c) throws FsException {
+    while (true) {
+      Entry e;
+      try {
+        e = entries.computeIfAbsent(c.blob(), ref -> {
+          String key = key(ref);
+          return new Entry(ref, key, c.length(), chunkDir.resolve(key + PART), false);
+        });
+      } catch (UncheckedIOException ex) {
+        throw io("create cache entry", ex.getCause());
+      }
+      synchronized (e) {
+        if (!e.evicted) {
+          e.pins++;
+          e.lastAccess = clock.millis();
+          return e;
+        }
+      }
+    }
+  }
+
+  private static void unpin(Entry e) {
+    synchronized (e) {
+      e.pins--;
+    }
+  }
+
+  private void ensure(Entry e, long from, long to, boolean whole) throws FsException {
+    int first = whole ? 0 : (int) (from / BLOCK);
+    int last = whole ? e.blocks - 1 : (int) ((to - 1) / BLOCK);
+    List<CompletableFuture<Void>> waits = new ArrayList<>();
+    BitSet mine = new BitSet();
+    Map<Integer, CompletableFuture<Void>> claimed = new HashMap<>();
+    synchronized (e) {
+      for (int b = first; b <= last; b++) {
+        if (e.present.get(b)) {
+          continue;
+        }
+        CompletableFuture<Void> f = e.inflight.get(b);
+        if (f != null) {
+          waits.add(f);
+        } else {
+          f = new CompletableFuture<>();
+          e.inflight.put(b, f);
+          claimed.put(b, f);
+          mine.set(b);
+        }
+      }
+    }
+    FsException failure = null;
+    for (int start = mine.nextSetBit(0); start >= 0; ) {
+      int end = mine.nextClearBit(start);
+      try {
+        if (failure == null) {
+          fetch(e, start, end);
+        }
+        synchronized (e) {
+          for (int b = start; b < end; b++) {
+            if (failure == null) {
+              e.present.set(b);
+            }
+            e.inflight.remove(b);
+          }
+          if (failure == null && e.present.cardinality() == e.blocks) {
+            complete(e);
+          }
+        }
+      } catch (FsException ex) {
+        failure = ex;
+        synchronized (e) {
+          for (int b = start; b < end; b++) {
+            e.inflight.remove(b);
+          }
+        }
+      }
+      for (int b = start; b < end; b++) {
+        CompletableFuture<Void> f = claimed.get(b);
+        if (failure == null) {
+          f.complete(null);
+        } else {
+          f.completeExceptionally(failure);
+        }
+      }
+      start = mine.nextSetBit(end);
+    }
+    if (failure != null) {
+      throw failure;
+    }
+    for (CompletableFuture<Void> f : waits) {
+      try {
+        f.join();
+      } catch (CompletionException ex) {
+        // the other reader's fetch failed: try ourselves, once, so one bad attempt doesn't fail every waiter
+        if (ex.getCause() instanceof FsException) {
+          ensure(e, from, to, whole);
+          return;
+        }
+        throw new FsException(FsError.IO, "fetch failed: " + ex.getCause(), ex.getCause());
+      }
+    }
+    checkLimit();
+  }
+
+  private void fetch(Entry e, int startBlock, int endBlock) throws FsException {
+    long off = (long) startBlock * BLOCK;
+    long end = Math.min(e.length, (long) endBlock * BLOCK);
+    ByteBuffer buf = ByteBuffer.allocate((int) (end - off));
+    while (buf.hasRemaining()) {
+      int n = blobs.read(e.ref, off + buf.position(), buf);
+      if (n <= 0) {
+        throw new FsException(FsError.IO, "blob " + e.ref + " is shorter than its chunk map says");
+      }
+    }
+    buf.flip();
+    try {
+      FileChannel ch = e.channel();
+      long pos = off;
+      while (buf.hasRemaining()) {
+        pos += ch.write(buf, pos);
+      }
+    } catch (IOException ex) {
+      throw io("write cache file", ex);
+    }
+    synchronized (e) {
+      e.bytes += end - off;
+    }
+    cleanBytes.addAndGet(end - off);
+  }
+
+  /** Called with e's monitor held: the entry is whole; give it its final name. */
+  private void complete(Entry e) {
+    Path data = chunkDir.resolve(e.key);
+    try {
+      writeRefFile(e.key, e.ref);
+      Files.move(e.path, data, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      e.path = data;
+    } catch (IOException ex) {
+      log.debug("cannot rename complete cache entry: {}", ex.toString());
+    }
+    e.complete = true;
+  }
+
+  private void checkLimit() {
+    if (maxBytes > 0 && usedBytes() > maxBytes) {
+      overLimit.run();
+    }
+  }
+
+  // ---- pruning
+
+  /**
+   * Evicts clean entries unused for longer than the TTL, then least-recently-used ones until the cache fits its
+   * size limit. Dirty data is never evicted; neither are entries being read or fetched.
+   */
+  PruneResult prune() {
+    long now = clock.millis();
+    long ttlCut = now - ttl.toMillis();
+    List<Entry> byAge = new ArrayList<>(entries.values());
+    byAge.sort(Comparator.comparingLong(e -> e.lastAccess));
+    int expired = 0;
+    int sized = 0;
+    for (Entry e : byAge) {
+      if (e.lastAccess < ttlCut && tryEvict(e)) {
+        expired++;
+      }
+    }
+    if (maxBytes > 0) {
+      for (Entry e : byAge) {
+        if (usedBytes() <= maxBytes) {
+          break;
+        }
+        if (!e.evicted && tryEvict(e)) {
+          sized++;
+        }
+      }
+    }
+    for (Entry e : byAge) {
+      if (now - e.lastAccess > CHANNEL_IDLE_MILLIS) {
+        e.closeIfIdle();
+      }
+    }
+    if (expired + sized > 0) {
+      log.debug("cache prune: {} expired, {} evicted for size, {} bytes in use", expired, sized, usedBytes());
+    }
+    return new PruneResult(expired, sized, usedBytes());
+  }
+
+  private boolean tryEvict(Entry e) {
+    long bytes;
+    synchronized (e) {
+      if (e.evicted || e.pins > 0 || !e.inflight.isEmpty()) {
+        return false;
+      }
+      e.evicted = true;
+      bytes = e.bytes;
+      e.closeChannel();
+    }
+    entries.remove(e.ref, e);
+    cleanBytes.addAndGet(-bytes);
+    try {
+      Files.deleteIfExists(e.path);
+      Files.deleteIfExists(chunkDir.resolve(e.key + ".ref"));
+    } catch (IOException ex) {
+      log.debug("cannot delete evicted cache file: {}", ex.toString());
+    }
+    return true;
+  }
+
+  @Override
+  public void close() {
+    for (Entry e : entries.values()) {
+      synchronized (e) {
+        e.closeChannel();
+      }
+    }
+  }
+
+  private static String key(BlobRef ref) {
+    try {
+      byte[] h = MessageDigest.getInstance("SHA-256").digest(ref.value().getBytes(StandardCharsets.UTF_8));
+      return HexFormat.of().formatHex(h);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static FsException io(String what, IOException e) {
+    if (e instanceof FsException fe) {
+      return fe;
+    }
+    return new FsException(FsError.IO, "cannot " + what + ": " + e.getMessage(), e);
+  }
+
+  /** One cached chunk. Guarded by its own monitor except the volatile fast-path flags. */
+  private static final class Entry {
+    final BlobRef ref;
+    final String key;
+    final long length;
+    final int blocks;
+    final BitSet present = new BitSet();
+    final Map<Integer, CompletableFuture<Void>> inflight = new HashMap<>();
+    Path path;
+    FileChannel ch;
+    int pins;
+    long bytes;
+    volatile boolean complete;
+    volatile boolean evicted;
+    volatile long lastAccess;
+
+    Entry(BlobRef ref, String key, long length, Path path, boolean complete) {
+      this.ref = ref;
+      this.key = key;
+      this.length = length;
+      this.blocks = (int) Math.max(1, (length + BLOCK - 1) / BLOCK);
+      this.path = path;
+      this.complete = complete;
+      if (complete) {
+        present.set(0, blocks);
+        bytes = length;
+      }
+    }
+
+    synchronized FileChannel channel() throws IOException {
+      if (ch == null || !ch.isOpen()) {
+        ch = complete
+            ? FileChannel.open(path, StandardOpenOption.READ)
+            : FileChannel.open(path, EnumSet.of(StandardOpenOption.CREATE, StandardOpenOption.READ,
+                StandardOpenOption.WRITE));
+      }
+      return ch;
+    }
+
+    synchronized void closeIfIdle() {
+      if (pins == 0 && inflight.isEmpty()) {
+        closeChannel();
+      }
+    }
+
+    void closeChannel() {
+      if (ch != null) {
+        try {
+          ch.close();
+        } catch (IOException ignored) {
+          // read-only or fully written: nothing to lose
+        }
+        ch = null;
+      }
+    }
+  }
+}

@@ -1,0 +1,625 @@
+package org.truckeefs.core;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import org.truckeefs.api.FsError;
+import org.truckeefs.api.FsException;
+import org.truckeefs.api.InodeAttributes;
+import org.truckeefs.api.InodeId;
+import org.truckeefs.spi.ChunkRef;
+
+/**
+ * The content state of one file inode on this host, shared by all its handles. The file is seen through layers:
+ * the current dirty layer (chunks being written), sealed snapshots waiting for upload (oldest first), and the
+ * committed chunk map. A chunk is looked up top-down; a layer's truncation point hides the chunks below it, and a
+ * chunk found nowhere is a hole (zeros).
+ *
+ * <p>Sealing moves the dirty layer into a snapshot whose files never change again, so an upload can read them
+ * while new writes go to new dirty files (copied from the snapshot's file when a chunk is partly overwritten).
+ *
+ * <p>Locking: {@link #lock} guards all content state (reads share it, writes, truncation, sealing and commit
+ * application take it exclusively). {@link #uploadLock} serialises uploads of this file, so snapshots commit in
+ * order. The handle count is guarded by the RiverFS open-file map.
+ */
+final class OpenFile {
+  final InodeId id;
+  private final int chunkSize;
+  private final ChunkCache cache;
+  private final Clock clock;
+  final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
+  final ReentrantLock uploadLock = new ReentrantLock();
+  final AtomicBoolean drainQueued = new AtomicBoolean();
+
+  // @GuardedBy("lock")
+  private long version;
+  private final TreeMap<Long, ChunkRef> committed = new TreeMap<>();
+  private final ArrayDeque<Snapshot> pending = new ArrayDeque<>();
+  private Layer dirty = new Layer();
+  private long size;
+  private Instant mtime;
+  private Instant ctime;
+  private boolean changed;
+  private long nextSeq = 1;
+
+  /** Open handles; guarded by the RiverFS open-file map's compute. */
+  int refs;
+  volatile int failures;
+  volatile long nextRetryNanos;
+
+  OpenFile(InodeAttributes attrs, List<ChunkRef> chunks, int chunkSize, ChunkCache cache, Clock clock) {
+    this.id = attrs.id();
+    this.chunkSize = chunkSize;
+    this.cache = cache;
+    this.clock = clock;
+    this.version = attrs.version();
+    this.size = attrs.size();
+    this.mtime = attrs.mtime();
+    this.ctime = attrs.ctime();
+    for (ChunkRef c : chunks) {
+      committed.put(c.index(), c);
+    }
+  }
+
+  /** A chunk file written by this host and not yet uploaded. */
+  static final class DirtyChunk {
+    final long index;
+    final Path path;
+    FileChannel ch;
+    long length;
+
+    DirtyChunk(long index, Path path, FileChannel ch, long length) {
+      this.index = index;
+      this.path = path;
+      this.ch = ch;
+      this.length = length;
+    }
+
+    synchronized FileChannel channel() throws IOException {
+      if (ch == null) {
+        ch = FileChannel.open(path, StandardOpenOption.READ);
+      }
+      return ch;
+    }
+
+    synchronized void close() {
+      if (ch != null) {
+        try {
+          ch.close();
+        } catch (IOException ignored) {
+          // already forced, or being discarded
+        }
+        ch = null;
+      }
+    }
+
+    void delete() {
+      close();
+      try {
+        Files.deleteIfExists(path);
+      } catch (IOException ignored) {
+        // an unreferenced dirty file is removed at the next start
+      }
+    }
+  }
+
+  private static class Layer {
+    final TreeMap<Long, DirtyChunk> chunks = new TreeMap<>();
+    long dropFrom = Long.MAX_VALUE;
+  }
+
+  /** A sealed layer: its files are forced to disk, journaled and never written again. */
+  static final class Snapshot extends Layer {
+    final long seq;
+    final long size;
+    final Instant mtime;
+    long journalId;
+    /** A utimens after sealing: applied again after the commit, which sets mtime to the sealed value. */
+    Instant mtimeOverride;
+
+    Snapshot(long seq, Layer from, long size, Instant mtime) {
+      this.seq = seq;
+      this.chunks.putAll(from.chunks);
+      this.dropFrom = from.dropFrom;
+      this.size = size;
+      this.mtime = mtime;
+    }
+
+    Map<Long, DirtyChunk> chunks() {
+      return chunks;
+    }
+
+    long dropFrom() {
+      return dropFrom;
+    }
+
+    PendingUpload payload() {
+      List<PendingUpload.Part> parts = new ArrayList<>();
+      for (DirtyChunk d : chunks.values()) {
+        parts.add(new PendingUpload.Part(d.index, d.length, d.path.getFileName().toString()));
+      }
+      return new PendingUpload(size, dropFrom, mtime, parts);
+    }
+  }
+
+  /** Where a chunk's bytes come from. */
+  private sealed interface Source permits Hole, Dirty, Clean {}
+
+  private record Hole() implements Source {}
+
+  private record Dirty(DirtyChunk chunk) implements Source {}
+
+  private record Clean(ChunkRef ref) implements Source {}
+
+  private static final Hole HOLE = new Hole();
+
+  private Source resolve(long idx) {
+    DirtyChunk d = dirty.chunks.get(idx);
+    if (d != null) {
+      return new Dirty(d);
+    }
+    if (idx >= dirty.dropFrom) {
+      return HOLE;
+    }
+    for (Iterator<Snapshot> it = pending.descendingIterator(); it.hasNext(); ) {
+      Snapshot s = it.next();
+      d = s.chunks.get(idx);
+      if (d != null) {
+        return new Dirty(d);
+      }
+      if (idx >= s.dropFrom) {
+        return HOLE;
+      }
+    }
+    ChunkRef c = committed.get(idx);
+    return c == null ? HOLE : new Clean(c);
+  }
+
+  private static long length(Source s) {
+    if (s instanceof Dirty d) {
+      return d.chunk.length;
+    }
+    if (s instanceof Clean c) {
+      return c.ref.length();
+    }
+    return 0;
+  }
+
+  // ---- reads
+
+  int read(long offset, ByteBuffer dst, boolean sequential) throws FsException {
+    lock.readLock().lock();
+    try {
+      if (offset >= size || !dst.hasRemaining()) {
+        return 0;
+      }
+      long end = offset + Math.min(dst.remaining(), size - offset);
+      long pos = offset;
+      long lastIdx = -1;
+      while (pos < end) {
+        long idx = pos / chunkSize;
+        int within = (int) (pos % chunkSize);
+        int n = (int) Math.min(end - pos, chunkSize - within);
+        Source s = resolve(idx);
+        long avail = Math.max(0, Math.min(n, length(s) - within));
+        if (avail > 0) {
+          int limit = dst.limit();
+          dst.limit(dst.position() + (int) avail);
+          try {
+            if (s instanceof Dirty d) {
+              readFully(d.chunk.channel(), dst, within);
+            } else {
+              cache.read(((Clean) s).ref, within, dst, sequential);
+            }
+          } finally {
+            dst.limit(limit);
+          }
+        }
+        zeros(dst, n - (int) avail);
+        pos += n;
+        lastIdx = idx;
+      }
+      if (sequential && lastIdx >= 0 && resolve(lastIdx + 1) instanceof Clean next) {
+        cache.readAhead(next.ref);
+      }
+      return (int) (end - offset);
+    } catch (IOException e) {
+      throw io("read", e);
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(64 * 1024).asReadOnlyBuffer();
+
+  private static void zeros(ByteBuffer dst, int n) {
+    int left = n;
+    while (left > 0) {
+      int k = Math.min(left, ZEROS.capacity());
+      dst.put(ZEROS.duplicate().limit(k));
+      left -= k;
+    }
+  }
+
+  private static void readFully(FileChannel ch, ByteBuffer dst, long pos) throws IOException {
+    long p = pos;
+    while (dst.hasRemaining()) {
+      int n = ch.read(dst, p);
+      if (n < 0) {
+        zeros(dst, dst.remaining()); // the dirty file is sparse at its end
+        return;
+      }
+      p += n;
+    }
+  }
+
+  // ---- writes
+
+  /** Writes all of {@code src} at {@code offset}, or at the end of file when {@code append}; returns the count. */
+  int write(long offset, ByteBuffer src, boolean append) throws FsException {
+    lock.writeLock().lock();
+    try {
+      long start = append ? size : offset;
+      int total = src.remaining();
+      if (start + total > RiverFS.MAX_FILE_SIZE || start + total < 0) {
+        throw new FsException(FsError.FILE_TOO_BIG, "write would grow the file past " + RiverFS.MAX_FILE_SIZE);
+      }
+      long pos = start;
+      while (src.hasRemaining()) {
+        long idx = pos / chunkSize;
+        int within = (int) (pos % chunkSize);
+        int n = Math.min(src.remaining(), chunkSize - within);
+        DirtyChunk d = dirtyChunk(idx, within, n);
+        ByteBuffer part = src.slice(src.position(), n);
+        long p = within;
+        while (part.hasRemaining()) {
+          p += d.ch.write(part, p);
+        }
+        src.position(src.position() + n);
+        long newLen = Math.max(d.length, within + n);
+        cache.addDirty(newLen - d.length);
+        d.length = newLen;
+        pos += n;
+      }
+      if (total > 0) {
+        size = Math.max(size, start + total);
+        touch();
+      }
+      return total;
+    } catch (IOException e) {
+      throw io("write", e);
+    } finally {
+      lock.writeLock().unlock();
+    }
+  }
+
+  /** The dirty chunk at {@code idx}, made by copy-on-write unless the write replaces all existing bytes. */
+  private DirtyChunk dirtyChunk(long idx, int within, int n) throws IOException, FsException {
+    DirtyChunk d = dirty.chunks.get(idx);
+    if (d != null) {
+      return d;
+    }
+    Source s = resolve(idx);
+    long existing = length(s);
+    Path p = cache.newDirtyFile(id);
+    FileChannel ch = FileChannel.open(p, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
+        StandardOpenOption.WRITE);
+    long len = 0;
+    try {
+      boolean replacesAll = within == 0 && n >= existing;
+      if (!replacesAll && s instanceof Dirty from) {
+        FileChannel src = from.chunk.channel();
+        long done = 0;
+        while (done < existing) {
+          done += src.transferTo(done, existing - done, ch.position(done));
+        }
+        len = existing;
+      } else if (!replacesAll && s instanceof Clean c) {
+        cache.copyInto(c.ref, ch);
+        len = existing;
+      }
+    } catch (IOException | RuntimeException e) {
+      ch.close();
+      Files.deleteIfExists(p);
+      throw e;
+    }
+    d = new DirtyChunk(idx, p, ch, len);
+    cache.addDirty(len);
+    dirty.chunks.put(idx, d);
+    return d;
+  }
+
+  /** Sets the length; shrinking drops whole chunks past the end and trims the chunk that holds the new end. */
+  void truncate(long newSize) throws FsException {
+    if (newSize < 0 || newSize > RiverFS.MAX_FILE_SIZE) {
+      throw new FsException(newSize < 0 ? FsError.INVALID : FsError.FILE_TOO_BIG, "bad length " + newSize);
+    }
+    lock.writeLock().lock();
+    try {
+      if (newSize < size) {
+        long keep = (newSize + chunkSize - 1) / chunkSize;
+        for (Iterator<DirtyChunk> it = dirty.chunks.tailMap(keep, true).values().iterator(); it.hasNext(); ) {
+          DirtyChunk d = it.next();
+          it.remove();
+          cache.addDirty(-d.length);
+          d.delete();
+        }
+        dirty.dropFrom = Math.min(dirty.dropFrom, keep);
+        int within = (int) (newSize % chunkSize);
+        if (within > 0) {
+          long idx = keep - 1;
+          if (length(resolve(idx)) > within) {
+            DirtyChunk d = dirtyChunk(idx, 0, 0);
+            d.ch.truncate(within);
+            cache.addDirty(within - d.length);
+            d.length = within;
+          }
+        }
+      }
+      size = newSize;
+      touch();
+    } catch (IOException e) {
+      throw io("truncate", e);
+    } finally {
+      lock.writeLock().unlock();
+    }
+  }
+
+  private void touch() {
+    Instant now = clock.instant();
+    mtime = now;
+    ctime = now;
+    changed = true;
+  }
+
+  long size() {
+    lock.readLock().lock();
+    try {
+      return size;
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  // ---- sealing and commits
+
+  /** Functional hook to record a sealed snapshot in the upload journal; returns the journal id. */
+  interface Journal {
+    long append(OpenFile file, long baseVersion, PendingUpload payload) throws FsException;
+  }
+
+  /**
+   * Seals the dirty layer into a snapshot: forces its files, records it in the journal and queues it. Returns null
+   * when nothing changed since the last seal.
+   */
+  Snapshot seal(Journal journal) throws FsException {
+    lock.writeLock().lock();
+    try {
+      if (!changed) {
+        return null;
+      }
+      for (DirtyChunk d : dirty.chunks.values()) {
+        d.ch.force(true);
+      }
+      if (!dirty.chunks.isEmpty()) {
+        cache.syncDirtyDir();
+      }
+      Snapshot s = new Snapshot(nextSeq++, dirty, size, mtime);
+      s.journalId = journal.append(this, version, s.payload());
+      pending.addLast(s);
+      dirty = new Layer();
+      changed = false;
+      return s;
+    } catch (IOException e) {
+      throw io("flush", e);
+    } finally {
+      lock.writeLock().unlock();
+    }
+  }
+
+  /** Queues a snapshot recovered from the upload journal after a restart. */
+  void addRecovered(PendingUpload p, long journalId, List<DirtyChunk> chunks) {
+    lock.writeLock().lock();
+    try {
+      Layer l = new Layer();
+      for (DirtyChunk d : chunks) {
+        l.chunks.put(d.index, d);
+        cache.addDirty(0); // already counted when the cache directory was scanned
+      }
+      l.dropFrom = p.dropFrom();
+      Snapshot s = new Snapshot(nextSeq++, l, p.size(), p.mtime());
+      s.journalId = journalId;
+      pending.addLast(s);
+      size = p.size();
+      mtime = p.mtime();
+      ctime = p.mtime();
+    } finally {
+      lock.writeLock().unlock();
+    }
+  }
+
+  Snapshot headPending() {
+    lock.readLock().lock();
+    try {
+      return pending.peekFirst();
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  long version() {
+    lock.readLock().lock();
+    try {
+      return version;
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  /** After a commit: the snapshot's chunks are committed; its files become clean cache entries. */
+  void applyCommit(Snapshot s, InodeAttributes after, Map<Long, ChunkRef> uploaded) {
+    lock.writeLock().lock();
+    try {
+      if (pending.peekFirst() != s) {
+        throw new IllegalStateException("snapshots of " + id + " committed out of order");
+      }
+      committed.tailMap(s.dropFrom, true).clear();
+      committed.putAll(uploaded);
+      version = after.version();
+      pending.removeFirst();
+      for (DirtyChunk d : s.chunks.values()) {
+        d.close();
+        cache.adopt(d.path, uploaded.get(d.index), d.length);
+      }
+    } finally {
+      lock.writeLock().unlock();
+    }
+  }
+
+  /** Another writer committed first: continue from its version and chunk map (our snapshots still apply on top). */
+  void rebase(InodeAttributes current, List<ChunkRef> chunks) {
+    lock.writeLock().lock();
+    try {
+      version = current.version();
+      committed.clear();
+      for (ChunkRef c : chunks) {
+        committed.put(c.index(), c);
+      }
+    } finally {
+      lock.writeLock().unlock();
+    }
+  }
+
+  /** Close-to-open: an idle file picks up content committed elsewhere since it was loaded. */
+  boolean refreshIfIdle(InodeAttributes current, List<ChunkRef> chunks) {
+    lock.writeLock().lock();
+    try {
+      if (changed || !pending.isEmpty() || current.version() == version) {
+        return false;
+      }
+      rebase(current, chunks);
+      size = current.size();
+      mtime = current.mtime();
+      ctime = current.ctime();
+      return true;
+    } finally {
+      lock.writeLock().unlock();
+    }
+  }
+
+  /** Drops all unsaved and pending data (the file was unlinked); returns the journal ids to remove. */
+  List<Long> discard() {
+    lock.writeLock().lock();
+    try {
+      List<Long> ids = new ArrayList<>();
+      for (Snapshot s : pending) {
+        ids.add(s.journalId);
+        for (DirtyChunk d : s.chunks.values()) {
+          cache.addDirty(-d.length);
+          d.delete();
+        }
+      }
+      pending.clear();
+      for (DirtyChunk d : dirty.chunks.values()) {
+        cache.addDirty(-d.length);
+        d.delete();
+      }
+      dirty = new Layer();
+      changed = false;
+      return ids;
+    } finally {
+      lock.writeLock().unlock();
+    }
+  }
+
+  /** The store's attributes with this host's unsaved size and times. */
+  InodeAttributes overlay(InodeAttributes a) {
+    lock.readLock().lock();
+    try {
+      if (!changed && pending.isEmpty()) {
+        return a;
+      }
+      return a.withSize(size).withTimes(a.atime(), mtime, ctime.isAfter(a.ctime()) ? ctime : a.ctime());
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  /** utimens while data is unsaved: the later commit must not bring back the sealed mtime. */
+  void overrideMtime(Instant t) {
+    lock.writeLock().lock();
+    try {
+      mtime = t;
+      for (Snapshot s : pending) {
+        s.mtimeOverride = t;
+      }
+    } finally {
+      lock.writeLock().unlock();
+    }
+  }
+
+  boolean hasLocalChanges() {
+    lock.readLock().lock();
+    try {
+      return changed || !pending.isEmpty();
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  int pendingCount() {
+    lock.readLock().lock();
+    try {
+      return pending.size();
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  /** Nothing unsaved, nothing pending: the object may be dropped when no handle has it. */
+  boolean idle() {
+    lock.readLock().lock();
+    try {
+      return !changed && pending.isEmpty() && dirty.chunks.isEmpty();
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  void closeResources() {
+    lock.writeLock().lock();
+    try {
+      for (DirtyChunk d : dirty.chunks.values()) {
+        d.close();
+      }
+      for (Snapshot s : pending) {
+        for (DirtyChunk d : s.chunks.values()) {
+          d.close();
+        }
+      }
+    } finally {
+      lock.writeLock().unlock();
+    }
+  }
+
+  private FsException io(String what, IOException e) {
+    if (e instanceof FsException fe) {
+      return fe;
+    }
+    return new FsException(FsError.IO, "cannot " + what + " " + id + " in the cache: " + e.getMessage(), e);
+  }
+}

@@ -1,0 +1,1223 @@
+package org.truckeefs.core;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.truckeefs.api.Caller;
+import org.truckeefs.api.DirEntry;
+import org.truckeefs.api.DirListing;
+import org.truckeefs.api.FileSystem;
+import org.truckeefs.api.FsError;
+import org.truckeefs.api.FsException;
+import org.truckeefs.api.InodeAttributes;
+import org.truckeefs.api.InodeId;
+import org.truckeefs.api.InodeType;
+import org.truckeefs.api.Name;
+import org.truckeefs.api.OpenFlags;
+import org.truckeefs.api.OpenResult;
+import org.truckeefs.api.RenameFlags;
+import org.truckeefs.api.SetAttr;
+import org.truckeefs.api.StatFs;
+import org.truckeefs.api.TimeSpec;
+import org.truckeefs.api.XattrMode;
+import org.truckeefs.spi.AttrUpdate;
+import org.truckeefs.spi.BackendContext;
+import org.truckeefs.spi.BlobStore;
+import org.truckeefs.spi.CommitResult;
+import org.truckeefs.spi.Coordinator;
+import org.truckeefs.spi.JournalEntry;
+import org.truckeefs.spi.MetadataStore;
+import org.truckeefs.spi.NewInode;
+import org.truckeefs.spi.StoreStats;
+
+/**
+ * TruckeeFS as a {@link FileSystem}: POSIX semantics over a {@link MetadataStore} (the namespace), a
+ * {@link BlobStore} (file content as immutable chunks) and a local cache directory. Open one with
+ * {@link #open(RiverFsConfig)}; close it to flush everything and stop its daemons.
+ *
+ * <p>Access times follow {@code noatime}: atime is set at creation and by utimens only, so reads never write
+ * metadata. Data written is durable in the cache directory (and recorded in the upload journal) when
+ * {@link #flush}/{@link #release} return, and in the blob store when {@link #fsync} returns.
+ */
+public final class RiverFS implements FileSystem {
+  private static final Logger log = LoggerFactory.getLogger(RiverFS.class);
+  /** Largest file: 4 PiB, well inside the chunk index and offset arithmetic. */
+  static final long MAX_FILE_SIZE = 1L << 52;
+  private static final int SYMLINK_MAX = 4095;
+  private static final int XATTR_NAME_MAX = 255;
+  private static final int XATTR_VALUE_MAX = 64 * 1024;
+  private static final int STATFS_BLOCK = 4096;
+  private static final long INODE_CAPACITY = 1L << 32;
+
+  private final RiverFsConfig config;
+  private final MetadataStore meta;
+  private final BlobStore blobs;
+  private final Coordinator coordinator;
+  private final ChunkCache cache;
+  private final Uploader uploader;
+  private final String hostId;
+  private final ScheduledExecutorService scheduler;
+  private final boolean ownsScheduler;
+  private final ExecutorService drainPool;
+  private final ExecutorService putPool;
+  private final ExecutorService fetchPool;
+  private final CachePruner pruner;
+  private final BlobCollector collector;
+  private final List<ScheduledFuture<?>> daemons = new ArrayList<>();
+  private final ConcurrentHashMap<InodeId, OpenFile> files = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<Long, Handle> handles = new ConcurrentHashMap<>();
+  private final AtomicLong nextHandle = new AtomicLong(1);
+  private volatile NamespaceEvents events = NamespaceEvents.NONE;
+  private volatile boolean closed;
+
+  private sealed interface Handle permits FileHandle, DirHandle {}
+
+  /** An open file description: the shared OpenFile plus this open's mode and read position. */
+  private static final class FileHandle implements Handle {
+    final OpenFile file; // null for a directory opened with open()
+    final InodeId inode;
+    final OpenFlags flags;
+    final Caller caller;
+    volatile long lastReadEnd = -1;
+    volatile boolean privilegesChecked;
+
+    FileHandle(OpenFile file, InodeId inode, OpenFlags flags, Caller caller) {
+      this.file = file;
+      this.inode = inode;
+      this.flags = flags;
+      this.caller = caller;
+    }
+  }
+
+  private record DirHandle(InodeId dir) implements Handle {}
+
+  private RiverFS(RiverFsConfig config, MetadataStore meta, BlobStore blobs, Coordinator coordinator,
+      ScheduledExecutorService scheduler, boolean ownsScheduler) throws FsException {
+    this.config = config;
+    this.meta = meta;
+    this.blobs = blobs;
+    this.coordinator = coordinator;
+    this.scheduler = scheduler;
+    this.ownsScheduler = ownsScheduler;
+    this.drainPool = Executors.newFixedThreadPool(Math.min(4, config.maxConnections()), threads("upload"));
+    this.putPool = Executors.newFixedThreadPool(config.maxConnections(), threads("put"));
+    this.fetchPool = Executors.newFixedThreadPool(Math.max(2, config.maxConnections() / 2), threads("readahead"));
+    this.cache = ChunkCache.open(config.cacheDir(), blobs, config.clock(), config.cacheSize(), config.cacheTtl(),
+        fetchPool);
+    this.hostId = HostId.load(config.cacheDir());
+    this.pruner = new CachePruner(cache);
+    this.collector = new BlobCollector(meta, blobs, cache, config.clock(), config.blobGcGrace());
+    this.uploader = new Uploader(meta, blobs, drainPool, putPool, config.ticker(), config.uploadRetryDelay(),
+        RiverFsConfig.MAX_UPLOAD_RETRY_DELAY, this::afterDrain, a -> events.contentCommitted(a));
+    cache.onOverLimit(() -> {
+      try {
+        scheduler.execute(pruner);
+      } catch (RuntimeException rejected) {
+        // shutting down
+      }
+    });
+  }
+
+  /**
+   * Opens the filesystem: creates the backends, creates the root directory if needed, resumes this cache's pending
+   * uploads, purges orphans and starts the daemons.
+   */
+  public static RiverFS open(RiverFsConfig config) throws FsException {
+    Backends backends = config.backends().orElseGet(Backends::discover);
+    ScheduledExecutorService scheduler = config.scheduler().orElse(null);
+    boolean owns = scheduler == null;
+    if (owns) {
+      scheduler = Executors.newScheduledThreadPool(1, threads("daemon"));
+    }
+    List<AutoCloseable> opened = new ArrayList<>();
+    try {
+      BackendContext ctx = new BackendContext(config.filesystemId(), config.dataDir(), config.clock(),
+          config.ticker(), scheduler);
+      Files.createDirectories(config.dataDir());
+      MetadataStore meta = backends.metadataStore(config.metadataUri().getScheme())
+          .create(config.metadataUri(), config.backendConfig(), ctx);
+      opened.add(meta);
+      BlobStore blobs = backends.blobStore(config.blobUri().getScheme())
+          .create(config.blobUri(), config.backendConfig(), ctx);
+      opened.add(blobs);
+      Coordinator coordinator = null;
+      String coordScheme = config.coordinatorUri().getScheme();
+      if (backends.hasCoordinator(coordScheme)) {
+        coordinator = backends.coordinator(coordScheme).create(config.coordinatorUri(), config.backendConfig(), ctx);
+        opened.add(coordinator);
+      } else if (!coordScheme.equals("local")) {
+        backends.coordinator(coordScheme); // throws, listing what exists
+      }
+      RiverFS fs = new RiverFS(config, meta, blobs, coordinator, scheduler, owns);
+      fs.start();
+      return fs;
+    } catch (IOException | RuntimeException e) {
+      for (AutoCloseable c : opened) {
+        try {
+          c.close();
+        } catch (Exception suppressed) {
+          e.addSuppressed(suppressed);
+        }
+      }
+      if (owns) {
+        scheduler.shutdownNow();
+      }
+      if (e instanceof FsException fe) {
+        throw fe;
+      }
+      throw new FsException(FsError.IO, "cannot open filesystem: " + e.getMessage(), e);
+    }
+  }
+
+  private void start() throws FsException {
+    try {
+      Instant now = config.clock().instant();
+      meta.initRoot(new NewInode(InodeType.DIRECTORY, 0755, 0, 0, 0, now, null));
+      resumeUploads();
+      purgeOrphans();
+    } catch (FsException | RuntimeException e) {
+      shutdownPools();
+      cache.close();
+      throw e;
+    }
+    if (config.cacheMaintenance()) {
+      long prune = config.pruneInterval().toMillis();
+      daemons.add(scheduler.scheduleWithFixedDelay(pruner, prune, prune, TimeUnit.MILLISECONDS));
+    }
+    long gc = config.blobGcInterval().toMillis();
+    daemons.add(scheduler.scheduleWithFixedDelay(collector, gc, gc, TimeUnit.MILLISECONDS));
+    long retry = config.uploadRetryDelay().toMillis();
+    daemons.add(scheduler.scheduleWithFixedDelay(this::retryUploads, retry, retry, TimeUnit.MILLISECONDS));
+  }
+
+  /** Re-queues every upload this cache journaled but did not finish before the last stop or crash. */
+  private void resumeUploads() throws FsException {
+    Set<String> keep = new HashSet<>();
+    List<JournalEntry> entries = meta.journal(hostId);
+    for (JournalEntry e : entries) {
+      PendingUpload p = PendingUpload.decode(e.payload());
+      List<OpenFile.DirtyChunk> chunks = new ArrayList<>();
+      boolean complete = true;
+      for (PendingUpload.Part part : p.parts()) {
+        Path file = cache.dirtyDir().resolve(part.file());
+        if (!Files.isRegularFile(file)) {
+          complete = false;
+          break;
+        }
+        chunks.add(new OpenFile.DirtyChunk(part.index(), file, null, part.length()));
+      }
+      InodeAttributes a;
+      try {
+        a = meta.getAttributes(e.inode());
+      } catch (FsException missing) {
+        if (missing.error() != FsError.NOT_FOUND) {
+          throw missing;
+        }
+        a = null;
+      }
+      if (!complete || a == null || a.nlink() == 0 || !a.isFile()) {
+        if (!complete) {
+          log.error("pending upload of {} lost its cache files; that data cannot be recovered", e.inode());
+        }
+        meta.journalRemove(e.id());
+        continue;
+      }
+      InodeAttributes attrs = a;
+      OpenFile f = files.computeIfAbsent(e.inode(), id -> load(attrs));
+      f.addRecovered(p, e.id(), chunks);
+      for (PendingUpload.Part part : p.parts()) {
+        keep.add(part.file());
+      }
+    }
+    try (DirectoryStream<Path> ds = Files.newDirectoryStream(cache.dirtyDir())) {
+      for (Path p : ds) {
+        if (!keep.contains(p.getFileName().toString())) {
+          long size = Files.size(p);
+          Files.deleteIfExists(p);
+          cache.addDirty(-size);
+        }
+      }
+    } catch (IOException e) {
+      throw new FsException(FsError.IO, "cannot clean dirty cache directory: " + e.getMessage(), e);
+    }
+    if (!entries.isEmpty()) {
+      log.info("resuming {} pending upload(s) from the cache directory", entries.size());
+    }
+    for (OpenFile f : files.values()) {
+      uploader.submit(f);
+    }
+  }
+
+  private void purgeOrphans() throws FsException {
+    for (InodeId id : meta.orphans()) {
+      if (!files.containsKey(id)) {
+        purge(id);
+      }
+    }
+  }
+
+  private OpenFile load(InodeAttributes attrs) {
+    try {
+      return new OpenFile(attrs, meta.chunks(attrs.id()), config.chunkSize(), cache, config.clock());
+    } catch (FsException e) {
+      throw new Unchecked(e);
+    }
+  }
+
+  /** Carries an FsException out of a ConcurrentHashMap compute function. */
+  private static final class Unchecked extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    Unchecked(FsException cause) {
+      super(cause);
+    }
+
+    FsException fs() {
+      return (FsException) getCause();
+    }
+  }
+
+  // ======================================================================= namespace
+
+  @Override
+  public InodeAttributes lookup(Caller caller, InodeId parent, Name name) throws FsException {
+    InodeAttributes p = dirAttrs(parent);
+    Access.check(caller, p, Access.X, "search " + parent);
+    if (name.isDot()) {
+      return p;
+    }
+    if (name.isDotDot()) {
+      return getattr(meta.parentOf(parent));
+    }
+    DirEntry e = meta.lookup(parent, name)
+        .orElseThrow(() -> FsException.notFound("no entry '" + name + "' in " + parent));
+    return getattr(e.inode());
+  }
+
+  @Override
+  public InodeAttributes getattr(InodeId inode) throws FsException {
+    InodeAttributes a = meta.getAttributes(inode);
+    OpenFile f = files.get(inode);
+    return f == null ? a : f.overlay(a);
+  }
+
+  @Override
+  public InodeAttributes setattr(Caller caller, InodeId inode, SetAttr c, long handle) throws FsException {
+    InodeAttributes a = getattr(inode);
+    FileHandle fh = null;
+    if (handle >= 0 && handles.get(handle) instanceof FileHandle h && h.inode.equals(inode)) {
+      fh = h;
+    }
+    boolean owner = Access.isOwner(caller, a);
+    Instant now = config.clock().instant();
+    Integer mode = null;
+    Integer uid = null;
+    Integer gid = null;
+    if (c.mode() != null) {
+      if (!owner) {
+        throw new FsException(FsError.NOT_PERMITTED, "only the owner may change the mode of " + inode);
+      }
+      int m = c.mode() & InodeAttributes.PERMISSION_BITS;
+      int group = c.gid() != null ? c.gid() : a.gid();
+      if (!caller.isRoot() && !caller.inGroup(group)) {
+        m &= ~Access.S_ISGID;
+      }
+      mode = m;
+    }
+    if (c.uid() != null || c.gid() != null) {
+      boolean uidChange = c.uid() != null && c.uid() != a.uid();
+      boolean gidChange = c.gid() != null && c.gid() != a.gid();
+      if (!caller.isRoot()) {
+        if (uidChange) {
+          throw new FsException(FsError.NOT_PERMITTED, "only root may give " + inode + " away");
+        }
+        if ((c.uid() != null || c.gid() != null) && caller.uid() != a.uid()) {
+          throw new FsException(FsError.NOT_PERMITTED, "only the owner may change the group of " + inode);
+        }
+        if (gidChange && !caller.inGroup(c.gid())) {
+          throw new FsException(FsError.NOT_PERMITTED, "caller is not in group " + c.gid());
+        }
+      }
+      uid = c.uid();
+      gid = c.gid();
+      if (!a.isDirectory() && (uidChange || gidChange || !caller.isRoot())) {
+        int base = mode != null ? mode : a.mode();
+        int killed = Access.killPriv(base);
+        if (killed != base) {
+          mode = killed;
+        }
+      }
+    }
+    if (c.size() != null) {
+      if (a.isDirectory()) {
+        throw new FsException(FsError.IS_DIRECTORY, inode + " is a directory");
+      }
+      if (!a.isFile()) {
+        throw new FsException(FsError.INVALID, inode + " is not a regular file");
+      }
+      if (c.size() < 0) {
+        throw new FsException(FsError.INVALID, "negative length " + c.size());
+      }
+      if (c.size() > MAX_FILE_SIZE) {
+        throw new FsException(FsError.FILE_TOO_BIG, "length " + c.size() + " exceeds " + MAX_FILE_SIZE);
+      }
+      if (fh != null) {
+        if (!fh.flags.canWrite()) {
+          throw new FsException(FsError.INVALID, "handle " + handle + " is not open for writing");
+        }
+      } else {
+        Access.check(caller, a, Access.W, "truncate " + inode);
+      }
+      if (!caller.isRoot()) {
+        int base = mode != null ? mode : a.mode();
+        int killed = Access.killPriv(base);
+        if (killed != base) {
+          mode = killed;
+        }
+      }
+    }
+    Instant atime = null;
+    Instant mtime = null;
+    if (c.atime() != null || c.mtime() != null) {
+      boolean explicit = c.atime() != null && !c.atime().isNow() || c.mtime() != null && !c.mtime().isNow();
+      if (explicit && !owner) {
+        throw new FsException(FsError.NOT_PERMITTED, "only the owner may set explicit times on " + inode);
+      }
+      if (!explicit && !owner && !Access.permits(caller, a, Access.W)) {
+        throw new FsException(FsError.ACCESS_DENIED, "permission denied: touch " + inode);
+      }
+      atime = c.atime() == null ? null : c.atime().resolve(now);
+      mtime = c.mtime() == null ? null : c.mtime().resolve(now);
+    }
+    // all checks passed: apply
+    if (c.size() != null) {
+      OpenFile f = fh != null ? fh.file : acquire(inode);
+      try {
+        f.truncate(c.size());
+        sealAndUpload(f);
+      } finally {
+        if (fh == null) {
+          releaseRef(f);
+        }
+      }
+    }
+    if (mtime != null) {
+      OpenFile f = files.get(inode);
+      if (f != null) {
+        f.overrideMtime(mtime);
+      }
+    }
+    InodeAttributes after = meta.setAttributes(inode, new AttrUpdate(mode, uid, gid, atime, mtime, now));
+    OpenFile f = files.get(inode);
+    return f == null ? after : f.overlay(after);
+  }
+
+  @Override
+  public InodeAttributes mkdir(Caller caller, InodeId parent, Name name, int mode) throws FsException {
+    if (name.isDotOrDotDot()) {
+      throw FsException.exists("'" + name + "' exists");
+    }
+    InodeAttributes p = writableDir(caller, parent);
+    int m = mode & (0777 | Access.S_ISVTX);
+    int gid = caller.gid();
+    if ((p.mode() & Access.S_ISGID) != 0) {
+      gid = p.gid();
+      m |= Access.S_ISGID;
+    }
+    return created(parent, name, meta.create(parent, name,
+        new NewInode(InodeType.DIRECTORY, m, caller.uid(), gid, 0, config.clock().instant(), null)));
+  }
+
+  @Override
+  public void rmdir(Caller caller, InodeId parent, Name name) throws FsException {
+    if (name.isDot()) {
+      throw new FsException(FsError.INVALID, "cannot remove '.'");
+    }
+    if (name.isDotDot()) {
+      throw new FsException(FsError.NOT_EMPTY, "cannot remove '..'");
+    }
+    InodeAttributes p = writableDir(caller, parent);
+    InodeAttributes victim = entry(parent, name);
+    if (!victim.isDirectory()) {
+      throw new FsException(FsError.NOT_DIRECTORY, "'" + name + "' is not a directory");
+    }
+    Access.checkSticky(caller, p, victim, "'" + name + "'");
+    InodeAttributes after = meta.unlink(parent, name, true, config.clock().instant());
+    events.removed(parent, name, after);
+    purge(after.id());
+  }
+
+  @Override
+  public InodeAttributes mknod(Caller caller, InodeId parent, Name name, int mode, long rdev) throws FsException {
+    InodeType type = (mode & InodeType.S_IFMT) == 0 ? InodeType.FILE : InodeType.fromMode(mode);
+    if (type == InodeType.DIRECTORY || type == InodeType.SYMLINK) {
+      throw new FsException(FsError.INVALID, "mknod makes files, FIFOs, sockets and devices; use mkdir/symlink");
+    }
+    boolean device = type == InodeType.CHAR_DEVICE || type == InodeType.BLOCK_DEVICE;
+    if (device && !caller.isRoot()) {
+      throw new FsException(FsError.NOT_PERMITTED, "only root may create device nodes");
+    }
+    if (name.isDotOrDotDot()) {
+      throw FsException.exists("'" + name + "' exists");
+    }
+    InodeAttributes p = writableDir(caller, parent);
+    NewInode spec = fileSpec(caller, p, type, mode, device ? rdev : 0, null);
+    return created(parent, name, meta.create(parent, name, spec));
+  }
+
+  @Override
+  public InodeAttributes symlink(Caller caller, InodeId parent, Name name, String target) throws FsException {
+    if (target == null || target.isEmpty()) {
+      throw FsException.notFound("empty symlink target");
+    }
+    if (target.getBytes(StandardCharsets.UTF_8).length > SYMLINK_MAX || target.indexOf('\0') >= 0) {
+      throw new FsException(target.indexOf('\0') >= 0 ? FsError.INVALID : FsError.NAME_TOO_LONG,
+          "symlink target must be 1-" + SYMLINK_MAX + " bytes without NUL");
+    }
+    if (name.isDotOrDotDot()) {
+      throw FsException.exists("'" + name + "' exists");
+    }
+    InodeAttributes p = writableDir(caller, parent);
+    int gid = (p.mode() & Access.S_ISGID) != 0 ? p.gid() : caller.gid();
+    return created(parent, name, meta.create(parent, name,
+        new NewInode(InodeType.SYMLINK, 0777, caller.uid(), gid, 0, config.clock().instant(), target)));
+  }
+
+  @Override
+  public String readlink(Caller caller, InodeId inode) throws FsException {
+    return meta.readSymlink(inode);
+  }
+
+  @Override
+  public InodeAttributes link(Caller caller, InodeId inode, InodeId newParent, Name newName) throws FsException {
+    InodeAttributes a = getattr(inode);
+    if (a.isDirectory()) {
+      throw new FsException(FsError.NOT_PERMITTED, "cannot hard-link a directory");
+    }
+    if (newName.isDotOrDotDot()) {
+      throw FsException.exists("'" + newName + "' exists");
+    }
+    writableDir(caller, newParent);
+    InodeAttributes after = meta.link(inode, newParent, newName, config.clock().instant());
+    events.linked(newParent, newName, after);
+    OpenFile f = files.get(inode);
+    return f == null ? after : f.overlay(after);
+  }
+
+  @Override
+  public void unlink(Caller caller, InodeId parent, Name name) throws FsException {
+    if (name.isDotOrDotDot()) {
+      throw new FsException(FsError.IS_DIRECTORY, "cannot unlink '" + name + "'");
+    }
+    InodeAttributes p = writableDir(caller, parent);
+    InodeAttributes victim = entry(parent, name);
+    if (victim.isDirectory()) {
+      throw new FsException(FsError.IS_DIRECTORY, "'" + name + "' is a directory; use rmdir");
+    }
+    Access.checkSticky(caller, p, victim, "'" + name + "'");
+    InodeAttributes after = meta.unlink(parent, name, false, config.clock().instant());
+    events.removed(parent, name, after);
+    if (after.nlink() == 0) {
+      purgeIfClosed(after.id());
+    }
+  }
+
+  @Override
+  public void rename(Caller caller, InodeId parent, Name name, InodeId newParent, Name newName, RenameFlags flags)
+      throws FsException {
+    if (name.isDotOrDotDot() || newName.isDotOrDotDot()) {
+      throw new FsException(FsError.INVALID, "cannot rename '.' or '..'");
+    }
+    InodeAttributes p1 = writableDir(caller, parent);
+    InodeAttributes p2 = parent.equals(newParent) ? p1 : writableDir(caller, newParent);
+    InodeAttributes src = entry(parent, name);
+    Optional<DirEntry> dstEntry = meta.lookup(newParent, newName);
+    InodeAttributes dst = dstEntry.isPresent() ? getattr(dstEntry.get().inode()) : null;
+    if (flags == RenameFlags.EXCHANGE && dst == null) {
+      throw FsException.notFound("no entry '" + newName + "' to exchange with");
+    }
+    if (flags == RenameFlags.NOREPLACE && dst != null) {
+      throw FsException.exists("'" + newName + "' exists");
+    }
+    if (dst != null && dst.id().equals(src.id())) {
+      return; // POSIX: renaming a name onto another name of the same file does nothing
+    }
+    Access.checkSticky(caller, p1, src, "'" + name + "'");
+    if (dst != null) {
+      Access.checkSticky(caller, p2, dst, "'" + newName + "'");
+    }
+    if (!parent.equals(newParent)) {
+      // a moved directory's '..' changes: Linux needs write permission on the directory itself
+      if (src.isDirectory()) {
+        Access.check(caller, src, Access.W, "move directory '" + name + "'");
+      }
+      if (flags == RenameFlags.EXCHANGE && dst.isDirectory()) {
+        Access.check(caller, dst, Access.W, "move directory '" + newName + "'");
+      }
+    }
+    var r = meta.rename(parent, name, newParent, newName, flags, config.clock().instant());
+    events.renamed(parent, name, newParent, newName, flags);
+    if (r.replaced() != null && r.replaced().nlink() == 0) {
+      if (r.replaced().isDirectory()) {
+        purge(r.replaced().id());
+      } else {
+        purgeIfClosed(r.replaced().id());
+      }
+    }
+  }
+
+  @Override
+  public OpenResult create(Caller caller, InodeId parent, Name name, int mode, OpenFlags flags) throws FsException {
+    if (name.isDotOrDotDot()) {
+      throw new FsException(FsError.IS_DIRECTORY, "'" + name + "' is a directory");
+    }
+    InodeAttributes p = dirAttrs(parent);
+    Access.check(caller, p, Access.X, "search " + parent);
+    for (int attempt = 0; ; attempt++) {
+      Optional<DirEntry> existing = meta.lookup(parent, name);
+      if (existing.isPresent()) {
+        if (flags.exclusive()) {
+          throw FsException.exists("'" + name + "' exists");
+        }
+        return open(caller, existing.get().inode(), flags);
+      }
+      Access.check(caller, p, Access.W | Access.X, "create in " + parent);
+      InodeAttributes a;
+      try {
+        a = meta.create(parent, name, fileSpec(caller, p, InodeType.FILE, mode, 0, null));
+      } catch (FsException e) {
+        if (e.error() == FsError.EXISTS && !flags.exclusive() && attempt < 3) {
+          continue; // lost a race with another creator: open theirs
+        }
+        throw e;
+      }
+      created(parent, name, a);
+      // the creator may write even if the new mode forbids it (open(O_CREAT|O_RDWR, 0444) works)
+      OpenFile f = acquire(a.id());
+      return new OpenResult(newFileHandle(f, a.id(), flags, caller), f.overlay(a), false);
+    }
+  }
+
+  @Override
+  public OpenResult open(Caller caller, InodeId inode, OpenFlags flags) throws FsException {
+    InodeAttributes a = getattr(inode);
+    switch (a.type()) {
+      case DIRECTORY -> {
+        if (flags.canWrite() || flags.truncate()) {
+          throw new FsException(FsError.IS_DIRECTORY, inode + " is a directory");
+        }
+        Access.check(caller, a, Access.R, "open " + inode);
+        long h = nextHandle.getAndIncrement();
+        handles.put(h, new FileHandle(null, inode, flags, caller));
+        return new OpenResult(h, a, true);
+      }
+      case SYMLINK -> throw new FsException(FsError.LOOP, inode + " is a symbolic link (O_NOFOLLOW)");
+      case FILE -> { }
+      default -> throw new FsException(FsError.NOT_SUPPORTED, inode + " is a special file; it has no data here");
+    }
+    int mask = (flags.canRead() ? Access.R : 0) | (flags.canWrite() ? Access.W : 0) | (flags.truncate() ? Access.W : 0);
+    Access.check(caller, a, mask, "open " + inode);
+    boolean wasOpen = files.containsKey(inode);
+    OpenFile f = acquire(inode);
+    try {
+      if (!wasOpen) {
+        f.refreshIfIdle(meta.getAttributes(inode), meta.chunks(inode));
+      }
+      boolean truncated = false;
+      if (flags.truncate() && flags.canWrite()) {
+        f.truncate(0);
+        truncated = true;
+        if (!caller.isRoot() && Access.killPriv(a.mode()) != a.mode()) {
+          meta.setAttributes(inode, new AttrUpdate(Access.killPriv(a.mode()), null, null, null, null, null));
+        }
+      }
+      long h = newFileHandle(f, inode, flags, caller);
+      return new OpenResult(h, getattr(inode), wasOpen && !truncated);
+    } catch (FsException | RuntimeException e) {
+      releaseRef(f);
+      throw e;
+    }
+  }
+
+  @Override
+  public long opendir(Caller caller, InodeId inode) throws FsException {
+    InodeAttributes a = dirAttrs(inode);
+    Access.check(caller, a, Access.R, "list " + inode);
+    long h = nextHandle.getAndIncrement();
+    handles.put(h, new DirHandle(inode));
+    return h;
+  }
+
+  /** Cookies: 1 = {@code .}, 2 = {@code ..}, then the store's cookie + 2 (so any store numbering fits). */
+  @Override
+  public DirListing readdir(long dirHandle, long cookie, int max) throws FsException {
+    if (!(handles.get(dirHandle) instanceof DirHandle dh)) {
+      throw new FsException(FsError.BAD_HANDLE, "no open directory " + dirHandle);
+    }
+    if (max <= 0) {
+      return new DirListing(List.of(), false);
+    }
+    List<DirEntry> out = new ArrayList<>();
+    InodeId dir = dh.dir();
+    try {
+      if (cookie < 1) {
+        out.add(new DirEntry(dir, Name.DOT, dir, InodeType.DIRECTORY, 1));
+      }
+      if (cookie < 2 && out.size() < max) {
+        out.add(new DirEntry(dir, Name.DOT_DOT, meta.parentOf(dir), InodeType.DIRECTORY, 2));
+      }
+      int want = max - out.size();
+      if (want == 0) {
+        return new DirListing(out, false);
+      }
+      List<DirEntry> page = meta.readDir(dir, Math.max(0, cookie - 2), want + 1);
+      for (int i = 0; i < page.size() && i < want; i++) {
+        DirEntry e = page.get(i);
+        out.add(new DirEntry(e.parent(), e.name(), e.inode(), e.type(), e.cookie() + 2));
+      }
+      return new DirListing(out, page.size() <= want);
+    } catch (FsException e) {
+      if (e.error() == FsError.NOT_FOUND) {
+        return new DirListing(out, true); // the directory was removed while open: it is empty
+      }
+      throw e;
+    }
+  }
+
+  @Override
+  public void releasedir(long dirHandle) throws FsException {
+    if (!(handles.remove(dirHandle) instanceof DirHandle)) {
+      throw new FsException(FsError.BAD_HANDLE, "no open directory " + dirHandle);
+    }
+  }
+
+  @Override
+  public StatFs statfs() throws FsException {
+    StoreStats s = meta.stats();
+    long avail = blobs.availableBytes();
+    if (avail < 0) {
+      try {
+        avail = Files.getFileStore(cache.root()).getUsableSpace();
+      } catch (IOException e) {
+        avail = 0;
+      }
+    }
+    long free = avail / STATFS_BLOCK;
+    long used = (s.bytes() + STATFS_BLOCK - 1) / STATFS_BLOCK;
+    long freeInodes = Math.max(0, INODE_CAPACITY - s.inodes());
+    return new StatFs(STATFS_BLOCK, used + free, free, free, s.inodes() + freeInodes, freeInodes, Name.MAX_BYTES);
+  }
+
+  @Override
+  public void access(Caller caller, InodeId inode, int mask) throws FsException {
+    InodeAttributes a = getattr(inode);
+    if ((mask & ~7) != 0) {
+      throw new FsException(FsError.INVALID, "bad access mask " + mask);
+    }
+    if (mask != 0) {
+      Access.check(caller, a, mask, "access " + inode);
+    }
+  }
+
+  // ======================================================================= xattrs
+
+  private enum XattrNamespace { USER, PRIVILEGED }
+
+  private static XattrNamespace xattrNamespace(String name) throws FsException {
+    if (name == null || name.isEmpty()) {
+      throw new FsException(FsError.RANGE, "empty extended attribute name");
+    }
+    if (name.getBytes(StandardCharsets.UTF_8).length > XATTR_NAME_MAX) {
+      throw new FsException(FsError.RANGE, "extended attribute name longer than " + XATTR_NAME_MAX + " bytes");
+    }
+    if (name.startsWith("user.") && name.length() > 5) {
+      return XattrNamespace.USER;
+    }
+    for (String ns : List.of("trusted.", "security.", "system.")) {
+      if (name.startsWith(ns) && name.length() > ns.length()) {
+        return XattrNamespace.PRIVILEGED;
+      }
+    }
+    throw new FsException(FsError.NOT_SUPPORTED,
+        "extended attribute names need a namespace: user., trusted., security. or system.");
+  }
+
+  @Override
+  public byte[] getxattr(Caller caller, InodeId inode, String name) throws FsException {
+    XattrNamespace ns = xattrNamespace(name);
+    InodeAttributes a = getattr(inode);
+    if (ns == XattrNamespace.PRIVILEGED && !caller.isRoot()) {
+      throw new FsException(FsError.NO_DATA, "no extended attribute " + name);
+    }
+    if (ns == XattrNamespace.USER) {
+      Access.check(caller, a, Access.R, "read extended attributes of " + inode);
+    }
+    return meta.getXattr(inode, name).orElseThrow(
+        () -> new FsException(FsError.NO_DATA, "no extended attribute " + name));
+  }
+
+  @Override
+  public void setxattr(Caller caller, InodeId inode, String name, byte[] value, XattrMode mode) throws FsException {
+    XattrNamespace ns = xattrNamespace(name);
+    if (value == null) {
+      value = new byte[0];
+    }
+    if (value.length > XATTR_VALUE_MAX) {
+      throw new FsException(FsError.RANGE, "extended attribute value larger than " + XATTR_VALUE_MAX + " bytes");
+    }
+    checkXattrWrite(caller, getattr(inode), ns, inode);
+    meta.setXattr(inode, name, value, mode, config.clock().instant());
+  }
+
+  @Override
+  public List<String> listxattr(Caller caller, InodeId inode) throws FsException {
+    getattr(inode);
+    List<String> names = meta.listXattr(inode);
+    if (caller.isRoot()) {
+      return names;
+    }
+    List<String> visible = new ArrayList<>();
+    for (String n : names) {
+      if (n.startsWith("user.")) {
+        visible.add(n);
+      }
+    }
+    return visible;
+  }
+
+  @Override
+  public void removexattr(Caller caller, InodeId inode, String name) throws FsException {
+    XattrNamespace ns = xattrNamespace(name);
+    checkXattrWrite(caller, getattr(inode), ns, inode);
+    meta.removeXattr(inode, name, config.clock().instant());
+  }
+
+  private static void checkXattrWrite(Caller caller, InodeAttributes a, XattrNamespace ns, InodeId inode)
+      throws FsException {
+    if (ns == XattrNamespace.PRIVILEGED) {
+      if (!caller.isRoot()) {
+        throw new FsException(FsError.NOT_PERMITTED, "only root may change trusted., security. and system. attributes");
+      }
+      return;
+    }
+    if (!a.isFile() && !a.isDirectory()) {
+      throw new FsException(FsError.NOT_PERMITTED, "user. attributes exist only on files and directories");
+    }
+    if (a.isDirectory() && (a.mode() & Access.S_ISVTX) != 0 && !Access.isOwner(caller, a)) {
+      throw new FsException(FsError.NOT_PERMITTED, "only the owner may change user. attributes of a sticky directory");
+    }
+    Access.check(caller, a, Access.W, "change extended attributes of " + inode);
+  }
+
+  // ======================================================================= data
+
+  @Override
+  public int read(long handle, long offset, ByteBuffer dst) throws FsException {
+    FileHandle h = fileHandle(handle);
+    if (h.file == null) {
+      throw new FsException(FsError.IS_DIRECTORY, h.inode + " is a directory");
+    }
+    if (!h.flags.canRead()) {
+      throw new FsException(FsError.BAD_HANDLE, "handle " + handle + " is not open for reading");
+    }
+    if (offset < 0) {
+      throw new FsException(FsError.INVALID, "negative offset " + offset);
+    }
+    int n = h.file.read(offset, dst, offset == h.lastReadEnd);
+    h.lastReadEnd = offset + n;
+    return n;
+  }
+
+  @Override
+  public int write(long handle, long offset, ByteBuffer src) throws FsException {
+    FileHandle h = fileHandle(handle);
+    if (h.file == null || !h.flags.canWrite()) {
+      throw new FsException(FsError.BAD_HANDLE, "handle " + handle + " is not open for writing");
+    }
+    if (offset < 0) {
+      throw new FsException(FsError.INVALID, "negative offset " + offset);
+    }
+    if (!h.privilegesChecked) {
+      // Linux clears setuid (and setgid with group-exec) when a non-root process writes; check once per handle
+      h.privilegesChecked = true;
+      if (!h.caller.isRoot()) {
+        InodeAttributes a = meta.getAttributes(h.inode);
+        int killed = Access.killPriv(a.mode());
+        if (killed != a.mode()) {
+          meta.setAttributes(h.inode, new AttrUpdate(killed, null, null, null, null, null));
+        }
+      }
+    }
+    return h.file.write(offset, src, h.flags.append());
+  }
+
+  @Override
+  public void flush(long handle) throws FsException {
+    FileHandle h = fileHandle(handle);
+    if (h.file != null) {
+      sealAndUpload(h.file);
+    }
+  }
+
+  @Override
+  public void fsync(long handle, boolean dataOnly) throws FsException {
+    FileHandle h = fileHandle(handle);
+    if (h.file != null) {
+      h.file.seal(this::journal);
+      uploader.drain(h.file);
+    }
+  }
+
+  @Override
+  public void release(long handle) throws FsException {
+    Handle removed = handles.remove(handle);
+    if (!(removed instanceof FileHandle h)) {
+      if (removed != null) {
+        handles.put(handle, removed);
+      }
+      throw new FsException(FsError.BAD_HANDLE, "no open file " + handle);
+    }
+    if (h.file == null) {
+      return;
+    }
+    try {
+      sealAndUpload(h.file);
+    } finally {
+      releaseRef(h.file);
+    }
+  }
+
+  private FileHandle fileHandle(long handle) throws FsException {
+    if (handles.get(handle) instanceof FileHandle h) {
+      return h;
+    }
+    throw new FsException(FsError.BAD_HANDLE, "no open file " + handle);
+  }
+
+  private long newFileHandle(OpenFile f, InodeId inode, OpenFlags flags, Caller caller) {
+    long h = nextHandle.getAndIncrement();
+    handles.put(h, new FileHandle(f, inode, flags, caller));
+    return h;
+  }
+
+  private void sealAndUpload(OpenFile f) throws FsException {
+    if (f.seal(this::journal) != null) {
+      uploader.submit(f);
+    }
+  }
+
+  private long journal(OpenFile f, long baseVersion, PendingUpload payload) throws FsException {
+    return meta.journalAppend(
+        new JournalEntry(0, f.id, hostId, baseVersion, payload.encode(), config.clock().instant())).id();
+  }
+
+  /** The shared OpenFile of {@code inode}, its handle count raised. */
+  private OpenFile acquire(InodeId inode) throws FsException {
+    try {
+      return files.compute(inode, (id, f) -> {
+        OpenFile of = f;
+        if (of == null) {
+          try {
+            of = load(meta.getAttributes(id));
+          } catch (FsException e) {
+            throw new Unchecked(e);
+          }
+        }
+        of.refs++;
+        return of;
+      });
+    } catch (Unchecked u) {
+      throw u.fs();
+    }
+  }
+
+  private void releaseRef(OpenFile f) throws FsException {
+    AtomicInteger left = new AtomicInteger();
+    files.computeIfPresent(f.id, (id, cur) -> {
+      if (cur != f) {
+        return cur;
+      }
+      cur.refs--;
+      left.set(cur.refs);
+      if (cur.refs == 0 && cur.idle()) {
+        cur.closeResources();
+        return null;
+      }
+      return cur;
+    });
+    if (left.get() == 0) {
+      InodeAttributes a;
+      try {
+        a = meta.getAttributes(f.id);
+      } catch (FsException e) {
+        if (e.error() == FsError.NOT_FOUND) {
+          return;
+        }
+        throw e;
+      }
+      if (a.nlink() == 0) {
+        purgeIfClosed(f.id);
+      }
+    }
+  }
+
+  /** Runs after a background upload: drops a file nobody has open and nothing pending. */
+  private void afterDrain(OpenFile f) {
+    files.computeIfPresent(f.id, (id, cur) -> {
+      if (cur == f && cur.refs == 0 && cur.idle()) {
+        cur.closeResources();
+        return null;
+      }
+      return cur;
+    });
+  }
+
+  /** An unlinked inode: purge it now unless a handle still has it open (then the last release purges it). */
+  private void purgeIfClosed(InodeId id) throws FsException {
+    boolean[] busy = {false};
+    List<Long> journalIds = new ArrayList<>();
+    files.computeIfPresent(id, (k, f) -> {
+      if (f.refs > 0) {
+        busy[0] = true;
+        return f;
+      }
+      f.uploadLock.lock();
+      try {
+        journalIds.addAll(f.discard());
+      } finally {
+        f.uploadLock.unlock();
+      }
+      f.closeResources();
+      return null;
+    });
+    if (busy[0]) {
+      return;
+    }
+    for (long j : journalIds) {
+      meta.journalRemove(j);
+    }
+    purge(id);
+  }
+
+  private void purge(InodeId id) throws FsException {
+    CommitResult r;
+    try {
+      r = meta.purge(id);
+    } catch (FsException e) {
+      if (e.error() == FsError.BUSY) {
+        return; // linked again meanwhile
+      }
+      throw e;
+    }
+    events.purged(id);
+    if (!r.unreferenced().isEmpty()) {
+      log.debug("purged {}: {} blob(s) unreferenced", id, r.unreferenced().size());
+    }
+  }
+
+  // ======================================================================= helpers
+
+  private InodeAttributes dirAttrs(InodeId dir) throws FsException {
+    InodeAttributes a = meta.getAttributes(dir);
+    if (!a.isDirectory()) {
+      throw new FsException(FsError.NOT_DIRECTORY, dir + " is not a directory");
+    }
+    return a;
+  }
+
+  private InodeAttributes writableDir(Caller caller, InodeId dir) throws FsException {
+    InodeAttributes p = dirAttrs(dir);
+    if (p.nlink() == 0) {
+      throw FsException.notFound("directory " + dir + " was removed");
+    }
+    Access.check(caller, p, Access.W | Access.X, "change " + dir);
+    return p;
+  }
+
+  private InodeAttributes entry(InodeId parent, Name name) throws FsException {
+    DirEntry e = meta.lookup(parent, name)
+        .orElseThrow(() -> FsException.notFound("no entry '" + name + "' in " + parent));
+    return getattr(e.inode());
+  }
+
+  /** A new file-like inode: setgid directories hand down their group; a non-member loses the setgid bit. */
+  private NewInode fileSpec(Caller caller, InodeAttributes parent, InodeType type, int mode, long rdev,
+      String target) {
+    int m = mode & InodeAttributes.PERMISSION_BITS;
+    int gid = caller.gid();
+    if ((parent.mode() & Access.S_ISGID) != 0) {
+      gid = parent.gid();
+      if (!caller.isRoot() && !caller.inGroup(gid)) {
+        m &= ~Access.S_ISGID;
+      }
+    }
+    return new NewInode(type, m, caller.uid(), gid, rdev, config.clock().instant(), target);
+  }
+
+  private InodeAttributes created(InodeId parent, Name name, InodeAttributes a) {
+    events.created(parent, name, a);
+    return a;
+  }
+
+  private static ThreadFactory threads(String name) {
+    AtomicInteger n = new AtomicInteger();
+    return r -> {
+      Thread t = new Thread(r, "truckeefs-" + name + "-" + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    };
+  }
+
+  // ======================================================================= lifecycle and extras
+
+  /** Used by a future namespace mirror; one listener at a time. */
+  void setNamespaceEvents(NamespaceEvents listener) {
+    this.events = listener == null ? NamespaceEvents.NONE : listener;
+  }
+
+  /** What the CLI's {@code status} shows. */
+  public RiverFsStatus status() {
+    int pending = 0;
+    for (OpenFile f : files.values()) {
+      pending += f.pendingCount();
+    }
+    return new RiverFsStatus(config.metadataUri().getScheme(), config.blobUri().getScheme(),
+        config.coordinatorUri().getScheme(), cache.usedBytes(), cache.dirtyBytes(), config.cacheSize(), pending,
+        files.size(), config.chunkSize());
+  }
+
+  /** Flushes every file's unsaved data and uploads everything pending; returns when all is committed. */
+  public void syncAll() throws FsException {
+    FsException failure = null;
+    for (OpenFile f : List.copyOf(files.values())) {
+      try {
+        f.seal(this::journal);
+        uploader.drain(f);
+      } catch (FsException e) {
+        if (failure == null) {
+          failure = new FsException(FsError.IO, "some data could not be uploaded; it stays pending");
+        }
+        failure.addSuppressed(e);
+      }
+      afterDrain(f);
+    }
+    if (failure != null) {
+      throw failure;
+    }
+  }
+
+  /** Runs the upload-retry daemon's pass now: re-queues files whose backoff has passed. */
+  void retryUploads() {
+    long now = config.ticker().read();
+    for (OpenFile f : files.values()) {
+      if (f.pendingCount() > 0 && !f.uploadLock.isLocked() && now - f.nextRetryNanos >= 0) {
+        uploader.submit(f);
+      }
+    }
+  }
+
+  /** Runs the cache prune daemon's pass now. */
+  ChunkCache.PruneResult pruneCache() {
+    return cache.prune();
+  }
+
+  /** Runs the blob GC daemon's pass now. */
+  int collectBlobs() throws FsException {
+    return collector.collect();
+  }
+
+  ChunkCache cache() {
+    return cache;
+  }
+
+  String hostId() {
+    return hostId;
+  }
+
+  @Override
+  public void close() throws FsException {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    List<Exception> failures = new ArrayList<>();
+    for (ScheduledFuture<?> d : daemons) {
+      d.cancel(false);
+    }
+    try {
+      syncAll();
+    } catch (FsException e) {
+      failures.add(e);
+    }
+    shutdownPools();
+    if (ownsScheduler) {
+      scheduler.shutdownNow();
+    }
+    for (OpenFile f : files.values()) {
+      f.closeResources();
+    }
+    cache.close();
+    for (AutoCloseable c : new AutoCloseable[] {coordinator, blobs, meta}) {
+      if (c == null) {
+        continue;
+      }
+      try {
+        c.close();
+      } catch (Exception e) {
+        failures.add(e);
+      }
+    }
+    if (!failures.isEmpty()) {
+      FsException e = new FsException(FsError.IO, "closing the filesystem failed; pending data stays in the cache "
+          + "directory and is uploaded at the next start");
+      failures.forEach(e::addSuppressed);
+      throw e;
+    }
+  }
+
+  private void shutdownPools() {
+    for (ExecutorService pool : List.of(drainPool, putPool, fetchPool)) {
+      pool.shutdown();
+    }
+    for (ExecutorService pool : List.of(drainPool, putPool, fetchPool)) {
+      try {
+        if (!pool.awaitTermination(10, TimeUnit.SECONDS)) {
+          pool.shutdownNow();
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        pool.shutdownNow();
+      }
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "RiverFS[" + config.metadataUri().getScheme() + " + " + config.blobUri().getScheme() + ", cache "
+        + config.cacheDir() + "]";
+  }
+}

@@ -1,0 +1,481 @@
+package org.truckeefs.core;
+
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ScheduledExecutorService;
+import org.truckeefs.api.FsError;
+import org.truckeefs.api.FsException;
+import org.truckeefs.spi.BackendConfig;
+import org.truckeefs.spi.Ticker;
+
+/**
+ * Everything {@link RiverFS#open} needs, validated once and then immutable. Build it with {@link #builder()} or
+ * derive it from the seed's snake_case settings with {@link #fromSettings}.
+ */
+public final class RiverFsConfig {
+  /** Default chunk size: 4 MiB, large enough for streaming throughput, small enough for cheap partial rewrites. */
+  public static final int DEFAULT_CHUNK_SIZE = 4 << 20;
+  public static final int MIN_CHUNK_SIZE = 64 << 10;
+  public static final int MAX_CHUNK_SIZE = 64 << 20;
+  /** The seed's {@code cache_ttl}: unused cache entries older than this are pruned. */
+  public static final Duration DEFAULT_CACHE_TTL = Duration.ofSeconds(14400);
+  /** The seed's {@code sleep} for the cache prune daemon. */
+  public static final Duration DEFAULT_PRUNE_INTERVAL = Duration.ofSeconds(3600);
+  public static final int DEFAULT_MAX_CONNECTIONS = 10;
+  /** Unreferenced blobs are released only after this long, so an upload in flight that produced one is safe. */
+  public static final Duration DEFAULT_BLOB_GC_GRACE = Duration.ofHours(1);
+  public static final Duration DEFAULT_BLOB_GC_INTERVAL = Duration.ofMinutes(10);
+  /** First delay before a failed upload is retried; doubles per failure up to {@link #MAX_UPLOAD_RETRY_DELAY}. */
+  public static final Duration DEFAULT_UPLOAD_RETRY_DELAY = Duration.ofSeconds(2);
+  public static final Duration MAX_UPLOAD_RETRY_DELAY = Duration.ofMinutes(5);
+  public static final String DEFAULT_FILESYSTEM_ID = "truckeefs";
+
+  private final URI metadataUri;
+  private final URI blobUri;
+  private final URI coordinatorUri;
+  private final BackendConfig backendConfig;
+  private final Path dataDir;
+  private final Path cacheDir;
+  private final long cacheSize;
+  private final Duration cacheTtl;
+  private final boolean cacheMaintenance;
+  private final Duration pruneInterval;
+  private final int chunkSize;
+  private final int maxConnections;
+  private final Duration blobGcGrace;
+  private final Duration blobGcInterval;
+  private final Duration uploadRetryDelay;
+  private final Clock clock;
+  private final Ticker ticker;
+  private final ScheduledExecutorService scheduler;
+  private final Backends backends;
+  private final String filesystemId;
+
+  private RiverFsConfig(Builder b) {
+    this.metadataUri = b.metadataUri;
+    this.blobUri = b.blobUri;
+    this.coordinatorUri = b.coordinatorUri;
+    this.backendConfig = b.backendConfig;
+    this.dataDir = b.dataDir.toAbsolutePath().normalize();
+    this.cacheDir = b.cacheDir == null ? dataDir.resolve("cache") : b.cacheDir.toAbsolutePath().normalize();
+    this.cacheSize = b.cacheSize;
+    this.cacheTtl = b.cacheTtl;
+    this.cacheMaintenance = b.cacheMaintenance;
+    this.pruneInterval = b.pruneInterval;
+    this.chunkSize = b.chunkSize;
+    this.maxConnections = b.maxConnections;
+    this.blobGcGrace = b.blobGcGrace;
+    this.blobGcInterval = b.blobGcInterval;
+    this.uploadRetryDelay = b.uploadRetryDelay;
+    this.clock = b.clock;
+    this.ticker = b.ticker;
+    this.scheduler = b.scheduler;
+    this.backends = b.backends;
+    this.filesystemId = b.filesystemId;
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** A builder holding this configuration's values, to derive a variant. */
+  public Builder toBuilder() {
+    Builder b = new Builder();
+    b.metadataUri = metadataUri;
+    b.blobUri = blobUri;
+    b.coordinatorUri = coordinatorUri;
+    b.backendConfig = backendConfig;
+    b.dataDir = dataDir;
+    b.cacheDir = cacheDir;
+    b.cacheSize = cacheSize;
+    b.cacheTtl = cacheTtl;
+    b.cacheMaintenance = cacheMaintenance;
+    b.pruneInterval = pruneInterval;
+    b.chunkSize = chunkSize;
+    b.maxConnections = maxConnections;
+    b.blobGcGrace = blobGcGrace;
+    b.blobGcInterval = blobGcInterval;
+    b.uploadRetryDelay = uploadRetryDelay;
+    b.clock = clock;
+    b.ticker = ticker;
+    b.scheduler = scheduler;
+    b.backends = backends;
+    b.filesystemId = filesystemId;
+    return b;
+  }
+
+  /**
+   * Derives a configuration from the seed's settings (snake_case keys: data_dir, cache_dir, cache_size,
+   * cache_ttl, cache_maintenance, sleep, chunk_size, max_connections, sql_host/sql_port/sql_db, rootcap, blob_dir,
+   * redis_host/redis_port/redis_db, filesystem_id, blob_gc_grace; explicit metadata_uri, blob_uri,
+   * coordinator_uri win over derivation). All settings are also handed to the backends as {@link BackendConfig}.
+   */
+  public static RiverFsConfig fromSettings(Map<String, String> settings) throws FsException {
+    return fromSettings(settings, Backends.discover());
+  }
+
+  public static RiverFsConfig fromSettings(Map<String, String> settings, Backends backends) throws FsException {
+    BackendConfig c = BackendConfig.of(new HashMap<>(settings));
+    Path dataDir = Path.of(c.getString("data_dir", Path.of(System.getProperty("user.home"), ".truckeefs").toString()));
+    Builder b = builder().backends(backends).backendConfig(c).dataDir(dataDir);
+    c.get("cache_dir").ifPresent(d -> b.cacheDir(Path.of(d)));
+    b.cacheSize(c.getBytes("cache_size", 0));
+    b.cacheTtl(c.getDuration("cache_ttl", DEFAULT_CACHE_TTL));
+    b.cacheMaintenance(c.getBoolean("cache_maintenance", true));
+    b.pruneInterval(c.getDuration("sleep", DEFAULT_PRUNE_INTERVAL));
+    long chunk = c.getBytes("chunk_size", DEFAULT_CHUNK_SIZE);
+    if (chunk > Integer.MAX_VALUE) {
+      throw bad("chunk_size", chunk, "must be a power of two between 64 KiB and 64 MiB");
+    }
+    b.chunkSize((int) chunk);
+    b.maxConnections(c.getInt("max_connections", DEFAULT_MAX_CONNECTIONS));
+    b.blobGcGrace(c.getDuration("blob_gc_grace", DEFAULT_BLOB_GC_GRACE));
+    b.filesystemId(c.getString("filesystem_id", DEFAULT_FILESYSTEM_ID));
+
+    Optional<String> explicitMeta = c.get("metadata_uri");
+    if (explicitMeta.isPresent()) {
+      b.metadataUri(explicitMeta.get());
+    } else if (c.get("sql_host").isPresent()) {
+      String port = c.get("sql_port").map(p -> ":" + p).orElse("");
+      b.metadataUri("mariadb://" + c.require("sql_host") + port + "/" + c.getString("sql_db", "truckeefs"));
+    } else if (backends.hasMetadataStore("sqlite")) {
+      b.metadataUri(pathUri("sqlite", dataDir.toAbsolutePath().resolve("metadata.db")));
+    } else {
+      b.metadataUri("memory:");
+    }
+
+    Optional<String> explicitBlob = c.get("blob_uri");
+    if (explicitBlob.isPresent()) {
+      b.blobUri(explicitBlob.get());
+    } else if (c.get("rootcap").isPresent()) {
+      b.blobUri("tahoe:");
+    } else {
+      Path blobDir = c.get("blob_dir").map(Path::of).orElse(dataDir.resolve("blobs")).toAbsolutePath().normalize();
+      b.blobUri(pathUri("local", blobDir));
+    }
+
+    Optional<String> explicitCoord = c.get("coordinator_uri");
+    if (explicitCoord.isPresent()) {
+      b.coordinatorUri(explicitCoord.get());
+    } else if (c.get("redis_host").isPresent()) {
+      String port = ":" + c.getString("redis_port", "6379");
+      b.coordinatorUri("redis://" + c.require("redis_host") + port + "/" + c.getString("redis_db", "0"));
+    } else {
+      b.coordinatorUri("local:");
+    }
+    return b.build();
+  }
+
+  /** A file URI with another scheme: {@code sqlite:/abs/path}. */
+  private static URI pathUri(String scheme, Path path) throws FsException {
+    try {
+      return new URI(scheme, null, path.toString(), null);
+    } catch (URISyntaxException e) {
+      throw new FsException(FsError.INVALID, "cannot make a " + scheme + " URI of " + path);
+    }
+  }
+
+  public URI metadataUri() {
+    return metadataUri;
+  }
+
+  public URI blobUri() {
+    return blobUri;
+  }
+
+  public URI coordinatorUri() {
+    return coordinatorUri;
+  }
+
+  public BackendConfig backendConfig() {
+    return backendConfig;
+  }
+
+  public Path dataDir() {
+    return dataDir;
+  }
+
+  public Path cacheDir() {
+    return cacheDir;
+  }
+
+  /** Cache limit in bytes; 0 = unlimited. */
+  public long cacheSize() {
+    return cacheSize;
+  }
+
+  public Duration cacheTtl() {
+    return cacheTtl;
+  }
+
+  public boolean cacheMaintenance() {
+    return cacheMaintenance;
+  }
+
+  /** The seed's {@code sleep}: how often the cache prune daemon runs. */
+  public Duration pruneInterval() {
+    return pruneInterval;
+  }
+
+  public int chunkSize() {
+    return chunkSize;
+  }
+
+  public int maxConnections() {
+    return maxConnections;
+  }
+
+  public Duration blobGcGrace() {
+    return blobGcGrace;
+  }
+
+  public Duration blobGcInterval() {
+    return blobGcInterval;
+  }
+
+  public Duration uploadRetryDelay() {
+    return uploadRetryDelay;
+  }
+
+  public Clock clock() {
+    return clock;
+  }
+
+  public Ticker ticker() {
+    return ticker;
+  }
+
+  /** The scheduler for daemons, or empty: RiverFS then creates (and later shuts down) its own. */
+  public Optional<ScheduledExecutorService> scheduler() {
+    return Optional.ofNullable(scheduler);
+  }
+
+  /** The provider registry, or empty: {@link Backends#discover()} at open. */
+  public Optional<Backends> backends() {
+    return Optional.ofNullable(backends);
+  }
+
+  public String filesystemId() {
+    return filesystemId;
+  }
+
+  @Override
+  public String toString() {
+    return "RiverFsConfig[metadata=" + metadataUri + ", blobs=" + blobUri + ", coordinator=" + coordinatorUri
+        + ", dataDir=" + dataDir + ", cacheDir=" + cacheDir + ", cacheSize=" + cacheSize + ", cacheTtl=" + cacheTtl
+        + ", chunkSize=" + chunkSize + ", maxConnections=" + maxConnections + ", settings=" + backendConfig + "]";
+  }
+
+  private static FsException bad(String field, Object value, String rule) {
+    return new FsException(FsError.INVALID, field + " = " + value + " " + rule);
+  }
+
+  /** Collects settings; {@link #build()} validates them all and fails on the first bad one, naming it. */
+  public static final class Builder {
+    private URI metadataUri = URI.create("memory:/");
+    private URI blobUri;
+    private URI coordinatorUri = URI.create("local:/");
+    private BackendConfig backendConfig = BackendConfig.empty();
+    private Path dataDir;
+    private Path cacheDir;
+    private long cacheSize = 0;
+    private Duration cacheTtl = DEFAULT_CACHE_TTL;
+    private boolean cacheMaintenance = true;
+    private Duration pruneInterval = DEFAULT_PRUNE_INTERVAL;
+    private int chunkSize = DEFAULT_CHUNK_SIZE;
+    private int maxConnections = DEFAULT_MAX_CONNECTIONS;
+    private Duration blobGcGrace = DEFAULT_BLOB_GC_GRACE;
+    private Duration blobGcInterval = DEFAULT_BLOB_GC_INTERVAL;
+    private Duration uploadRetryDelay = DEFAULT_UPLOAD_RETRY_DELAY;
+    private Clock clock = Clock.systemUTC();
+    private Ticker ticker = Ticker.system();
+    private ScheduledExecutorService scheduler;
+    private Backends backends;
+    private String filesystemId = DEFAULT_FILESYSTEM_ID;
+
+    private Builder() {}
+
+    public Builder metadataUri(URI uri) {
+      this.metadataUri = uri;
+      return this;
+    }
+
+    /** Also accepts a bare scheme such as {@code memory:}. */
+    public Builder metadataUri(String uri) throws FsException {
+      return metadataUri(parseUri("metadata_uri", uri));
+    }
+
+    public Builder blobUri(URI uri) {
+      this.blobUri = uri;
+      return this;
+    }
+
+    /** Also accepts a bare scheme such as {@code tahoe:}. */
+    public Builder blobUri(String uri) throws FsException {
+      return blobUri(parseUri("blob_uri", uri));
+    }
+
+    public Builder coordinatorUri(URI uri) {
+      this.coordinatorUri = uri;
+      return this;
+    }
+
+    /** Also accepts a bare scheme such as {@code local:}. */
+    public Builder coordinatorUri(String uri) throws FsException {
+      return coordinatorUri(parseUri("coordinator_uri", uri));
+    }
+
+    public Builder backendConfig(BackendConfig config) {
+      this.backendConfig = config;
+      return this;
+    }
+
+    /** Where local state lives (default blob dir, cache dir, embedded database). Required. */
+    public Builder dataDir(Path dir) {
+      this.dataDir = dir;
+      return this;
+    }
+
+    /** Default {@code <data_dir>/cache}. */
+    public Builder cacheDir(Path dir) {
+      this.cacheDir = dir;
+      return this;
+    }
+
+    /** In bytes; 0 = unlimited. */
+    public Builder cacheSize(long bytes) {
+      this.cacheSize = bytes;
+      return this;
+    }
+
+    public Builder cacheTtl(Duration ttl) {
+      this.cacheTtl = ttl;
+      return this;
+    }
+
+    public Builder cacheMaintenance(boolean enabled) {
+      this.cacheMaintenance = enabled;
+      return this;
+    }
+
+    /** The seed's {@code sleep}. */
+    public Builder pruneInterval(Duration interval) {
+      this.pruneInterval = interval;
+      return this;
+    }
+
+    public Builder chunkSize(int bytes) {
+      this.chunkSize = bytes;
+      return this;
+    }
+
+    public Builder maxConnections(int n) {
+      this.maxConnections = n;
+      return this;
+    }
+
+    public Builder blobGcGrace(Duration grace) {
+      this.blobGcGrace = grace;
+      return this;
+    }
+
+    public Builder blobGcInterval(Duration interval) {
+      this.blobGcInterval = interval;
+      return this;
+    }
+
+    public Builder uploadRetryDelay(Duration delay) {
+      this.uploadRetryDelay = delay;
+      return this;
+    }
+
+    public Builder clock(Clock clock) {
+      this.clock = clock;
+      return this;
+    }
+
+    public Builder ticker(Ticker ticker) {
+      this.ticker = ticker;
+      return this;
+    }
+
+    /** Runs the daemons; owned by the caller (RiverFS never shuts it down). */
+    public Builder scheduler(ScheduledExecutorService scheduler) {
+      this.scheduler = scheduler;
+      return this;
+    }
+
+    public Builder backends(Backends backends) {
+      this.backends = backends;
+      return this;
+    }
+
+    public Builder filesystemId(String id) {
+      this.filesystemId = id;
+      return this;
+    }
+
+    public RiverFsConfig build() throws FsException {
+      if (dataDir == null) {
+        throw new FsException(FsError.INVALID, "data_dir is required");
+      }
+      require(metadataUri != null && metadataUri.getScheme() != null, "metadata_uri", metadataUri, "needs a scheme");
+      if (blobUri == null) {
+        blobUri = pathUri("local", dataDir.toAbsolutePath().normalize().resolve("blobs"));
+      }
+      require(blobUri.getScheme() != null, "blob_uri", blobUri, "needs a scheme");
+      require(coordinatorUri != null && coordinatorUri.getScheme() != null, "coordinator_uri", coordinatorUri,
+          "needs a scheme");
+      require(cacheSize >= 0, "cache_size", cacheSize, "must be >= 0 (0 = unlimited)");
+      require(cacheTtl != null && !cacheTtl.isNegative(), "cache_ttl", cacheTtl, "must be >= 0");
+      require(pruneInterval != null && !pruneInterval.isNegative() && !pruneInterval.isZero(), "sleep", pruneInterval,
+          "must be > 0");
+      require(Integer.bitCount(chunkSize) == 1 && chunkSize >= MIN_CHUNK_SIZE && chunkSize <= MAX_CHUNK_SIZE,
+          "chunk_size", chunkSize, "must be a power of two between 64 KiB and 64 MiB");
+      require(maxConnections >= 1 && maxConnections <= 1024, "max_connections", maxConnections,
+          "must be between 1 and 1024");
+      require(blobGcGrace != null && !blobGcGrace.isNegative(), "blob_gc_grace", blobGcGrace, "must be >= 0");
+      require(blobGcInterval != null && !blobGcInterval.isNegative() && !blobGcInterval.isZero(), "blob_gc_interval",
+          blobGcInterval, "must be > 0");
+      require(uploadRetryDelay != null && !uploadRetryDelay.isNegative() && !uploadRetryDelay.isZero(),
+          "upload_retry_delay", uploadRetryDelay, "must be > 0");
+      Objects.requireNonNull(clock, "clock");
+      Objects.requireNonNull(ticker, "ticker");
+      require(filesystemId != null && filesystemId.matches("[A-Za-z0-9_.-]{1,64}"), "filesystem_id", filesystemId,
+          "must be 1-64 letters, digits, '_', '.' or '-'");
+      return new RiverFsConfig(this);
+    }
+
+    private static void require(boolean ok, String field, Object value, String rule) throws FsException {
+      if (!ok) {
+        throw bad(field, value, rule);
+      }
+    }
+
+    private static URI parseUri(String field, String raw) throws FsException {
+      if (raw == null || raw.isBlank()) {
+        throw bad(field, "''", "must be a URI such as memory: or local:/dir");
+      }
+      String s = raw.trim();
+      if (s.matches("[A-Za-z][A-Za-z0-9+.-]*:")) {
+        s = s + "/";
+      }
+      try {
+        URI u = new URI(s);
+        if (u.getScheme() == null) {
+          throw bad(field, raw, "needs a scheme, such as memory: or local:/dir");
+        }
+        return u;
+      } catch (URISyntaxException e) {
+        throw bad(field, raw, "is not a URI: " + e.getReason());
+      }
+    }
+  }
+}

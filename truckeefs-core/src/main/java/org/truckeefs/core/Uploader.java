@@ -1,0 +1,179 @@
+package org.truckeefs.core;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.truckeefs.api.FsError;
+import org.truckeefs.api.FsException;
+import org.truckeefs.api.InodeAttributes;
+import org.truckeefs.spi.BlobRef;
+import org.truckeefs.spi.BlobStore;
+import org.truckeefs.spi.ChunkRef;
+import org.truckeefs.spi.CommitResult;
+import org.truckeefs.spi.ContentCommit;
+import org.truckeefs.spi.MetadataStore;
+import org.truckeefs.spi.Ticker;
+
+/**
+ * Write-back: uploads a file's sealed snapshots in order. Each snapshot's chunks are put in parallel (the put pool
+ * has {@code max_connections} threads, the bound on concurrent blob uploads), then one compare-and-set commit
+ * records them and removes the journal entry in the same transaction.
+ *
+ * <p>A commit that finds another version (another writer committed first) is rebased: the snapshot holds only the
+ * chunks this host changed, so it applies on top of the newer content; the conflict is logged. A failed upload
+ * leaves the snapshot pending; the upload-retry daemon tries again with exponential backoff.
+ */
+final class Uploader {
+  private static final Logger log = LoggerFactory.getLogger(Uploader.class);
+  private static final int MAX_REBASES = 5;
+
+  private final MetadataStore meta;
+  private final BlobStore blobs;
+  private final ExecutorService drainPool;
+  private final ExecutorService putPool;
+  private final Ticker ticker;
+  private final Duration firstRetryDelay;
+  private final Duration maxRetryDelay;
+  private final Consumer<OpenFile> afterDrain;
+  private final Consumer<InodeAttributes> committed;
+
+  Uploader(MetadataStore meta, BlobStore blobs, ExecutorService drainPool, ExecutorService putPool, Ticker ticker,
+      Duration firstRetryDelay, Duration maxRetryDelay, Consumer<OpenFile> afterDrain,
+      Consumer<InodeAttributes> committed) {
+    this.meta = meta;
+    this.blobs = blobs;
+    this.drainPool = drainPool;
+    this.putPool = putPool;
+    this.ticker = ticker;
+    this.firstRetryDelay = firstRetryDelay;
+    this.maxRetryDelay = maxRetryDelay;
+    this.afterDrain = afterDrain;
+    this.committed = committed;
+  }
+
+  /** Uploads the file's pending snapshots in the background. */
+  void submit(OpenFile f) {
+    if (!f.drainQueued.compareAndSet(false, true)) {
+      return;
+    }
+    try {
+      drainPool.execute(() -> {
+        f.drainQueued.set(false);
+        try {
+          drain(f);
+        } catch (FsException e) {
+          log.warn("upload of {} failed, will retry in {} ms: {}", f.id,
+              Duration.ofNanos(f.nextRetryNanos - ticker.read()).toMillis(), e.getMessage());
+        } catch (RuntimeException e) {
+          log.error("upload of {} failed unexpectedly", f.id, e);
+        } finally {
+          afterDrain.accept(f);
+        }
+      });
+    } catch (RuntimeException rejected) {
+      f.drainQueued.set(false);
+    }
+  }
+
+  /** Uploads and commits every pending snapshot of {@code f} now, in the caller's thread. */
+  void drain(OpenFile f) throws FsException {
+    f.uploadLock.lock();
+    try {
+      OpenFile.Snapshot s;
+      while ((s = f.headPending()) != null) {
+        try {
+          uploadAndCommit(f, s);
+        } catch (FsException e) {
+          int n = ++f.failures;
+          long delay = Math.min(maxRetryDelay.toNanos(), firstRetryDelay.toNanos() << Math.min(n - 1, 20));
+          f.nextRetryNanos = ticker.read() + delay;
+          throw e;
+        }
+      }
+      f.failures = 0;
+    } finally {
+      f.uploadLock.unlock();
+    }
+  }
+
+  private void uploadAndCommit(OpenFile f, OpenFile.Snapshot s) throws FsException {
+    Map<Long, ChunkRef> uploaded = putAll(s);
+    List<ChunkRef> upserts = new ArrayList<>(uploaded.values());
+    for (int attempt = 0; ; attempt++) {
+      ContentCommit c = new ContentCommit(f.id, f.version(), s.size, upserts, s.dropFrom(), s.mtime, s.journalId);
+      CommitResult r;
+      try {
+        r = meta.commitContent(c);
+      } catch (FsException e) {
+        if (e.error() == FsError.STALE && attempt < MAX_REBASES) {
+          log.warn("{} changed elsewhere while this host wrote it; applying this host's chunks on top", f.id);
+          f.rebase(meta.getAttributes(f.id), meta.chunks(f.id));
+          continue;
+        }
+        throw e;
+      }
+      InodeAttributes after = r.attributes();
+      if (s.mtimeOverride != null) {
+        after = meta.setAttributes(f.id, new org.truckeefs.spi.AttrUpdate(null, null, null, null, s.mtimeOverride,
+            null));
+      }
+      f.applyCommit(s, after, uploaded);
+      committed.accept(after);
+      return;
+    }
+  }
+
+  private Map<Long, ChunkRef> putAll(OpenFile.Snapshot s) throws FsException {
+    List<OpenFile.DirtyChunk> chunks = new ArrayList<>(s.chunks().values());
+    List<Future<BlobRef>> futures = new ArrayList<>(chunks.size());
+    for (OpenFile.DirtyChunk d : chunks) {
+      futures.add(putPool.submit(() -> put(d)));
+    }
+    Map<Long, ChunkRef> out = new TreeMap<>();
+    FsException failure = null;
+    for (int i = 0; i < chunks.size(); i++) {
+      try {
+        BlobRef ref = futures.get(i).get();
+        out.put(chunks.get(i).index, new ChunkRef(chunks.get(i).index, ref, chunks.get(i).length));
+      } catch (ExecutionException e) {
+        Throwable cause = e.getCause();
+        FsException fe = cause instanceof FsException x ? x
+            : new FsException(FsError.IO, "upload failed: " + cause, cause);
+        if (failure == null) {
+          failure = fe;
+        } else {
+          failure.addSuppressed(fe);
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new FsException(FsError.INTERRUPTED, "interrupted while uploading");
+      }
+    }
+    if (failure != null) {
+      throw failure;
+    }
+    return out;
+  }
+
+  private BlobRef put(OpenFile.DirtyChunk d) throws FsException {
+    try (FileChannel ch = FileChannel.open(d.path, StandardOpenOption.READ)) {
+      return blobs.put(ch, d.length);
+    } catch (IOException e) {
+      if (e instanceof FsException fe) {
+        throw fe;
+      }
+      throw new FsException(FsError.IO, "cannot read dirty chunk for upload: " + e.getMessage(), e);
+    }
+  }
+}

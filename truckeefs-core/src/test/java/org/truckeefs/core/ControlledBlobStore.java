@@ -1,0 +1,83 @@
+package org.truckeefs.core;
+
+import java.nio.ByteBuffer;
+import java.nio.channels.ReadableByteChannel;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.truckeefs.api.FsError;
+import org.truckeefs.api.FsException;
+import org.truckeefs.spi.BlobCapability;
+import org.truckeefs.spi.BlobRef;
+import org.truckeefs.spi.BlobStore;
+
+/** A BlobStore wrapper that counts calls, records read ranges, and can fail or block puts on demand. */
+final class ControlledBlobStore implements BlobStore {
+  record ReadCall(BlobRef ref, long offset, int length) {}
+
+  private final BlobStore d;
+  final AtomicInteger puts = new AtomicInteger();
+  final AtomicInteger reads = new AtomicInteger();
+  final List<ReadCall> readCalls = new CopyOnWriteArrayList<>();
+  volatile boolean failPuts;
+  /** When set, each put takes a permit first (tests release permits to let uploads through). */
+  volatile Semaphore putGate;
+  final AtomicInteger waitingPuts = new AtomicInteger();
+
+  ControlledBlobStore(BlobStore d) {
+    this.d = d;
+  }
+
+  @Override
+  public BlobRef put(ReadableByteChannel src, long size) throws FsException {
+    Semaphore gate = putGate;
+    if (gate != null) {
+      waitingPuts.incrementAndGet();
+      try {
+        gate.acquire();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new FsException(FsError.INTERRUPTED, "interrupted");
+      } finally {
+        waitingPuts.decrementAndGet();
+      }
+    }
+    if (failPuts) {
+      throw new FsException(FsError.IO, "blob store unavailable (test)");
+    }
+    puts.incrementAndGet();
+    return d.put(src, size);
+  }
+
+  @Override
+  public int read(BlobRef ref, long offset, ByteBuffer dst) throws FsException {
+    reads.incrementAndGet();
+    readCalls.add(new ReadCall(ref, offset, dst.remaining()));
+    return d.read(ref, offset, dst);
+  }
+
+  @Override
+  public long size(BlobRef ref) throws FsException {
+    return d.size(ref);
+  }
+
+  @Override
+  public void release(BlobRef ref) throws FsException {
+    d.release(ref);
+  }
+
+  @Override
+  public Set<BlobCapability> capabilities() {
+    return d.capabilities();
+  }
+
+  @Override
+  public long availableBytes() throws FsException {
+    return d.availableBytes();
+  }
+
+  @Override
+  public void close() {}
+}
