@@ -426,7 +426,9 @@ final class SqlMetadataStore implements MetadataStore {
         insert.execute();
       }
       List<BlobRef> unreferenced = applyBlobDeltas(db, deltas);
-      db.update(INODE).set(I_SIZE, commit.newSize()).set(I_MTIME, mtime).set(I_CTIME, mtime)
+      // ctime follows the write's mtime but never goes back: the upload may commit after a later chmod.
+      db.update(INODE).set(I_SIZE, commit.newSize()).set(I_MTIME, mtime)
+          .set(I_CTIME, DSL.greatest(I_CTIME, DSL.val(mtime)))
           .set(I_VERSION, I_VERSION.plus(1)).where(I_ID.eq(id)).execute();
       if (commit.journalId() != 0) {
         db.deleteFrom(JOURNAL).where(J_ID.eq(commit.journalId())).execute();
