@@ -107,7 +107,7 @@ final class SqlStores {
     hc.setDataSourceProperties(sc.toProperties());
     hc.setMaximumPoolSize(size);
     hc.setMinimumIdle(1);
-    hc.setAutoCommit(false);
+    hc.setAutoCommit(true);
     hc.setConnectionTimeout(SQLITE_BUSY_TIMEOUT.toMillis());
     try {
       return new HikariDataSource(hc);

@@ -139,7 +139,14 @@ final class Transactor implements AutoCloseable {
       throws SQLException, FsException, AmbiguousCommit {
     try (Connection c = pool.getConnection()) {
       boolean done = false;
+      boolean sqlite = engine == SqlEngine.SQLITE;
       try {
+        if (sqlite) {
+          // sqlite-jdbc BEGINs again right after every COMMIT while autocommit is off, which on the IMMEDIATE
+          // writer would hold the file's write lock between operations and shut other processes out. So SQLite
+          // connections idle in autocommit, and each transaction is bracketed by switching it off and on.
+          c.setAutoCommit(false);
+        }
         DSLContext db = DSL.using(c, engine.dialect(), settings);
         T result = body.run(db);
         if (marked) {
@@ -150,7 +157,11 @@ final class Transactor implements AutoCloseable {
           }
         }
         try {
-          c.commit();
+          if (sqlite) {
+            c.setAutoCommit(true);
+          } else {
+            c.commit();
+          }
         } catch (SQLException | RuntimeException e) {
           if (marked && (SqlErrors.isTransient(e, engine) || broken(c))) {
             throw new AmbiguousCommit(result, e);
@@ -167,6 +178,13 @@ final class Transactor implements AutoCloseable {
       } finally {
         if (!done) {
           rollbackQuietly(c);
+          if (sqlite) {
+            try {
+              c.setAutoCommit(true);
+            } catch (SQLException | RuntimeException e) {
+              // a broken connection; the pool drops it
+            }
+          }
         }
       }
     }

@@ -13,6 +13,7 @@ class MariaDbFunctionalSuiteIT extends AbstractFunctionalSuite {
   @BeforeAll
   static void createDatabase() throws Exception {
     database = TestBackends.createMariaDbDatabase();
+    TestBackends.mariaDb(database).close();
   }
 
   @AfterAll
@@ -22,7 +23,6 @@ class MariaDbFunctionalSuiteIT extends AbstractFunctionalSuite {
 
   @Override
   protected FileSystem createFileSystem(Path tmp) throws Exception {
-    RiverFsOnSql.open(TestBackends.mariaDbUri(database), tmp).close();
     RiverFsOnSql.emptyMariaDb(database);
     return RiverFsOnSql.open(TestBackends.mariaDbUri(database), tmp);
   }

@@ -13,6 +13,7 @@ class MariaDbNegativeSuiteIT extends AbstractNegativeSuite {
   @BeforeAll
   static void createDatabase() throws Exception {
     database = TestBackends.createMariaDbDatabase();
+    TestBackends.mariaDb(database).close();
   }
 
   @AfterAll
@@ -22,7 +23,6 @@ class MariaDbNegativeSuiteIT extends AbstractNegativeSuite {
 
   @Override
   protected FileSystem createFileSystem(Path tmp) throws Exception {
-    RiverFsOnSql.open(TestBackends.mariaDbUri(database), tmp).close();
     RiverFsOnSql.emptyMariaDb(database);
     return RiverFsOnSql.open(TestBackends.mariaDbUri(database), tmp);
   }
