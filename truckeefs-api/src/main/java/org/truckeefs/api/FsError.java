@@ -10,6 +10,7 @@ public enum FsError {
   NOT_FOUND(2, "ENOENT"),
   INTERRUPTED(4, "EINTR"),
   IO(5, "EIO"),
+  ARG_LIST_TOO_LONG(7, "E2BIG"),
   BAD_HANDLE(9, "EBADF"),
   AGAIN(11, "EAGAIN"),
   ACCESS_DENIED(13, "EACCES"),

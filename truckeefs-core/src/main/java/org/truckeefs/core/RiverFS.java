@@ -212,6 +212,11 @@ public final class RiverFS implements FileSystem {
     daemons.add(scheduler.scheduleWithFixedDelay(collector, gc, gc, TimeUnit.MILLISECONDS));
     long retry = config.uploadRetryDelay().toMillis();
     daemons.add(scheduler.scheduleWithFixedDelay(this::retryUploads, retry, retry, TimeUnit.MILLISECONDS));
+    if (LeaseRenewalDaemon.needed(blobs)) { // TAHOE: blobs on lease-expiring stores are renewed while live
+      long lease = LeaseRenewalDaemon.interval(config.backendConfig()).toMillis();
+      daemons.add(scheduler.scheduleWithFixedDelay(new LeaseRenewalDaemon(meta, blobs), lease, lease,
+          TimeUnit.MILLISECONDS));
+    }
   }
 
   /** Re-queues every upload this cache journaled but did not finish before the last stop or crash. */
@@ -644,9 +649,9 @@ public final class RiverFS implements FileSystem {
     boolean wasOpen = files.containsKey(inode);
     OpenFile f = acquire(inode);
     try {
-      if (!wasOpen) {
-        f.refreshIfIdle(meta.getAttributes(inode), meta.chunks(inode));
-      }
+      // close-to-open: content another host committed since this host loaded the file becomes visible now
+      InodeAttributes stored = meta.getAttributes(inode);
+      boolean refreshed = stored.version() != f.version() && f.refreshIfIdle(stored, meta.chunks(inode));
       boolean truncated = false;
       if (flags.truncate() && flags.canWrite()) {
         f.truncate(0);
@@ -656,7 +661,7 @@ public final class RiverFS implements FileSystem {
         }
       }
       long h = newFileHandle(f, inode, flags, caller);
-      return new OpenResult(h, getattr(inode), wasOpen && !truncated);
+      return new OpenResult(h, getattr(inode), wasOpen && !truncated && !refreshed);
     } catch (FsException | RuntimeException e) {
       releaseRef(f);
       throw e;
@@ -787,7 +792,7 @@ public final class RiverFS implements FileSystem {
       value = new byte[0];
     }
     if (value.length > XATTR_VALUE_MAX) {
-      throw new FsException(FsError.RANGE, "extended attribute value larger than " + XATTR_VALUE_MAX + " bytes");
+      throw new FsException(FsError.ARG_LIST_TOO_LONG, "extended attribute value larger than " + XATTR_VALUE_MAX + " bytes");
     }
     checkXattrWrite(caller, getattr(inode), ns, inode);
     meta.setXattr(inode, name, value, mode, config.clock().instant());

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -17,6 +18,7 @@ import org.slf4j.LoggerFactory;
 import org.truckeefs.api.FsError;
 import org.truckeefs.api.FsException;
 import org.truckeefs.api.InodeAttributes;
+import org.truckeefs.spi.AttrUpdate;
 import org.truckeefs.spi.BlobRef;
 import org.truckeefs.spi.BlobStore;
 import org.truckeefs.spi.ChunkRef;
@@ -110,6 +112,8 @@ final class Uploader {
   private void uploadAndCommit(OpenFile f, OpenFile.Snapshot s) throws FsException {
     Map<Long, ChunkRef> uploaded = putAll(s);
     List<ChunkRef> upserts = new ArrayList<>(uploaded.values());
+    // a commit sets ctime to the sealed mtime; an attribute change made after sealing must not go back in time
+    Instant ctimeBefore = meta.getAttributes(f.id).ctime();
     for (int attempt = 0; ; attempt++) {
       ContentCommit c = new ContentCommit(f.id, f.version(), s.size, upserts, s.dropFrom(), s.mtime, s.journalId);
       CommitResult r;
@@ -124,9 +128,9 @@ final class Uploader {
         throw e;
       }
       InodeAttributes after = r.attributes();
-      if (s.mtimeOverride != null) {
-        after = meta.setAttributes(f.id, new org.truckeefs.spi.AttrUpdate(null, null, null, null, s.mtimeOverride,
-            null));
+      Instant keepCtime = ctimeBefore.isAfter(after.ctime()) ? ctimeBefore : null;
+      if (s.mtimeOverride != null || keepCtime != null) {
+        after = meta.setAttributes(f.id, new AttrUpdate(null, null, null, null, s.mtimeOverride, keepCtime));
       }
       f.applyCommit(s, after, uploaded);
       committed.accept(after);

@@ -396,7 +396,7 @@ class NamespaceTest {
       assertErrno(FsError.NOT_SUPPORTED, () -> fs.setxattr(ALICE, f.id(), "plain", bytes("1"), XattrMode.EITHER));
       assertErrno(FsError.RANGE,
           () -> fs.setxattr(ALICE, f.id(), "user." + "x".repeat(300), bytes("1"), XattrMode.EITHER));
-      assertErrno(FsError.RANGE,
+      assertErrno(FsError.ARG_LIST_TOO_LONG,
           () -> fs.setxattr(ALICE, f.id(), "user.big", new byte[64 * 1024 + 1], XattrMode.EITHER));
       assertErrno(FsError.NOT_PERMITTED, () -> fs.setxattr(ALICE, f.id(), "trusted.t", bytes("1"), XattrMode.EITHER));
       fs.setxattr(ROOT, f.id(), "trusted.t", bytes("1"), XattrMode.EITHER);

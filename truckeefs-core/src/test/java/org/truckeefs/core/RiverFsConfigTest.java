@@ -1,0 +1,79 @@
+package org.truckeefs.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.truckeefs.api.FsException;
+
+class RiverFsConfigTest {
+  static final Path DATA = Path.of("/srv/truckee");
+
+  @Test
+  void defaults() throws Exception {
+    RiverFsConfig c = RiverFsConfig.builder().dataDir(DATA).build();
+    assertThat(c.chunkSize()).isEqualTo(4 << 20);
+    assertThat(c.cacheDir()).isEqualTo(DATA.resolve("cache"));
+    assertThat(c.cacheSize()).isZero();
+    assertThat(c.cacheTtl()).isEqualTo(Duration.ofSeconds(14400));
+    assertThat(c.pruneInterval()).isEqualTo(Duration.ofSeconds(3600));
+    assertThat(c.maxConnections()).isEqualTo(10);
+    assertThat(c.cacheMaintenance()).isTrue();
+    assertThat(c.blobUri().toString()).isEqualTo("local:/srv/truckee/blobs");
+    assertThat(c.scheduler()).isEmpty();
+  }
+
+  @Test
+  void badValues_failNamingTheFieldAndValue() {
+    assertThatThrownBy(() -> RiverFsConfig.builder().dataDir(DATA).chunkSize(100_000).build())
+        .isInstanceOf(FsException.class).hasMessageContaining("chunk_size").hasMessageContaining("100000");
+    assertThatThrownBy(() -> RiverFsConfig.builder().dataDir(DATA).chunkSize(128 << 20).build())
+        .hasMessageContaining("chunk_size");
+    assertThatThrownBy(() -> RiverFsConfig.builder().dataDir(DATA).cacheSize(-1).build())
+        .hasMessageContaining("cache_size");
+    assertThatThrownBy(() -> RiverFsConfig.builder().dataDir(DATA).maxConnections(0).build())
+        .hasMessageContaining("max_connections");
+    assertThatThrownBy(() -> RiverFsConfig.builder().build()).hasMessageContaining("data_dir");
+    assertThatThrownBy(() -> RiverFsConfig.builder().dataDir(DATA).metadataUri("no scheme").build())
+        .hasMessageContaining("metadata_uri");
+  }
+
+  @Test
+  void fromSettings_embeddedDefaults() throws Exception {
+    RiverFsConfig c = RiverFsConfig.fromSettings(Map.of("data_dir", "/srv/truckee"), Backends.discover());
+    assertThat(c.metadataUri().getScheme()).isEqualTo("memory");
+    assertThat(c.blobUri().toString()).isEqualTo("local:/srv/truckee/blobs");
+    assertThat(c.coordinatorUri().getScheme()).isEqualTo("local");
+  }
+
+  @Test
+  void fromSettings_derivesServerUrisAndParsesUnits() throws Exception {
+    RiverFsConfig c = RiverFsConfig.fromSettings(Map.ofEntries(
+        Map.entry("data_dir", "/srv/truckee"),
+        Map.entry("sql_host", "db.example"), Map.entry("sql_port", "3307"), Map.entry("sql_db", "fs"),
+        Map.entry("rootcap", "URI:DIR2:secret"),
+        Map.entry("redis_host", "cache.example"),
+        Map.entry("cache_size", "10M"), Map.entry("cache_ttl", "60"), Map.entry("sleep", "5m"),
+        Map.entry("chunk_size", "1M"), Map.entry("cache_dir", "/var/cache/t")),
+        Backends.discover());
+    assertThat(c.metadataUri().toString()).isEqualTo("mariadb://db.example:3307/fs");
+    assertThat(c.blobUri().getScheme()).isEqualTo("tahoe");
+    assertThat(c.coordinatorUri().toString()).isEqualTo("redis://cache.example:6379/0");
+    assertThat(c.cacheSize()).isEqualTo(10L << 20);
+    assertThat(c.cacheTtl()).isEqualTo(Duration.ofSeconds(60));
+    assertThat(c.pruneInterval()).isEqualTo(Duration.ofMinutes(5));
+    assertThat(c.chunkSize()).isEqualTo(1 << 20);
+    assertThat(c.cacheDir()).isEqualTo(Path.of("/var/cache/t"));
+    assertThat(c.backendConfig().get("rootcap")).contains("URI:DIR2:secret");
+    assertThat(c.toString()).doesNotContain("secret");
+  }
+
+  @Test
+  void fromSettings_badValue_namesTheKey() {
+    assertThatThrownBy(() -> RiverFsConfig.fromSettings(Map.of("data_dir", "/x", "cache_ttl", "soon"),
+        Backends.discover())).hasMessageContaining("cache_ttl");
+  }
+}
