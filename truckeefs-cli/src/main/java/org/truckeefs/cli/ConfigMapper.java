@@ -148,7 +148,8 @@ final class ConfigMapper {
       raw = new ObjectMapper(new YAMLFactory()).readValue(file.toFile(), Map.class);
     } catch (JacksonException e) {
       String where = e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr();
-      throw UserError.badInput("configuration file " + file + " is not valid YAML" + where + ": " + e.getOriginalMessage());
+      throw UserError.badInput("configuration file " + file + " is not valid YAML" + where + ": "
+          + e.getOriginalMessage().lines().findFirst().orElse("").trim());
     } catch (IOException e) {
       throw UserError.badInput("cannot read configuration file " + file + ": " + e.getMessage());
     }

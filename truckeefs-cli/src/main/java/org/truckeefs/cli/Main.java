@@ -40,7 +40,13 @@ public final class Main {
     cl.setOut(new PrintWriter(out, true));
     cl.setErr(new PrintWriter(err, true));
     cl.setParameterExceptionHandler((ex, a) -> {
-      err.println("truckeefs: " + ex.getMessage() + " (see `truckeefs " + ex.getCommandLine().getCommandName() + " --help`)");
+      String hint = "";
+      if (ex instanceof CommandLine.UnmatchedArgumentException u && !u.getUnmatched().isEmpty()
+          && u.getUnmatched().get(0).startsWith("--")) {
+        String key = u.getUnmatched().get(0).substring(2).replaceFirst("=.*", "").replace('-', '_');
+        hint = "; " + ConfigMapper.hint(key).replace("did you mean ", "did you mean --").replace('_', '-');
+      }
+      err.println("truckeefs: " + ex.getMessage() + hint + " (see `" + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help`)");
       return UserError.BAD_INPUT;
     });
     cl.setExecutionStrategy(pr -> {
@@ -78,7 +84,7 @@ public final class Main {
       return u.exitCode();
     }
     if (c instanceof FsException f) {
-      err.println("truckeefs: " + f.getMessage());
+      err.println("truckeefs: " + f.getMessage().replaceFirst("^E[A-Z]+: ", ""));
       return UserError.FAILED;
     }
     log.debug("unexpected failure", t);

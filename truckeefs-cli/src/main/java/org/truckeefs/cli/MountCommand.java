@@ -38,7 +38,11 @@ final class MountCommand implements Callable<Integer> {
     if (s.flag("test_compatibility")) {
       StartupChecks.requireCompatible(true);
     }
-    FuseMount.checkMountPoint(mp);
+    try {
+      FuseMount.checkMountPoint(mp);
+    } catch (FsException e) {
+      throw UserError.badInput(e.getMessage().replaceFirst("^E[A-Z]+: ", ""));
+    }
     FileSystem fs = Engine.open(s);
     FuseMount mount;
     try {

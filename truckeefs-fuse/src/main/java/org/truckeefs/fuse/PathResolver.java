@@ -7,11 +7,12 @@ import org.truckeefs.api.FsException;
 import org.truckeefs.api.InodeAttributes;
 import org.truckeefs.api.InodeId;
 import org.truckeefs.api.Name;
+import org.truckeefs.api.PathFileSystem;
 
 /**
- * Turns the absolute paths jnr-fuse hands us into inodes with one {@code lookup} per component. Symlinks are
- * never followed: the kernel has resolved them before the path reaches us, so a symlink in the last position
- * is the object the call is about.
+ * Turns the absolute paths jnr-fuse hands us into inodes through {@link PathFileSystem} (one {@code lookup} per
+ * component). A final symlink is never followed: the kernel has resolved links before the path reaches us, so a
+ * symlink in the last position is the object the call is about.
  */
 final class PathResolver {
   /** A path split into its directory's inode and its last name. */
@@ -24,20 +25,16 @@ final class PathResolver {
   }
 
   InodeId inode(Caller caller, String path) throws FsException {
-    InodeId cur = fs.root();
-    int i = 0;
-    int n = checked(path).length();
-    while (i < n) {
-      int next = path.indexOf('/', i);
-      if (next < 0) {
-        next = n;
-      }
-      if (next > i) {
-        cur = lookup(caller, cur, path.substring(i, next)).id();
-      }
-      i = next + 1;
+    return attributes(caller, path).id();
+  }
+
+  /** The inode the path names, a final symlink itself (the kernel resolved every link before us). */
+  InodeAttributes attributes(Caller caller, String path) throws FsException {
+    String p = checked(path);
+    if (p.equals("/")) {
+      return fs.getattr(fs.root());
     }
-    return cur;
+    return new PathFileSystem(fs, caller).resolve(p, false);
   }
 
   Parent parent(Caller caller, String path) throws FsException {
@@ -52,10 +49,6 @@ final class PathResolver {
     }
     InodeId dir = slash == 0 ? fs.root() : inode(caller, p.substring(0, slash));
     return new Parent(dir, Name.of(p.substring(slash + 1, end)));
-  }
-
-  private InodeAttributes lookup(Caller caller, InodeId dir, String component) throws FsException {
-    return fs.lookup(caller, dir, Name.of(component));
   }
 
   private static String checked(String path) throws FsException {

@@ -65,6 +65,10 @@ public final class TruckeeFuse extends FuseStubFS {
   static final int LOCK_NB = 4;
   static final int LOCK_UN = 8;
   private static final long NO_ID = 0xFFFFFFFFL;
+  static final int OPERATIONS_SIZE = 38 * 8 + 8 + 6 * 8;
+  static final int OPERATION_FLAGS_OFFSET = 38 * 8;
+  static final int NULLPATH_OK = 1;
+  static final int UTIME_OMIT_OK = 1 << 2;
 
   private final FileSystem fs;
   private final FuseCalls calls;
@@ -77,6 +81,22 @@ public final class TruckeeFuse extends FuseStubFS {
     this.fs = fs;
     this.calls = new FuseCalls(options.slowCall());
     this.paths = new PathResolver(fs);
+    setOperationFlags();
+  }
+
+  /**
+   * Sets the bit fields of libfuse 2.9's {@code struct fuse_operations} that jnr-fuse declares as padding:
+   * {@code flag_nullpath_ok} (calls on an unlinked open file carry a null path; we serve them by handle, which is
+   * what makes such a file work under {@code hard_remove}) and {@code flag_utime_omit_ok} (utimens receives UTIME_NOW/UTIME_OMIT; without it libfuse drops a setattr
+   * that changes only one of the two times and turns "now" into an explicit time).
+   */
+  private void setOperationFlags() {
+    // 38 function pointers (getattr .. bmap), the flags word, 6 more pointers (ioctl .. fallocate), on x86-64.
+    if (Struct.size(fuseOperations) != OPERATIONS_SIZE) {
+      throw new IllegalStateException("unexpected struct fuse_operations layout: " + Struct.size(fuseOperations) + " bytes");
+    }
+    Pointer ops = Struct.getMemory(fuseOperations);
+    ops.putInt(OPERATION_FLAGS_OFFSET, ops.getInt(OPERATION_FLAGS_OFFSET) | NULLPATH_OK | UTIME_OMIT_OK);
   }
 
   /** Called from libfuse's destroy, after the kernel let go of the mount. */
@@ -264,7 +284,19 @@ public final class TruckeeFuse extends FuseStubFS {
 
   @Override
   public int setxattr(String path, String name, Pointer value, @size_t long size, int flags) {
-    return calls.run("setxattr", path, () -> { fs.setxattr(caller(), paths.inode(caller(), path), name, bytes(value, size), XattrMode.fromLinux(flags)); return 0; });
+    return calls.run("setxattr", path, () -> { fs.setxattr(caller(), paths.inode(caller(), acl(path, name)), name, bytes(value, size), XattrMode.fromLinux(flags)); return 0; });
+  }
+
+  /**
+   * POSIX ACLs reach a libfuse 2 filesystem as the xattrs {@code system.posix_acl_*}; storing them as plain bytes
+   * would let {@code cp -a} believe it set the mode through an ACL while the mode bits stay unchanged. Refusing
+   * them makes libacl fall back to chmod, as on a filesystem mounted without ACL support.
+   */
+  private static String acl(String path, String name) throws FsException {
+    if (name.startsWith("system.posix_acl_")) {
+      throw new FsException(FsError.NOT_SUPPORTED, "POSIX ACLs are not supported");
+    }
+    return path;
   }
 
   @Override

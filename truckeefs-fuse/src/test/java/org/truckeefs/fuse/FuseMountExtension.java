@@ -1,0 +1,144 @@
+package org.truckeefs.fuse;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import org.truckeefs.api.FileSystem;
+import org.truckeefs.core.RiverFS;
+import org.truckeefs.core.RiverFsConfig;
+import org.truckeefs.testkit.RequiredService;
+
+/**
+ * Mounts a fresh RiverFS (embedded backends in a temporary directory) once per test class, with
+ * {@code allow_other} so a second uid can enter, and always unmounts afterwards. Directories are world-searchable
+ * so that {@code setpriv} processes reach the mount point.
+ */
+final class FuseMountExtension implements BeforeAllCallback, AfterAllCallback {
+  static final int USER = 1000;
+  static final int OTHER = 1001;
+
+  private final Map<String, String> settings = new HashMap<>();
+  private final AtomicInteger dirs = new AtomicInteger();
+  private Path base;
+  private Path mountPoint;
+  private FileSystem fs;
+  private FuseMount mount;
+  private FsAgent root;
+
+  FuseMountExtension with(String key, String value) {
+    settings.put(key, value);
+    return this;
+  }
+
+  @Override
+  public void beforeAll(ExtensionContext context) throws Exception {
+    RequiredService.require(Files.exists(Path.of("/dev/fuse")), "/dev/fuse (FUSE kernel module) and libfuse2");
+    RequiredService.require(FuseEnvironment.problems().isEmpty(), String.join("; ", FuseEnvironment.problems()));
+    base = Files.createTempDirectory("truckeefs-it-");
+    Files.setPosixFilePermissions(base, PosixFilePermissions.fromString("rwxr-xr-x"));
+    mountPoint = Files.createDirectory(base.resolve("mnt"));
+    Map<String, String> s = new HashMap<>(settings);
+    s.putIfAbsent("data_dir", base.resolve("data").toString());
+    fs = RiverFS.open(RiverFsConfig.fromSettings(s));
+    mount = FuseMount.mount(fs, mountPoint, FuseOptions.defaults().withAllowOther(true));
+    root = FsAgent.root();
+  }
+
+  @Override
+  public void afterAll(ExtensionContext context) throws Exception {
+    try {
+      if (root != null) {
+        root.close();
+      }
+      if (mount != null) {
+        mount.close();
+        assertThat(FuseMount.isMountedAt(mountPoint)).as("still mounted after close").isFalse();
+      } else if (fs != null) {
+        fs.close();
+      }
+    } finally {
+      if (base != null) {
+        deleteTree(base);
+      }
+    }
+  }
+
+  FileSystem fileSystem() {
+    return fs;
+  }
+
+  /** Waits until every closed file is uploaded and committed (nothing changes behind a reader afterwards). */
+  void uploadAll() throws org.truckeefs.api.FsException {
+    ((RiverFS) fs).syncAll();
+  }
+
+  FuseMount mount() {
+    return mount;
+  }
+
+  Path mountPoint() {
+    return mountPoint;
+  }
+
+  FsAgent root() {
+    return root;
+  }
+
+  /** A fresh directory in the mount, mode 0777 so any uid can create in it. */
+  String newDir() {
+    String d = mountPoint + "/t" + dirs.incrementAndGet();
+    root.ok("mkdir", d, 0777);
+    root.ok("chmod", d, 0777);
+    return d;
+  }
+
+  /** Retries {@code check} for up to twice the attribute timeout: the kernel may show cached attributes until then. */
+  static void eventually(Runnable check) {
+    long deadline = System.nanoTime() + 2_500_000_000L;
+    while (true) {
+      try {
+        check.run();
+        return;
+      } catch (AssertionError e) {
+        if (System.nanoTime() > deadline) {
+          throw e;
+        }
+      }
+      try {
+        Thread.sleep(50);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new AssertionError(e);
+      }
+    }
+  }
+
+  static void deleteTree(Path p) {
+    if (!Files.exists(p)) {
+      return;
+    }
+    try (Stream<Path> s = Files.walk(p)) {
+      s.sorted(Comparator.reverseOrder()).forEach(x -> {
+        try {
+          Files.deleteIfExists(x);
+        } catch (IOException e) {
+          // best effort
+        }
+      });
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}
