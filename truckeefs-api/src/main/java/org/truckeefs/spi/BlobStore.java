@@ -42,6 +42,12 @@ public interface BlobStore extends AutoCloseable {
     return -1;
   }
 
+  /**
+   * Startup check ({@code test_integration}): the store is reachable and usable (for Tahoe: the gateway answers,
+   * has storage servers, and rootcap is a writable directory). Fails with a one-line message saying what to fix.
+   */
+  default void checkIntegration() throws FsException {}
+
   @Override
   void close() throws FsException;
 }

@@ -550,7 +550,9 @@ final class OpenFile {
   InodeAttributes overlay(InodeAttributes a) {
     lock.readLock().lock();
     try {
-      if (!changed && pending.isEmpty()) {
+      // A snapshot older than our own last commit was read before that commit landed (setattr racing the
+      // background upload): our size and times are the newer truth then.
+      if (!changed && pending.isEmpty() && a.version() >= version) {
         return a;
       }
       return a.withSize(size).withTimes(a.atime(), mtime, ctime.isAfter(a.ctime()) ? ctime : a.ctime());

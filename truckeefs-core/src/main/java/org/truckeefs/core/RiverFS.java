@@ -212,6 +212,11 @@ public final class RiverFS implements FileSystem {
     daemons.add(scheduler.scheduleWithFixedDelay(collector, gc, gc, TimeUnit.MILLISECONDS));
     long retry = config.uploadRetryDelay().toMillis();
     daemons.add(scheduler.scheduleWithFixedDelay(this::retryUploads, retry, retry, TimeUnit.MILLISECONDS));
+    if (LeaseRenewalDaemon.needed(blobs)) { // TAHOE: blobs on lease-expiring stores are renewed while live
+      long lease = LeaseRenewalDaemon.interval(config.backendConfig()).toMillis();
+      daemons.add(scheduler.scheduleWithFixedDelay(new LeaseRenewalDaemon(meta, blobs), lease, lease,
+          TimeUnit.MILLISECONDS));
+    }
   }
 
   /** Re-queues every upload this cache journaled but did not finish before the last stop or crash. */

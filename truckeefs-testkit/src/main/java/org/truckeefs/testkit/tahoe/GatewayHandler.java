@@ -37,7 +37,8 @@ final class GatewayHandler implements HttpHandler {
   }
 
   /** A parsed request. */
-  private record Req(String method, String rawPath, Map<String, List<String>> args, Headers headers, byte[] body) {
+  private record Req(String method, String rawPath, Map<String, List<String>> args, Headers headers, byte[] body,
+      Grid.Prepared prepared) {
     String arg(String name) {
       List<String> v = args.get(name);
       return v == null || v.isEmpty() ? null : v.get(0);
@@ -112,7 +113,10 @@ final class GatewayHandler implements HttpHandler {
           case DROP_AFTER_HANDLING -> dropAfter = true;
         }
       }
-      Req req = new Req(method, rawPath, args, ex.getRequestHeaders(), ex.getRequestBody().readAllBytes());
+      byte[] body = ex.getRequestBody().readAllBytes();
+      // Hash uploads outside the grid lock, so parallel uploads are encoded in parallel as on a real gateway.
+      Grid.Prepared prepared = method.equals("PUT") && !"uri".equals(firstArg(args, "t")) ? grid.prepare(body) : null;
+      Req req = new Req(method, rawPath, args, ex.getRequestHeaders(), body, prepared);
       Resp resp;
       try {
         synchronized (grid) {
@@ -260,7 +264,7 @@ final class GatewayHandler implements HttpHandler {
       String format = req.arg("format", "CHK").toUpperCase(Locale.ROOT);
       switch (format) {
         case "CHK" -> {
-          return Resp.text(200, grid.putImmutable(req.body()));
+          return Resp.text(200, upload(req));
         }
         case "SDMF", "MDMF" -> throw WebError.handler(400, "emulator: mutable files are not emulated");
         default -> throw WebError.handler(400, "Unknown format: " + req.arg("format") + ", I know CHK, SDMF, MDMF");
@@ -274,6 +278,15 @@ final class GatewayHandler implements HttpHandler {
       throw WebError.handler(400, "emulator: t=" + t + " is not emulated");
     }
     throw WebError.handler(400, "/uri accepts only PUT, PUT?t=mkdir, POST?t=upload, and POST?t=mkdir");
+  }
+
+  private String upload(Req req) {
+    return req.prepared() != null ? grid.putImmutable(req.body(), req.prepared()) : grid.putImmutable(req.body());
+  }
+
+  private static String firstArg(Map<String, List<String>> args, String name) {
+    List<String> v = args.get(name);
+    return v == null || v.isEmpty() ? null : v.get(0);
   }
 
   private static boolean mdmf(Req req) throws WebError {
@@ -525,7 +538,7 @@ final class GatewayHandler implements HttpHandler {
       if (existing != null && replace == Replace.FALSE) {
         throw WebError.existingChild();
       }
-      String cap = grid.putImmutable(req.body());
+      String cap = upload(req);
       setLink(parent, name, cap);
       return Resp.text(existing == null ? 201 : 200, cap);
     }

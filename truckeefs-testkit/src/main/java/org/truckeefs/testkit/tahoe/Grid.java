@@ -85,14 +85,30 @@ final class Grid {
     random.nextBytes(convergence);
   }
 
-  /** Stores an immutable file (LIT when small enough) and returns its cap. */
-  String putImmutable(byte[] data) {
-    uploads++;
+  /** An upload's cap and key, computed (hashing all the bytes) before the grid lock is taken. */
+  record Prepared(byte[] key, String cap) {}
+
+  /** Thread-safe: depends only on the bytes and the convergence secret. */
+  Prepared prepare(byte[] data) {
     if (data.length <= Caps.LIT_THRESHOLD) {
-      return Caps.lit(data);
+      return new Prepared(null, Caps.lit(data));
     }
     byte[] key = Caps.chkKey(convergence, data);
-    String cap = Caps.chk(key, data, sharesNeeded, sharesTotal);
+    return new Prepared(key, Caps.chk(key, data, sharesNeeded, sharesTotal));
+  }
+
+  /** Stores an immutable file (LIT when small enough) and returns its cap. */
+  String putImmutable(byte[] data) {
+    return putImmutable(data, prepare(data));
+  }
+
+  String putImmutable(byte[] data, Prepared prepared) {
+    uploads++;
+    if (prepared.key() == null) {
+      return prepared.cap();
+    }
+    byte[] key = prepared.key();
+    String cap = prepared.cap();
     if (!immutables.containsKey(cap)) {
       String si = Caps.storageIndex(key);
       String ueb = cap.split(":")[3];
