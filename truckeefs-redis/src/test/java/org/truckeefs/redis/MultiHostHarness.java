@@ -6,6 +6,10 @@ import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -31,21 +35,22 @@ import org.truckeefs.spi.Coordinator;
 import org.truckeefs.spi.CoordinatorProvider;
 import org.truckeefs.spi.Lease;
 import org.truckeefs.spi.MetadataStore;
-import org.truckeefs.spi.MetadataStoreProvider;
 import org.truckeefs.spi.Ticker;
 
 /**
- * Several RiverFS "hosts" in one JVM: each with its own cache directory, scheduler and Redis client; all sharing
- * one Redis namespace, one {@code local:} blob directory and one metadata store. The metadata store is one
- * in-memory store shared through {@link Backends#register} (it stands in for MariaDB until the SQL store is on
- * main; switch {@link #sharedMeta} to {@code mariadb://} then). A host can be killed: its Redis client stops
- * without releasing anything, as if the machine died.
+ * Several RiverFS "hosts" in one JVM: each with its own cache directory, scheduler, Redis client and MariaDB
+ * connection pool; all sharing one Redis namespace, one {@code local:} blob directory and one MariaDB database
+ * (created fresh on 127.0.0.1:3306 and dropped at close). A host can be killed: its Redis client stops without
+ * releasing anything, as if the machine died.
  */
 final class MultiHostHarness implements AutoCloseable {
   static final Caller ROOT = Caller.ROOT;
+  private static final String JDBC = "jdbc:mariadb://127.0.0.1:3306/";
 
   final Path dir;
   final String namespace = "multihost-" + UUID.randomUUID().toString().substring(0, 8);
+  private final String database = "mh_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+  /** The shared database as one more client sees it (the test's view of the truth). */
   final MetadataStore meta;
   private final String redisUri;
   private final Map<String, String> settings;
@@ -55,30 +60,28 @@ final class MultiHostHarness implements AutoCloseable {
   /** Coordinator calls (and lease releases) made by counted hosts: each is one Redis round trip. */
   final AtomicLong roundTrips = new AtomicLong();
 
-  MultiHostHarness(Path dir, int redisPort, Map<String, String> extraSettings) throws FsException {
+  /** Call {@code RequiredService.requireRedis()} and {@code requireMariaDb()} first. */
+  MultiHostHarness(Path dir, int redisPort, Map<String, String> extraSettings) throws Exception {
     this.dir = dir;
     this.redisUri = "redis://127.0.0.1:" + redisPort + "/0";
-    this.settings = new HashMap<>(Map.of("redis_session_ttl", "1500ms", "reset_redis", "false"));
+    this.settings = new HashMap<>(Map.of("redis_session_ttl", "1500ms", "reset_redis", "false",
+        "sql_user", "root", "sql_pass", "", "sql_pool_size", "4"));
     settings.putAll(extraSettings);
+    sql("CREATE DATABASE " + database);
     ScheduledExecutorService s = scheduler();
     BackendContext ctx = new BackendContext(namespace, dir.resolve("meta"), Clock.systemUTC(), Ticker.system(), s);
-    this.meta = sharedMeta(Backends.discover().metadataStore("memory")
-        .create(URI.create("memory:/"), BackendConfig.empty(), ctx));
+    this.meta = Backends.discover().metadataStore("mariadb")
+        .create(URI.create(metadataUri()), BackendConfig.of(settings), ctx);
   }
 
-  /** One store for all hosts; each host's close() is ignored, the harness closes it last. */
-  private static MetadataStore sharedMeta(MetadataStore real) {
-    return (MetadataStore) Proxy.newProxyInstance(MetadataStore.class.getClassLoader(),
-        new Class<?>[] {MetadataStore.class}, (proxy, m, args) -> {
-          if (m.getName().equals("close")) {
-            return null;
-          }
-          try {
-            return m.invoke(real, args);
-          } catch (InvocationTargetException e) {
-            throw e.getCause();
-          }
-        });
+  private String metadataUri() {
+    return "mariadb://127.0.0.1:3306/" + database;
+  }
+
+  private static void sql(String statement) throws SQLException {
+    try (Connection c = DriverManager.getConnection(JDBC, "root", ""); Statement st = c.createStatement()) {
+      st.execute(statement);
+    }
   }
 
   private ScheduledExecutorService scheduler() {
@@ -95,17 +98,6 @@ final class MultiHostHarness implements AutoCloseable {
   RiverFS host(String name, boolean counted) throws FsException {
     RedisCoordinator[] made = new RedisCoordinator[1];
     Backends backends = Backends.discover()
-        .register(new MetadataStoreProvider() {
-          @Override
-          public String scheme() {
-            return "shared";
-          }
-
-          @Override
-          public MetadataStore create(URI uri, BackendConfig c, BackendContext ctx) {
-            return meta;
-          }
-        })
         .register(new CoordinatorProvider() {
           @Override
           public String scheme() {
@@ -123,7 +115,7 @@ final class MultiHostHarness implements AutoCloseable {
         .filesystemId(namespace)
         .dataDir(dir.resolve(name + "-data"))
         .cacheDir(dir.resolve(name + "-cache"))
-        .metadataUri("shared:")
+        .metadataUri(metadataUri())
         .blobUri("local:" + dir.resolve("blobs"))
         .coordinatorUri("killable:")
         .backendConfig(BackendConfig.of(settings))
@@ -168,7 +160,12 @@ final class MultiHostHarness implements AutoCloseable {
         // a host whose Redis went away may fail to close; the test has asserted what matters
       }
     }
-    schedulers.forEach(ScheduledExecutorService::shutdownNow);
+    try {
+      meta.close();
+      sql("DROP DATABASE IF EXISTS " + database);
+    } finally {
+      schedulers.forEach(ScheduledExecutorService::shutdownNow);
+    }
     if (redisUri.contains(":6379/")) {
       RedisTestKeys.deleteNamespaces(List.of(namespace));
     }

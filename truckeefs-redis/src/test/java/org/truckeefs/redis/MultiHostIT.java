@@ -46,6 +46,7 @@ class MultiHostIT {
   @BeforeEach
   void needRedis() throws Exception {
     RequiredService.requireRedis();
+    RequiredService.requireMariaDb();
     net = new MultiHostHarness(dir, 6379, Map.of());
   }
 

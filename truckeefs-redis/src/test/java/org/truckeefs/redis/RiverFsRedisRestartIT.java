@@ -23,6 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.truckeefs.api.FsException;
 import org.truckeefs.api.OpenFlags;
 import org.truckeefs.core.RiverFS;
+import org.truckeefs.testkit.RequiredService;
 
 /**
  * Redis restarted (empty: no persistence) in the middle of a two-host RiverFS workload, on a private
@@ -38,6 +39,7 @@ class RiverFsRedisRestartIT {
 
   @BeforeEach
   void startRedis() throws Exception {
+    RequiredService.requireMariaDb();
     redis.require();
     redis.start();
     net = new MultiHostHarness(dir, PORT, Map.of("redis_timeout", "1s", "redis_session_ttl", "3s"));

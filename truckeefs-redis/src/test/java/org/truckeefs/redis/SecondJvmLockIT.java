@@ -43,6 +43,7 @@ class SecondJvmLockIT {
   @BeforeEach
   void needRedis() throws Exception {
     RequiredService.requireRedis();
+    RequiredService.requireMariaDb();
     net = new MultiHostHarness(dir, 6379, Map.of());
   }
 
@@ -51,7 +52,9 @@ class SecondJvmLockIT {
     if (child != null) {
       child.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
     }
-    net.close();
+    if (net != null) {
+      net.close();
+    }
   }
 
   @Test
