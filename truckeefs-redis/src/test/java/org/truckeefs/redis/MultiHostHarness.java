@@ -74,7 +74,11 @@ final class MultiHostHarness implements AutoCloseable {
         .create(URI.create(metadataUri()), BackendConfig.of(settings), ctx);
   }
 
-  private String metadataUri() {
+  String redisUri() {
+    return redisUri;
+  }
+
+  String metadataUri() {
     return "mariadb://127.0.0.1:3306/" + database;
   }
 

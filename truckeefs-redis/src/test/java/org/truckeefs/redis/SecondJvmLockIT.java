@@ -10,6 +10,7 @@ import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -31,8 +32,8 @@ import org.truckeefs.testkit.RequiredService;
 /**
  * Locks across two JVMs: a second process ({@link LockHolderMain}) holds a flock and an fcntl range on a RiverFS
  * file through the same Redis namespace; RiverFS in this JVM is excluded, sees the other process's pid, and proceeds
- * once that process is killed (its session lapses without any release). Only locks cross the process boundary here:
- * the shared metadata store of this suite is in-memory until the SQL store lands.
+ * once that process is killed (its session lapses without any release). And a RiverFS host in a second JVM
+ * ({@link AppenderHostMain}) appends under flock to the same file as this JVM's host.
  */
 @Timeout(value = 90, unit = TimeUnit.SECONDS)
 class SecondJvmLockIT {
@@ -96,6 +97,40 @@ class SecondJvmLockIT {
     a.setlk(h, 1, new LockRange(LockRange.Type.WRITE, 0, 99, 1), true);
     assertThat(a.getlk(h, 2, new LockRange(LockRange.Type.WRITE, 0, 0, 2)).pid()).isEqualTo(1);
     a.release(h);
+  }
+
+  @Test
+  void appendsUnderFlock_fromAnotherJvm_andThisOne_giveEveryRecordIntact() throws Exception {
+    RiverFS a = net.host("a");
+    closeDurably(a, create(a, "log"));
+    int perHost = 200;
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    child = new ProcessBuilder(List.of(java, "-cp", System.getProperty("java.class.path"),
+        AppenderHostMain.class.getName(), net.redisUri(), net.namespace, net.metadataUri(),
+        dir.resolve("blobs").toString(), dir.resolve("child-cache").toString(), String.valueOf(perHost), "C"))
+        .redirectErrorStream(true)
+        .start();
+    CompletableFuture<String> childOut = CompletableFuture.supplyAsync(() -> {
+      try {
+        return new String(child.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      } catch (java.io.IOException e) {
+        return e.toString();
+      }
+    });
+    long h = open(a, "log", OpenFlags.O_WRONLY | OpenFlags.O_APPEND);
+    for (int i = 0; i < perHost; i++) {
+      a.flock(h, 1, LockRange.Type.WRITE, true);
+      MultiHostHarness.write(a, h, 0, String.format("P%06d\n", i));
+      a.flock(h, 1, LockRange.Type.UNLOCK, false);
+    }
+    a.release(h);
+    assertThat(child.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(childOut.get(10, TimeUnit.SECONDS)).contains("DONE");
+    assertThat(child.exitValue()).isZero();
+    String[] records = MultiHostHarness.readAll(a, "log").split("\n");
+    assertThat(records).hasSize(2 * perHost);
+    assertThat(records).allMatch(r -> r.matches("[PC]\\d{6}"));
+    assertThat(Arrays.stream(records).distinct().count()).isEqualTo(2L * perHost);
   }
 
   private interface FsCall {
