@@ -8,6 +8,7 @@ import com.zaxxer.hikari.HikariDataSource;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.SQLRecoverableException;
+import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.ThreadLocalRandom;
@@ -33,6 +34,10 @@ import org.truckeefs.api.FsException;
  * therefore inserts a random token into {@code tx_marker}; after such a failure the token is looked up: if it is
  * there, the first attempt's result is returned, else the operation runs again. Without this a create retried after
  * a lost COMMIT would answer EEXIST for its own file.
+ *
+ * <p>Reads run on connections that idle in autocommit, one statement at a time: a read body never needs more than
+ * READ COMMITTED gave it, and it saves the COMMIT round trip. Writes on MariaDB send the marker and the COMMIT in
+ * one round trip.
  *
  * <p>SQLite has one writer connection (begun IMMEDIATE, so the write lock is taken up front and a transaction
  * never fails half-way to upgrade it) and a pool of readers that WAL lets run alongside it.
@@ -90,15 +95,15 @@ final class Transactor implements AutoCloseable {
   }
 
   <T> T write(String op, Body<T> body) throws FsException {
-    return run(op, writers, body, engine.commitCanBeAmbiguous());
+    return run(op, writers, body, true, engine.commitCanBeAmbiguous());
   }
 
   <T> T read(String op, Body<T> body) throws FsException {
-    return run(op, readers, body, false);
+    return run(op, readers, body, false, false);
   }
 
   @SuppressWarnings("unchecked")
-  private <T> T run(String op, HikariDataSource pool, Body<T> body, boolean marked) throws FsException {
+  private <T> T run(String op, HikariDataSource pool, Body<T> body, boolean write, boolean marked) throws FsException {
     Exception last = null;
     Long pendingToken = null;
     Object pendingResult = null;
@@ -112,7 +117,7 @@ final class Transactor implements AutoCloseable {
         }
         long token = marked ? ThreadLocalRandom.current().nextLong() : 0;
         try {
-          return once(pool, body, marked, token);
+          return once(pool, body, write, marked, token);
         } catch (AmbiguousCommit e) {
           pendingToken = token;
           pendingResult = e.result;
@@ -135,9 +140,21 @@ final class Transactor implements AutoCloseable {
         last);
   }
 
-  private <T> T once(HikariDataSource pool, Body<T> body, boolean marked, long token)
+  private <T> T once(HikariDataSource pool, Body<T> body, boolean write, boolean marked, long token)
       throws SQLException, FsException, AmbiguousCommit {
     try (Connection c = pool.getConnection()) {
+      if (!write) {
+        // Readers idle in autocommit: each statement reads the latest committed state, as READ COMMITTED did
+        // inside a transaction, without the COMMIT round trip a transaction costs.
+        try {
+          return body.run(DSL.using(c, engine.dialect(), settings));
+        } catch (RuntimeException e) {
+          if (!SqlErrors.isTransient(e, engine) && broken(c)) {
+            throw new SQLRecoverableException("the connection was lost", "08006", e);
+          }
+          throw e;
+        }
+      }
       boolean done = false;
       boolean sqlite = engine == SqlEngine.SQLITE;
       try {
@@ -149,16 +166,21 @@ final class Transactor implements AutoCloseable {
         }
         DSLContext db = DSL.using(c, engine.dialect(), settings);
         T result = body.run(db);
-        if (marked) {
-          long now = SqlMetadataStore.nanos(clock.instant());
-          db.insertInto(TX_MARKER, M_TOKEN, M_CREATED).values(token, now).execute();
-          if (ThreadLocalRandom.current().nextInt(MARKER_SWEEP_EVERY) == 0) {
-            db.deleteFrom(TX_MARKER).where(M_CREATED.lt(now - MARKER_TTL.toNanos())).execute();
-          }
+        if (marked && ThreadLocalRandom.current().nextInt(MARKER_SWEEP_EVERY) == 0) {
+          long old = SqlMetadataStore.nanos(clock.instant()) - MARKER_TTL.toNanos();
+          db.deleteFrom(TX_MARKER).where(M_CREATED.lt(old)).execute();
         }
         try {
           if (sqlite) {
             c.setAutoCommit(true);
+          } else if (marked) {
+            // The marker and the COMMIT travel in one round trip (allowMultiQueries); the driver then knows the
+            // transaction is over, so commit() below sends nothing.
+            try (Statement s = c.createStatement()) {
+              s.execute("INSERT INTO tx_marker (token, created) VALUES (" + token + ", "
+                  + SqlMetadataStore.nanos(clock.instant()) + "); COMMIT");
+            }
+            c.commit();
           } else {
             c.commit();
           }
