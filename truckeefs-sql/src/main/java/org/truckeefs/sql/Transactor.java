@@ -11,9 +11,12 @@ import java.sql.SQLRecoverableException;
 import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import org.jooq.DSLContext;
+import org.jooq.Query;
 import org.jooq.conf.RenderQuotedNames;
 import org.jooq.conf.Settings;
 import org.jooq.impl.DSL;
@@ -59,6 +62,33 @@ final class Transactor implements AutoCloseable {
   @FunctionalInterface
   interface Body<T> {
     T run(DSLContext db) throws FsException;
+  }
+
+  /** What a failed statement left for the COMMIT means to the caller: throws the POSIX answer, or returns. */
+  @FunctionalInterface
+  interface FailureCheck {
+    void check(DSLContext db) throws FsException;
+  }
+
+  private record Deferred(Query query, FailureCheck check) {}
+
+  private static final String DEFERRED = "org.truckeefs.sql.deferred";
+
+  /**
+   * Leaves {@code query} to run just before the COMMIT, after the body and in order. On MariaDB the deferred
+   * statements, the marker and the COMMIT travel in one round trip: the server stops at the first failing statement,
+   * so nothing commits then. After a failure that is not transient, {@code check} runs in the still-open
+   * transaction and may throw the answer (EEXIST for a taken name); otherwise the failure is reported as it is.
+   * Only for statements whose results the body does not need.
+   */
+  static void atCommit(DSLContext db, Query query, FailureCheck check) {
+    @SuppressWarnings("unchecked")
+    List<Deferred> list = (List<Deferred>) db.configuration().data(DEFERRED);
+    if (list == null) {
+      list = new ArrayList<>();
+      db.configuration().data(DEFERRED, list);
+    }
+    list.add(new Deferred(query, check));
   }
 
   /** COMMIT failed in a way that leaves its outcome unknown. */
@@ -170,15 +200,42 @@ final class Transactor implements AutoCloseable {
           long old = SqlMetadataStore.nanos(clock.instant()) - MARKER_TTL.toNanos();
           db.deleteFrom(TX_MARKER).where(M_CREATED.lt(old)).execute();
         }
+        @SuppressWarnings("unchecked")
+        List<Deferred> deferred = (List<Deferred>) db.configuration().data(DEFERRED);
+        if (deferred == null) {
+          deferred = List.of();
+        }
+        if (sqlite || !marked) {
+          for (Deferred d : deferred) {
+            try {
+              d.query().execute();
+            } catch (RuntimeException e) {
+              checkFailure(db, d, e);
+              throw e;
+            }
+          }
+        }
         try {
           if (sqlite) {
             c.setAutoCommit(true);
           } else if (marked) {
-            // The marker and the COMMIT travel in one round trip (allowMultiQueries); the driver then knows the
-            // transaction is over, so commit() below sends nothing.
+            // The deferred statements, the marker and the COMMIT travel in one round trip (allowMultiQueries); the
+            // driver then knows the transaction is over, so commit() below sends nothing.
+            StringBuilder sql = new StringBuilder();
+            for (Deferred d : deferred) {
+              sql.append(db.renderInlined(d.query())).append("; ");
+            }
+            sql.append("INSERT INTO tx_marker (token, created) VALUES (").append(token).append(", ")
+                .append(SqlMetadataStore.nanos(clock.instant())).append("); COMMIT");
             try (Statement s = c.createStatement()) {
-              s.execute("INSERT INTO tx_marker (token, created) VALUES (" + token + ", "
-                  + SqlMetadataStore.nanos(clock.instant()) + "); COMMIT");
+              s.execute(sql.toString());
+            } catch (SQLException e) {
+              if (!SqlErrors.isTransient(e, engine) && !broken(c)) {
+                for (Deferred d : deferred) {
+                  checkFailure(db, d, e);
+                }
+              }
+              throw e;
             }
             c.commit();
           } else {
@@ -209,6 +266,12 @@ final class Transactor implements AutoCloseable {
           }
         }
       }
+    }
+  }
+
+  private void checkFailure(DSLContext db, Deferred d, Exception e) throws FsException {
+    if (d.check() != null && !SqlErrors.isTransient(e, engine)) {
+      d.check().check(db);
     }
   }
 
