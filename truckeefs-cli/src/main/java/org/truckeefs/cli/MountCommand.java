@@ -43,6 +43,9 @@ final class MountCommand implements Callable<Integer> {
     } catch (FsException e) {
       throw UserError.badInput(e.getMessage().replaceFirst("^E[A-Z]+: ", ""));
     }
+    if (s.flag("test_integration")) {
+      StartupChecks.backends(s);
+    }
     FileSystem fs = Engine.open(s);
     FuseMount mount;
     try {
