@@ -213,6 +213,12 @@ public final class RiverFS implements FileSystem {
     daemons.add(scheduler.scheduleWithFixedDelay(collector, gc, gc, TimeUnit.MILLISECONDS));
     long retry = config.uploadRetryDelay().toMillis();
     daemons.add(scheduler.scheduleWithFixedDelay(this::retryUploads, retry, retry, TimeUnit.MILLISECONDS));
+    long backupMillis = MetadataBackup.interval(config.backendConfig()).toMillis(); // BACKUP: scheduled backups
+    if (backupMillis > 0 && MetadataBackup.supported(blobs)) {
+      int keep = MetadataBackup.keep(config.backendConfig());
+      daemons.add(scheduler.scheduleWithFixedDelay(() -> MetadataBackup.takeLogged(blobs, config.dataDir(),
+          config.clock(), keep, out -> dumpMetadata(out, null)), backupMillis, backupMillis, TimeUnit.MILLISECONDS));
+    }
     if (LeaseRenewalDaemon.needed(blobs)) { // TAHOE: blobs on lease-expiring stores are renewed while live
       long lease = LeaseRenewalDaemon.interval(config.backendConfig()).toMillis();
       daemons.add(scheduler.scheduleWithFixedDelay(new LeaseRenewalDaemon(meta, blobs), lease, lease,
@@ -1112,6 +1118,18 @@ public final class RiverFS implements FileSystem {
    */
   public long dumpMetadata(java.io.OutputStream out, MetadataDump.Progress progress) throws FsException {
     return ((MetadataDumpGate) meta).exclusively(store -> MetadataDump.write(store, out, progress));
+  }
+
+  /**
+   * Takes a metadata backup now (see {@link MetadataBackup}): dumps the metadata consistently, stores it in the blob
+   * store (for Tahoe under rootcap at {@code .truckeefs/backups/}) and keeps the newest {@code backup_keep}.
+   * UNSUPPORTED when the blob store keeps no backups.
+   *
+   * @return the new backup's name
+   */
+  public String backupNow() throws FsException { // BACKUP: on demand
+    return MetadataBackup.take(blobs, config.dataDir(), config.clock(), MetadataBackup.keep(config.backendConfig()),
+        out -> dumpMetadata(out, null));
   }
 
   void setNamespaceEvents(NamespaceEvents listener) {
