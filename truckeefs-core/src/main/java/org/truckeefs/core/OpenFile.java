@@ -32,6 +32,12 @@ import org.truckeefs.spi.ChunkRef;
  * <p>Sealing moves the dirty layer into a snapshot whose files never change again, so an upload can read them
  * while new writes go to new dirty files (copied from the snapshot's file when a chunk is partly overwritten).
  *
+ * <p>Conflicts with other hosts: every dirty chunk knows the byte ranges this host wrote in it and the epoch of the
+ * committed view its other bytes were copied from. When another host's commit replaces the committed view (found by
+ * close-to-open revalidation or by a failed compare-and-set), the epoch advances, and before a stale chunk is
+ * committed it is rebuilt byte-exactly: the newer committed bytes with only this host's written ranges on top. So the
+ * last writer wins per byte range, and bytes this host did not write are never overwritten with old content.
+ *
  * <p>Locking: {@link #lock} guards all content state (reads share it, writes, truncation, sealing and commit
  * application take it exclusively). {@link #uploadLock} serialises uploads of this file, so snapshots commit in
  * order. The handle count is guarded by the RiverFS open-file map.
@@ -47,6 +53,9 @@ final class OpenFile {
 
   // @GuardedBy("lock")
   private long version;
+  /** Advances whenever the committed view is replaced by another host's newer version. */
+  private long epoch;
+  private long committedSize;
   private final TreeMap<Long, ChunkRef> committed = new TreeMap<>();
   private final ArrayDeque<Snapshot> pending = new ArrayDeque<>();
   private Layer dirty = new Layer();
@@ -57,7 +66,7 @@ final class OpenFile {
   private long nextSeq = 1;
 
   /** Open handles; guarded by the RiverFS open-file map's compute. */
-  int refs;
+  volatile int refs;
   volatile int failures;
   volatile long nextRetryNanos;
 
@@ -67,6 +76,7 @@ final class OpenFile {
     this.cache = cache;
     this.clock = clock;
     this.version = attrs.version();
+    this.committedSize = attrs.size();
     this.size = attrs.size();
     this.mtime = attrs.mtime();
     this.ctime = attrs.ctime();
@@ -81,12 +91,18 @@ final class OpenFile {
     final Path path;
     FileChannel ch;
     long length;
+    /** The ranges of this chunk written by this host in this layer; the other bytes are copies. */
+    final ByteRanges written;
+    /** The committed-view epoch the copied bytes come from; older than the file's epoch means stale. */
+    long baseEpoch;
 
-    DirtyChunk(long index, Path path, FileChannel ch, long length) {
+    DirtyChunk(long index, Path path, FileChannel ch, long length, ByteRanges written, long baseEpoch) {
       this.index = index;
       this.path = path;
       this.ch = ch;
       this.length = length;
+      this.written = written;
+      this.baseEpoch = baseEpoch;
     }
 
     synchronized FileChannel channel() throws IOException {
@@ -120,6 +136,10 @@ final class OpenFile {
   private static class Layer {
     final TreeMap<Long, DirtyChunk> chunks = new TreeMap<>();
     long dropFrom = Long.MAX_VALUE;
+    /** A truncate (down or up) happened in this layer: its size wins over another host's. */
+    boolean sizeSet;
+    /** The smallest length set in this layer; bytes from there on that this host did not write are zeros. */
+    long truncatedTo = Long.MAX_VALUE;
   }
 
   /** A sealed layer: its files are forced to disk, journaled and never written again. */
@@ -128,6 +148,8 @@ final class OpenFile {
     final long size;
     final Instant mtime;
     long journalId;
+    /** Chunks replaced by their rebased versions: deleted once the commit removed the journal entry naming them. */
+    final List<DirtyChunk> superseded = new ArrayList<>();
     /** A utimens after sealing: applied again after the commit, which sets mtime to the sealed value. */
     Instant mtimeOverride;
 
@@ -135,6 +157,8 @@ final class OpenFile {
       this.seq = seq;
       this.chunks.putAll(from.chunks);
       this.dropFrom = from.dropFrom;
+      this.sizeSet = from.sizeSet;
+      this.truncatedTo = from.truncatedTo;
       this.size = size;
       this.mtime = mtime;
     }
@@ -150,9 +174,9 @@ final class OpenFile {
     PendingUpload payload() {
       List<PendingUpload.Part> parts = new ArrayList<>();
       for (DirtyChunk d : chunks.values()) {
-        parts.add(new PendingUpload.Part(d.index, d.length, d.path.getFileName().toString()));
+        parts.add(new PendingUpload.Part(d.index, d.length, d.path.getFileName().toString(), d.written.pairs()));
       }
-      return new PendingUpload(size, dropFrom, mtime, parts);
+      return new PendingUpload(size, dropFrom, mtime, sizeSet, truncatedTo, parts);
     }
   }
 
@@ -290,6 +314,7 @@ final class OpenFile {
           p += d.ch.write(part, p);
         }
         src.position(src.position() + n);
+        d.written.add(within, within + n);
         long newLen = Math.max(d.length, within + n);
         cache.addDirty(newLen - d.length);
         d.length = newLen;
@@ -319,6 +344,7 @@ final class OpenFile {
     FileChannel ch = FileChannel.open(p, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
         StandardOpenOption.WRITE);
     long len = 0;
+    long base = epoch;
     try {
       boolean replacesAll = within == 0 && n >= existing;
       if (!replacesAll && s instanceof Dirty from) {
@@ -328,6 +354,7 @@ final class OpenFile {
           done += src.transferTo(done, existing - done, ch.position(done));
         }
         len = existing;
+        base = from.chunk.baseEpoch;
       } else if (!replacesAll && s instanceof Clean c) {
         cache.copyInto(c.ref, ch);
         len = existing;
@@ -337,7 +364,7 @@ final class OpenFile {
       Files.deleteIfExists(p);
       throw e;
     }
-    d = new DirtyChunk(idx, p, ch, len);
+    d = new DirtyChunk(idx, p, ch, len, new ByteRanges(), base);
     cache.addDirty(len);
     dirty.chunks.put(idx, d);
     return d;
@@ -365,12 +392,15 @@ final class OpenFile {
           if (length(resolve(idx)) > within) {
             DirtyChunk d = dirtyChunk(idx, 0, 0);
             d.ch.truncate(within);
+            d.written.trimTo(within);
             cache.addDirty(within - d.length);
             d.length = within;
           }
         }
       }
       size = newSize;
+      dirty.sizeSet = true;
+      dirty.truncatedTo = Math.min(dirty.truncatedTo, newSize);
       touch();
     } catch (IOException e) {
       throw io("truncate", e);
@@ -432,15 +462,19 @@ final class OpenFile {
   }
 
   /** Queues a snapshot recovered from the upload journal after a restart. */
-  void addRecovered(PendingUpload p, long journalId, List<DirtyChunk> chunks) {
+  void addRecovered(PendingUpload p, long journalId, long baseVersion, List<DirtyChunk> chunks) {
     lock.writeLock().lock();
     try {
       Layer l = new Layer();
+      // sealed on top of the version now committed: its copies are current; else another host committed since
+      long base = baseVersion == version ? epoch : -1;
       for (DirtyChunk d : chunks) {
+        d.baseEpoch = base;
         l.chunks.put(d.index, d);
-        cache.addDirty(0); // already counted when the cache directory was scanned
       }
       l.dropFrom = p.dropFrom();
+      l.sizeSet = p.sizeSet();
+      l.truncatedTo = p.truncatedTo();
       Snapshot s = new Snapshot(nextSeq++, l, p.size(), p.mtime());
       s.journalId = journalId;
       pending.addLast(s);
@@ -480,44 +514,183 @@ final class OpenFile {
       committed.tailMap(s.dropFrom, true).clear();
       committed.putAll(uploaded);
       version = after.version();
+      committedSize = after.size();
       pending.removeFirst();
       for (DirtyChunk d : s.chunks.values()) {
         d.close();
         cache.adopt(d.path, uploaded.get(d.index), d.length);
       }
+      for (DirtyChunk d : s.superseded) {
+        cache.addDirty(-d.length);
+        d.delete();
+      }
+      if (pending.isEmpty() && !changed) {
+        size = after.size(); // a rebased commit may have merged in another host's length
+      }
     } finally {
       lock.writeLock().unlock();
     }
   }
 
-  /** Another writer committed first: continue from its version and chunk map (our snapshots still apply on top). */
-  void rebase(InodeAttributes current, List<ChunkRef> chunks) {
+  /**
+   * Another host committed a newer version: the committed view moves to it (clean cached chunks are keyed by blob,
+   * so none goes stale) and the epoch advances, so local layers on top are rebased when they commit. An idle file
+   * takes the new length and times; a file with local changes keeps its own length unless the other is longer.
+   */
+  boolean refresh(InodeAttributes current, List<ChunkRef> chunks) {
     lock.writeLock().lock();
     try {
+      if (current.version() <= version) {
+        return false;
+      }
       version = current.version();
+      committedSize = current.size();
+      epoch++;
       committed.clear();
       for (ChunkRef c : chunks) {
         committed.put(c.index(), c);
       }
+      if (!changed && pending.isEmpty()) {
+        size = current.size();
+        mtime = current.mtime();
+        ctime = current.ctime();
+      } else if (!localSizeSet()) {
+        size = Math.max(size, current.size());
+      }
+      return true;
     } finally {
       lock.writeLock().unlock();
     }
   }
 
-  /** Close-to-open: an idle file picks up content committed elsewhere since it was loaded. */
-  boolean refreshIfIdle(InodeAttributes current, List<ChunkRef> chunks) {
+  private boolean localSizeSet() {
+    if (dirty.sizeSet) {
+      return true;
+    }
+    for (Snapshot s : pending) {
+      if (s.sizeSet) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Rebuilds the chunks of {@code s} whose copied bytes are older than the committed view: each becomes the newer
+   * committed bytes (cut at the snapshot's truncation point) with this host's written ranges on top. The originals
+   * stay on disk until the commit, because the journal entry still names them. Call with {@link #uploadLock} held.
+   *
+   * @return whether any chunk was rebuilt
+   */
+  boolean rebaseStaleChunks(Snapshot s) throws FsException {
+    List<DirtyChunk> stale = new ArrayList<>();
+    Map<Long, ChunkRef> theirs = new TreeMap<>();
+    long current;
+    lock.readLock().lock();
+    try {
+      current = epoch;
+      for (DirtyChunk d : s.chunks.values()) {
+        if (d.baseEpoch != current) {
+          stale.add(d);
+          ChunkRef c = d.index < s.dropFrom ? committed.get(d.index) : null;
+          if (c != null) {
+            theirs.put(d.index, c);
+          }
+        }
+      }
+    } finally {
+      lock.readLock().unlock();
+    }
+    if (stale.isEmpty()) {
+      return false;
+    }
+    List<DirtyChunk> rebuilt = new ArrayList<>();
+    try {
+      for (DirtyChunk d : stale) {
+        rebuilt.add(rebuild(d, theirs.get(d.index), s.truncatedTo, current));
+      }
+    } catch (FsException | RuntimeException e) {
+      for (DirtyChunk r : rebuilt) {
+        cache.addDirty(-r.length);
+        r.delete();
+      }
+      throw e;
+    }
     lock.writeLock().lock();
     try {
-      if (changed || !pending.isEmpty() || current.version() == version) {
-        return false;
+      for (int i = 0; i < stale.size(); i++) {
+        s.superseded.add(stale.get(i));
+        s.chunks.put(rebuilt.get(i).index, rebuilt.get(i));
       }
-      rebase(current, chunks);
-      size = current.size();
-      mtime = current.mtime();
-      ctime = current.ctime();
-      return true;
     } finally {
       lock.writeLock().unlock();
+    }
+    return true;
+  }
+
+  private DirtyChunk rebuild(DirtyChunk mine, ChunkRef theirs, long truncatedTo, long current) throws FsException {
+    long chunkStart = mine.index * chunkSize;
+    long limit = truncatedTo == Long.MAX_VALUE ? Long.MAX_VALUE : Math.max(0, truncatedTo - chunkStart);
+    long theirsLen = theirs == null ? 0 : Math.min(theirs.length(), limit);
+    Path p = cache.newDirtyFile(id);
+    try {
+      FileChannel ch = FileChannel.open(p, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
+          StandardOpenOption.WRITE);
+      try {
+        if (theirsLen > 0) {
+          cache.copyInto(theirs, ch);
+          ch.truncate(theirsLen);
+        }
+        FileChannel src = mine.channel();
+        ByteBuffer buf = ByteBuffer.allocate(64 * 1024);
+        for (long[] r : mine.written.pairs()) {
+          for (long pos = r[0]; pos < r[1]; ) {
+            buf.clear().limit((int) Math.min(buf.capacity(), r[1] - pos));
+            readFully(src, buf, pos);
+            buf.flip();
+            long w = pos;
+            while (buf.hasRemaining()) {
+              w += ch.write(buf, w);
+            }
+            pos = w;
+          }
+        }
+        long len = Math.max(theirsLen, mine.written.end());
+        cache.addDirty(len);
+        return new DirtyChunk(mine.index, p, ch, len, mine.written.copy(), current);
+      } catch (IOException | RuntimeException e) {
+        ch.close();
+        throw e;
+      }
+    } catch (IOException e) {
+      try {
+        Files.deleteIfExists(p);
+      } catch (IOException ignored) {
+        // removed at the next start
+      }
+      throw io("rebase", e);
+    }
+  }
+
+  /**
+   * The length to commit for {@code s} after a conflict: its own when it set the length, else the longer of the
+   * newer committed length and the end of what this host wrote.
+   */
+  long mergedSize(Snapshot s) {
+    lock.readLock().lock();
+    try {
+      if (s.sizeSet) {
+        return s.size;
+      }
+      long end = 0;
+      for (DirtyChunk d : s.chunks.values()) {
+        if (d.written.end() > 0) {
+          end = Math.max(end, d.index * chunkSize + d.written.end());
+        }
+      }
+      return Math.max(committedSize, end);
+    } finally {
+      lock.readLock().unlock();
     }
   }
 
@@ -529,6 +702,10 @@ final class OpenFile {
       for (Snapshot s : pending) {
         ids.add(s.journalId);
         for (DirtyChunk d : s.chunks.values()) {
+          cache.addDirty(-d.length);
+          d.delete();
+        }
+        for (DirtyChunk d : s.superseded) {
           cache.addDirty(-d.length);
           d.delete();
         }
@@ -550,7 +727,9 @@ final class OpenFile {
   InodeAttributes overlay(InodeAttributes a) {
     lock.readLock().lock();
     try {
-      if (!changed && pending.isEmpty()) {
+      // A snapshot older than our own last commit was read before that commit landed (setattr racing the
+      // background upload): our size and times are the newer truth then.
+      if (!changed && pending.isEmpty() && a.version() >= version) {
         return a;
       }
       return a.withSize(size).withTimes(a.atime(), mtime, ctime.isAfter(a.ctime()) ? ctime : a.ctime());
@@ -608,6 +787,9 @@ final class OpenFile {
       }
       for (Snapshot s : pending) {
         for (DirtyChunk d : s.chunks.values()) {
+          d.close();
+        }
+        for (DirtyChunk d : s.superseded) {
           d.close();
         }
       }

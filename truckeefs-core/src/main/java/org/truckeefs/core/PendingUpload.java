@@ -13,13 +13,24 @@ import org.truckeefs.api.FsError;
 import org.truckeefs.api.FsException;
 
 /**
- * The payload of an upload-journal entry: which dirty cache files hold which chunks, and the file's size, truncation
- * point and mtime at the time the snapshot was sealed. Enough to redo the upload and the commit after a restart.
+ * The payload of an upload-journal entry: which dirty cache files hold which chunks and which byte ranges of them
+ * this host wrote, and the file's size, truncation point and mtime at the time the snapshot was sealed. Enough to
+ * redo the upload and the commit after a restart, including a byte-exact rebase onto a newer version.
+ *
+ * @param sizeSet whether the snapshot set the length (truncate): then its size wins over a newer version's
+ * @param truncatedTo the smallest length set in the snapshot ({@link Long#MAX_VALUE} if none): bytes from there on
+ *     that this host did not write are zeros, whatever another host committed meanwhile
  */
-record PendingUpload(long size, long dropFrom, Instant mtime, List<Part> parts) {
-  private static final int FORMAT = 1;
+record PendingUpload(long size, long dropFrom, Instant mtime, boolean sizeSet, long truncatedTo, List<Part> parts) {
+  private static final int FORMAT_V1 = 1;
+  private static final int FORMAT = 2;
 
-  record Part(long index, long length, String file) {}
+  /** One chunk: its dirty file, its length and the {@code [start, end)} ranges this host wrote in it. */
+  record Part(long index, long length, String file, List<long[]> written) {
+    Part {
+      written = List.copyOf(written);
+    }
+  }
 
   PendingUpload {
     parts = List.copyOf(parts);
@@ -34,11 +45,18 @@ record PendingUpload(long size, long dropFrom, Instant mtime, List<Part> parts) 
       out.writeLong(dropFrom);
       out.writeLong(mtime.getEpochSecond());
       out.writeInt(mtime.getNano());
+      out.writeBoolean(sizeSet);
+      out.writeLong(truncatedTo);
       out.writeInt(parts.size());
       for (Part p : parts) {
         out.writeLong(p.index());
         out.writeLong(p.length());
         out.writeUTF(p.file());
+        out.writeInt(p.written().size());
+        for (long[] r : p.written()) {
+          out.writeLong(r[0]);
+          out.writeLong(r[1]);
+        }
       }
       out.flush();
       return bytes.toByteArray();
@@ -51,18 +69,32 @@ record PendingUpload(long size, long dropFrom, Instant mtime, List<Part> parts) 
     try {
       DataInputStream in = new DataInputStream(new ByteArrayInputStream(payload));
       int format = in.readByte();
-      if (format != FORMAT) {
+      if (format != FORMAT && format != FORMAT_V1) {
         throw new FsException(FsError.IO, "upload journal entry has unknown format " + format);
       }
       long size = in.readLong();
       long dropFrom = in.readLong();
       Instant mtime = Instant.ofEpochSecond(in.readLong(), in.readInt());
+      boolean sizeSet = format == FORMAT_V1 || in.readBoolean();
+      long truncatedTo = format == FORMAT_V1 ? Long.MAX_VALUE : in.readLong();
       int n = in.readInt();
       List<Part> parts = new ArrayList<>(n);
       for (int i = 0; i < n; i++) {
-        parts.add(new Part(in.readLong(), in.readLong(), in.readUTF()));
+        long index = in.readLong();
+        long length = in.readLong();
+        String file = in.readUTF();
+        List<long[]> written = new ArrayList<>();
+        if (format == FORMAT_V1) {
+          written.add(new long[] {0, length}); // written before ranges were journaled: all of it counts as ours
+        } else {
+          int k = in.readInt();
+          for (int j = 0; j < k; j++) {
+            written.add(new long[] {in.readLong(), in.readLong()});
+          }
+        }
+        parts.add(new Part(index, length, file, written));
       }
-      return new PendingUpload(size, dropFrom, mtime, parts);
+      return new PendingUpload(size, dropFrom, mtime, sizeSet, truncatedTo, parts);
     } catch (IOException e) {
       if (e instanceof FsException fe) {
         throw fe;

@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Instant;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -32,6 +33,7 @@ import org.truckeefs.api.DirEntry;
 import org.truckeefs.api.DirListing;
 import org.truckeefs.api.FileSystem;
 import org.truckeefs.api.FsError;
+import org.truckeefs.api.LockRange;
 import org.truckeefs.api.FsException;
 import org.truckeefs.api.InodeAttributes;
 import org.truckeefs.api.InodeId;
@@ -90,7 +92,12 @@ public final class RiverFS implements FileSystem {
   private final List<ScheduledFuture<?>> daemons = new ArrayList<>();
   private final ConcurrentHashMap<InodeId, OpenFile> files = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<Long, Handle> handles = new ConcurrentHashMap<>();
+  /** Lock owners holding (or having held) fcntl locks per inode on this host, to skip needless releases. */
+  private final ConcurrentHashMap<InodeId, Set<Long>> fcntlOwners = new ConcurrentHashMap<>();
   private final AtomicLong nextHandle = new AtomicLong(1);
+  /** Inodes this host has announced open in the coordinator (see {@link #syncOpenMark}). */
+  private final Set<InodeId> openMarks = ConcurrentHashMap.newKeySet();
+  private final Object[] markStripes = new Object[64];
   private volatile NamespaceEvents events = NamespaceEvents.NONE;
   private volatile boolean closed;
 
@@ -104,6 +111,10 @@ public final class RiverFS implements FileSystem {
     final Caller caller;
     volatile long lastReadEnd = -1;
     volatile boolean privilegesChecked;
+    /** flock owners that locked through this open file description. */
+    final Set<Long> flockOwners = ConcurrentHashMap.newKeySet();
+    /** fcntl lock owners that locked through this handle: an embedding app's release() ends their locks too. */
+    final Set<Long> fcntlOwners = ConcurrentHashMap.newKeySet();
 
     FileHandle(OpenFile file, InodeId inode, OpenFlags flags, Caller caller) {
       this.file = file;
@@ -130,9 +141,12 @@ public final class RiverFS implements FileSystem {
     this.cache = ChunkCache.open(config.cacheDir(), blobs, config.clock(), config.cacheSize(), config.cacheTtl(),
         fetchPool);
     this.hostId = HostId.load(config.cacheDir());
+    for (int i = 0; i < markStripes.length; i++) {
+      markStripes[i] = new Object();
+    }
     this.pruner = new CachePruner(cache);
     this.collector = new BlobCollector(meta, blobs, cache, config.clock(), config.blobGcGrace());
-    this.uploader = new Uploader(meta, blobs, drainPool, putPool, config.ticker(), config.uploadRetryDelay(),
+    this.uploader = new Uploader(meta, blobs, coordinator, drainPool, putPool, config.ticker(), config.uploadRetryDelay(),
         RiverFsConfig.MAX_UPLOAD_RETRY_DELAY, this::afterDrain, a -> events.contentCommitted(a));
     cache.onOverLimit(() -> {
       try {
@@ -165,14 +179,14 @@ public final class RiverFS implements FileSystem {
       BlobStore blobs = backends.blobStore(config.blobUri().getScheme())
           .create(config.blobUri(), config.backendConfig(), ctx);
       opened.add(blobs);
-      Coordinator coordinator = null;
+      Coordinator coordinator;
       String coordScheme = config.coordinatorUri().getScheme();
-      if (backends.hasCoordinator(coordScheme)) {
+      if (coordScheme.equals("local") && !backends.hasCoordinator(coordScheme)) {
+        coordinator = new LocalCoordinator(ctx); // a registry without providers (tests) still gets one host's locks
+      } else {
         coordinator = backends.coordinator(coordScheme).create(config.coordinatorUri(), config.backendConfig(), ctx);
-        opened.add(coordinator);
-      } else if (!coordScheme.equals("local")) {
-        backends.coordinator(coordScheme); // throws, listing what exists
       }
+      opened.add(coordinator);
       RiverFS fs = new RiverFS(config, meta, blobs, coordinator, scheduler, owns);
       fs.start();
       return fs;
@@ -211,6 +225,8 @@ public final class RiverFS implements FileSystem {
     }
     long gc = config.blobGcInterval().toMillis();
     daemons.add(scheduler.scheduleWithFixedDelay(collector, gc, gc, TimeUnit.MILLISECONDS));
+    long renew = OPEN_MARK_TTL.toMillis() / 3;
+    daemons.add(scheduler.scheduleWithFixedDelay(this::renewOpenMarks, renew, renew, TimeUnit.MILLISECONDS));
     long retry = config.uploadRetryDelay().toMillis();
     daemons.add(scheduler.scheduleWithFixedDelay(this::retryUploads, retry, retry, TimeUnit.MILLISECONDS));
     long backupMillis = MetadataBackup.interval(config.backendConfig()).toMillis(); // BACKUP: scheduled backups
@@ -240,7 +256,8 @@ public final class RiverFS implements FileSystem {
           complete = false;
           break;
         }
-        chunks.add(new OpenFile.DirtyChunk(part.index(), file, null, part.length()));
+        chunks.add(new OpenFile.DirtyChunk(part.index(), file, null, part.length(), ByteRanges.of(part.written()),
+            -1));
       }
       InodeAttributes a;
       try {
@@ -260,7 +277,7 @@ public final class RiverFS implements FileSystem {
       }
       InodeAttributes attrs = a;
       OpenFile f = files.computeIfAbsent(e.inode(), id -> load(attrs));
-      f.addRecovered(p, e.id(), chunks);
+      f.addRecovered(p, e.id(), e.baseVersion(), chunks);
       for (PendingUpload.Part part : p.parts()) {
         keep.add(part.file());
       }
@@ -284,11 +301,91 @@ public final class RiverFS implements FileSystem {
     }
   }
 
+  /**
+   * Purges the orphans (unlinked, link count 0) that no host has open: not this one, and no live session of
+   * another. Runs at startup and with the open-mark renewal, so a crashed host's orphans go too.
+   */
   private void purgeOrphans() throws FsException {
-    for (InodeId id : meta.orphans()) {
-      if (!files.containsKey(id)) {
+    List<InodeId> orphans = meta.orphans();
+    if (orphans.isEmpty()) {
+      return;
+    }
+    Set<String> others = otherSessions();
+    for (InodeId id : orphans) {
+      if (!files.containsKey(id) && !openByAny(id, others)) {
         purge(id);
       }
+    }
+  }
+
+  // ======================================================================= open marks (multi-host unlink)
+
+  /**
+   * How long an open mark lives without renewal. Marks are renewed every third of it while the file stays open; a
+   * crashed host's marks stop counting as soon as its session is dead.
+   */
+  static final Duration OPEN_MARK_TTL = Duration.ofHours(1);
+
+  private static String openKey(InodeId id, String session) {
+    return "open:" + id.value() + ":" + session;
+  }
+
+  /**
+   * Makes the coordinator's open mark of {@code id} match whether this host has it open: one round trip on the
+   * first local open, one on the last local release, none in between. Striped per inode so a concurrent open and
+   * last close leave the mark right.
+   */
+  private void syncOpenMark(InodeId id) throws FsException {
+    synchronized (markStripes[Math.floorMod(id.hashCode(), markStripes.length)]) {
+      OpenFile f = files.get(id);
+      boolean open = f != null && f.refs > 0;
+      if (open == openMarks.contains(id)) {
+        return;
+      }
+      if (open) {
+        coordinator.putEphemeral(openKey(id, coordinator.sessionId()), hostId, OPEN_MARK_TTL);
+        openMarks.add(id);
+      } else {
+        openMarks.remove(id);
+        coordinator.removeEphemeral(openKey(id, coordinator.sessionId()));
+      }
+    }
+  }
+
+  private Set<String> otherSessions() throws FsException {
+    Set<String> s = new HashSet<>(coordinator.liveSessions());
+    s.remove(coordinator.sessionId());
+    return s;
+  }
+
+  private boolean openByAny(InodeId id, Set<String> sessions) throws FsException {
+    for (String s : sessions) {
+      if (coordinator.getEphemeral(openKey(id, s)).isPresent()) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Whether another live host has {@code id} open; when the coordinator cannot tell, it is assumed open. */
+  private boolean openElsewhere(InodeId id) {
+    try {
+      return openByAny(id, otherSessions());
+    } catch (FsException e) {
+      log.warn("cannot ask the coordinator whether {} is open elsewhere ({}); its purge waits for the orphan sweep",
+          id, e.getMessage());
+      return true;
+    }
+  }
+
+  void renewOpenMarks() {
+    try {
+      for (InodeId id : List.copyOf(openMarks)) {
+        coordinator.putEphemeral(openKey(id, coordinator.sessionId()), hostId, OPEN_MARK_TTL);
+      }
+      purgeOrphans();
+    } catch (FsException | RuntimeException e) {
+      log.warn("open-mark renewal and orphan sweep failed, will retry: {}", e.getMessage());
     }
   }
 
@@ -340,6 +437,9 @@ public final class RiverFS implements FileSystem {
   @Override
   public InodeAttributes setattr(Caller caller, InodeId inode, SetAttr c, long handle) throws FsException {
     InodeAttributes a = getattr(inode);
+    if (c.equals(SetAttr.NONE)) {
+      return a; // nothing to change: ctime stays, as for an empty chattr
+    }
     FileHandle fh = null;
     if (handle >= 0 && handles.get(handle) instanceof FileHandle h && h.inode.equals(inode)) {
       fh = h;
@@ -656,9 +756,8 @@ public final class RiverFS implements FileSystem {
     boolean wasOpen = files.containsKey(inode);
     OpenFile f = acquire(inode);
     try {
-      // close-to-open: content another host committed since this host loaded the file becomes visible now
-      InodeAttributes stored = meta.getAttributes(inode);
-      boolean refreshed = stored.version() != f.version() && f.refreshIfIdle(stored, meta.chunks(inode));
+      // close-to-open: what another host committed since this host loaded the file becomes visible now
+      boolean refreshed = revalidate(f, a.version());
       boolean truncated = false;
       if (flags.truncate() && flags.canWrite()) {
         f.truncate(0);
@@ -673,6 +772,35 @@ public final class RiverFS implements FileSystem {
       releaseRef(f);
       throw e;
     }
+  }
+
+  /**
+   * Close-to-open revalidation: when the store holds a newer version than this host's view of {@code f}, this host's
+   * unsaved writes are committed first (as NFS writes dirty pages back before dropping its page cache; the commit
+   * rebases them onto the newer version) and the view moves to the newer version.
+   *
+   * @param storedVersion the version just read from the store
+   * @return whether the view changed
+   */
+  private boolean revalidate(OpenFile f, long storedVersion) throws FsException {
+    if (storedVersion <= f.version()) {
+      return false;
+    }
+    if (f.hasLocalChanges()) {
+      f.seal(this::journal);
+      uploader.drain(f);
+    }
+    f.uploadLock.lock();
+    try {
+      return uploader.refreshFromStore(f);
+    } finally {
+      f.uploadLock.unlock();
+    }
+  }
+
+  /** Revalidation when a lock is granted: the holder sees what the previous holder committed. */
+  private void revalidate(OpenFile f) throws FsException {
+    revalidate(f, meta.getAttributes(f.id).version());
   }
 
   @Override
@@ -718,6 +846,109 @@ public final class RiverFS implements FileSystem {
       }
       throw e;
     }
+  }
+
+  // ======================================================================= POSIX locks
+
+  /**
+   * How long a blocking lock request (F_SETLKW, flock without LOCK_NB) waits before it fails with ETIMEDOUT: an
+   * hour, so a lock leaked by a live but stuck process cannot hang other processes forever. Locks of a dead host
+   * go much sooner, with its coordinator session.
+   */
+  static final Duration LOCK_WAIT = Duration.ofHours(1);
+
+  private static String flockKey(InodeId inode) {
+    return "flock:" + inode.value();
+  }
+
+  private static String fcntlKey(InodeId inode) {
+    return "fcntl:" + inode.value();
+  }
+
+  /**
+   * flock(2): one lock per open file description (the handle). Taking a lock revalidates the file like an open
+   * does; giving one up first commits this host's writes, so the next holder on any host sees them.
+   */
+  @Override
+  public void flock(long handle, long owner, LockRange.Type type, boolean wait) throws FsException {
+    FileHandle h = fileHandle(handle);
+    LockRange whole = new LockRange(type, 0, Long.MAX_VALUE, 0);
+    if (type == LockRange.Type.UNLOCK) {
+      commitBeforeUnlock(h);
+      coordinator.setPosixLock(flockKey(h.inode), owner, whole, Duration.ZERO);
+      h.flockOwners.remove(owner);
+      return;
+    }
+    h.flockOwners.add(owner);
+    coordinator.setPosixLock(flockKey(h.inode), owner, whole, wait ? LOCK_WAIT : Duration.ZERO);
+    revalidateLocked(h);
+  }
+
+  @Override
+  public LockRange getlk(long handle, long owner, LockRange range) throws FsException {
+    FileHandle h = fileHandle(handle);
+    return coordinator.findPosixConflict(fcntlKey(h.inode), owner, range).orElse(null);
+  }
+
+  /** fcntl(F_SETLK/F_SETLKW) record locks, owned by a process (the lock owner) and released by any of its closes. */
+  @Override
+  public void setlk(long handle, long owner, LockRange range, boolean wait) throws FsException {
+    FileHandle h = fileHandle(handle);
+    if (range.type() == LockRange.Type.UNLOCK) {
+      commitBeforeUnlock(h);
+      coordinator.setPosixLock(fcntlKey(h.inode), owner, range, Duration.ZERO);
+      return;
+    }
+    fcntlOwners.computeIfAbsent(h.inode, k -> ConcurrentHashMap.newKeySet()).add(owner);
+    h.fcntlOwners.add(owner);
+    coordinator.setPosixLock(fcntlKey(h.inode), owner, range, wait ? LOCK_WAIT : Duration.ZERO);
+    revalidateLocked(h);
+  }
+
+  private void revalidateLocked(FileHandle h) throws FsException {
+    if (h.file != null) {
+      revalidate(h.file);
+    }
+  }
+
+  /** Before a lock goes: this host's writes to the file reach the store, for the next holder to see. */
+  private void commitBeforeUnlock(FileHandle h) throws FsException {
+    if (h.file != null) {
+      h.file.seal(this::journal);
+      uploader.drain(h.file);
+    }
+  }
+
+  /** POSIX: a process's record locks on a file go with any close of it by that process. */
+  private void releaseFcntlLocks(FileHandle h, long owner) throws FsException {
+    Set<Long> owners = fcntlOwners.get(h.inode);
+    if (owners == null || !owners.remove(owner)) {
+      return; // this owner never locked the file here: no coordinator round trip
+    }
+    commitBeforeUnlock(h);
+    coordinator.releasePosixLocks(fcntlKey(h.inode), owner);
+  }
+
+  /** The last close of an open file description drops its flock locks (and its owners' record locks). */
+  private void releaseLocks(FileHandle h) {
+    for (long owner : h.flockOwners) {
+      try {
+        commitBeforeUnlock(h);
+        coordinator.releasePosixLocks(flockKey(h.inode), owner);
+      } catch (FsException e) {
+        log.warn("could not release flock of {}: {}; it goes when this host's session ends", h.inode, e.getMessage());
+      }
+    }
+    h.flockOwners.clear();
+    for (long owner : h.fcntlOwners) {
+      try {
+        releaseFcntlLocks(h, owner);
+      } catch (FsException e) {
+        log.warn("could not release record locks of {}: {}; they go when this host's session ends", h.inode,
+            e.getMessage());
+      }
+    }
+    h.fcntlOwners.clear();
   }
 
   @Override
@@ -896,6 +1127,12 @@ public final class RiverFS implements FileSystem {
   }
 
   @Override
+  public void flush(long handle, long lockOwner) throws FsException {
+    flush(handle);
+    releaseFcntlLocks(fileHandle(handle), lockOwner);
+  }
+
+  @Override
   public void fsync(long handle, boolean dataOnly) throws FsException {
     FileHandle h = fileHandle(handle);
     if (h.file != null) {
@@ -913,6 +1150,7 @@ public final class RiverFS implements FileSystem {
       }
       throw new FsException(FsError.BAD_HANDLE, "no open file " + handle);
     }
+    releaseLocks(h);
     if (h.file == null) {
       return;
     }
@@ -947,8 +1185,21 @@ public final class RiverFS implements FileSystem {
         new JournalEntry(0, f.id, hostId, baseVersion, payload.encode(), config.clock().instant())).id();
   }
 
-  /** The shared OpenFile of {@code inode}, its handle count raised. */
+  /** The shared OpenFile of {@code inode}, its handle count raised; the first local open marks it open. */
   private OpenFile acquire(InodeId inode) throws FsException {
+    OpenFile f = load(inode);
+    if (!openMarks.contains(inode)) {
+      try {
+        syncOpenMark(inode);
+      } catch (FsException | RuntimeException e) {
+        releaseRef(f);
+        throw e;
+      }
+    }
+    return f;
+  }
+
+  private OpenFile load(InodeId inode) throws FsException {
     try {
       return files.compute(inode, (id, f) -> {
         OpenFile of = f;
@@ -982,6 +1233,11 @@ public final class RiverFS implements FileSystem {
       return cur;
     });
     if (left.get() == 0) {
+      try {
+        syncOpenMark(f.id);
+      } catch (FsException e) {
+        log.warn("cannot clear the open mark of {} ({}); it expires on its own", f.id, e.getMessage());
+      }
       InodeAttributes a;
       try {
         a = meta.getAttributes(f.id);
@@ -1010,6 +1266,10 @@ public final class RiverFS implements FileSystem {
 
   /** An unlinked inode: purge it now unless a handle still has it open (then the last release purges it). */
   private void purgeIfClosed(InodeId id) throws FsException {
+    OpenFile local = files.get(id);
+    if ((local == null || local.refs == 0) && openElsewhere(id)) {
+      return; // the last closer on that host purges it
+    }
     boolean[] busy = {false};
     List<Long> journalIds = new ArrayList<>();
     files.computeIfPresent(id, (k, f) -> {
@@ -1219,9 +1479,6 @@ public final class RiverFS implements FileSystem {
     }
     cache.close();
     for (AutoCloseable c : new AutoCloseable[] {coordinator, blobs, meta}) {
-      if (c == null) {
-        continue;
-      }
       try {
         c.close();
       } catch (Exception e) {

@@ -6,6 +6,7 @@ import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -24,6 +25,8 @@ import org.truckeefs.spi.BlobStore;
 import org.truckeefs.spi.ChunkRef;
 import org.truckeefs.spi.CommitResult;
 import org.truckeefs.spi.ContentCommit;
+import org.truckeefs.spi.Coordinator;
+import org.truckeefs.spi.Lease;
 import org.truckeefs.spi.MetadataStore;
 import org.truckeefs.spi.Ticker;
 
@@ -32,16 +35,21 @@ import org.truckeefs.spi.Ticker;
  * has {@code max_connections} threads, the bound on concurrent blob uploads), then one compare-and-set commit
  * records them and removes the journal entry in the same transaction.
  *
- * <p>A commit that finds another version (another writer committed first) is rebased: the snapshot holds only the
- * chunks this host changed, so it applies on top of the newer content; the conflict is logged. A failed upload
+ * <p>Conflict policy: last writer wins per byte range. A commit that finds another version (another host committed
+ * first) is rebased byte-exactly: only the bytes this host wrote are laid over the newer content, never whole
+ * chunks, so another host's bytes are never silently replaced by stale copies. The length becomes the longer of
+ * the two unless this host truncated (then its length wins). A failed upload
  * leaves the snapshot pending; the upload-retry daemon tries again with exponential backoff.
  */
 final class Uploader {
   private static final Logger log = LoggerFactory.getLogger(Uploader.class);
   private static final int MAX_REBASES = 5;
+  /** How long a commit waits for another host's commit of the same file; a dead holder's lease expires sooner. */
+  static final Duration COMMIT_LEASE_WAIT = Duration.ofSeconds(60);
 
   private final MetadataStore meta;
   private final BlobStore blobs;
+  private final Coordinator coordinator;
   private final ExecutorService drainPool;
   private final ExecutorService putPool;
   private final Ticker ticker;
@@ -50,11 +58,12 @@ final class Uploader {
   private final Consumer<OpenFile> afterDrain;
   private final Consumer<InodeAttributes> committed;
 
-  Uploader(MetadataStore meta, BlobStore blobs, ExecutorService drainPool, ExecutorService putPool, Ticker ticker,
+  Uploader(MetadataStore meta, BlobStore blobs, Coordinator coordinator, ExecutorService drainPool, ExecutorService putPool, Ticker ticker,
       Duration firstRetryDelay, Duration maxRetryDelay, Consumer<OpenFile> afterDrain,
       Consumer<InodeAttributes> committed) {
     this.meta = meta;
     this.blobs = blobs;
+    this.coordinator = coordinator;
     this.drainPool = drainPool;
     this.putPool = putPool;
     this.ticker = ticker;
@@ -109,37 +118,93 @@ final class Uploader {
     }
   }
 
+  /**
+   * Uploads a snapshot's chunks, then commits them under the file's commit lease. The puts happen before the lease
+   * is taken (they are the slow part); the lease makes the compare-and-set and a rebase it may need one critical
+   * section across hosts. On ESTALE (a host committed without the lease, or the view was old) the newer version is
+   * read, the stale chunks are rebased byte-exactly (see {@link OpenFile}) and the commit is tried again.
+   */
   private void uploadAndCommit(OpenFile f, OpenFile.Snapshot s) throws FsException {
-    Map<Long, ChunkRef> uploaded = putAll(s);
-    List<ChunkRef> upserts = new ArrayList<>(uploaded.values());
+    boolean conflict = f.rebaseStaleChunks(s);
+    Map<OpenFile.DirtyChunk, ChunkRef> uploaded = new IdentityHashMap<>();
+    putMissing(s, uploaded);
     // a commit sets ctime to the sealed mtime; an attribute change made after sealing must not go back in time
     Instant ctimeBefore = meta.getAttributes(f.id).ctime();
-    for (int attempt = 0; ; attempt++) {
-      ContentCommit c = new ContentCommit(f.id, f.version(), s.size, upserts, s.dropFrom(), s.mtime, s.journalId);
-      CommitResult r;
-      try {
-        r = meta.commitContent(c);
-      } catch (FsException e) {
-        if (e.error() == FsError.STALE && attempt < MAX_REBASES) {
-          log.warn("{} changed elsewhere while this host wrote it; applying this host's chunks on top", f.id);
-          f.rebase(meta.getAttributes(f.id), meta.chunks(f.id));
-          continue;
+    try (Lease lease = coordinator.writeLock(commitKey(f), COMMIT_LEASE_WAIT)) {
+      for (int attempt = 0; ; attempt++) {
+        if (f.rebaseStaleChunks(s)) {
+          conflict = true;
+          putMissing(s, uploaded);
         }
-        throw e;
+        Map<Long, ChunkRef> refs = new TreeMap<>();
+        for (OpenFile.DirtyChunk d : s.chunks().values()) {
+          refs.put(d.index, uploaded.get(d));
+        }
+        long size = conflict ? f.mergedSize(s) : s.size;
+        ContentCommit c = new ContentCommit(f.id, f.version(), size, List.copyOf(refs.values()), s.dropFrom(),
+            s.mtime, s.journalId);
+        CommitResult r;
+        try {
+          r = meta.commitContent(c);
+        } catch (FsException e) {
+          if (e.error() == FsError.STALE && attempt < MAX_REBASES) {
+            log.info("{} was changed by another host; rebasing this host's written bytes onto its version", f.id);
+            refreshFromStore(f);
+            conflict = true;
+            continue;
+          }
+          throw e;
+        }
+        InodeAttributes after = r.attributes();
+        Instant keepCtime = ctimeBefore.isAfter(after.ctime()) ? ctimeBefore : null;
+        if (s.mtimeOverride != null || keepCtime != null) {
+          after = meta.setAttributes(f.id, new AttrUpdate(null, null, null, null, s.mtimeOverride, keepCtime));
+        }
+        f.applyCommit(s, after, refs);
+        committed.accept(after);
+        return;
       }
-      InodeAttributes after = r.attributes();
-      Instant keepCtime = ctimeBefore.isAfter(after.ctime()) ? ctimeBefore : null;
-      if (s.mtimeOverride != null || keepCtime != null) {
-        after = meta.setAttributes(f.id, new AttrUpdate(null, null, null, null, s.mtimeOverride, keepCtime));
-      }
-      f.applyCommit(s, after, uploaded);
-      committed.accept(after);
-      return;
     }
   }
 
-  private Map<Long, ChunkRef> putAll(OpenFile.Snapshot s) throws FsException {
-    List<OpenFile.DirtyChunk> chunks = new ArrayList<>(s.chunks().values());
+  private static String commitKey(OpenFile f) {
+    return "commit:" + f.id.value();
+  }
+
+  /**
+   * Moves the file's committed view to the store's current version (attributes and chunk map read consistently:
+   * a commit between the two reads is detected and read again). Call with the file's upload lock held.
+   *
+   * @return whether the view changed
+   */
+  boolean refreshFromStore(OpenFile f) throws FsException {
+    for (int attempt = 0; attempt < 5; attempt++) {
+      InodeAttributes a = meta.getAttributes(f.id);
+      if (a.version() <= f.version()) {
+        return false;
+      }
+      List<ChunkRef> chunks = meta.chunks(f.id);
+      if (meta.getAttributes(f.id).version() == a.version()) {
+        return f.refresh(a, chunks);
+      }
+    }
+    return false; // committed to continuously: the next compare-and-set notices and comes back here
+  }
+
+  private void putMissing(OpenFile.Snapshot s, Map<OpenFile.DirtyChunk, ChunkRef> uploaded) throws FsException {
+    List<OpenFile.DirtyChunk> todo = new ArrayList<>();
+    for (OpenFile.DirtyChunk d : s.chunks().values()) {
+      if (!uploaded.containsKey(d)) {
+        todo.add(d);
+      }
+    }
+    Map<Long, ChunkRef> refs = putAll(todo);
+    for (OpenFile.DirtyChunk d : todo) {
+      uploaded.put(d, refs.get(d.index));
+    }
+  }
+
+  private Map<Long, ChunkRef> putAll(List<OpenFile.DirtyChunk> chunks) throws FsException {
     List<Future<BlobRef>> futures = new ArrayList<>(chunks.size());
     for (OpenFile.DirtyChunk d : chunks) {
       futures.add(putPool.submit(() -> put(d)));

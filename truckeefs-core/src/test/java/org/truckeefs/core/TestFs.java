@@ -31,8 +31,13 @@ final class TestFs {
   Clock clock = Clock.systemUTC();
 
   TestFs(Path dir, BlobStore blobs) {
+    this(dir, new InMemoryMetadataStore(Clock.systemUTC()), blobs);
+  }
+
+  /** Shares {@code meta} with another TestFs, as hosts share one database. */
+  TestFs(Path dir, InMemoryMetadataStore meta, BlobStore blobs) {
     this.dir = dir;
-    this.meta = new InMemoryMetadataStore(Clock.systemUTC());
+    this.meta = meta;
     this.blobs = blobs;
   }
 
@@ -53,6 +58,7 @@ final class TestFs {
             return new Unclosable(meta);
           }
         })
+        .register(new LocalCoordinatorProvider())
         .register(new BlobStoreProvider() {
           @Override
           public String scheme() {
@@ -76,6 +82,18 @@ final class TestFs {
 
   RiverFS open() throws FsException {
     return RiverFS.open(config().build());
+  }
+
+  /**
+   * Another "host" on the same metadata and blob stores: its own cache directory (so its own host id) and the
+   * JVM-wide coordinator space {@code space}.
+   */
+  RiverFS host(String name, String space) throws FsException {
+    return RiverFS.open(config()
+        .dataDir(dir.resolve(name + "-data"))
+        .cacheDir(dir.resolve(name + "-cache"))
+        .coordinatorUri("local://" + space)
+        .build());
   }
 
   /** The shared store survives a RiverFS close, as a database would. */

@@ -16,21 +16,25 @@ public final class FuseEnvironment {
   }
 
   public static List<String> problems() {
+    return problems(Path.of("/dev/fuse"), List.of("fuse", "libfuse.so.2"), System.getenv().getOrDefault("PATH", "/usr/bin:/bin"));
+  }
+
+  static List<String> problems(Path device, List<String> libraries, String path) {
     List<String> p = new ArrayList<>();
-    if (!Files.exists(Path.of("/dev/fuse"))) {
-      p.add("/dev/fuse is missing: load the kernel module (`modprobe fuse`), or start the container with --device /dev/fuse");
+    if (!Files.exists(device)) {
+      p.add(device + " is missing: load the kernel module (`modprobe fuse`), or start the container with --device /dev/fuse");
     }
-    if (!libfuseLoads()) {
+    if (!libfuseLoads(libraries)) {
       p.add("libfuse 2 is not installed: install the Debian packages fuse3 and libfuse2 (`apt-get install fuse3 libfuse2`)");
     }
-    if (!onPath("fusermount")) {
+    if (!onPath("fusermount", path)) {
       p.add("fusermount is not on the PATH: install the Debian package fuse3 (`apt-get install fuse3`)");
     }
     return p;
   }
 
-  static boolean libfuseLoads() {
-    for (String name : List.of("fuse", "libfuse.so.2")) {
+  static boolean libfuseLoads(List<String> names) {
+    for (String name : names) {
       try {
         LibraryLoader.create(LibFuseProbe.class).failImmediately().load(name).fuse_version();
         return true;
@@ -41,13 +45,12 @@ public final class FuseEnvironment {
     return false;
   }
 
-  private static boolean onPath(String exe) {
-    String path = System.getenv().getOrDefault("PATH", "/usr/bin:/bin");
+  private static boolean onPath(String exe, String path) {
     for (String dir : path.split(":")) {
       if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, exe))) {
         return true;
       }
     }
-    return Files.isExecutable(Path.of("/usr/bin", exe)) || Files.isExecutable(Path.of("/bin", exe));
+    return false;
   }
 }

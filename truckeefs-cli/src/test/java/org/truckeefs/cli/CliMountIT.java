@@ -1,0 +1,146 @@
+package org.truckeefs.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.truckeefs.core.Backends;
+import org.truckeefs.fuse.FuseEnvironment;
+import org.truckeefs.fuse.FuseMount;
+import org.truckeefs.testkit.RequiredService;
+
+/** The runnable jar as a user runs it: mount, umount, signals, kill -9 and the next mount. */
+class CliMountIT {
+  private Path base;
+  private Path mnt;
+  private Path data;
+  private final List<Process> started = new ArrayList<>();
+
+  @BeforeEach
+  void setUp() throws IOException {
+    RequiredService.require(Files.exists(Path.of("/dev/fuse")), "/dev/fuse (FUSE kernel module) and libfuse2");
+    RequiredService.require(FuseEnvironment.problems().isEmpty(), String.join("; ", FuseEnvironment.problems()));
+    base = Files.createTempDirectory("truckeefs-cli-it-");
+    Files.setPosixFilePermissions(base, PosixFilePermissions.fromString("rwxr-xr-x"));
+    mnt = Files.createDirectory(base.resolve("mnt"));
+    data = base.resolve("data");
+  }
+
+  @AfterEach
+  void tearDown() throws Exception {
+    for (Process p : started) {
+      p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+    }
+    if (FuseMount.isMountedAt(mnt)) {
+      new ProcessBuilder("fusermount", "-u", "-z", mnt.toString()).start().waitFor(10, TimeUnit.SECONDS);
+    }
+    try (Stream<Path> s = Files.walk(base)) {
+      s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    }
+  }
+
+  private static boolean persistentMetadata() {
+    return Backends.discover().hasMetadataStore("sqlite");
+  }
+
+  private Process mount() throws Exception {
+    List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
+        Path.of("target", "truckeefs.jar").toAbsolutePath().toString(), "--data-dir", data.toString(), "mount", mnt.toString());
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(base.resolve("mount-" + started.size() + ".log").toFile()).start();
+    started.add(p);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (!(FuseMount.isMountedAt(mnt) && log(started.size() - 1).contains("mounted on"))) {
+      assertThat(p.isAlive()).as("mount process exited: %s", log(started.size() - 1)).isTrue();
+      assertThat(System.nanoTime()).as("mounted within 60 s").isLessThan(deadline);
+      Thread.sleep(50);
+    }
+    return p;
+  }
+
+  private String log(int i) throws IOException {
+    Path f = base.resolve("mount-" + i + ".log");
+    return Files.exists(f) ? Files.readString(f, StandardCharsets.UTF_8) : "";
+  }
+
+  private static byte[] random(int size, long seed) {
+    byte[] b = new byte[size];
+    new Random(seed).nextBytes(b);
+    return b;
+  }
+
+  @Test
+  void mountThenUmountLeavesNoProcessNoMountAndNoDirtyData() throws Exception {
+    Process p = mount();
+    byte[] content = random(12 * 1024 * 1024 + 77, 1);
+    Files.write(mnt.resolve("f.bin"), content);
+    Cli r = Cli.run("--data-dir", data.toString(), "umount", mnt.toString());
+    assertThat(r.code()).as(r.err()).isZero();
+    assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("mount process ended").isTrue();
+    assertThat(p.exitValue()).as(log(0)).isZero();
+    assertThat(FuseMount.isMountedAt(mnt)).isFalse();
+    assertThat(OfflineStores.liveMounts(data)).isEmpty();
+    Assumptions.assumeTrue(persistentMetadata(), "metadata persists only with the SQLite store on the class path");
+    Cli status = Cli.run("--data-dir", data.toString(), "status");
+    assertThat(status.out()).contains("pending:      0 upload(s)");
+    Cli fsck = Cli.run("--data-dir", data.toString(), "fsck");
+    assertThat(fsck.code()).as(fsck.out()).isZero();
+    mount();
+    assertThat(Files.readAllBytes(mnt.resolve("f.bin"))).isEqualTo(content);
+    assertThat(Cli.run("--data-dir", data.toString(), "umount", mnt.toString()).code()).isZero();
+  }
+
+  @Test
+  void sigtermIsACleanShutdown() throws Exception {
+    Process p = mount();
+    Files.writeString(mnt.resolve("a.txt"), "written before SIGTERM");
+    new ProcessBuilder("kill", "-TERM", Long.toString(p.pid())).start().waitFor();
+    assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("exited after SIGTERM").isTrue();
+    assertThat(FuseMount.isMountedAt(mnt)).as("unmounted after SIGTERM").isFalse();
+    Assumptions.assumeTrue(persistentMetadata(), "metadata persists only with the SQLite store on the class path");
+    mount();
+    assertThat(Files.readString(mnt.resolve("a.txt"))).isEqualTo("written before SIGTERM");
+  }
+
+  /**
+   * The blob store is made unwritable (its directory swapped for a file) so that the upload of a closed file stays
+   * pending; kill -9 leaves a stale mount; the next mount clears it, resumes the upload and serves the data.
+   */
+  @Test
+  void killNineAfterCloseThenTheNextMountResumesThePendingUpload() throws Exception {
+    Assumptions.assumeTrue(persistentMetadata(), "resuming needs persistent metadata (the SQLite store)");
+    Process p = mount();
+    Path blobs = data.resolve("blobs");
+    Path away = data.resolve("blobs.away");
+    Files.move(blobs, away);
+    Files.writeString(blobs, "not a directory: uploads fail until it is back");
+    byte[] content = random(9 * 1024 * 1024 + 5, 2);
+    Files.write(mnt.resolve("pending.bin"), content);
+    p.destroyForcibly();
+    assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    assertThat(FuseMount.isMountedAt(mnt)).as("a killed process leaves its mount behind").isTrue();
+    Files.delete(blobs);
+    Files.move(away, blobs);
+
+    mount();
+    assertThat(log(1)).contains("clearing a stale mount");
+    assertThat(Files.readAllBytes(mnt.resolve("pending.bin"))).isEqualTo(content);
+    assertThat(Cli.run("--data-dir", data.toString(), "umount", mnt.toString()).code()).isZero();
+    assertThat(started.get(1).waitFor(60, TimeUnit.SECONDS)).isTrue();
+    Cli fsck = Cli.run("--data-dir", data.toString(), "fsck");
+    assertThat(fsck.code()).as(fsck.out()).isZero();
+    assertThat(Cli.run("--data-dir", data.toString(), "status").out()).contains("pending:      0 upload(s)");
+  }
+}

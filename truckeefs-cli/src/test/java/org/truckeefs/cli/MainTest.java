@@ -1,0 +1,117 @@
+package org.truckeefs.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Every bad input is one line on stderr naming what to fix, and a non-zero exit; never a stack trace. */
+class MainTest {
+  @TempDir Path dir;
+
+  private static void assertOneLine(Cli r, int code, String... fragments) {
+    assertThat(r.code()).as(r.err()).isEqualTo(code);
+    assertThat(r.err().lines().count()).as("one line: %s", r.err()).isEqualTo(1);
+    assertThat(r.err()).startsWith("truckeefs: ").contains(fragments).doesNotContain("Exception", "\tat ");
+  }
+
+  private String data() {
+    return dir.resolve("data").toString();
+  }
+
+  @Test
+  void unknownFlagSuggestsTheKey() {
+    assertOneLine(Cli.run("--sql-hots", "x", "status"), 2, "--sql-hots", "--sql-host");
+  }
+
+  @Test
+  void unknownKeyInTheFile() throws Exception {
+    Path f = Files.writeString(dir.resolve("c.yaml"), "sql_hots: x\n");
+    assertOneLine(Cli.run("-c", f.toString(), "status"), 2, "unknown setting 'sql_hots'", "sql_host");
+  }
+
+  @Test
+  void badValueFromTheEnvironment() {
+    assertOneLine(Cli.run(Map.of("TRUCKEEFS_CACHE_SIZE", "lots"), "status"), 2, "cache_size", "environment");
+  }
+
+  @Test
+  void badValueOfAFlagAfterTheSubcommand() {
+    assertOneLine(Cli.run("status", "--redis-port", "99999"), 2, "redis_port", "command line");
+  }
+
+  @Test
+  void missingConfigFile() {
+    assertOneLine(Cli.run("-c", dir.resolve("none.yaml").toString(), "status"), 2, "none.yaml", "does not exist");
+  }
+
+  @Test
+  void mountWithoutAMountPoint() {
+    assertOneLine(Cli.run("--data-dir", data(), "mount"), 2, "no mount point");
+  }
+
+  @Test
+  void mountPointMissing() {
+    assertOneLine(Cli.run("--data-dir", data(), "mount", dir.resolve("nowhere").toString()), 2, "does not exist", "mkdir -p");
+  }
+
+  @Test
+  void mountPointNotEmpty() throws Exception {
+    Path mp = Files.createDirectories(dir.resolve("mp"));
+    Files.writeString(mp.resolve("x"), "x");
+    assertOneLine(Cli.run("--data-dir", data(), "mount", mp.toString()), 2, "is not empty");
+  }
+
+  @Test
+  void umountOfSomethingNotMounted() {
+    assertOneLine(Cli.run("--data-dir", data(), "umount", dir.toString()), 2, "is not mounted");
+  }
+
+  @Test
+  void unreachableSqlServer() throws Exception {
+    Path mp = Files.createDirectories(dir.resolve("mp"));
+    Cli r = Cli.run("--data-dir", data(), "--sql-host", "127.0.0.1", "--sql-port", "1", "--sql-db", "x", "mount", mp.toString());
+    assertThat(r.code()).isNotZero();
+    assertThat(r.err().lines().count()).as(r.err()).isEqualTo(1);
+    assertThat(r.err()).doesNotContain("\tat ");
+  }
+
+  @Test
+  void unreachableTahoeGateway() throws Exception {
+    Path mp = Files.createDirectories(dir.resolve("mp"));
+    Cli r = Cli.run("--data-dir", data(), "--rootcap", "URI:DIR2:aaaaaaaaaaaaaaaaaaaaaaaaaa:bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb",
+        "--tahoe-url", "http://127.0.0.1:1", "--net-timeout", "2", "mount", mp.toString());
+    assertThat(r.code()).isNotZero();
+    assertThat(r.err().lines().count()).as(r.err()).isEqualTo(1);
+    assertThat(r.err()).doesNotContain("\tat ", "aaaaaaaaaaaaaaaaaaaaaaaaaa");
+  }
+
+  @Test
+  void flagsWorkBeforeAndAfterTheSubcommandAndBeatTheEnvironment() {
+    String a = dir.resolve("a").toString();
+    String b = dir.resolve("b").toString();
+    assertThat(Cli.run("--data-dir", a, "status").out()).contains("data dir:     " + a);
+    assertThat(Cli.run("status", "--data-dir", b).out()).contains("data dir:     " + b);
+    assertThat(Cli.run(Map.of("TRUCKEEFS_DATA_DIR", a), "status", "--data-dir", b).out()).contains("data dir:     " + b);
+    assertThat(Cli.run(Map.of("data_dir", a), "status").out()).contains("data dir:     " + a);
+  }
+
+  @Test
+  void helpListsEveryKeyAsAFlag() {
+    Cli r = Cli.run("--help");
+    assertThat(r.code()).isZero();
+    for (String key : ConfigMapper.keys()) {
+      assertThat(r.out()).contains(ConfigMapper.flagName(key));
+    }
+  }
+
+  @Test
+  void statusShowsEmbeddedDefaults() {
+    Cli r = Cli.run("--data-dir", data(), "status");
+    assertThat(r.code()).as(r.err()).isZero();
+    assertThat(r.out()).contains("blobs:        local:" + data() + "/blobs").contains("coordination: local:");
+  }
+}

@@ -1,0 +1,112 @@
+package org.truckeefs.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.truckeefs.core.TestFs.ROOT;
+import static org.truckeefs.core.TestFs.bytes;
+import static org.truckeefs.core.TestFs.createFile;
+import static org.truckeefs.core.TestFs.lookup;
+import static org.truckeefs.core.TestFs.read;
+import static org.truckeefs.core.TestFs.write;
+
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.truckeefs.api.InodeId;
+import org.truckeefs.api.OpenFlags;
+import org.truckeefs.spi.BackendConfig;
+import org.truckeefs.spi.BackendContext;
+import org.truckeefs.spi.Coordinator;
+import org.truckeefs.spi.CoordinatorProvider;
+import org.truckeefs.spi.Lease;
+
+/** What coordination costs the data path, counted in coordinator calls (each one a round trip on Redis). */
+class CoordinatorRoundTripsTest {
+  @TempDir Path tmp;
+  private final List<String> calls = new CopyOnWriteArrayList<>();
+  private RiverFS fs;
+
+  @BeforeEach
+  void setUp() throws Exception {
+    TestFs t = TestFs.local(tmp);
+    CoordinatorProvider counting = new CoordinatorProvider() {
+      @Override
+      public String scheme() {
+        return "counting";
+      }
+
+      @Override
+      public Coordinator create(URI uri, BackendConfig c, BackendContext ctx) {
+        return counted(new LocalCoordinator(ctx), Coordinator.class);
+      }
+    };
+    fs = RiverFS.open(t.config().backends(Backends.empty()
+            .register(DataPathTest.provider(t.meta)).register(DataPathTest.blobProvider(t.blobs)).register(counting))
+        .metadataUri("testmeta2:").coordinatorUri("counting:").build());
+  }
+
+  @AfterEach
+  void tearDown() throws Exception {
+    fs.close();
+  }
+
+  /** Records every call except the free, local ones (the session id is known without asking the server). */
+  private <T> T counted(T target, Class<T> type) {
+    return type.cast(Proxy.newProxyInstance(type.getClassLoader(), new Class<?>[] {type}, (p, m, args) -> {
+      if (!m.getName().equals("sessionId") && !m.getName().equals("isValid")) {
+        calls.add(type.getSimpleName() + "." + m.getName());
+      }
+      try {
+        Object r = m.invoke(target, args);
+        return r instanceof Lease l ? counted(l, Lease.class) : r;
+      } catch (InvocationTargetException e) {
+        throw e.getCause();
+      }
+    }));
+  }
+
+  @Test
+  void readOnlyOpenAndClose_costTwoCalls_andNoLease() throws Exception {
+    long h = createFile(fs, "f");
+    write(fs, h, 0, bytes("hello"));
+    fs.fsync(h, false);
+    fs.release(h);
+    calls.clear();
+    long r = fs.open(ROOT, lookup(fs, "f").id(), OpenFlags.READ).handle();
+    assertThat(read(fs, r, 0, 5)).isEqualTo(bytes("hello"));
+    fs.flush(r, 42);
+    fs.release(r);
+    assertThat(calls).containsExactly("Coordinator.putEphemeral", "Coordinator.removeEphemeral");
+  }
+
+  @Test
+  void nestedOpens_costNothingMore() throws Exception {
+    long h = createFile(fs, "f");
+    calls.clear();
+    for (int i = 0; i < 5; i++) {
+      fs.release(fs.open(ROOT, lookup(fs, "f").id(), OpenFlags.READ).handle());
+    }
+    fs.release(h);
+    assertThat(calls).containsExactly("Coordinator.removeEphemeral");
+  }
+
+  @Test
+  void aCommit_takesAndReleasesTheCommitLeaseOnce() throws Exception {
+    long h = createFile(fs, "f");
+    write(fs, h, 0, bytes("data"));
+    calls.clear();
+    fs.fsync(h, false);
+    assertThat(calls).containsExactly("Coordinator.writeLock", "Lease.close");
+    calls.clear();
+    fs.fsync(h, false); // nothing to commit: no lease
+    assertThat(calls).isEmpty();
+    fs.release(h);
+    assertThat(fs.getattr(InodeId.ROOT)).isNotNull();
+  }
+}

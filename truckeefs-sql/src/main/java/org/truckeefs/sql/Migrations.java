@@ -1,0 +1,69 @@
+package org.truckeefs.sql;
+
+import java.util.Arrays;
+import java.util.stream.Collectors;
+import javax.sql.DataSource;
+import org.flywaydb.core.Flyway;
+import org.flywaydb.core.api.MigrationInfo;
+import org.flywaydb.core.api.MigrationState;
+import org.flywaydb.core.api.FlywayException;
+import org.truckeefs.api.FsError;
+import org.truckeefs.api.FsException;
+
+/**
+ * Brings a database to the schema of this build with Flyway: the scripts live under
+ * {@code org/truckeefs/sql/migration/<engine>} and the history in {@code truckeefs_schema_history}, so an
+ * embedding application's own Flyway setup is untouched. Flyway's lock (GET_LOCK on MariaDB) lets several
+ * processes start against one empty database at once.
+ */
+final class Migrations {
+  static final String HISTORY_TABLE = "truckeefs_schema_history";
+
+  private Migrations() {}
+
+  /** Migrates; a database already at a newer schema than this build is refused, naming {@code settingToFix}. */
+  static void migrate(DataSource dataSource, SqlEngine engine, String databaseName, String settingToFix)
+      throws FsException {
+    Flyway flyway = Flyway.configure(Migrations.class.getClassLoader())
+        .dataSource(dataSource)
+        .locations(engine.migrationLocation())
+        .table(HISTORY_TABLE)
+        .validateMigrationNaming(true)
+        // A database that already holds an application's tables is fine: start our history at 0 beside them.
+        .baselineOnMigrate(true)
+        .baselineVersion("0")
+        .cleanDisabled(true)
+        .load();
+    try {
+      flyway.migrate();
+      MigrationInfo[] future = Arrays.stream(flyway.info().applied())
+          .filter(m -> m.getState() == MigrationState.FUTURE_SUCCESS || m.getState() == MigrationState.FUTURE_FAILED)
+          .toArray(MigrationInfo[]::new);
+      if (future.length > 0) {
+        String known = flyway.info().pending().length == 0 && flyway.info().current() != null
+            ? latestKnown(flyway) : "?";
+        throw new FsException(FsError.INVALID, "the metadata schema in " + databaseName + " is at version "
+            + future[future.length - 1].getVersion() + ", newer than this TruckeeFS (which knows up to version "
+            + known + "): upgrade TruckeeFS or point " + settingToFix + " at another database");
+      }
+    } catch (FlywayException e) {
+      throw new FsException(FsError.IO, "cannot migrate the metadata schema in " + databaseName + ": "
+          + firstLine(e.getMessage()) + " (check " + settingToFix + ")");
+    }
+  }
+
+  private static String latestKnown(Flyway flyway) {
+    return Arrays.stream(flyway.info().all())
+        .filter(m -> m.getState() != MigrationState.FUTURE_SUCCESS && m.getState() != MigrationState.FUTURE_FAILED)
+        .map(m -> m.getVersion().getVersion())
+        .reduce((a, b) -> b).orElse("?");
+  }
+
+  private static String firstLine(String message) {
+    if (message == null) {
+      return "unknown error";
+    }
+    return message.lines().map(String::trim).filter(l -> !l.isEmpty()).collect(Collectors.joining(" ")).replaceAll(
+        "\\s+", " ");
+  }
+}

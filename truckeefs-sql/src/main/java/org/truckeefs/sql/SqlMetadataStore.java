@@ -1,0 +1,814 @@
+package org.truckeefs.sql;
+
+import static org.truckeefs.sql.Schema.*;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import org.jooq.Condition;
+import org.jooq.DSLContext;
+import org.jooq.Field;
+import org.jooq.Record;
+import org.jooq.Record1;
+import org.jooq.SelectForUpdateStep;
+import org.jooq.impl.DSL;
+import org.truckeefs.api.DirEntry;
+import org.truckeefs.api.FsError;
+import org.truckeefs.api.FsException;
+import org.truckeefs.api.InodeAttributes;
+import org.truckeefs.api.InodeId;
+import org.truckeefs.api.InodeType;
+import org.truckeefs.api.Name;
+import org.truckeefs.api.RenameFlags;
+import org.truckeefs.api.XattrMode;
+import org.truckeefs.spi.AttrUpdate;
+import org.truckeefs.spi.BlobRef;
+import org.truckeefs.spi.ChunkRef;
+import org.truckeefs.spi.CommitResult;
+import org.truckeefs.spi.ContentCommit;
+import org.truckeefs.spi.JournalEntry;
+import org.truckeefs.spi.MetadataStore;
+import org.truckeefs.spi.NewInode;
+import org.truckeefs.spi.RenameResult;
+import org.truckeefs.spi.StoreStats;
+
+/**
+ * {@link MetadataStore} on SQL rows: one inode row per inode, one dentry row per name keyed by (parent, name bytes).
+ * Every method is one transaction run by {@link Transactor}.
+ *
+ * <p>Lock order: every change to a directory's entries first locks that directory's inode row (SELECT ... FOR
+ * UPDATE on MariaDB; SQLite has a single writer), then the entries' inodes. The directory row carries the entry
+ * count, the link count and {@code next_cookie}, so holding it serializes the changes of one directory, makes
+ * existence checks race-free and hands out cookies that grow in every directory. A rename of a directory across
+ * directories locks the chain of ancestors it checks, so two renames cannot build a cycle between them.
+ */
+final class SqlMetadataStore implements MetadataStore {
+  private static final int MAX_DEPTH = 1_000_000;
+  private static final int XATTR_NAME_MAX = 255;
+  private static final int XATTR_VALUE_MAX = 64 * 1024;
+
+  private final Transactor tx;
+  private final Clock clock;
+
+  SqlMetadataStore(Transactor tx, Clock clock) {
+    this.tx = tx;
+    this.clock = clock;
+  }
+
+  // ---- reading ----
+
+  @Override
+  public InodeAttributes initRoot(NewInode spec) throws FsException {
+    if (spec.type() != InodeType.DIRECTORY) {
+      throw new FsException(FsError.INVALID, "the root must be a directory");
+    }
+    checkMode(spec.mode());
+    return tx.write("initRoot", db -> {
+      Record row = inodeRow(db, InodeId.ROOT.value(), true);
+      if (row == null) {
+        long t = nanos(spec.time());
+        db.insertInto(INODE)
+            .set(I_ID, InodeId.ROOT.value()).set(I_TYPE, code(InodeType.DIRECTORY)).set(I_MODE, spec.mode())
+            .set(I_UID, spec.uid()).set(I_GID, spec.gid()).set(I_SIZE, 0L).set(I_NLINK, 2L).set(I_RDEV, 0L)
+            .set(I_ATIME, t).set(I_MTIME, t).set(I_CTIME, t).set(I_CRTIME, t).set(I_VERSION, 0L)
+            .set(I_PARENT, InodeId.ROOT.value()).set(I_NEXT_COOKIE, 1L)
+            .onConflict(I_ID).doNothing()
+            .execute();
+        row = inodeRow(db, InodeId.ROOT.value(), false);
+      }
+      return attributes(row);
+    });
+  }
+
+  @Override
+  public InodeAttributes getAttributes(InodeId inode) throws FsException {
+    return tx.read("getAttributes", db -> attributes(existing(db, inode, false)));
+  }
+
+  @Override
+  public Optional<DirEntry> lookup(InodeId parent, Name name) throws FsException {
+    return tx.read("lookup", db -> {
+      Record r = db.select(D_INODE, D_TYPE, D_COOKIE).from(DENTRY)
+          .where(D_PARENT.eq(parent.value()), D_NAME.eq(name.bytes())).fetchOne();
+      if (r == null) {
+        directory(db, parent, false);
+        return Optional.empty();
+      }
+      return Optional.of(new DirEntry(parent, name, InodeId.of(r.get(D_INODE)), type(r.get(D_TYPE)), r.get(D_COOKIE)));
+    });
+  }
+
+  @Override
+  public InodeId parentOf(InodeId dir) throws FsException {
+    return tx.read("parentOf", db -> InodeId.of(directory(db, dir, false).get(I_PARENT)));
+  }
+
+  @Override
+  public List<DirEntry> readDir(InodeId dir, long afterCookie, int limit) throws FsException {
+    if (limit <= 0) {
+      return List.of();
+    }
+    return tx.read("readDir", db -> {
+      directory(db, dir, false);
+      List<DirEntry> out = new ArrayList<>();
+      for (Record r : db.select(D_NAME, D_INODE, D_TYPE, D_COOKIE).from(DENTRY)
+          .where(D_PARENT.eq(dir.value()), D_COOKIE.gt(afterCookie))
+          .orderBy(D_COOKIE).limit(limit).fetch()) {
+        out.add(new DirEntry(dir, name(r.get(D_NAME)), InodeId.of(r.get(D_INODE)), type(r.get(D_TYPE)), r.get(D_COOKIE)));
+      }
+      return out;
+    });
+  }
+
+  @Override
+  public String readSymlink(InodeId inode) throws FsException {
+    return tx.read("readSymlink", db -> {
+      Record r = db.select(I_TYPE, I_TARGET).from(INODE).where(I_ID.eq(inode.value())).fetchOne();
+      if (r == null) {
+        throw notFound(inode);
+      }
+      if (type(r.get(I_TYPE)) != InodeType.SYMLINK) {
+        throw new FsException(FsError.INVALID, "inode " + inode + " is not a symbolic link");
+      }
+      return new String(r.get(I_TARGET), StandardCharsets.UTF_8);
+    });
+  }
+
+  // ---- the namespace ----
+
+  @Override
+  public InodeAttributes create(InodeId parent, Name name, NewInode spec) throws FsException {
+    checkMode(spec.mode());
+    byte[] target = spec.symlinkTarget() == null ? null : spec.symlinkTarget().getBytes(StandardCharsets.UTF_8);
+    boolean dir = spec.type() == InodeType.DIRECTORY;
+    long size = target == null ? 0 : target.length;
+    long nlink = dir ? 2 : 1;
+    long t = nanos(spec.time());
+    return tx.write("create", db -> {
+      Record p = directory(db, parent, true);
+      requireAbsent(db, parent, name);
+      long id = db.insertInto(INODE)
+          .set(I_TYPE, code(spec.type())).set(I_MODE, spec.mode()).set(I_UID, spec.uid()).set(I_GID, spec.gid())
+          .set(I_SIZE, size).set(I_NLINK, nlink).set(I_RDEV, spec.rdev())
+          .set(I_ATIME, t).set(I_MTIME, t).set(I_CTIME, t).set(I_CRTIME, t).set(I_VERSION, 0L)
+          .set(I_PARENT, dir ? parent.value() : null).set(I_NEXT_COOKIE, 1L).set(I_TARGET, target)
+          .returningResult(I_ID).fetchOne().value1();
+      insertEntry(db, parent, name, id, spec.type(), p.get(I_NEXT_COOKIE));
+      touchDirectory(db, parent, 1, dir ? 1 : 0, true, t);
+      Instant at = instant(t);
+      return new InodeAttributes(InodeId.of(id), spec.type(), spec.mode(), spec.uid(), spec.gid(), size, nlink,
+          spec.rdev(), at, at, at, at, 0L);
+    });
+  }
+
+  @Override
+  public InodeAttributes link(InodeId inode, InodeId parent, Name name, Instant now) throws FsException {
+    long t = nanos(now);
+    return tx.write("link", db -> {
+      Record p = directory(db, parent, true);
+      Record row = existing(db, inode, true);
+      InodeType type = type(row.get(I_TYPE));
+      if (type == InodeType.DIRECTORY) {
+        throw new FsException(FsError.NOT_PERMITTED, "cannot make a hard link to directory " + inode);
+      }
+      if (row.get(I_NLINK) == 0) {
+        throw new FsException(FsError.NOT_FOUND, "inode " + inode + " has been removed");
+      }
+      requireAbsent(db, parent, name);
+      insertEntry(db, parent, name, inode.value(), type, p.get(I_NEXT_COOKIE));
+      db.update(INODE).set(I_NLINK, I_NLINK.plus(1)).set(I_CTIME, t).where(I_ID.eq(inode.value())).execute();
+      touchDirectory(db, parent, 1, 0, true, t);
+      return attributes(inodeRow(db, inode.value(), false));
+    });
+  }
+
+  @Override
+  public InodeAttributes unlink(InodeId parent, Name name, boolean directory, Instant now) throws FsException {
+    long t = nanos(now);
+    return tx.write(directory ? "rmdir" : "unlink", db -> {
+      directory(db, parent, true);
+      Record e = entry(db, parent, name);
+      if (e == null) {
+        throw new FsException(FsError.NOT_FOUND, "no entry '" + name + "' in " + parent);
+      }
+      long id = e.get(D_INODE);
+      Record row = existing(db, InodeId.of(id), true);
+      boolean isDir = type(row.get(I_TYPE)) == InodeType.DIRECTORY;
+      if (directory && !isDir) {
+        throw new FsException(FsError.NOT_DIRECTORY, "'" + name + "' is not a directory");
+      }
+      if (!directory && isDir) {
+        throw new FsException(FsError.IS_DIRECTORY, "'" + name + "' is a directory");
+      }
+      if (isDir && db.fetchExists(DENTRY, D_PARENT.eq(id))) {
+        throw new FsException(FsError.NOT_EMPTY, "directory '" + name + "' is not empty");
+      }
+      deleteEntry(db, parent, name);
+      dropLink(db, id, isDir, t);
+      touchDirectory(db, parent, -1, isDir ? -1 : 0, false, t);
+      return attributes(inodeRow(db, id, false));
+    });
+  }
+
+  @Override
+  public RenameResult rename(InodeId parent, Name name, InodeId newParent, Name newName, RenameFlags flags,
+      Instant now) throws FsException {
+    long t = nanos(now);
+    return tx.write("rename", db -> {
+      // Lock both directories in id order, so two renames between the same directories cannot deadlock.
+      boolean sameDir = parent.equals(newParent);
+      Record from;
+      Record to;
+      if (sameDir) {
+        from = directory(db, parent, true);
+        to = from;
+      } else if (parent.compareTo(newParent) < 0) {
+        from = directory(db, parent, true);
+        to = directory(db, newParent, true);
+      } else {
+        to = directory(db, newParent, true);
+        from = directory(db, parent, true);
+      }
+      Record src = entry(db, parent, name);
+      if (src == null) {
+        throw new FsException(FsError.NOT_FOUND, "no entry '" + name + "' in " + parent);
+      }
+      Record dst = entry(db, newParent, newName);
+      if (dst != null && flags == RenameFlags.NOREPLACE) {
+        throw new FsException(FsError.EXISTS, "'" + newName + "' exists in " + newParent);
+      }
+      if (dst == null && flags == RenameFlags.EXCHANGE) {
+        throw new FsException(FsError.NOT_FOUND, "no entry '" + newName + "' in " + newParent + " to exchange with");
+      }
+      long srcId = src.get(D_INODE);
+      InodeType srcType = type(src.get(D_TYPE));
+      boolean srcDir = srcType == InodeType.DIRECTORY;
+      if (dst != null && dst.get(D_INODE) == srcId) {
+        return new RenameResult(attributes(inodeRow(db, srcId, false)), null);
+      }
+      long dstId = dst == null ? 0 : dst.get(D_INODE);
+      InodeType dstType = dst == null ? null : type(dst.get(D_TYPE));
+      boolean dstDir = dstType == InodeType.DIRECTORY;
+      if (dst == null || srcId < dstId) {
+        existing(db, InodeId.of(srcId), true);
+        if (dst != null) {
+          existing(db, InodeId.of(dstId), true);
+        }
+      } else {
+        existing(db, InodeId.of(dstId), true);
+        existing(db, InodeId.of(srcId), true);
+      }
+
+      if (flags == RenameFlags.EXCHANGE) {
+        if (!sameDir) {
+          if (srcDir) {
+            requireNotInside(db, srcId, newParent);
+          }
+          if (dstDir) {
+            requireNotInside(db, dstId, parent);
+          }
+        }
+        pointEntry(db, parent, name, dstId, dstType);
+        pointEntry(db, newParent, newName, srcId, srcType);
+        if (!sameDir) {
+          if (srcDir) {
+            db.update(INODE).set(I_PARENT, newParent.value()).where(I_ID.eq(srcId)).execute();
+          }
+          if (dstDir) {
+            db.update(INODE).set(I_PARENT, parent.value()).where(I_ID.eq(dstId)).execute();
+          }
+        }
+        db.update(INODE).set(I_CTIME, t).where(I_ID.in(srcId, dstId)).execute();
+        int moved = (srcDir ? 1 : 0) - (dstDir ? 1 : 0);
+        touchDirectory(db, parent, 0, sameDir ? 0 : -moved, false, t);
+        if (!sameDir) {
+          touchDirectory(db, newParent, 0, moved, false, t);
+        }
+        return new RenameResult(attributes(inodeRow(db, srcId, false)), null);
+      }
+
+      if (dst != null) {
+        if (srcDir && !dstDir) {
+          throw new FsException(FsError.NOT_DIRECTORY, "cannot replace non-directory '" + newName + "' with a directory");
+        }
+        if (!srcDir && dstDir) {
+          throw new FsException(FsError.IS_DIRECTORY, "cannot replace directory '" + newName + "' with a non-directory");
+        }
+        if (dstDir && db.fetchExists(DENTRY, D_PARENT.eq(dstId))) {
+          throw new FsException(FsError.NOT_EMPTY, "directory '" + newName + "' is not empty");
+        }
+      }
+      if (srcDir && !sameDir) {
+        requireNotInside(db, srcId, newParent);
+      }
+      // Entry counts and link counts of the two directories, applied once per row at the end.
+      long fromSize = -1;
+      long fromLinks = 0;
+      long toSize = 1;
+      long toLinks = 0;
+      if (dst != null) {
+        deleteEntry(db, newParent, newName);
+        dropLink(db, dstId, dstDir, t);
+        toSize -= 1;
+        toLinks -= dstDir ? 1 : 0;
+      }
+      deleteEntry(db, parent, name);
+      insertEntry(db, newParent, newName, srcId, srcType, to.get(I_NEXT_COOKIE));
+      if (srcDir && !sameDir) {
+        fromLinks -= 1;
+        toLinks += 1;
+        db.update(INODE).set(I_PARENT, newParent.value()).set(I_CTIME, t).where(I_ID.eq(srcId)).execute();
+      } else {
+        db.update(INODE).set(I_CTIME, t).where(I_ID.eq(srcId)).execute();
+      }
+      if (sameDir) {
+        touchDirectory(db, parent, fromSize + toSize, fromLinks + toLinks, true, t);
+      } else {
+        touchDirectory(db, parent, fromSize, fromLinks, false, t);
+        touchDirectory(db, newParent, toSize, toLinks, true, t);
+      }
+      InodeAttributes replaced = dst == null ? null : attributes(inodeRow(db, dstId, false));
+      return new RenameResult(attributes(inodeRow(db, srcId, false)), replaced);
+    });
+  }
+
+  @Override
+  public InodeAttributes setAttributes(InodeId inode, AttrUpdate update) throws FsException {
+    if (update.mode() != null) {
+      checkMode(update.mode());
+    }
+    return tx.write("setAttributes", db -> {
+      Map<Field<?>, Object> changes = new java.util.LinkedHashMap<>();
+      if (update.mode() != null) {
+        changes.put(I_MODE, update.mode());
+      }
+      if (update.uid() != null) {
+        changes.put(I_UID, update.uid());
+      }
+      if (update.gid() != null) {
+        changes.put(I_GID, update.gid());
+      }
+      if (update.atime() != null) {
+        changes.put(I_ATIME, nanos(update.atime()));
+      }
+      if (update.mtime() != null) {
+        changes.put(I_MTIME, nanos(update.mtime()));
+      }
+      if (update.ctime() != null) {
+        changes.put(I_CTIME, nanos(update.ctime()));
+      }
+      if (!changes.isEmpty()
+          && db.update(INODE).set(changes).where(I_ID.eq(inode.value())).execute() == 0) {
+        throw notFound(inode);
+      }
+      return attributes(existing(db, inode, false));
+    });
+  }
+
+  // ---- content ----
+
+  @Override
+  public List<ChunkRef> chunks(InodeId inode) throws FsException {
+    return tx.read("chunks", db -> {
+      List<ChunkRef> out = new ArrayList<>();
+      for (Record r : db.select(C_IDX, C_BLOB, C_LENGTH).from(CHUNK).where(C_INODE.eq(inode.value()))
+          .orderBy(C_IDX).fetch()) {
+        out.add(new ChunkRef(r.get(C_IDX), blob(r.get(C_BLOB)), r.get(C_LENGTH)));
+      }
+      if (out.isEmpty()) {
+        existing(db, inode, false);
+      }
+      return out;
+    });
+  }
+
+  @Override
+  public CommitResult commitContent(ContentCommit commit) throws FsException {
+    Set<Long> upsertIndexes = new HashSet<>();
+    for (ChunkRef c : commit.upserts()) {
+      if (!upsertIndexes.add(c.index())) {
+        throw new FsException(FsError.INVALID, "chunk " + c.index() + " appears twice in one commit");
+      }
+    }
+    long mtime = nanos(commit.mtime());
+    return tx.write("commitContent", db -> {
+      long id = commit.inode().value();
+      Record row = existing(db, commit.inode(), true);
+      if (type(row.get(I_TYPE)) == InodeType.DIRECTORY) {
+        throw new FsException(FsError.IS_DIRECTORY, "inode " + commit.inode() + " is a directory");
+      }
+      if (row.get(I_VERSION) != commit.expectedVersion()) {
+        throw new FsException(FsError.STALE, "inode " + commit.inode() + " is at version " + row.get(I_VERSION)
+            + ", the commit expected " + commit.expectedVersion());
+      }
+      Condition replaced = C_IDX.ge(commit.dropFromIndex());
+      if (!upsertIndexes.isEmpty()) {
+        replaced = replaced.or(C_IDX.in(upsertIndexes));
+      }
+      Map<String, Long> deltas = new TreeMap<>();
+      for (Record1<byte[]> old : db.select(C_BLOB).from(CHUNK).where(C_INODE.eq(id)).and(replaced).fetch()) {
+        deltas.merge(new String(old.value1(), StandardCharsets.UTF_8), -1L, Long::sum);
+      }
+      db.deleteFrom(CHUNK).where(C_INODE.eq(id)).and(replaced).execute();
+      if (!commit.upserts().isEmpty()) {
+        var insert = db.insertInto(CHUNK, C_INODE, C_IDX, C_BLOB, C_LENGTH);
+        for (ChunkRef c : commit.upserts()) {
+          insert = insert.values(id, c.index(), bytes(c.blob()), c.length());
+          deltas.merge(c.blob().value(), 1L, Long::sum);
+        }
+        insert.execute();
+      }
+      List<BlobRef> unreferenced = applyBlobDeltas(db, deltas);
+      // ctime follows the write's mtime but never goes back: the upload may commit after a later chmod.
+      db.update(INODE).set(I_SIZE, commit.newSize()).set(I_MTIME, mtime)
+          .set(I_CTIME, DSL.greatest(I_CTIME, DSL.val(mtime)))
+          .set(I_VERSION, I_VERSION.plus(1)).where(I_ID.eq(id)).execute();
+      if (commit.journalId() != 0) {
+        db.deleteFrom(JOURNAL).where(J_ID.eq(commit.journalId())).execute();
+      }
+      return new CommitResult(attributes(inodeRow(db, id, false)), unreferenced);
+    });
+  }
+
+  @Override
+  public CommitResult purge(InodeId inode) throws FsException {
+    return tx.write("purge", db -> {
+      long id = inode.value();
+      Record row = inodeRow(db, id, true);
+      if (row == null) {
+        return new CommitResult(null, List.of());
+      }
+      if (row.get(I_NLINK) > 0) {
+        throw new FsException(FsError.BUSY, "inode " + inode + " still has " + row.get(I_NLINK) + " links");
+      }
+      Map<String, Long> deltas = new TreeMap<>();
+      for (Record1<byte[]> c : db.select(C_BLOB).from(CHUNK).where(C_INODE.eq(id)).fetch()) {
+        deltas.merge(new String(c.value1(), StandardCharsets.UTF_8), -1L, Long::sum);
+      }
+      db.deleteFrom(CHUNK).where(C_INODE.eq(id)).execute();
+      db.deleteFrom(XATTR).where(X_INODE.eq(id)).execute();
+      db.deleteFrom(INODE).where(I_ID.eq(id)).execute();
+      return new CommitResult(null, applyBlobDeltas(db, deltas));
+    });
+  }
+
+  @Override
+  public List<InodeId> orphans() throws FsException {
+    return tx.read("orphans", db -> db.select(I_ID).from(INODE).where(I_NLINK.eq(0L)).orderBy(I_ID)
+        .fetch(r -> InodeId.of(r.value1())));
+  }
+
+  @Override
+  public List<BlobRef> takeReleasableBlobs(Instant unreferencedBefore, int limit) throws FsException {
+    if (limit <= 0) {
+      return List.of();
+    }
+    long before = nanos(unreferencedBefore);
+    return tx.write("takeReleasableBlobs", db -> {
+      List<byte[]> refs = lockIf(db.select(B_REF).from(BLOB)
+          .where(B_REFCOUNT.eq(0L), B_UNREFERENCED_SINCE.lt(before))
+          .orderBy(B_UNREFERENCED_SINCE, B_REF).limit(limit)).fetch(Record1::value1);
+      if (refs.isEmpty()) {
+        return List.of();
+      }
+      db.deleteFrom(BLOB).where(B_REF.in(refs), B_REFCOUNT.eq(0L)).execute();
+      return refs.stream().map(SqlMetadataStore::blob).toList();
+    });
+  }
+
+  @Override
+  public List<BlobRef> liveBlobs(String afterRef, int limit) throws FsException {
+    if (limit <= 0) {
+      return List.of();
+    }
+    return tx.read("liveBlobs", db -> {
+      Condition c = B_REFCOUNT.gt(0L);
+      if (afterRef != null) {
+        c = c.and(B_REF.gt(afterRef.getBytes(StandardCharsets.UTF_8)));
+      }
+      return db.select(B_REF).from(BLOB).where(c).orderBy(B_REF).limit(limit).fetch(r -> blob(r.value1()));
+    });
+  }
+
+  // ---- xattrs ----
+
+  @Override
+  public Optional<byte[]> getXattr(InodeId inode, String name) throws FsException {
+    byte[] key = xattrName(name);
+    return tx.read("getXattr", db -> {
+      Record1<byte[]> r = db.select(X_VALUE).from(XATTR).where(X_INODE.eq(inode.value()), X_NAME.eq(key)).fetchOne();
+      if (r == null) {
+        existing(db, inode, false);
+        return Optional.empty();
+      }
+      return Optional.of(r.value1());
+    });
+  }
+
+  @Override
+  public void setXattr(InodeId inode, String name, byte[] value, XattrMode mode, Instant now) throws FsException {
+    byte[] key = xattrName(name);
+    if (value.length > XATTR_VALUE_MAX) {
+      throw new FsException(FsError.RANGE, "extended attribute value of " + value.length + " bytes exceeds "
+          + XATTR_VALUE_MAX);
+    }
+    byte[] copy = value.clone();
+    long t = nanos(now);
+    tx.write("setXattr", db -> {
+      existing(db, inode, true);
+      boolean exists = db.fetchExists(XATTR, X_INODE.eq(inode.value()), X_NAME.eq(key));
+      if (exists && mode == XattrMode.CREATE) {
+        throw new FsException(FsError.EXISTS, "extended attribute '" + name + "' exists");
+      }
+      if (!exists && mode == XattrMode.REPLACE) {
+        throw new FsException(FsError.NO_DATA, "no extended attribute '" + name + "'");
+      }
+      if (exists) {
+        db.update(XATTR).set(X_VALUE, copy).where(X_INODE.eq(inode.value()), X_NAME.eq(key)).execute();
+      } else {
+        db.insertInto(XATTR, X_INODE, X_NAME, X_VALUE).values(inode.value(), key, copy).execute();
+      }
+      db.update(INODE).set(I_CTIME, t).where(I_ID.eq(inode.value())).execute();
+      return null;
+    });
+  }
+
+  @Override
+  public List<String> listXattr(InodeId inode) throws FsException {
+    return tx.read("listXattr", db -> {
+      List<String> names = db.select(X_NAME).from(XATTR).where(X_INODE.eq(inode.value())).orderBy(X_NAME)
+          .fetch(r -> new String(r.value1(), StandardCharsets.UTF_8));
+      if (names.isEmpty()) {
+        existing(db, inode, false);
+      }
+      return names;
+    });
+  }
+
+  @Override
+  public void removeXattr(InodeId inode, String name, Instant now) throws FsException {
+    byte[] key = xattrName(name);
+    long t = nanos(now);
+    tx.write("removeXattr", db -> {
+      existing(db, inode, true);
+      if (db.deleteFrom(XATTR).where(X_INODE.eq(inode.value()), X_NAME.eq(key)).execute() == 0) {
+        throw new FsException(FsError.NO_DATA, "no extended attribute '" + name + "'");
+      }
+      db.update(INODE).set(I_CTIME, t).where(I_ID.eq(inode.value())).execute();
+      return null;
+    });
+  }
+
+  // ---- upload journal ----
+
+  @Override
+  public JournalEntry journalAppend(JournalEntry entry) throws FsException {
+    byte[] owner = entry.owner().getBytes(StandardCharsets.UTF_8);
+    if (owner.length > 255) {
+      throw new FsException(FsError.INVALID, "journal owner name is longer than 255 bytes");
+    }
+    return tx.write("journalAppend", db -> {
+      long id = db.insertInto(JOURNAL)
+          .set(J_INODE, entry.inode().value()).set(J_OWNER, owner).set(J_BASE_VERSION, entry.baseVersion())
+          .set(J_PAYLOAD, entry.payload()).set(J_CREATED, nanos(entry.created()))
+          .returningResult(J_ID).fetchOne().value1();
+      return entry.withId(id);
+    });
+  }
+
+  @Override
+  public List<JournalEntry> journal(String owner) throws FsException {
+    return tx.read("journal", db -> db.select(J_ID, J_INODE, J_OWNER, J_BASE_VERSION, J_PAYLOAD, J_CREATED)
+        .from(JOURNAL).where(J_OWNER.eq(owner.getBytes(StandardCharsets.UTF_8))).orderBy(J_ID)
+        .fetch(r -> new JournalEntry(r.get(J_ID), InodeId.of(r.get(J_INODE)),
+            new String(r.get(J_OWNER), StandardCharsets.UTF_8), r.get(J_BASE_VERSION), r.get(J_PAYLOAD),
+            instant(r.get(J_CREATED)))));
+  }
+
+  @Override
+  public void journalRemove(long id) throws FsException {
+    tx.write("journalRemove", db -> db.deleteFrom(JOURNAL).where(J_ID.eq(id)).execute());
+  }
+
+  @Override
+  public StoreStats stats() throws FsException {
+    return tx.read("stats", db -> {
+      long inodes = db.fetchCount(INODE);
+      Object bytes = db.select(DSL.sum(I_SIZE)).from(INODE).where(I_TYPE.eq(code(InodeType.FILE))).fetchOne().value1();
+      return new StoreStats(inodes, bytes == null ? 0 : ((Number) bytes).longValue());
+    });
+  }
+
+  @Override
+  public void close() {
+    tx.close();
+  }
+
+  // ---- helpers: rows ----
+
+  private <R extends Record> org.jooq.ResultQuery<R> lockIf(SelectForUpdateStep<R> select) {
+    return tx.engine().lockingReads() ? select.forUpdate() : select;
+  }
+
+  private Record inodeRow(DSLContext db, long id, boolean lock) {
+    SelectForUpdateStep<Record> q = db.select(I_ATTRS).select(I_PARENT, I_NEXT_COOKIE).from(INODE)
+        .where(I_ID.eq(id));
+    return lock ? lockIf(q).fetchOne() : q.fetchOne();
+  }
+
+  private Record existing(DSLContext db, InodeId inode, boolean lock) throws FsException {
+    Record r = inodeRow(db, inode.value(), lock);
+    if (r == null) {
+      throw notFound(inode);
+    }
+    return r;
+  }
+
+  /** A live directory's row: ENOENT if it is missing or removed, ENOTDIR if it is something else. */
+  private Record directory(DSLContext db, InodeId dir, boolean lock) throws FsException {
+    Record r = inodeRow(db, dir.value(), lock);
+    if (r == null || (r.get(I_NLINK) == 0 && type(r.get(I_TYPE)) == InodeType.DIRECTORY && lock)) {
+      throw new FsException(FsError.NOT_FOUND, "directory " + dir + " does not exist");
+    }
+    if (type(r.get(I_TYPE)) != InodeType.DIRECTORY) {
+      throw new FsException(FsError.NOT_DIRECTORY, "inode " + dir + " is not a directory");
+    }
+    return r;
+  }
+
+  private Record entry(DSLContext db, InodeId parent, Name name) {
+    return db.select(D_INODE, D_TYPE, D_COOKIE).from(DENTRY)
+        .where(D_PARENT.eq(parent.value()), D_NAME.eq(name.bytes())).fetchOne();
+  }
+
+  private void requireAbsent(DSLContext db, InodeId parent, Name name) throws FsException {
+    if (db.fetchExists(DENTRY, D_PARENT.eq(parent.value()), D_NAME.eq(name.bytes()))) {
+      throw new FsException(FsError.EXISTS, "'" + name + "' exists in " + parent);
+    }
+  }
+
+  private static void insertEntry(DSLContext db, InodeId parent, Name name, long inode, InodeType type, long cookie) {
+    db.insertInto(DENTRY, D_PARENT, D_NAME, D_INODE, D_TYPE, D_COOKIE)
+        .values(parent.value(), name.bytes(), inode, code(type), cookie).execute();
+  }
+
+  private static void deleteEntry(DSLContext db, InodeId parent, Name name) {
+    db.deleteFrom(DENTRY).where(D_PARENT.eq(parent.value()), D_NAME.eq(name.bytes())).execute();
+  }
+
+  private static void pointEntry(DSLContext db, InodeId parent, Name name, long inode, InodeType type) {
+    db.update(DENTRY).set(D_INODE, inode).set(D_TYPE, code(type))
+        .where(D_PARENT.eq(parent.value()), D_NAME.eq(name.bytes())).execute();
+  }
+
+  /** One name fewer for an inode: a directory drops to 0 (its "." goes with it), anything else by one. */
+  private static void dropLink(DSLContext db, long inode, boolean directory, long t) {
+    db.update(INODE).set(I_NLINK, directory ? DSL.val(0L) : I_NLINK.minus(1)).set(I_CTIME, t)
+        .where(I_ID.eq(inode)).execute();
+  }
+
+  /** Adjusts a directory's entry count and link count, sets mtime/ctime, and uses up a cookie if one was given out. */
+  private static void touchDirectory(DSLContext db, InodeId dir, long sizeDelta, long linkDelta, boolean cookieUsed,
+      long t) {
+    var update = db.update(INODE).set(I_MTIME, t).set(I_CTIME, t);
+    if (sizeDelta != 0) {
+      update = update.set(I_SIZE, I_SIZE.plus(sizeDelta));
+    }
+    if (linkDelta != 0) {
+      update = update.set(I_NLINK, I_NLINK.plus(linkDelta));
+    }
+    if (cookieUsed) {
+      update = update.set(I_NEXT_COOKIE, I_NEXT_COOKIE.plus(1));
+    }
+    update.where(I_ID.eq(dir.value())).execute();
+  }
+
+  /** EINVAL if {@code dir} is {@code start} or one of its ancestors; locks the ancestors it walks past. */
+  private void requireNotInside(DSLContext db, long dir, InodeId start) throws FsException {
+    long id = start.value();
+    for (int depth = 0; depth < MAX_DEPTH; depth++) {
+      if (id == dir) {
+        throw new FsException(FsError.INVALID, "cannot move directory " + InodeId.of(dir) + " into its own subtree");
+      }
+      if (id == InodeId.ROOT.value()) {
+        return;
+      }
+      Record1<Long> r = lockIf(db.select(I_PARENT).from(INODE).where(I_ID.eq(id))).fetchOne();
+      if (r == null || r.value1() == null) {
+        return;
+      }
+      id = r.value1();
+    }
+    throw new FsException(FsError.IO, "directory tree deeper than " + MAX_DEPTH + " levels above " + start);
+  }
+
+  /**
+   * Applies reference-count changes in key order (so concurrent commits lock blob rows in the same order) and
+   * returns the blobs that dropped to zero. The CASE comes first in the SET list because MariaDB evaluates
+   * assignments left to right with the new values, SQLite with the old ones: this way both see the old count.
+   */
+  private List<BlobRef> applyBlobDeltas(DSLContext db, Map<String, Long> deltas) {
+    long now = nanos(clock.instant());
+    List<byte[]> decreased = new ArrayList<>();
+    for (Map.Entry<String, Long> d : deltas.entrySet()) {
+      long delta = d.getValue();
+      byte[] ref = d.getKey().getBytes(StandardCharsets.UTF_8);
+      if (delta > 0) {
+        db.insertInto(BLOB, B_REF, B_REFCOUNT, B_UNREFERENCED_SINCE).values(ref, delta, null)
+            .onConflict(B_REF).doUpdate()
+            .set(B_REFCOUNT, B_REFCOUNT.plus(delta)).set(B_UNREFERENCED_SINCE, (Long) null)
+            .execute();
+      } else if (delta < 0) {
+        db.update(BLOB)
+            .set(B_UNREFERENCED_SINCE,
+                DSL.when(B_REFCOUNT.plus(delta).le(0L), DSL.val(now)).otherwise(B_UNREFERENCED_SINCE))
+            .set(B_REFCOUNT, DSL.greatest(B_REFCOUNT.plus(delta), DSL.val(0L)))
+            .where(B_REF.eq(ref)).execute();
+        decreased.add(ref);
+      }
+    }
+    if (decreased.isEmpty()) {
+      return List.of();
+    }
+    return db.select(B_REF).from(BLOB).where(B_REF.in(decreased), B_REFCOUNT.eq(0L)).orderBy(B_REF)
+        .fetch(r -> blob(r.value1()));
+  }
+
+  // ---- helpers: values ----
+
+  private static InodeAttributes attributes(Record r) {
+    return new InodeAttributes(InodeId.of(r.get(I_ID)), type(r.get(I_TYPE)), r.get(I_MODE), r.get(I_UID),
+        r.get(I_GID), r.get(I_SIZE), r.get(I_NLINK), r.get(I_RDEV), instant(r.get(I_ATIME)), instant(r.get(I_MTIME)),
+        instant(r.get(I_CTIME)), instant(r.get(I_CRTIME)), r.get(I_VERSION));
+  }
+
+  private static FsException notFound(InodeId inode) {
+    return new FsException(FsError.NOT_FOUND, "inode " + inode + " does not exist");
+  }
+
+  private static void checkMode(int mode) throws FsException {
+    if ((mode & ~InodeAttributes.PERMISSION_BITS) != 0) {
+      throw new FsException(FsError.INVALID, "mode 0" + Integer.toOctalString(mode) + " has bits besides 07777");
+    }
+  }
+
+  private static byte[] xattrName(String name) throws FsException {
+    byte[] b = name.getBytes(StandardCharsets.UTF_8);
+    if (b.length == 0) {
+      throw new FsException(FsError.INVALID, "empty extended attribute name");
+    }
+    if (b.length > XATTR_NAME_MAX) {
+      throw new FsException(FsError.RANGE, "extended attribute name longer than " + XATTR_NAME_MAX + " bytes");
+    }
+    return b;
+  }
+
+  static int code(InodeType type) {
+    return type.modeBits() >> 12;
+  }
+
+  static InodeType type(int code) {
+    for (InodeType t : InodeType.values()) {
+      if (t.modeBits() >> 12 == code) {
+        return t;
+      }
+    }
+    throw new IllegalStateException("unknown inode type code " + code + " in the metadata database");
+  }
+
+  private static Name name(byte[] raw) {
+    try {
+      return Name.of(raw);
+    } catch (FsException e) {
+      throw new IllegalStateException("invalid name in the metadata database", e);
+    }
+  }
+
+  private static byte[] bytes(BlobRef ref) {
+    return ref.value().getBytes(StandardCharsets.UTF_8);
+  }
+
+  private static BlobRef blob(byte[] raw) {
+    return BlobRef.of(new String(raw, StandardCharsets.UTF_8));
+  }
+
+  /** Nanoseconds since the epoch, saturated to what a long holds (years 1677 to 2262). */
+  static long nanos(Instant t) {
+    try {
+      return Math.addExact(Math.multiplyExact(t.getEpochSecond(), 1_000_000_000L), t.getNano());
+    } catch (ArithmeticException e) {
+      return t.getEpochSecond() < 0 ? Long.MIN_VALUE : Long.MAX_VALUE;
+    }
+  }
+
+  static Instant instant(long nanos) {
+    return Instant.ofEpochSecond(Math.floorDiv(nanos, 1_000_000_000L), Math.floorMod(nanos, 1_000_000_000L));
+  }
+}

@@ -1,0 +1,119 @@
+package org.truckeefs.sql;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.Properties;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.sqlite.SQLiteConfig;
+import org.truckeefs.api.FsError;
+import org.truckeefs.api.FsException;
+import org.truckeefs.spi.BackendConfig;
+import org.truckeefs.spi.BackendContext;
+
+/** Opens stores: connects (with one-line errors), pools, migrates. */
+final class SqlStores {
+  private static final AtomicInteger POOLS = new AtomicInteger();
+  private static final Duration SQLITE_BUSY_TIMEOUT = Duration.ofSeconds(30);
+
+  private SqlStores() {}
+
+  static SqlMetadataStore openMariaDb(URI uri, BackendConfig config, BackendContext context) throws FsException {
+    MariaDbTarget target = MariaDbTarget.from(uri, config);
+    // Probe once by hand: a failure becomes one line naming the setting, instead of Hikari's logged stack trace.
+    Properties credentials = new Properties();
+    credentials.setProperty("user", target.user());
+    credentials.setProperty("password", target.password());
+    try (Connection probe = new org.mariadb.jdbc.Driver().connect(target.jdbcUrl(), credentials)) {
+      probe.isValid(1);
+    } catch (SQLException e) {
+      throw SqlErrors.connectFailure(e, target);
+    }
+    HikariConfig hc = new HikariConfig();
+    hc.setPoolName("truckeefs-mariadb-" + POOLS.incrementAndGet());
+    hc.setDriverClassName(org.mariadb.jdbc.Driver.class.getName());
+    hc.setJdbcUrl(target.jdbcUrl());
+    hc.setUsername(target.user());
+    hc.setPassword(target.password());
+    hc.setMaximumPoolSize(target.poolSize());
+    hc.setMinimumIdle(Math.min(2, target.poolSize()));
+    hc.setAutoCommit(false);
+    hc.setTransactionIsolation("TRANSACTION_READ_COMMITTED");
+    hc.setConnectionTimeout(Math.max(250, target.connectTimeout().toMillis()));
+    HikariDataSource pool = new HikariDataSource(hc);
+    try {
+      Migrations.migrate(pool, SqlEngine.MARIADB, "database '" + target.database() + "' on " + target.hostAndPort(),
+          "sql_db");
+    } catch (FsException | RuntimeException e) {
+      pool.close();
+      throw e;
+    }
+    return new SqlMetadataStore(new Transactor(SqlEngine.MARIADB, pool, pool, context.clock()), context.clock());
+  }
+
+  static SqlMetadataStore openSqlite(URI uri, BackendConfig config, BackendContext context) throws FsException {
+    Path file = sqlitePath(uri, context);
+    try {
+      Files.createDirectories(file.toAbsolutePath().getParent());
+    } catch (IOException e) {
+      throw new FsException(FsError.IO, "cannot create the directory of the metadata file " + file + ": "
+          + e.getClass().getSimpleName() + " (check data_dir)");
+    }
+    if (Files.exists(file) && !Files.isWritable(file)) {
+      throw new FsException(FsError.ACCESS_DENIED, "the metadata file " + file + " is not writable (check data_dir)");
+    }
+    String url = "jdbc:sqlite:" + file.toAbsolutePath();
+    int readers = config.getInt("sql_pool_size", 4);
+    HikariDataSource writer = sqlitePool(url, 1, SQLiteConfig.TransactionMode.IMMEDIATE);
+    HikariDataSource reader = null;
+    try {
+      Migrations.migrate(writer, SqlEngine.SQLITE, "the metadata file " + file, "data_dir");
+      reader = sqlitePool(url, Math.max(1, readers), SQLiteConfig.TransactionMode.DEFERRED);
+    } catch (FsException | RuntimeException e) {
+      writer.close();
+      throw e;
+    }
+    return new SqlMetadataStore(new Transactor(SqlEngine.SQLITE, writer, reader, context.clock()), context.clock());
+  }
+
+  static Path sqlitePath(URI uri, BackendContext context) throws FsException {
+    String path = uri.isOpaque() ? uri.getSchemeSpecificPart() : uri.getPath();
+    if (path == null || path.isBlank()) {
+      return context.dataDir().resolve("metadata.db");
+    }
+    Path p = Path.of(path);
+    return p.isAbsolute() ? p : context.dataDir().resolve(p);
+  }
+
+  private static HikariDataSource sqlitePool(String url, int size, SQLiteConfig.TransactionMode mode)
+      throws FsException {
+    SQLiteConfig sc = new SQLiteConfig();
+    sc.setJournalMode(SQLiteConfig.JournalMode.WAL);
+    // NORMAL in WAL mode: a commit survives a process crash; a power loss may lose the last commits, never the file.
+    sc.setSynchronous(SQLiteConfig.SynchronousMode.NORMAL);
+    sc.setBusyTimeout((int) SQLITE_BUSY_TIMEOUT.toMillis());
+    sc.setTransactionMode(mode);
+    sc.setSharedCache(false);
+    HikariConfig hc = new HikariConfig();
+    hc.setPoolName("truckeefs-sqlite-" + POOLS.incrementAndGet());
+    hc.setJdbcUrl(url);
+    hc.setDataSourceProperties(sc.toProperties());
+    hc.setMaximumPoolSize(size);
+    hc.setMinimumIdle(1);
+    hc.setAutoCommit(true);
+    hc.setConnectionTimeout(SQLITE_BUSY_TIMEOUT.toMillis());
+    try {
+      return new HikariDataSource(hc);
+    } catch (RuntimeException e) {
+      throw new FsException(FsError.IO, "cannot open the metadata file " + url.substring("jdbc:sqlite:".length())
+          + ": " + SqlErrors.describe(e) + " (check data_dir)");
+    }
+  }
+}

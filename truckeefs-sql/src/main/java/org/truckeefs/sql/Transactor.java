@@ -1,0 +1,238 @@
+package org.truckeefs.sql;
+
+import static org.truckeefs.sql.Schema.M_CREATED;
+import static org.truckeefs.sql.Schema.M_TOKEN;
+import static org.truckeefs.sql.Schema.TX_MARKER;
+
+import com.zaxxer.hikari.HikariDataSource;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.SQLRecoverableException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import org.jooq.DSLContext;
+import org.jooq.conf.RenderQuotedNames;
+import org.jooq.conf.Settings;
+import org.jooq.impl.DSL;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.truckeefs.api.FsError;
+import org.truckeefs.api.FsException;
+
+/**
+ * Runs each store operation as one transaction and retries it on transient failures (deadlock, lock wait timeout,
+ * serialization failure, busy SQLite file, lost connection) with bounded exponential backoff and jitter.
+ *
+ * <p>A loop instead of a retry library (Failsafe, resilience4j): the loop must open a fresh connection per attempt,
+ * roll back the failed one, let an {@link FsException} from the body (a POSIX answer such as EEXIST) pass straight
+ * through, and resolve an ambiguous COMMIT (below); a library would add a dependency and still need all of that.
+ *
+ * <p>When a MariaDB connection dies during COMMIT, the commit may or may not have landed. Every write transaction
+ * therefore inserts a random token into {@code tx_marker}; after such a failure the token is looked up: if it is
+ * there, the first attempt's result is returned, else the operation runs again. Without this a create retried after
+ * a lost COMMIT would answer EEXIST for its own file.
+ *
+ * <p>SQLite has one writer connection (begun IMMEDIATE, so the write lock is taken up front and a transaction
+ * never fails half-way to upgrade it) and a pool of readers that WAL lets run alongside it.
+ */
+final class Transactor implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(Transactor.class);
+  static final int MAX_ATTEMPTS = 12;
+  private static final long FIRST_BACKOFF_MICROS = 2_000;
+  private static final long MAX_BACKOFF_MICROS = 500_000;
+  private static final Duration MARKER_TTL = Duration.ofHours(1);
+  private static final int MARKER_SWEEP_EVERY = 2_000;
+
+  static {
+    System.setProperty("org.jooq.no-logo", "true");
+    System.setProperty("org.jooq.no-tips", "true");
+  }
+
+  /** A transaction body; it may run more than once, so it must not have effects outside the database. */
+  @FunctionalInterface
+  interface Body<T> {
+    T run(DSLContext db) throws FsException;
+  }
+
+  /** COMMIT failed in a way that leaves its outcome unknown. */
+  private static final class AmbiguousCommit extends Exception {
+    private static final long serialVersionUID = 1L;
+    final transient Object result;
+
+    AmbiguousCommit(Object result, Throwable cause) {
+      super(cause);
+      this.result = result;
+    }
+  }
+
+  private final SqlEngine engine;
+  private final HikariDataSource writers;
+  private final HikariDataSource readers;
+  private final Clock clock;
+  private final Settings settings;
+
+  Transactor(SqlEngine engine, HikariDataSource writers, HikariDataSource readers, Clock clock) {
+    this.engine = engine;
+    this.writers = writers;
+    this.readers = readers;
+    this.clock = clock;
+    // No execute logging: jOOQ's debug log inlines bind values, and blob references are secrets.
+    this.settings = new Settings()
+        .withExecuteLogging(false)
+        .withRenderQuotedNames(RenderQuotedNames.EXPLICIT_DEFAULT_QUOTED)
+        .withRenderSchema(false);
+  }
+
+  SqlEngine engine() {
+    return engine;
+  }
+
+  <T> T write(String op, Body<T> body) throws FsException {
+    return run(op, writers, body, engine.commitCanBeAmbiguous());
+  }
+
+  <T> T read(String op, Body<T> body) throws FsException {
+    return run(op, readers, body, false);
+  }
+
+  @SuppressWarnings("unchecked")
+  private <T> T run(String op, HikariDataSource pool, Body<T> body, boolean marked) throws FsException {
+    Exception last = null;
+    Long pendingToken = null;
+    Object pendingResult = null;
+    for (int attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+      try {
+        if (pendingToken != null) {
+          if (landed(pendingToken)) {
+            return (T) pendingResult;
+          }
+          pendingToken = null;
+        }
+        long token = marked ? ThreadLocalRandom.current().nextLong() : 0;
+        try {
+          return once(pool, body, marked, token);
+        } catch (AmbiguousCommit e) {
+          pendingToken = token;
+          pendingResult = e.result;
+          last = e;
+        }
+      } catch (SQLException | RuntimeException e) {
+        if (!SqlErrors.isTransient(e, engine)) {
+          LOG.warn("metadata operation {} failed: {}", op, SqlErrors.describe(e));
+          throw new FsException(FsError.IO, "metadata store failed in " + op + ": " + SqlErrors.describe(e), e);
+        }
+        last = e;
+      }
+      if (attempt < MAX_ATTEMPTS) {
+        backoff(attempt);
+      }
+    }
+    LOG.warn("metadata operation {} failed after {} attempts: {}", op, MAX_ATTEMPTS, SqlErrors.describe(last));
+    throw new FsException(FsError.IO,
+        "metadata store unavailable in " + op + " after " + MAX_ATTEMPTS + " attempts: " + SqlErrors.describe(last),
+        last);
+  }
+
+  private <T> T once(HikariDataSource pool, Body<T> body, boolean marked, long token)
+      throws SQLException, FsException, AmbiguousCommit {
+    try (Connection c = pool.getConnection()) {
+      boolean done = false;
+      boolean sqlite = engine == SqlEngine.SQLITE;
+      try {
+        if (sqlite) {
+          // sqlite-jdbc BEGINs again right after every COMMIT while autocommit is off, which on the IMMEDIATE
+          // writer would hold the file's write lock between operations and shut other processes out. So SQLite
+          // connections idle in autocommit, and each transaction is bracketed by switching it off and on.
+          c.setAutoCommit(false);
+        }
+        DSLContext db = DSL.using(c, engine.dialect(), settings);
+        T result = body.run(db);
+        if (marked) {
+          long now = SqlMetadataStore.nanos(clock.instant());
+          db.insertInto(TX_MARKER, M_TOKEN, M_CREATED).values(token, now).execute();
+          if (ThreadLocalRandom.current().nextInt(MARKER_SWEEP_EVERY) == 0) {
+            db.deleteFrom(TX_MARKER).where(M_CREATED.lt(now - MARKER_TTL.toNanos())).execute();
+          }
+        }
+        try {
+          if (sqlite) {
+            c.setAutoCommit(true);
+          } else {
+            c.commit();
+          }
+        } catch (SQLException | RuntimeException e) {
+          if (marked && (SqlErrors.isTransient(e, engine) || broken(c))) {
+            throw new AmbiguousCommit(result, e);
+          }
+          throw e;
+        }
+        done = true;
+        return result;
+      } catch (SQLException | RuntimeException e) {
+        if (!SqlErrors.isTransient(e, engine) && broken(c)) {
+          throw new SQLRecoverableException("the connection was lost", "08006", e);
+        }
+        throw e;
+      } finally {
+        if (!done) {
+          rollbackQuietly(c);
+          if (sqlite) {
+            try {
+              c.setAutoCommit(true);
+            } catch (SQLException | RuntimeException e) {
+              // a broken connection; the pool drops it
+            }
+          }
+        }
+      }
+    }
+  }
+
+  /** Whether the first attempt's COMMIT landed; a failure to find out is itself retried by the caller. */
+  private boolean landed(long token) throws SQLException {
+    try (Connection c = writers.getConnection()) {
+      try {
+        return DSL.using(c, engine.dialect(), settings).fetchExists(TX_MARKER, M_TOKEN.eq(token));
+      } finally {
+        rollbackQuietly(c);
+      }
+    }
+  }
+
+  private static boolean broken(Connection c) {
+    try {
+      return c.isClosed() || !c.isValid(2);
+    } catch (SQLException | RuntimeException e) {
+      return true;
+    }
+  }
+
+  private static void rollbackQuietly(Connection c) {
+    try {
+      c.rollback();
+    } catch (SQLException | RuntimeException e) {
+      // The connection is broken; the pool evicts it and the transaction is gone with it.
+    }
+  }
+
+  private static void backoff(int attempt) throws FsException {
+    long cap = Math.min(MAX_BACKOFF_MICROS, FIRST_BACKOFF_MICROS << Math.min(attempt - 1, 20));
+    long micros = ThreadLocalRandom.current().nextLong(cap / 2, cap + 1);
+    try {
+      TimeUnit.MICROSECONDS.sleep(micros);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new FsException(FsError.INTERRUPTED, "interrupted while retrying a metadata operation");
+    }
+  }
+
+  @Override
+  public void close() {
+    if (readers != writers) {
+      readers.close();
+    }
+    writers.close();
+  }
+}
