@@ -4,6 +4,7 @@ import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.ReadableByteChannel;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import org.truckeefs.api.FsError;
 import org.truckeefs.api.FsException;
@@ -73,6 +74,11 @@ public interface BlobStore extends AutoCloseable {
   /** Removes a stored metadata backup; removing a missing one is not an error. */
   default void deleteBackup(String name) throws FsException {
     throw new FsException(FsError.UNSUPPORTED, "this blob store does not keep metadata backups");
+  }
+
+  /** The namespace mirror, for stores with {@link BlobCapability#NAMESPACE_MIRROR} that were configured to keep one. */
+  default Optional<NamespaceMirror> namespaceMirror() {
+    return Optional.empty();
   }
 
   @Override

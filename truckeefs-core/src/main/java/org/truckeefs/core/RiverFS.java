@@ -99,6 +99,7 @@ public final class RiverFS implements FileSystem {
   private final Set<InodeId> openMarks = ConcurrentHashMap.newKeySet();
   private final Object[] markStripes = new Object[64];
   private volatile NamespaceEvents events = NamespaceEvents.NONE;
+  private volatile Mirror mirror; // MIRROR: the blob store's namespace mirror, or null
   private volatile boolean closed;
 
   private sealed interface Handle permits FileHandle, DirHandle {}
@@ -212,9 +213,16 @@ public final class RiverFS implements FileSystem {
     try {
       Instant now = config.clock().instant();
       meta.initRoot(new NewInode(InodeType.DIRECTORY, 0755, 0, 0, 0, now, null));
+      mirror = Mirror.startIfKept(blobs, meta, config.chunkSize(), hostId, config.clock()); // MIRROR:
+      if (mirror != null) {
+        setNamespaceEvents(mirror);
+      }
       resumeUploads();
       purgeOrphans();
     } catch (FsException | RuntimeException e) {
+      if (mirror != null) { // MIRROR:
+        mirror.close();
+      }
       shutdownPools();
       cache.close();
       throw e;
@@ -1469,6 +1477,14 @@ public final class RiverFS implements FileSystem {
       syncAll();
     } catch (FsException e) {
       failures.add(e);
+    }
+    if (mirror != null) { // MIRROR: let the mirror catch up; what is left stays journaled
+      try {
+        mirror.close(Mirror.closeTimeout(config.backendConfig()));
+      } catch (FsException e) {
+        mirror.close();
+        failures.add(e);
+      }
     }
     shutdownPools();
     if (ownsScheduler) {

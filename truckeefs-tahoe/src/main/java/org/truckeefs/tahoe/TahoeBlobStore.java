@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.function.Supplier;
 import org.apache.hc.core5.http.ClassicHttpResponse;
@@ -27,6 +28,7 @@ import org.truckeefs.spi.BackendContext;
 import org.truckeefs.spi.BlobCapability;
 import org.truckeefs.spi.BlobRef;
 import org.truckeefs.spi.BlobStore;
+import org.truckeefs.spi.NamespaceMirror;
 
 /**
  * A {@link BlobStore} on a Tahoe-LAFS gateway's web API. Each blob is an unlinked immutable upload
@@ -48,6 +50,7 @@ public final class TahoeBlobStore implements BlobStore {
   private final TahoeClient client;
   private final Path spoolDir;
   private final TahoeBackups backups;
+  private final TahoeMirror mirror; // null for FLAT
   /** N/k of the last CHK upload: how much raw server space one byte of content takes. */
   private volatile double expansion = 1.0;
   /** Uploads above this many bytes are spooled to disk; a field so tests can exercise the spool path. */
@@ -58,6 +61,8 @@ public final class TahoeBlobStore implements BlobStore {
     this.client = new TahoeClient(config);
     this.spoolDir = context.dataDir().resolve("tahoe-spool");
     this.backups = new TahoeBackups(client, config.rootcap().value(), spoolDir, this);
+    this.mirror = config.strategy() == StorageStrategy.MIRROR
+        ? new TahoeMirror(client, config.rootcap().value(), this) : null;
   }
 
   TahoeConfig config() {
@@ -219,8 +224,18 @@ public final class TahoeBlobStore implements BlobStore {
 
   @Override
   public Set<BlobCapability> capabilities() {
-    return EnumSet.of(BlobCapability.RANGE_READ, BlobCapability.DEDUPLICATING, BlobCapability.LEASES,
-        BlobCapability.BACKUPS);
+    EnumSet<BlobCapability> caps = EnumSet.of(BlobCapability.RANGE_READ, BlobCapability.DEDUPLICATING,
+        BlobCapability.LEASES, BlobCapability.BACKUPS);
+    if (mirror != null) {
+      caps.add(BlobCapability.NAMESPACE_MIRROR);
+    }
+    return caps;
+  }
+
+  /** MIRROR: the directory tree under rootcap that core keeps in step with the namespace. */
+  @Override
+  public Optional<NamespaceMirror> namespaceMirror() {
+    return Optional.ofNullable(mirror);
   }
 
   /** Uploaded as an immutable file and linked under rootcap as {@code .truckeefs/backups/<name>}. */
