@@ -437,8 +437,10 @@ public final class RiverFS implements FileSystem {
 
   @Override
   public InodeAttributes getattr(InodeId inode) throws FsException {
-    InodeAttributes a = meta.getAttributes(inode);
+    // The open file first: if its upload commits and it is dropped while we read the store, it still knows the
+    // newer size (overlay compares versions); looked up afterwards it could be gone, leaving a stale snapshot.
     OpenFile f = files.get(inode);
+    InodeAttributes a = meta.getAttributes(inode);
     return f == null ? a : f.overlay(a);
   }
 
@@ -551,8 +553,8 @@ public final class RiverFS implements FileSystem {
         f.overrideMtime(mtime);
       }
     }
+    OpenFile f = files.get(inode); // before the store write, for the same reason as in getattr
     InodeAttributes after = meta.setAttributes(inode, new AttrUpdate(mode, uid, gid, atime, mtime, now));
-    OpenFile f = files.get(inode);
     return f == null ? after : f.overlay(after);
   }
 
@@ -642,9 +644,9 @@ public final class RiverFS implements FileSystem {
       throw FsException.exists("'" + newName + "' exists");
     }
     writableDir(caller, newParent);
+    OpenFile f = files.get(inode); // before the store write, as in getattr
     InodeAttributes after = meta.link(inode, newParent, newName, config.clock().instant());
     events.linked(newParent, newName, after);
-    OpenFile f = files.get(inode);
     return f == null ? after : f.overlay(after);
   }
 
