@@ -130,4 +130,15 @@ class MetadataDumpTest {
       assertThat(mkdirDone[0]).isTrue();
     }
   }
+
+  @Test
+  void aMalformedDumpIsRefusedWithOneLine() {
+    for (String bad : new String[] {"{\"format\":\"something-else\",\"root\":{}}", "{\"format\":\"truckeefs-metadata-dump\"}",
+        "[1,2]", "{\"format\":\"truckeefs-metadata-dump\",\"version\":1,\"root\":{\"entries\":[]}}"}) {
+      assertThatThrownBy(() -> MetadataDump.restore(new ByteArrayInputStream(bad.getBytes(StandardCharsets.UTF_8)),
+          new InMemoryMetadataStore(java.time.Clock.systemUTC()), null))
+          .isInstanceOfSatisfying(FsException.class, e -> assertThat(e.error()).isEqualTo(FsError.INVALID))
+          .satisfies(e -> assertThat(e.getMessage()).doesNotContain("\n"));
+    }
+  }
 }
