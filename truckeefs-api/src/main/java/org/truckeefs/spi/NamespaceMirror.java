@@ -37,6 +37,9 @@ public interface NamespaceMirror {
   /** Moves a name, replacing what {@code toName} named. ENOENT when {@code name} is not in {@code fromDir}. */
   void rename(String fromDir, String name, String toDir, String toName) throws FsException;
 
+  /** Extends the lease of a mirrored directory or file (Tahoe frees what is not renewed); a no-op by default. */
+  default void renewLease(String handle) throws FsException {}
+
   /**
    * Stores a whole file made of the given chunks (holes read as zeros), streamed, and returns its handle.
    *

@@ -105,9 +105,36 @@ final class Mirror implements NamespaceEvents, AutoCloseable {
 
   /** The mirror of the blob store, started, or null when the store keeps none. */
   static Mirror startIfKept(org.truckeefs.spi.BlobStore blobs, MetadataStore meta, long chunkSize, String hostId,
-      Clock clock) throws FsException {
+      Clock clock, org.truckeefs.spi.BackendConfig config) throws FsException {
     Optional<NamespaceMirror> m = blobs.namespaceMirror();
-    return m.isPresent() ? start(meta, m.get(), chunkSize, hostId, clock) : null;
+    if (m.isEmpty()) {
+      return null;
+    }
+    Duration lease = LeaseRenewalDaemon.interval(config);
+    Mirror mirror = start(meta, m.get(), chunkSize, hostId, clock);
+    mirror.writer.scheduleWithFixedDelay(mirror::renewLeases, lease.toMillis(), lease.toMillis(),
+        TimeUnit.MILLISECONDS);
+    return mirror;
+  }
+
+  /**
+   * Mirrored directories and whole files are not live blobs, so the lease daemon does not renew them; this does,
+   * on the writer thread (a renewal pass delays mirror updates, never races them).
+   */
+  private void renewLeases() {
+    Set<String> handles = new HashSet<>(dircaps.values());
+    handles.addAll(linked.values());
+    int failed = 0;
+    for (String h : handles) {
+      try {
+        mirror.renewLease(h);
+      } catch (FsException | RuntimeException e) {
+        failed++;
+      }
+    }
+    if (failed > 0) {
+      log.warn("mirror: {} of {} lease renewals failed; retried at the next interval", failed, handles.size());
+    }
   }
 
   static Duration closeTimeout(org.truckeefs.spi.BackendConfig config) throws FsException {

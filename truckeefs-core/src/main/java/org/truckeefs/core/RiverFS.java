@@ -213,7 +213,8 @@ public final class RiverFS implements FileSystem {
     try {
       Instant now = config.clock().instant();
       meta.initRoot(new NewInode(InodeType.DIRECTORY, 0755, 0, 0, 0, now, null));
-      mirror = Mirror.startIfKept(blobs, meta, config.chunkSize(), hostId, config.clock()); // MIRROR:
+      mirror = Mirror.startIfKept(blobs, meta, config.chunkSize(), hostId, config.clock(), // MIRROR:
+          config.backendConfig());
       if (mirror != null) {
         setNamespaceEvents(mirror);
       }

@@ -59,12 +59,21 @@ final class TahoeBackups {
     renewLeases();
   }
 
-  /** Backups are not live blobs, so the lease daemon skips them; each new backup renews the ones kept. */
+  /**
+   * Backups are not live blobs, so the lease daemon skips them; each new backup renews the ones kept and the
+   * directories down to them, rootcap included.
+   */
   private void renewLeases() throws FsException {
+    renew(TahoeClient.capPath(rootcap));
+    renew(TahoeClient.capPath(rootcap, DIR));
+    renew(TahoeClient.capPath(rootcap, DIR, BACKUPS));
     for (String kept : list()) {
-      client.execute("POST", TahoeClient.capPath(rootcap, DIR, BACKUPS, kept) + "?t=check&add-lease=true&output=JSON",
-          null, true, TahoeClient::json);
+      renew(TahoeClient.capPath(rootcap, DIR, BACKUPS, kept));
     }
+  }
+
+  private void renew(String path) throws FsException {
+    client.execute("POST", path + "?t=check&add-lease=true&output=JSON", null, true, TahoeClient::json);
   }
 
   List<String> list() throws FsException {

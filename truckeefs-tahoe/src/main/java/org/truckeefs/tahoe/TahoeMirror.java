@@ -123,6 +123,16 @@ final class TahoeMirror implements NamespaceMirror {
     client.execute("POST", TahoeClient.capPath(fromDir) + "/" + query, null, true, TahoeClient::text);
   }
 
+  /** {@code t=check&add-lease=true}; LIT caps hold their data and have no lease. */
+  @Override
+  public void renewLease(String handle) throws FsException {
+    if (handle.startsWith("URI:LIT:") || handle.startsWith("URI:DIR2-LIT:")) {
+      return;
+    }
+    client.execute("POST", TahoeClient.capPath(handle) + "?t=check&add-lease=true&output=JSON", null, true,
+        TahoeClient::json);
+  }
+
   @Override
   public String storeFile(List<ChunkRef> chunks, long chunkSize, long size) throws FsException {
     List<ChunkRef> sorted = new ArrayList<>(chunks);

@@ -117,6 +117,22 @@ class TahoeMirrorIT {
     assertThat(MirrorCheck.actual(gw, h.rootcap)).isEqualTo(MirrorCheck.expected(h.meta, gw, 256 * 1024));
   }
 
+  @Test
+  void mirroredDirectoriesAndFilesHaveTheirLeasesRenewed() throws Exception {
+    TahoeRiverFs h = new TahoeRiverFs(gw, tmp, "backend_storage_strategy", "MIRROR",
+        "lease_renewal_interval", "100ms");
+    try (RiverFS fs = h.open()) {
+      PathFileSystem p = new PathFileSystem(fs);
+      p.mkdir("/d");
+      p.write("/d/f", new byte[100_000]);
+      TahoeRiverFs.await(Duration.ofSeconds(10), "the mirror's directory and file renewed", () -> {
+        Optional<EmulatedEntry> d = child(h.rootcap, "d");
+        Optional<EmulatedEntry> f = d.flatMap(e -> child(e.cap(), "f")).filter(e -> e.size() == 100_000);
+        return f.isPresent() && gw.leaseRenewals(d.get().cap()) > 0 && gw.leaseRenewals(f.get().cap()) > 0;
+      });
+    }
+  }
+
   private static Optional<EmulatedEntry> child(String dircap, String name) {
     return gw.list(dircap).map(m -> m.get(name));
   }
