@@ -129,7 +129,7 @@ public final class RiverFS implements FileSystem {
 
   private RiverFS(RiverFsConfig config, MetadataStore meta, BlobStore blobs, Coordinator coordinator,
       ScheduledExecutorService scheduler, boolean ownsScheduler) throws FsException {
-    meta = new MetadataDumpGate(meta); // BACKUP: changes pass a gate that a metadata dump closes
+    meta = MetadataDumpGate.wrap(meta); // BACKUP: changes pass a gate that a metadata dump closes
     this.config = config;
     this.meta = meta;
     this.blobs = blobs;
@@ -1388,7 +1388,7 @@ public final class RiverFS implements FileSystem {
    * @return the number of inodes dumped
    */
   public long dumpMetadata(java.io.OutputStream out, MetadataDump.Progress progress) throws FsException {
-    return ((MetadataDumpGate) meta).exclusively(store -> MetadataDump.write(store, out, progress));
+    return MetadataDumpGate.of(meta).exclusively(store -> MetadataDump.write(store, out, progress));
   }
 
   /**
