@@ -57,6 +57,11 @@ public final class MetadataBackup {
     return blobs.capabilities().contains(BlobCapability.BACKUPS);
   }
 
+  static void validate(BackendConfig config) throws FsException {
+    interval(config);
+    keep(config);
+  }
+
   static Duration interval(BackendConfig config) throws FsException {
     Duration d = config.getDuration(INTERVAL_KEY, DEFAULT_INTERVAL);
     if (d.isNegative()) {

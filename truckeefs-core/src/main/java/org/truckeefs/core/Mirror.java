@@ -111,6 +111,7 @@ final class Mirror implements NamespaceEvents, AutoCloseable {
       return null;
     }
     Duration lease = LeaseRenewalDaemon.interval(config);
+    closeTimeout(config);
     Mirror mirror = start(meta, m.get(), chunkSize, hostId, clock);
     mirror.writer.scheduleWithFixedDelay(mirror::renewLeases, lease.toMillis(), lease.toMillis(),
         TimeUnit.MILLISECONDS);

@@ -1,6 +1,7 @@
 package org.truckeefs.tahoe;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -11,6 +12,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.truckeefs.api.FsError;
+import org.truckeefs.api.FsException;
 import org.truckeefs.core.MetadataBackup;
 import org.truckeefs.core.RiverFS;
 import org.truckeefs.testkit.backup.SampleTree;
@@ -77,6 +80,13 @@ class TahoeBackupIT {
           () -> backupsDir(a.rootcap).values().stream().anyMatch(b -> gw.leaseRenewals(b.cap()) > 0));
     }
     assertThat(gw.leaseRenewals(a.rootcap)).isPositive();
+  }
+
+  @Test
+  void badBackupSettingsFailTheOpenWithOneLine() throws Exception {
+    TahoeRiverFs a = new TahoeRiverFs(gw, tmp, "backup_keep", "0");
+    assertThatThrownBy(a::open).isInstanceOfSatisfying(FsException.class,
+        e -> assertThat(e.error()).isEqualTo(FsError.INVALID)).hasMessageContaining("backup_keep");
   }
 
   private static Map<String, EmulatedEntry> backupsDir(String rootcap) {
