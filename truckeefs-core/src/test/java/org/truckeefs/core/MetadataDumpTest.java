@@ -141,4 +141,25 @@ class MetadataDumpTest {
           .satisfies(e -> assertThat(e.getMessage()).doesNotContain("\n"));
     }
   }
+
+  @Test
+  void directoriesLargerThanOneReaddirPageRoundTrip() throws Exception {
+    TestFs original = TestFs.local(tmp.resolve("a"));
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    Map<String, String> before;
+    try (RiverFS fs = original.open()) {
+      InodeId dir = fs.mkdir(Caller.ROOT, InodeId.ROOT, Name.of("many"), 0755).id();
+      for (int i = 0; i < 2100; i++) {
+        fs.mknod(Caller.ROOT, dir, Name.of("n" + i), org.truckeefs.api.InodeType.FILE.modeBits() | 0644, 0);
+      }
+      fs.dumpMetadata(out, null);
+      before = SampleTree.describe(original.meta, fs);
+    }
+    TestFs restored = new TestFs(tmp.resolve("b"), original.blobs);
+    assertThat(MetadataDump.restore(new ByteArrayInputStream(out.toByteArray()), restored.meta, null))
+        .isEqualTo(2102);
+    try (RiverFS fs = restored.open()) {
+      assertThat(SampleTree.describe(restored.meta, fs)).isEqualTo(before);
+    }
+  }
 }
