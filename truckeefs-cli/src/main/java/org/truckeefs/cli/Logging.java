@@ -4,6 +4,7 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
+import ch.qos.logback.classic.filter.ThresholdFilter;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.ConsoleAppender;
 import ch.qos.logback.core.FileAppender;
@@ -18,19 +19,27 @@ final class Logging {
   static void configure(int verbosity, Path logFile) {
     LoggerContext ctx = (LoggerContext) LoggerFactory.getILoggerFactory();
     ctx.reset();
-    Level level = switch (verbosity) {
-      case 0 -> Level.WARN;
+    // Without -v the terminal shows errors only: a failing start is then the command's one line, not a line
+    // per retry. The log file always gets warnings.
+    Level console = switch (verbosity) {
+      case 0 -> Level.ERROR;
       case 1 -> Level.INFO;
       case 2 -> Level.DEBUG;
       default -> Level.TRACE;
     };
+    Level level = logFile != null && console.toInt() > Level.WARN.toInt() ? Level.WARN : console;
     Logger root = ctx.getLogger(Logger.ROOT_LOGGER_NAME);
     root.setLevel(level);
     // Stack traces only when asked for (-vv); a user sees one line per problem.
-    String console = verbosity >= 2 ? "%d{HH:mm:ss.SSS} %-5level [%thread] %logger{24} - %msg%n" : "truckeefs: %msg%n%nopex";
+    String pattern = verbosity >= 2 ? "%d{HH:mm:ss.SSS} %-5level [%thread] %logger{24} - %msg%n" : "truckeefs: %msg%n%nopex";
     ConsoleAppender<ILoggingEvent> err = new ConsoleAppender<>();
     err.setTarget("System.err");
-    start(ctx, err, console, "console");
+    ThresholdFilter threshold = new ThresholdFilter();
+    threshold.setLevel(console.levelStr);
+    threshold.setContext(ctx);
+    threshold.start();
+    err.addFilter(threshold);
+    start(ctx, err, pattern, "console");
     root.addAppender(err);
     if (logFile != null) {
       FileAppender<ILoggingEvent> file = new FileAppender<>();

@@ -26,8 +26,9 @@ public final class Main {
   }
 
   /** Runs one command line; returns the exit code. Never throws, never prints a stack trace unless -vv. */
-  static int run(String[] args, Map<String, String> env, PrintStream out, PrintStream err) {
-    TruckeeCommand top = new TruckeeCommand(env);
+  static int run(String[] given, Map<String, String> env, PrintStream out, PrintStream err) {
+    String[] args = isFstabCall(given) ? Background.fromFstab(given) : given;
+    TruckeeCommand top = new TruckeeCommand(env, args);
     CommandLine cl = new CommandLine(top);
     addSettingFlags(cl);
     cl.addSubcommand("mount", new MountCommand());
@@ -63,6 +64,12 @@ public final class Main {
       }
     });
     return cl.execute(args);
+  }
+
+  /** {@code mount.fuse3} runs {@code truckeefs SOURCE MOUNTPOINT -o OPTS} for an fstab line of type fuse.truckeefs. */
+  static boolean isFstabCall(String[] args) {
+    return args.length >= 2 && !args[0].startsWith("-") && !args[1].startsWith("-")
+        && !List.of("mount", "umount", "status", "fsck", "gc", "dump", "load", "help").contains(args[0]);
   }
 
   private static boolean helpRequested(CommandLine.ParseResult pr) {

@@ -29,6 +29,9 @@ final class MountCommand implements Callable<Integer> {
   @Option(names = "-o", split = ",", paramLabel = "OPT", description = "Extra libfuse options, comma separated.")
   List<String> fuseOptions = new ArrayList<>();
 
+  @Option(names = "--background", description = "Return once mounted and keep serving in a detached process (fstab, scripts).")
+  boolean background;
+
   @Override
   public Integer call() throws Exception {
     Settings s = top.settings();
@@ -42,6 +45,12 @@ final class MountCommand implements Callable<Integer> {
       FuseMount.checkMountPoint(mp);
     } catch (FsException e) {
       throw UserError.badInput(e.getMessage().replaceFirst("^E[A-Z]+: ", ""));
+    }
+    if (background) {
+      return Background.start(top.args(), s.dataDir(), mp, top.spec.commandLine().getOut());
+    }
+    if (s.flag("test_integration")) {
+      StartupChecks.backends(s);
     }
     FileSystem fs = Engine.open(s);
     FuseMount mount;

@@ -42,7 +42,18 @@ final class StartupChecks {
     }
   }
 
-  /** Every backend answers: the filesystem opened (done by the caller) and statfs works. */
+  /**
+   * Every backend answers before the filesystem starts: the metadata store (its totals) and the blob store's own
+   * check (for Tahoe: the gateway has storage servers and rootcap is a writable directory).
+   */
+  static void backends(Settings s) throws FsException {
+    try (OfflineStores st = OfflineStores.open(s)) {
+      st.metadata.stats();
+      st.blobs.checkIntegration();
+    }
+  }
+
+  /** The started filesystem answers: statfs and the root's attributes. */
   static void integration(FileSystem fs) throws FsException {
     fs.statfs();
     fs.getattr(fs.root());

@@ -34,10 +34,17 @@ final class TruckeeCommand implements Runnable {
   Path logFile;
 
   private final Map<String, String> env;
+  private final java.util.List<String> args;
   private Settings settings;
 
-  TruckeeCommand(Map<String, String> env) {
+  TruckeeCommand(Map<String, String> env, String[] args) {
     this.env = env;
+    this.args = java.util.List.of(args);
+  }
+
+  /** The command line as given, for a background mount that starts the same command again. */
+  java.util.List<String> args() {
+    return args;
   }
 
   @Override

@@ -9,6 +9,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Every bad input is one line on stderr naming what to fix, and a non-zero exit; never a stack trace. */
+@org.junit.jupiter.api.Timeout(120) // a bad input that mounts by mistake would block in `mount`
 class MainTest {
   @TempDir Path dir;
 
@@ -87,6 +88,19 @@ class MainTest {
     assertThat(r.code()).isNotZero();
     assertThat(r.err().lines().count()).as(r.err()).isEqualTo(1);
     assertThat(r.err()).doesNotContain("\tat ", "aaaaaaaaaaaaaaaaaaaaaaaaaa");
+  }
+
+  @Test
+  void wrongRootcap() throws Exception {
+    try (var tahoe = org.truckeefs.testkit.tahoe.TahoeGatewayEmulator.start()) {
+      String real = tahoe.createDirectory();
+      String wrong = real.substring(0, real.length() - 4) + (real.endsWith("aaaa") ? "bbbb" : "aaaa");
+      Path mp = Files.createDirectories(dir.resolve("mp"));
+      Cli r = Cli.run("--data-dir", data(), "--rootcap", wrong, "--tahoe-url", tahoe.url(), "mount", mp.toString());
+      assertThat(r.code()).isNotZero();
+      assertThat(r.err().lines().count()).as(r.err()).isEqualTo(1);
+      assertThat(r.err()).contains("rootcap").doesNotContain("\tat ", wrong.substring(9));
+    }
   }
 
   @Test

@@ -1,0 +1,89 @@
+package org.truckeefs.cli;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.truckeefs.fuse.FuseMount;
+
+/**
+ * {@code mount --background}: starts the same command as a detached process ({@code setsid}) and returns once the
+ * mount is served, as {@code mount(8)} expects of a FUSE helper (fstab). A failing start prints the child's
+ * one-line error and returns its exit code.
+ */
+final class Background {
+  private static final long WAIT_SECONDS = 120;
+
+  private Background() {}
+
+  static int start(List<String> args, Path dataDir, Path mountPoint, PrintWriter out) throws IOException, InterruptedException {
+    List<String> cmd = new ArrayList<>(List.of("setsid", Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-cp", System.getProperty("java.class.path"), Main.class.getName()));
+    for (String a : args) {
+      if (!a.equals("--background")) {
+        cmd.add(a);
+      }
+    }
+    Path log = PidFile.path(dataDir, mountPoint).resolveSibling(PidFile.path(dataDir, mountPoint).getFileName() + ".out");
+    Files.createDirectories(log.getParent());
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile())
+        .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile())).start();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_SECONDS);
+    while (true) {
+      if (!p.isAlive()) {
+        String said = Files.readString(log, StandardCharsets.UTF_8).strip();
+        throw new UserError(p.exitValue() == 0 ? UserError.FAILED : p.exitValue(),
+            said.isEmpty() ? "the mount process ended without mounting" : said.replaceFirst("^truckeefs: ", ""));
+      }
+      if (FuseMount.isMountedAt(mountPoint) && Files.readString(log, StandardCharsets.UTF_8).contains("mounted on")) {
+        out.println("truckeefs: mounted on " + mountPoint + " in the background (pid " + p.pid() + ", output in " + log + ")");
+        return 0;
+      }
+      if (System.nanoTime() > deadline) {
+        throw UserError.failed("the mount process (pid " + p.pid() + ") did not mount within " + WAIT_SECONDS + " s; see " + log);
+      }
+      Thread.sleep(50);
+    }
+  }
+
+  /**
+   * The calling convention of {@code mount.fuse3} for an fstab entry of type {@code fuse.truckeefs}:
+   * {@code truckeefs SOURCE MOUNTPOINT -o OPTIONS}. SOURCE is a YAML configuration file (or {@code truckeefs} for
+   * none); options that only mean something to mount(8) are dropped, the rest go to libfuse.
+   */
+  static String[] fromFstab(String[] args) {
+    List<String> out = new ArrayList<>();
+    String source = args[0];
+    if (!source.equals("truckeefs") && !source.equals("none")) {
+      out.add("-c");
+      out.add(source);
+    }
+    out.add("mount");
+    out.add("--background");
+    out.add(args[1]);
+    List<String> opts = new ArrayList<>();
+    for (int i = 2; i < args.length; i++) {
+      if (args[i].equals("-o") && i + 1 < args.length) {
+        for (String o : args[++i].split(",")) {
+          if (!o.isEmpty() && !mountOnly(o)) {
+            opts.add(o);
+          }
+        }
+      }
+    }
+    if (!opts.isEmpty()) {
+      out.add("-o");
+      out.add(String.join(",", opts));
+    }
+    return out.toArray(String[]::new);
+  }
+
+  private static boolean mountOnly(String o) {
+    return List.of("rw", "defaults", "_netdev", "noauto", "auto", "nofail", "user", "users", "nouser", "dev", "suid", "exec",
+        "noexec", "relatime", "noatime").contains(o) || o.startsWith("x-") || o.startsWith("comment=");
+  }
+}
