@@ -11,5 +11,7 @@ public enum BlobCapability {
   /** Blobs expire unless {@link BlobStore#renewLease} is called periodically. */
   LEASES,
   /** The store can mirror the namespace as browsable directories (Tahoe MIRROR strategy). */
-  NAMESPACE_MIRROR
+  NAMESPACE_MIRROR,
+  /** The store keeps named metadata backups ({@link BlobStore#storeBackup} and the methods after it). */
+  BACKUPS
 }

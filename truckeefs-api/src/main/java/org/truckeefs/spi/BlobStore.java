@@ -1,8 +1,12 @@
 package org.truckeefs.spi;
 
+import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.ReadableByteChannel;
+import java.util.List;
+import java.util.Optional;
 import java.util.Set;
+import org.truckeefs.api.FsError;
 import org.truckeefs.api.FsException;
 
 /**
@@ -47,6 +51,35 @@ public interface BlobStore extends AutoCloseable {
    * has storage servers, and rootcap is a writable directory). Fails with a one-line message saying what to fix.
    */
   default void checkIntegration() throws FsException {}
+
+  /**
+   * Stores a metadata backup of exactly {@code size} bytes under {@code name}, for stores with
+   * {@link BlobCapability#BACKUPS}. Names are chosen by core, sort by time, and are safe as file names; an existing
+   * backup of the same name is not replaced (EEXIST). The content holds blob references: keep it secret.
+   */
+  default void storeBackup(String name, ReadableByteChannel src, long size) throws FsException {
+    throw new FsException(FsError.UNSUPPORTED, "this blob store does not keep metadata backups");
+  }
+
+  /** The names of the stored metadata backups, oldest first. */
+  default List<String> listBackups() throws FsException {
+    throw new FsException(FsError.UNSUPPORTED, "this blob store does not keep metadata backups");
+  }
+
+  /** Opens a stored metadata backup for reading (ENOENT if there is none of that name); the caller closes it. */
+  default InputStream openBackup(String name) throws FsException {
+    throw new FsException(FsError.UNSUPPORTED, "this blob store does not keep metadata backups");
+  }
+
+  /** Removes a stored metadata backup; removing a missing one is not an error. */
+  default void deleteBackup(String name) throws FsException {
+    throw new FsException(FsError.UNSUPPORTED, "this blob store does not keep metadata backups");
+  }
+
+  /** The namespace mirror, for stores with {@link BlobCapability#NAMESPACE_MIRROR} that were configured to keep one. */
+  default Optional<NamespaceMirror> namespaceMirror() {
+    return Optional.empty();
+  }
 
   @Override
   void close() throws FsException;

@@ -99,6 +99,7 @@ public final class RiverFS implements FileSystem {
   private final Set<InodeId> openMarks = ConcurrentHashMap.newKeySet();
   private final Object[] markStripes = new Object[64];
   private volatile NamespaceEvents events = NamespaceEvents.NONE;
+  private volatile Mirror mirror; // MIRROR: the blob store's namespace mirror, or null
   private volatile boolean closed;
 
   private sealed interface Handle permits FileHandle, DirHandle {}
@@ -128,7 +129,7 @@ public final class RiverFS implements FileSystem {
 
   private RiverFS(RiverFsConfig config, MetadataStore meta, BlobStore blobs, Coordinator coordinator,
       ScheduledExecutorService scheduler, boolean ownsScheduler) throws FsException {
-    meta = new MetadataDumpGate(meta); // BACKUP: changes pass a gate that a metadata dump closes
+    meta = MetadataDumpGate.wrap(meta); // BACKUP: changes pass a gate that a metadata dump closes
     this.config = config;
     this.meta = meta;
     this.blobs = blobs;
@@ -212,9 +213,18 @@ public final class RiverFS implements FileSystem {
     try {
       Instant now = config.clock().instant();
       meta.initRoot(new NewInode(InodeType.DIRECTORY, 0755, 0, 0, 0, now, null));
+      MetadataBackup.validate(config.backendConfig()); // BACKUP: bad settings fail here, before anything runs
+      mirror = Mirror.startIfKept(blobs, meta, config.chunkSize(), hostId, config.clock(), // MIRROR:
+          config.backendConfig());
+      if (mirror != null) {
+        setNamespaceEvents(mirror);
+      }
       resumeUploads();
       purgeOrphans();
     } catch (FsException | RuntimeException e) {
+      if (mirror != null) { // MIRROR:
+        mirror.close();
+      }
       shutdownPools();
       cache.close();
       throw e;
@@ -229,6 +239,12 @@ public final class RiverFS implements FileSystem {
     daemons.add(scheduler.scheduleWithFixedDelay(this::renewOpenMarks, renew, renew, TimeUnit.MILLISECONDS));
     long retry = config.uploadRetryDelay().toMillis();
     daemons.add(scheduler.scheduleWithFixedDelay(this::retryUploads, retry, retry, TimeUnit.MILLISECONDS));
+    long backupMillis = MetadataBackup.interval(config.backendConfig()).toMillis(); // BACKUP: scheduled backups
+    if (backupMillis > 0 && MetadataBackup.supported(blobs)) {
+      int keep = MetadataBackup.keep(config.backendConfig());
+      daemons.add(scheduler.scheduleWithFixedDelay(() -> MetadataBackup.takeLogged(blobs, config.dataDir(),
+          config.clock(), keep, out -> dumpMetadata(out, null)), backupMillis, backupMillis, TimeUnit.MILLISECONDS));
+    }
     if (LeaseRenewalDaemon.needed(blobs)) { // TAHOE: blobs on lease-expiring stores are renewed while live
       long lease = LeaseRenewalDaemon.interval(config.backendConfig()).toMillis();
       daemons.add(scheduler.scheduleWithFixedDelay(new LeaseRenewalDaemon(meta, blobs), lease, lease,
@@ -423,8 +439,10 @@ public final class RiverFS implements FileSystem {
 
   @Override
   public InodeAttributes getattr(InodeId inode) throws FsException {
-    InodeAttributes a = meta.getAttributes(inode);
+    // The open file first: if its upload commits and it is dropped while we read the store, it still knows the
+    // newer size (overlay compares versions); looked up afterwards it could be gone, leaving a stale snapshot.
     OpenFile f = files.get(inode);
+    InodeAttributes a = meta.getAttributes(inode);
     return f == null ? a : f.overlay(a);
   }
 
@@ -537,8 +555,8 @@ public final class RiverFS implements FileSystem {
         f.overrideMtime(mtime);
       }
     }
+    OpenFile f = files.get(inode); // before the store write, for the same reason as in getattr
     InodeAttributes after = meta.setAttributes(inode, new AttrUpdate(mode, uid, gid, atime, mtime, now));
-    OpenFile f = files.get(inode);
     return f == null ? after : f.overlay(after);
   }
 
@@ -628,9 +646,9 @@ public final class RiverFS implements FileSystem {
       throw FsException.exists("'" + newName + "' exists");
     }
     writableDir(caller, newParent);
+    OpenFile f = files.get(inode); // before the store write, as in getattr
     InodeAttributes after = meta.link(inode, newParent, newName, config.clock().instant());
     events.linked(newParent, newName, after);
-    OpenFile f = files.get(inode);
     return f == null ? after : f.overlay(after);
   }
 
@@ -1371,7 +1389,19 @@ public final class RiverFS implements FileSystem {
    * @return the number of inodes dumped
    */
   public long dumpMetadata(java.io.OutputStream out, MetadataDump.Progress progress) throws FsException {
-    return ((MetadataDumpGate) meta).exclusively(store -> MetadataDump.write(store, out, progress));
+    return MetadataDumpGate.of(meta).exclusively(store -> MetadataDump.write(store, out, progress));
+  }
+
+  /**
+   * Takes a metadata backup now (see {@link MetadataBackup}): dumps the metadata consistently, stores it in the blob
+   * store (for Tahoe under rootcap at {@code .truckeefs/backups/}) and keeps the newest {@code backup_keep}.
+   * UNSUPPORTED when the blob store keeps no backups.
+   *
+   * @return the new backup's name
+   */
+  public String backupNow() throws FsException { // BACKUP: on demand
+    return MetadataBackup.take(blobs, config.dataDir(), config.clock(), MetadataBackup.keep(config.backendConfig()),
+        out -> dumpMetadata(out, null));
   }
 
   void setNamespaceEvents(NamespaceEvents listener) {
@@ -1451,6 +1481,14 @@ public final class RiverFS implements FileSystem {
       syncAll();
     } catch (FsException e) {
       failures.add(e);
+    }
+    if (mirror != null) { // MIRROR: let the mirror catch up; what is left stays journaled
+      try {
+        mirror.close(Mirror.closeTimeout(config.backendConfig()));
+      } catch (FsException e) {
+        mirror.close();
+        failures.add(e);
+      }
     }
     shutdownPools();
     if (ownsScheduler) {

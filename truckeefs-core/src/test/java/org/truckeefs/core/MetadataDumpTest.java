@@ -130,4 +130,36 @@ class MetadataDumpTest {
       assertThat(mkdirDone[0]).isTrue();
     }
   }
+
+  @Test
+  void aMalformedDumpIsRefusedWithOneLine() {
+    for (String bad : new String[] {"{\"format\":\"something-else\",\"root\":{}}", "{\"format\":\"truckeefs-metadata-dump\"}",
+        "[1,2]", "{\"format\":\"truckeefs-metadata-dump\",\"version\":1,\"root\":{\"entries\":[]}}"}) {
+      assertThatThrownBy(() -> MetadataDump.restore(new ByteArrayInputStream(bad.getBytes(StandardCharsets.UTF_8)),
+          new InMemoryMetadataStore(java.time.Clock.systemUTC()), null))
+          .isInstanceOfSatisfying(FsException.class, e -> assertThat(e.error()).isEqualTo(FsError.INVALID))
+          .satisfies(e -> assertThat(e.getMessage()).doesNotContain("\n"));
+    }
+  }
+
+  @Test
+  void directoriesLargerThanOneReaddirPageRoundTrip() throws Exception {
+    TestFs original = TestFs.local(tmp.resolve("a"));
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    Map<String, String> before;
+    try (RiverFS fs = original.open()) {
+      InodeId dir = fs.mkdir(Caller.ROOT, InodeId.ROOT, Name.of("many"), 0755).id();
+      for (int i = 0; i < 2100; i++) {
+        fs.mknod(Caller.ROOT, dir, Name.of("n" + i), org.truckeefs.api.InodeType.FILE.modeBits() | 0644, 0);
+      }
+      fs.dumpMetadata(out, null);
+      before = SampleTree.describe(original.meta, fs);
+    }
+    TestFs restored = new TestFs(tmp.resolve("b"), original.blobs);
+    assertThat(MetadataDump.restore(new ByteArrayInputStream(out.toByteArray()), restored.meta, null))
+        .isEqualTo(2102);
+    try (RiverFS fs = restored.open()) {
+      assertThat(SampleTree.describe(restored.meta, fs)).isEqualTo(before);
+    }
+  }
 }

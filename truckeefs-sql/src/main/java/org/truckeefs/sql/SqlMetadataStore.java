@@ -18,6 +18,7 @@ import org.jooq.Field;
 import org.jooq.Record;
 import org.jooq.Record1;
 import org.jooq.SelectForUpdateStep;
+import org.jooq.exception.DataAccessException;
 import org.jooq.impl.DSL;
 import org.truckeefs.api.DirEntry;
 import org.truckeefs.api.FsError;
@@ -153,15 +154,17 @@ final class SqlMetadataStore implements MetadataStore {
     long t = nanos(spec.time());
     return tx.write("create", db -> {
       Record p = directory(db, parent, true);
-      requireAbsent(db, parent, name);
       long id = db.insertInto(INODE)
           .set(I_TYPE, code(spec.type())).set(I_MODE, spec.mode()).set(I_UID, spec.uid()).set(I_GID, spec.gid())
           .set(I_SIZE, size).set(I_NLINK, nlink).set(I_RDEV, spec.rdev())
           .set(I_ATIME, t).set(I_MTIME, t).set(I_CTIME, t).set(I_CRTIME, t).set(I_VERSION, 0L)
           .set(I_PARENT, dir ? parent.value() : null).set(I_NEXT_COOKIE, 1L).set(I_TARGET, target)
           .returningResult(I_ID).fetchOne().value1();
-      insertEntry(db, parent, name, id, spec.type(), p.get(I_NEXT_COOKIE));
-      touchDirectory(db, parent, 1, dir ? 1 : 0, true, t);
+      // The entry and the directory's counters go with the COMMIT (one round trip on MariaDB). No existence check
+      // first: the entry's primary key refuses a taken name, and then nothing commits.
+      Transactor.atCommit(db, entryInsert(db, parent, name, id, spec.type(), p.get(I_NEXT_COOKIE)),
+          check -> requireAbsent(check, parent, name));
+      Transactor.atCommit(db, directoryUpdate(db, parent, 1, dir ? 1 : 0, true, t), null);
       Instant at = instant(t);
       return new InodeAttributes(InodeId.of(id), spec.type(), spec.mode(), spec.uid(), spec.gid(), size, nlink,
           spec.rdev(), at, at, at, at, 0L);
@@ -181,8 +184,7 @@ final class SqlMetadataStore implements MetadataStore {
       if (row.get(I_NLINK) == 0) {
         throw new FsException(FsError.NOT_FOUND, "inode " + inode + " has been removed");
       }
-      requireAbsent(db, parent, name);
-      insertEntry(db, parent, name, inode.value(), type, p.get(I_NEXT_COOKIE));
+      insertNewEntry(db, parent, name, inode.value(), type, p.get(I_NEXT_COOKIE));
       db.update(INODE).set(I_NLINK, I_NLINK.plus(1)).set(I_CTIME, t).where(I_ID.eq(inode.value())).execute();
       touchDirectory(db, parent, 1, 0, true, t);
       return attributes(inodeRow(db, inode.value(), false));
@@ -648,15 +650,35 @@ final class SqlMetadataStore implements MetadataStore {
         .where(D_PARENT.eq(parent.value()), D_NAME.eq(name.bytes())).fetchOne();
   }
 
-  private void requireAbsent(DSLContext db, InodeId parent, Name name) throws FsException {
+  private static void requireAbsent(DSLContext db, InodeId parent, Name name) throws FsException {
     if (db.fetchExists(DENTRY, D_PARENT.eq(parent.value()), D_NAME.eq(name.bytes()))) {
       throw new FsException(FsError.EXISTS, "'" + name + "' exists in " + parent);
     }
   }
 
+  /** Inserts an entry whose name may be taken: EEXIST (the caller's transaction rolls back) if it is. */
+  private void insertNewEntry(DSLContext db, InodeId parent, Name name, long inode, InodeType type, long cookie)
+      throws FsException {
+    try {
+      insertEntry(db, parent, name, inode, type, cookie);
+    } catch (DataAccessException e) {
+      // A failed statement leaves the transaction usable on both engines, so the name can be checked; the
+      // directory row stays locked, so nothing else can have inserted or removed it meanwhile.
+      if (!SqlErrors.isTransient(e, tx.engine()) && entry(db, parent, name) != null) {
+        throw new FsException(FsError.EXISTS, "'" + name + "' exists in " + parent);
+      }
+      throw e;
+    }
+  }
+
   private static void insertEntry(DSLContext db, InodeId parent, Name name, long inode, InodeType type, long cookie) {
-    db.insertInto(DENTRY, D_PARENT, D_NAME, D_INODE, D_TYPE, D_COOKIE)
-        .values(parent.value(), name.bytes(), inode, code(type), cookie).execute();
+    entryInsert(db, parent, name, inode, type, cookie).execute();
+  }
+
+  private static org.jooq.Query entryInsert(DSLContext db, InodeId parent, Name name, long inode, InodeType type,
+      long cookie) {
+    return db.insertInto(DENTRY, D_PARENT, D_NAME, D_INODE, D_TYPE, D_COOKIE)
+        .values(parent.value(), name.bytes(), inode, code(type), cookie);
   }
 
   private static void deleteEntry(DSLContext db, InodeId parent, Name name) {
@@ -677,6 +699,11 @@ final class SqlMetadataStore implements MetadataStore {
   /** Adjusts a directory's entry count and link count, sets mtime/ctime, and uses up a cookie if one was given out. */
   private static void touchDirectory(DSLContext db, InodeId dir, long sizeDelta, long linkDelta, boolean cookieUsed,
       long t) {
+    directoryUpdate(db, dir, sizeDelta, linkDelta, cookieUsed, t).execute();
+  }
+
+  private static org.jooq.Query directoryUpdate(DSLContext db, InodeId dir, long sizeDelta, long linkDelta,
+      boolean cookieUsed, long t) {
     var update = db.update(INODE).set(I_MTIME, t).set(I_CTIME, t);
     if (sizeDelta != 0) {
       update = update.set(I_SIZE, I_SIZE.plus(sizeDelta));
@@ -687,7 +714,7 @@ final class SqlMetadataStore implements MetadataStore {
     if (cookieUsed) {
       update = update.set(I_NEXT_COOKIE, I_NEXT_COOKIE.plus(1));
     }
-    update.where(I_ID.eq(dir.value())).execute();
+    return update.where(I_ID.eq(dir.value()));
   }
 
   /** EINVAL if {@code dir} is {@code start} or one of its ancestors; locks the ancestors it walks past. */

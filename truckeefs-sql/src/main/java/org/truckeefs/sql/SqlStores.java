@@ -36,18 +36,7 @@ final class SqlStores {
     } catch (SQLException e) {
       throw SqlErrors.connectFailure(e, target);
     }
-    HikariConfig hc = new HikariConfig();
-    hc.setPoolName("truckeefs-mariadb-" + POOLS.incrementAndGet());
-    hc.setDriverClassName(org.mariadb.jdbc.Driver.class.getName());
-    hc.setJdbcUrl(target.jdbcUrl());
-    hc.setUsername(target.user());
-    hc.setPassword(target.password());
-    hc.setMaximumPoolSize(target.poolSize());
-    hc.setMinimumIdle(Math.min(2, target.poolSize()));
-    hc.setAutoCommit(false);
-    hc.setTransactionIsolation("TRANSACTION_READ_COMMITTED");
-    hc.setConnectionTimeout(Math.max(250, target.connectTimeout().toMillis()));
-    HikariDataSource pool = new HikariDataSource(hc);
+    HikariDataSource pool = mariaDbPool(target, false);
     try {
       Migrations.migrate(pool, SqlEngine.MARIADB, "database '" + target.database() + "' on " + target.hostAndPort(),
           "sql_db");
@@ -55,7 +44,30 @@ final class SqlStores {
       pool.close();
       throw e;
     }
-    return new SqlMetadataStore(new Transactor(SqlEngine.MARIADB, pool, pool, context.clock()), context.clock());
+    HikariDataSource readers;
+    try {
+      readers = mariaDbPool(target, true);
+    } catch (RuntimeException e) {
+      pool.close();
+      throw e;
+    }
+    return new SqlMetadataStore(new Transactor(SqlEngine.MARIADB, pool, readers, context.clock()), context.clock());
+  }
+
+  /** Writers run transactions (autocommit off); readers idle in autocommit, so a read costs one round trip. */
+  private static HikariDataSource mariaDbPool(MariaDbTarget target, boolean readers) {
+    HikariConfig hc = new HikariConfig();
+    hc.setPoolName("truckeefs-mariadb-" + (readers ? "read-" : "write-") + POOLS.incrementAndGet());
+    hc.setDriverClassName(org.mariadb.jdbc.Driver.class.getName());
+    hc.setJdbcUrl(target.jdbcUrl());
+    hc.setUsername(target.user());
+    hc.setPassword(target.password());
+    hc.setMaximumPoolSize(target.poolSize());
+    hc.setMinimumIdle(Math.min(2, target.poolSize()));
+    hc.setAutoCommit(readers);
+    hc.setTransactionIsolation("TRANSACTION_READ_COMMITTED");
+    hc.setConnectionTimeout(Math.max(250, target.connectTimeout().toMillis()));
+    return new HikariDataSource(hc);
   }
 
   static SqlMetadataStore openSqlite(URI uri, BackendConfig config, BackendContext context) throws FsException {

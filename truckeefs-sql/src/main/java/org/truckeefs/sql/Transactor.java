@@ -8,11 +8,15 @@ import com.zaxxer.hikari.HikariDataSource;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.SQLRecoverableException;
+import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import org.jooq.DSLContext;
+import org.jooq.Query;
 import org.jooq.conf.RenderQuotedNames;
 import org.jooq.conf.Settings;
 import org.jooq.impl.DSL;
@@ -34,6 +38,10 @@ import org.truckeefs.api.FsException;
  * there, the first attempt's result is returned, else the operation runs again. Without this a create retried after
  * a lost COMMIT would answer EEXIST for its own file.
  *
+ * <p>Reads run on connections that idle in autocommit, one statement at a time: a read body never needs more than
+ * READ COMMITTED gave it, and it saves the COMMIT round trip. Writes on MariaDB send the marker and the COMMIT in
+ * one round trip.
+ *
  * <p>SQLite has one writer connection (begun IMMEDIATE, so the write lock is taken up front and a transaction
  * never fails half-way to upgrade it) and a pool of readers that WAL lets run alongside it.
  */
@@ -54,6 +62,33 @@ final class Transactor implements AutoCloseable {
   @FunctionalInterface
   interface Body<T> {
     T run(DSLContext db) throws FsException;
+  }
+
+  /** What a failed statement left for the COMMIT means to the caller: throws the POSIX answer, or returns. */
+  @FunctionalInterface
+  interface FailureCheck {
+    void check(DSLContext db) throws FsException;
+  }
+
+  private record Deferred(Query query, FailureCheck check) {}
+
+  private static final String DEFERRED = "org.truckeefs.sql.deferred";
+
+  /**
+   * Leaves {@code query} to run just before the COMMIT, after the body and in order. On MariaDB the deferred
+   * statements, the marker and the COMMIT travel in one round trip: the server stops at the first failing statement,
+   * so nothing commits then. After a failure that is not transient, {@code check} runs in the still-open
+   * transaction and may throw the answer (EEXIST for a taken name); otherwise the failure is reported as it is.
+   * Only for statements whose results the body does not need.
+   */
+  static void atCommit(DSLContext db, Query query, FailureCheck check) {
+    @SuppressWarnings("unchecked")
+    List<Deferred> list = (List<Deferred>) db.configuration().data(DEFERRED);
+    if (list == null) {
+      list = new ArrayList<>();
+      db.configuration().data(DEFERRED, list);
+    }
+    list.add(new Deferred(query, check));
   }
 
   /** COMMIT failed in a way that leaves its outcome unknown. */
@@ -90,15 +125,15 @@ final class Transactor implements AutoCloseable {
   }
 
   <T> T write(String op, Body<T> body) throws FsException {
-    return run(op, writers, body, engine.commitCanBeAmbiguous());
+    return run(op, writers, body, true, engine.commitCanBeAmbiguous());
   }
 
   <T> T read(String op, Body<T> body) throws FsException {
-    return run(op, readers, body, false);
+    return run(op, readers, body, false, false);
   }
 
   @SuppressWarnings("unchecked")
-  private <T> T run(String op, HikariDataSource pool, Body<T> body, boolean marked) throws FsException {
+  private <T> T run(String op, HikariDataSource pool, Body<T> body, boolean write, boolean marked) throws FsException {
     Exception last = null;
     Long pendingToken = null;
     Object pendingResult = null;
@@ -112,7 +147,7 @@ final class Transactor implements AutoCloseable {
         }
         long token = marked ? ThreadLocalRandom.current().nextLong() : 0;
         try {
-          return once(pool, body, marked, token);
+          return once(pool, body, write, marked, token);
         } catch (AmbiguousCommit e) {
           pendingToken = token;
           pendingResult = e.result;
@@ -135,9 +170,21 @@ final class Transactor implements AutoCloseable {
         last);
   }
 
-  private <T> T once(HikariDataSource pool, Body<T> body, boolean marked, long token)
+  private <T> T once(HikariDataSource pool, Body<T> body, boolean write, boolean marked, long token)
       throws SQLException, FsException, AmbiguousCommit {
     try (Connection c = pool.getConnection()) {
+      if (!write) {
+        // Readers idle in autocommit: each statement reads the latest committed state, as READ COMMITTED did
+        // inside a transaction, without the COMMIT round trip a transaction costs.
+        try {
+          return body.run(DSL.using(c, engine.dialect(), settings));
+        } catch (RuntimeException e) {
+          if (!SqlErrors.isTransient(e, engine) && broken(c)) {
+            throw new SQLRecoverableException("the connection was lost", "08006", e);
+          }
+          throw e;
+        }
+      }
       boolean done = false;
       boolean sqlite = engine == SqlEngine.SQLITE;
       try {
@@ -149,16 +196,48 @@ final class Transactor implements AutoCloseable {
         }
         DSLContext db = DSL.using(c, engine.dialect(), settings);
         T result = body.run(db);
-        if (marked) {
-          long now = SqlMetadataStore.nanos(clock.instant());
-          db.insertInto(TX_MARKER, M_TOKEN, M_CREATED).values(token, now).execute();
-          if (ThreadLocalRandom.current().nextInt(MARKER_SWEEP_EVERY) == 0) {
-            db.deleteFrom(TX_MARKER).where(M_CREATED.lt(now - MARKER_TTL.toNanos())).execute();
+        if (marked && ThreadLocalRandom.current().nextInt(MARKER_SWEEP_EVERY) == 0) {
+          long old = SqlMetadataStore.nanos(clock.instant()) - MARKER_TTL.toNanos();
+          db.deleteFrom(TX_MARKER).where(M_CREATED.lt(old)).execute();
+        }
+        @SuppressWarnings("unchecked")
+        List<Deferred> deferred = (List<Deferred>) db.configuration().data(DEFERRED);
+        if (deferred == null) {
+          deferred = List.of();
+        }
+        if (sqlite || !marked) {
+          for (Deferred d : deferred) {
+            try {
+              d.query().execute();
+            } catch (RuntimeException e) {
+              checkFailure(db, d, e);
+              throw e;
+            }
           }
         }
         try {
           if (sqlite) {
             c.setAutoCommit(true);
+          } else if (marked) {
+            // The deferred statements, the marker and the COMMIT travel in one round trip (allowMultiQueries); the
+            // driver then knows the transaction is over, so commit() below sends nothing.
+            StringBuilder sql = new StringBuilder();
+            for (Deferred d : deferred) {
+              sql.append(db.renderInlined(d.query())).append("; ");
+            }
+            sql.append("INSERT INTO tx_marker (token, created) VALUES (").append(token).append(", ")
+                .append(SqlMetadataStore.nanos(clock.instant())).append("); COMMIT");
+            try (Statement s = c.createStatement()) {
+              s.execute(sql.toString());
+            } catch (SQLException e) {
+              if (!SqlErrors.isTransient(e, engine) && !broken(c)) {
+                for (Deferred d : deferred) {
+                  checkFailure(db, d, e);
+                }
+              }
+              throw e;
+            }
+            c.commit();
           } else {
             c.commit();
           }
@@ -187,6 +266,12 @@ final class Transactor implements AutoCloseable {
           }
         }
       }
+    }
+  }
+
+  private void checkFailure(DSLContext db, Deferred d, Exception e) throws FsException {
+    if (d.check() != null && !SqlErrors.isTransient(e, engine)) {
+      d.check().check(db);
     }
   }
 

@@ -10,6 +10,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.EnumSet;
+import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.function.Supplier;
 import org.apache.hc.core5.http.ClassicHttpResponse;
@@ -26,6 +28,7 @@ import org.truckeefs.spi.BackendContext;
 import org.truckeefs.spi.BlobCapability;
 import org.truckeefs.spi.BlobRef;
 import org.truckeefs.spi.BlobStore;
+import org.truckeefs.spi.NamespaceMirror;
 
 /**
  * A {@link BlobStore} on a Tahoe-LAFS gateway's web API. Each blob is an unlinked immutable upload
@@ -46,6 +49,8 @@ public final class TahoeBlobStore implements BlobStore {
   private final TahoeConfig config;
   private final TahoeClient client;
   private final Path spoolDir;
+  private final TahoeBackups backups;
+  private final TahoeMirror mirror; // null for FLAT
   /** N/k of the last CHK upload: how much raw server space one byte of content takes. */
   private volatile double expansion = 1.0;
   /** Uploads above this many bytes are spooled to disk; a field so tests can exercise the spool path. */
@@ -55,6 +60,9 @@ public final class TahoeBlobStore implements BlobStore {
     this.config = config;
     this.client = new TahoeClient(config);
     this.spoolDir = context.dataDir().resolve("tahoe-spool");
+    this.backups = new TahoeBackups(client, config.rootcap().value(), spoolDir, this);
+    this.mirror = config.strategy() == StorageStrategy.MIRROR
+        ? new TahoeMirror(client, config.rootcap().value(), this) : null;
   }
 
   TahoeConfig config() {
@@ -216,7 +224,39 @@ public final class TahoeBlobStore implements BlobStore {
 
   @Override
   public Set<BlobCapability> capabilities() {
-    return EnumSet.of(BlobCapability.RANGE_READ, BlobCapability.DEDUPLICATING, BlobCapability.LEASES);
+    EnumSet<BlobCapability> caps = EnumSet.of(BlobCapability.RANGE_READ, BlobCapability.DEDUPLICATING,
+        BlobCapability.LEASES, BlobCapability.BACKUPS);
+    if (mirror != null) {
+      caps.add(BlobCapability.NAMESPACE_MIRROR);
+    }
+    return caps;
+  }
+
+  /** MIRROR: the directory tree under rootcap that core keeps in step with the namespace. */
+  @Override
+  public Optional<NamespaceMirror> namespaceMirror() {
+    return Optional.ofNullable(mirror);
+  }
+
+  /** Uploaded as an immutable file and linked under rootcap as {@code .truckeefs/backups/<name>}. */
+  @Override
+  public void storeBackup(String name, ReadableByteChannel src, long size) throws FsException {
+    backups.store(name, src, size);
+  }
+
+  @Override
+  public List<String> listBackups() throws FsException {
+    return backups.list();
+  }
+
+  @Override
+  public InputStream openBackup(String name) throws FsException {
+    return backups.open(name);
+  }
+
+  @Override
+  public void deleteBackup(String name) throws FsException {
+    backups.delete(name);
   }
 
   /** The connected servers' available space, divided by the encoding's expansion N/k; -1 when unknown. */

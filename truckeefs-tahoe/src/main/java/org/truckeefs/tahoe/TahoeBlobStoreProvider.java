@@ -1,7 +1,6 @@
 package org.truckeefs.tahoe;
 
 import java.net.URI;
-import org.truckeefs.api.FsError;
 import org.truckeefs.api.FsException;
 import org.truckeefs.spi.BackendConfig;
 import org.truckeefs.spi.BackendContext;
@@ -23,10 +22,6 @@ public final class TahoeBlobStoreProvider implements BlobStoreProvider {
   @Override
   public BlobStore create(URI uri, BackendConfig config, BackendContext context) throws FsException {
     TahoeConfig c = TahoeConfig.from(uri, config);
-    if (c.strategy() == StorageStrategy.MIRROR) {
-      throw new FsException(FsError.UNSUPPORTED, "backend_storage_strategy MIRROR is not implemented yet;"
-          + " use FLAT (the namespace then lives in the metadata store only)");
-    }
     return new TahoeBlobStore(c, context);
   }
 }

@@ -58,14 +58,6 @@ class TahoeConfigTest {
   }
 
   @Test
-  void mirror_isNotImplementedYet_andSaysSo() {
-    assertThatThrownBy(() -> new TahoeBlobStoreProvider().create(URI.create("tahoe:/"),
-        BackendConfig.of(Map.of("rootcap", ROOT, "backend_storage_strategy", "MIRROR")), null))
-        .isInstanceOfSatisfying(FsException.class, e -> assertThat(e.error()).isEqualTo(FsError.UNSUPPORTED))
-        .hasMessageContaining("MIRROR");
-  }
-
-  @Test
   void badValues_areOneLineErrorsNamingTheKey() {
     assertThatThrownBy(() -> parse(Map.of("rootcap", ROOT, "backend_storage_strategy", "TREE")))
         .hasMessageContaining("backend_storage_strategy");

@@ -44,6 +44,15 @@ public final class TahoeGatewayEmulator implements AutoCloseable {
 
   private record FaultRule(String method, Fault fault, AtomicInteger remaining) {}
 
+  static {
+    // A real gateway answers a small request in one segment; the JDK server writes headers and body separately,
+    // and with Nagle on, the body then waits for the client's delayed ACK (~40 ms per answer on Linux). Read once,
+    // when the first HttpServer is made.
+    if (System.getProperty("sun.net.httpserver.nodelay") == null) {
+      System.setProperty("sun.net.httpserver.nodelay", "true");
+    }
+  }
+
   private TahoeGatewayEmulator(Clock clock) {
     this.clock = clock;
     this.grid = new Grid(1, 1);

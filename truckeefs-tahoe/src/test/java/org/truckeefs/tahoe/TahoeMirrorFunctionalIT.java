@@ -1,0 +1,63 @@
+package org.truckeefs.tahoe;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.truckeefs.api.FileSystem;
+import org.truckeefs.testkit.fs.AbstractFunctionalSuite;
+import org.truckeefs.testkit.tahoe.TahoeGatewayEmulator;
+
+/**
+ * The RiverFS functional suite with the Tahoe store (MIRROR) on the gateway emulator; after each test, the tree
+ * under rootcap shows exactly the namespace and the files' bytes.
+ */
+class TahoeMirrorFunctionalIT extends AbstractFunctionalSuite {
+  private static TahoeGatewayEmulator gw;
+  private TahoeRiverFs harness;
+
+  @BeforeAll
+  static void startGateway() {
+    gw = TahoeGatewayEmulator.start();
+  }
+
+  @AfterAll
+  static void stopGateway() {
+    gw.close();
+  }
+
+  @Override
+  protected FileSystem createFileSystem(Path tmp) throws Exception {
+    harness = new TahoeRiverFs(gw, tmp, "backend_storage_strategy", "MIRROR");
+    return harness.open();
+  }
+
+  @Override
+  protected FileSystem reopen(FileSystem old, Path tmp) throws Exception {
+    old.close();
+    return harness.open();
+  }
+
+  @Override
+  protected long storedBlobCount() throws Exception {
+    return harness.meta.liveBlobs(null, Integer.MAX_VALUE).size();
+  }
+
+  @Override
+  protected int multiChunkSize() {
+    return 3 * 256 * 1024 + 123;
+  }
+
+  /** Closing lets the mirror catch up; then rootcap must show the namespace. */
+  @AfterEach
+  void rootcapMirrorsTheNamespace() throws Exception {
+    if (fs == null) {
+      return;
+    }
+    fs.close();
+    assertThat(MirrorCheck.actual(gw, harness.rootcap))
+        .isEqualTo(MirrorCheck.expected(harness.meta, gw, 256 * 1024));
+  }
+}
