@@ -53,7 +53,6 @@ final class MountCommand implements Callable<Integer> {
       StartupChecks.backends(s);
     }
     FileSystem fs = Engine.open(s);
-    FuseMount mount;
     try {
       if (s.flag("test_integration")) {
         StartupChecks.integration(fs);
@@ -61,11 +60,17 @@ final class MountCommand implements Callable<Integer> {
       if (s.flag("test_functionality")) {
         StartupChecks.functionality(fs);
       }
-      FuseOptions opts = s.fuseOptions().withExtra(fuseOptions);
-      mount = FuseMount.mount(fs, mp, opts);
     } catch (FsException | RuntimeException e) {
       closeQuietly(fs);
       throw e;
+    }
+    FuseOptions opts = s.fuseOptions().withExtra(fuseOptions);
+    FuseMount mount;
+    try {
+      mount = FuseMount.mount(fs, mp, opts); // owns fs from here: closes it when the mount fails or ends
+    } catch (FsException e) {
+      throw e.error() == org.truckeefs.api.FsError.IO || e.error() == org.truckeefs.api.FsError.UNSUPPORTED
+          ? e : UserError.badInput(e.getMessage().replaceFirst("^E[A-Z]+: ", ""));
     }
     try (PidFile pid = PidFile.create(s.dataDir(), mp)) {
       top.spec.commandLine().getOut().println("truckeefs: mounted on " + mp + "; unmount with `truckeefs umount " + mp + "`");

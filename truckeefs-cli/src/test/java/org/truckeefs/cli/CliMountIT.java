@@ -103,6 +103,31 @@ class CliMountIT {
   }
 
   @Test
+  void backgroundMountReturnsOnceServedAndFstabCallsWork() throws Exception {
+    String jar = Path.of("target", "truckeefs.jar").toAbsolutePath().toString();
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    Process p = new ProcessBuilder(java, "-jar", jar, "--data-dir", data.toString(), "mount", "--background", mnt.toString())
+        .redirectErrorStream(true).start();
+    String said = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
+    assertThat(p.exitValue()).as(said).isZero();
+    assertThat(said).contains("in the background");
+    assertThat(FuseMount.isMountedAt(mnt)).isTrue();
+    Files.writeString(mnt.resolve("x"), "served by the detached process");
+    assertThat(Cli.run("--data-dir", data.toString(), "umount", mnt.toString()).code()).isZero();
+    assertThat(FuseMount.isMountedAt(mnt)).isFalse();
+    // mount.fuse3's convention: SOURCE MOUNTPOINT -o OPTIONS, with options for mount(8) only
+    Path config = Files.writeString(base.resolve("t.yaml"), "data_dir: " + data + "\n");
+    Process f = new ProcessBuilder(java, "-jar", jar, config.toString(), mnt.toString(), "-o", "rw,_netdev,nofail")
+        .redirectErrorStream(true).start();
+    String fsaid = new String(f.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(f.waitFor(120, TimeUnit.SECONDS)).isTrue();
+    assertThat(f.exitValue()).as(fsaid).isZero();
+    assertThat(FuseMount.isMountedAt(mnt)).isTrue();
+    assertThat(Cli.run("--data-dir", data.toString(), "umount", mnt.toString()).code()).isZero();
+  }
+
+  @Test
   void sigtermIsACleanShutdown() throws Exception {
     Process p = mount();
     Files.writeString(mnt.resolve("a.txt"), "written before SIGTERM");

@@ -63,7 +63,9 @@ class MainTest {
   void mountPointNotEmpty() throws Exception {
     Path mp = Files.createDirectories(dir.resolve("mp"));
     Files.writeString(mp.resolve("x"), "x");
-    assertOneLine(Cli.run("--data-dir", data(), "mount", mp.toString()), 2, "is not empty");
+    Cli r = Cli.run("--data-dir", data(), "mount", mp.toString());
+    assertOneLine(r, 2, "is not empty");
+    assertThat(r.err()).isEqualTo("truckeefs: mount point " + mp + " is not empty: mount on an empty directory\n");
   }
 
   @Test

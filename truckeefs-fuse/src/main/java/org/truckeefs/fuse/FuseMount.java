@@ -38,18 +38,31 @@ public final class FuseMount implements AutoCloseable {
 
   /**
    * Mounts {@code fs} on {@code mountPoint} and returns once the kernel serves it. A stale mount left by a killed
-   * process is cleared first. The filesystem is closed when the mount ends.
+   * process is cleared first. Takes ownership of {@code fs}: it is closed when the mount ends, and when mounting fails.
    */
   public static FuseMount mount(FileSystem fs, Path mountPoint, FuseOptions options) throws FsException {
     Path mp = mountPoint.toAbsolutePath().normalize();
-    List<String> problems = FuseEnvironment.problems();
-    if (!problems.isEmpty()) {
-      throw new FsException(FsError.UNSUPPORTED, problems.get(0));
+    try {
+      List<String> problems = FuseEnvironment.problems();
+      if (!problems.isEmpty()) {
+        throw new FsException(FsError.UNSUPPORTED, problems.get(0));
+      }
+      MountPoints.prepare(mp);
+    } catch (FsException | RuntimeException e) {
+      closeAfterFailure(fs);
+      throw e;
     }
-    MountPoints.prepare(mp);
     FuseMount m = new FuseMount(fs, mp);
     m.start(options);
     return m;
+  }
+
+  private static void closeAfterFailure(FileSystem fs) {
+    try {
+      fs.close();
+    } catch (Exception e) {
+      log.warn("closing the filesystem after a failed mount: {}", e.getMessage());
+    }
   }
 
   /**

@@ -68,12 +68,14 @@ final class MountPoints {
     if (!Files.isDirectory(dir)) {
       throw new FsException(FsError.NOT_DIRECTORY, "mount point " + dir + " is not a directory");
     }
+    boolean empty;
     try (DirectoryStream<Path> s = Files.newDirectoryStream(dir)) {
-      if (s.iterator().hasNext()) {
-        throw new FsException(FsError.NOT_EMPTY, "mount point " + dir + " is not empty: mount on an empty directory");
-      }
+      empty = !s.iterator().hasNext();
     } catch (IOException e) {
       throw new FsException(FsError.IO, "cannot read mount point " + dir + ": " + e.getMessage());
+    }
+    if (!empty) {
+      throw new FsException(FsError.NOT_EMPTY, "mount point " + dir + " is not empty: mount on an empty directory");
     }
   }
 

@@ -1,5 +1,8 @@
 package org.truckeefs.fuse;
 
+import java.time.Duration;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import org.truckeefs.api.Caller;
 import org.truckeefs.api.FileSystem;
 import org.truckeefs.api.FsError;
@@ -10,31 +13,45 @@ import org.truckeefs.api.Name;
 import org.truckeefs.api.PathFileSystem;
 
 /**
- * Turns the absolute paths jnr-fuse hands us into inodes through {@link PathFileSystem} (one {@code lookup} per
- * component). A final symlink is never followed: the kernel has resolved links before the path reaches us, so a
- * symlink in the last position is the object the call is about.
+ * Turns the absolute paths jnr-fuse hands us into inodes: the directory part through a short-lived cache of
+ * directory paths, the last component with one {@code lookup} (whose answer is the current attributes, so a stat
+ * costs one lookup). A final symlink is never followed: the kernel has resolved links before the path reaches us.
+ *
+ * <p>The cache lives as long as the kernel's own dentry cache ({@code entry_timeout}), so it adds no staleness a
+ * mount does not already have; any rename or rmdir through this mount clears it. Skipping the per-component search
+ * permission check on a cached directory is safe because the kernel (default_permissions) checked every component
+ * of the path before sending the request.
  */
 final class PathResolver {
   /** A path split into its directory's inode and its last name. */
   record Parent(InodeId dir, Name name) {}
 
-  private final FileSystem fs;
+  private record Cached(InodeId dir, long expires) {}
 
-  PathResolver(FileSystem fs) {
+  private static final int MAX_CACHED = 100_000;
+
+  private final FileSystem fs;
+  private final long ttlNanos;
+  private final ConcurrentHashMap<String, Cached> dirs = new ConcurrentHashMap<>();
+  private final AtomicLong generation = new AtomicLong();
+
+  PathResolver(FileSystem fs, Duration entryTimeout) {
     this.fs = fs;
+    this.ttlNanos = entryTimeout.toNanos();
   }
 
   InodeId inode(Caller caller, String path) throws FsException {
     return attributes(caller, path).id();
   }
 
-  /** The inode the path names, a final symlink itself (the kernel resolved every link before us). */
+  /** The current attributes of what the path names. */
   InodeAttributes attributes(Caller caller, String path) throws FsException {
     String p = checked(path);
     if (p.equals("/")) {
       return fs.getattr(fs.root());
     }
-    return new PathFileSystem(fs, caller).resolve(p, false);
+    Parent parent = parent(caller, p);
+    return fs.lookup(caller, parent.dir(), parent.name());
   }
 
   Parent parent(Caller caller, String path) throws FsException {
@@ -47,8 +64,34 @@ final class PathResolver {
     if (slash < 0 || end <= slash + 1) {
       throw new FsException(FsError.INVALID, "the root has no parent");
     }
-    InodeId dir = slash == 0 ? fs.root() : inode(caller, p.substring(0, slash));
+    InodeId dir = slash == 0 ? fs.root() : directory(caller, p.substring(0, slash));
     return new Parent(dir, Name.of(p.substring(slash + 1, end)));
+  }
+
+  /** Forgets every cached directory: a rename or rmdir may have moved or removed any of them. */
+  void invalidate() {
+    generation.incrementAndGet();
+    dirs.clear();
+  }
+
+  private InodeId directory(Caller caller, String dirPath) throws FsException {
+    long now = System.nanoTime();
+    Cached c = dirs.get(dirPath);
+    if (c != null && now - c.expires < 0) {
+      return c.dir;
+    }
+    long gen = generation.get();
+    InodeAttributes a = new PathFileSystem(fs, caller).resolve(dirPath, false);
+    if (a.isDirectory() && ttlNanos > 0) {
+      if (dirs.size() >= MAX_CACHED) {
+        dirs.clear();
+      }
+      dirs.put(dirPath, new Cached(a.id(), now + ttlNanos));
+      if (generation.get() != gen) {
+        dirs.remove(dirPath); // a rename or rmdir ran meanwhile: the answer may already be stale
+      }
+    }
+    return a.id();
   }
 
   private static String checked(String path) throws FsException {

@@ -80,7 +80,7 @@ public final class TruckeeFuse extends FuseStubFS {
   public TruckeeFuse(FileSystem fs, FuseOptions options) {
     this.fs = fs;
     this.calls = new FuseCalls(options.slowCall());
-    this.paths = new PathResolver(fs);
+    this.paths = new PathResolver(fs, options.entryTimeout());
     setOperationFlags();
   }
 
@@ -125,7 +125,7 @@ public final class TruckeeFuse extends FuseStubFS {
 
   @Override
   public int getattr(String path, FileStat stat) {
-    return calls.run("getattr", path, () -> fill(stat, fs.getattr(paths.inode(caller(), path))));
+    return calls.run("getattr", path, () -> fill(stat, paths.attributes(caller(), path)));
   }
 
   @Override
@@ -177,7 +177,7 @@ public final class TruckeeFuse extends FuseStubFS {
 
   @Override
   public int rmdir(String path) {
-    return calls.run("rmdir", path, () -> { var p = paths.parent(caller(), path); fs.rmdir(caller(), p.dir(), p.name()); return 0; });
+    return calls.run("rmdir", path, () -> { var p = paths.parent(caller(), path); paths.invalidate(); fs.rmdir(caller(), p.dir(), p.name()); paths.invalidate(); return 0; });
   }
 
   @Override
@@ -208,7 +208,7 @@ public final class TruckeeFuse extends FuseStubFS {
   /** libfuse 2 has no renameat2 flags: RENAME_NOREPLACE/EXCHANGE get EINVAL from the kernel before reaching us. */
   @Override
   public int rename(String from, String to) {
-    return calls.run("rename", from, () -> { Caller c = caller(); var a = paths.parent(c, from); var b = paths.parent(c, to); fs.rename(c, a.dir(), a.name(), b.dir(), b.name(), RenameFlags.NONE); return 0; });
+    return calls.run("rename", from, () -> { Caller c = caller(); var a = paths.parent(c, from); var b = paths.parent(c, to); paths.invalidate(); fs.rename(c, a.dir(), a.name(), b.dir(), b.name(), RenameFlags.NONE); paths.invalidate(); return 0; });
   }
 
   // ---- files
@@ -274,7 +274,7 @@ public final class TruckeeFuse extends FuseStubFS {
 
   @Override
   public int getxattr(String path, String name, Pointer value, @size_t long size) {
-    return calls.run("getxattr", path, () -> sized(value, size, fs.getxattr(caller(), paths.inode(caller(), path), name)));
+    return calls.run("getxattr", path, () -> sized(value, size, fs.getxattr(caller(), paths.inode(caller(), noAcl(path, name)), name)));
   }
 
   @Override
@@ -292,6 +292,14 @@ public final class TruckeeFuse extends FuseStubFS {
    * would let {@code cp -a} believe it set the mode through an ACL while the mode bits stay unchanged. Refusing
    * them makes libacl fall back to chmod, as on a filesystem mounted without ACL support.
    */
+  /** ls -l and cp ask every file for its ACL; none can exist (see {@link #acl}), so answer without a lookup. */
+  private static String noAcl(String path, String name) throws FsException {
+    if (name.startsWith("system.posix_acl_")) {
+      throw new FsException(FsError.NO_DATA, "no POSIX ACL");
+    }
+    return path;
+  }
+
   private static String acl(String path, String name) throws FsException {
     if (name.startsWith("system.posix_acl_")) {
       throw new FsException(FsError.NOT_SUPPORTED, "POSIX ACLs are not supported");

@@ -52,7 +52,10 @@ final class FuseMountExtension implements BeforeAllCallback, AfterAllCallback {
     Map<String, String> s = new HashMap<>(settings);
     s.putIfAbsent("data_dir", base.resolve("data").toString());
     fs = RiverFS.open(RiverFsConfig.fromSettings(s));
-    mount = FuseMount.mount(fs, mountPoint, FuseOptions.defaults().withAllowOther(true));
+    FileSystem opened = fs;
+    fs = null; // FuseMount owns it now: it closes it when the mount fails or ends
+    mount = FuseMount.mount(opened, mountPoint, FuseOptions.defaults().withAllowOther(true));
+    fs = opened;
     root = FsAgent.root();
   }
 
@@ -65,8 +68,6 @@ final class FuseMountExtension implements BeforeAllCallback, AfterAllCallback {
       if (mount != null) {
         mount.close();
         assertThat(FuseMount.isMountedAt(mountPoint)).as("still mounted after close").isFalse();
-      } else if (fs != null) {
-        fs.close();
       }
     } finally {
       if (base != null) {
