@@ -107,6 +107,20 @@ final class SqlMetadataStore implements MetadataStore {
   }
 
   @Override
+  public Optional<InodeAttributes> lookupAttributes(InodeId parent, Name name) throws FsException {
+    return tx.read("lookupAttributes", db -> {
+      // A subquery rather than a join: the schema's field names are unqualified, and both tables have parent_id.
+      Record r = db.select(I_ATTRS).from(INODE).where(I_ID.eq(db.select(D_INODE).from(DENTRY)
+          .where(D_PARENT.eq(parent.value()), D_NAME.eq(name.bytes())).asField())).fetchOne();
+      if (r == null) {
+        directory(db, parent, false);
+        return Optional.empty();
+      }
+      return Optional.of(attributes(r));
+    });
+  }
+
+  @Override
   public InodeId parentOf(InodeId dir) throws FsException {
     return tx.read("parentOf", db -> InodeId.of(directory(db, dir, false).get(I_PARENT)));
   }
