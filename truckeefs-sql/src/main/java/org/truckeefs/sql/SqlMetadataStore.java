@@ -475,9 +475,12 @@ final class SqlMetadataStore implements MetadataStore {
       for (Record1<byte[]> c : db.select(C_BLOB).from(CHUNK).where(C_INODE.eq(id)).fetch()) {
         deltas.merge(new String(c.value1(), StandardCharsets.UTF_8), -1L, Long::sum);
       }
-      db.deleteFrom(CHUNK).where(C_INODE.eq(id)).execute();
-      db.deleteFrom(XATTR).where(X_INODE.eq(id)).execute();
-      db.deleteFrom(INODE).where(I_ID.eq(id)).execute();
+      // The deletes go with the COMMIT; nothing below reads the rows they remove.
+      if (!deltas.isEmpty()) {
+        atCommit(db, db.deleteFrom(CHUNK).where(C_INODE.eq(id)));
+      }
+      atCommit(db, db.deleteFrom(XATTR).where(X_INODE.eq(id)));
+      atCommit(db, db.deleteFrom(INODE).where(I_ID.eq(id)));
       return new CommitResult(null, applyBlobDeltas(db, deltas));
     });
   }
