@@ -32,6 +32,26 @@ public interface MetadataStore extends AutoCloseable {
   /** The entry {@code name} in {@code parent}, or empty. ENOTDIR if parent is not a directory. */
   Optional<DirEntry> lookup(InodeId parent, Name name) throws FsException;
 
+  /**
+   * The attributes of the inode named {@code name} in {@code parent}, or empty: {@link #lookup} and
+   * {@link #getAttributes} in one call, which a remote store answers in one round trip. Same errors as lookup.
+   * The default calls both (an entry removed in between reads as empty).
+   */
+  default Optional<InodeAttributes> lookupAttributes(InodeId parent, Name name) throws FsException {
+    Optional<DirEntry> e = lookup(parent, name);
+    if (e.isEmpty()) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(getAttributes(e.get().inode()));
+    } catch (FsException gone) {
+      if (gone.error() == FsError.NOT_FOUND) {
+        return Optional.empty();
+      }
+      throw gone;
+    }
+  }
+
   /** The parent of a directory (the root's parent is the root). ENOTDIR for non-directories. */
   InodeId parentOf(InodeId directory) throws FsException;
 

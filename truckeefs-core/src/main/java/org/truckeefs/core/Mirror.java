@@ -28,6 +28,8 @@ import org.truckeefs.api.InodeId;
 import org.truckeefs.api.InodeType;
 import org.truckeefs.api.Name;
 import org.truckeefs.api.RenameFlags;
+import org.truckeefs.spi.BackendConfig;
+import org.truckeefs.spi.BlobStore;
 import org.truckeefs.spi.ChunkRef;
 import org.truckeefs.spi.JournalEntry;
 import org.truckeefs.spi.MetadataStore;
@@ -46,7 +48,11 @@ import org.truckeefs.spi.NamespaceMirror;
  * side by side; that walk also queues a SYNC for every name that differs (missing, extra, other type or size), which
  * repairs a mirror that fell behind without a journal. Files are compared by size there, not by content.
  *
- * <p>Per host: hosts sharing a filesystem each mirror their own changes; the one-writer rule holds within a host.
+ * <p>Costs and limits: the start walks the whole namespace (one listing per mirrored directory) and keeps, in
+ * memory, each directory's place and handle, each file's names and each mirrored name's handle. An op is journaled
+ * just after RiverFS applied the change, so a crash in between loses it; the start walk repairs that, except a
+ * same-size content change. A rename after a restart re-uploads the file (its whole-file cap is not known yet).
+ * Per host: hosts sharing a filesystem each mirror their own changes; the one-writer rule holds within a host only.
  */
 final class Mirror implements NamespaceEvents, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Mirror.class);
@@ -73,7 +79,6 @@ final class Mirror implements NamespaceEvents, AutoCloseable {
   private final Map<String, Long> pendingSyncs = new HashMap<>();
   private long enqueued;
   private long lastRename = -1;
-  private long applied;
   private boolean draining;
   private Duration retryDelay = FIRST_RETRY;
 
@@ -104,8 +109,8 @@ final class Mirror implements NamespaceEvents, AutoCloseable {
   static final Duration DEFAULT_CLOSE_TIMEOUT = Duration.ofSeconds(30);
 
   /** The mirror of the blob store, started, or null when the store keeps none. */
-  static Mirror startIfKept(org.truckeefs.spi.BlobStore blobs, MetadataStore meta, long chunkSize, String hostId,
-      Clock clock, org.truckeefs.spi.BackendConfig config) throws FsException {
+  static Mirror startIfKept(BlobStore blobs, MetadataStore meta, long chunkSize, String hostId,
+      Clock clock, BackendConfig config) throws FsException {
     Optional<NamespaceMirror> m = blobs.namespaceMirror();
     if (m.isEmpty()) {
       return null;
@@ -138,7 +143,7 @@ final class Mirror implements NamespaceEvents, AutoCloseable {
     }
   }
 
-  static Duration closeTimeout(org.truckeefs.spi.BackendConfig config) throws FsException {
+  static Duration closeTimeout(BackendConfig config) throws FsException {
     Duration d = config.getDuration(CLOSE_TIMEOUT_KEY, DEFAULT_CLOSE_TIMEOUT);
     if (d.isNegative()) {
       throw new FsException(FsError.INVALID, "setting " + CLOSE_TIMEOUT_KEY + " must not be negative");
@@ -389,7 +394,6 @@ final class Mirror implements NamespaceEvents, AutoCloseable {
       }
       synchronized (this) {
         queue.poll();
-        applied++;
         retryDelay = FIRST_RETRY;
         notifyAll();
       }

@@ -74,9 +74,15 @@ public final class RiverFS implements FileSystem {
   private static final int XATTR_VALUE_MAX = 64 * 1024;
   private static final int STATFS_BLOCK = 4096;
   private static final long INODE_CAPACITY = 1L << 32;
+  /** A metadata call slower than this is logged as a warning: the database is overloaded or far away. */
+  static final Duration SLOW_METADATA_CALL = Duration.ofSeconds(1);
+  /** A blob call slower than this is logged as a warning (a whole chunk upload to a grid may take seconds). */
+  static final Duration SLOW_BLOB_CALL = Duration.ofSeconds(30);
 
   private final RiverFsConfig config;
   private final MetadataStore meta;
+  /** The store behind the dump gate, as {@link Instrumented} counts it. */
+  private final MetadataStore instrumentedMeta;
   private final BlobStore blobs;
   private final Coordinator coordinator;
   private final ChunkCache cache;
@@ -129,6 +135,7 @@ public final class RiverFS implements FileSystem {
 
   private RiverFS(RiverFsConfig config, MetadataStore meta, BlobStore blobs, Coordinator coordinator,
       ScheduledExecutorService scheduler, boolean ownsScheduler) throws FsException {
+    this.instrumentedMeta = meta;
     meta = MetadataDumpGate.wrap(meta); // BACKUP: changes pass a gate that a metadata dump closes
     this.config = config;
     this.meta = meta;
@@ -174,11 +181,12 @@ public final class RiverFS implements FileSystem {
       BackendContext ctx = new BackendContext(config.filesystemId(), config.dataDir(), config.clock(),
           config.ticker(), scheduler);
       Files.createDirectories(config.dataDir());
-      MetadataStore meta = backends.metadataStore(config.metadataUri().getScheme())
-          .create(config.metadataUri(), config.backendConfig(), ctx);
+      MetadataStore meta = Instrumented.wrap(MetadataStore.class, backends.metadataStore(
+          config.metadataUri().getScheme()).create(config.metadataUri(), config.backendConfig(), ctx),
+          "metadata", SLOW_METADATA_CALL);
       opened.add(meta);
-      BlobStore blobs = backends.blobStore(config.blobUri().getScheme())
-          .create(config.blobUri(), config.backendConfig(), ctx);
+      BlobStore blobs = Instrumented.wrap(BlobStore.class, backends.blobStore(config.blobUri().getScheme())
+          .create(config.blobUri(), config.backendConfig(), ctx), "blob store", SLOW_BLOB_CALL);
       opened.add(blobs);
       Coordinator coordinator;
       String coordScheme = config.coordinatorUri().getScheme();
@@ -439,8 +447,8 @@ public final class RiverFS implements FileSystem {
 
   @Override
   public InodeAttributes getattr(InodeId inode) throws FsException {
-    // The open file first: if its upload commits and it is dropped while we read the store, it still knows the
-    // newer size (overlay compares versions); looked up afterwards it could be gone, leaving a stale snapshot.
+    // the open file first: if its last upload commits and it leaves the map meanwhile, the store read below is
+    // already the newer one (read the other way round, a stale store row could be returned without the overlay)
     OpenFile f = files.get(inode);
     InodeAttributes a = meta.getAttributes(inode);
     return f == null ? a : f.overlay(a);
@@ -538,26 +546,26 @@ public final class RiverFS implements FileSystem {
       mtime = c.mtime() == null ? null : c.mtime().resolve(now);
     }
     // all checks passed: apply
-    if (c.size() != null) {
-      OpenFile f = fh != null ? fh.file : acquire(inode);
-      try {
+    // a truncate without a handle holds the open file until its attributes are overlaid: released earlier, its
+    // upload could commit and drop it, and the attributes read before that commit would be returned stale
+    OpenFile held = c.size() != null && fh == null ? acquire(inode) : null;
+    try {
+      if (c.size() != null) {
+        OpenFile f = fh != null ? fh.file : held;
         f.truncate(c.size());
         sealAndUpload(f);
-      } finally {
-        if (fh == null) {
-          releaseRef(f);
-        }
       }
-    }
-    if (mtime != null) {
       OpenFile f = files.get(inode);
-      if (f != null) {
+      if (mtime != null && f != null) {
         f.overrideMtime(mtime);
       }
+      InodeAttributes after = meta.setAttributes(inode, new AttrUpdate(mode, uid, gid, atime, mtime, now));
+      return f == null ? after : f.overlay(after);
+    } finally {
+      if (held != null) {
+        releaseRef(held);
+      }
     }
-    OpenFile f = files.get(inode); // before the store write, for the same reason as in getattr
-    InodeAttributes after = meta.setAttributes(inode, new AttrUpdate(mode, uid, gid, atime, mtime, now));
-    return f == null ? after : f.overlay(after);
   }
 
   @Override
@@ -1465,6 +1473,11 @@ public final class RiverFS implements FileSystem {
 
   String hostId() {
     return hostId;
+  }
+
+  /** Calls and milliseconds per metadata-store method (see {@link Instrumented}). */
+  Map<String, long[]> metadataCallStats() {
+    return Instrumented.stats(instrumentedMeta);
   }
 
   @Override

@@ -86,6 +86,16 @@ class CoordinatorRoundTripsTest {
   }
 
   @Test
+  void metadataCalls_areCountedByTheInstrumentedStore() throws Exception {
+    long h = createFile(fs, "f");
+    fs.release(h);
+    long before = fs.metadataCallStats().get("getAttributes")[0];
+    fs.getattr(lookup(fs, "f").id());
+    assertThat(fs.metadataCallStats().get("getAttributes")[0]).isGreaterThan(before);
+    assertThat(fs.metadataCallStats()).containsKey("create");
+  }
+
+  @Test
   void nestedOpens_costNothingMore() throws Exception {
     long h = createFile(fs, "f");
     calls.clear();

@@ -107,6 +107,20 @@ final class SqlMetadataStore implements MetadataStore {
   }
 
   @Override
+  public Optional<InodeAttributes> lookupAttributes(InodeId parent, Name name) throws FsException {
+    return tx.read("lookupAttributes", db -> {
+      // A subquery rather than a join: the schema's field names are unqualified, and both tables have parent_id.
+      Record r = db.select(I_ATTRS).from(INODE).where(I_ID.eq(db.select(D_INODE).from(DENTRY)
+          .where(D_PARENT.eq(parent.value()), D_NAME.eq(name.bytes())).asField())).fetchOne();
+      if (r == null) {
+        directory(db, parent, false);
+        return Optional.empty();
+      }
+      return Optional.of(attributes(r));
+    });
+  }
+
+  @Override
   public InodeId parentOf(InodeId dir) throws FsException {
     return tx.read("parentOf", db -> InodeId.of(directory(db, dir, false).get(I_PARENT)));
   }
@@ -196,12 +210,14 @@ final class SqlMetadataStore implements MetadataStore {
     long t = nanos(now);
     return tx.write(directory ? "rmdir" : "unlink", db -> {
       directory(db, parent, true);
-      Record e = entry(db, parent, name);
-      if (e == null) {
+      // The entry's inode, locked, in one query (the entry itself is guarded by the directory's lock).
+      Record row = lockIf(db.select(I_ATTRS).select(I_PARENT, I_NEXT_COOKIE).from(INODE).where(I_ID.eq(
+          db.select(D_INODE).from(DENTRY).where(D_PARENT.eq(parent.value()), D_NAME.eq(name.bytes())).asField())))
+          .fetchOne();
+      if (row == null) {
         throw new FsException(FsError.NOT_FOUND, "no entry '" + name + "' in " + parent);
       }
-      long id = e.get(D_INODE);
-      Record row = existing(db, InodeId.of(id), true);
+      long id = row.get(I_ID);
       boolean isDir = type(row.get(I_TYPE)) == InodeType.DIRECTORY;
       if (directory && !isDir) {
         throw new FsException(FsError.NOT_DIRECTORY, "'" + name + "' is not a directory");
@@ -212,10 +228,11 @@ final class SqlMetadataStore implements MetadataStore {
       if (isDir && db.fetchExists(DENTRY, D_PARENT.eq(id))) {
         throw new FsException(FsError.NOT_EMPTY, "directory '" + name + "' is not empty");
       }
-      deleteEntry(db, parent, name);
-      dropLink(db, id, isDir, t);
-      touchDirectory(db, parent, -1, isDir ? -1 : 0, false, t);
-      return attributes(inodeRow(db, id, false));
+      // The changes go with the COMMIT; the row is locked, so the result is computed rather than read back.
+      Transactor.atCommit(db, db.deleteFrom(DENTRY).where(D_PARENT.eq(parent.value()), D_NAME.eq(name.bytes())), null);
+      Transactor.atCommit(db, linkDrop(db, id, isDir, t), null);
+      Transactor.atCommit(db, directoryUpdate(db, parent, -1, isDir ? -1 : 0, false, t), null);
+      return dropped(row, isDir, t);
     });
   }
 
@@ -258,15 +275,19 @@ final class SqlMetadataStore implements MetadataStore {
       long dstId = dst == null ? 0 : dst.get(D_INODE);
       InodeType dstType = dst == null ? null : type(dst.get(D_TYPE));
       boolean dstDir = dstType == InodeType.DIRECTORY;
+      Record srcRow;
+      Record dstRow = null;
       if (dst == null || srcId < dstId) {
-        existing(db, InodeId.of(srcId), true);
+        srcRow = existing(db, InodeId.of(srcId), true);
         if (dst != null) {
-          existing(db, InodeId.of(dstId), true);
+          dstRow = existing(db, InodeId.of(dstId), true);
         }
       } else {
-        existing(db, InodeId.of(dstId), true);
-        existing(db, InodeId.of(srcId), true);
+        dstRow = existing(db, InodeId.of(dstId), true);
+        srcRow = existing(db, InodeId.of(srcId), true);
       }
+      // From here on every change goes with the COMMIT (one round trip on MariaDB); the rows are locked, so the
+      // results are computed rather than read back.
 
       if (flags == RenameFlags.EXCHANGE) {
         if (!sameDir) {
@@ -277,23 +298,23 @@ final class SqlMetadataStore implements MetadataStore {
             requireNotInside(db, dstId, parent);
           }
         }
-        pointEntry(db, parent, name, dstId, dstType);
-        pointEntry(db, newParent, newName, srcId, srcType);
+        atCommit(db, entryPoint(db, parent, name, dstId, dstType));
+        atCommit(db, entryPoint(db, newParent, newName, srcId, srcType));
         if (!sameDir) {
           if (srcDir) {
-            db.update(INODE).set(I_PARENT, newParent.value()).where(I_ID.eq(srcId)).execute();
+            atCommit(db, db.update(INODE).set(I_PARENT, newParent.value()).where(I_ID.eq(srcId)));
           }
           if (dstDir) {
-            db.update(INODE).set(I_PARENT, parent.value()).where(I_ID.eq(dstId)).execute();
+            atCommit(db, db.update(INODE).set(I_PARENT, parent.value()).where(I_ID.eq(dstId)));
           }
         }
-        db.update(INODE).set(I_CTIME, t).where(I_ID.in(srcId, dstId)).execute();
+        atCommit(db, db.update(INODE).set(I_CTIME, t).where(I_ID.in(srcId, dstId)));
         int moved = (srcDir ? 1 : 0) - (dstDir ? 1 : 0);
-        touchDirectory(db, parent, 0, sameDir ? 0 : -moved, false, t);
+        atCommit(db, directoryUpdate(db, parent, 0, sameDir ? 0 : -moved, false, t));
         if (!sameDir) {
-          touchDirectory(db, newParent, 0, moved, false, t);
+          atCommit(db, directoryUpdate(db, newParent, 0, moved, false, t));
         }
-        return new RenameResult(attributes(inodeRow(db, srcId, false)), null);
+        return new RenameResult(changed(srcRow, t), null);
       }
 
       if (dst != null) {
@@ -316,28 +337,28 @@ final class SqlMetadataStore implements MetadataStore {
       long toSize = 1;
       long toLinks = 0;
       if (dst != null) {
-        deleteEntry(db, newParent, newName);
-        dropLink(db, dstId, dstDir, t);
+        atCommit(db, db.deleteFrom(DENTRY).where(D_PARENT.eq(newParent.value()), D_NAME.eq(newName.bytes())));
+        atCommit(db, linkDrop(db, dstId, dstDir, t));
         toSize -= 1;
         toLinks -= dstDir ? 1 : 0;
       }
-      deleteEntry(db, parent, name);
-      insertEntry(db, newParent, newName, srcId, srcType, to.get(I_NEXT_COOKIE));
+      atCommit(db, db.deleteFrom(DENTRY).where(D_PARENT.eq(parent.value()), D_NAME.eq(name.bytes())));
+      atCommit(db, entryInsert(db, newParent, newName, srcId, srcType, to.get(I_NEXT_COOKIE)));
       if (srcDir && !sameDir) {
         fromLinks -= 1;
         toLinks += 1;
-        db.update(INODE).set(I_PARENT, newParent.value()).set(I_CTIME, t).where(I_ID.eq(srcId)).execute();
+        atCommit(db, db.update(INODE).set(I_PARENT, newParent.value()).set(I_CTIME, t).where(I_ID.eq(srcId)));
       } else {
-        db.update(INODE).set(I_CTIME, t).where(I_ID.eq(srcId)).execute();
+        atCommit(db, db.update(INODE).set(I_CTIME, t).where(I_ID.eq(srcId)));
       }
       if (sameDir) {
-        touchDirectory(db, parent, fromSize + toSize, fromLinks + toLinks, true, t);
+        atCommit(db, directoryUpdate(db, parent, fromSize + toSize, fromLinks + toLinks, true, t));
       } else {
-        touchDirectory(db, parent, fromSize, fromLinks, false, t);
-        touchDirectory(db, newParent, toSize, toLinks, true, t);
+        atCommit(db, directoryUpdate(db, parent, fromSize, fromLinks, false, t));
+        atCommit(db, directoryUpdate(db, newParent, toSize, toLinks, true, t));
       }
-      InodeAttributes replaced = dst == null ? null : attributes(inodeRow(db, dstId, false));
-      return new RenameResult(attributes(inodeRow(db, srcId, false)), replaced);
+      InodeAttributes replaced = dst == null ? null : dropped(dstRow, dstDir, t);
+      return new RenameResult(changed(srcRow, t), replaced);
     });
   }
 
@@ -454,9 +475,12 @@ final class SqlMetadataStore implements MetadataStore {
       for (Record1<byte[]> c : db.select(C_BLOB).from(CHUNK).where(C_INODE.eq(id)).fetch()) {
         deltas.merge(new String(c.value1(), StandardCharsets.UTF_8), -1L, Long::sum);
       }
-      db.deleteFrom(CHUNK).where(C_INODE.eq(id)).execute();
-      db.deleteFrom(XATTR).where(X_INODE.eq(id)).execute();
-      db.deleteFrom(INODE).where(I_ID.eq(id)).execute();
+      // The deletes go with the COMMIT; nothing below reads the rows they remove.
+      if (!deltas.isEmpty()) {
+        atCommit(db, db.deleteFrom(CHUNK).where(C_INODE.eq(id)));
+      }
+      atCommit(db, db.deleteFrom(XATTR).where(X_INODE.eq(id)));
+      atCommit(db, db.deleteFrom(INODE).where(I_ID.eq(id)));
       return new CommitResult(null, applyBlobDeltas(db, deltas));
     });
   }
@@ -681,19 +705,35 @@ final class SqlMetadataStore implements MetadataStore {
         .values(parent.value(), name.bytes(), inode, code(type), cookie);
   }
 
-  private static void deleteEntry(DSLContext db, InodeId parent, Name name) {
-    db.deleteFrom(DENTRY).where(D_PARENT.eq(parent.value()), D_NAME.eq(name.bytes())).execute();
+  private static org.jooq.Query entryPoint(DSLContext db, InodeId parent, Name name, long inode, InodeType type) {
+    return db.update(DENTRY).set(D_INODE, inode).set(D_TYPE, code(type))
+        .where(D_PARENT.eq(parent.value()), D_NAME.eq(name.bytes()));
   }
 
-  private static void pointEntry(DSLContext db, InodeId parent, Name name, long inode, InodeType type) {
-    db.update(DENTRY).set(D_INODE, inode).set(D_TYPE, code(type))
-        .where(D_PARENT.eq(parent.value()), D_NAME.eq(name.bytes())).execute();
+  /** A change that cannot fail on its own, sent with the COMMIT. */
+  private static void atCommit(DSLContext db, org.jooq.Query change) {
+    Transactor.atCommit(db, change, null);
   }
 
   /** One name fewer for an inode: a directory drops to 0 (its "." goes with it), anything else by one. */
-  private static void dropLink(DSLContext db, long inode, boolean directory, long t) {
-    db.update(INODE).set(I_NLINK, directory ? DSL.val(0L) : I_NLINK.minus(1)).set(I_CTIME, t)
-        .where(I_ID.eq(inode)).execute();
+  private static org.jooq.Query linkDrop(DSLContext db, long inode, boolean directory, long t) {
+    return db.update(INODE).set(I_NLINK, directory ? DSL.val(0L) : I_NLINK.minus(1)).set(I_CTIME, t)
+        .where(I_ID.eq(inode));
+  }
+
+  /** The attributes of a locked inode row after {@link #linkDrop}. */
+  private static InodeAttributes dropped(Record row, boolean directory, long t) {
+    InodeAttributes a = attributes(row);
+    return new InodeAttributes(a.id(), a.type(), a.mode(), a.uid(), a.gid(), a.size(),
+        directory ? 0 : Math.max(0, a.nlink() - 1), a.rdev(), a.atime(), a.mtime(), instant(t), a.crtime(),
+        a.version());
+  }
+
+  /** The attributes of a locked inode row after its ctime became {@code t}. */
+  private static InodeAttributes changed(Record row, long t) {
+    InodeAttributes a = attributes(row);
+    return new InodeAttributes(a.id(), a.type(), a.mode(), a.uid(), a.gid(), a.size(), a.nlink(), a.rdev(),
+        a.atime(), a.mtime(), instant(t), a.crtime(), a.version());
   }
 
   /** Adjusts a directory's entry count and link count, sets mtime/ctime, and uses up a cookie if one was given out. */

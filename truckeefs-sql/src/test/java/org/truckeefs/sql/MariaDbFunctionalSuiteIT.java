@@ -21,15 +21,24 @@ class MariaDbFunctionalSuiteIT extends AbstractFunctionalSuite {
     TestBackends.dropMariaDbDatabase(database);
   }
 
+  private Path tmp;
+
   @Override
   protected FileSystem createFileSystem(Path tmp) throws Exception {
     RiverFsOnSql.emptyMariaDb(database);
-    return RiverFsOnSql.open(TestBackends.mariaDbUri(database), tmp);
+    this.tmp = tmp;
+    return RiverFsOnSql.openCollecting(TestBackends.mariaDbUri(database), tmp);
   }
 
   @Override
   protected FileSystem reopen(FileSystem old, Path tmp) throws Exception {
     old.close();
-    return RiverFsOnSql.open(TestBackends.mariaDbUri(database), tmp);
+    return RiverFsOnSql.openCollecting(TestBackends.mariaDbUri(database), tmp);
+  }
+
+  /** The collector runs every 50 ms (see {@link RiverFsOnSql#openCollecting}); the suite polls this count. */
+  @Override
+  protected long storedBlobCount() throws Exception {
+    return RiverFsOnSql.countBlobs(tmp);
   }
 }

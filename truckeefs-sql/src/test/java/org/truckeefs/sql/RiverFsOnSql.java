@@ -1,10 +1,14 @@
 package org.truckeefs.sql;
 
+import java.io.IOException;
 import java.net.URI;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.Map;
+import java.util.stream.Stream;
 import org.truckeefs.api.FsException;
 import org.truckeefs.core.Backends;
 import org.truckeefs.core.RiverFS;
@@ -16,7 +20,30 @@ final class RiverFsOnSql {
   private RiverFsOnSql() {}
 
   static RiverFS open(URI metadata, Path dir) throws FsException {
-    return RiverFS.open(RiverFsConfig.builder()
+    return RiverFS.open(config(metadata, dir).build());
+  }
+
+  /**
+   * Like {@link #open}, with the blob collector running every 50 ms and no grace period, so blobs an unlink
+   * released leave the blob directory within a test's patience.
+   */
+  static RiverFS openCollecting(URI metadata, Path dir) throws FsException {
+    return RiverFS.open(config(metadata, dir).blobGcGrace(Duration.ZERO).blobGcInterval(Duration.ofMillis(50)).build());
+  }
+
+  /** Blobs in the local blob directory (content-addressed files named by 64 hex digits; temp files excluded). */
+  static long countBlobs(Path dir) throws IOException {
+    Path blobs = dir.resolve("blobs");
+    if (!Files.isDirectory(blobs)) {
+      return 0;
+    }
+    try (Stream<Path> s = Files.walk(blobs)) {
+      return s.filter(Files::isRegularFile).filter(p -> p.getFileName().toString().matches("[0-9a-f]{64}")).count();
+    }
+  }
+
+  private static RiverFsConfig.Builder config(URI metadata, Path dir) throws FsException {
+    return RiverFsConfig.builder()
         .backends(Backends.discover())
         .backendConfig(BackendConfig.of(Map.of("sql_user", "root", "sql_pass", "")))
         .metadataUri(metadata)
@@ -24,8 +51,7 @@ final class RiverFsOnSql {
         .coordinatorUri("local:")
         .dataDir(dir)
         .cacheDir(dir.resolve("cache"))
-        .chunkSize(RiverFsConfig.MIN_CHUNK_SIZE)
-        .build());
+        .chunkSize(RiverFsConfig.MIN_CHUNK_SIZE);
   }
 
   static URI sqlite(Path dir) {

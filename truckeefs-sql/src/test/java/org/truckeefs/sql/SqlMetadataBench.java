@@ -27,8 +27,10 @@ import org.truckeefs.core.RiverFS;
  * (each thread in its own directory). Not a test: run it by hand and read the table.
  *
  * <pre>
- * ./mvnw -q -o -pl truckeefs-sql -am test-compile
- * ./mvnw -q -o -pl truckeefs-sql exec:java -Dexec.classpathScope=test -Dexec.mainClass=org.truckeefs.sql.SqlMetadataBench
+ * ./mvnw -q -o -pl truckeefs-sql -am test-compile dependency:build-classpath -Dmdep.includeScope=test \
+ *     -Dmdep.outputFile=/tmp/cp-\${project.artifactId}.txt
+ * java -cp truckeefs-sql/target/test-classes:truckeefs-sql/target/classes:$(cat /tmp/cp-truckeefs-sql.txt) \
+ *     org.truckeefs.sql.SqlMetadataBench [memory] [sqlite] [mariadb] [ops=1000]
  * </pre>
  *
  * Arguments: the backends (memory, sqlite, mariadb; default all) and {@code ops=N} per thread (default 1000).

@@ -316,6 +316,17 @@ public abstract class AbstractMetadataStoreContractTest {
     }
 
     @Test
+    void lookupAttributes_isTheNamedInodesAttributes_orEmpty() throws Exception {
+      InodeAttributes f = touch(work, "f");
+      InodeAttributes d = mkdir(work, "d");
+      assertThat(store.lookupAttributes(work, n("f"))).contains(store.getAttributes(f.id()));
+      assertThat(store.lookupAttributes(work, n("d"))).contains(store.getAttributes(d.id()));
+      assertThat(store.lookupAttributes(work, n("nothing"))).isEmpty();
+      assertError(FsError.NOT_DIRECTORY, () -> store.lookupAttributes(f.id(), n("x")));
+      assertError(FsError.NOT_FOUND, () -> store.lookupAttributes(InodeId.of(Long.MAX_VALUE / 2), n("x")));
+    }
+
+    @Test
     void getAttributes_missing_isENOENT() {
       assertError(FsError.NOT_FOUND, () -> store.getAttributes(InodeId.of(Long.MAX_VALUE / 2)));
     }
