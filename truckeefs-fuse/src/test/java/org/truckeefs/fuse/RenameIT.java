@@ -63,6 +63,25 @@ class RenameIT {
     assertThat(root.stat(d + "/p2").get("nlink").asLong()).isEqualTo(3);
   }
 
+  /** The adapter caches directory paths: a renamed or removed directory must not be found under its old path. */
+  @Test
+  void renamedDirectoriesAreFoundOnlyUnderTheirNewPath() {
+    String d = mnt.newDir();
+    root.ok("mkdir", d + "/old", 0755);
+    root.ok("mkdir", d + "/old/sub", 0755);
+    file(d + "/old/sub/f", "x");
+    assertThat(read(d + "/old/sub/f")).isEqualTo("x");
+    root.ok("rename", d + "/old", d + "/new");
+    assertThat(read(d + "/new/sub/f")).isEqualTo("x");
+    assertThat(root.err("stat", d + "/old/sub/f")).isEqualTo("ENOENT");
+    root.ok("mkdir", d + "/old", 0755); // a new directory under the old name is a different one
+    assertThat(root.err("stat", d + "/old/sub")).isEqualTo("ENOENT");
+    root.ok("unlink", d + "/new/sub/f");
+    root.ok("rmdir", d + "/new/sub");
+    root.ok("mkdir", d + "/new/sub", 0700);
+    assertThat(root.ok("listdir", d + "/new/sub")).isEmpty();
+  }
+
   @Test
   void errors() {
     String d = mnt.newDir();
