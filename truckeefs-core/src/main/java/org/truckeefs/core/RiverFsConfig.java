@@ -143,7 +143,8 @@ public final class RiverFsConfig {
     if (explicitMeta.isPresent()) {
       b.metadataUri(explicitMeta.get());
     } else if (c.get("sql_host").isPresent()) {
-      String port = c.get("sql_port").map(p -> ":" + p).orElse("");
+      // sql_host may carry its own port (db:3307), which wins over sql_port, as the seed documents.
+      String port = c.require("sql_host").contains(":") ? "" : c.get("sql_port").map(p -> ":" + p).orElse("");
       b.metadataUri("mariadb://" + c.require("sql_host") + port + "/" + c.getString("sql_db", "truckeefs"));
     } else if (backends.hasMetadataStore("sqlite")) {
       b.metadataUri(pathUri("sqlite", dataDir.toAbsolutePath().resolve("metadata.db")));
@@ -165,7 +166,7 @@ public final class RiverFsConfig {
     if (explicitCoord.isPresent()) {
       b.coordinatorUri(explicitCoord.get());
     } else if (c.get("redis_host").isPresent()) {
-      String port = ":" + c.getString("redis_port", "6379");
+      String port = c.require("redis_host").contains(":") ? "" : ":" + c.getString("redis_port", "6379");
       b.coordinatorUri("redis://" + c.require("redis_host") + port + "/" + c.getString("redis_db", "0"));
     } else {
       b.coordinatorUri("local:");

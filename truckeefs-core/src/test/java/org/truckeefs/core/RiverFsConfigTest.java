@@ -72,6 +72,15 @@ class RiverFsConfigTest {
   }
 
   @Test
+  void fromSettings_hostWithPort_winsOverTheSeparatePortSetting() throws Exception {
+    RiverFsConfig c = RiverFsConfig.fromSettings(Map.of(
+        "data_dir", "/srv/truckee", "sql_host", "db.example:3310", "sql_port", "3307", "sql_db", "fs",
+        "redis_host", "cache.example:6390", "redis_port", "6379"), Backends.discover());
+    assertThat(c.metadataUri().toString()).isEqualTo("mariadb://db.example:3310/fs");
+    assertThat(c.coordinatorUri().toString()).isEqualTo("redis://cache.example:6390/0");
+  }
+
+  @Test
   void fromSettings_badValue_namesTheKey() {
     assertThatThrownBy(() -> RiverFsConfig.fromSettings(Map.of("data_dir", "/x", "cache_ttl", "soon"),
         Backends.discover())).hasMessageContaining("cache_ttl");
