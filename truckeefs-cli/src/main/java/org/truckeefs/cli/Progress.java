@@ -33,6 +33,13 @@ final class Progress implements AutoCloseable {
     }
   }
 
+  /** Sets the count done so far (for work that reports running totals). */
+  void stepTo(long done) {
+    if (bar != null) {
+      bar.stepTo(done);
+    }
+  }
+
   void max(long total) {
     if (bar != null) {
       bar.maxHint(total);
