@@ -235,7 +235,7 @@ public final class TruckeeFuse extends FuseStubFS {
 
   @Override
   public int flush(String path, FuseFileInfo fi) {
-    return calls.run("flush", path, () -> { fs.flush(fi.fh.get()); return 0; });
+    return calls.run("flush", path, () -> { fs.flush(fi.fh.get(), fi.lock_owner.get()); return 0; });
   }
 
   @Override
