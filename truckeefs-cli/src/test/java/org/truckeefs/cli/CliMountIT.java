@@ -14,7 +14,6 @@ import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.truckeefs.core.Backends;
@@ -92,7 +91,7 @@ class CliMountIT {
     assertThat(p.exitValue()).as(log(0)).isZero();
     assertThat(FuseMount.isMountedAt(mnt)).isFalse();
     assertThat(OfflineStores.liveMounts(data)).isEmpty();
-    Assumptions.assumeTrue(persistentMetadata(), "metadata persists only with the SQLite store on the class path");
+    assertThat(persistentMetadata()).as("metadata persists only with the SQLite store on the class path").isTrue();
     Cli status = Cli.run("--data-dir", data.toString(), "status");
     assertThat(status.out()).contains("pending:      0 upload(s)");
     Cli fsck = Cli.run("--data-dir", data.toString(), "fsck");
@@ -134,7 +133,7 @@ class CliMountIT {
     new ProcessBuilder("kill", "-TERM", Long.toString(p.pid())).start().waitFor();
     assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("exited after SIGTERM").isTrue();
     assertThat(FuseMount.isMountedAt(mnt)).as("unmounted after SIGTERM").isFalse();
-    Assumptions.assumeTrue(persistentMetadata(), "metadata persists only with the SQLite store on the class path");
+    assertThat(persistentMetadata()).as("metadata persists only with the SQLite store on the class path").isTrue();
     mount();
     assertThat(Files.readString(mnt.resolve("a.txt"))).isEqualTo("written before SIGTERM");
   }
@@ -145,7 +144,7 @@ class CliMountIT {
    */
   @Test
   void killNineAfterCloseThenTheNextMountResumesThePendingUpload() throws Exception {
-    Assumptions.assumeTrue(persistentMetadata(), "resuming needs persistent metadata (the SQLite store)");
+    assertThat(persistentMetadata()).as("resuming needs persistent metadata (the SQLite store)").isTrue();
     Process p = mount();
     Path blobs = data.resolve("blobs");
     Path away = data.resolve("blobs.away");
