@@ -1,5 +1,7 @@
 package org.truckeefs.core;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -54,6 +56,7 @@ import org.truckeefs.spi.Coordinator;
 import org.truckeefs.spi.JournalEntry;
 import org.truckeefs.spi.MetadataStore;
 import org.truckeefs.spi.NewInode;
+import org.truckeefs.spi.RenameResult;
 import org.truckeefs.spi.StoreStats;
 
 /**
@@ -78,6 +81,9 @@ public final class RiverFS implements FileSystem {
   static final Duration SLOW_METADATA_CALL = Duration.ofSeconds(1);
   /** A blob call slower than this is logged as a warning (a whole chunk upload to a grid may take seconds). */
   static final Duration SLOW_BLOB_CALL = Duration.ofSeconds(30);
+  /** How long a cached directory permission answers lookup's search check: the kernel's default attr_timeout. */
+  static final Duration SEARCH_CACHE_TTL = Duration.ofSeconds(1);
+  private static final int SEARCH_CACHE_SIZE = 10_000;
 
   private final RiverFsConfig config;
   private final MetadataStore meta;
@@ -104,6 +110,13 @@ public final class RiverFS implements FileSystem {
   /** Inodes this host has announced open in the coordinator (see {@link #syncOpenMark}). */
   private final Set<InodeId> openMarks = ConcurrentHashMap.newKeySet();
   private final Object[] markStripes = new Object[64];
+  /**
+   * Directory attributes for lookup's search-permission check only (never returned, never used for open or
+   * getattr): a path walk would otherwise read each parent again for every component. Entries live as long as the
+   * kernel's attribute timeout and go on every change this host makes to the directory; a change on another host
+   * shows within that second, as it does through the kernel's own attribute cache.
+   */
+  private final Cache<InodeId, InodeAttributes> searchDirs;
   private volatile NamespaceEvents events = NamespaceEvents.NONE;
   private volatile Mirror mirror; // MIRROR: the blob store's namespace mirror, or null
   private volatile boolean closed;
@@ -149,6 +162,8 @@ public final class RiverFS implements FileSystem {
     this.cache = ChunkCache.open(config.cacheDir(), blobs, config.clock(), config.cacheSize(), config.cacheTtl(),
         fetchPool);
     this.hostId = HostId.load(config.cacheDir());
+    this.searchDirs = Caffeine.newBuilder().maximumSize(SEARCH_CACHE_SIZE)
+        .expireAfterWrite(SEARCH_CACHE_TTL).ticker(config.ticker()::read).build();
     for (int i = 0; i < markStripes.length; i++) {
       markStripes[i] = new Object();
     }
@@ -432,14 +447,12 @@ public final class RiverFS implements FileSystem {
 
   @Override
   public InodeAttributes lookup(Caller caller, InodeId parent, Name name) throws FsException {
-    InodeAttributes p = dirAttrs(parent);
-    Access.check(caller, p, Access.X, "search " + parent);
-    if (name.isDot()) {
-      return p;
+    if (name.isDotOrDotDot()) {
+      InodeAttributes p = dirAttrs(parent);
+      Access.check(caller, p, Access.X, "search " + parent);
+      return name.isDot() ? p : getattr(meta.parentOf(parent));
     }
-    if (name.isDotDot()) {
-      return getattr(meta.parentOf(parent));
-    }
+    Access.check(caller, searchableDir(parent), Access.X, "search " + parent);
     DirEntry e = meta.lookup(parent, name)
         .orElseThrow(() -> FsException.notFound("no entry '" + name + "' in " + parent));
     return getattr(e.inode());
@@ -562,6 +575,7 @@ public final class RiverFS implements FileSystem {
       InodeAttributes after = meta.setAttributes(inode, new AttrUpdate(mode, uid, gid, atime, mtime, now));
       return f == null ? after : f.overlay(after);
     } finally {
+      changed(inode); // even on failure: the store may have applied it
       if (held != null) {
         releaseRef(held);
       }
@@ -598,7 +612,13 @@ public final class RiverFS implements FileSystem {
       throw new FsException(FsError.NOT_DIRECTORY, "'" + name + "' is not a directory");
     }
     Access.checkSticky(caller, p, victim, "'" + name + "'");
-    InodeAttributes after = meta.unlink(parent, name, true, config.clock().instant());
+    InodeAttributes after;
+    try {
+      after = meta.unlink(parent, name, true, config.clock().instant());
+    } finally {
+      changed(parent);
+      changed(victim.id());
+    }
     events.removed(parent, name, after);
     purge(after.id());
   }
@@ -655,7 +675,12 @@ public final class RiverFS implements FileSystem {
     }
     writableDir(caller, newParent);
     OpenFile f = files.get(inode); // before the store write, as in getattr
-    InodeAttributes after = meta.link(inode, newParent, newName, config.clock().instant());
+    InodeAttributes after;
+    try {
+      after = meta.link(inode, newParent, newName, config.clock().instant());
+    } finally {
+      changed(newParent);
+    }
     events.linked(newParent, newName, after);
     return f == null ? after : f.overlay(after);
   }
@@ -671,7 +696,12 @@ public final class RiverFS implements FileSystem {
       throw new FsException(FsError.IS_DIRECTORY, "'" + name + "' is a directory; use rmdir");
     }
     Access.checkSticky(caller, p, victim, "'" + name + "'");
-    InodeAttributes after = meta.unlink(parent, name, false, config.clock().instant());
+    InodeAttributes after;
+    try {
+      after = meta.unlink(parent, name, false, config.clock().instant());
+    } finally {
+      changed(parent);
+    }
     events.removed(parent, name, after);
     if (after.nlink() == 0) {
       purgeIfClosed(after.id());
@@ -711,7 +741,17 @@ public final class RiverFS implements FileSystem {
         Access.check(caller, dst, Access.W, "move directory '" + newName + "'");
       }
     }
-    var r = meta.rename(parent, name, newParent, newName, flags, config.clock().instant());
+    RenameResult r;
+    try {
+      r = meta.rename(parent, name, newParent, newName, flags, config.clock().instant());
+    } finally {
+      changed(parent);
+      changed(newParent);
+      changed(src.id());
+      if (dst != null) {
+        changed(dst.id());
+      }
+    }
     events.renamed(parent, name, newParent, newName, flags);
     if (r.replaced() != null && r.replaced().nlink() == 0) {
       if (r.replaced().isDirectory()) {
@@ -1053,7 +1093,11 @@ public final class RiverFS implements FileSystem {
       throw new FsException(FsError.ARG_LIST_TOO_LONG, "extended attribute value larger than " + XATTR_VALUE_MAX + " bytes");
     }
     checkXattrWrite(caller, getattr(inode), ns, inode);
-    meta.setXattr(inode, name, value, mode, config.clock().instant());
+    try {
+      meta.setXattr(inode, name, value, mode, config.clock().instant());
+    } finally {
+      changed(inode);
+    }
   }
 
   @Override
@@ -1076,7 +1120,11 @@ public final class RiverFS implements FileSystem {
   public void removexattr(Caller caller, InodeId inode, String name) throws FsException {
     XattrNamespace ns = xattrNamespace(name);
     checkXattrWrite(caller, getattr(inode), ns, inode);
-    meta.removeXattr(inode, name, config.clock().instant());
+    try {
+      meta.removeXattr(inode, name, config.clock().instant());
+    } finally {
+      changed(inode);
+    }
   }
 
   private static void checkXattrWrite(Caller caller, InodeAttributes a, XattrNamespace ns, InodeId inode)
@@ -1341,6 +1389,27 @@ public final class RiverFS implements FileSystem {
     return a;
   }
 
+  /** {@link #dirAttrs} through {@link #searchDirs}: for permission checks only. */
+  private InodeAttributes searchableDir(InodeId dir) throws FsException {
+    try {
+      // a load in flight blocks invalidate() of its key, so a change made meanwhile is never cached stale
+      return searchDirs.get(dir, id -> {
+        try {
+          return dirAttrs(id);
+        } catch (FsException e) {
+          throw new Unchecked(e);
+        }
+      });
+    } catch (Unchecked u) {
+      throw u.fs();
+    }
+  }
+
+  /** After this host changed {@code inode} (its mode, owner, entries or existence). */
+  private void changed(InodeId inode) {
+    searchDirs.invalidate(inode);
+  }
+
   private InodeAttributes writableDir(Caller caller, InodeId dir) throws FsException {
     InodeAttributes p = dirAttrs(dir);
     if (p.nlink() == 0) {
@@ -1371,6 +1440,7 @@ public final class RiverFS implements FileSystem {
   }
 
   private InodeAttributes created(InodeId parent, Name name, InodeAttributes a) {
+    changed(parent);
     events.created(parent, name, a);
     return a;
   }
