@@ -117,6 +117,12 @@ public final class RiverFS implements FileSystem {
    * shows within that second, as it does through the kernel's own attribute cache.
    */
   private final Cache<InodeId, InodeAttributes> searchDirs;
+  /**
+   * Extended attributes recently read as absent: the kernel asks for security.capability before every write(2) to
+   * decide whether to drop privileges, and almost no file has one. Same lifetime and reasoning as {@link #searchDirs};
+   * a setxattr through this host invalidates its entry.
+   */
+  private final Cache<XattrKey, Boolean> absentXattrs;
   private volatile NamespaceEvents events = NamespaceEvents.NONE;
   private volatile Mirror mirror; // MIRROR: the blob store's namespace mirror, or null
   private volatile boolean closed;
@@ -146,6 +152,8 @@ public final class RiverFS implements FileSystem {
 
   private record DirHandle(InodeId dir) implements Handle {}
 
+  private record XattrKey(InodeId inode, String name) {}
+
   private RiverFS(RiverFsConfig config, MetadataStore meta, BlobStore blobs, Coordinator coordinator,
       ScheduledExecutorService scheduler, boolean ownsScheduler) throws FsException {
     this.instrumentedMeta = meta;
@@ -163,6 +171,8 @@ public final class RiverFS implements FileSystem {
         fetchPool);
     this.hostId = HostId.load(config.cacheDir());
     this.searchDirs = Caffeine.newBuilder().maximumSize(SEARCH_CACHE_SIZE)
+        .expireAfterWrite(SEARCH_CACHE_TTL).ticker(config.ticker()::read).build();
+    this.absentXattrs = Caffeine.newBuilder().maximumSize(SEARCH_CACHE_SIZE)
         .expireAfterWrite(SEARCH_CACHE_TTL).ticker(config.ticker()::read).build();
     for (int i = 0; i < markStripes.length; i++) {
       markStripes[i] = new Object();
@@ -1072,6 +1082,13 @@ public final class RiverFS implements FileSystem {
   @Override
   public byte[] getxattr(Caller caller, InodeId inode, String name) throws FsException {
     XattrNamespace ns = xattrNamespace(name);
+    XattrKey key = new XattrKey(inode, name);
+    // a file open on this host exists (its inode outlives an unlink until the last close), so the kernel's
+    // security.capability probe before each write needs no store call once the answer is known
+    if (ns == XattrNamespace.PRIVILEGED && files.containsKey(inode)
+        && (!caller.isRoot() || absentXattrs.getIfPresent(key) != null)) {
+      throw new FsException(FsError.NO_DATA, "no extended attribute " + name);
+    }
     InodeAttributes a = getattr(inode);
     if (ns == XattrNamespace.PRIVILEGED && !caller.isRoot()) {
       throw new FsException(FsError.NO_DATA, "no extended attribute " + name);
@@ -1079,8 +1096,25 @@ public final class RiverFS implements FileSystem {
     if (ns == XattrNamespace.USER) {
       Access.check(caller, a, Access.R, "read extended attributes of " + inode);
     }
-    return meta.getXattr(inode, name).orElseThrow(
-        () -> new FsException(FsError.NO_DATA, "no extended attribute " + name));
+    @SuppressWarnings("unchecked")
+    Optional<byte[]>[] read = new Optional[1];
+    try {
+      // a read in flight blocks invalidate() of its key: a setxattr meanwhile cannot leave a stale "absent"
+      absentXattrs.get(key, k -> {
+        try {
+          read[0] = meta.getXattr(inode, name);
+        } catch (FsException e) {
+          throw new Unchecked(e);
+        }
+        return read[0].isPresent() ? null : Boolean.TRUE; // null: nothing cached
+      });
+    } catch (Unchecked u) {
+      throw u.fs();
+    }
+    if (read[0] != null && read[0].isPresent()) {
+      return read[0].get();
+    }
+    throw new FsException(FsError.NO_DATA, "no extended attribute " + name);
   }
 
   @Override
@@ -1096,6 +1130,7 @@ public final class RiverFS implements FileSystem {
     try {
       meta.setXattr(inode, name, value, mode, config.clock().instant());
     } finally {
+      absentXattrs.invalidate(new XattrKey(inode, name));
       changed(inode);
     }
   }

@@ -130,4 +130,44 @@ class MetadataQueryCountTest {
     assertThat(dot.id()).isEqualTo(d);
     assertThat(calls).containsExactly("getAttributes");
   }
+
+  @Test
+  void capabilityProbeBeforeEachWrite_costsNoStoreCall_onceKnownAbsent() throws Exception {
+    long h = TestFs.createFile(fs, "f");
+    InodeId f = TestFs.lookup(fs, "f").id();
+    calls.clear();
+    assertNoData(() -> fs.getxattr(ROOT, f, "security.capability"));
+    assertThat(calls).containsExactly("getAttributes", "getXattr");
+    calls.clear();
+    for (int i = 0; i < 3; i++) {
+      assertNoData(() -> fs.getxattr(ROOT, f, "security.capability"));
+      assertNoData(() -> fs.getxattr(ALICE, f, "security.capability"));
+    }
+    assertThat(calls).isEmpty();
+    fs.release(h);
+  }
+
+  @Test
+  void setxattrThroughThisFs_isSeenAtOnce_andAClosedFileStillReportsItsExistence() throws Exception {
+    long h = TestFs.createFile(fs, "f");
+    InodeId f = TestFs.lookup(fs, "f").id();
+    assertNoData(() -> fs.getxattr(ROOT, f, "security.capability"));
+    assertNoData(() -> fs.getxattr(ROOT, f, "user.x"));
+    fs.setxattr(ROOT, f, "security.capability", new byte[] {1}, org.truckeefs.api.XattrMode.EITHER);
+    fs.setxattr(ROOT, f, "user.x", new byte[] {2}, org.truckeefs.api.XattrMode.EITHER);
+    assertThat(fs.getxattr(ROOT, f, "security.capability")).containsExactly(1);
+    assertThat(fs.getxattr(ROOT, f, "user.x")).containsExactly(2);
+    fs.removexattr(ROOT, f, "security.capability");
+    assertNoData(() -> fs.getxattr(ROOT, f, "security.capability"));
+    fs.release(h);
+    fs.syncAll();
+    fs.unlink(ROOT, InodeId.ROOT, n("f"));
+    assertThatThrownBy(() -> fs.getxattr(ROOT, f, "security.capability"))
+        .isInstanceOfSatisfying(FsException.class, e -> assertThat(e.error()).isEqualTo(FsError.NOT_FOUND));
+  }
+
+  private static void assertNoData(org.assertj.core.api.ThrowableAssert.ThrowingCallable call) {
+    assertThatThrownBy(call)
+        .isInstanceOfSatisfying(FsException.class, e -> assertThat(e.error()).isEqualTo(FsError.NO_DATA));
+  }
 }
