@@ -701,11 +701,14 @@ public final class RiverFS implements FileSystem {
       throw new FsException(FsError.IS_DIRECTORY, "cannot unlink '" + name + "'");
     }
     InodeAttributes p = writableDir(caller, parent);
-    InodeAttributes victim = entry(parent, name);
-    if (victim.isDirectory()) {
+    DirEntry e = meta.lookup(parent, name)
+        .orElseThrow(() -> FsException.notFound("no entry '" + name + "' in " + parent));
+    if (e.type() == InodeType.DIRECTORY) {
       throw new FsException(FsError.IS_DIRECTORY, "'" + name + "' is a directory; use rmdir");
     }
-    Access.checkSticky(caller, p, victim, "'" + name + "'");
+    if ((p.mode() & Access.S_ISVTX) != 0) { // only a sticky directory asks who owns the victim
+      Access.checkSticky(caller, p, getattr(e.inode()), "'" + name + "'");
+    }
     InodeAttributes after;
     try {
       after = meta.unlink(parent, name, false, config.clock().instant());
@@ -799,7 +802,7 @@ public final class RiverFS implements FileSystem {
       }
       created(parent, name, a);
       // the creator may write even if the new mode forbids it (open(O_CREAT|O_RDWR, 0444) works)
-      OpenFile f = acquire(a.id());
+      OpenFile f = acquire(a.id(), a);
       return new OpenResult(newFileHandle(f, a.id(), flags, caller), f.overlay(a), false);
     }
   }
@@ -1290,7 +1293,12 @@ public final class RiverFS implements FileSystem {
 
   /** The shared OpenFile of {@code inode}, its handle count raised; the first local open marks it open. */
   private OpenFile acquire(InodeId inode) throws FsException {
-    OpenFile f = load(inode);
+    return acquire(inode, null);
+  }
+
+  /** @param created the attributes {@code meta.create} just returned (a new file has no chunks), or null */
+  private OpenFile acquire(InodeId inode, InodeAttributes created) throws FsException {
+    OpenFile f = load(inode, created);
     if (!openMarks.contains(inode)) {
       try {
         syncOpenMark(inode);
@@ -1302,11 +1310,13 @@ public final class RiverFS implements FileSystem {
     return f;
   }
 
-  private OpenFile load(InodeId inode) throws FsException {
+  private OpenFile load(InodeId inode, InodeAttributes created) throws FsException {
     try {
       return files.compute(inode, (id, f) -> {
         OpenFile of = f;
-        if (of == null) {
+        if (of == null && created != null) {
+          of = new OpenFile(created, List.of(), config.chunkSize(), cache, config.clock());
+        } else if (of == null) {
           try {
             of = load(meta.getAttributes(id));
           } catch (FsException e) {

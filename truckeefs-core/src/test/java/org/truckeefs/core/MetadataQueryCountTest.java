@@ -34,6 +34,8 @@ class MetadataQueryCountTest {
   @TempDir Path tmp;
   private final List<String> calls = new CopyOnWriteArrayList<>();
   private final FakeTicker ticker = new FakeTicker();
+  /** Only the calls an operation makes on its caller's thread: daemons and background uploads are not counted. */
+  private final Thread testThread = Thread.currentThread();
   private RiverFS fs;
 
   @BeforeEach
@@ -64,7 +66,9 @@ class MetadataQueryCountTest {
   private MetadataStore counted(MetadataStore target) {
     return (MetadataStore) Proxy.newProxyInstance(MetadataStore.class.getClassLoader(),
         new Class<?>[] {MetadataStore.class}, (p, m, args) -> {
-          calls.add(m.getName());
+          if (Thread.currentThread() == testThread) {
+            calls.add(m.getName());
+          }
           try {
             return m.invoke(target, args);
           } catch (InvocationTargetException e) {
@@ -169,5 +173,38 @@ class MetadataQueryCountTest {
   private static void assertNoData(org.assertj.core.api.ThrowableAssert.ThrowingCallable call) {
     assertThatThrownBy(call)
         .isInstanceOfSatisfying(FsException.class, e -> assertThat(e.error()).isEqualTo(FsError.NO_DATA));
+  }
+
+  @Test
+  void createAndClose_ofAnEmptyFile_costNoReadBackOfWhatCreateReturned_andNoJournal() throws Exception {
+    calls.clear();
+    long h = TestFs.createFile(fs, "f");
+    assertThat(calls).containsExactly("getAttributes", "lookup", "create"); // was + getAttributes, chunks
+    calls.clear();
+    fs.release(h);
+    assertThat(calls).containsExactly("getAttributes"); // was it unlinked meanwhile? nothing to journal
+    calls.clear();
+    h = TestFs.createFile(fs, "g");
+    TestFs.write(fs, h, 0, new byte[100]);
+    fs.release(h);
+    fs.syncAll();
+    assertThat(TestFs.read(fs, fs.open(ROOT, TestFs.lookup(fs, "g").id(),
+        org.truckeefs.api.OpenFlags.READ).handle(), 0, 200)).hasSize(100);
+  }
+
+  @Test
+  void unlink_readsTheVictimOnlyInAStickyDirectory() throws Exception {
+    TestFs.createFile(fs, "f");
+    calls.clear();
+    fs.unlink(ROOT, InodeId.ROOT, n("f"));
+    assertThat(calls).containsExactly("getAttributes", "lookup", "unlink"); // was + getAttributes of the victim
+    InodeId d = dir(InodeId.ROOT, "d", 0777);
+    fs.mkdir(ROOT, d, n("sub"), 0755);
+    assertThatThrownBy(() -> fs.unlink(ROOT, d, n("sub")))
+        .isInstanceOfSatisfying(FsException.class, e -> assertThat(e.error()).isEqualTo(FsError.IS_DIRECTORY));
+    InodeId t = dir(InodeId.ROOT, "t", 01777);
+    fs.create(ROOT, t, n("mine"), 0644, org.truckeefs.api.OpenFlags.READ_WRITE);
+    assertThatThrownBy(() -> fs.unlink(ALICE, t, n("mine")))
+        .isInstanceOfSatisfying(FsException.class, e -> assertThat(e.error()).isEqualTo(FsError.NOT_PERMITTED));
   }
 }
