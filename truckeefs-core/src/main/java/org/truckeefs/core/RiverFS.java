@@ -1092,18 +1092,21 @@ public final class RiverFS implements FileSystem {
         && (!caller.isRoot() || absentXattrs.getIfPresent(key) != null)) {
       throw new FsException(FsError.NO_DATA, "no extended attribute " + name);
     }
-    InodeAttributes a = getattr(inode);
     if (ns == XattrNamespace.PRIVILEGED && !caller.isRoot()) {
+      getattr(inode); // ENOENT for a missing inode
       throw new FsException(FsError.NO_DATA, "no extended attribute " + name);
     }
     if (ns == XattrNamespace.USER) {
-      Access.check(caller, a, Access.R, "read extended attributes of " + inode);
+      Access.check(caller, getattr(inode), Access.R, "read extended attributes of " + inode);
     }
+    // root reading security.* (ls -l asks for security.selinux of every file): the store's getXattr answers
+    // ENOENT for a missing inode itself (MetadataStore contract), so no attribute read first
     @SuppressWarnings("unchecked")
     Optional<byte[]>[] read = new Optional[1];
     try {
-      // a read in flight blocks invalidate() of its key: a setxattr meanwhile cannot leave a stale "absent"
-      absentXattrs.get(key, k -> {
+      // always read here (only an open file, known to exist, is answered from the cache above); the read runs
+      // inside compute so that it blocks invalidate() of its key: a setxattr meanwhile cannot leave a stale "absent"
+      absentXattrs.asMap().compute(key, (k, old) -> {
         try {
           read[0] = meta.getXattr(inode, name);
         } catch (FsException e) {
@@ -1114,7 +1117,7 @@ public final class RiverFS implements FileSystem {
     } catch (Unchecked u) {
       throw u.fs();
     }
-    if (read[0] != null && read[0].isPresent()) {
+    if (read[0].isPresent()) {
       return read[0].get();
     }
     throw new FsException(FsError.NO_DATA, "no extended attribute " + name);
@@ -1140,8 +1143,7 @@ public final class RiverFS implements FileSystem {
 
   @Override
   public List<String> listxattr(Caller caller, InodeId inode) throws FsException {
-    getattr(inode);
-    List<String> names = meta.listXattr(inode);
+    List<String> names = meta.listXattr(inode); // ENOENT for a missing inode (MetadataStore contract)
     if (caller.isRoot()) {
       return names;
     }

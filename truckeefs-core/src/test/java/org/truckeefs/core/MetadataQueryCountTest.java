@@ -141,7 +141,7 @@ class MetadataQueryCountTest {
     InodeId f = TestFs.lookup(fs, "f").id();
     calls.clear();
     assertNoData(() -> fs.getxattr(ROOT, f, "security.capability"));
-    assertThat(calls).containsExactly("getAttributes", "getXattr");
+    assertThat(calls).containsExactly("getXattr"); // was getAttributes first: the store answers ENOENT itself
     calls.clear();
     for (int i = 0; i < 3; i++) {
       assertNoData(() -> fs.getxattr(ROOT, f, "security.capability"));
@@ -206,5 +206,26 @@ class MetadataQueryCountTest {
     fs.create(ROOT, t, n("mine"), 0644, org.truckeefs.api.OpenFlags.READ_WRITE);
     assertThatThrownBy(() -> fs.unlink(ALICE, t, n("mine")))
         .isInstanceOfSatisfying(FsException.class, e -> assertThat(e.error()).isEqualTo(FsError.NOT_PERMITTED));
+  }
+
+  @Test
+  void xattrReadsOfAMissingInode_areENOENT_withoutAnAttributeReadFirst() throws Exception {
+    InodeId missing = InodeId.of(Long.MAX_VALUE / 2);
+    calls.clear();
+    for (String name : List.of("security.selinux", "user.a")) {
+      assertThatThrownBy(() -> fs.getxattr(ROOT, missing, name))
+          .isInstanceOfSatisfying(FsException.class, e -> assertThat(e.error()).isEqualTo(FsError.NOT_FOUND));
+      assertThatThrownBy(() -> fs.getxattr(ALICE, missing, name))
+          .isInstanceOfSatisfying(FsException.class, e -> assertThat(e.error()).isEqualTo(FsError.NOT_FOUND));
+    }
+    assertThatThrownBy(() -> fs.listxattr(ROOT, missing))
+        .isInstanceOfSatisfying(FsException.class, e -> assertThat(e.error()).isEqualTo(FsError.NOT_FOUND));
+    calls.clear();
+    TestFs.createFile(fs, "f");
+    InodeId f = TestFs.lookup(fs, "f").id();
+    calls.clear();
+    assertNoData(() -> fs.getxattr(ROOT, TestFs.lookup(fs, "f").id(), "security.selinux"));
+    assertThat(fs.listxattr(ROOT, f)).isEmpty();
+    assertThat(calls).containsExactly("lookup", "getAttributes", "getXattr", "listXattr");
   }
 }
