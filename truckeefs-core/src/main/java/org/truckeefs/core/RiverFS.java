@@ -1,5 +1,7 @@
 package org.truckeefs.core;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -54,6 +56,7 @@ import org.truckeefs.spi.Coordinator;
 import org.truckeefs.spi.JournalEntry;
 import org.truckeefs.spi.MetadataStore;
 import org.truckeefs.spi.NewInode;
+import org.truckeefs.spi.RenameResult;
 import org.truckeefs.spi.StoreStats;
 
 /**
@@ -78,6 +81,9 @@ public final class RiverFS implements FileSystem {
   static final Duration SLOW_METADATA_CALL = Duration.ofSeconds(1);
   /** A blob call slower than this is logged as a warning (a whole chunk upload to a grid may take seconds). */
   static final Duration SLOW_BLOB_CALL = Duration.ofSeconds(30);
+  /** How long a cached directory permission answers lookup's search check: the kernel's default attr_timeout. */
+  static final Duration SEARCH_CACHE_TTL = Duration.ofSeconds(1);
+  private static final int SEARCH_CACHE_SIZE = 10_000;
 
   private final RiverFsConfig config;
   private final MetadataStore meta;
@@ -104,6 +110,19 @@ public final class RiverFS implements FileSystem {
   /** Inodes this host has announced open in the coordinator (see {@link #syncOpenMark}). */
   private final Set<InodeId> openMarks = ConcurrentHashMap.newKeySet();
   private final Object[] markStripes = new Object[64];
+  /**
+   * Directory attributes for lookup's search-permission check only (never returned, never used for open or
+   * getattr): a path walk would otherwise read each parent again for every component. Entries live as long as the
+   * kernel's attribute timeout and go on every change this host makes to the directory; a change on another host
+   * shows within that second, as it does through the kernel's own attribute cache.
+   */
+  private final Cache<InodeId, InodeAttributes> searchDirs;
+  /**
+   * Extended attributes recently read as absent: the kernel asks for security.capability before every write(2) to
+   * decide whether to drop privileges, and almost no file has one. Same lifetime and reasoning as {@link #searchDirs};
+   * a setxattr through this host invalidates its entry.
+   */
+  private final Cache<XattrKey, Boolean> absentXattrs;
   private volatile NamespaceEvents events = NamespaceEvents.NONE;
   private volatile Mirror mirror; // MIRROR: the blob store's namespace mirror, or null
   private volatile boolean closed;
@@ -133,6 +152,8 @@ public final class RiverFS implements FileSystem {
 
   private record DirHandle(InodeId dir) implements Handle {}
 
+  private record XattrKey(InodeId inode, String name) {}
+
   private RiverFS(RiverFsConfig config, MetadataStore meta, BlobStore blobs, Coordinator coordinator,
       ScheduledExecutorService scheduler, boolean ownsScheduler) throws FsException {
     this.instrumentedMeta = meta;
@@ -149,6 +170,10 @@ public final class RiverFS implements FileSystem {
     this.cache = ChunkCache.open(config.cacheDir(), blobs, config.clock(), config.cacheSize(), config.cacheTtl(),
         fetchPool);
     this.hostId = HostId.load(config.cacheDir());
+    this.searchDirs = Caffeine.newBuilder().maximumSize(SEARCH_CACHE_SIZE)
+        .expireAfterWrite(SEARCH_CACHE_TTL).ticker(config.ticker()::read).build();
+    this.absentXattrs = Caffeine.newBuilder().maximumSize(SEARCH_CACHE_SIZE)
+        .expireAfterWrite(SEARCH_CACHE_TTL).ticker(config.ticker()::read).build();
     for (int i = 0; i < markStripes.length; i++) {
       markStripes[i] = new Object();
     }
@@ -432,14 +457,12 @@ public final class RiverFS implements FileSystem {
 
   @Override
   public InodeAttributes lookup(Caller caller, InodeId parent, Name name) throws FsException {
-    InodeAttributes p = dirAttrs(parent);
-    Access.check(caller, p, Access.X, "search " + parent);
-    if (name.isDot()) {
-      return p;
+    if (name.isDotOrDotDot()) {
+      InodeAttributes p = dirAttrs(parent);
+      Access.check(caller, p, Access.X, "search " + parent);
+      return name.isDot() ? p : getattr(meta.parentOf(parent));
     }
-    if (name.isDotDot()) {
-      return getattr(meta.parentOf(parent));
-    }
+    Access.check(caller, searchableDir(parent), Access.X, "search " + parent);
     DirEntry e = meta.lookup(parent, name)
         .orElseThrow(() -> FsException.notFound("no entry '" + name + "' in " + parent));
     return getattr(e.inode());
@@ -562,6 +585,7 @@ public final class RiverFS implements FileSystem {
       InodeAttributes after = meta.setAttributes(inode, new AttrUpdate(mode, uid, gid, atime, mtime, now));
       return f == null ? after : f.overlay(after);
     } finally {
+      changed(inode); // even on failure: the store may have applied it
       if (held != null) {
         releaseRef(held);
       }
@@ -598,7 +622,13 @@ public final class RiverFS implements FileSystem {
       throw new FsException(FsError.NOT_DIRECTORY, "'" + name + "' is not a directory");
     }
     Access.checkSticky(caller, p, victim, "'" + name + "'");
-    InodeAttributes after = meta.unlink(parent, name, true, config.clock().instant());
+    InodeAttributes after;
+    try {
+      after = meta.unlink(parent, name, true, config.clock().instant());
+    } finally {
+      changed(parent);
+      changed(victim.id());
+    }
     events.removed(parent, name, after);
     purge(after.id());
   }
@@ -655,7 +685,12 @@ public final class RiverFS implements FileSystem {
     }
     writableDir(caller, newParent);
     OpenFile f = files.get(inode); // before the store write, as in getattr
-    InodeAttributes after = meta.link(inode, newParent, newName, config.clock().instant());
+    InodeAttributes after;
+    try {
+      after = meta.link(inode, newParent, newName, config.clock().instant());
+    } finally {
+      changed(newParent);
+    }
     events.linked(newParent, newName, after);
     return f == null ? after : f.overlay(after);
   }
@@ -666,12 +701,20 @@ public final class RiverFS implements FileSystem {
       throw new FsException(FsError.IS_DIRECTORY, "cannot unlink '" + name + "'");
     }
     InodeAttributes p = writableDir(caller, parent);
-    InodeAttributes victim = entry(parent, name);
-    if (victim.isDirectory()) {
+    DirEntry e = meta.lookup(parent, name)
+        .orElseThrow(() -> FsException.notFound("no entry '" + name + "' in " + parent));
+    if (e.type() == InodeType.DIRECTORY) {
       throw new FsException(FsError.IS_DIRECTORY, "'" + name + "' is a directory; use rmdir");
     }
-    Access.checkSticky(caller, p, victim, "'" + name + "'");
-    InodeAttributes after = meta.unlink(parent, name, false, config.clock().instant());
+    if ((p.mode() & Access.S_ISVTX) != 0) { // only a sticky directory asks who owns the victim
+      Access.checkSticky(caller, p, getattr(e.inode()), "'" + name + "'");
+    }
+    InodeAttributes after;
+    try {
+      after = meta.unlink(parent, name, false, config.clock().instant());
+    } finally {
+      changed(parent);
+    }
     events.removed(parent, name, after);
     if (after.nlink() == 0) {
       purgeIfClosed(after.id());
@@ -711,7 +754,17 @@ public final class RiverFS implements FileSystem {
         Access.check(caller, dst, Access.W, "move directory '" + newName + "'");
       }
     }
-    var r = meta.rename(parent, name, newParent, newName, flags, config.clock().instant());
+    RenameResult r;
+    try {
+      r = meta.rename(parent, name, newParent, newName, flags, config.clock().instant());
+    } finally {
+      changed(parent);
+      changed(newParent);
+      changed(src.id());
+      if (dst != null) {
+        changed(dst.id());
+      }
+    }
     events.renamed(parent, name, newParent, newName, flags);
     if (r.replaced() != null && r.replaced().nlink() == 0) {
       if (r.replaced().isDirectory()) {
@@ -749,7 +802,7 @@ public final class RiverFS implements FileSystem {
       }
       created(parent, name, a);
       // the creator may write even if the new mode forbids it (open(O_CREAT|O_RDWR, 0444) works)
-      OpenFile f = acquire(a.id());
+      OpenFile f = acquire(a.id(), a);
       return new OpenResult(newFileHandle(f, a.id(), flags, caller), f.overlay(a), false);
     }
   }
@@ -1032,15 +1085,42 @@ public final class RiverFS implements FileSystem {
   @Override
   public byte[] getxattr(Caller caller, InodeId inode, String name) throws FsException {
     XattrNamespace ns = xattrNamespace(name);
-    InodeAttributes a = getattr(inode);
+    XattrKey key = new XattrKey(inode, name);
+    // a file open on this host exists (its inode outlives an unlink until the last close), so the kernel's
+    // security.capability probe before each write needs no store call once the answer is known
+    if (ns == XattrNamespace.PRIVILEGED && files.containsKey(inode)
+        && (!caller.isRoot() || absentXattrs.getIfPresent(key) != null)) {
+      throw new FsException(FsError.NO_DATA, "no extended attribute " + name);
+    }
     if (ns == XattrNamespace.PRIVILEGED && !caller.isRoot()) {
+      getattr(inode); // ENOENT for a missing inode
       throw new FsException(FsError.NO_DATA, "no extended attribute " + name);
     }
     if (ns == XattrNamespace.USER) {
-      Access.check(caller, a, Access.R, "read extended attributes of " + inode);
+      Access.check(caller, getattr(inode), Access.R, "read extended attributes of " + inode);
     }
-    return meta.getXattr(inode, name).orElseThrow(
-        () -> new FsException(FsError.NO_DATA, "no extended attribute " + name));
+    // root reading security.* (ls -l asks for security.selinux of every file): the store's getXattr answers
+    // ENOENT for a missing inode itself (MetadataStore contract), so no attribute read first
+    @SuppressWarnings("unchecked")
+    Optional<byte[]>[] read = new Optional[1];
+    try {
+      // always read here (only an open file, known to exist, is answered from the cache above); the read runs
+      // inside compute so that it blocks invalidate() of its key: a setxattr meanwhile cannot leave a stale "absent"
+      absentXattrs.asMap().compute(key, (k, old) -> {
+        try {
+          read[0] = meta.getXattr(inode, name);
+        } catch (FsException e) {
+          throw new Unchecked(e);
+        }
+        return read[0].isPresent() ? null : Boolean.TRUE; // null: nothing cached
+      });
+    } catch (Unchecked u) {
+      throw u.fs();
+    }
+    if (read[0].isPresent()) {
+      return read[0].get();
+    }
+    throw new FsException(FsError.NO_DATA, "no extended attribute " + name);
   }
 
   @Override
@@ -1053,13 +1133,17 @@ public final class RiverFS implements FileSystem {
       throw new FsException(FsError.ARG_LIST_TOO_LONG, "extended attribute value larger than " + XATTR_VALUE_MAX + " bytes");
     }
     checkXattrWrite(caller, getattr(inode), ns, inode);
-    meta.setXattr(inode, name, value, mode, config.clock().instant());
+    try {
+      meta.setXattr(inode, name, value, mode, config.clock().instant());
+    } finally {
+      absentXattrs.invalidate(new XattrKey(inode, name));
+      changed(inode);
+    }
   }
 
   @Override
   public List<String> listxattr(Caller caller, InodeId inode) throws FsException {
-    getattr(inode);
-    List<String> names = meta.listXattr(inode);
+    List<String> names = meta.listXattr(inode); // ENOENT for a missing inode (MetadataStore contract)
     if (caller.isRoot()) {
       return names;
     }
@@ -1076,7 +1160,11 @@ public final class RiverFS implements FileSystem {
   public void removexattr(Caller caller, InodeId inode, String name) throws FsException {
     XattrNamespace ns = xattrNamespace(name);
     checkXattrWrite(caller, getattr(inode), ns, inode);
-    meta.removeXattr(inode, name, config.clock().instant());
+    try {
+      meta.removeXattr(inode, name, config.clock().instant());
+    } finally {
+      changed(inode);
+    }
   }
 
   private static void checkXattrWrite(Caller caller, InodeAttributes a, XattrNamespace ns, InodeId inode)
@@ -1207,7 +1295,12 @@ public final class RiverFS implements FileSystem {
 
   /** The shared OpenFile of {@code inode}, its handle count raised; the first local open marks it open. */
   private OpenFile acquire(InodeId inode) throws FsException {
-    OpenFile f = load(inode);
+    return acquire(inode, null);
+  }
+
+  /** @param created the attributes {@code meta.create} just returned (a new file has no chunks), or null */
+  private OpenFile acquire(InodeId inode, InodeAttributes created) throws FsException {
+    OpenFile f = load(inode, created);
     if (!openMarks.contains(inode)) {
       try {
         syncOpenMark(inode);
@@ -1219,11 +1312,13 @@ public final class RiverFS implements FileSystem {
     return f;
   }
 
-  private OpenFile load(InodeId inode) throws FsException {
+  private OpenFile load(InodeId inode, InodeAttributes created) throws FsException {
     try {
       return files.compute(inode, (id, f) -> {
         OpenFile of = f;
-        if (of == null) {
+        if (of == null && created != null) {
+          of = new OpenFile(created, List.of(), config.chunkSize(), cache, config.clock());
+        } else if (of == null) {
           try {
             of = load(meta.getAttributes(id));
           } catch (FsException e) {
@@ -1341,6 +1436,27 @@ public final class RiverFS implements FileSystem {
     return a;
   }
 
+  /** {@link #dirAttrs} through {@link #searchDirs}: for permission checks only. */
+  private InodeAttributes searchableDir(InodeId dir) throws FsException {
+    try {
+      // a load in flight blocks invalidate() of its key, so a change made meanwhile is never cached stale
+      return searchDirs.get(dir, id -> {
+        try {
+          return dirAttrs(id);
+        } catch (FsException e) {
+          throw new Unchecked(e);
+        }
+      });
+    } catch (Unchecked u) {
+      throw u.fs();
+    }
+  }
+
+  /** After this host changed {@code inode} (its mode, owner, entries or existence). */
+  private void changed(InodeId inode) {
+    searchDirs.invalidate(inode);
+  }
+
   private InodeAttributes writableDir(Caller caller, InodeId dir) throws FsException {
     InodeAttributes p = dirAttrs(dir);
     if (p.nlink() == 0) {
@@ -1371,6 +1487,7 @@ public final class RiverFS implements FileSystem {
   }
 
   private InodeAttributes created(InodeId parent, Name name, InodeAttributes a) {
+    changed(parent);
     events.created(parent, name, a);
     return a;
   }

@@ -1,0 +1,231 @@
+package org.truckeefs.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.truckeefs.core.TestFs.ROOT;
+import static org.truckeefs.core.TestFs.n;
+
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.truckeefs.api.Caller;
+import org.truckeefs.api.FsError;
+import org.truckeefs.api.FsException;
+import org.truckeefs.api.InodeAttributes;
+import org.truckeefs.api.InodeId;
+import org.truckeefs.api.SetAttr;
+import org.truckeefs.spi.BackendConfig;
+import org.truckeefs.spi.BackendContext;
+import org.truckeefs.spi.MetadataStore;
+import org.truckeefs.spi.MetadataStoreProvider;
+import org.truckeefs.testkit.FakeTicker;
+
+/** What the namespace costs in metadata store calls (each one a query, on SQLite or MariaDB a round trip). */
+class MetadataQueryCountTest {
+  private static final Caller ALICE = Caller.of(1000, 1000);
+  @TempDir Path tmp;
+  private final List<String> calls = new CopyOnWriteArrayList<>();
+  private final FakeTicker ticker = new FakeTicker();
+  /** Only the calls an operation makes on its caller's thread: daemons and background uploads are not counted. */
+  private final Thread testThread = Thread.currentThread();
+  private RiverFS fs;
+
+  @BeforeEach
+  void setUp() throws Exception {
+    TestFs t = TestFs.local(tmp);
+    MetadataStore counted = counted(new TestFs.Unclosable(t.meta));
+    MetadataStoreProvider provider = new MetadataStoreProvider() {
+      @Override
+      public String scheme() {
+        return "countingmeta";
+      }
+
+      @Override
+      public MetadataStore create(URI uri, BackendConfig c, BackendContext ctx) {
+        return counted;
+      }
+    };
+    fs = RiverFS.open(t.config().backends(Backends.empty().register(provider)
+            .register(DataPathTest.blobProvider(t.blobs)).register(new LocalCoordinatorProvider()))
+        .metadataUri("countingmeta:").ticker(ticker).build());
+  }
+
+  @AfterEach
+  void tearDown() throws Exception {
+    fs.close();
+  }
+
+  private MetadataStore counted(MetadataStore target) {
+    return (MetadataStore) Proxy.newProxyInstance(MetadataStore.class.getClassLoader(),
+        new Class<?>[] {MetadataStore.class}, (p, m, args) -> {
+          if (Thread.currentThread() == testThread) {
+            calls.add(m.getName());
+          }
+          try {
+            return m.invoke(target, args);
+          } catch (InvocationTargetException e) {
+            throw e.getCause();
+          }
+        });
+  }
+
+  private InodeId dir(InodeId parent, String name, int mode) throws FsException {
+    InodeAttributes a = fs.mkdir(ROOT, parent, n(name), mode);
+    fs.setattr(ROOT, a.id(), SetAttr.chmod(mode), -1); // mkdir applies no umask here, but be explicit
+    return a.id();
+  }
+
+  @Test
+  void lookup_readsTheParentOnce_thenCostsTheEntryAndTheChildOnly() throws Exception {
+    InodeId d = dir(InodeId.ROOT, "d", 0755);
+    fs.mkdir(ROOT, d, n("a"), 0755);
+    fs.mkdir(ROOT, d, n("b"), 0755);
+    calls.clear();
+    fs.lookup(ALICE, d, n("a"));
+    assertThat(calls).containsExactly("getAttributes", "lookup", "getAttributes");
+    calls.clear();
+    fs.lookup(ALICE, d, n("b"));
+    assertThat(calls).containsExactly("lookup", "getAttributes"); // the parent's search permission is known
+    ticker.advance(RiverFS.SEARCH_CACHE_TTL.plusMillis(1));
+    calls.clear();
+    fs.lookup(ALICE, d, n("b"));
+    assertThat(calls).containsExactly("getAttributes", "lookup", "getAttributes"); // expired like attr_timeout
+  }
+
+  @Test
+  void chmodThroughThisFs_takesEffectOnTheNextLookup() throws Exception {
+    InodeId d = dir(InodeId.ROOT, "d", 0755);
+    fs.mkdir(ROOT, d, n("a"), 0755);
+    fs.lookup(ALICE, d, n("a"));
+    fs.setattr(ROOT, d, SetAttr.chmod(0700), -1);
+    assertThatThrownBy(() -> fs.lookup(ALICE, d, n("a")))
+        .isInstanceOfSatisfying(FsException.class, e -> assertThat(e.error()).isEqualTo(FsError.ACCESS_DENIED));
+    fs.setattr(ROOT, d, SetAttr.chmod(0711), -1);
+    assertThat(fs.lookup(ALICE, d, n("a")).isDirectory()).isTrue();
+    fs.setattr(ROOT, d, SetAttr.chown(2000, 2000), -1);
+    fs.setattr(ROOT, d, SetAttr.chmod(0700), -1);
+    assertThatThrownBy(() -> fs.lookup(ALICE, d, n("a"))).isInstanceOf(FsException.class);
+  }
+
+  @Test
+  void aRemovedOrReplacedDirectory_isNotSearchedThroughAStaleAnswer() throws Exception {
+    InodeId d = dir(InodeId.ROOT, "d", 0755);
+    assertThatThrownBy(() -> fs.lookup(ALICE, d, n("x")))
+        .isInstanceOfSatisfying(FsException.class, e -> assertThat(e.error()).isEqualTo(FsError.NOT_FOUND));
+    fs.rmdir(ROOT, InodeId.ROOT, n("d"));
+    assertThatThrownBy(() -> fs.lookup(ALICE, d, n("x")))
+        .isInstanceOfSatisfying(FsException.class, e -> assertThat(e.error()).isEqualTo(FsError.NOT_FOUND));
+  }
+
+  @Test
+  void dotAndDotDot_areAnsweredFromTheStore() throws Exception {
+    InodeId d = dir(InodeId.ROOT, "d", 0755);
+    assertThatThrownBy(() -> fs.lookup(ALICE, d, n("x"))).isInstanceOf(FsException.class); // warms the cache
+    calls.clear();
+    InodeAttributes dot = fs.lookup(ALICE, d, n("."));
+    assertThat(dot.id()).isEqualTo(d);
+    assertThat(calls).containsExactly("getAttributes");
+  }
+
+  @Test
+  void capabilityProbeBeforeEachWrite_costsNoStoreCall_onceKnownAbsent() throws Exception {
+    long h = TestFs.createFile(fs, "f");
+    InodeId f = TestFs.lookup(fs, "f").id();
+    calls.clear();
+    assertNoData(() -> fs.getxattr(ROOT, f, "security.capability"));
+    assertThat(calls).containsExactly("getXattr"); // was getAttributes first: the store answers ENOENT itself
+    calls.clear();
+    for (int i = 0; i < 3; i++) {
+      assertNoData(() -> fs.getxattr(ROOT, f, "security.capability"));
+      assertNoData(() -> fs.getxattr(ALICE, f, "security.capability"));
+    }
+    assertThat(calls).isEmpty();
+    fs.release(h);
+  }
+
+  @Test
+  void setxattrThroughThisFs_isSeenAtOnce_andAClosedFileStillReportsItsExistence() throws Exception {
+    long h = TestFs.createFile(fs, "f");
+    InodeId f = TestFs.lookup(fs, "f").id();
+    assertNoData(() -> fs.getxattr(ROOT, f, "security.capability"));
+    assertNoData(() -> fs.getxattr(ROOT, f, "user.x"));
+    fs.setxattr(ROOT, f, "security.capability", new byte[] {1}, org.truckeefs.api.XattrMode.EITHER);
+    fs.setxattr(ROOT, f, "user.x", new byte[] {2}, org.truckeefs.api.XattrMode.EITHER);
+    assertThat(fs.getxattr(ROOT, f, "security.capability")).containsExactly(1);
+    assertThat(fs.getxattr(ROOT, f, "user.x")).containsExactly(2);
+    fs.removexattr(ROOT, f, "security.capability");
+    assertNoData(() -> fs.getxattr(ROOT, f, "security.capability"));
+    fs.release(h);
+    fs.syncAll();
+    fs.unlink(ROOT, InodeId.ROOT, n("f"));
+    assertThatThrownBy(() -> fs.getxattr(ROOT, f, "security.capability"))
+        .isInstanceOfSatisfying(FsException.class, e -> assertThat(e.error()).isEqualTo(FsError.NOT_FOUND));
+  }
+
+  private static void assertNoData(org.assertj.core.api.ThrowableAssert.ThrowingCallable call) {
+    assertThatThrownBy(call)
+        .isInstanceOfSatisfying(FsException.class, e -> assertThat(e.error()).isEqualTo(FsError.NO_DATA));
+  }
+
+  @Test
+  void createAndClose_ofAnEmptyFile_costNoReadBackOfWhatCreateReturned_andNoJournal() throws Exception {
+    calls.clear();
+    long h = TestFs.createFile(fs, "f");
+    assertThat(calls).containsExactly("getAttributes", "lookup", "create"); // was + getAttributes, chunks
+    calls.clear();
+    fs.release(h);
+    assertThat(calls).containsExactly("getAttributes"); // was it unlinked meanwhile? nothing to journal
+    calls.clear();
+    h = TestFs.createFile(fs, "g");
+    TestFs.write(fs, h, 0, new byte[100]);
+    fs.release(h);
+    fs.syncAll();
+    assertThat(TestFs.read(fs, fs.open(ROOT, TestFs.lookup(fs, "g").id(),
+        org.truckeefs.api.OpenFlags.READ).handle(), 0, 200)).hasSize(100);
+  }
+
+  @Test
+  void unlink_readsTheVictimOnlyInAStickyDirectory() throws Exception {
+    TestFs.createFile(fs, "f");
+    calls.clear();
+    fs.unlink(ROOT, InodeId.ROOT, n("f"));
+    assertThat(calls).containsExactly("getAttributes", "lookup", "unlink"); // was + getAttributes of the victim
+    InodeId d = dir(InodeId.ROOT, "d", 0777);
+    fs.mkdir(ROOT, d, n("sub"), 0755);
+    assertThatThrownBy(() -> fs.unlink(ROOT, d, n("sub")))
+        .isInstanceOfSatisfying(FsException.class, e -> assertThat(e.error()).isEqualTo(FsError.IS_DIRECTORY));
+    InodeId t = dir(InodeId.ROOT, "t", 01777);
+    fs.create(ROOT, t, n("mine"), 0644, org.truckeefs.api.OpenFlags.READ_WRITE);
+    assertThatThrownBy(() -> fs.unlink(ALICE, t, n("mine")))
+        .isInstanceOfSatisfying(FsException.class, e -> assertThat(e.error()).isEqualTo(FsError.NOT_PERMITTED));
+  }
+
+  @Test
+  void xattrReadsOfAMissingInode_areENOENT_withoutAnAttributeReadFirst() throws Exception {
+    InodeId missing = InodeId.of(Long.MAX_VALUE / 2);
+    calls.clear();
+    for (String name : List.of("security.selinux", "user.a")) {
+      assertThatThrownBy(() -> fs.getxattr(ROOT, missing, name))
+          .isInstanceOfSatisfying(FsException.class, e -> assertThat(e.error()).isEqualTo(FsError.NOT_FOUND));
+      assertThatThrownBy(() -> fs.getxattr(ALICE, missing, name))
+          .isInstanceOfSatisfying(FsException.class, e -> assertThat(e.error()).isEqualTo(FsError.NOT_FOUND));
+    }
+    assertThatThrownBy(() -> fs.listxattr(ROOT, missing))
+        .isInstanceOfSatisfying(FsException.class, e -> assertThat(e.error()).isEqualTo(FsError.NOT_FOUND));
+    calls.clear();
+    TestFs.createFile(fs, "f");
+    InodeId f = TestFs.lookup(fs, "f").id();
+    calls.clear();
+    assertNoData(() -> fs.getxattr(ROOT, TestFs.lookup(fs, "f").id(), "security.selinux"));
+    assertThat(fs.listxattr(ROOT, f)).isEmpty();
+    assertThat(calls).containsExactly("lookup", "getAttributes", "getXattr", "listXattr");
+  }
+}
