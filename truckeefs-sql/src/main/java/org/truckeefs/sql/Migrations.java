@@ -1,5 +1,10 @@
 package org.truckeefs.sql;
 
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.stream.Collectors;
 import javax.sql.DataSource;
@@ -13,11 +18,12 @@ import org.truckeefs.api.FsException;
 /**
  * Brings a database to the schema of this build with Flyway: the scripts live under
  * {@code org/truckeefs/sql/migration/<engine>} and the history in {@code truckeefs_schema_history}, so an
- * embedding application's own Flyway setup is untouched. Flyway's lock (GET_LOCK on MariaDB) lets several
- * processes start against one empty database at once.
+ * embedding application's own Flyway setup is untouched. A named server lock (GET_LOCK on MariaDB) around the
+ * migration lets several processes start against one empty database at once.
  */
 final class Migrations {
   static final String HISTORY_TABLE = "truckeefs_schema_history";
+  private static final Duration LOCK_WAIT = Duration.ofMinutes(5);
 
   private Migrations() {}
 
@@ -34,6 +40,49 @@ final class Migrations {
         .baselineVersion("0")
         .cleanDisabled(true)
         .load();
+    try (Connection lock = dataSource.getConnection()) {
+      // Flyway's own lock is taken only once its history table exists: two processes on an empty database can both
+      // try to create and baseline it, and one fails ("already exists, and is empty"). A named server lock around
+      // the whole migration closes that window.
+      if (engine == SqlEngine.MARIADB) {
+        lockServerWide(lock, databaseName);
+      }
+      try {
+        migrate(flyway, databaseName, settingToFix);
+      } finally {
+        if (engine == SqlEngine.MARIADB) {
+          try (PreparedStatement release = lock.prepareStatement("SELECT RELEASE_LOCK(?)")) {
+            release.setString(1, lockName(lock));
+            release.execute();
+          }
+        }
+      }
+    } catch (SQLException e) {
+      throw new FsException(FsError.IO, "cannot lock the metadata schema in " + databaseName + " for migration: "
+          + SqlErrors.describe(e) + " (check " + settingToFix + ")");
+    }
+  }
+
+  private static void lockServerWide(Connection c, String databaseName) throws SQLException, FsException {
+    try (PreparedStatement get = c.prepareStatement("SELECT GET_LOCK(?, ?)")) {
+      get.setString(1, lockName(c));
+      get.setInt(2, (int) LOCK_WAIT.toSeconds());
+      try (ResultSet r = get.executeQuery()) {
+        if (!r.next() || r.getInt(1) != 1) {
+          throw new FsException(FsError.BUSY, "another process has been migrating the metadata schema in "
+              + databaseName + " for over " + LOCK_WAIT.toSeconds() + " s; retry when it is done");
+        }
+      }
+    }
+  }
+
+  /** One lock per database; at most 64 characters, which is what MariaDB and MySQL accept. */
+  private static String lockName(Connection c) throws SQLException {
+    String name = "truckeefs-migrate:" + c.getCatalog();
+    return name.length() <= 64 ? name : "truckeefs-migrate:" + Integer.toHexString(name.hashCode());
+  }
+
+  private static void migrate(Flyway flyway, String databaseName, String settingToFix) throws FsException {
     try {
       flyway.migrate();
       MigrationInfo[] future = Arrays.stream(flyway.info().applied())
