@@ -40,21 +40,22 @@ final class Migrations {
         .baselineVersion("0")
         .cleanDisabled(true)
         .load();
+    if (engine != SqlEngine.MARIADB) {
+      // SQLite: the pool is the single writer connection, which already serializes processes.
+      migrate(flyway, databaseName, settingToFix);
+      return;
+    }
     try (Connection lock = dataSource.getConnection()) {
       // Flyway's own lock is taken only once its history table exists: two processes on an empty database can both
       // try to create and baseline it, and one fails ("already exists, and is empty"). A named server lock around
-      // the whole migration closes that window.
-      if (engine == SqlEngine.MARIADB) {
-        lockServerWide(lock, databaseName);
-      }
+      // the whole migration closes that window. It holds one pool connection; Flyway uses others.
+      lockServerWide(lock, databaseName);
       try {
         migrate(flyway, databaseName, settingToFix);
       } finally {
-        if (engine == SqlEngine.MARIADB) {
-          try (PreparedStatement release = lock.prepareStatement("SELECT RELEASE_LOCK(?)")) {
-            release.setString(1, lockName(lock));
-            release.execute();
-          }
+        try (PreparedStatement release = lock.prepareStatement("SELECT RELEASE_LOCK(?)")) {
+          release.setString(1, lockName(lock));
+          release.execute();
         }
       }
     } catch (SQLException e) {
