@@ -18,51 +18,17 @@ import org.truckeefs.api.FsException;
 /**
  * Brings a database to the schema of this build with Flyway: the scripts live under
  * {@code org/truckeefs/sql/migration/<engine>} and the history in {@code truckeefs_schema_history}, so an
- * embedding application's own Flyway setup is untouched. Several processes may start against one empty database
- * at once: Flyway's own lock covers applying scripts but not its baseline step (one process creates the empty
- * history table, the other then refuses to baseline over it), so on MariaDB the whole migration runs under a
- * named server lock.
+ * embedding application's own Flyway setup is untouched. A named server lock (GET_LOCK on MariaDB) around the
+ * migration lets several processes start against one empty database at once.
  */
 final class Migrations {
   static final String HISTORY_TABLE = "truckeefs_schema_history";
-  private static final Duration MIGRATION_LOCK_WAIT = Duration.ofSeconds(120);
+  private static final Duration LOCK_WAIT = Duration.ofMinutes(5);
 
   private Migrations() {}
 
   /** Migrates; a database already at a newer schema than this build is refused, naming {@code settingToFix}. */
   static void migrate(DataSource dataSource, SqlEngine engine, String databaseName, String settingToFix)
-      throws FsException {
-    if (engine != SqlEngine.MARIADB) {
-      migrateNow(dataSource, engine, databaseName, settingToFix);
-      return;
-    }
-    String lock = "truckeefs_migrate." + databaseName;
-    try (Connection c = dataSource.getConnection()) {
-      try (PreparedStatement get = c.prepareStatement("SELECT GET_LOCK(?, ?)")) {
-        get.setString(1, lock);
-        get.setInt(2, (int) MIGRATION_LOCK_WAIT.toSeconds());
-        try (ResultSet r = get.executeQuery()) {
-          if (!r.next() || r.getInt(1) != 1) {
-            throw new FsException(FsError.TIMED_OUT, "another process kept migrating the metadata schema in "
-                + databaseName + " for " + MIGRATION_LOCK_WAIT.toSeconds() + " s; retry, or check " + settingToFix);
-          }
-        }
-      }
-      try {
-        migrateNow(dataSource, engine, databaseName, settingToFix);
-      } finally {
-        try (PreparedStatement rel = c.prepareStatement("SELECT RELEASE_LOCK(?)")) {
-          rel.setString(1, lock);
-          rel.execute();
-        }
-      }
-    } catch (SQLException e) {
-      throw new FsException(FsError.IO, "cannot lock the metadata schema of " + databaseName + " for migration: SQLState "
-          + e.getSQLState() + " (check " + settingToFix + ")");
-    }
-  }
-
-  private static void migrateNow(DataSource dataSource, SqlEngine engine, String databaseName, String settingToFix)
       throws FsException {
     Flyway flyway = Flyway.configure(Migrations.class.getClassLoader())
         .dataSource(dataSource)
@@ -74,6 +40,50 @@ final class Migrations {
         .baselineVersion("0")
         .cleanDisabled(true)
         .load();
+    if (engine != SqlEngine.MARIADB) {
+      // SQLite: the pool is the single writer connection, which already serializes processes.
+      migrate(flyway, databaseName, settingToFix);
+      return;
+    }
+    try (Connection lock = dataSource.getConnection()) {
+      // Flyway's own lock is taken only once its history table exists: two processes on an empty database can both
+      // try to create and baseline it, and one fails ("already exists, and is empty"). A named server lock around
+      // the whole migration closes that window. It holds one pool connection; Flyway uses others.
+      lockServerWide(lock, databaseName);
+      try {
+        migrate(flyway, databaseName, settingToFix);
+      } finally {
+        try (PreparedStatement release = lock.prepareStatement("SELECT RELEASE_LOCK(?)")) {
+          release.setString(1, lockName(lock));
+          release.execute();
+        }
+      }
+    } catch (SQLException e) {
+      throw new FsException(FsError.IO, "cannot lock the metadata schema in " + databaseName + " for migration: "
+          + SqlErrors.describe(e) + " (check " + settingToFix + ")");
+    }
+  }
+
+  private static void lockServerWide(Connection c, String databaseName) throws SQLException, FsException {
+    try (PreparedStatement get = c.prepareStatement("SELECT GET_LOCK(?, ?)")) {
+      get.setString(1, lockName(c));
+      get.setInt(2, (int) LOCK_WAIT.toSeconds());
+      try (ResultSet r = get.executeQuery()) {
+        if (!r.next() || r.getInt(1) != 1) {
+          throw new FsException(FsError.BUSY, "another process has been migrating the metadata schema in "
+              + databaseName + " for over " + LOCK_WAIT.toSeconds() + " s; retry when it is done");
+        }
+      }
+    }
+  }
+
+  /** One lock per database; at most 64 characters, which is what MariaDB and MySQL accept. */
+  private static String lockName(Connection c) throws SQLException {
+    String name = "truckeefs-migrate:" + c.getCatalog();
+    return name.length() <= 64 ? name : "truckeefs-migrate:" + Integer.toHexString(name.hashCode());
+  }
+
+  private static void migrate(Flyway flyway, String databaseName, String settingToFix) throws FsException {
     try {
       flyway.migrate();
       MigrationInfo[] future = Arrays.stream(flyway.info().applied())
