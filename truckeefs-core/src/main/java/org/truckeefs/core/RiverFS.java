@@ -103,6 +103,8 @@ public final class RiverFS implements FileSystem {
   private final BlobCollector collector;
   private final List<ScheduledFuture<?>> daemons = new ArrayList<>();
   private final ConcurrentHashMap<InodeId, OpenFile> files = new ConcurrentHashMap<>();
+  /** Counts open files leaving {@link #files}; lookup uses it to notice a drop during its store read. */
+  private final AtomicLong openFilesDropped = new AtomicLong();
   private final ConcurrentHashMap<Long, Handle> handles = new ConcurrentHashMap<>();
   /** Lock owners holding (or having held) fcntl locks per inode on this host, to skip needless releases. */
   private final ConcurrentHashMap<InodeId, Set<Long>> fcntlOwners = new ConcurrentHashMap<>();
@@ -463,9 +465,17 @@ public final class RiverFS implements FileSystem {
       return name.isDot() ? p : getattr(meta.parentOf(parent));
     }
     Access.check(caller, searchableDir(parent), Access.X, "search " + parent);
-    DirEntry e = meta.lookup(parent, name)
+    // One store call for the entry and its attributes. The inode is known only after the read, so the rule of
+    // getattr (take the open file first) cannot apply: if an open file left the map meanwhile, its commit may have
+    // landed after our read, and getattr answers instead.
+    long drops = openFilesDropped.get();
+    InodeAttributes a = meta.lookupAttributes(parent, name)
         .orElseThrow(() -> FsException.notFound("no entry '" + name + "' in " + parent));
-    return getattr(e.inode());
+    OpenFile f = files.get(a.id());
+    if (f != null) {
+      return f.overlay(a);
+    }
+    return openFilesDropped.get() == drops ? a : getattr(a.id());
   }
 
   @Override
@@ -1343,6 +1353,7 @@ public final class RiverFS implements FileSystem {
       left.set(cur.refs);
       if (cur.refs == 0 && cur.idle()) {
         cur.closeResources();
+        openFilesDropped.incrementAndGet();
         return null;
       }
       return cur;
@@ -1373,6 +1384,7 @@ public final class RiverFS implements FileSystem {
     files.computeIfPresent(f.id, (id, cur) -> {
       if (cur == f && cur.refs == 0 && cur.idle()) {
         cur.closeResources();
+        openFilesDropped.incrementAndGet();
         return null;
       }
       return cur;
@@ -1399,6 +1411,7 @@ public final class RiverFS implements FileSystem {
         f.uploadLock.unlock();
       }
       f.closeResources();
+      openFilesDropped.incrementAndGet();
       return null;
     });
     if (busy[0]) {
