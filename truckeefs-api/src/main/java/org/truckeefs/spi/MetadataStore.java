@@ -140,6 +140,12 @@ public interface MetadataStore extends AutoCloseable {
 
   StoreStats stats() throws FsException;
 
+  /**
+   * Makes every commit made so far durable against power loss; {@code fsync(2)} calls it after committing a file.
+   * Stores whose commits are durable when they return (MariaDB with its default flush, memory) do nothing.
+   */
+  default void sync() throws FsException {}
+
   @Override
   void close() throws FsException;
 }

@@ -1257,6 +1257,7 @@ public final class RiverFS implements FileSystem {
       h.file.seal(this::journal);
       uploader.drain(h.file);
     }
+    meta.sync(); // the commit itself must survive a power loss, not only the blobs
   }
 
   @Override

@@ -21,6 +21,8 @@ import org.truckeefs.api.FsError;
 import org.truckeefs.api.FsException;
 import org.truckeefs.api.InodeAttributes;
 import org.truckeefs.api.InodeId;
+import org.truckeefs.api.OpenResult;
+import org.truckeefs.api.OpenFlags;
 import org.truckeefs.api.SetAttr;
 import org.truckeefs.spi.BackendConfig;
 import org.truckeefs.spi.BackendContext;
@@ -227,5 +229,15 @@ class MetadataQueryCountTest {
     assertNoData(() -> fs.getxattr(ROOT, TestFs.lookup(fs, "f").id(), "security.selinux"));
     assertThat(fs.listxattr(ROOT, f)).isEmpty();
     assertThat(calls).containsExactly("lookupAttributes", "getXattr", "listXattr");
+  }
+
+  @Test
+  void fsync_endsWithAStoreSync_soTheCommitSurvivesAPowerLoss() throws Exception {
+    OpenResult o = fs.create(ROOT, InodeId.ROOT, n("durable"), 0644, OpenFlags.READ_WRITE);
+    fs.write(o.handle(), 0, java.nio.ByteBuffer.wrap(new byte[] {1, 2, 3}));
+    calls.clear();
+    fs.fsync(o.handle(), false);
+    assertThat(calls).contains("commitContent").last().isEqualTo("sync");
+    fs.release(o.handle());
   }
 }
