@@ -2,7 +2,8 @@ package org.truckeefs.testkit.tahoe;
 
 /**
  * Tahoe's base32 ({@code allmydata.util.base32}): RFC 4648 alphabet in lower case, no padding. Hand-written because
- * it is 40 lines and no managed dependency offers the lower-case, unpadded form.
+ * it is 40 lines and no managed dependency offers the lower-case, unpadded form. The client in truckeefs-tahoe has
+ * its own copy on purpose: an emulator that shared the client's encoder could not catch the client's encoding bugs.
  */
 final class Base32 {
   private static final String ALPHABET = "abcdefghijklmnopqrstuvwxyz234567";
