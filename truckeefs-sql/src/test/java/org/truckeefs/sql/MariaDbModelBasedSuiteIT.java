@@ -1,8 +1,7 @@
 package org.truckeefs.sql;
 
 import java.nio.file.Path;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.truckeefs.api.FileSystem;
 import org.truckeefs.testkit.fs.AbstractModelBasedSuite;
 
@@ -11,23 +10,11 @@ import org.truckeefs.testkit.fs.AbstractModelBasedSuite;
  * InnoDB commit (several ms on this machine), so the 10,000-operation seeds run on SQLite and in memory instead.
  */
 class MariaDbModelBasedSuiteIT extends AbstractModelBasedSuite {
-  private static String database;
-
-  @BeforeAll
-  static void createDatabase() throws Exception {
-    database = TestBackends.createMariaDbDatabase();
-    TestBackends.mariaDb(database).close();
-  }
-
-  @AfterAll
-  static void dropDatabase() throws Exception {
-    TestBackends.dropMariaDbDatabase(database);
-  }
+  @RegisterExtension static final MariaDbDatabase db = new MariaDbDatabase();
 
   @Override
   protected FileSystem createFileSystem(Path dir) throws Exception {
-    RiverFsOnSql.emptyMariaDb(database);
-    return RiverFsOnSql.open(TestBackends.mariaDbUri(database), dir);
+    return RiverFsOnSql.open(db.emptied(), dir);
   }
 
   @Override

@@ -1,35 +1,22 @@
 package org.truckeefs.sql;
 
 import java.nio.file.Path;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.truckeefs.api.FileSystem;
 import org.truckeefs.testkit.fs.AbstractNegativeSuite;
 
 /** The negative FileSystem suite on RiverFS with metadata in MariaDB (one database per class, emptied per test). */
 class MariaDbNegativeSuiteIT extends AbstractNegativeSuite {
-  private static String database;
-
-  @BeforeAll
-  static void createDatabase() throws Exception {
-    database = TestBackends.createMariaDbDatabase();
-    TestBackends.mariaDb(database).close();
-  }
-
-  @AfterAll
-  static void dropDatabase() throws Exception {
-    TestBackends.dropMariaDbDatabase(database);
-  }
+  @RegisterExtension static final MariaDbDatabase db = new MariaDbDatabase();
 
   @Override
   protected FileSystem createFileSystem(Path tmp) throws Exception {
-    RiverFsOnSql.emptyMariaDb(database);
-    return RiverFsOnSql.open(TestBackends.mariaDbUri(database), tmp);
+    return RiverFsOnSql.open(db.emptied(), tmp);
   }
 
   @Override
   protected FileSystem reopen(FileSystem old, Path tmp) throws Exception {
     old.close();
-    return RiverFsOnSql.open(TestBackends.mariaDbUri(database), tmp);
+    return RiverFsOnSql.open(db.uri(), tmp);
   }
 }
