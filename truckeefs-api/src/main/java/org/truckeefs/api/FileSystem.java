@@ -1,7 +1,9 @@
 package org.truckeefs.api;
 
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 
 /**
  * A POSIX filesystem addressed by inode, the shape of the FUSE low-level API. Every method either succeeds or
@@ -95,6 +97,25 @@ public interface FileSystem extends AutoCloseable {
 
   void releasedir(long dirHandle) throws FsException;
 
+  /**
+   * {@link #readdir} with the attributes of every entry (READDIRPLUS). An entry removed between the listing and the
+   * attribute read is left out. The default asks {@link #getattr} per entry; implementations answer in one go.
+   */
+  default DirListingPlus readdirplus(long dirHandle, long cookie, int max) throws FsException {
+    DirListing page = readdir(dirHandle, cookie, max);
+    List<DirEntryPlus> out = new ArrayList<>(page.entries().size());
+    for (DirEntry e : page.entries()) {
+      try {
+        out.add(new DirEntryPlus(e, getattr(e.inode())));
+      } catch (FsException gone) {
+        if (gone.error() != FsError.NOT_FOUND) {
+          throw gone;
+        }
+      }
+    }
+    return new DirListingPlus(out, page.end());
+  }
+
   StatFs statfs() throws FsException;
 
   /** {@code access(2)}: {@code mask} of R_OK=4, W_OK=2, X_OK=1, or F_OK=0. */
@@ -123,6 +144,61 @@ public interface FileSystem extends AutoCloseable {
   /** {@code fcntl(F_SETLK/F_SETLKW)}; UNLOCK releases. {@code wait} blocks until granted (F_SETLKW). */
   default void setlk(long handle, long owner, LockRange range, boolean wait) throws FsException {
     throw new FsException(FsError.UNSUPPORTED, "POSIX locks are not supported by this filesystem");
+  }
+
+  /** {@code fallocate(2)} mode bit: do not change the file size. */
+  int FALLOC_FL_KEEP_SIZE = 0x01;
+  /** {@code fallocate(2)} mode bit: deallocate the range (with KEEP_SIZE): it reads as zeros afterwards. */
+  int FALLOC_FL_PUNCH_HOLE = 0x02;
+  /** {@code fallocate(2)} mode bit: make the range read as zeros. */
+  int FALLOC_FL_ZERO_RANGE = 0x10;
+
+  /**
+   * {@code fallocate(2)} on an open file: {@code mode} 0 makes {@code [offset, offset + length)} part of the file
+   * (growing it when it ends earlier); other modes as the implementation supports them, else EOPNOTSUPP.
+   */
+  default void fallocate(long handle, int mode, long offset, long length) throws FsException {
+    throw new FsException(FsError.NOT_SUPPORTED, "fallocate is not supported by this filesystem");
+  }
+
+  /**
+   * {@code copy_file_range(2)}: copies up to {@code length} bytes from one open file to another (fewer only at the
+   * end of the input) and returns the count. The default reads and writes through a buffer; an implementation may
+   * share the data instead of copying it.
+   */
+  default long copyFileRange(long inHandle, long inOffset, long outHandle, long outOffset, long length)
+      throws FsException {
+    ByteBuffer buf = ByteBuffer.allocate((int) Math.min(1 << 20, Math.max(1, length)));
+    long done = 0;
+    while (done < length) {
+      buf.clear().limit((int) Math.min(buf.capacity(), length - done));
+      int n = read(inHandle, inOffset + done, buf);
+      if (n <= 0) {
+        break;
+      }
+      buf.flip();
+      write(outHandle, outOffset + done, buf);
+      done += n;
+    }
+    return done;
+  }
+
+  /**
+   * {@code syncfs(2)}: returns when everything written through this filesystem so far is stored and committed as
+   * {@link #fsync} would store it.
+   */
+  default void syncfs() throws FsException {
+    throw new FsException(FsError.UNSUPPORTED, "syncfs is not supported by this filesystem");
+  }
+
+  /**
+   * Registers {@code listener} for the changes this filesystem commits from now on, this host's
+   * ({@link FsChange#remote()} false) and, for a filesystem shared by several hosts, the others'. The listener runs
+   * on a thread of the filesystem and must return quickly and not throw. An implementation that reports no changes
+   * returns {@link Subscription#NONE}.
+   */
+  default Subscription watch(Consumer<FsChange> listener) {
+    return Subscription.NONE;
   }
 
   /** Flushes all dirty data, stops background work and closes the backends. */

@@ -2,7 +2,10 @@ package org.truckeefs.spi;
 
 import java.io.InputStream;
 import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.channels.ReadableByteChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -21,6 +24,30 @@ public interface BlobStore extends AutoCloseable {
    * blob is durable. A failed put leaves nothing that a reference points to.
    */
   BlobRef put(ReadableByteChannel src, long size) throws FsException;
+
+  /**
+   * {@link #put} of a whole local file that nobody writes again (a sealed cache file). A store on the same local
+   * filesystem may take the file by hard link instead of copying it, so the caller must never change it after this
+   * call; the caller may still delete or rename its own name. The default streams it through {@link #put}.
+   */
+  default BlobRef putFile(Path file, long size) throws FsException {
+    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+      return put(ch, size);
+    } catch (java.io.IOException e) {
+      if (e instanceof FsException fe) {
+        throw fe;
+      }
+      throw new FsException(FsError.IO, "cannot read " + file.getFileName() + " to store it: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * The local file that holds the blob's bytes, for stores that keep blobs as plain files on this host: the cache
+   * may then link it instead of copying it. The file must only be read. Empty by default.
+   */
+  default Optional<Path> localFile(BlobRef ref) throws FsException {
+    return Optional.empty();
+  }
 
   /**
    * Reads up to {@code dst.remaining()} bytes of the blob starting at {@code offset} into {@code dst}; fewer only

@@ -15,10 +15,18 @@ import org.truckeefs.api.InodeId;
  * @param dropFromIndex chunks at this index and above are removed unless upserted (truncation); {@link Long#MAX_VALUE} keeps all
  * @param mtime the new modification time (ctime is set to it as well)
  * @param journalId the upload-journal entry this commit completes, removed in the same transaction; 0 for none
+ * @param mark recorded in the same transaction (see {@link MetadataStore#commitMarks}); null for none
  */
 public record ContentCommit(
     InodeId inode, long expectedVersion, long newSize, List<ChunkRef> upserts, long dropFromIndex, Instant mtime,
-    long journalId) {
+    long journalId, CommitMark mark) {
+
+  /** A commit without a mark. */
+  public ContentCommit(InodeId inode, long expectedVersion, long newSize, List<ChunkRef> upserts, long dropFromIndex,
+      Instant mtime, long journalId) {
+    this(inode, expectedVersion, newSize, upserts, dropFromIndex, mtime, journalId, null);
+  }
+
   public ContentCommit {
     Objects.requireNonNull(inode, "inode");
     Objects.requireNonNull(mtime, "mtime");

@@ -6,6 +6,7 @@ import java.util.Set;
 import org.truckeefs.api.FsError;
 import org.truckeefs.api.FsException;
 import org.truckeefs.api.LockRange;
+import org.truckeefs.api.Subscription;
 
 /**
  * Coordination between the threads of one host and between hosts: read/write locks with a lease, counting
@@ -63,6 +64,16 @@ public interface Coordinator extends AutoCloseable {
   default void releasePosixLocks(String key, long owner) throws FsException {
     throw new FsException(FsError.UNSUPPORTED, "POSIX locks are not supported by this coordinator");
   }
+
+  /**
+   * Sends {@code message} to every subscriber of this filesystem's channel on every host, this one included. Best
+   * effort and asynchronous: it may return before delivery; a message sent while a subscriber is disconnected is
+   * lost for it, which the subscriber learns through {@link MessageListener#onGap()}. Never blocks for long.
+   */
+  void publish(byte[] message) throws FsException;
+
+  /** Delivers this filesystem's channel to {@code listener}, in publish order per publishing host, until closed. */
+  Subscription subscribe(MessageListener listener) throws FsException;
 
   /** Clears this filesystem's stale ephemeral state (never other filesystems', never the whole server). */
   void reset() throws FsException;

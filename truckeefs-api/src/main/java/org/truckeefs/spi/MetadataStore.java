@@ -1,9 +1,12 @@
 package org.truckeefs.spi;
 
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 import org.truckeefs.api.DirEntry;
+import org.truckeefs.api.DirEntryPlus;
 import org.truckeefs.api.FsError;
 import org.truckeefs.api.FsException;
 import org.truckeefs.api.InodeAttributes;
@@ -59,6 +62,24 @@ public interface MetadataStore extends AutoCloseable {
   List<DirEntry> readDir(InodeId directory, long afterCookie, int limit) throws FsException;
 
   /**
+   * {@link #readDir} with each entry's attributes, which a remote store answers in one round trip. An entry whose
+   * inode is gone by the time its attributes are read is left out. The default reads the attributes one by one.
+   */
+  default List<DirEntryPlus> readDirPlus(InodeId directory, long afterCookie, int limit) throws FsException {
+    List<DirEntryPlus> out = new ArrayList<>();
+    for (DirEntry e : readDir(directory, afterCookie, limit)) {
+      try {
+        out.add(new DirEntryPlus(e, getAttributes(e.inode())));
+      } catch (FsException gone) {
+        if (gone.error() != FsError.NOT_FOUND) {
+          throw gone;
+        }
+      }
+    }
+    return out;
+  }
+
+  /**
    * A new inode named {@code name} in {@code parent}. Updates the parent's mtime/ctime to {@code spec.time()} and,
    * for a directory, the parent's link count. EEXIST if the name exists; ENOENT/ENOTDIR if the parent is gone or
    * not a directory.
@@ -78,6 +99,27 @@ public interface MetadataStore extends AutoCloseable {
    * until {@link #purge}.
    */
   InodeAttributes unlink(InodeId parent, Name name, boolean directory, Instant now) throws FsException;
+
+  /**
+   * {@link #unlink(InodeId, Name, boolean, Instant)}, and when {@code purgeOrphan} is set and the inode's link count
+   * reached 0, {@link #purge} in the same transaction: the caller knows nobody has the file open. The default runs
+   * the two steps one after the other.
+   */
+  default UnlinkResult unlink(InodeId parent, Name name, boolean directory, Instant now, boolean purgeOrphan)
+      throws FsException {
+    InodeAttributes a = unlink(parent, name, directory, now);
+    if (!purgeOrphan || a.nlink() != 0) {
+      return new UnlinkResult(a, false, List.of());
+    }
+    try {
+      return new UnlinkResult(a, true, purge(a.id()).unreferenced());
+    } catch (FsException e) {
+      if (e.error() == FsError.BUSY) {
+        return new UnlinkResult(a, false, List.of()); // linked again in between
+      }
+      throw e;
+    }
+  }
 
   /**
    * Atomically renames. ENOENT if the source is missing; EEXIST for NOREPLACE onto an existing name; ENOENT for
@@ -100,6 +142,33 @@ public interface MetadataStore extends AutoCloseable {
    * entry, all in one transaction. Otherwise fails with {@link FsError#STALE} and changes nothing.
    */
   CommitResult commitContent(ContentCommit commit) throws FsException;
+
+  /**
+   * The commit marks of {@code owner} recorded by {@link #commitContent} and not yet cleared, in increasing order.
+   */
+  default List<Long> commitMarks(String owner) throws FsException {
+    throw new FsException(FsError.UNSUPPORTED, "this metadata store keeps no commit marks");
+  }
+
+  /** Forgets the commit marks of {@code owner} up to and including {@code upToSeq}. */
+  default void clearCommitMarks(String owner, long upToSeq) throws FsException {
+    throw new FsException(FsError.UNSUPPORTED, "this metadata store keeps no commit marks");
+  }
+
+  /**
+   * Blobs that were stored but are committed nowhere (an upload overtaken by a newer write, or one that lost a
+   * conflict): each that no chunk references is listed as unreferenced since {@code now}, so that
+   * {@link #takeReleasableBlobs} releases it after the grace period. Blobs that chunks reference are left alone.
+   */
+  default void noteUnreferenced(Collection<BlobRef> blobs, Instant now) throws FsException {}
+
+  /**
+   * This filesystem's id: made up (random) by the first call on an empty store, then the same for every host and
+   * every start. Coordination state is namespaced by it, so two filesystems never share locks or events.
+   */
+  default String filesystemId() throws FsException {
+    throw new FsException(FsError.UNSUPPORTED, "this metadata store keeps no filesystem id");
+  }
 
   /**
    * Deletes an orphan (link count 0) with its chunks and xattrs, dropping its blob references. EBUSY if it still

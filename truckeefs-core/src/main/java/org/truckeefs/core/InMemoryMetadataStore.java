@@ -42,6 +42,8 @@ final class InMemoryMetadataStore implements MetadataStore {
   private final Map<Long, Node> inodes = new HashMap<>();
   private final TreeMap<String, BlobInfo> blobs = new TreeMap<>();
   private final TreeMap<Long, JournalEntry> journal = new TreeMap<>();
+  private final Map<String, java.util.TreeSet<Long>> marks = new HashMap<>();
+  private String filesystemId;
   private long nextInode = 2;
   private long nextJournalId = 1;
   private boolean closed;
@@ -397,7 +399,53 @@ final class InMemoryMetadataStore implements MetadataStore {
       if (c.journalId() != 0) {
         journal.remove(c.journalId());
       }
+      if (c.mark() != null) {
+        marks.computeIfAbsent(c.mark().owner(), k -> new java.util.TreeSet<>()).add(c.mark().seq());
+      }
       return new CommitResult(n.attrs(), unreferenced);
+    }
+  }
+
+  @Override
+  public List<Long> commitMarks(String owner) throws FsException {
+    synchronized (lock) {
+      open();
+      return List.copyOf(marks.getOrDefault(owner, new java.util.TreeSet<>()));
+    }
+  }
+
+  @Override
+  public void clearCommitMarks(String owner, long upToSeq) throws FsException {
+    synchronized (lock) {
+      open();
+      java.util.TreeSet<Long> m = marks.get(owner);
+      if (m != null) {
+        m.headSet(upToSeq, true).clear();
+      }
+    }
+  }
+
+  @Override
+  public void noteUnreferenced(java.util.Collection<BlobRef> refs, Instant now) throws FsException {
+    synchronized (lock) {
+      open();
+      for (BlobRef ref : refs) {
+        BlobInfo b = blobs.computeIfAbsent(ref.value(), k -> new BlobInfo());
+        if (b.refs == 0 && b.unreferencedSince == null) {
+          b.unreferencedSince = now;
+        }
+      }
+    }
+  }
+
+  @Override
+  public String filesystemId() throws FsException {
+    synchronized (lock) {
+      open();
+      if (filesystemId == null) {
+        filesystemId = java.util.UUID.randomUUID().toString();
+      }
+      return filesystemId;
     }
   }
 

@@ -10,9 +10,11 @@ import java.util.function.BooleanSupplier;
 import org.truckeefs.api.FsError;
 import org.truckeefs.api.FsException;
 import org.truckeefs.api.LockRange;
+import org.truckeefs.api.Subscription;
 import org.truckeefs.spi.BackendContext;
 import org.truckeefs.spi.Coordinator;
 import org.truckeefs.spi.Lease;
+import org.truckeefs.spi.MessageListener;
 
 /**
  * The in-JVM {@link Coordinator} ({@code local:}): read/write locks any thread may release, counting semaphores
@@ -27,6 +29,7 @@ public final class LocalCoordinator implements Coordinator {
   private final Duration semaphoreTimeout;
   private final String sessionId = UUID.randomUUID().toString();
   private final Set<LocalLease> held = ConcurrentHashMap.newKeySet();
+  private final Set<MessageListener> subscriptions = ConcurrentHashMap.newKeySet();
   private final AtomicBoolean closed = new AtomicBoolean();
 
   /** A coordinator with a space of its own and the default semaphore timeout. */
@@ -99,6 +102,23 @@ public final class LocalCoordinator implements Coordinator {
   }
 
   @Override
+  public void publish(byte[] message) throws FsException {
+    open();
+    space.publish(message);
+  }
+
+  @Override
+  public Subscription subscribe(MessageListener listener) throws FsException {
+    open();
+    space.subscribe(listener);
+    subscriptions.add(listener);
+    return () -> {
+      subscriptions.remove(listener);
+      space.unsubscribe(listener);
+    };
+  }
+
+  @Override
   public void reset() throws FsException {
     open();
     space.clearEphemeral();
@@ -129,6 +149,10 @@ public final class LocalCoordinator implements Coordinator {
       return;
     }
     space.sessions.remove(sessionId);
+    for (MessageListener l : subscriptions) {
+      space.unsubscribe(l);
+    }
+    subscriptions.clear();
     for (LocalLease l : held) {
       l.close();
     }

@@ -4,7 +4,11 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.truckeefs.spi.MessageListener;
 import org.truckeefs.spi.Ticker;
 
 /**
@@ -14,6 +18,7 @@ import org.truckeefs.spi.Ticker;
  * live in a static table because they are the in-JVM "server"; each disappears when its last coordinator closes.
  */
 final class LocalCoordinatorSpace {
+  private static final Logger log = LoggerFactory.getLogger(LocalCoordinatorSpace.class);
   private static final Map<String, LocalCoordinatorSpace> NAMED = new ConcurrentHashMap<>();
   /** Puts between two sweeps of expired ephemeral entries; reads drop expired entries as they meet them. */
   private static final int SWEEP_EVERY = 1024;
@@ -29,6 +34,7 @@ final class LocalCoordinatorSpace {
   final PosixLockTable posix = new PosixLockTable(sessions::contains);
   private final ConcurrentHashMap<String, Ephemeral> ephemeral = new ConcurrentHashMap<>();
   private final AtomicInteger putsSinceSweep = new AtomicInteger();
+  private final CopyOnWriteArrayList<MessageListener> listeners = new CopyOnWriteArrayList<>();
 
   private LocalCoordinatorSpace(String name, Ticker ticker) {
     this.name = name;
@@ -87,5 +93,24 @@ final class LocalCoordinatorSpace {
 
   void clearEphemeral() {
     ephemeral.clear();
+  }
+
+  /** Delivers {@code message} to every subscriber of this space, in the publisher's thread: nothing is lost. */
+  void publish(byte[] message) {
+    for (MessageListener l : listeners) {
+      try {
+        l.onMessage(message.clone());
+      } catch (RuntimeException e) {
+        log.warn("a change listener failed: {}", e.toString());
+      }
+    }
+  }
+
+  void subscribe(MessageListener l) {
+    listeners.add(l);
+  }
+
+  void unsubscribe(MessageListener l) {
+    listeners.remove(l);
   }
 }

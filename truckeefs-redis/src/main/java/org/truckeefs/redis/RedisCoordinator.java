@@ -14,6 +14,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.redisson.Redisson;
 import org.redisson.api.RScript;
+import org.redisson.api.RTopic;
+import org.redisson.api.listener.StatusListener;
+import org.redisson.client.codec.ByteArrayCodec;
 import org.redisson.api.RedissonClient;
 import org.redisson.api.options.KeysScanOptions;
 import org.redisson.client.codec.StringCodec;
@@ -24,10 +27,12 @@ import org.slf4j.LoggerFactory;
 import org.truckeefs.api.FsError;
 import org.truckeefs.api.FsException;
 import org.truckeefs.api.LockRange;
+import org.truckeefs.api.Subscription;
 import org.truckeefs.spi.BackendContext;
 import org.truckeefs.spi.Coordinator;
 import org.truckeefs.spi.Lease;
 import org.truckeefs.spi.LockRangeSet;
+import org.truckeefs.spi.MessageListener;
 import org.truckeefs.spi.Ticker;
 
 /**
@@ -39,6 +44,7 @@ import org.truckeefs.spi.Ticker;
  *   sem:&lt;name&gt;    zset  permit id -> expiry (server ms)      counting semaphores
  *   eph:&lt;key&gt;     string with PX                          ephemeral key-value map
  *   plock:&lt;key&gt;   hash  v -> version, d -> encoded {@link LockRangeSet}   POSIX locks
+ *   events        pub/sub channel of the filesystem's change messages
  * </pre>
  * Locks are not Redisson {@code RLock}s: those belong to the acquiring thread, and our leases are closed by other
  * threads. A holder id is {@code <session>/<n>}, and a holder is alive while its session is, so one heartbeat keeps
@@ -63,6 +69,7 @@ final class RedisCoordinator implements Coordinator {
   private final AtomicBoolean heartbeatFailing = new AtomicBoolean();
   private volatile long lastHeartbeat;
   private final ScheduledFuture<?> heartbeat;
+  private final RTopic events;
 
   RedisCoordinator(RedisSettings settings, BackendContext context) throws FsException {
     this.settings = settings;
@@ -77,6 +84,7 @@ final class RedisCoordinator implements Coordinator {
           + " (" + e.getClass().getSimpleName() + "); check redis_host, redis_port and redis_pass");
     }
     this.script = redis.getScript(StringCodec.INSTANCE);
+    this.events = redis.getTopic(prefix + "events", ByteArrayCodec.INSTANCE);
     try {
       beat();
       if (settings.reset()) {
@@ -434,6 +442,44 @@ final class RedisCoordinator implements Coordinator {
     if (closed.compareAndSet(false, true)) {
       heartbeat.cancel(false);
       redis.shutdown(0, 2, TimeUnit.SECONDS);
+    }
+  }
+
+  // ---- change messages -------------------------------------------------------------------------------------
+
+  @Override
+  public void publish(byte[] message) throws FsException {
+    open();
+    // Fire and forget: a lost message only makes a subscriber wait for its cache's time limit.
+    events.publishAsync(message);
+  }
+
+  @Override
+  public Subscription subscribe(MessageListener listener) throws FsException {
+    open();
+    try {
+      int onMessage = events.addListener(byte[].class, (channel, msg) -> listener.onMessage(msg));
+      AtomicBoolean first = new AtomicBoolean(true);
+      int onStatus = events.addListener(new StatusListener() {
+        @Override
+        public void onSubscribe(String channel) {
+          if (!first.compareAndSet(true, false)) {
+            listener.onGap(); // subscribed again after a lost connection: messages in between are gone
+          }
+        }
+
+        @Override
+        public void onUnsubscribe(String channel) {}
+      });
+      return () -> {
+        try {
+          events.removeListener(onMessage, onStatus);
+        } catch (RuntimeException e) {
+          LOG.debug("cannot unsubscribe from {}: {}", server, e.toString());
+        }
+      };
+    } catch (RuntimeException e) {
+      throw RedisErrors.map("subscribe to change messages", server, e);
     }
   }
 

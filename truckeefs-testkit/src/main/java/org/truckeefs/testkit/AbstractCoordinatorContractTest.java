@@ -332,6 +332,78 @@ public abstract class AbstractCoordinatorContractTest {
   }
 
   @Nested
+  class Messages {
+    private final class Inbox implements org.truckeefs.spi.MessageListener {
+      final java.util.concurrent.LinkedBlockingQueue<String> got = new java.util.concurrent.LinkedBlockingQueue<>();
+
+      @Override
+      public void onMessage(byte[] message) {
+        got.add(new String(message, java.nio.charset.StandardCharsets.UTF_8));
+      }
+
+      String next() throws InterruptedException {
+        return got.poll(LONG.toMillis(), TimeUnit.MILLISECONDS);
+      }
+    }
+
+    private byte[] bytes(String s) {
+      return s.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void published_reachesEveryHost_inOrder_includingThePublisher() throws Exception {
+      Coordinator a = host();
+      Coordinator b = host();
+      Inbox atA = new Inbox();
+      Inbox atB = new Inbox();
+      a.subscribe(atA);
+      b.subscribe(atB);
+      for (int i = 0; i < 20; i++) {
+        a.publish(bytes("m" + i));
+      }
+      for (int i = 0; i < 20; i++) {
+        assertThat(atB.next()).isEqualTo("m" + i);
+        assertThat(atA.next()).isEqualTo("m" + i);
+      }
+    }
+
+    @Test
+    void otherNamespaces_doNotHearIt() throws Exception {
+      Coordinator a = host();
+      Coordinator other = newCoordinator(namespace + "-other", Map.of());
+      created.add(other);
+      Inbox mine = new Inbox();
+      Inbox theirs = new Inbox();
+      a.subscribe(mine);
+      other.subscribe(theirs);
+      a.publish(bytes("private"));
+      other.publish(bytes("marker"));
+      assertThat(mine.next()).isEqualTo("private");
+      // messages of one namespace arrive in order, so once "marker" is here "private" would have been too
+      assertThat(theirs.next()).isEqualTo("marker");
+      assertThat(theirs.got).isEmpty();
+    }
+
+    @Test
+    void closedSubscription_hearsNothingMore() throws Exception {
+      Coordinator a = host();
+      Coordinator b = host();
+      Inbox gone = new Inbox();
+      Inbox stays = new Inbox();
+      org.truckeefs.api.Subscription s = b.subscribe(gone);
+      b.subscribe(stays);
+      a.publish(bytes("one"));
+      assertThat(gone.next()).isEqualTo("one");
+      assertThat(stays.next()).isEqualTo("one");
+      s.close();
+      s.close(); // twice is harmless
+      a.publish(bytes("two"));
+      assertThat(stays.next()).isEqualTo("two");
+      assertThat(gone.got).isEmpty();
+    }
+  }
+
+  @Nested
   class Sessions {
     @Test
     void eachHost_hasASession_seenByTheOthers() throws Exception {
