@@ -7,7 +7,7 @@ import java.util.Objects;
  * stale, not the new state: a watcher re-reads what it cares about. A FUSE adapter turns a remote change into a
  * kernel cache invalidation; an embedding application can refresh a view.
  */
-public sealed interface FsChange permits FsChange.Attributes, FsChange.Content, FsChange.Entry {
+public sealed interface FsChange permits FsChange.Attributes, FsChange.Content, FsChange.Entry, FsChange.Overflow {
 
   /** Whether another host made the change. This host's kernel already saw its own changes pass through it. */
   boolean remote();
@@ -33,4 +33,10 @@ public sealed interface FsChange permits FsChange.Attributes, FsChange.Content, 
       Objects.requireNonNull(name, "name");
     }
   }
+
+  /**
+   * Changes may have been missed (the link to the other hosts dropped and came back): anything a watcher derived
+   * from earlier changes may be stale, as after a {@code WatchService} OVERFLOW.
+   */
+  record Overflow(boolean remote) implements FsChange {}
 }

@@ -13,6 +13,12 @@ public record OpenFlags(int value) {
   public static final int O_NONBLOCK = 04000;
   public static final int O_DIRECTORY = 0200000;
   public static final int O_NOFOLLOW = 0400000;
+  /**
+   * Not an {@code open(2)} flag: a FUSE adapter with the kernel's write-back cache sets it on every open, because
+   * the kernel then reads pages of files opened write-only to fill partly written pages. Such a handle may be read
+   * although it was opened for writing only; the permission check of the open stays as the flags say.
+   */
+  public static final int READBACK = 1 << 30;
 
   public static final OpenFlags READ = new OpenFlags(O_RDONLY);
   public static final OpenFlags WRITE = new OpenFlags(O_WRONLY);
@@ -48,6 +54,11 @@ public record OpenFlags(int value) {
 
   public boolean truncate() {
     return (value & O_TRUNC) != 0;
+  }
+
+  /** See {@link #READBACK}. */
+  public boolean readback() {
+    return (value & READBACK) != 0;
   }
 
   public boolean append() {

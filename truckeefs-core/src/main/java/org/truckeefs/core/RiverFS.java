@@ -34,6 +34,8 @@ import org.truckeefs.api.Caller;
 import org.truckeefs.api.DirEntry;
 import org.truckeefs.api.DirListing;
 import org.truckeefs.api.FileSystem;
+import org.truckeefs.api.FsChange;
+import org.truckeefs.api.Subscription;
 import org.truckeefs.api.FsError;
 import org.truckeefs.api.LockRange;
 import org.truckeefs.api.FsException;
@@ -125,6 +127,7 @@ public final class RiverFS implements FileSystem {
    * a setxattr through this host invalidates its entry.
    */
   private final Cache<XattrKey, Boolean> absentXattrs;
+  private final ChangeFeed feed;
   private volatile NamespaceEvents events = NamespaceEvents.NONE;
   private volatile Mirror mirror; // MIRROR: the blob store's namespace mirror, or null
   private volatile boolean closed;
@@ -181,8 +184,12 @@ public final class RiverFS implements FileSystem {
     }
     this.pruner = new CachePruner(cache);
     this.collector = new BlobCollector(meta, blobs, cache, config.clock(), config.blobGcGrace());
+    this.feed = new ChangeFeed(coordinator);
     this.uploader = new Uploader(meta, blobs, coordinator, drainPool, putPool, config.ticker(), config.uploadRetryDelay(),
-        RiverFsConfig.MAX_UPLOAD_RETRY_DELAY, this::afterDrain, a -> events.contentCommitted(a));
+        RiverFsConfig.MAX_UPLOAD_RETRY_DELAY, this::afterDrain, a -> {
+          events.contentCommitted(a);
+          feed.publish(new FsChange.Content(a.id(), false));
+        });
     cache.onOverLimit(() -> {
       try {
         scheduler.execute(pruner);
@@ -503,7 +510,10 @@ public final class RiverFS implements FileSystem {
     Integer uid = null;
     Integer gid = null;
     if (c.mode() != null) {
-      if (!owner) {
+      // A write by a non-owner makes the kernel ask, as that user, to drop setuid/setgid: allowed, as on ext4.
+      boolean onlyDropsPrivileges = (c.mode() & InodeAttributes.PERMISSION_BITS) == Access.killPriv(a.mode())
+          && c.mode() != a.mode() && c.uid() == null && c.gid() == null;
+      if (!owner && !onlyDropsPrivileges) {
         throw new FsException(FsError.NOT_PERMITTED, "only the owner may change the mode of " + inode);
       }
       int m = c.mode() & InodeAttributes.PERMISSION_BITS;
@@ -593,6 +603,8 @@ public final class RiverFS implements FileSystem {
         f.overrideMtime(mtime);
       }
       InodeAttributes after = meta.setAttributes(inode, new AttrUpdate(mode, uid, gid, atime, mtime, now));
+      feed.publish(c.size() != null ? new FsChange[] {attrs(inode), new FsChange.Content(inode, false)}
+          : new FsChange[] {attrs(inode)});
       return f == null ? after : f.overlay(after);
     } finally {
       changed(inode); // even on failure: the store may have applied it
@@ -640,6 +652,7 @@ public final class RiverFS implements FileSystem {
       changed(victim.id());
     }
     events.removed(parent, name, after);
+    feed.publish(entryChange(parent, name), attrs(parent), attrs(after.id()));
     purge(after.id());
   }
 
@@ -702,6 +715,7 @@ public final class RiverFS implements FileSystem {
       changed(newParent);
     }
     events.linked(newParent, newName, after);
+    feed.publish(entryChange(newParent, newName), attrs(newParent), attrs(inode));
     return f == null ? after : f.overlay(after);
   }
 
@@ -726,6 +740,7 @@ public final class RiverFS implements FileSystem {
       changed(parent);
     }
     events.removed(parent, name, after);
+    feed.publish(entryChange(parent, name), attrs(parent), attrs(after.id()));
     if (after.nlink() == 0) {
       purgeIfClosed(after.id());
     }
@@ -776,6 +791,15 @@ public final class RiverFS implements FileSystem {
       }
     }
     events.renamed(parent, name, newParent, newName, flags);
+    List<FsChange> renamed = new ArrayList<>(List.of(entryChange(parent, name), entryChange(newParent, newName),
+        attrs(parent), attrs(src.id())));
+    if (!parent.equals(newParent)) {
+      renamed.add(attrs(newParent));
+    }
+    if (dst != null) {
+      renamed.add(attrs(dst.id()));
+    }
+    feed.publish(renamed.toArray(FsChange[]::new));
     if (r.replaced() != null && r.replaced().nlink() == 0) {
       if (r.replaced().isDirectory()) {
         purge(r.replaced().id());
@@ -1145,6 +1169,7 @@ public final class RiverFS implements FileSystem {
     checkXattrWrite(caller, getattr(inode), ns, inode);
     try {
       meta.setXattr(inode, name, value, mode, config.clock().instant());
+      feed.publish(attrs(inode));
     } finally {
       absentXattrs.invalidate(new XattrKey(inode, name));
       changed(inode);
@@ -1172,6 +1197,7 @@ public final class RiverFS implements FileSystem {
     checkXattrWrite(caller, getattr(inode), ns, inode);
     try {
       meta.removeXattr(inode, name, config.clock().instant());
+      feed.publish(attrs(inode));
     } finally {
       changed(inode);
     }
@@ -1202,7 +1228,7 @@ public final class RiverFS implements FileSystem {
     if (h.file == null) {
       throw new FsException(FsError.IS_DIRECTORY, h.inode + " is a directory");
     }
-    if (!h.flags.canRead()) {
+    if (!h.flags.canRead() && !h.flags.readback()) {
       throw new FsException(FsError.BAD_HANDLE, "handle " + handle + " is not open for reading");
     }
     if (offset < 0) {
@@ -1503,7 +1529,16 @@ public final class RiverFS implements FileSystem {
   private InodeAttributes created(InodeId parent, Name name, InodeAttributes a) {
     changed(parent);
     events.created(parent, name, a);
+    feed.publish(new FsChange.Entry(parent, name, false), new FsChange.Attributes(parent, false));
     return a;
+  }
+
+  private static FsChange attrs(InodeId inode) {
+    return new FsChange.Attributes(inode, false);
+  }
+
+  private static FsChange entryChange(InodeId parent, Name name) {
+    return new FsChange.Entry(parent, name, false);
   }
 
   private static ThreadFactory threads(String name) {
@@ -1578,6 +1613,40 @@ public final class RiverFS implements FileSystem {
     }
   }
 
+  @Override
+  public Subscription watch(java.util.function.Consumer<FsChange> listener) {
+    return feed.watch(listener);
+  }
+
+  @Override
+  public void syncfs() throws FsException {
+    syncAll();
+    meta.sync();
+  }
+
+  @Override
+  public void fallocate(long handle, int mode, long offset, long length) throws FsException {
+    FileHandle h = fileHandle(handle);
+    if (h.file == null || !h.flags.canWrite()) {
+      throw new FsException(FsError.BAD_HANDLE, "handle " + handle + " is not open for writing");
+    }
+    if (offset < 0 || length <= 0) {
+      throw new FsException(FsError.INVALID, "bad fallocate range " + offset + "+" + length);
+    }
+    if (mode != 0 && mode != FALLOC_FL_KEEP_SIZE) {
+      throw new FsException(FsError.NOT_SUPPORTED, "fallocate mode " + mode + " is not supported");
+    }
+    long end = offset + length;
+    if (end < 0 || end > MAX_FILE_SIZE) {
+      throw new FsException(FsError.FILE_TOO_BIG, "fallocate past " + MAX_FILE_SIZE);
+    }
+    // Space is not reserved (the blob store is shared and elastic); mode 0 makes the range part of the file.
+    if (mode == 0 && end > h.file.size()) {
+      h.file.truncate(end);
+      feed.publish(attrs(h.inode));
+    }
+  }
+
   /** Runs the upload-retry daemon's pass now: re-queues files whose backoff has passed. */
   void retryUploads() {
     long now = config.ticker().read();
@@ -1621,6 +1690,7 @@ public final class RiverFS implements FileSystem {
     for (ScheduledFuture<?> d : daemons) {
       d.cancel(false);
     }
+    feed.close();
     try {
       syncAll();
     } catch (FsException e) {

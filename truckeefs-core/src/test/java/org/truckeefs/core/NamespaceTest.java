@@ -308,6 +308,18 @@ class NamespaceTest {
 
   @Nested
   class Attributes {
+    /** What the kernel asks, as the writing user, when a non-owner writes a setuid/setgid file: ext4 allows it. */
+    @Test
+    void nonOwnerWriter_mayDropSetuidAndSetgid_butChangeNothingElse() throws Exception {
+      InodeAttributes f = mkfile(ALICE, root, "suid", 0666);
+      fs.setattr(ALICE, f.id(), SetAttr.chmod(06777), -1);
+      assertErrno(FsError.NOT_PERMITTED, () -> fs.setattr(BOB, f.id(), SetAttr.chmod(0700), -1));
+      assertErrno(FsError.NOT_PERMITTED, () -> fs.setattr(BOB, f.id(), SetAttr.chmod(06777), -1));
+      InodeAttributes after = fs.setattr(BOB, f.id(), SetAttr.chmod(0777), -1);
+      assertThat(after.mode()).isEqualTo(0777);
+      assertThat(fs.getattr(f.id()).mode()).isEqualTo(0777);
+    }
+
     @Test
     void chmod_onlyOwner_andNonMemberLosesSetgid() throws Exception {
       InodeAttributes f = mkfile(ALICE, root, "f", 0644);

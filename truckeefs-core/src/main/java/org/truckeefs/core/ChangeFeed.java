@@ -1,0 +1,172 @@
+package org.truckeefs.core;
+
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.truckeefs.api.FsChange;
+import org.truckeefs.api.FsException;
+import org.truckeefs.api.InodeId;
+import org.truckeefs.api.Name;
+import org.truckeefs.api.Subscription;
+import org.truckeefs.spi.Coordinator;
+import org.truckeefs.spi.MessageListener;
+
+/**
+ * The filesystem's change events: what this host commits goes to its own watchers at once and, through the
+ * coordinator's channel, to every other host, whose watchers see it as remote. One message per operation carries
+ * all its changes and the publishing session, so a host recognises (and skips) its own messages coming back.
+ *
+ * <p>Publishing is best effort: a failure is logged at debug level and costs the other hosts only freshness (their
+ * caches still expire). A subscriber that may have missed messages gets {@link FsChange.Overflow}.
+ */
+final class ChangeFeed implements MessageListener, AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(ChangeFeed.class);
+  private static final int FORMAT = 1;
+  private static final byte ATTRIBUTES = 'A';
+  private static final byte CONTENT = 'C';
+  private static final byte ENTRY = 'E';
+
+  private final Coordinator coordinator;
+  private final String session;
+  private final CopyOnWriteArrayList<Consumer<FsChange>> watchers = new CopyOnWriteArrayList<>();
+  private final Subscription subscription;
+
+  ChangeFeed(Coordinator coordinator) throws FsException {
+    this.coordinator = coordinator;
+    this.session = coordinator.sessionId();
+    this.subscription = coordinator.subscribe(this);
+  }
+
+  /** Registers a watcher of every change, local and remote. */
+  Subscription watch(Consumer<FsChange> watcher) {
+    watchers.add(watcher);
+    return () -> watchers.remove(watcher);
+  }
+
+  /** Announces the changes of one operation; call after the store applied them and with no lock held. */
+  void publish(FsChange... changes) {
+    if (changes.length == 0) {
+      return;
+    }
+    for (FsChange c : changes) {
+      deliver(c);
+    }
+    try {
+      coordinator.publish(encode(session, changes));
+    } catch (FsException | RuntimeException e) {
+      log.debug("cannot publish {} change(s); other hosts see them when their caches expire: {}", changes.length,
+          e.toString());
+    }
+  }
+
+  @Override
+  public void onMessage(byte[] message) {
+    try {
+      DataInputStream in = new DataInputStream(new java.io.ByteArrayInputStream(message));
+      if (in.readUnsignedByte() != FORMAT) {
+        return; // a newer host's format: its changes reach us through cache expiry instead
+      }
+      if (in.readUTF().equals(session)) {
+        return; // our own, already delivered at publish
+      }
+      for (FsChange c : decode(in)) {
+        deliver(c);
+      }
+    } catch (IOException | RuntimeException e) {
+      log.debug("ignoring a malformed change message: {}", e.toString());
+    }
+  }
+
+  @Override
+  public void onGap() {
+    deliver(new FsChange.Overflow(true));
+  }
+
+  private void deliver(FsChange c) {
+    for (Consumer<FsChange> w : watchers) {
+      try {
+        w.accept(c);
+      } catch (RuntimeException e) {
+        log.warn("a change watcher failed: {}", e.toString());
+      }
+    }
+  }
+
+  static byte[] encode(String session, FsChange... changes) {
+    try {
+      ByteArrayOutputStream bytes = new ByteArrayOutputStream(32 + 16 * changes.length);
+      DataOutputStream out = new DataOutputStream(bytes);
+      out.writeByte(FORMAT);
+      out.writeUTF(session);
+      int n = 0;
+      for (FsChange c : changes) {
+        if (!(c instanceof FsChange.Overflow)) {
+          n++;
+        }
+      }
+      out.writeShort(n);
+      for (FsChange c : changes) {
+        if (c instanceof FsChange.Attributes a) {
+          out.writeByte(ATTRIBUTES);
+          out.writeLong(a.inode().value());
+        } else if (c instanceof FsChange.Content k) {
+          out.writeByte(CONTENT);
+          out.writeLong(k.inode().value());
+        } else if (c instanceof FsChange.Entry e) {
+          out.writeByte(ENTRY);
+          out.writeLong(e.parent().value());
+          byte[] name = e.name().bytes();
+          out.writeShort(name.length);
+          out.write(name);
+        }
+      }
+      out.flush();
+      return bytes.toByteArray();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static List<FsChange> decode(DataInputStream in) throws IOException {
+    int n = in.readUnsignedShort();
+    List<FsChange> out = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      byte kind = in.readByte();
+      InodeId id = InodeId.of(in.readLong());
+      switch (kind) {
+        case ATTRIBUTES -> out.add(new FsChange.Attributes(id, true));
+        case CONTENT -> out.add(new FsChange.Content(id, true));
+        case ENTRY -> {
+          byte[] name = new byte[in.readUnsignedShort()];
+          in.readFully(name);
+          try {
+            out.add(new FsChange.Entry(id, Name.of(name), true));
+          } catch (FsException bad) {
+            throw new IOException("bad name in change message", bad);
+          }
+        }
+        default -> throw new IOException("unknown change kind " + kind);
+      }
+    }
+    return out;
+  }
+
+  @Override
+  public void close() {
+    subscription.close();
+    watchers.clear();
+  }
+
+  @Override
+  public String toString() {
+    return "ChangeFeed[" + session + "]";
+  }
+}
