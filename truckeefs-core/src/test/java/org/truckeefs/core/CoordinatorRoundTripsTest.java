@@ -112,7 +112,8 @@ class CoordinatorRoundTripsTest {
     write(fs, h, 0, bytes("data"));
     calls.clear();
     fs.fsync(h, false);
-    assertThat(calls).containsExactly("Coordinator.writeLock", "Lease.close");
+    // the change announcement is sent without waiting for an answer
+    assertThat(calls).containsExactly("Coordinator.writeLock", "Lease.close", "Coordinator.publish");
     calls.clear();
     fs.fsync(h, false); // nothing to commit: no lease
     assertThat(calls).isEmpty();
