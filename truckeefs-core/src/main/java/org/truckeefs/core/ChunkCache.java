@@ -29,7 +29,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -55,6 +57,11 @@ final class ChunkCache implements AutoCloseable {
   private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rwx------");
   /** Idle clean entries keep their file open this long, so hot chunks don't pay an open per read. */
   private static final long CHANNEL_IDLE_MILLIS = 60_000;
+  /**
+   * Open cache-file channels are bounded: one per cached chunk, closed only by the (hourly) prune, reached 19,995
+   * descriptors in a long fsx run and then EIO. Beyond this many, the longest-open idle channel is closed.
+   */
+  static final int MAX_OPEN_CHANNELS = 128;
 
   private final Path root;
   private final Path chunkDir;
@@ -68,6 +75,9 @@ final class ChunkCache implements AutoCloseable {
   private final Set<BlobRef> readAheads = ConcurrentHashMap.newKeySet();
   private final AtomicLong cleanBytes = new AtomicLong();
   private final AtomicLong dirtyBytes = new AtomicLong();
+  /** Entries in the order their channel was opened (an entry closed meanwhile is dropped when met). */
+  private final ConcurrentLinkedQueue<Entry> openOrder = new ConcurrentLinkedQueue<>();
+  private final AtomicInteger openChannels = new AtomicInteger();
   private volatile Runnable overLimit = () -> {};
 
   /** Why an entry left the cache. */
@@ -202,15 +212,6 @@ final class ChunkCache implements AutoCloseable {
     dirtyBytes.addAndGet(delta);
   }
 
-  /** Makes new dirty file names durable (the journal will point at them). */
-  void syncDirtyDir() {
-    try (FileChannel dir = FileChannel.open(dirtyDir, StandardOpenOption.READ)) {
-      dir.force(true);
-    } catch (IOException e) {
-      log.debug("cannot fsync directory {}: {}", dirtyDir, e.toString());
-    }
-  }
-
   /**
    * An uploaded dirty chunk becomes the clean entry of its blob, by rename: the bytes just written are not
    * downloaded again. With a deduplicating store the blob may be cached already; then the file is dropped.
@@ -268,7 +269,7 @@ final class ChunkCache implements AutoCloseable {
       if (!e.complete) {
         ensure(e, offset, offset + n, wholeChunk);
       }
-      FileChannel ch = e.channel();
+      FileChannel ch = channel(e);
       int limit = dst.limit();
       dst.limit(dst.position() + n);
       try {
@@ -298,7 +299,7 @@ final class ChunkCache implements AutoCloseable {
       if (!e.complete) {
         ensure(e, 0, c.length(), true);
       }
-      FileChannel ch = e.channel();
+      FileChannel ch = channel(e);
       long done = 0;
       while (done < c.length()) {
         long n = ch.transferTo(done, c.length() - done, target.position(done));
@@ -465,7 +466,7 @@ final class ChunkCache implements AutoCloseable {
     }
     buf.flip();
     try {
-      FileChannel ch = e.channel();
+      FileChannel ch = channel(e);
       long pos = off;
       while (buf.hasRemaining()) {
         pos += ch.write(buf, pos);
@@ -498,6 +499,47 @@ final class ChunkCache implements AutoCloseable {
     }
   }
 
+  // ---- descriptors
+
+  private enum Closed { CLOSED, BUSY, NONE }
+
+  /** The entry's channel, opened if needed; call with the entry pinned or a fetch of it in flight. */
+  private FileChannel channel(Entry e) throws IOException {
+    FileChannel ch;
+    boolean opened;
+    synchronized (e) {
+      opened = e.ch == null;
+      ch = e.channel();
+    }
+    if (opened) {
+      openOrder.add(e);
+      if (openChannels.incrementAndGet() > MAX_OPEN_CHANNELS) {
+        closeOldChannels();
+      }
+    }
+    return ch;
+  }
+
+  /** Closes the longest-open idle channels until the bound holds; busy ones go to the back of the line. */
+  private void closeOldChannels() {
+    for (int budget = openOrder.size(); budget > 0 && openChannels.get() > MAX_OPEN_CHANNELS; budget--) {
+      Entry old = openOrder.poll();
+      if (old == null) {
+        return;
+      }
+      switch (old.closeIfIdle()) {
+        case CLOSED -> openChannels.decrementAndGet();
+        case BUSY -> openOrder.add(old);
+        case NONE -> { } // closed by eviction or prune meanwhile
+      }
+    }
+  }
+
+  /** Channels open now; for tests and status. */
+  int openChannels() {
+    return openChannels.get();
+  }
+
   // ---- pruning
 
   /**
@@ -527,8 +569,8 @@ final class ChunkCache implements AutoCloseable {
       }
     }
     for (Entry e : byAge) {
-      if (now - e.lastAccess > CHANNEL_IDLE_MILLIS) {
-        e.closeIfIdle();
+      if (now - e.lastAccess > CHANNEL_IDLE_MILLIS && e.closeIfIdle() == Closed.CLOSED) {
+        openChannels.decrementAndGet();
       }
     }
     if (expired + sized > 0) {
@@ -545,7 +587,9 @@ final class ChunkCache implements AutoCloseable {
       }
       e.evicted = true;
       bytes = e.bytes;
-      e.closeChannel();
+      if (e.closeChannel()) {
+        openChannels.decrementAndGet();
+      }
     }
     entries.remove(e.ref, e);
     cleanBytes.addAndGet(-bytes);
@@ -562,7 +606,9 @@ final class ChunkCache implements AutoCloseable {
   public void close() {
     for (Entry e : entries.values()) {
       synchronized (e) {
-        e.closeChannel();
+        if (e.closeChannel()) {
+          openChannels.decrementAndGet();
+        }
       }
     }
   }
@@ -622,21 +668,29 @@ final class ChunkCache implements AutoCloseable {
       return ch;
     }
 
-    synchronized void closeIfIdle() {
-      if (pins == 0 && inflight.isEmpty()) {
-        closeChannel();
+    synchronized Closed closeIfIdle() {
+      if (ch == null) {
+        return Closed.NONE;
       }
+      if (pins > 0 || !inflight.isEmpty()) {
+        return Closed.BUSY;
+      }
+      closeChannel();
+      return Closed.CLOSED;
     }
 
-    void closeChannel() {
-      if (ch != null) {
-        try {
-          ch.close();
-        } catch (IOException ignored) {
-          // read-only or fully written: nothing to lose
-        }
-        ch = null;
+    /** @return whether a channel was open */
+    boolean closeChannel() {
+      if (ch == null) {
+        return false;
       }
+      try {
+        ch.close();
+      } catch (IOException ignored) {
+        // read-only or fully written: nothing to lose
+      }
+      ch = null;
+      return true;
     }
   }
 }

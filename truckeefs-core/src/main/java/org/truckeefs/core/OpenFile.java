@@ -142,7 +142,7 @@ final class OpenFile {
     long truncatedTo = Long.MAX_VALUE;
   }
 
-  /** A sealed layer: its files are forced to disk, journaled and never written again. */
+  /** A sealed layer: its files are journaled and never written again (forced to disk only by an fsync's upload). */
   static final class Snapshot extends Layer {
     final long seq;
     final long size;
@@ -433,7 +433,7 @@ final class OpenFile {
   }
 
   /**
-   * Seals the dirty layer into a snapshot: forces its files, records it in the journal and queues it. Returns null
+   * Seals the dirty layer into a snapshot: closes its files, records it in the journal and queues it. Returns null
    * when nothing changed since the last seal.
    */
   Snapshot seal(Journal journal) throws FsException {
@@ -442,20 +442,19 @@ final class OpenFile {
       if (!changed) {
         return null;
       }
-      for (DirtyChunk d : dirty.chunks.values()) {
-        d.ch.force(true);
-      }
-      if (!dirty.chunks.isEmpty()) {
-        cache.syncDirtyDir();
-      }
+      // No force here: close() promises survival of a process crash, which the page cache already gives; fsync
+      // promises survival of a power loss, which the upload gives (the blob store forces what it stores).
       Snapshot s = new Snapshot(nextSeq++, dirty, size, mtime);
       s.journalId = journal.append(this, version, s.payload());
+      // Closing the write channels bounds descriptors: a sealed file is only read again, through a lazily opened
+      // channel. After the append, so a failed one leaves the dirty layer writable.
+      for (DirtyChunk d : dirty.chunks.values()) {
+        d.close();
+      }
       pending.addLast(s);
       dirty = new Layer();
       changed = false;
       return s;
-    } catch (IOException e) {
-      throw io("flush", e);
     } finally {
       lock.writeLock().unlock();
     }

@@ -67,8 +67,10 @@ import org.truckeefs.spi.StoreStats;
  * {@link #open(RiverFsConfig)}; close it to flush everything and stop its daemons.
  *
  * <p>Access times follow {@code noatime}: atime is set at creation and by utimens only, so reads never write
- * metadata. Data written is durable in the cache directory (and recorded in the upload journal) when
- * {@link #flush}/{@link #release} return, and in the blob store when {@link #fsync} returns.
+ * metadata. Durability is a local filesystem's: data survives a crash of this process once {@link #flush} or
+ * {@link #release} returned (it is in the cache file, and the upload journal names it; nothing waits for a disk
+ * sync or an upload), and survives a power loss once {@link #fsync} or {@link #syncfs} returned (uploaded to the
+ * blob store, committed, and the commit durable).
  */
 public final class RiverFS implements FileSystem {
   private static final Logger log = LoggerFactory.getLogger(RiverFS.class);
@@ -169,7 +171,7 @@ public final class RiverFS implements FileSystem {
     this.coordinator = coordinator;
     this.scheduler = scheduler;
     this.ownsScheduler = ownsScheduler;
-    this.drainPool = Executors.newFixedThreadPool(Math.min(4, config.maxConnections()), threads("upload"));
+    this.drainPool = Executors.newFixedThreadPool(config.maxConnections(), threads("upload"));
     this.putPool = Executors.newFixedThreadPool(config.maxConnections(), threads("put"));
     this.fetchPool = Executors.newFixedThreadPool(Math.max(2, config.maxConnections() / 2), threads("readahead"));
     this.cache = ChunkCache.open(config.cacheDir(), blobs, config.clock(), config.cacheSize(), config.cacheTtl(),
@@ -304,7 +306,9 @@ public final class RiverFS implements FileSystem {
       boolean complete = true;
       for (PendingUpload.Part part : p.parts()) {
         Path file = cache.dirtyDir().resolve(part.file());
-        if (!Files.isRegularFile(file)) {
+        // close() does not force: after a power loss (not a process crash) a file closed but never fsynced may
+        // be short or missing. Its data was never promised; uploading what is left would commit garbage.
+        if (!Files.isRegularFile(file) || sizeOf(file) < part.length()) {
           complete = false;
           break;
         }
@@ -322,7 +326,8 @@ public final class RiverFS implements FileSystem {
       }
       if (!complete || a == null || a.nlink() == 0 || !a.isFile()) {
         if (!complete) {
-          log.error("pending upload of {} lost its cache files; that data cannot be recovered", e.inode());
+          log.error("pending upload of {} lost (part of) its cache files, as a power loss before fsync may do; "
+              + "that unsynced data cannot be recovered", e.inode());
         }
         meta.journalRemove(e.id());
         continue;
@@ -350,6 +355,14 @@ public final class RiverFS implements FileSystem {
     }
     for (OpenFile f : files.values()) {
       uploader.submit(f);
+    }
+  }
+
+  private static long sizeOf(Path file) {
+    try {
+      return Files.size(file);
+    } catch (IOException e) {
+      return -1;
     }
   }
 
