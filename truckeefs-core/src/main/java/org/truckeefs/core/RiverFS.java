@@ -133,6 +133,8 @@ public final class RiverFS implements FileSystem {
   private volatile NamespaceEvents events = NamespaceEvents.NONE;
   private volatile Mirror mirror; // MIRROR: the blob store's namespace mirror, or null
   private volatile boolean closed;
+  /** Held from open to the end of close: one RiverFS per data directory (see {@link #dataDirOwner}). */
+  private volatile DataDirLock dataDirLock;
 
   private sealed interface Handle permits FileHandle, DirHandle {}
 
@@ -216,7 +218,9 @@ public final class RiverFS implements FileSystem {
     try {
       BackendContext ctx = new BackendContext(config.filesystemId(), config.dataDir(), config.clock(),
           config.ticker(), scheduler);
-      Files.createDirectories(config.dataDir());
+      PrivateDirectory.prepare(config.dataDir(), "data_dir");
+      DataDirLock dataDirLock = DataDirLock.acquire(config.dataDir());
+      opened.add(dataDirLock);
       MetadataStore meta = Instrumented.wrap(MetadataStore.class, backends.metadataStore(
           config.metadataUri().getScheme()).create(config.metadataUri(), config.backendConfig(), ctx),
           "metadata", SLOW_METADATA_CALL);
@@ -233,6 +237,7 @@ public final class RiverFS implements FileSystem {
       }
       opened.add(coordinator);
       RiverFS fs = new RiverFS(config, meta, blobs, coordinator, scheduler, owns);
+      fs.dataDirLock = dataDirLock;
       fs.start();
       return fs;
     } catch (IOException | RuntimeException e) {
@@ -251,6 +256,27 @@ public final class RiverFS implements FileSystem {
       }
       throw new FsException(FsError.IO, "cannot open filesystem: " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * The pid of the process that has {@code dataDir} open (a mount, a library instance, or a maintenance command),
+   * or empty when it is free: for tools that must not run under a live filesystem (dump, load, fsck --repair).
+   */
+  public static java.util.OptionalLong dataDirOwner(Path dataDir) throws FsException {
+    return DataDirLock.owner(dataDir);
+  }
+
+  /**
+   * Takes {@code dataDir} (which must exist) for a tool that works on it without a RiverFS, as {@link #open} does:
+   * EBUSY naming the holder's pid when a mount or another tool has it. Close the result to let go.
+   */
+  public static AutoCloseable lockDataDir(Path dataDir) throws FsException {
+    return DataDirLock.acquire(dataDir);
+  }
+
+  /** What the OS does for a crashed process: lets go of the data directory (tests simulate a crash in-process). */
+  void releaseDataDirAsIfCrashed() throws IOException {
+    dataDirLock.close();
   }
 
   private void start() throws FsException {
@@ -1725,7 +1751,7 @@ public final class RiverFS implements FileSystem {
       f.closeResources();
     }
     cache.close();
-    for (AutoCloseable c : new AutoCloseable[] {coordinator, blobs, meta}) {
+    for (AutoCloseable c : new AutoCloseable[] {coordinator, blobs, meta, dataDirLock}) {
       try {
         c.close();
       } catch (Exception e) {

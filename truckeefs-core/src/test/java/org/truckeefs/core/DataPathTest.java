@@ -263,6 +263,7 @@ class DataPathTest {
     fs.release(h);
     assertThat(t.meta.journal(fs.hostId())).hasSize(1);
     String host = fs.hostId();
+    fs.releaseDataDirAsIfCrashed();
     fs = null; // dropped without close(): a crash (its upload threads stay blocked on the gate)
     ControlledBlobStore afterRestart = new ControlledBlobStore(new LocalBlobStore(tmp.resolve("blobs")));
     TestFs t2 = new TestFs(tmp, afterRestart);
@@ -299,6 +300,7 @@ class DataPathTest {
     assertThat(t.meta.journal(fs.hostId())).hasSize(2);
     String host = fs.hostId();
     InodeId lostId = id("lost");
+    fs.releaseDataDirAsIfCrashed();
     fs = null; // a crash; then the page cache lost the tail of "lost"'s never-forced chunk file, as a power loss may
     try (var files = java.nio.file.Files.list(tmp.resolve("cache").resolve("dirty"))) {
       Path lostFile = files.filter(f -> f.getFileName().toString().startsWith(lostId.value() + "-")).findFirst()

@@ -333,6 +333,7 @@ class MultiHostCoherenceTest {
     String xHost = x.hostId();
     assertThat(t.meta.journal(xHost)).hasSize(1);
     // x crashes (dropped without close); other hosts start and run: they never upload x's entry
+    x.releaseDataDirAsIfCrashed();
     RiverFS other = host("y");
     other.syncAll();
     b.syncAll();
