@@ -9,4 +9,11 @@ public interface CoordinatorProvider {
   String scheme();
 
   Coordinator create(URI uri, BackendConfig config, BackendContext context) throws FsException;
+
+  /**
+   * Validates the settings and reaches the service, changing nothing there. The filesystem calls it before it
+   * creates anything on disk or in a database, so a bad setting or an unreachable server leaves no trace; it
+   * creates the coordinator only later, once it knows its namespace. The default checks nothing.
+   */
+  default void check(URI uri, BackendConfig config) throws FsException {}
 }

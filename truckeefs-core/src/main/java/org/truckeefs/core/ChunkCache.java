@@ -101,7 +101,7 @@ final class ChunkCache implements AutoCloseable {
       throws FsException {
     ChunkCache c = new ChunkCache(root, blobs, clock, maxBytes, ttl, fetcher);
     try {
-      ownerOnlyDirectory(root);
+      PrivateDirectory.prepare(root, "cache_dir"); // checked, never chmod-ed: it may be the user's own directory
       ownerOnlyDirectory(c.chunkDir);
       ownerOnlyDirectory(c.dirtyDir);
       long now = clock.millis();

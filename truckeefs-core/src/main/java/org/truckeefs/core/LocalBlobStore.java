@@ -52,7 +52,8 @@ final class LocalBlobStore implements BlobStore {
     try {
       MessageDigest sha = MessageDigest.getInstance("SHA-256");
       long written = 0;
-      try (FileChannel out = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+      try (FileChannel out = FileChannel.open(temp, EnumSet.of(StandardOpenOption.CREATE_NEW,
+          StandardOpenOption.WRITE), PrivateDirectory.fileAttributes(temp))) { // 0600: blobs are plaintext
         ByteBuffer buf = ByteBuffer.allocate((int) Math.min(COPY_BUFFER, Math.max(size, 1)));
         while (written < size) {
           buf.clear();

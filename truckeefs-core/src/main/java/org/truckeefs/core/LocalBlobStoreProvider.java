@@ -25,14 +25,19 @@ public final class LocalBlobStoreProvider implements BlobStoreProvider {
 
   @Override
   public BlobStore create(URI uri, BackendConfig config, BackendContext context) throws FsException {
+    return new LocalBlobStore(directory(uri, context.dataDir()));
+  }
+
+  /** The directory {@code uri} names: {@code local:/dir}, or {@code <data_dir>/blobs} for a bare {@code local:}. */
+  static Path directory(URI uri, Path dataDir) throws FsException {
     String path = uri.getPath();
     if (path == null) {
       path = uri.getSchemeSpecificPart();
     }
-    Path dir = path == null || path.isEmpty() || path.equals("/") ? context.dataDir().resolve("blobs") : Path.of(path);
+    Path dir = path == null || path.isEmpty() || path.equals("/") ? dataDir.resolve("blobs") : Path.of(path);
     if (!dir.isAbsolute()) {
       throw new FsException(FsError.INVALID, "blob store URI " + uri + " must name an absolute directory (local:/dir)");
     }
-    return new LocalBlobStore(dir);
+    return dir;
   }
 }

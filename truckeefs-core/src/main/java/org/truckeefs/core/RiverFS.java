@@ -204,8 +204,9 @@ public final class RiverFS implements FileSystem {
   }
 
   /**
-   * Opens the filesystem: creates the backends, creates the root directory if needed, resumes this cache's pending
-   * uploads, purges orphans and starts the daemons.
+   * Opens the filesystem: checks the settings and reaches the backends before it creates anything (see
+   * {@link StartupSteps} for the order), takes the data directory (EBUSY naming the pid of another owner), creates
+   * the root directory if needed, resumes this cache's pending uploads, purges orphans and starts the daemons.
    */
   public static RiverFS open(RiverFsConfig config) throws FsException {
     Backends backends = config.backends().orElseGet(Backends::discover);
@@ -214,34 +215,22 @@ public final class RiverFS implements FileSystem {
     if (owns) {
       scheduler = Executors.newScheduledThreadPool(1, threads("daemon"));
     }
-    List<AutoCloseable> opened = new ArrayList<>();
+    StartupSteps.Opened o;
     try {
-      BackendContext ctx = new BackendContext(config.filesystemId(), config.dataDir(), config.clock(),
-          config.ticker(), scheduler);
-      PrivateDirectory.prepare(config.dataDir(), "data_dir");
-      DataDirLock dataDirLock = DataDirLock.acquire(config.dataDir());
-      opened.add(dataDirLock);
-      MetadataStore meta = Instrumented.wrap(MetadataStore.class, backends.metadataStore(
-          config.metadataUri().getScheme()).create(config.metadataUri(), config.backendConfig(), ctx),
-          "metadata", SLOW_METADATA_CALL);
-      opened.add(meta);
-      BlobStore blobs = Instrumented.wrap(BlobStore.class, backends.blobStore(config.blobUri().getScheme())
-          .create(config.blobUri(), config.backendConfig(), ctx), "blob store", SLOW_BLOB_CALL);
-      opened.add(blobs);
-      Coordinator coordinator;
-      String coordScheme = config.coordinatorUri().getScheme();
-      if (coordScheme.equals("local") && !backends.hasCoordinator(coordScheme)) {
-        coordinator = new LocalCoordinator(ctx); // a registry without providers (tests) still gets one host's locks
-      } else {
-        coordinator = backends.coordinator(coordScheme).create(config.coordinatorUri(), config.backendConfig(), ctx);
+      o = StartupSteps.run(config, backends, scheduler);
+    } catch (FsException | RuntimeException e) {
+      if (owns) {
+        scheduler.shutdownNow();
       }
-      opened.add(coordinator);
-      RiverFS fs = new RiverFS(config, meta, blobs, coordinator, scheduler, owns);
-      fs.dataDirLock = dataDirLock;
+      throw e;
+    }
+    try {
+      RiverFS fs = new RiverFS(config, o.meta(), o.blobs(), o.coordinator(), scheduler, owns);
+      fs.dataDirLock = o.lock();
       fs.start();
       return fs;
-    } catch (IOException | RuntimeException e) {
-      for (AutoCloseable c : opened) {
+    } catch (FsException | RuntimeException e) {
+      for (AutoCloseable c : new AutoCloseable[] {o.coordinator(), o.blobs(), o.meta(), o.lock()}) {
         try {
           c.close();
         } catch (Exception suppressed) {
@@ -251,10 +240,7 @@ public final class RiverFS implements FileSystem {
       if (owns) {
         scheduler.shutdownNow();
       }
-      if (e instanceof FsException fe) {
-        throw fe;
-      }
-      throw new FsException(FsError.IO, "cannot open filesystem: " + e.getMessage(), e);
+      throw e;
     }
   }
 

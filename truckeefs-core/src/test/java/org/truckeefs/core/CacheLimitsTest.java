@@ -96,12 +96,24 @@ class CacheLimitsTest {
   }
 
   @Test
-  void existingCacheDirectoryWithLooseMode_isTightenedTo0700() throws Exception {
+  void anExistingCacheDirectory_isNeverChmodded_itsOwnSubdirectoriesAre0700_andAWritableOneIsRefused()
+      throws Exception {
     fs.close();
     Files.setPosixFilePermissions(tmp.resolve("cache"), PosixFilePermissions.fromString("rwxr-xr-x"));
     TestFs t = new TestFs(tmp, blobs);
     fs = t.open();
     assertThat(Files.getPosixFilePermissions(tmp.resolve("cache")))
+        .isEqualTo(PosixFilePermissions.fromString("rwxr-xr-x")); // the user's choice, kept
+    assertThat(Files.getPosixFilePermissions(tmp.resolve("cache").resolve("dirty")))
         .isEqualTo(PosixFilePermissions.fromString("rwx------"));
+    fs.close();
+    Files.setPosixFilePermissions(tmp.resolve("cache"), PosixFilePermissions.fromString("rwxrwxrwx"));
+    org.assertj.core.api.Assertions.assertThatThrownBy(t::open)
+        .hasMessageContaining("cache_dir").hasMessageContaining("writable by group or others")
+        .hasMessageContaining("chmod go-w");
+    assertThat(Files.getPosixFilePermissions(tmp.resolve("cache")))
+        .isEqualTo(PosixFilePermissions.fromString("rwxrwxrwx"));
+    Files.setPosixFilePermissions(tmp.resolve("cache"), PosixFilePermissions.fromString("rwx------"));
+    fs = t.open();
   }
 }

@@ -23,4 +23,9 @@ public final class RedisCoordinatorProvider implements CoordinatorProvider {
   public Coordinator create(URI uri, BackendConfig config, BackendContext context) throws FsException {
     return new RedisCoordinator(RedisSettings.from(uri, config), context);
   }
+
+  @Override
+  public void check(URI uri, BackendConfig config) throws FsException {
+    RedisProbe.check(RedisSettings.from(uri, config));
+  }
 }
