@@ -3,90 +3,36 @@ package org.truckeefs.cli;
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import com.typesafe.config.Config;
-import com.typesafe.config.ConfigFactory;
-import com.typesafe.config.ConfigValue;
 import java.io.IOException;
-import java.net.URI;
-import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
+import java.nio.file.attribute.PosixFilePermission;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.stream.Collectors;
+import java.util.function.Consumer;
 import org.truckeefs.api.FsException;
-import org.truckeefs.spi.BackendConfig;
+import org.truckeefs.core.ConfigKey;
+import org.truckeefs.core.RiverFsConfig;
 
 /**
- * The one place where configuration sources become {@link Settings}: defaults from {@code reference.conf} (root
- * {@code truckeefs}), a YAML file, environment variables and command-line flags are layered with Typesafe
- * Config (strongest first: flags, environment, file, defaults), every value is checked against its key's kind,
- * and paths are made absolute. A problem is one line naming the key and where the value came from.
+ * Where configuration sources become {@link Settings}: a YAML file, environment variables and command-line flags
+ * (strongest first: flags, environment, file) are checked key by key against core's table
+ * ({@link RiverFsConfig#KEYS}) so that a problem names where the value came from, then merged and handed to core's
+ * one parser ({@link RiverFsConfig#settings}) for defaults and paths: the library and the CLI accept exactly the
+ * same keys and values.
  */
 final class ConfigMapper {
-  static final String ROOT = "truckeefs";
   static final String ENV_PREFIX = "TRUCKEEFS_";
-
-  /** What a key holds, for validation. */
-  enum Kind { STRING, SECRET, URL, BOOL, PORT, COUNT, NICE, DURATION, BYTES, STRATEGY, PATH }
-
-  static final Map<String, Kind> KINDS = kinds();
-
-  private static Map<String, Kind> kinds() {
-    Map<String, Kind> k = new LinkedHashMap<>();
-    k.put("rootcap", Kind.SECRET);
-    k.put("tahoe_url", Kind.URL);
-    k.put("cache_dir", Kind.PATH);
-    k.put("cache_maintenance", Kind.BOOL);
-    k.put("cache_size", Kind.BYTES);
-    k.put("cache_ttl", Kind.DURATION);
-    k.put("net_timeout", Kind.DURATION);
-    k.put("test_compatibility", Kind.BOOL);
-    k.put("test_integration", Kind.BOOL);
-    k.put("test_functionality", Kind.BOOL);
-    k.put("register_classes", Kind.BOOL);
-    k.put("reset_redis", Kind.BOOL);
-    k.put("backend_storage_strategy", Kind.STRATEGY);
-    k.put("is_daemon", Kind.BOOL);
-    k.put("sql_host", Kind.STRING);
-    k.put("sql_db", Kind.STRING);
-    k.put("sql_user", Kind.STRING);
-    k.put("sql_pass", Kind.SECRET);
-    k.put("sql_engine", Kind.STRING);
-    k.put("sql_port", Kind.PORT);
-    k.put("sql_ssl", Kind.BOOL);
-    k.put("redis_host", Kind.STRING);
-    k.put("redis_port", Kind.PORT);
-    k.put("redis_db", Kind.COUNT);
-    k.put("redis_semaphore_timeout", Kind.DURATION);
-    k.put("max_connections", Kind.COUNT);
-    k.put("auth_token", Kind.SECRET);
-    k.put("nice", Kind.NICE);
-    k.put("sleep", Kind.DURATION);
-    k.put("mount", Kind.PATH);
-    k.put("data_dir", Kind.PATH);
-    k.put("blob_dir", Kind.PATH);
-    k.put("chunk_size", Kind.BYTES);
-    k.put("attr_timeout", Kind.DURATION);
-    k.put("entry_timeout", Kind.DURATION);
-    k.put("allow_other", Kind.BOOL);
-    return Map.copyOf(k);
-  }
+  /** Read by the launcher script, not a setting. */
+  static final String JAVA_OPTS_ENV = "TRUCKEEFS_JAVA_OPTS";
+  /** Set by {@code mount --background} for its child, which must not warn about the config file again. */
+  static final String CHILD_ENV = "TRUCKEEFS_BACKGROUND_CHILD";
 
   private ConfigMapper() {}
-
-  /** The keys in documentation order (reference.conf order is not kept by Typesafe Config, so sorted). */
-  static List<String> keys() {
-    return KINDS.keySet().stream().sorted().toList();
-  }
-
-  static String flagName(String key) {
-    return "--" + key.replace('_', '-');
-  }
 
   /**
    * Layers the sources and validates.
@@ -94,46 +40,74 @@ final class ConfigMapper {
    * @param file the YAML file of {@code -c}, or null
    * @param env the process environment
    * @param flags values given on the command line, by key
-   * @param home the user's home, for {@code ~} in paths
+   * @param warn where a warning (a secret in a file others can read) goes, once
    */
-  static Settings load(Path file, Map<String, String> env, Map<String, String> flags, Path home) {
-    Config reference = ConfigFactory.parseResources(ConfigMapper.class.getClassLoader(), "reference.conf");
-    checkReference(reference);
-    Config fileLayer = file == null ? ConfigFactory.empty() : layer(readYaml(file), "file " + file);
-    Config envLayer = layer(fromEnv(env), "environment");
-    Config flagLayer = layer(flags, "command line");
-    Config merged = flagLayer.withFallback(envLayer).withFallback(fileLayer).withFallback(reference).resolve();
-    return toSettings(merged.getConfig(ROOT), home);
-  }
-
-  private static void checkReference(Config reference) {
-    Set<String> declared = reference.getConfig(ROOT).root().keySet();
-    if (!declared.equals(KINDS.keySet())) {
-      throw new IllegalStateException("reference.conf and ConfigMapper.KINDS disagree: " + declared);
+  static Settings load(Path file, Map<String, String> env, Map<String, String> flags, Consumer<String> warn) {
+    Map<String, String> merged = new HashMap<>();
+    if (file != null) {
+      Map<String, String> fromFile = readYaml(file);
+      if (!env.containsKey(CHILD_ENV)) {
+        warnIfSecretsExposed(file, fromFile, warn);
+      }
+      merged.putAll(fromFile);
+    }
+    merged.putAll(fromEnv(env));
+    merged.putAll(checked(flags, "command line"));
+    merged.values().removeIf(String::isEmpty); // an empty value in a stronger source unsets the key
+    try {
+      return new Settings(RiverFsConfig.settings(merged));
+    } catch (FsException e) {
+      throw UserError.badInput(message(e));
     }
   }
 
-  private static Config layer(Map<String, String> values, String origin) {
-    Map<String, String> prefixed = new TreeMap<>();
-    values.forEach((k, v) -> prefixed.put(ROOT + "." + k, v));
-    return ConfigFactory.parseMap(prefixed, origin);
+  static String message(FsException e) {
+    return e.getMessage().replaceFirst("^E[A-Z]+: ", "");
   }
 
-  /** {@code sql_host} and {@code TRUCKEEFS_SQL_HOST}; the prefixed name wins. Unknown TRUCKEEFS_ names are an error. */
+  /**
+   * {@code sql_host} and {@code TRUCKEEFS_SQL_HOST}; the prefixed name wins. An unknown TRUCKEEFS_ name is an error
+   * (a typo would otherwise be ignored), except the launcher's own {@code TRUCKEEFS_JAVA_OPTS}.
+   */
   static Map<String, String> fromEnv(Map<String, String> env) {
-    Map<String, String> out = new TreeMap<>();
-    for (String key : KINDS.keySet()) {
-      if (env.containsKey(key)) {
-        out.put(key, env.get(key));
+    Map<String, String> plain = new TreeMap<>();
+    Map<String, String> prefixed = new TreeMap<>();
+    for (ConfigKey k : RiverFsConfig.KEYS) {
+      if (env.containsKey(k.name())) {
+        plain.put(k.name(), env.get(k.name()));
       }
     }
-    for (Map.Entry<String, String> e : env.entrySet()) {
-      if (e.getKey().startsWith(ENV_PREFIX)) {
-        String key = e.getKey().substring(ENV_PREFIX.length()).toLowerCase(Locale.ROOT);
-        if (!KINDS.containsKey(key)) {
-          throw UserError.badInput("unknown environment variable " + e.getKey() + ": " + hint(key));
+    for (Map.Entry<String, String> e : new TreeMap<>(env).entrySet()) {
+      String name = e.getKey();
+      if (!name.startsWith(ENV_PREFIX) || name.equals(JAVA_OPTS_ENV) || name.equals(CHILD_ENV)) {
+        continue;
+      }
+      String key = name.substring(ENV_PREFIX.length()).toLowerCase(Locale.ROOT);
+      if (RiverFsConfig.key(key).isEmpty()) {
+        throw UserError.badInput("unknown environment variable " + name + ": " + RiverFsConfig.suggest(key));
+      }
+      prefixed.put(key, e.getValue());
+    }
+    Map<String, String> out = new TreeMap<>(checked(plain, "environment"));
+    out.putAll(checked(prefixed, "environment, TRUCKEEFS_*"));
+    return out;
+  }
+
+  /** Checks each value against its key, renaming aliases; a problem names {@code origin}. */
+  static Map<String, String> checked(Map<String, String> values, String origin) {
+    Map<String, String> out = new TreeMap<>();
+    for (Map.Entry<String, String> e : new TreeMap<>(values).entrySet()) {
+      ConfigKey k = RiverFsConfig.key(e.getKey()).orElseThrow(() -> UserError.badInput(
+          "unknown setting '" + e.getKey() + "' (" + origin + "): " + RiverFsConfig.suggest(e.getKey())));
+      try {
+        String v = k.normalize(e.getValue());
+        String before = out.put(k.name(), v);
+        if (before != null && !before.equals(v)) {
+          throw UserError.badInput("settings " + k.name() + " and its alias " + String.join("/", k.aliases())
+              + " disagree (" + origin + "): set only one");
         }
-        out.put(key, e.getValue());
+      } catch (FsException ex) {
+        throw UserError.badInput(message(ex) + " (" + origin + ")");
       }
     }
     return out;
@@ -159,149 +133,31 @@ final class ConfigMapper {
     }
     for (Map.Entry<?, ?> e : raw.entrySet()) {
       String key = String.valueOf(e.getKey());
-      if (!KINDS.containsKey(key)) {
-        throw UserError.badInput("unknown setting '" + key + "' in " + file + ": " + hint(key));
-      }
       Object v = e.getValue();
       if (v instanceof Map || v instanceof List) {
         throw UserError.badInput("setting " + key + " in " + file + " must be a single value, not a list or map");
       }
       out.put(key, v == null ? "" : v.toString());
     }
-    return out;
+    return checked(out, "file " + file);
   }
 
-  static String hint(String key) {
-    String close = KINDS.keySet().stream()
-        .filter(k -> distance(k, key) <= 2)
-        .sorted()
-        .collect(Collectors.joining(", "));
-    return close.isEmpty() ? "see `truckeefs --help` for the known keys" : "did you mean " + close + "?";
-  }
-
-  private static Settings toSettings(Config c, Path home) {
-    Map<String, String> out = new TreeMap<>();
-    for (Map.Entry<String, ConfigValue> e : c.root().entrySet()) {
-      String key = e.getKey();
-      String raw = e.getValue().unwrapped() == null ? "" : String.valueOf(e.getValue().unwrapped()).trim();
-      String origin = e.getValue().origin().description();
-      String value = check(key, KINDS.get(key), raw, origin);
-      if (!value.isEmpty()) {
-        out.put(key, value);
-      }
-    }
-    // Relative data_dir: from the working directory; relative cache_dir and blob_dir: inside data_dir.
-    Path dataDir = expand(out.get("data_dir"), home).toAbsolutePath().normalize();
-    out.put("data_dir", dataDir.toString());
-    out.put("blob_dir", dataDir.resolve(expand(out.getOrDefault("blob_dir", "blobs"), home)).normalize().toString());
-    out.put("cache_dir", dataDir.resolve(expand(out.getOrDefault("cache_dir", ".tahoe-cache"), home)).normalize().toString());
-    if (out.containsKey("mount")) {
-      out.put("mount", expand(out.get("mount"), home).toString());
-    }
-    splitHostPort(out, "sql_host", "sql_port");
-    splitHostPort(out, "redis_host", "redis_port");
-    if (out.containsKey("sql_host") && !out.containsKey("sql_db")) {
-      throw UserError.badInput("setting sql_db is required when sql_host is set (--sql-db NAME)");
-    }
-    return new Settings(out);
-  }
-
-  /** The seed allows {@code host:port} in sql_host/redis_host; a port there wins over sql_port/redis_port. */
-  private static void splitHostPort(Map<String, String> out, String hostKey, String portKey) {
-    String host = out.get(hostKey);
-    if (host == null || host.startsWith("[") || host.indexOf(':') != host.lastIndexOf(':')) {
+  /** Issue 12: a file holding a password that others can read is worth one line on stderr, not a refusal. */
+  private static void warnIfSecretsExposed(Path file, Map<String, String> values, Consumer<String> warn) {
+    List<String> secrets = values.entrySet().stream()
+        .filter(e -> !e.getValue().isEmpty() && RiverFsConfig.key(e.getKey()).map(ConfigKey::secret).orElse(false))
+        .map(Map.Entry::getKey).sorted().toList();
+    if (secrets.isEmpty()) {
       return;
     }
-    int colon = host.indexOf(':');
-    if (colon > 0) {
-      String port = host.substring(colon + 1);
-      range(hostKey, port, 1, 65535, "port in " + hostKey);
-      out.put(hostKey, host.substring(0, colon));
-      out.put(portKey, port);
-    }
-  }
-
-  private static String check(String key, Kind kind, String v, String origin) {
-    if (kind == null) {
-      throw UserError.badInput("unknown setting '" + key + "' (" + origin + "): " + hint(key));
-    }
-    if (v.isEmpty()) {
-      return v;
-    }
     try {
-      switch (kind) {
-        case BOOL -> {
-          return Boolean.toString(BackendConfig.of(Map.of(key, v)).getBoolean(key, false));
-        }
-        case DURATION -> BackendConfig.parseDuration(key, v);
-        case BYTES -> BackendConfig.parseBytes(key, v);
-        case PORT -> range(key, v, 1, 65535, origin);
-        case COUNT -> range(key, v, 0, Integer.MAX_VALUE, origin);
-        case NICE -> range(key, v, -20, 19, origin);
-        case STRATEGY -> {
-          String s = v.toUpperCase(Locale.ROOT);
-          if (!s.equals("FLAT") && !s.equals("MIRROR")) {
-            throw UserError.badInput("setting " + key + " = '" + v + "' (" + origin + ") is not FLAT or MIRROR");
-          }
-          return s;
-        }
-        case URL -> url(key, v, origin);
-        default -> { }
+      Set<PosixFilePermission> p = Files.getPosixFilePermissions(file);
+      if (p.contains(PosixFilePermission.GROUP_READ) || p.contains(PosixFilePermission.OTHERS_READ)) {
+        warn.accept("warning: " + file + " holds " + String.join(", ", secrets) + " but is readable by "
+            + (p.contains(PosixFilePermission.OTHERS_READ) ? "other users" : "its group") + "; run chmod 600 " + file);
       }
-    } catch (FsException e) {
-      throw UserError.badInput(e.getMessage().replaceFirst("^EINVAL: ", "") + " (" + origin + ")");
+    } catch (IOException | UnsupportedOperationException e) {
+      // permissions unknown (not a POSIX filesystem): nothing to warn about reliably
     }
-    return v;
-  }
-
-  private static void range(String key, String v, long min, long max, String origin) {
-    long n;
-    try {
-      n = Long.parseLong(v);
-    } catch (NumberFormatException e) {
-      throw UserError.badInput("setting " + key + " = '" + v + "' (" + origin + ") is not an integer");
-    }
-    if (n < min || n > max) {
-      throw UserError.badInput("setting " + key + " = " + v + " (" + origin + ") is outside " + min + ".." + max);
-    }
-  }
-
-  private static void url(String key, String v, String origin) {
-    try {
-      URI u = new URI(v);
-      if (!"http".equals(u.getScheme()) && !"https".equals(u.getScheme()) || u.getHost() == null) {
-        throw new URISyntaxException(v, "not http(s)");
-      }
-    } catch (URISyntaxException e) {
-      throw UserError.badInput("setting " + key + " = '" + v + "' (" + origin + ") is not an http:// or https:// URL");
-    }
-  }
-
-  static Path expand(String p, Path home) {
-    if (p.equals("~")) {
-      return home;
-    }
-    if (p.startsWith("~/")) {
-      return home.resolve(p.substring(2));
-    }
-    return Path.of(p);
-  }
-
-  private static int distance(String a, String b) {
-    int[] prev = new int[b.length() + 1];
-    int[] cur = new int[b.length() + 1];
-    for (int j = 0; j <= b.length(); j++) {
-      prev[j] = j;
-    }
-    for (int i = 1; i <= a.length(); i++) {
-      cur[0] = i;
-      for (int j = 1; j <= b.length(); j++) {
-        cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1));
-      }
-      int[] t = prev;
-      prev = cur;
-      cur = t;
-    }
-    return prev[b.length()];
   }
 }

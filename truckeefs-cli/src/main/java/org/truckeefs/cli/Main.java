@@ -1,14 +1,15 @@
 package org.truckeefs.cli;
 
-import com.typesafe.config.Config;
-import com.typesafe.config.ConfigFactory;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.truckeefs.api.FsError;
 import org.truckeefs.api.FsException;
+import org.truckeefs.core.ConfigKey;
+import org.truckeefs.core.RiverFsConfig;
 import picocli.CommandLine;
 import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.ScopeType;
@@ -38,6 +39,10 @@ public final class Main {
     cl.addSubcommand("gc", new GcCommand());
     cl.addSubcommand("dump", new DumpCommand());
     cl.addSubcommand("load", new LoadCommand());
+    for (CommandLine sub : cl.getSubcommands().values()) {
+      sub.getCommandSpec().usageMessage().footer("%nEvery setting of `truckeefs --help` is accepted here too, as a"
+          + " flag before or after the command.");
+    }
     cl.setOut(new PrintWriter(out, true));
     cl.setErr(new PrintWriter(err, true));
     cl.setParameterExceptionHandler((ex, a) -> {
@@ -45,7 +50,8 @@ public final class Main {
       if (ex instanceof CommandLine.UnmatchedArgumentException u && !u.getUnmatched().isEmpty()
           && u.getUnmatched().get(0).startsWith("--")) {
         String key = u.getUnmatched().get(0).substring(2).replaceFirst("=.*", "").replace('-', '_');
-        hint = "; " + ConfigMapper.hint(key).replace("did you mean ", "did you mean --").replace('_', '-');
+        hint = "; " + RiverFsConfig.suggest(key).replace("did you mean ", "did you mean --").replace('_', '-')
+            .replace(", ", ", --");
       }
       err.println("truckeefs: " + ex.getMessage() + hint + " (see `" + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help`)");
       return UserError.BAD_INPUT;
@@ -56,6 +62,17 @@ public final class Main {
           return new CommandLine.RunLast().execute(pr);
         }
         top.prepare(pr);
+        if (pr.subcommand() == null) {
+          // The seed's style: `truckeefs -c env.yaml` mounts on the configured mount point.
+          if (top.settings().get("mount").isEmpty()) {
+            err.println("truckeefs: no command given and no mount setting: give a command (see `truckeefs --help`)"
+                + " or set mount to mount there");
+            return UserError.BAD_INPUT;
+          }
+          String[] withMount = java.util.Arrays.copyOf(args, args.length + 1);
+          withMount[args.length] = "mount";
+          return run(withMount, env, out, err);
+        }
         return new CommandLine.RunLast().execute(pr);
       } catch (CommandLine.ExecutionException e) {
         return report(e.getCause(), err);
@@ -92,29 +109,30 @@ public final class Main {
     }
     if (c instanceof FsException f) {
       err.println("truckeefs: " + f.getMessage().replaceFirst("^E[A-Z]+: ", ""));
-      return UserError.FAILED;
+      // EINVAL from opening the backends is a setting they rejected: bad input, as the settings' own checks are.
+      return f.error() == FsError.INVALID ? UserError.BAD_INPUT : UserError.FAILED;
     }
     log.debug("unexpected failure", t);
     err.println("truckeefs: unexpected error: " + c + " (run with -vv for details)");
     return UserError.FAILED;
   }
 
-  /** One flag per setting, named after the key in kebab case, described from reference.conf's comments. */
+  /**
+   * One flag per key of {@link RiverFsConfig#KEYS}, named after the key in kebab case, accepted before or after the
+   * subcommand. picocli's own option list would wrap descriptions inside URLs and mix the sections, so the flags are
+   * hidden there and {@link SettingsHelp} lists them, one help section per {@link ConfigKey.Section}.
+   */
   private static void addSettingFlags(CommandLine cl) {
-    Config ref = ConfigFactory.parseResources(Main.class.getClassLoader(), "reference.conf").getConfig(ConfigMapper.ROOT);
-    for (String key : ConfigMapper.keys()) {
-      var value = ref.getValue(key);
-      List<String> comments = value.origin().comments();
-      String doc = String.join(" ", comments).trim();
-      String dflt = String.valueOf(value.unwrapped());
-      cl.getCommandSpec().addOption(OptionSpec.builder(ConfigMapper.flagName(key))
-          .paramLabel(ConfigMapper.KINDS.get(key).name())
+    for (ConfigKey k : RiverFsConfig.KEYS) {
+      cl.getCommandSpec().addOption(OptionSpec.builder(k.flag())
+          .paramLabel(k.kind().label())
           .type(String.class)
           .arity("1")
           .scopeType(ScopeType.INHERIT)
-          .hidden(false)
-          .description((doc.isEmpty() ? key : doc) + (dflt.isEmpty() ? "" : " Default: " + dflt + "."))
+          .hidden(true)
+          .description(k.description())
           .build());
     }
+    SettingsHelp.install(cl);
   }
 }

@@ -17,14 +17,14 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     version = "truckeefs 0.1.0",
     sortOptions = false,
-    description = "A POSIX filesystem on Tahoe-LAFS (or a local directory), SQL metadata and Redis coordination.%n"
-        + "Every setting can come from a flag (below), the environment (sql_host or TRUCKEEFS_SQL_HOST) or -c FILE.yaml.",
+    description = "A POSIX filesystem on Tahoe-LAFS (or a local directory), SQL metadata and Redis coordination."
+        + " Without a command, mounts on the mount setting (the seed's `truckeefs -c env.yaml`).",
     footer = "%nExit codes: 0 ok, 1 failure (environment, backend), 2 bad input (arguments, configuration).")
 final class TruckeeCommand implements Runnable {
   @Spec CommandSpec spec;
 
   @Option(names = {"-c", "--config"}, paramLabel = "FILE.yaml", scope = ScopeType.INHERIT,
-      description = "YAML file with settings (flat keys as in reference.conf).")
+      description = "YAML file of settings (flat snake_case keys, as listed below).")
   Path configFile;
 
   @Option(names = "-v", scope = ScopeType.INHERIT, description = "More logging: -v info, -vv debug, -vvv trace.")
@@ -49,7 +49,7 @@ final class TruckeeCommand implements Runnable {
 
   @Override
   public void run() {
-    spec.commandLine().usage(spec.commandLine().getOut());
+    throw new IllegalStateException("Main runs `mount` when no subcommand is given");
   }
 
   /** Reads -c, -v, --log-file and the setting flags from every level of the parse, then loads the settings. */
@@ -68,7 +68,7 @@ final class TruckeeCommand implements Runnable {
           case "-v" -> verbosity = Math.max(verbosity, ((boolean[]) value).length);
           default -> {
             String key = name.startsWith("--") ? name.substring(2).replace('-', '_') : "";
-            if (ConfigMapper.KINDS.containsKey(key) && value != null) {
+            if (org.truckeefs.core.RiverFsConfig.key(key).isPresent() && value != null) {
               flags.put(key, value.toString());
             }
           }
@@ -76,7 +76,11 @@ final class TruckeeCommand implements Runnable {
       }
     }
     Logging.configure(verbosity, log);
-    settings = ConfigMapper.load(config, env, flags, Path.of(System.getProperty("user.home")));
+    java.io.PrintWriter err = spec.commandLine().getErr();
+    settings = ConfigMapper.load(config, env, flags, w -> {
+      err.println("truckeefs: " + w);
+      err.flush();
+    });
   }
 
   Settings settings() {

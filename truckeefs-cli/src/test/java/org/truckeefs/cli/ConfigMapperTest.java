@@ -15,6 +15,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 class ConfigMapperTest {
   @TempDir Path dir;
+  private final java.util.List<String> warnings = new java.util.ArrayList<>();
 
   private Settings load(String yaml, Map<String, String> env, Map<String, String> flags) throws IOException {
     Path f = null;
@@ -22,7 +23,11 @@ class ConfigMapperTest {
       f = dir.resolve("c.yaml");
       Files.writeString(f, yaml);
     }
-    return ConfigMapper.load(f, env, flags, dir.resolve("home"));
+    Map<String, String> e = new HashMap<>(env);
+    if (yaml == null || !yaml.contains("data_dir")) {
+      e.putIfAbsent("data_dir", dir.resolve("home/.truckeefs").toString());
+    }
+    return ConfigMapper.load(f, e, flags, warnings::add);
   }
 
   @Test
@@ -39,10 +44,8 @@ class ConfigMapperTest {
         .containsEntry("nice", "19").containsEntry("attr_timeout", "1").containsEntry("entry_timeout", "1")
         .containsEntry("allow_other", "false")
         .containsEntry("data_dir", dir.resolve("home/.truckeefs").toString())
-        .containsEntry("blob_dir", dir.resolve("home/.truckeefs/blobs").toString())
         .containsEntry("cache_dir", dir.resolve("home/.truckeefs/.tahoe-cache").toString())
         .doesNotContainKeys("rootcap", "sql_host", "sql_db", "sql_user", "sql_pass", "redis_host", "auth_token", "sleep", "mount");
-    assertThat(ConfigMapper.KINDS).hasSize(36);
   }
 
   /** One key of each kind: file < env (plain) < env (TRUCKEEFS_) < flags. */
@@ -56,7 +59,7 @@ class ConfigMapperTest {
       "redis_db, 1, 2, 3, 4",
       "backend_storage_strategy, FLAT, MIRROR, flat, mirror",
       "tahoe_url, http://a:1, http://b:2, https://c:3, http://d:4",
-      "rootcap, URI:DIR2:a, URI:DIR2:b, URI:DIR2:c, URI:DIR2:d",
+      "rootcap, URI:DIR2:a:1, URI:DIR2:b:2, URI:DIR2:c:3, URI:DIR2-MDMF:d:4",
       "nice, 1, 2, 3, -4",
   })
   void precedenceIsFlagsOverEnvOverFile(String key, String file, String env, String prefixedEnv, String flag) throws IOException {
@@ -77,11 +80,32 @@ class ConfigMapperTest {
   }
 
   @Test
-  void yamlScalarsOfAnyTypeAndHostPortSplit() throws IOException {
-    Settings s = load("sql_host: \"localhost:3307\"\nsql_db: fs\ncache_maintenance: false\nnet_timeout: 2.5\nredis_host: r:6380\n", Map.of(), Map.of());
-    assertThat(s.asMap()).containsEntry("sql_host", "localhost").containsEntry("sql_port", "3307")
-        .containsEntry("cache_maintenance", "false").containsEntry("net_timeout", "2.5")
-        .containsEntry("redis_host", "r").containsEntry("redis_port", "6380");
+  void yamlScalarsOfAnyType_andTheSeedAliases() throws IOException {
+    Settings s = load("sql_host: \"localhost:3307\"\nsql_db: fs\ncache_maintenance: no\nnet_timeout: 2.5\nredis_host: r:6380\n"
+        + "base_url: http://gw:9000\n", Map.of(), Map.of("timeout", "7"));
+    assertThat(s.asMap()).containsEntry("sql_host", "localhost:3307")
+        .containsEntry("cache_maintenance", "false").containsEntry("net_timeout", "7")
+        .containsEntry("redis_host", "r:6380").containsEntry("tahoe_url", "http://gw:9000");
+  }
+
+  @Test
+  void launcherJavaOptionsAreNotASetting() throws IOException {
+    assertThat(load(null, Map.of("TRUCKEEFS_JAVA_OPTS", "-Xmx1g"), Map.of()).asMap()).doesNotContainKey("java_opts");
+  }
+
+  @Test
+  void aSecretInAFileOthersCanRead_warnsOnce_andAPrivateFileDoesNot() throws IOException {
+    Path f = Files.writeString(dir.resolve("secret.yaml"), "sql_pass: hunter2\n");
+    Files.setPosixFilePermissions(f, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+    ConfigMapper.load(f, Map.of("data_dir", dir.toString()), Map.of(), warnings::add);
+    assertThat(warnings).hasSize(1);
+    assertThat(warnings.get(0)).contains("sql_pass", "chmod 600", f.toString()).doesNotContain("hunter2");
+    warnings.clear();
+    ConfigMapper.load(f, Map.of("data_dir", dir.toString(), ConfigMapper.CHILD_ENV, "1"), Map.of(), warnings::add);
+    assertThat(warnings).as("the background child does not warn again").isEmpty();
+    Files.setPosixFilePermissions(f, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+    ConfigMapper.load(f, Map.of("data_dir", dir.toString()), Map.of(), warnings::add);
+    assertThat(warnings).isEmpty();
   }
 
   @Test
@@ -97,12 +121,13 @@ class ConfigMapperTest {
       "cache_size: lots|setting cache_size",
       "cache_ttl: soon|setting cache_ttl",
       "sql_ssl: maybe|setting sql_ssl",
-      "sql_port: 70000|setting sql_port = 70000",
+      "sql_port: 70000|setting sql_port = '70000' is not a port",
       "redis_port: abc|setting redis_port = 'abc'",
-      "nice: 40|setting nice = 40",
+      "nice: 40|setting nice = '40' is not an integer -20..19",
       "backend_storage_strategy: TREE|setting backend_storage_strategy = 'TREE'",
       "tahoe_url: ftp://x|setting tahoe_url = 'ftp://x'",
       "sql_host: db|sql_db is required",
+      "rootcap: URI:CHK:abc|setting rootcap",
       "cache_size: [1, 2]|must be a single value",
       "cache_size: {unclosed|not valid YAML",
   })
@@ -130,7 +155,7 @@ class ConfigMapperTest {
 
   @Test
   void secretsAreHiddenInToString() throws IOException {
-    Settings s = load(null, Map.of("sql_pass", "hunter2", "rootcap", "URI:DIR2:secret"), Map.of());
+    Settings s = load(null, Map.of("sql_pass", "hunter2", "rootcap", "URI:DIR2:secret:x"), Map.of());
     assertThat(s.toString()).doesNotContain("hunter2").doesNotContain("secret");
   }
 }

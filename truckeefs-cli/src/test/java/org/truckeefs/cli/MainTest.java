@@ -119,8 +119,8 @@ class MainTest {
   void helpListsEveryKeyAsAFlag() {
     Cli r = Cli.run("--help");
     assertThat(r.code()).isZero();
-    for (String key : ConfigMapper.keys()) {
-      assertThat(r.out()).contains(ConfigMapper.flagName(key));
+    for (org.truckeefs.core.ConfigKey k : org.truckeefs.core.RiverFsConfig.KEYS) {
+      assertThat(r.out()).contains(k.flag() + "=" + k.kind().label());
     }
   }
 

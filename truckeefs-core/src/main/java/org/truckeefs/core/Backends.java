@@ -111,9 +111,19 @@ public final class Backends {
     if (p == null) {
       throw new FsException(FsError.INVALID, "no " + what + " provider for scheme '" + scheme + "'; found: "
           + (providers.isEmpty() ? "none" : String.join(", ", new TreeSet<>(providers.keySet())))
-          + " (is the backend module on the class path?)");
+          + "; add the module org.truckeefs:" + module(scheme) + " to the class path");
     }
     return p;
+  }
+
+  /** The module that provides {@code scheme}, so a missing one is named in the error. */
+  static String module(String scheme) {
+    return switch (scheme == null ? "" : normalize(scheme)) {
+      case "sqlite", "mariadb", "mysql" -> "truckeefs-sql";
+      case "tahoe" -> "truckeefs-tahoe";
+      case "redis" -> "truckeefs-redis";
+      default -> "truckeefs-core";
+    };
   }
 
   private static String normalize(String scheme) {

@@ -5,10 +5,12 @@ import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.concurrent.ScheduledExecutorService;
 import org.truckeefs.api.FsError;
 import org.truckeefs.api.FsException;
@@ -36,6 +38,8 @@ public final class RiverFsConfig {
   public static final Duration DEFAULT_UPLOAD_RETRY_DELAY = Duration.ofSeconds(2);
   public static final Duration MAX_UPLOAD_RETRY_DELAY = Duration.ofMinutes(5);
   public static final String DEFAULT_FILESYSTEM_ID = "truckeefs";
+  /** The seed's cache directory name, inside data_dir unless cache_dir says otherwise. */
+  public static final String DEFAULT_CACHE_DIR = ".tahoe-cache";
 
   private final URI metadataUri;
   private final URI blobUri;
@@ -64,7 +68,7 @@ public final class RiverFsConfig {
     this.coordinatorUri = b.coordinatorUri;
     this.backendConfig = b.backendConfig;
     this.dataDir = b.dataDir.toAbsolutePath().normalize();
-    this.cacheDir = b.cacheDir == null ? dataDir.resolve("cache") : b.cacheDir.toAbsolutePath().normalize();
+    this.cacheDir = b.cacheDir == null ? dataDir.resolve(DEFAULT_CACHE_DIR) : b.cacheDir.toAbsolutePath().normalize();
     this.cacheSize = b.cacheSize;
     this.cacheTtl = b.cacheTtl;
     this.cacheMaintenance = b.cacheMaintenance;
@@ -112,20 +116,105 @@ public final class RiverFsConfig {
   }
 
   /**
-   * Derives a configuration from the seed's settings (snake_case keys: data_dir, cache_dir, cache_size,
-   * cache_ttl, cache_maintenance, sleep, chunk_size, max_connections, sql_host/sql_port/sql_db, rootcap, blob_dir,
-   * redis_host/redis_port/redis_db, filesystem_id, blob_gc_grace; explicit metadata_uri, blob_uri,
-   * coordinator_uri win over derivation). All settings are also handed to the backends as {@link BackendConfig}.
+   * Every configuration key the library and the CLI accept, with its default, unit and description: the one table
+   * {@link #settings}, {@link #fromSettings}, the CLI's flags and {@code --help}, and the docs are made from.
+   */
+  public static final List<ConfigKey> KEYS = ConfigKey.table();
+
+  private static final Map<String, ConfigKey> BY_NAME = byName();
+
+  private static Map<String, ConfigKey> byName() {
+    Map<String, ConfigKey> m = new LinkedHashMap<>();
+    for (ConfigKey k : KEYS) {
+      m.put(k.name(), k);
+      k.aliases().forEach(a -> m.put(a, k));
+    }
+    return Map.copyOf(m);
+  }
+
+  /** The key named {@code nameOrAlias}, or empty when there is no such key. */
+  public static Optional<ConfigKey> key(String nameOrAlias) {
+    return Optional.ofNullable(BY_NAME.get(nameOrAlias));
+  }
+
+  /** A hint for an unknown key: the known keys a typo away, or where to look. */
+  public static String suggest(String unknown) {
+    List<String> close = KEYS.stream().map(ConfigKey::name).filter(k -> distance(k, unknown) <= 2).sorted().toList();
+    return close.isEmpty() ? "see `truckeefs --help` or docs/operations.md for the known keys"
+        : "did you mean " + String.join(", ", close) + "?";
+  }
+
+  /**
+   * The one settings parser of the library and the CLI: renames aliases ({@code base_url}, {@code timeout}),
+   * rejects unknown keys, checks and normalizes every value against its key's kind, fills in the defaults of
+   * {@link #KEYS}, expands {@code ~} and makes paths absolute ({@code data_dir} from the working directory,
+   * {@code cache_dir} and {@code blob_dir} inside {@code data_dir}). Empty values mean "unset" and are left out.
+   *
+   * @throws FsException {@link FsError#INVALID} naming the first bad key
+   */
+  public static Map<String, String> settings(Map<String, String> given) throws FsException {
+    Map<String, String> out = new TreeMap<>();
+    for (Map.Entry<String, String> e : new TreeMap<>(given).entrySet()) {
+      ConfigKey k = BY_NAME.get(e.getKey());
+      if (k == null) {
+        throw new FsException(FsError.INVALID, "unknown setting '" + e.getKey() + "': " + suggest(e.getKey()));
+      }
+      String v = k.normalize(e.getValue());
+      String before = out.get(k.name());
+      if (before != null && !before.equals(v) && !v.isEmpty()) {
+        throw new FsException(FsError.INVALID, "settings " + k.name() + " and its alias "
+            + String.join("/", k.aliases()) + " disagree: set only one");
+      }
+      if (!v.isEmpty()) {
+        out.put(k.name(), v);
+      }
+    }
+    for (ConfigKey k : KEYS) {
+      if (!k.defaultValue().isEmpty()) {
+        out.putIfAbsent(k.name(), k.defaultValue());
+      }
+    }
+    Path home = Path.of(System.getProperty("user.home"));
+    Path dataDir = expand(out.get("data_dir"), home).toAbsolutePath().normalize();
+    out.put("data_dir", dataDir.toString());
+    out.put("cache_dir", dataDir.resolve(expand(out.get("cache_dir"), home)).normalize().toString());
+    if (out.containsKey("blob_dir")) {
+      out.put("blob_dir", dataDir.resolve(expand(out.get("blob_dir"), home)).normalize().toString());
+    }
+    if (out.containsKey("mount")) {
+      out.put("mount", expand(out.get("mount"), home).toAbsolutePath().normalize().toString());
+    }
+    if (out.containsKey("sql_host") && !out.containsKey("sql_db") && !out.containsKey("metadata_uri")) {
+      throw new FsException(FsError.INVALID, "setting sql_db is required when sql_host is set");
+    }
+    return out;
+  }
+
+  private static Path expand(String p, Path home) {
+    if (p.equals("~")) {
+      return home;
+    }
+    return p.startsWith("~/") ? home.resolve(p.substring(2)) : Path.of(p);
+  }
+
+  /**
+   * Derives a configuration from the seed's settings (see {@link #KEYS}; parsed by {@link #settings}: unknown keys
+   * and bad values are errors). Explicit metadata_uri, blob_uri, coordinator_uri win over derivation. All settings
+   * (with defaults filled in) are also handed to the backends as {@link BackendConfig}.
+   *
+   * <p>A persistent {@code data_dir} never silently gets in-memory metadata: without a metadata setting and without
+   * the SQLite provider (module truckeefs-sql) on the classpath this fails naming the module; in-memory metadata is
+   * used only when asked for by name ({@code metadata_uri=memory:}).
    */
   public static RiverFsConfig fromSettings(Map<String, String> settings) throws FsException {
     return fromSettings(settings, Backends.discover());
   }
 
   public static RiverFsConfig fromSettings(Map<String, String> settings, Backends backends) throws FsException {
-    BackendConfig c = BackendConfig.of(new HashMap<>(settings));
-    Path dataDir = Path.of(c.getString("data_dir", Path.of(System.getProperty("user.home"), ".truckeefs").toString()));
+    BackendConfig c = BackendConfig.of(settings(settings));
+    Path dataDir = Path.of(c.require("data_dir"));
     Builder b = builder().backends(backends).backendConfig(c).dataDir(dataDir);
-    c.get("cache_dir").ifPresent(d -> b.cacheDir(Path.of(d)));
+    b.cacheDir(Path.of(c.require("cache_dir")));
     b.cacheSize(c.getBytes("cache_size", 0));
     b.cacheTtl(c.getDuration("cache_ttl", DEFAULT_CACHE_TTL));
     b.cacheMaintenance(c.getBoolean("cache_maintenance", true));
@@ -137,6 +226,8 @@ public final class RiverFsConfig {
     b.chunkSize((int) chunk);
     b.maxConnections(c.getInt("max_connections", DEFAULT_MAX_CONNECTIONS));
     b.blobGcGrace(c.getDuration("blob_gc_grace", DEFAULT_BLOB_GC_GRACE));
+    b.blobGcInterval(c.getDuration("blob_gc_interval", DEFAULT_BLOB_GC_INTERVAL));
+    b.uploadRetryDelay(c.getDuration("upload_retry_delay", DEFAULT_UPLOAD_RETRY_DELAY));
     b.filesystemId(c.getString("filesystem_id", DEFAULT_FILESYSTEM_ID));
 
     Optional<String> explicitMeta = c.get("metadata_uri");
@@ -145,11 +236,13 @@ public final class RiverFsConfig {
     } else if (c.get("sql_host").isPresent()) {
       // sql_host may carry its own port (db:3307), which wins over sql_port, as the seed documents.
       String port = c.require("sql_host").contains(":") ? "" : c.get("sql_port").map(p -> ":" + p).orElse("");
-      b.metadataUri("mariadb://" + c.require("sql_host") + port + "/" + c.getString("sql_db", "truckeefs"));
+      b.metadataUri("mariadb://" + c.require("sql_host") + port + "/" + c.require("sql_db"));
     } else if (backends.hasMetadataStore("sqlite")) {
       b.metadataUri(pathUri("sqlite", dataDir.toAbsolutePath().resolve("metadata.db")));
     } else {
-      b.metadataUri("memory:");
+      throw new FsException(FsError.INVALID, "no persistent metadata store on the classpath for data_dir "
+          + dataDir + ": add the module org.truckeefs:truckeefs-sql (embedded SQLite, MariaDB), or set"
+          + " metadata_uri=memory: for metadata that is lost at exit");
     }
 
     Optional<String> explicitBlob = c.get("blob_uri");
@@ -172,6 +265,25 @@ public final class RiverFsConfig {
       b.coordinatorUri("local:");
     }
     return b.build();
+  }
+
+  private static int distance(String a, String b) {
+    int[] prev = new int[b.length() + 1];
+    int[] cur = new int[b.length() + 1];
+    for (int j = 0; j <= b.length(); j++) {
+      prev[j] = j;
+    }
+    for (int i = 1; i <= a.length(); i++) {
+      cur[0] = i;
+      for (int j = 1; j <= b.length(); j++) {
+        cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1),
+            prev[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1));
+      }
+      int[] t = prev;
+      prev = cur;
+      cur = t;
+    }
+    return prev[b.length()];
   }
 
   /** A file URI with another scheme: {@code sqlite:/abs/path}. */
@@ -344,7 +456,7 @@ public final class RiverFsConfig {
       return this;
     }
 
-    /** Default {@code <data_dir>/cache}. */
+    /** Default {@code <data_dir>/.tahoe-cache}. */
     public Builder cacheDir(Path dir) {
       this.cacheDir = dir;
       return this;

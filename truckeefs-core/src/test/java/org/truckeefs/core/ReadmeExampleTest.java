@@ -13,9 +13,9 @@ import org.truckeefs.api.PathFileSystem;
 class ReadmeExampleTest {
   @Test
   void embeddingExample_writesAndReadsAFile(@TempDir Path dir) throws Exception {
-    // Core's tests have no SQL module on the classpath, so fromSettings picks the in-memory metadata store here;
-    // with truckeefs-sql present the same settings give an SQLite file under data_dir.
-    Map<String, String> settings = Map.of("data_dir", dir.toString());
+    // Core's tests have no SQL module on the classpath, so in-memory metadata is asked for by name here (without
+    // it fromSettings fails naming truckeefs-sql); with truckeefs-sql present data_dir alone gives an SQLite file.
+    Map<String, String> settings = Map.of("data_dir", dir.toString(), "metadata_uri", "memory:");
     try (RiverFS fs = RiverFS.open(RiverFsConfig.fromSettings(settings))) {
       PathFileSystem paths = new PathFileSystem(fs);
       paths.write("/hello.txt", "hi".getBytes(UTF_8));

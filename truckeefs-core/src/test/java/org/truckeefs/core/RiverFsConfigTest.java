@@ -16,7 +16,7 @@ class RiverFsConfigTest {
   void defaults() throws Exception {
     RiverFsConfig c = RiverFsConfig.builder().dataDir(DATA).build();
     assertThat(c.chunkSize()).isEqualTo(4 << 20);
-    assertThat(c.cacheDir()).isEqualTo(DATA.resolve("cache"));
+    assertThat(c.cacheDir()).isEqualTo(DATA.resolve(".tahoe-cache"));
     assertThat(c.cacheSize()).isZero();
     assertThat(c.cacheTtl()).isEqualTo(Duration.ofSeconds(14400));
     assertThat(c.pruneInterval()).isEqualTo(Duration.ofSeconds(3600));
@@ -43,10 +43,69 @@ class RiverFsConfigTest {
 
   @Test
   void fromSettings_embeddedDefaults() throws Exception {
-    RiverFsConfig c = RiverFsConfig.fromSettings(Map.of("data_dir", "/srv/truckee"), Backends.discover());
+    RiverFsConfig c = RiverFsConfig.fromSettings(Map.of("data_dir", "/srv/truckee", "metadata_uri", "memory:"),
+        Backends.discover());
     assertThat(c.metadataUri().getScheme()).isEqualTo("memory");
     assertThat(c.blobUri().toString()).isEqualTo("local:/srv/truckee/blobs");
     assertThat(c.coordinatorUri().getScheme()).isEqualTo("local");
+    assertThat(c.cacheDir()).isEqualTo(Path.of("/srv/truckee/.tahoe-cache"));
+  }
+
+  @Test
+  void fromSettings_persistentDataDirWithoutAMetadataModule_failsNamingTheModule() {
+    // core's test classpath has no truckeefs-sql: silently using memory: would lose everything at exit
+    assertThatThrownBy(() -> RiverFsConfig.fromSettings(Map.of("data_dir", "/srv/truckee"), Backends.discover()))
+        .isInstanceOf(FsException.class).hasMessageContaining("truckeefs-sql").hasMessageContaining("memory:");
+  }
+
+  @Test
+  void aBackendWhoseModuleIsMissing_isNamed() {
+    assertThatThrownBy(() -> Backends.discover().coordinator("redis")).hasMessageContaining("truckeefs-redis");
+    assertThatThrownBy(() -> Backends.discover().blobStore("tahoe")).hasMessageContaining("truckeefs-tahoe");
+    assertThatThrownBy(() -> Backends.discover().metadataStore("mariadb")).hasMessageContaining("truckeefs-sql");
+  }
+
+  @Test
+  void fromSettings_unknownKey_failsWithAHint() {
+    assertThatThrownBy(() -> RiverFsConfig.fromSettings(Map.of("data_dir", "/x", "metadata_uri", "memory:",
+        "cache_szie", "1G"), Backends.discover()))
+        .isInstanceOf(FsException.class).hasMessageContaining("cache_szie").hasMessageContaining("cache_size");
+  }
+
+  @Test
+  void settings_seedAliasesAreAccepted_andDisagreeingAliasesFail() throws Exception {
+    Map<String, String> s = RiverFsConfig.settings(Map.of("data_dir", "/x", "base_url", "http://gw:9000",
+        "timeout", "7"));
+    assertThat(s).containsEntry("tahoe_url", "http://gw:9000").containsEntry("net_timeout", "7")
+        .doesNotContainKeys("base_url", "timeout");
+    assertThatThrownBy(() -> RiverFsConfig.settings(Map.of("data_dir", "/x", "tahoe_url", "http://a:1",
+        "base_url", "http://b:2"))).hasMessageContaining("tahoe_url");
+  }
+
+  @Test
+  void settings_fillDefaultsAndResolvePaths() throws Exception {
+    Map<String, String> s = RiverFsConfig.settings(Map.of("data_dir", "/srv/t", "blob_dir", "b",
+        "sql_ssl", "yes", "backend_storage_strategy", "mirror"));
+    assertThat(s).containsEntry("cache_dir", "/srv/t/.tahoe-cache").containsEntry("blob_dir", "/srv/t/b")
+        .containsEntry("sql_ssl", "true").containsEntry("backend_storage_strategy", "MIRROR")
+        .containsEntry("cache_ttl", "14400").containsEntry("max_connections", "10");
+    assertThat(RiverFsConfig.settings(Map.of()).get("data_dir"))
+        .isEqualTo(Path.of(System.getProperty("user.home"), ".truckeefs").toString());
+    assertThatThrownBy(() -> RiverFsConfig.settings(Map.of("nice", "20"))).hasMessageContaining("nice");
+    assertThatThrownBy(() -> RiverFsConfig.settings(Map.of("sql_host", "db"))).hasMessageContaining("sql_db");
+  }
+
+  @Test
+  void keyTable_everyDefaultIsValid_namesAreUnique_andSecretsAgreeWithTheBackends() throws Exception {
+    java.util.Set<String> names = new java.util.HashSet<>();
+    for (ConfigKey k : RiverFsConfig.KEYS) {
+      assertThat(names.add(k.name())).as("duplicate %s", k.name()).isTrue();
+      k.aliases().forEach(a -> assertThat(names.add(a)).as("duplicate alias %s", a).isTrue());
+      assertThat(k.normalize(k.defaultValue())).as(k.name()).isNotNull();
+      assertThat(k.description()).as(k.name()).isNotBlank().doesNotContain("TODO");
+    }
+    assertThat(RiverFsConfig.KEYS.stream().filter(ConfigKey::secret).map(ConfigKey::name))
+        .containsExactlyInAnyOrderElementsOf(org.truckeefs.spi.BackendConfig.SECRET_KEYS);
   }
 
   @Test
@@ -82,7 +141,7 @@ class RiverFsConfigTest {
 
   @Test
   void fromSettings_badValue_namesTheKey() {
-    assertThatThrownBy(() -> RiverFsConfig.fromSettings(Map.of("data_dir", "/x", "cache_ttl", "soon"),
+    assertThatThrownBy(() -> RiverFsConfig.fromSettings(Map.of("data_dir", "/x", "cache_ttl", "soon", "metadata_uri", "memory:"),
         Backends.discover())).hasMessageContaining("cache_ttl");
   }
 }

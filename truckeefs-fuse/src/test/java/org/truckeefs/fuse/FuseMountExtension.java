@@ -51,6 +51,7 @@ final class FuseMountExtension implements BeforeAllCallback, AfterAllCallback {
     mountPoint = Files.createDirectory(base.resolve("mnt"));
     Map<String, String> s = new HashMap<>(settings);
     s.putIfAbsent("data_dir", base.resolve("data").toString());
+    s.putIfAbsent("metadata_uri", "memory:"); // no truckeefs-sql here: in-memory metadata, asked for by name
     fs = RiverFS.open(RiverFsConfig.fromSettings(s));
     FileSystem opened = fs;
     fs = null; // FuseMount owns it now: it closes it when the mount fails or ends
