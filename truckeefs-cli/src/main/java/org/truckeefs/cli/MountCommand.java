@@ -1,6 +1,7 @@
 package org.truckeefs.cli;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -8,8 +9,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.truckeefs.api.FileSystem;
 import org.truckeefs.api.FsException;
+import org.truckeefs.fuse.FuseAdapter;
+import org.truckeefs.fuse.FuseAdapters;
 import org.truckeefs.fuse.FuseMount;
 import org.truckeefs.fuse.FuseOptions;
+import org.truckeefs.fuse.MountedFs;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -29,6 +33,11 @@ final class MountCommand implements Callable<Integer> {
   @Option(names = "-o", split = ",", paramLabel = "OPT", description = "Extra libfuse options, comma separated.")
   List<String> fuseOptions = new ArrayList<>();
 
+  @Option(names = "--fuse-api", paramLabel = "API", defaultValue = FuseAdapters.AUTO,
+      description = "FUSE adapter: lowlevel (libfuse 3 through Java 22+ FFM), jnr (libfuse 2, Java 17) or auto "
+          + "(lowlevel when it can run here, else jnr with a notice). Default: ${DEFAULT-VALUE}.")
+  String fuseApi;
+
   @Option(names = "--background", description = "Return once mounted and keep serving in a detached process (fstab, scripts).")
   boolean background;
 
@@ -46,6 +55,7 @@ final class MountCommand implements Callable<Integer> {
     } catch (FsException e) {
       throw UserError.badInput(e.getMessage().replaceFirst("^E[A-Z]+: ", ""));
     }
+    adapter(n -> {}); // a bad --fuse-api fails before anything starts; the fallback notice comes with the mount
     if (background) {
       return Background.start(top.args(), s.dataDir(), mp, top.spec.commandLine().getOut());
     }
@@ -64,10 +74,11 @@ final class MountCommand implements Callable<Integer> {
       closeQuietly(fs);
       throw e;
     }
-    FuseOptions opts = s.fuseOptions().withExtra(fuseOptions);
-    FuseMount mount;
+    FuseAdapter adapter = adapter(notice -> top.spec.commandLine().getErr().println(notice));
+    FuseOptions opts = kernelCaching(s, adapter, s.fuseOptions().withExtra(fuseOptions));
+    MountedFs mount;
     try {
-      mount = FuseMount.mount(fs, mp, opts); // owns fs from here: closes it when the mount fails or ends
+      mount = adapter.mount(fs, mp, opts); // owns fs from here: closes it when the mount fails or ends
     } catch (FsException e) {
       throw e.error() == org.truckeefs.api.FsError.IO || e.error() == org.truckeefs.api.FsError.UNSUPPORTED
           ? e : UserError.badInput(e.getMessage().replaceFirst("^E[A-Z]+: ", ""));
@@ -82,6 +93,34 @@ final class MountCommand implements Callable<Integer> {
     }
     return 0;
   }
+
+  private FuseAdapter adapter(java.util.function.Consumer<String> notice) throws Exception {
+    try {
+      return FuseAdapters.select(fuseApi, notice);
+    } catch (FsException e) {
+      throw e.error() == org.truckeefs.api.FsError.UNSUPPORTED ? e : UserError.badInput(e.getMessage().replaceFirst("^E[A-Z]+: ", ""));
+    }
+  }
+
+  /**
+   * The low-level adapter keeps the kernel's caches coherent (other hosts' changes arrive as invalidations), so its
+   * timeouts default to {@link #COHERENT_TIMEOUT} instead of 1 s; and with a local coordinator no other host writes,
+   * so the kernel may cache writes too.
+   */
+  static FuseOptions kernelCaching(Settings s, FuseAdapter adapter, FuseOptions opts) {
+    if (!adapter.name().equals(FuseAdapters.LOWLEVEL)) {
+      return opts;
+    }
+    FuseOptions o = opts.withTimeouts(
+        s.get("attr_timeout").isPresent() ? opts.attrTimeout() : COHERENT_TIMEOUT,
+        s.get("entry_timeout").isPresent() ? opts.entryTimeout() : COHERENT_TIMEOUT);
+    boolean localCoordinator = s.get("redis_host").isEmpty()
+        && s.get("coordinator_uri").map(u -> u.startsWith("local:")).orElse(true);
+    return o.withWritebackCache(localCoordinator);
+  }
+
+  /** Attribute and entry timeout of the low-level adapter unless set: invalidations make long ones coherent. */
+  static final Duration COHERENT_TIMEOUT = Duration.ofSeconds(30);
 
   private static void closeQuietly(FileSystem fs) {
     try {

@@ -11,7 +11,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * {@code Groups:} line of {@code /proc/PID/status}; cached for a second per pid because a shell command makes
  * many calls in a row.
  */
-final class CallerGroups {
+public final class CallerGroups {
   private static final long TTL_NANOS = 1_000_000_000L;
   private static final int MAX_ENTRIES = 4096;
 
@@ -19,7 +19,8 @@ final class CallerGroups {
 
   private final ConcurrentHashMap<Long, Entry> cache = new ConcurrentHashMap<>();
 
-  int[] of(long pid) {
+  /** The supplementary groups of process {@code pid}; none when it is gone. */
+  public int[] of(long pid) {
     if (pid <= 0) {
       return new int[0];
     }

@@ -19,7 +19,7 @@ import org.truckeefs.api.FsException;
  * (unmount with {@code fusermount -u}/{@code umount}, {@link #unmount()}, or SIGTERM/SIGINT through the JVM's
  * shutdown hook) the loop ends and the filesystem is closed: dirty data flushed, daemons stopped.
  */
-public final class FuseMount implements AutoCloseable {
+public final class FuseMount implements MountedFs {
   private static final Logger log = LoggerFactory.getLogger(FuseMount.class);
   private static final Duration MOUNT_WAIT = Duration.ofSeconds(20);
 
@@ -85,6 +85,7 @@ public final class FuseMount implements AutoCloseable {
     }
   }
 
+  @Override
   public Path mountPoint() {
     return mountPoint;
   }
@@ -119,20 +120,22 @@ public final class FuseMount implements AutoCloseable {
     log.info("mounted on {} ({})", mountPoint, String.join(" ", args));
   }
 
-  /** Blocks until the mount has ended and the filesystem is closed. */
+  @Override
   public void awaitUnmounted() throws InterruptedException {
     finished.await();
   }
 
+  @Override
   public boolean awaitUnmounted(Duration timeout) throws InterruptedException {
     return finished.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
   }
 
+  @Override
   public boolean isMounted() {
     return finished.getCount() != 0;
   }
 
-  /** Unmounts (lazily if busy) and waits until the filesystem is closed. */
+  @Override
   public void unmount() throws FsException {
     if (finished.getCount() == 0) {
       return;
@@ -179,7 +182,7 @@ public final class FuseMount implements AutoCloseable {
     }
   }
 
-  /** The failure of the mount loop or of closing the filesystem, if any. */
+  @Override
   public Throwable failure() {
     return failure.get();
   }

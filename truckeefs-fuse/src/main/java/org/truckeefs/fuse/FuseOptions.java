@@ -14,10 +14,12 @@ import java.util.Objects;
  * @param debug libfuse's own request trace on stderr
  * @param slowCall calls slower than this are logged as warnings
  * @param extra further {@code -o} options passed to libfuse unchanged (e.g. from an fstab line)
+ * @param writebackCache let the kernel cache writes (libfuse 3 adapter only): coherent only when this host is the
+ *     only writer (a local coordinator), because written pages reach us later than the other hosts would look
  */
 public record FuseOptions(
     Duration attrTimeout, Duration entryTimeout, boolean allowOther, boolean debug, Duration slowCall,
-    List<String> extra) {
+    List<String> extra, boolean writebackCache) {
   public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(1);
   public static final Duration DEFAULT_SLOW_CALL = Duration.ofSeconds(5);
 
@@ -29,25 +31,29 @@ public record FuseOptions(
   }
 
   public static FuseOptions defaults() {
-    return new FuseOptions(DEFAULT_TIMEOUT, DEFAULT_TIMEOUT, false, false, DEFAULT_SLOW_CALL, List.of());
+    return new FuseOptions(DEFAULT_TIMEOUT, DEFAULT_TIMEOUT, false, false, DEFAULT_SLOW_CALL, List.of(), false);
   }
 
   public FuseOptions withAllowOther(boolean allow) {
-    return new FuseOptions(attrTimeout, entryTimeout, allow, debug, slowCall, extra);
+    return new FuseOptions(attrTimeout, entryTimeout, allow, debug, slowCall, extra, writebackCache);
   }
 
   public FuseOptions withExtra(List<String> more) {
     List<String> all = new ArrayList<>(extra);
     all.addAll(more);
-    return new FuseOptions(attrTimeout, entryTimeout, allowOther, debug, slowCall, all);
+    return new FuseOptions(attrTimeout, entryTimeout, allowOther, debug, slowCall, all, writebackCache);
   }
 
   public FuseOptions withDebug(boolean on) {
-    return new FuseOptions(attrTimeout, entryTimeout, allowOther, on, slowCall, extra);
+    return new FuseOptions(attrTimeout, entryTimeout, allowOther, on, slowCall, extra, writebackCache);
+  }
+
+  public FuseOptions withWritebackCache(boolean on) {
+    return new FuseOptions(attrTimeout, entryTimeout, allowOther, debug, slowCall, extra, on);
   }
 
   public FuseOptions withTimeouts(Duration attr, Duration entry) {
-    return new FuseOptions(attr, entry, allowOther, debug, slowCall, extra);
+    return new FuseOptions(attr, entry, allowOther, debug, slowCall, extra, writebackCache);
   }
 
   /**

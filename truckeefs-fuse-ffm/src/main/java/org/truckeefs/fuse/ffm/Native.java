@@ -1,0 +1,142 @@
+package org.truckeefs.fuse.ffm;
+
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+import static org.truckeefs.fuse.ffm.LibFuse3.*;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.time.Instant;
+import org.truckeefs.api.InodeAttributes;
+import org.truckeefs.api.StatFs;
+import org.truckeefs.api.TimeSpec;
+
+/**
+ * Translation between C structs and API values, and per-thread scratch memory so that a request allocates no
+ * native memory: each libfuse worker thread keeps its own structs and one data buffer, grown to the largest request.
+ */
+final class Native {
+  /** st_blksize: stdio and cp size their buffers by it; one FUSE write carries up to 1 MiB. */
+  static final int IO_BLOCK = 128 * 1024;
+  private static final long UTIME_NOW = (1L << 30) - 1;
+  private static final long UTIME_OMIT = (1L << 30) - 2;
+
+  private Native() {}
+
+  /** One worker thread's structs; freed with the thread (automatic arena). */
+  static final class Scratch {
+    private final Arena arena = Arena.ofAuto();
+    final MemorySegment entry = arena.allocate(ENTRY_SIZE, 8);
+    final MemorySegment stat = arena.allocate(STAT_SIZE, 8);
+    final MemorySegment statvfs = arena.allocate(STATVFS_SIZE, 8);
+    final MemorySegment flock = arena.allocate(FLOCK_SIZE, 8);
+    final MemorySegment name = arena.allocate(4097, 8);
+    private MemorySegment buffer = arena.allocate(64 * 1024, 4096);
+
+    /** A buffer of at least {@code size} bytes (the scratch arena keeps the old one until the thread ends). */
+    MemorySegment buffer(long size) {
+      if (buffer.byteSize() < size) {
+        buffer = Arena.ofAuto().allocate(Math.max(size, buffer.byteSize() * 2), 4096);
+      }
+      return buffer;
+    }
+
+    /** {@code bytes} as a NUL-terminated C string in this scratch. */
+    MemorySegment cString(byte[] bytes) {
+      MemorySegment.copy(bytes, 0, name, JAVA_BYTE, 0, bytes.length);
+      name.set(JAVA_BYTE, bytes.length, (byte) 0);
+      return name;
+    }
+  }
+
+  private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+
+  static Scratch scratch() {
+    return SCRATCH.get();
+  }
+
+  /** The bytes of a NUL-terminated C string. */
+  static byte[] cBytes(MemorySegment p) {
+    MemorySegment s = p.reinterpret(Long.MAX_VALUE);
+    long n = 0;
+    while (s.get(JAVA_BYTE, n) != 0) {
+      n++;
+    }
+    return s.asSlice(0, n).toArray(JAVA_BYTE);
+  }
+
+  static void fillStat(MemorySegment st, InodeAttributes a) {
+    st.fill((byte) 0);
+    st.set(JAVA_LONG, ST_INO, a.id().value());
+    st.set(JAVA_LONG, ST_NLINK, a.nlink());
+    st.set(JAVA_INT, ST_MODE, a.stMode());
+    st.set(JAVA_INT, ST_UID, a.uid());
+    st.set(JAVA_INT, ST_GID, a.gid());
+    st.set(JAVA_LONG, ST_RDEV, a.rdev());
+    st.set(JAVA_LONG, ST_SIZE, a.size());
+    st.set(JAVA_LONG, ST_BLKSIZE, IO_BLOCK);
+    st.set(JAVA_LONG, ST_BLOCKS, a.blocks());
+    putTime(st, ST_ATIM, a.atime());
+    putTime(st, ST_MTIM, a.mtime());
+    putTime(st, ST_CTIM, a.ctime());
+  }
+
+  private static void putTime(MemorySegment st, long off, Instant t) {
+    st.set(JAVA_LONG, off, t.getEpochSecond());
+    st.set(JAVA_LONG, off + 8, t.getNano());
+  }
+
+  /** A fuse_entry_param for {@code a}: the inode number is the node id, so every hard link shares one kernel node. */
+  static MemorySegment entry(Scratch s, InodeAttributes a, double attrTimeout, double entryTimeout) {
+    MemorySegment e = s.entry;
+    e.set(JAVA_LONG, ENTRY_INO, a.id().value());
+    e.set(JAVA_LONG, ENTRY_GENERATION, 0);
+    fillStat(e.asSlice(ENTRY_ATTR, STAT_SIZE), a);
+    e.set(java.lang.foreign.ValueLayout.JAVA_DOUBLE, ENTRY_ATTR_TIMEOUT, attrTimeout);
+    e.set(java.lang.foreign.ValueLayout.JAVA_DOUBLE, ENTRY_ENTRY_TIMEOUT, entryTimeout);
+    return e;
+  }
+
+  /** A negative entry (node id 0): the kernel caches "no such name" for {@code entryTimeout}. */
+  static MemorySegment negativeEntry(Scratch s, double entryTimeout) {
+    MemorySegment e = s.entry;
+    e.fill((byte) 0);
+    e.set(java.lang.foreign.ValueLayout.JAVA_DOUBLE, ENTRY_ENTRY_TIMEOUT, entryTimeout);
+    return e;
+  }
+
+  /** A time of setattr's struct stat: explicit, or UTIME_NOW as "now". */
+  static TimeSpec time(MemorySegment st, long off, boolean now) {
+    if (now) {
+      return TimeSpec.now();
+    }
+    long nsec = st.get(JAVA_LONG, off + 8);
+    if (nsec == UTIME_NOW) {
+      return TimeSpec.now();
+    }
+    if (nsec == UTIME_OMIT) {
+      return null;
+    }
+    return TimeSpec.at(Instant.ofEpochSecond(st.get(JAVA_LONG, off), nsec));
+  }
+
+  static MemorySegment statvfs(Scratch s, StatFs f) {
+    MemorySegment st = s.statvfs;
+    st.fill((byte) 0);
+    st.set(JAVA_LONG, F_BSIZE, f.blockSize());
+    st.set(JAVA_LONG, F_FRSIZE, f.blockSize());
+    st.set(JAVA_LONG, F_BLOCKS, f.totalBlocks());
+    st.set(JAVA_LONG, F_BFREE, f.freeBlocks());
+    st.set(JAVA_LONG, F_BAVAIL, f.availableBlocks());
+    st.set(JAVA_LONG, F_FILES, f.totalInodes());
+    st.set(JAVA_LONG, F_FFREE, f.freeInodes());
+    st.set(JAVA_LONG, F_FAVAIL, f.freeInodes());
+    st.set(JAVA_LONG, F_NAMEMAX, f.maxNameLength());
+    return st;
+  }
+
+  static MemorySegment fi(MemorySegment p) {
+    return p.reinterpret(FI_SIZE);
+  }
+}
