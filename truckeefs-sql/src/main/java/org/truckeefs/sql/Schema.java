@@ -77,6 +77,10 @@ final class Schema {
   static final Field<Long> M_TOKEN = f("token", SQLDataType.BIGINT);
   static final Field<Long> M_CREATED = f("created", SQLDataType.BIGINT);
 
+  static final Table<Record> FILESYSTEM = table(name("filesystem"));
+  static final Field<Integer> F_KEY = f("k", SQLDataType.INTEGER);
+  static final Field<String> F_ID = f("fs_id", SQLDataType.VARCHAR);
+
   private static <T> Field<T> f(String column, DataType<T> type) {
     return field(name(column), type);
   }

@@ -632,6 +632,20 @@ final class SqlMetadataStore implements MetadataStore {
     });
   }
 
+  /** Made up by the first caller; hosts starting together on an empty database agree (the insert is ignored). */
+  @Override
+  public String filesystemId() throws FsException {
+    return tx.write("filesystemId", db -> {
+      String id = db.select(Schema.F_ID).from(Schema.FILESYSTEM).where(Schema.F_KEY.eq(1)).fetchOne(Schema.F_ID);
+      if (id != null) {
+        return id;
+      }
+      db.insertInto(Schema.FILESYSTEM, Schema.F_KEY, Schema.F_ID).values(1, java.util.UUID.randomUUID().toString())
+          .onDuplicateKeyIgnore().execute();
+      return db.select(Schema.F_ID).from(Schema.FILESYSTEM).where(Schema.F_KEY.eq(1)).fetchOne(Schema.F_ID);
+    });
+  }
+
   /**
    * SQLite runs WAL with synchronous=NORMAL, so a commit survives a process crash but not necessarily a power loss;
    * a checkpoint syncs the WAL first, which makes every earlier commit durable. Only fsync pays for it.

@@ -200,6 +200,13 @@ public abstract class AbstractMetadataStoreContractTest {
     }
 
     @Test
+    void filesystemId_isMadeUpOnce_andStaysTheSame() throws Exception {
+      String id = store.filesystemId();
+      assertThat(id).matches("[A-Za-z0-9_.-]{1,64}");
+      assertThat(store.filesystemId()).isEqualTo(id);
+    }
+
+    @Test
     void root_isItsOwnParent() throws Exception {
       assertThat(store.parentOf(InodeId.ROOT)).isEqualTo(InodeId.ROOT);
       assertThat(store.parentOf(work)).isEqualTo(InodeId.ROOT);
