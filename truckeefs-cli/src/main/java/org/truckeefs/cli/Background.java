@@ -8,7 +8,12 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.lang.management.ManagementFactory;
+import org.truckeefs.core.RiverFsConfig;
 import org.truckeefs.fuse.FuseMount;
+import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine.Model.PositionalParamSpec;
+import picocli.CommandLine.ParseResult;
 
 /**
  * {@code mount --background}: starts the same command as a detached process ({@code setsid}) and returns once the
@@ -20,17 +25,21 @@ final class Background {
 
   private Background() {}
 
-  static int start(List<String> args, Path dataDir, Path mountPoint, PrintWriter out) throws IOException, InterruptedException {
-    List<String> cmd = new ArrayList<>(List.of("setsid", Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-cp", System.getProperty("java.class.path"), Main.class.getName()));
-    for (String a : args) {
-      if (!a.equals("--background")) {
-        cmd.add(a);
-      }
-    }
+  static int start(TruckeeCommand top, Path dataDir, Path mountPoint, PrintWriter out)
+      throws IOException, InterruptedException {
+    List<String> cmd = new ArrayList<>(List.of("setsid", Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+    // The JVM options this process got (TRUCKEEFS_JAVA_OPTS: -Xmx, -D...), so the child runs the same way.
+    cmd.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
+    cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName()));
+    cmd.addAll(childArgs(top.parsed()));
+    ProcessBuilder pb = new ProcessBuilder(cmd);
+    // Settings given as flags go through the environment (readable only by this user and root), never the child's
+    // command line, which every user sees in ps.
+    top.settingFlags().forEach((k, v) -> pb.environment().put(RiverFsConfig.key(k).orElseThrow().envName(), v));
+    pb.environment().put(ConfigMapper.CHILD_ENV, "1");
     Path log = PidFile.path(dataDir, mountPoint).resolveSibling(PidFile.path(dataDir, mountPoint).getFileName() + ".out");
     Files.createDirectories(log.getParent());
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile())
+    Process p = pb.redirectErrorStream(true).redirectOutput(log.toFile())
         .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile())).start();
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_SECONDS);
     while (true) {
@@ -48,6 +57,41 @@ final class Background {
       }
       Thread.sleep(50);
     }
+  }
+
+  /**
+   * The command line again without the setting flags (they go through the environment) and without
+   * {@code --background}: every other option and parameter as the user wrote it, level by level.
+   */
+  static List<String> childArgs(ParseResult top) {
+    List<String> out = new ArrayList<>();
+    for (ParseResult pr = top; pr != null; pr = pr.subcommand()) {
+      if (pr != top) {
+        out.add(pr.commandSpec().name());
+      }
+      for (OptionSpec o : pr.matchedOptions()) {
+        String name = o.longestName();
+        if (name.equals("--background")
+            || RiverFsConfig.key(name.replaceFirst("^--", "").replace('-', '_')).isPresent() && name.startsWith("--")) {
+          continue;
+        }
+        if (o.arity().max() == 0) {
+          int times = o.getValue() instanceof boolean[] b ? b.length : 1;
+          for (int i = 0; i < times; i++) {
+            out.add(name);
+          }
+        } else {
+          for (String v : o.originalStringValues()) {
+            out.add(name);
+            out.add(v);
+          }
+        }
+      }
+      for (PositionalParamSpec p : pr.matchedPositionals()) {
+        out.addAll(p.originalStringValues());
+      }
+    }
+    return out;
   }
 
   /**

@@ -9,17 +9,23 @@ import org.truckeefs.core.RiverFsConfig;
 final class Engine {
   private Engine() {}
 
+  /** Validates first, then creates the data directory (0700), so bad input leaves nothing on disk. */
   static RiverFsConfig config(Settings s) {
+    RiverFsConfig config;
     try {
-      Files.createDirectories(s.dataDir());
-    } catch (IOException e) {
-      throw UserError.failed("cannot create the data directory " + s.dataDir() + ": " + e.getMessage());
-    }
-    try {
-      return RiverFsConfig.fromSettings(s.asMap());
+      config = RiverFsConfig.fromSettings(s.asMap());
     } catch (org.truckeefs.api.FsException e) {
       throw UserError.badInput(e.getMessage().replaceFirst("^E[A-Z]+: ", ""));
     }
+    if (!Files.isDirectory(s.dataDir())) {
+      try {
+        Files.createDirectories(s.dataDir(), java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+            java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
+      } catch (IOException e) {
+        throw UserError.failed("cannot create the data directory " + s.dataDir() + ": " + e.getMessage());
+      }
+    }
+    return config;
   }
 
   static RiverFS open(Settings s) throws org.truckeefs.api.FsException {

@@ -57,7 +57,7 @@ final class MountCommand implements Callable<Integer> {
     }
     adapter(n -> {}); // a bad --fuse-api fails before anything starts; the fallback notice comes with the mount
     if (background) {
-      return Background.start(top.args(), s.dataDir(), mp, top.spec.commandLine().getOut());
+      return Background.start(top, s.dataDir(), mp, top.spec.commandLine().getOut());
     }
     if (s.flag("test_integration")) {
       StartupChecks.backends(s);

@@ -36,6 +36,8 @@ final class TruckeeCommand implements Runnable {
   private final Map<String, String> env;
   private final java.util.List<String> args;
   private Settings settings;
+  private ParseResult parsed;
+  private Map<String, String> settingFlags = Map.of();
 
   TruckeeCommand(Map<String, String> env, String[] args) {
     this.env = env;
@@ -75,12 +77,24 @@ final class TruckeeCommand implements Runnable {
         }
       }
     }
+    parsed = top;
+    settingFlags = Map.copyOf(flags);
     Logging.configure(verbosity, log);
     java.io.PrintWriter err = spec.commandLine().getErr();
     settings = ConfigMapper.load(config, env, flags, w -> {
       err.println("truckeefs: " + w);
       err.flush();
     });
+  }
+
+  /** The parsed command line, for a background mount that runs the same command again. */
+  ParseResult parsed() {
+    return parsed;
+  }
+
+  /** The settings given as flags, by key: the background child gets them through its environment instead. */
+  Map<String, String> settingFlags() {
+    return settingFlags;
   }
 
   Settings settings() {

@@ -12,6 +12,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -166,5 +167,69 @@ class CliMountIT {
     Cli fsck = Cli.run("--data-dir", data.toString(), "fsck");
     assertThat(fsck.code()).as(fsck.out()).isZero();
     assertThat(Cli.run("--data-dir", data.toString(), "status").out()).contains("pending:      0 upload(s)");
+  }
+
+  /** Issue 12/13: the detached child runs with the parent's JVM options, and a password flag is not in its ps line. */
+  @Test
+  void backgroundChild_inheritsJvmOptions_andGetsSettingsThroughItsEnvironmentNotItsCommandLine() throws Exception {
+    String jar = Path.of("target", "truckeefs.jar").toAbsolutePath().toString();
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    String secret = "hunter2-" + System.nanoTime();
+    Process p = new ProcessBuilder(java, "-Xmx321m", "-Dtruckeefs.it.marker=bg", "-jar", jar, "--data-dir",
+        data.toString(), "--sql-pass", secret, "mount", "--background", mnt.toString())
+        .redirectErrorStream(true).start();
+    String said = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
+    assertThat(p.exitValue()).as(said).isZero();
+    var m = Pattern.compile("pid (\\d+)").matcher(said);
+    assertThat(m.find()).as(said).isTrue();
+    long child = Long.parseLong(m.group(1));
+    try {
+      String cmdline = Files.readString(Path.of("/proc", Long.toString(child), "cmdline")).replace('\0', ' ');
+      assertThat(cmdline).contains("-Xmx321m", "-Dtruckeefs.it.marker=bg", "mount", mnt.toString())
+          .doesNotContain(secret).doesNotContain("--sql-pass").doesNotContain("--background");
+      Process ps = new ProcessBuilder("ps", "-eo", "args").redirectErrorStream(true).start();
+      String all = new String(ps.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      assertThat(all).as("ps shows no password").doesNotContain(secret);
+      String environ = Files.readString(Path.of("/proc", Long.toString(child), "environ"));
+      assertThat(environ).contains("TRUCKEEFS_SQL_PASS=" + secret);
+      assertThat(Files.getPosixFilePermissions(Path.of("/proc", Long.toString(child), "environ")))
+          .noneMatch(x -> x.name().startsWith("GROUP") || x.name().startsWith("OTHERS"));
+    } finally {
+      assertThat(Cli.run("--data-dir", data.toString(), "umount", mnt.toString()).code()).isZero();
+    }
+  }
+
+  /** The seed's style: `truckeefs -c env.yaml` with no command mounts on the file's mount setting. */
+  @Test
+  void aConfigFileWithoutACommand_mountsOnItsMountSetting() throws Exception {
+    Path config = Files.writeString(base.resolve("env.yaml"), "data_dir: " + data + "\nmount: " + mnt + "\n");
+    Files.setPosixFilePermissions(config, PosixFilePermissions.fromString("rw-------"));
+    List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
+        Path.of("target", "truckeefs.jar").toAbsolutePath().toString(), "-c", config.toString());
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
+        .redirectOutput(base.resolve("mount-" + started.size() + ".log").toFile()).start();
+    started.add(p);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (!(FuseMount.isMountedAt(mnt) && log(started.size() - 1).contains("mounted on"))) {
+      assertThat(p.isAlive()).as("exited: %s", log(started.size() - 1)).isTrue();
+      assertThat(System.nanoTime()).as("mounted within 60 s").isLessThan(deadline);
+      Thread.sleep(50);
+    }
+    assertThat(Cli.run("-c", config.toString(), "umount").code()).isZero();
+    assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+  }
+
+  /** The launcher passes TRUCKEEFS_JAVA_OPTS to the JVM, and the settings parser does not take it for a setting. */
+  @Test
+  void theLauncher_acceptsTruckeefsJavaOpts() throws Exception {
+    ProcessBuilder pb = new ProcessBuilder(Path.of("..", "truckeefs").toAbsolutePath().normalize().toString(),
+        "--data-dir", data.toString(), "status").redirectErrorStream(true);
+    pb.environment().put("TRUCKEEFS_JAVA_OPTS", "-Xmx200m -Dtruckeefs.it.marker=launcher");
+    Process p = pb.start();
+    String said = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
+    assertThat(p.exitValue()).as(said).isZero();
+    assertThat(said).contains("data dir:");
   }
 }
