@@ -13,7 +13,7 @@ import org.jooq.impl.SQLDataType;
 /**
  * The tables of the Flyway scripts as jOOQ DSL constants. Hand-written instead of generated with DDLDatabase
  * because the two engines need two script sets (AUTO_INCREMENT vs AUTOINCREMENT, inline vs separate indexes,
- * WITHOUT ROWID) and six small tables do not pay for a code generator in the build; FlywayMigrationIT and the
+ * WITHOUT ROWID) and eight small tables do not pay for a code generator in the build; FlywayMigrationIT and the
  * contract tests run every constant against both engines.
  */
 final class Schema {
@@ -80,6 +80,30 @@ final class Schema {
   static final Table<Record> FILESYSTEM = table(name("filesystem"));
   static final Field<Integer> F_KEY = f("k", SQLDataType.INTEGER);
   static final Field<String> F_ID = f("fs_id", SQLDataType.VARCHAR);
+
+  static final Table<Record> MARK = table(name("commit_mark"));
+  static final Field<byte[]> K_OWNER = f("owner", SQLDataType.VARBINARY);
+  static final Field<Long> K_SEQ = f("seq", SQLDataType.BIGINT);
+
+  /** Qualified columns for the one join (readDirPlus): both tables have parent_id and type. */
+  static final Table<Record> DENTRY_D = DENTRY.as("d");
+  static final Table<Record> INODE_I = INODE.as("i");
+  static final Field<Long> DD_PARENT = q("d", "parent_id", SQLDataType.BIGINT);
+  static final Field<byte[]> DD_NAME = q("d", "name", SQLDataType.VARBINARY);
+  static final Field<Long> DD_INODE = q("d", "inode_id", SQLDataType.BIGINT);
+  static final Field<Long> DD_COOKIE = q("d", "cookie", SQLDataType.BIGINT);
+  static final Field<Long> II_ID = q("i", "id", SQLDataType.BIGINT);
+  static final Field<?>[] II_ATTRS = {
+    II_ID, q("i", "type", SQLDataType.INTEGER), q("i", "mode", SQLDataType.INTEGER),
+    q("i", "uid", SQLDataType.INTEGER), q("i", "gid", SQLDataType.INTEGER), q("i", "size", SQLDataType.BIGINT),
+    q("i", "nlink", SQLDataType.BIGINT), q("i", "rdev", SQLDataType.BIGINT), q("i", "atime", SQLDataType.BIGINT),
+    q("i", "mtime", SQLDataType.BIGINT), q("i", "ctime", SQLDataType.BIGINT), q("i", "crtime", SQLDataType.BIGINT),
+    q("i", "version", SQLDataType.BIGINT)
+  };
+
+  private static <T> Field<T> q(String table, String column, DataType<T> type) {
+    return field(name(table, column), type);
+  }
 
   private static <T> Field<T> f(String column, DataType<T> type) {
     return field(name(column), type);

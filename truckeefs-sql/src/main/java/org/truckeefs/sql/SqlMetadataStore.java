@@ -21,6 +21,7 @@ import org.jooq.SelectForUpdateStep;
 import org.jooq.exception.DataAccessException;
 import org.jooq.impl.DSL;
 import org.truckeefs.api.DirEntry;
+import org.truckeefs.api.DirEntryPlus;
 import org.truckeefs.api.FsError;
 import org.truckeefs.api.FsException;
 import org.truckeefs.api.InodeAttributes;
@@ -39,6 +40,7 @@ import org.truckeefs.spi.MetadataStore;
 import org.truckeefs.spi.NewInode;
 import org.truckeefs.spi.RenameResult;
 import org.truckeefs.spi.StoreStats;
+import org.truckeefs.spi.UnlinkResult;
 
 /**
  * {@link MetadataStore} on SQL rows: one inode row per inode, one dentry row per name keyed by (parent, name bytes).
@@ -61,6 +63,10 @@ final class SqlMetadataStore implements MetadataStore {
   SqlMetadataStore(Transactor tx, Clock clock) {
     this.tx = tx;
     this.clock = clock;
+  }
+
+  Transactor transactor() {
+    return tx;
   }
 
   // ---- reading ----
@@ -142,6 +148,28 @@ final class SqlMetadataStore implements MetadataStore {
     });
   }
 
+  /** One join: the entries and their attributes in one statement (one round trip on MariaDB). */
+  @Override
+  public List<DirEntryPlus> readDirPlus(InodeId dir, long afterCookie, int limit) throws FsException {
+    if (limit <= 0) {
+      return List.of();
+    }
+    return tx.read("readDirPlus", db -> {
+      List<DirEntryPlus> out = new ArrayList<>();
+      for (Record r : db.select(DD_NAME, DD_COOKIE).select(II_ATTRS).from(DENTRY_D).join(INODE_I)
+          .on(II_ID.eq(DD_INODE))
+          .where(DD_PARENT.eq(dir.value()), DD_COOKIE.gt(afterCookie))
+          .orderBy(DD_COOKIE).limit(limit).fetch()) {
+        InodeAttributes a = attributes(r, 2);
+        out.add(new DirEntryPlus(new DirEntry(dir, name((byte[]) r.get(0)), a.id(), a.type(), (Long) r.get(1)), a));
+      }
+      if (out.isEmpty()) {
+        directory(db, dir, false);
+      }
+      return out;
+    });
+  }
+
   @Override
   public String readSymlink(InodeId inode) throws FsException {
     return tx.read("readSymlink", db -> {
@@ -208,32 +236,50 @@ final class SqlMetadataStore implements MetadataStore {
   @Override
   public InodeAttributes unlink(InodeId parent, Name name, boolean directory, Instant now) throws FsException {
     long t = nanos(now);
+    return tx.write(directory ? "rmdir" : "unlink", db -> unlinkIn(db, parent, name, directory, t));
+  }
+
+  /** The unlink and, at link count 0, the purge in one transaction (one COMMIT, one round trip fewer). */
+  @Override
+  public UnlinkResult unlink(InodeId parent, Name name, boolean directory, Instant now, boolean purgeOrphan)
+      throws FsException {
+    long t = nanos(now);
     return tx.write(directory ? "rmdir" : "unlink", db -> {
-      directory(db, parent, true);
-      // The entry's inode, locked, in one query (the entry itself is guarded by the directory's lock).
-      Record row = lockIf(db.select(I_ATTRS).select(I_PARENT, I_NEXT_COOKIE).from(INODE).where(I_ID.eq(
-          db.select(D_INODE).from(DENTRY).where(D_PARENT.eq(parent.value()), D_NAME.eq(name.bytes())).asField())))
-          .fetchOne();
-      if (row == null) {
-        throw new FsException(FsError.NOT_FOUND, "no entry '" + name + "' in " + parent);
+      InodeAttributes a = unlinkIn(db, parent, name, directory, t);
+      if (!purgeOrphan || a.nlink() != 0) {
+        return new UnlinkResult(a, false, List.of());
       }
-      long id = row.get(I_ID);
-      boolean isDir = type(row.get(I_TYPE)) == InodeType.DIRECTORY;
-      if (directory && !isDir) {
-        throw new FsException(FsError.NOT_DIRECTORY, "'" + name + "' is not a directory");
-      }
-      if (!directory && isDir) {
-        throw new FsException(FsError.IS_DIRECTORY, "'" + name + "' is a directory");
-      }
-      if (isDir && db.fetchExists(DENTRY, D_PARENT.eq(id))) {
-        throw new FsException(FsError.NOT_EMPTY, "directory '" + name + "' is not empty");
-      }
-      // The changes go with the COMMIT; the row is locked, so the result is computed rather than read back.
-      Transactor.atCommit(db, db.deleteFrom(DENTRY).where(D_PARENT.eq(parent.value()), D_NAME.eq(name.bytes())), null);
-      Transactor.atCommit(db, linkDrop(db, id, isDir, t), null);
-      Transactor.atCommit(db, directoryUpdate(db, parent, -1, isDir ? -1 : 0, false, t), null);
-      return dropped(row, isDir, t);
+      // The row is locked and its link count drops to 0 in this transaction: nothing can link it again.
+      return new UnlinkResult(a, true, purgeIn(db, a.id().value()));
     });
+  }
+
+  private InodeAttributes unlinkIn(DSLContext db, InodeId parent, Name name, boolean directory, long t)
+      throws FsException {
+    directory(db, parent, true);
+    // The entry's inode, locked, in one query (the entry itself is guarded by the directory's lock).
+    Record row = lockIf(db.select(I_ATTRS).select(I_PARENT, I_NEXT_COOKIE).from(INODE).where(I_ID.eq(
+        db.select(D_INODE).from(DENTRY).where(D_PARENT.eq(parent.value()), D_NAME.eq(name.bytes())).asField())))
+        .fetchOne();
+    if (row == null) {
+      throw new FsException(FsError.NOT_FOUND, "no entry '" + name + "' in " + parent);
+    }
+    long id = row.get(I_ID);
+    boolean isDir = type(row.get(I_TYPE)) == InodeType.DIRECTORY;
+    if (directory && !isDir) {
+      throw new FsException(FsError.NOT_DIRECTORY, "'" + name + "' is not a directory");
+    }
+    if (!directory && isDir) {
+      throw new FsException(FsError.IS_DIRECTORY, "'" + name + "' is a directory");
+    }
+    if (isDir && db.fetchExists(DENTRY, D_PARENT.eq(id))) {
+      throw new FsException(FsError.NOT_EMPTY, "directory '" + name + "' is not empty");
+    }
+    // The changes go with the COMMIT; the row is locked, so the result is computed rather than read back.
+    Transactor.atCommit(db, db.deleteFrom(DENTRY).where(D_PARENT.eq(parent.value()), D_NAME.eq(name.bytes())), null);
+    Transactor.atCommit(db, linkDrop(db, id, isDir, t), null);
+    Transactor.atCommit(db, directoryUpdate(db, parent, -1, isDir ? -1 : 0, false, t), null);
+    return dropped(row, isDir, t);
   }
 
   @Override
@@ -456,7 +502,47 @@ final class SqlMetadataStore implements MetadataStore {
       if (commit.journalId() != 0) {
         db.deleteFrom(JOURNAL).where(J_ID.eq(commit.journalId())).execute();
       }
+      if (commit.mark() != null) {
+        db.insertInto(MARK, K_OWNER, K_SEQ).values(owner(commit.mark().owner()), commit.mark().seq())
+            .onConflict(K_OWNER, K_SEQ).doNothing().execute();
+      }
       return new CommitResult(attributes(inodeRow(db, id, false)), unreferenced);
+    });
+  }
+
+  @Override
+  public List<Long> commitMarks(String owner) throws FsException {
+    byte[] o = owner(owner);
+    return tx.read("commitMarks", db -> db.select(K_SEQ).from(MARK).where(K_OWNER.eq(o)).orderBy(K_SEQ)
+        .fetch(Record1::value1));
+  }
+
+  @Override
+  public void clearCommitMarks(String owner, long upToSeq) throws FsException {
+    byte[] o = owner(owner);
+    tx.write("clearCommitMarks", db -> db.deleteFrom(MARK).where(K_OWNER.eq(o), K_SEQ.le(upToSeq)).execute());
+  }
+
+  @Override
+  public void noteUnreferenced(java.util.Collection<BlobRef> blobs, Instant now) throws FsException {
+    if (blobs.isEmpty()) {
+      return;
+    }
+    long t = nanos(now);
+    // Key order, as in applyBlobDeltas, so that concurrent transactions lock blob rows in the same order.
+    java.util.TreeSet<String> refs = new java.util.TreeSet<>();
+    blobs.forEach(b -> refs.add(b.value()));
+    tx.write("noteUnreferenced", db -> {
+      for (String ref : refs) {
+        byte[] r = ref.getBytes(StandardCharsets.UTF_8);
+        // A blob some chunk references keeps its count; a known unreferenced one keeps its older time.
+        db.insertInto(BLOB, B_REF, B_REFCOUNT, B_UNREFERENCED_SINCE).values(r, 0L, t)
+            .onConflict(B_REF).doUpdate()
+            .set(B_UNREFERENCED_SINCE, DSL.when(B_REFCOUNT.eq(0L).and(B_UNREFERENCED_SINCE.isNull()), DSL.val(t))
+                .otherwise(B_UNREFERENCED_SINCE))
+            .execute();
+      }
+      return null;
     });
   }
 
@@ -471,18 +557,23 @@ final class SqlMetadataStore implements MetadataStore {
       if (row.get(I_NLINK) > 0) {
         throw new FsException(FsError.BUSY, "inode " + inode + " still has " + row.get(I_NLINK) + " links");
       }
-      Map<String, Long> deltas = new TreeMap<>();
-      for (Record1<byte[]> c : db.select(C_BLOB).from(CHUNK).where(C_INODE.eq(id)).fetch()) {
-        deltas.merge(new String(c.value1(), StandardCharsets.UTF_8), -1L, Long::sum);
-      }
-      // The deletes go with the COMMIT; nothing below reads the rows they remove.
-      if (!deltas.isEmpty()) {
-        atCommit(db, db.deleteFrom(CHUNK).where(C_INODE.eq(id)));
-      }
-      atCommit(db, db.deleteFrom(XATTR).where(X_INODE.eq(id)));
-      atCommit(db, db.deleteFrom(INODE).where(I_ID.eq(id)));
-      return new CommitResult(null, applyBlobDeltas(db, deltas));
+      return new CommitResult(null, purgeIn(db, id));
     });
+  }
+
+  /** Deletes a locked orphan's rows; returns the blobs left unreferenced. */
+  private List<BlobRef> purgeIn(DSLContext db, long id) {
+    Map<String, Long> deltas = new TreeMap<>();
+    for (Record1<byte[]> c : db.select(C_BLOB).from(CHUNK).where(C_INODE.eq(id)).fetch()) {
+      deltas.merge(new String(c.value1(), StandardCharsets.UTF_8), -1L, Long::sum);
+    }
+    // The deletes go with the COMMIT; nothing below reads the rows they remove.
+    if (!deltas.isEmpty()) {
+      atCommit(db, db.deleteFrom(CHUNK).where(C_INODE.eq(id)));
+    }
+    atCommit(db, db.deleteFrom(XATTR).where(X_INODE.eq(id)));
+    atCommit(db, db.deleteFrom(INODE).where(I_ID.eq(id)));
+    return applyBlobDeltas(db, deltas);
   }
 
   @Override
@@ -647,13 +738,15 @@ final class SqlMetadataStore implements MetadataStore {
   }
 
   /**
-   * SQLite runs WAL with synchronous=NORMAL, so a commit survives a process crash but not necessarily a power loss;
-   * a checkpoint syncs the WAL first, which makes every earlier commit durable. Only fsync pays for it.
+   * SQLite runs WAL with synchronous=NORMAL, so a commit survives a process crash but not necessarily a power loss.
+   * One commit with synchronous=FULL syncs the WAL, which holds every earlier commit too: one fsync of an
+   * append-only file, where a checkpoint would also copy pages into the database file and sync that. Concurrent
+   * calls share a sync ({@link Transactor#syncWal}).
    */
   @Override
   public void sync() throws FsException {
     if (tx.engine() == SqlEngine.SQLITE) {
-      tx.read("sync", db -> db.fetch("PRAGMA wal_checkpoint(PASSIVE)"));
+      tx.syncWal();
     }
   }
 
@@ -841,6 +934,16 @@ final class SqlMetadataStore implements MetadataStore {
         instant(r.get(I_CTIME)), instant(r.get(I_CRTIME)), r.get(I_VERSION));
   }
 
+  /** The attributes from the {@link Schema#II_ATTRS} columns starting at {@code at} (no lookup by name). */
+  private static InodeAttributes attributes(Record r, int at) {
+    return new InodeAttributes(InodeId.of(((Number) r.get(at)).longValue()), type(((Number) r.get(at + 1)).intValue()),
+        ((Number) r.get(at + 2)).intValue(), ((Number) r.get(at + 3)).intValue(), ((Number) r.get(at + 4)).intValue(),
+        ((Number) r.get(at + 5)).longValue(), ((Number) r.get(at + 6)).longValue(), ((Number) r.get(at + 7)).longValue(),
+        instant(((Number) r.get(at + 8)).longValue()), instant(((Number) r.get(at + 9)).longValue()),
+        instant(((Number) r.get(at + 10)).longValue()), instant(((Number) r.get(at + 11)).longValue()),
+        ((Number) r.get(at + 12)).longValue());
+  }
+
   private static FsException notFound(InodeId inode) {
     return new FsException(FsError.NOT_FOUND, "inode " + inode + " does not exist");
   }
@@ -849,6 +952,14 @@ final class SqlMetadataStore implements MetadataStore {
     if ((mode & ~InodeAttributes.PERMISSION_BITS) != 0) {
       throw new FsException(FsError.INVALID, "mode 0" + Integer.toOctalString(mode) + " has bits besides 07777");
     }
+  }
+
+  private static byte[] owner(String owner) throws FsException {
+    byte[] b = owner.getBytes(StandardCharsets.UTF_8);
+    if (b.length > 255) {
+      throw new FsException(FsError.INVALID, "commit mark owner name is longer than 255 bytes");
+    }
+    return b;
   }
 
   private static byte[] xattrName(String name) throws FsException {

@@ -125,6 +125,51 @@ final class Transactor implements AutoCloseable {
     return engine;
   }
 
+  private final java.util.concurrent.atomic.AtomicLong syncRequests = new java.util.concurrent.atomic.AtomicLong();
+  /** The last request a finished WAL sync covered; written only by the holder of the single writer connection. */
+  private volatile long syncedUpTo;
+
+  /**
+   * SQLite only: makes every earlier commit durable with one commit under synchronous=FULL (an fsync of the WAL).
+   * A caller that finds, once it holds the single writer connection, that a sync started after its request has
+   * finished returns at once: concurrent fsyncs share one disk sync.
+   */
+  void syncWal() throws FsException {
+    long ticket = syncRequests.incrementAndGet();
+    SQLException last = null;
+    for (int attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+      try (Connection c = writers.getConnection()) {
+        if (syncedUpTo >= ticket) {
+          return;
+        }
+        long covers = syncRequests.get();
+        try (Statement s = c.createStatement()) {
+          s.execute("PRAGMA synchronous=FULL");
+          // A commit that writes nothing syncs nothing: rewrite one row.
+          try (java.sql.PreparedStatement p = c.prepareStatement(
+              "INSERT INTO sync_mark (k, n) VALUES (1, ?) ON CONFLICT (k) DO UPDATE SET n = excluded.n")) {
+            p.setLong(1, covers);
+            p.executeUpdate();
+          } finally {
+            s.execute("PRAGMA synchronous=NORMAL");
+          }
+        }
+        syncedUpTo = covers;
+        return;
+      } catch (SQLException e) {
+        if (!SqlErrors.isTransient(e, engine)) {
+          throw new FsException(FsError.IO, "metadata store failed in sync: " + SqlErrors.describe(e), e);
+        }
+        last = e;
+      }
+      if (attempt < MAX_ATTEMPTS) {
+        backoff(attempt);
+      }
+    }
+    throw new FsException(FsError.IO, "metadata store unavailable in sync after " + MAX_ATTEMPTS + " attempts: "
+        + SqlErrors.describe(last), last);
+  }
+
   <T> T write(String op, Body<T> body) throws FsException {
     return run(op, writers, body, true, engine.commitCanBeAmbiguous());
   }

@@ -69,7 +69,7 @@ class FlywayMigrationIT {
          ResultSet rs = st.executeQuery("SELECT COUNT(*) FROM " + database + "." + Migrations.HISTORY_TABLE
              + " WHERE success = 1 AND version IS NOT NULL")) {
       rs.next();
-      assertThat(rs.getInt(1)).as("each migration applied once").isEqualTo(2); // V1, V2
+      assertThat(rs.getInt(1)).as("each migration applied once").isEqualTo(3); // V1, V2, V3
     }
   }
 
@@ -84,8 +84,9 @@ class FlywayMigrationIT {
       while (rs.next()) {
         tables.add(rs.getString(1).toLowerCase());
       }
-      assertThat(tables).containsExactlyInAnyOrder("blob_ref", "chunk", "dentry", "filesystem",
-          "flyway_schema_history", "inode", "tx_marker", "truckeefs_schema_history", "upload_journal", "xattr");
+      assertThat(tables).containsExactlyInAnyOrder("blob_ref", "chunk", "commit_mark", "dentry", "filesystem",
+          "flyway_schema_history", "inode", "sync_mark", "tx_marker", "truckeefs_schema_history", "upload_journal",
+          "xattr");
     }
   }
 

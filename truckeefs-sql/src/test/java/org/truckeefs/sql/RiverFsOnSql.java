@@ -61,7 +61,7 @@ final class RiverFsOnSql {
   /** Empties every table of a test database, so each suite test starts from a fresh filesystem. */
   static void emptyMariaDb(String database) throws Exception {
     try (Connection c = TestBackends.adminConnection(); Statement s = c.createStatement()) {
-      for (String table : new String[] {"dentry", "xattr", "chunk", "blob_ref", "upload_journal", "tx_marker", "inode"}) {
+      for (String table : new String[] {"dentry", "xattr", "chunk", "blob_ref", "upload_journal", "tx_marker", "commit_mark", "sync_mark", "inode"}) {
         s.execute("DELETE FROM " + database + "." + table);
       }
     }

@@ -1,0 +1,189 @@
+package org.truckeefs.sql;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.truckeefs.api.DirEntryPlus;
+import org.truckeefs.api.FsError;
+import org.truckeefs.api.FsException;
+import org.truckeefs.api.InodeAttributes;
+import org.truckeefs.api.InodeId;
+import org.truckeefs.api.InodeType;
+import org.truckeefs.api.Name;
+import org.truckeefs.spi.BlobRef;
+import org.truckeefs.spi.ChunkRef;
+import org.truckeefs.spi.CommitMark;
+import org.truckeefs.spi.ContentCommit;
+import org.truckeefs.spi.MetadataStore;
+import org.truckeefs.spi.NewInode;
+import org.truckeefs.spi.UnlinkResult;
+
+/**
+ * What the SQL store does beyond the default SPI methods: readdirplus as one join, unlink and purge in one
+ * transaction, commit marks, noted unreferenced blobs and the filesystem id (migration V2). Run on both engines.
+ */
+abstract class AbstractSqlStoreFeaturesTest {
+  static final Instant T = Instant.parse("2026-01-01T00:00:00Z");
+
+  MetadataStore store;
+  InodeId dir;
+  String unique;
+
+  abstract MetadataStore open() throws Exception;
+
+  @BeforeEach
+  void setUp() throws Exception {
+    store = open();
+    store.initRoot(spec(InodeType.DIRECTORY));
+    unique = UUID.randomUUID().toString().substring(0, 8);
+    dir = store.create(InodeId.ROOT, Name.of("d-" + unique), spec(InodeType.DIRECTORY)).id();
+  }
+
+  @AfterEach
+  void tearDown() throws Exception {
+    store.close();
+  }
+
+  static NewInode spec(InodeType type) {
+    return new NewInode(type, type == InodeType.DIRECTORY ? 0755 : 0644, 1000, 100, 0, T, null);
+  }
+
+  BlobRef blob(String label) {
+    return BlobRef.of("blob-" + unique + "-" + label);
+  }
+
+  InodeAttributes fileWithChunk(String name, String blob) throws FsException {
+    InodeAttributes a = store.create(dir, Name.of(name), spec(InodeType.FILE));
+    return store.commitContent(new ContentCommit(a.id(), 0, 10, List.of(new ChunkRef(0, blob(blob), 10)),
+        Long.MAX_VALUE, T.plusSeconds(1), 0)).attributes();
+  }
+
+  @Test
+  void readDirPlus_givesEachEntryWithItsCurrentAttributes_inCookieOrder_pageByPage() throws Exception {
+    InodeAttributes a = fileWithChunk("a", "a");
+    InodeAttributes b = store.create(dir, Name.of("b"), spec(InodeType.DIRECTORY));
+    InodeAttributes c = store.create(dir, Name.of("c"), spec(InodeType.FILE));
+
+    List<DirEntryPlus> first = store.readDirPlus(dir, 0, 2);
+    assertThat(first).extracting(e -> e.entry().name().toString()).containsExactly("a", "b");
+    assertThat(first.get(0).attributes()).isEqualTo(a);
+    assertThat(first.get(0).attributes().size()).isEqualTo(10);
+    assertThat(first.get(1).attributes()).isEqualTo(store.getAttributes(b.id()));
+    assertThat(first.get(1).entry().type()).isEqualTo(InodeType.DIRECTORY);
+    assertThat(first).extracting(e -> e.entry().cookie())
+        .containsExactlyElementsOf(store.readDir(dir, 0, 2).stream().map(e -> e.cookie()).toList());
+
+    List<DirEntryPlus> rest = store.readDirPlus(dir, first.get(1).entry().cookie(), 10);
+    assertThat(rest).extracting(e -> e.entry().inode()).containsExactly(c.id());
+    assertThat(store.readDirPlus(dir, rest.get(0).entry().cookie(), 10)).isEmpty();
+  }
+
+  @Test
+  void readDirPlus_ofMissingOrNonDirectory_isAnError_ofEmptyDirectory_isEmpty() throws Exception {
+    InodeAttributes file = store.create(dir, Name.of("f"), spec(InodeType.FILE));
+    InodeAttributes empty = store.create(dir, Name.of("e"), spec(InodeType.DIRECTORY));
+    assertThat(store.readDirPlus(empty.id(), 0, 10)).isEmpty();
+    assertThatThrownBy(() -> store.readDirPlus(file.id(), 0, 10))
+        .isInstanceOfSatisfying(FsException.class, e -> assertThat(e.error()).isEqualTo(FsError.NOT_DIRECTORY));
+    assertThatThrownBy(() -> store.readDirPlus(InodeId.of(987_654_321L), 0, 10))
+        .isInstanceOfSatisfying(FsException.class, e -> assertThat(e.error()).isEqualTo(FsError.NOT_FOUND));
+  }
+
+  @Test
+  void unlinkWithPurge_removesTheLastNameAndTheInode_andLeavesItsBlobsUnreferenced() throws Exception {
+    InodeAttributes f = fileWithChunk("f", "x");
+    UnlinkResult r = store.unlink(dir, Name.of("f"), false, T.plusSeconds(2), true);
+    assertThat(r.purged()).isTrue();
+    assertThat(r.unlinked().nlink()).isZero();
+    assertThat(r.unreferenced()).containsExactly(blob("x"));
+    assertThat(store.lookup(dir, Name.of("f"))).isEmpty();
+    assertThatThrownBy(() -> store.getAttributes(f.id()))
+        .isInstanceOfSatisfying(FsException.class, e -> assertThat(e.error()).isEqualTo(FsError.NOT_FOUND));
+    assertThat(store.orphans()).doesNotContain(f.id());
+    assertThat(store.getAttributes(dir).size()).isZero();
+    assertThat(store.takeReleasableBlobs(Instant.now().plusSeconds(60), 100)).contains(blob("x"));
+  }
+
+  @Test
+  void unlinkWithPurge_keepsAnInodeThatHasAnotherName_andWithoutPurgeLeavesAnOrphan() throws Exception {
+    InodeAttributes f = fileWithChunk("f", "y");
+    store.link(f.id(), dir, Name.of("g"), T.plusSeconds(2));
+    UnlinkResult first = store.unlink(dir, Name.of("f"), false, T.plusSeconds(3), true);
+    assertThat(first.purged()).isFalse();
+    assertThat(first.unlinked().nlink()).isEqualTo(1);
+    assertThat(store.chunks(f.id())).hasSize(1);
+
+    UnlinkResult last = store.unlink(dir, Name.of("g"), false, T.plusSeconds(4), false);
+    assertThat(last.purged()).isFalse();
+    assertThat(store.orphans()).contains(f.id());
+    assertThat(store.getAttributes(f.id()).nlink()).isZero();
+  }
+
+  @Test
+  void unlinkWithPurge_answersLikeUnlink_whenTheEntryIsWrong() throws Exception {
+    store.create(dir, Name.of("sub"), spec(InodeType.DIRECTORY));
+    assertThatThrownBy(() -> store.unlink(dir, Name.of("sub"), false, T, true))
+        .isInstanceOfSatisfying(FsException.class, e -> assertThat(e.error()).isEqualTo(FsError.IS_DIRECTORY));
+    assertThatThrownBy(() -> store.unlink(dir, Name.of("none"), false, T, true))
+        .isInstanceOfSatisfying(FsException.class, e -> assertThat(e.error()).isEqualTo(FsError.NOT_FOUND));
+    UnlinkResult r = store.unlink(dir, Name.of("sub"), true, T, true);
+    assertThat(r.purged()).isTrue();
+    assertThat(store.getAttributes(dir).nlink()).isEqualTo(2);
+  }
+
+  @Test
+  void commitMarks_areRecordedWithTheCommit_perOwner_andClearedUpToASeq() throws Exception {
+    InodeAttributes f = store.create(dir, Name.of("f"), spec(InodeType.FILE));
+    String owner = "host-" + unique;
+    String other = "other-" + unique;
+    for (int seq = 1; seq <= 3; seq++) {
+      store.commitContent(new ContentCommit(f.id(), seq - 1, seq, List.of(), Long.MAX_VALUE, T.plusSeconds(seq), 0,
+          new CommitMark(owner, seq * 10L)));
+    }
+    store.commitContent(new ContentCommit(f.id(), 3, 4, List.of(), Long.MAX_VALUE, T.plusSeconds(4), 0,
+        new CommitMark(other, 5)));
+    assertThat(store.commitMarks(owner)).containsExactly(10L, 20L, 30L);
+    assertThat(store.commitMarks(other)).containsExactly(5L);
+
+    store.clearCommitMarks(owner, 20);
+    assertThat(store.commitMarks(owner)).containsExactly(30L);
+    assertThat(store.commitMarks(other)).containsExactly(5L);
+  }
+
+  @Test
+  void commitMark_ofAFailedCommit_isNotRecorded() throws Exception {
+    InodeAttributes f = store.create(dir, Name.of("f"), spec(InodeType.FILE));
+    String owner = "host-" + unique;
+    assertThatThrownBy(() -> store.commitContent(new ContentCommit(f.id(), 7, 1, List.of(), Long.MAX_VALUE, T, 0,
+        new CommitMark(owner, 1))))
+        .isInstanceOfSatisfying(FsException.class, e -> assertThat(e.error()).isEqualTo(FsError.STALE));
+    assertThat(store.commitMarks(owner)).isEmpty();
+  }
+
+  @Test
+  void noteUnreferenced_releasesAnUncommittedBlob_afterTheGrace_butNeverAReferencedOne() throws Exception {
+    fileWithChunk("f", "kept");
+    Instant noted = Instant.now();
+    store.noteUnreferenced(List.of(blob("orphan"), blob("kept")), noted);
+    assertThat(store.takeReleasableBlobs(noted, 100)).as("not before the grace period").doesNotContain(blob("orphan"));
+    List<BlobRef> released = store.takeReleasableBlobs(noted.plusSeconds(1), 100);
+    assertThat(released).contains(blob("orphan")).doesNotContain(blob("kept"));
+    assertThat(store.liveBlobs(null, 10_000)).contains(blob("kept"));
+  }
+
+  @Test
+  void filesystemId_isMadeUpOnce_andTheSameAfterReopening() throws Exception {
+    String id = store.filesystemId();
+    assertThat(id).matches("[A-Za-z0-9_.-]{1,64}");
+    assertThat(store.filesystemId()).isEqualTo(id);
+    store.close();
+    store = open();
+    assertThat(store.filesystemId()).isEqualTo(id);
+  }
+}
