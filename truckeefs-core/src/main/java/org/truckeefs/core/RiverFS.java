@@ -173,9 +173,9 @@ public final class RiverFS implements FileSystem {
     this.coordinator = coordinator;
     this.scheduler = scheduler;
     this.ownsScheduler = ownsScheduler;
-    this.drainPool = Executors.newFixedThreadPool(config.maxConnections(), threads("upload"));
-    this.putPool = Executors.newFixedThreadPool(config.maxConnections(), threads("put"));
-    this.fetchPool = Executors.newFixedThreadPool(Math.max(2, config.maxConnections() / 2), threads("readahead"));
+    this.drainPool = Executors.newFixedThreadPool(config.maxConnections(), threads("upload", config.backgroundNice()));
+    this.putPool = Executors.newFixedThreadPool(config.maxConnections(), threads("put", config.backgroundNice()));
+    this.fetchPool = Executors.newFixedThreadPool(Math.max(2, config.maxConnections() / 2), threads("readahead", 0));
     this.cache = ChunkCache.open(config.cacheDir(), blobs, config.clock(), config.cacheSize(), config.cacheTtl(),
         fetchPool);
     this.hostId = HostId.load(config.cacheDir());
@@ -213,7 +213,7 @@ public final class RiverFS implements FileSystem {
     ScheduledExecutorService scheduler = config.scheduler().orElse(null);
     boolean owns = scheduler == null;
     if (owns) {
-      scheduler = Executors.newScheduledThreadPool(1, threads("daemon"));
+      scheduler = Executors.newScheduledThreadPool(1, threads("daemon", config.backgroundNice()));
     }
     StartupSteps.Opened o;
     try {
@@ -1566,10 +1566,11 @@ public final class RiverFS implements FileSystem {
     return new FsChange.Entry(parent, name, false);
   }
 
-  private static ThreadFactory threads(String name) {
+  /** Named daemon threads; {@code nice} != 0 lowers (or raises) their scheduling priority (setting nice). */
+  private static ThreadFactory threads(String name, int nice) {
     AtomicInteger n = new AtomicInteger();
     return r -> {
-      Thread t = new Thread(r, "truckeefs-" + name + "-" + n.incrementAndGet());
+      Thread t = new Thread(nice == 0 ? r : BackgroundPriority.wrap(nice, r), "truckeefs-" + name + "-" + n.incrementAndGet());
       t.setDaemon(true);
       return t;
     };

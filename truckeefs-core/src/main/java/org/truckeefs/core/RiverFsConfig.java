@@ -375,6 +375,18 @@ public final class RiverFsConfig {
     return Optional.ofNullable(backends);
   }
 
+  /**
+   * Setting {@code nice}: the Linux nice value of background threads (uploads, daemons). 19 (the seed's default)
+   * through {@link #fromSettings}; 0 (unchanged) when built without settings.
+   */
+  public int backgroundNice() {
+    try {
+      return backendConfig.getInt("nice", 0);
+    } catch (FsException e) {
+      return 0; // checked by settings() already; a hand-built BackendConfig with a bad value keeps the priority
+    }
+  }
+
   public String filesystemId() {
     return filesystemId;
   }
