@@ -71,6 +71,7 @@ final class ChunkCache implements AutoCloseable {
   private final long maxBytes;
   private final Duration ttl;
   private final Executor fetcher;
+  private final FreeSpace space;
   private final ConcurrentHashMap<BlobRef, Entry> entries = new ConcurrentHashMap<>();
   private final Set<BlobRef> readAheads = ConcurrentHashMap.newKeySet();
   private final AtomicLong cleanBytes = new AtomicLong();
@@ -85,7 +86,9 @@ final class ChunkCache implements AutoCloseable {
 
   record PruneResult(int expired, int evictedForSize, long bytesAfter) {}
 
-  private ChunkCache(Path root, BlobStore blobs, Clock clock, long maxBytes, Duration ttl, Executor fetcher) {
+  private ChunkCache(Path root, BlobStore blobs, Clock clock, long maxBytes, Duration ttl, Executor fetcher,
+      FreeSpace space) {
+    this.space = space;
     this.root = root;
     this.chunkDir = root.resolve("chunks");
     this.dirtyDir = root.resolve("dirty");
@@ -99,11 +102,29 @@ final class ChunkCache implements AutoCloseable {
   /** Opens (creating, mode 0700) the cache directory and indexes the complete chunks left by an earlier run. */
   static ChunkCache open(Path root, BlobStore blobs, Clock clock, long maxBytes, Duration ttl, Executor fetcher)
       throws FsException {
-    ChunkCache c = new ChunkCache(root, blobs, clock, maxBytes, ttl, fetcher);
+    return open(root, blobs, clock, maxBytes, ttl, fetcher, -1);
+  }
+
+  /**
+   * @param freeSpaceFloor clean chunks are evicted while the cache's filesystem has less than this free (see
+   *     {@link FreeSpace}); negative for the automatic floor
+   */
+  static ChunkCache open(Path root, BlobStore blobs, Clock clock, long maxBytes, Duration ttl, Executor fetcher,
+      long freeSpaceFloor) throws FsException {
     try {
       PrivateDirectory.prepare(root, "cache_dir"); // checked, never chmod-ed: it may be the user's own directory
-      ownerOnlyDirectory(c.chunkDir);
-      ownerOnlyDirectory(c.dirtyDir);
+      ownerOnlyDirectory(root.resolve("chunks"));
+      ownerOnlyDirectory(root.resolve("dirty"));
+    } catch (IOException e) {
+      throw DiskErrors.map("create cache directory " + root, e);
+    }
+    ChunkCache c;
+    try {
+      c = new ChunkCache(root, blobs, clock, maxBytes, ttl, fetcher, FreeSpace.of(root, freeSpaceFloor));
+    } catch (IOException e) {
+      throw DiskErrors.map("read free space of " + root, e);
+    }
+    try {
       long now = clock.millis();
       try (DirectoryStream<Path> ds = Files.newDirectoryStream(c.chunkDir)) {
         for (Path p : ds) {
@@ -148,7 +169,7 @@ final class ChunkCache implements AutoCloseable {
       if (e instanceof FsException fe) {
         throw fe;
       }
-      throw new FsException(FsError.IO, "cannot open cache directory " + root + ": " + e.getMessage(), e);
+      throw DiskErrors.map("open cache directory " + root, e);
     }
     return c;
   }
@@ -210,6 +231,43 @@ final class ChunkCache implements AutoCloseable {
 
   void addDirty(long delta) {
     dirtyBytes.addAndGet(delta);
+    if (space.added(delta)) {
+      overLimit.run();
+    }
+  }
+
+  /** Bytes usable on the cache's filesystem now ({@link Long#MAX_VALUE} when unknown). */
+  long usableBytes() {
+    return space.usable();
+  }
+
+  /** The free-space floor in bytes. */
+  long freeSpaceFloor() {
+    return space.floor();
+  }
+
+  /**
+   * A write found the disk full: evicts least recently used clean chunks until {@code bytes} more fit above the
+   * floor (at least one, if any can go). Dirty data is never evicted.
+   *
+   * @return whether anything was evicted, so the caller may try again
+   */
+  boolean makeRoom(long bytes) {
+    List<Entry> byAge = new ArrayList<>(entries.values());
+    byAge.sort(Comparator.comparingLong(e -> e.lastAccess));
+    int evicted = 0;
+    for (Entry e : byAge) {
+      if (evicted > 0 && !space.wouldGoUnder(bytes)) {
+        break;
+      }
+      if (tryEvict(e)) {
+        evicted++;
+      }
+    }
+    if (evicted > 0) {
+      log.debug("disk short of space: evicted {} clean chunk(s), {} bytes usable", evicted, space.usable());
+    }
+    return evicted > 0;
   }
 
   /**
@@ -267,7 +325,14 @@ final class ChunkCache implements AutoCloseable {
     Entry e = pin(c);
     try {
       if (!e.complete) {
-        ensure(e, offset, offset + n, wholeChunk);
+        try {
+          ensure(e, offset, offset + n, wholeChunk);
+        } catch (FsException full) {
+          if (full.error() != FsError.NO_SPACE) {
+            throw full;
+          }
+          return readUncached(c, offset, n, dst); // a full disk must not stop reads of what is not cached
+        }
       }
       FileChannel ch = channel(e);
       int limit = dst.limit();
@@ -292,12 +357,38 @@ final class ChunkCache implements AutoCloseable {
     }
   }
 
+  private int readUncached(ChunkRef c, long offset, int n, ByteBuffer dst) throws FsException {
+    int limit = dst.limit();
+    dst.limit(dst.position() + n);
+    try {
+      int total = 0;
+      while (dst.hasRemaining()) {
+        int r = blobs.read(c.blob(), offset + total, dst);
+        if (r <= 0) {
+          throw new FsException(FsError.IO, "blob of chunk " + c.index() + " is shorter than its chunk map says");
+        }
+        total += r;
+      }
+      return total;
+    } finally {
+      dst.limit(limit);
+    }
+  }
+
   /** Copies the whole of chunk {@code c} into {@code target} at position 0 (copy-on-write of a partial overwrite). */
   void copyInto(ChunkRef c, FileChannel target) throws FsException {
     Entry e = pin(c);
     try {
       if (!e.complete) {
-        ensure(e, 0, c.length(), true);
+        try {
+          ensure(e, 0, c.length(), true);
+        } catch (FsException full) {
+          if (full.error() != FsError.NO_SPACE) {
+            throw full;
+          }
+          copyUncached(c, target);
+          return;
+        }
       }
       FileChannel ch = channel(e);
       long done = 0;
@@ -312,6 +403,25 @@ final class ChunkCache implements AutoCloseable {
       throw io("copy cached chunk", ex);
     } finally {
       unpin(e);
+    }
+  }
+
+  private void copyUncached(ChunkRef c, FileChannel target) throws FsException {
+    ByteBuffer buf = ByteBuffer.allocate((int) Math.min(BLOCK, Math.max(1, c.length())));
+    try {
+      for (long pos = 0; pos < c.length(); ) {
+        buf.clear().limit((int) Math.min(buf.capacity(), c.length() - pos));
+        int r = blobs.read(c.blob(), pos, buf);
+        if (r <= 0) {
+          throw new FsException(FsError.IO, "blob of chunk " + c.index() + " is shorter than its chunk map says");
+        }
+        buf.flip();
+        while (buf.hasRemaining()) {
+          pos += target.write(buf, pos);
+        }
+      }
+    } catch (IOException ex) {
+      throw io("copy chunk", ex);
     }
   }
 
@@ -469,7 +579,13 @@ final class ChunkCache implements AutoCloseable {
       FileChannel ch = channel(e);
       long pos = off;
       while (buf.hasRemaining()) {
-        pos += ch.write(buf, pos);
+        try {
+          pos += ch.write(buf, pos);
+        } catch (IOException full) {
+          if (!DiskErrors.isNoSpace(full) || !makeRoom(buf.remaining())) {
+            throw full;
+          }
+        }
       }
     } catch (IOException ex) {
       throw io("write cache file", ex);
@@ -478,6 +594,9 @@ final class ChunkCache implements AutoCloseable {
       e.bytes += end - off;
     }
     cleanBytes.addAndGet(end - off);
+    if (space.added(end - off)) {
+      overLimit.run();
+    }
   }
 
   /** Called with e's monitor held: the entry is whole; give it its final name. */
@@ -497,6 +616,11 @@ final class ChunkCache implements AutoCloseable {
     if (maxBytes > 0 && usedBytes() > maxBytes) {
       overLimit.run();
     }
+  }
+
+  /** Whether the free-space floor asks for eviction now. */
+  boolean belowFloor() {
+    return space.wouldGoUnder(0);
   }
 
   // ---- descriptors
@@ -568,6 +692,16 @@ final class ChunkCache implements AutoCloseable {
         }
       }
     }
+    if (space.wouldGoUnder(0)) {
+      for (Entry e : byAge) {
+        if (!space.wouldGoUnder(0)) {
+          break;
+        }
+        if (!e.evicted && tryEvict(e)) {
+          sized++;
+        }
+      }
+    }
     for (Entry e : byAge) {
       if (now - e.lastAccess > CHANNEL_IDLE_MILLIS && e.closeIfIdle() == Closed.CLOSED) {
         openChannels.decrementAndGet();
@@ -623,10 +757,7 @@ final class ChunkCache implements AutoCloseable {
   }
 
   private static FsException io(String what, IOException e) {
-    if (e instanceof FsException fe) {
-      return fe;
-    }
-    return new FsException(FsError.IO, "cannot " + what + ": " + e.getMessage(), e);
+    return DiskErrors.map(what, e);
   }
 
   /** One cached chunk. Guarded by its own monitor except the volatile fast-path flags. */

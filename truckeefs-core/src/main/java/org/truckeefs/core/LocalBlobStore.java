@@ -42,7 +42,7 @@ final class LocalBlobStore implements BlobStore {
     try {
       Files.createDirectories(tmp);
     } catch (IOException e) {
-      throw new FsException(FsError.IO, "cannot create blob directory " + dir + ": " + e.getMessage(), e);
+      throw DiskErrors.map("create blob directory " + dir, e);
     }
   }
 
@@ -89,10 +89,7 @@ final class LocalBlobStore implements BlobStore {
       return BlobRef.of(hex);
     } catch (IOException e) {
       deleteQuietly(temp);
-      if (e instanceof FsException fe) {
-        throw fe;
-      }
-      throw new FsException(FsError.IO, "cannot store blob in " + dir + ": " + e.getMessage(), e);
+      throw DiskErrors.map("store blob in " + dir, e);
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }

@@ -65,6 +65,9 @@ final class OpenFile {
   private boolean changed;
   private long nextSeq = 1;
 
+  /** The file was unlinked and its unsaved data dropped: an upload in flight stops without committing. */
+  private volatile boolean discarded;
+
   /** Open handles; guarded by the RiverFS open-file map's compute. */
   volatile int refs;
   volatile int failures;
@@ -293,11 +296,16 @@ final class OpenFile {
 
   // ---- writes
 
-  /** Writes all of {@code src} at {@code offset}, or at the end of file when {@code append}; returns the count. */
+  /**
+   * Writes all of {@code src} at {@code offset}, or at the end of file when {@code append}; returns the count. When
+   * the disk fills up part way, returns the bytes written so far (a short write, as POSIX does); ENOSPC when none.
+   */
   int write(long offset, ByteBuffer src, boolean append) throws FsException {
     lock.writeLock().lock();
+    long start = 0;
+    int done = 0;
     try {
-      long start = append ? size : offset;
+      start = append ? size : offset;
       int total = src.remaining();
       if (start + total > RiverFS.MAX_FILE_SIZE || start + total < 0) {
         throw new FsException(FsError.FILE_TOO_BIG, "write would grow the file past " + RiverFS.MAX_FILE_SIZE);
@@ -310,24 +318,40 @@ final class OpenFile {
         DirtyChunk d = dirtyChunk(idx, within, n);
         ByteBuffer part = src.slice(src.position(), n);
         long p = within;
-        while (part.hasRemaining()) {
-          p += d.ch.write(part, p);
+        try {
+          while (part.hasRemaining()) {
+            try {
+              p += d.ch.write(part, p);
+            } catch (IOException e) {
+              if (!DiskErrors.isNoSpace(e) || !cache.makeRoom(part.remaining())) {
+                throw e;
+              }
+            }
+          }
+        } finally {
+          int k = part.position(); // what reached the file, also when the disk filled up part way
+          if (k > 0) {
+            src.position(src.position() + k);
+            d.written.add(within, within + k);
+            long newLen = Math.max(d.length, within + k);
+            cache.addDirty(newLen - d.length);
+            d.length = newLen;
+            pos += k;
+            done += k;
+          }
         }
-        src.position(src.position() + n);
-        d.written.add(within, within + n);
-        long newLen = Math.max(d.length, within + n);
-        cache.addDirty(newLen - d.length);
-        d.length = newLen;
-        pos += n;
       }
-      if (total > 0) {
-        size = Math.max(size, start + total);
-        touch();
-      }
-      return total;
+      return done;
     } catch (IOException e) {
+      if (done > 0 && DiskErrors.isNoSpace(e)) {
+        return done;
+      }
       throw io("write", e);
     } finally {
+      if (done > 0) {
+        size = Math.max(size, start + done);
+        touch();
+      }
       lock.writeLock().unlock();
     }
   }
@@ -338,6 +362,18 @@ final class OpenFile {
     if (d != null) {
       return d;
     }
+    try {
+      return newDirtyChunk(idx, within, n);
+    } catch (IOException e) {
+      if (!DiskErrors.isNoSpace(e) || !cache.makeRoom(chunkSize)) {
+        throw e;
+      }
+      return newDirtyChunk(idx, within, n);
+    }
+  }
+
+  private DirtyChunk newDirtyChunk(long idx, int within, int n) throws IOException, FsException {
+    DirtyChunk d;
     Source s = resolve(idx);
     long existing = length(s);
     Path p = cache.newDirtyFile(id);
@@ -503,10 +539,17 @@ final class OpenFile {
     }
   }
 
+  boolean discarded() {
+    return discarded;
+  }
+
   /** After a commit: the snapshot's chunks are committed; its files become clean cache entries. */
   void applyCommit(Snapshot s, InodeAttributes after, Map<Long, ChunkRef> uploaded) {
     lock.writeLock().lock();
     try {
+      if (discarded) {
+        return; // unlinked while uploading: the files are gone and the inode is being purged
+      }
       if (pending.peekFirst() != s) {
         throw new IllegalStateException("snapshots of " + id + " committed out of order");
       }
@@ -697,6 +740,7 @@ final class OpenFile {
   List<Long> discard() {
     lock.writeLock().lock();
     try {
+      discarded = true;
       List<Long> ids = new ArrayList<>();
       for (Snapshot s : pending) {
         ids.add(s.journalId);
@@ -798,9 +842,6 @@ final class OpenFile {
   }
 
   private FsException io(String what, IOException e) {
-    if (e instanceof FsException fe) {
-      return fe;
-    }
-    return new FsException(FsError.IO, "cannot " + what + " " + id + " in the cache: " + e.getMessage(), e);
+    return DiskErrors.map(what + " " + id + " in the cache", e);
   }
 }

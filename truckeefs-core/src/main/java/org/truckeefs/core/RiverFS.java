@@ -96,6 +96,7 @@ public final class RiverFS implements FileSystem {
   private final BlobStore blobs;
   private final Coordinator coordinator;
   private final ChunkCache cache;
+  private final DirtyLimit dirtyLimit;
   private final Uploader uploader;
   private final String hostId;
   private final ScheduledExecutorService scheduler;
@@ -146,6 +147,8 @@ public final class RiverFS implements FileSystem {
     final Caller caller;
     volatile long lastReadEnd = -1;
     volatile boolean privilegesChecked;
+    /** A write through this handle failed for a full disk: the next flush (close) reports ENOSPC too, as NFS does. */
+    volatile boolean lostWrite;
     /** flock owners that locked through this open file description. */
     final Set<Long> flockOwners = ConcurrentHashMap.newKeySet();
     /** fcntl lock owners that locked through this handle: an embedding app's release() ends their locks too. */
@@ -177,7 +180,8 @@ public final class RiverFS implements FileSystem {
     this.putPool = Executors.newFixedThreadPool(config.maxConnections(), threads("put", config.backgroundNice()));
     this.fetchPool = Executors.newFixedThreadPool(Math.max(2, config.maxConnections() / 2), threads("readahead", 0));
     this.cache = ChunkCache.open(config.cacheDir(), blobs, config.clock(), config.cacheSize(), config.cacheTtl(),
-        fetchPool);
+        fetchPool, config.freeSpaceFloor());
+    this.dirtyLimit = new DirtyLimit(DirtyLimit.effective(config, cache, cache.usableBytes()), cache);
     this.hostId = HostId.load(config.cacheDir());
     this.searchDirs = Caffeine.newBuilder().maximumSize(SEARCH_CACHE_SIZE)
         .expireAfterWrite(SEARCH_CACHE_TTL).ticker(config.ticker()::read).build();
@@ -191,6 +195,7 @@ public final class RiverFS implements FileSystem {
     this.feed = new ChangeFeed(coordinator);
     this.uploader = new Uploader(meta, blobs, coordinator, drainPool, putPool, config.ticker(), config.uploadRetryDelay(),
         RiverFsConfig.MAX_UPLOAD_RETRY_DELAY, this::afterDrain, a -> {
+          dirtyLimit.roomMade();
           events.contentCommitted(a);
           feed.publish(new FsChange.Content(a.id(), false));
         });
@@ -1284,7 +1289,28 @@ public final class RiverFS implements FileSystem {
         }
       }
     }
-    return h.file.write(offset, src, h.flags.append());
+    int n = src.remaining();
+    if (!dirtyLimit.admits(n)) {
+      dirtyLimit.await(n, () -> {
+        try {
+          sealAndUpload(h.file); // our own unsaved data must be able to leave too
+        } catch (FsException e) {
+          log.debug("cannot seal {} while waiting for room: {}", h.inode, e.getMessage());
+        }
+      });
+    }
+    try {
+      int written = h.file.write(offset, src, h.flags.append());
+      if (written < n) {
+        h.lostWrite = true; // a short write: the disk filled up
+      }
+      return written;
+    } catch (FsException e) {
+      if (e.error() == FsError.NO_SPACE) {
+        h.lostWrite = true;
+      }
+      throw e;
+    }
   }
 
   @Override
@@ -1292,6 +1318,10 @@ public final class RiverFS implements FileSystem {
     FileHandle h = fileHandle(handle);
     if (h.file != null) {
       sealAndUpload(h.file);
+      if (h.lostWrite) {
+        h.lostWrite = false;
+        throw new FsException(FsError.NO_SPACE, "a write to " + h.inode + " could not be stored: the disk was full");
+      }
     }
   }
 
@@ -1326,6 +1356,9 @@ public final class RiverFS implements FileSystem {
     }
     try {
       sealAndUpload(h.file);
+      if (h.lostWrite) {
+        throw new FsException(FsError.NO_SPACE, "a write to " + h.inode + " could not be stored: the disk was full");
+      }
     } finally {
       releaseRef(h.file);
     }
@@ -1433,6 +1466,7 @@ public final class RiverFS implements FileSystem {
 
   /** Runs after a background upload: drops a file nobody has open and nothing pending. */
   private void afterDrain(OpenFile f) {
+    dirtyLimit.roomMade();
     files.computeIfPresent(f.id, (id, cur) -> {
       if (cur == f && cur.refs == 0 && cur.idle()) {
         cur.closeResources();
@@ -1456,12 +1490,9 @@ public final class RiverFS implements FileSystem {
         busy[0] = true;
         return f;
       }
-      f.uploadLock.lock();
-      try {
-        journalIds.addAll(f.discard());
-      } finally {
-        f.uploadLock.unlock();
-      }
+      // Not under the upload lock: an upload in flight may take as long as the blob store stalls, and this runs
+      // inside the map's compute. The uploader notices the discard and drops what it was doing.
+      journalIds.addAll(f.discard());
       f.closeResources();
       openFilesDropped.incrementAndGet();
       return null;
@@ -1472,6 +1503,7 @@ public final class RiverFS implements FileSystem {
     for (long j : journalIds) {
       meta.journalRemove(j);
     }
+    dirtyLimit.roomMade();
     purge(id);
   }
 
@@ -1628,7 +1660,9 @@ public final class RiverFS implements FileSystem {
         uploader.drain(f);
       } catch (FsException e) {
         if (failure == null) {
-          failure = new FsException(FsError.IO, "some data could not be uploaded; it stays pending");
+          // the first cause's errno, so a full blob store reads as ENOSPC, not as an I/O error
+          failure = new FsException(e.error(), "some data could not be uploaded; it stays pending: "
+              + e.getMessage());
         }
         failure.addSuppressed(e);
       }

@@ -40,6 +40,8 @@ public final class RiverFsConfig {
   public static final String DEFAULT_FILESYSTEM_ID = "truckeefs";
   /** The seed's cache directory name, inside data_dir unless cache_dir says otherwise. */
   public static final String DEFAULT_CACHE_DIR = ".tahoe-cache";
+  /** A size setting chosen at start from the cache filesystem (free_space_floor, dirty_limit). */
+  public static final long AUTO = -1;
 
   private final URI metadataUri;
   private final URI blobUri;
@@ -48,6 +50,8 @@ public final class RiverFsConfig {
   private final Path dataDir;
   private final Path cacheDir;
   private final long cacheSize;
+  private final long freeSpaceFloor;
+  private final long dirtyLimit;
   private final Duration cacheTtl;
   private final boolean cacheMaintenance;
   private final Duration pruneInterval;
@@ -70,6 +74,8 @@ public final class RiverFsConfig {
     this.dataDir = b.dataDir.toAbsolutePath().normalize();
     this.cacheDir = b.cacheDir == null ? dataDir.resolve(DEFAULT_CACHE_DIR) : b.cacheDir.toAbsolutePath().normalize();
     this.cacheSize = b.cacheSize;
+    this.freeSpaceFloor = b.freeSpaceFloor;
+    this.dirtyLimit = b.dirtyLimit;
     this.cacheTtl = b.cacheTtl;
     this.cacheMaintenance = b.cacheMaintenance;
     this.pruneInterval = b.pruneInterval;
@@ -99,6 +105,8 @@ public final class RiverFsConfig {
     b.dataDir = dataDir;
     b.cacheDir = cacheDir;
     b.cacheSize = cacheSize;
+    b.freeSpaceFloor = freeSpaceFloor;
+    b.dirtyLimit = dirtyLimit;
     b.cacheTtl = cacheTtl;
     b.cacheMaintenance = cacheMaintenance;
     b.pruneInterval = pruneInterval;
@@ -216,6 +224,12 @@ public final class RiverFsConfig {
     Builder b = builder().backends(backends).backendConfig(c).dataDir(dataDir);
     b.cacheDir(Path.of(c.require("cache_dir")));
     b.cacheSize(c.getBytes("cache_size", 0));
+    if (c.get("free_space_floor").isPresent()) {
+      b.freeSpaceFloor(c.getBytes("free_space_floor", AUTO));
+    }
+    if (c.get("dirty_limit").isPresent()) {
+      b.dirtyLimit(c.getBytes("dirty_limit", AUTO));
+    }
     b.cacheTtl(c.getDuration("cache_ttl", DEFAULT_CACHE_TTL));
     b.cacheMaintenance(c.getBoolean("cache_maintenance", true));
     b.pruneInterval(c.getDuration("sleep", DEFAULT_PRUNE_INTERVAL));
@@ -324,6 +338,23 @@ public final class RiverFsConfig {
     return cacheSize;
   }
 
+  /**
+   * Free space kept on the cache's filesystem by evicting clean chunks, in bytes; {@link #AUTO} (the default) for
+   * 5% of that filesystem, at most 1 GiB.
+   */
+  public long freeSpaceFloor() {
+    return freeSpaceFloor;
+  }
+
+  /**
+   * Dirty (written, not yet uploaded) bytes above which writers wait for uploads, in bytes; {@link #AUTO} (the
+   * default) for half the free space of the cache's filesystem at start (above the floor), or {@code cache_size} if
+   * that is smaller.
+   */
+  public long dirtyLimit() {
+    return dirtyLimit;
+  }
+
   public Duration cacheTtl() {
     return cacheTtl;
   }
@@ -411,6 +442,8 @@ public final class RiverFsConfig {
     private Path dataDir;
     private Path cacheDir;
     private long cacheSize = 0;
+    private long freeSpaceFloor = AUTO;
+    private long dirtyLimit = AUTO;
     private Duration cacheTtl = DEFAULT_CACHE_TTL;
     private boolean cacheMaintenance = true;
     private Duration pruneInterval = DEFAULT_PRUNE_INTERVAL;
@@ -477,6 +510,18 @@ public final class RiverFsConfig {
     /** In bytes; 0 = unlimited. */
     public Builder cacheSize(long bytes) {
       this.cacheSize = bytes;
+      return this;
+    }
+
+    /** In bytes, or {@link RiverFsConfig#AUTO}. */
+    public Builder freeSpaceFloor(long bytes) {
+      this.freeSpaceFloor = bytes;
+      return this;
+    }
+
+    /** In bytes, or {@link RiverFsConfig#AUTO}. */
+    public Builder dirtyLimit(long bytes) {
+      this.dirtyLimit = bytes;
       return this;
     }
 
@@ -559,6 +604,8 @@ public final class RiverFsConfig {
       require(coordinatorUri != null && coordinatorUri.getScheme() != null, "coordinator_uri", coordinatorUri,
           "needs a scheme");
       require(cacheSize >= 0, "cache_size", cacheSize, "must be >= 0 (0 = unlimited)");
+      require(freeSpaceFloor >= 0 || freeSpaceFloor == AUTO, "free_space_floor", freeSpaceFloor, "must be >= 0");
+      require(dirtyLimit > 0 || dirtyLimit == AUTO, "dirty_limit", dirtyLimit, "must be > 0");
       require(cacheTtl != null && !cacheTtl.isNegative(), "cache_ttl", cacheTtl, "must be >= 0");
       require(pruneInterval != null && !pruneInterval.isNegative() && !pruneInterval.isZero(), "sleep", pruneInterval,
           "must be > 0");

@@ -106,6 +106,9 @@ final class Uploader {
         try {
           uploadAndCommit(f, s);
         } catch (FsException e) {
+          if (f.discarded()) {
+            return; // unlinked meanwhile: nothing is left to upload
+          }
           int n = ++f.failures;
           long delay = Math.min(maxRetryDelay.toNanos(), firstRetryDelay.toNanos() << Math.min(n - 1, 20));
           f.nextRetryNanos = ticker.read() + delay;
@@ -132,6 +135,9 @@ final class Uploader {
     Instant ctimeBefore = meta.getAttributes(f.id).ctime();
     try (Lease lease = coordinator.writeLock(commitKey(f), COMMIT_LEASE_WAIT)) {
       for (int attempt = 0; ; attempt++) {
+        if (f.discarded()) {
+          return;
+        }
         if (f.rebaseStaleChunks(s)) {
           conflict = true;
           putMissing(s, uploaded);
@@ -239,10 +245,7 @@ final class Uploader {
     try (FileChannel ch = FileChannel.open(d.path, StandardOpenOption.READ)) {
       return blobs.put(ch, d.length);
     } catch (IOException e) {
-      if (e instanceof FsException fe) {
-        throw fe;
-      }
-      throw new FsException(FsError.IO, "cannot read dirty chunk for upload: " + e.getMessage(), e);
+      throw DiskErrors.map("read dirty chunk for upload", e);
     }
   }
 }
