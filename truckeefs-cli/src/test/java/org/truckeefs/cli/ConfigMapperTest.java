@@ -41,11 +41,11 @@ class ConfigMapperTest {
         .containsEntry("backend_storage_strategy", "FLAT").containsEntry("is_daemon", "false").containsEntry("sql_engine", "mysql")
         .containsEntry("sql_port", "3306").containsEntry("sql_ssl", "false").containsEntry("redis_port", "6379")
         .containsEntry("redis_db", "0").containsEntry("redis_semaphore_timeout", "1800").containsEntry("max_connections", "10")
-        .containsEntry("nice", "19").containsEntry("attr_timeout", "1").containsEntry("entry_timeout", "1")
+        .containsEntry("nice", "19")
         .containsEntry("allow_other", "false")
         .containsEntry("data_dir", dir.resolve("home/.truckeefs").toString())
         .containsEntry("cache_dir", dir.resolve("home/.truckeefs/.tahoe-cache").toString())
-        .doesNotContainKeys("rootcap", "sql_host", "sql_db", "sql_user", "sql_pass", "redis_host", "auth_token", "sleep", "mount");
+        .doesNotContainKeys("rootcap", "sql_host", "sql_db", "sql_user", "sql_pass", "redis_host", "auth_token", "sleep", "mount", "attr_timeout", "entry_timeout");
   }
 
   /** One key of each kind: file < env (plain) < env (TRUCKEEFS_) < flags. */

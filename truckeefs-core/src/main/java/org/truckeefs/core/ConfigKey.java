@@ -291,10 +291,11 @@ public record ConfigKey(String name, List<String> aliases, String defaultValue, 
     s = Section.MOUNT;
     t.add(k("mount", "", Kind.PATH, s, "Mount point of `truckeefs mount` (and of `truckeefs -c FILE`) when none is"
         + " given."));
-    t.add(k("attr_timeout", "1", Kind.DURATION, s,
-        "How long the kernel caches attributes (part of the staleness window between hosts)."));
-    t.add(k("entry_timeout", "1", Kind.DURATION, s,
-        "How long the kernel caches name lookups (part of the staleness window between hosts)."));
+    t.add(k("attr_timeout", "", Kind.DURATION, s,
+        "How long the kernel caches attributes. Empty: 1 s with the jnr adapter (the staleness window between"
+            + " hosts); 30 s with the lowlevel adapter, whose caches other hosts' changes invalidate."));
+    t.add(k("entry_timeout", "", Kind.DURATION, s,
+        "How long the kernel caches name lookups. Empty: as attr_timeout."));
     t.add(k("allow_other", "false", Kind.BOOL, s,
         "Let users other than the one who mounted enter the mount (non-root needs user_allow_other in"
             + " /etc/fuse.conf)."));
