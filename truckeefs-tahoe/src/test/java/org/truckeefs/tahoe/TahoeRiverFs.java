@@ -70,7 +70,8 @@ final class TahoeRiverFs {
 
   /** Opens over the same metadata with a fresh, empty cache: every read comes from the grid. */
   RiverFS openWithEmptyCache(String name) throws FsException {
-    return RiverFS.open(config().cacheDir(dir.resolve("cache-" + name)).build());
+    // another host: its own data dir too, which one RiverFS owns at a time
+    return RiverFS.open(config().cacheDir(dir.resolve("cache-" + name)).dataDir(dir.resolve("data-" + name)).build());
   }
 
   /** Polls until the condition holds (background uploads, daemons); fails after {@code limit}. */
