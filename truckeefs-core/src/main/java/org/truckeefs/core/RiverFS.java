@@ -110,10 +110,9 @@ public final class RiverFS implements FileSystem {
   private final ConcurrentHashMap<InodeId, OpenFile> files = new ConcurrentHashMap<>();
   /** Counts open files leaving {@link #files}; lookup uses it to notice a drop during its store read. */
   private final AtomicLong openFilesDropped = new AtomicLong();
-  private final ConcurrentHashMap<Long, Handle> handles = new ConcurrentHashMap<>();
+  private final HandleTable handles = new HandleTable();
   /** Lock owners holding (or having held) fcntl locks per inode on this host, to skip needless releases. */
   private final ConcurrentHashMap<InodeId, Set<Long>> fcntlOwners = new ConcurrentHashMap<>();
-  private final AtomicLong nextHandle = new AtomicLong(1);
   /** Inodes this host has announced open in the coordinator (see {@link #syncOpenMark}). */
   private final Set<InodeId> openMarks = ConcurrentHashMap.newKeySet();
   private final Object[] markStripes = new Object[64];
@@ -136,33 +135,6 @@ public final class RiverFS implements FileSystem {
   private volatile boolean closed;
   /** Held from open to the end of close: one RiverFS per data directory (see {@link #dataDirOwner}). */
   private volatile DataDirLock dataDirLock;
-
-  private sealed interface Handle permits FileHandle, DirHandle {}
-
-  /** An open file description: the shared OpenFile plus this open's mode and read position. */
-  private static final class FileHandle implements Handle {
-    final OpenFile file; // null for a directory opened with open()
-    final InodeId inode;
-    final OpenFlags flags;
-    final Caller caller;
-    volatile long lastReadEnd = -1;
-    volatile boolean privilegesChecked;
-    /** A write through this handle failed for a full disk: the next flush (close) reports ENOSPC too, as NFS does. */
-    volatile boolean lostWrite;
-    /** flock owners that locked through this open file description. */
-    final Set<Long> flockOwners = ConcurrentHashMap.newKeySet();
-    /** fcntl lock owners that locked through this handle: an embedding app's release() ends their locks too. */
-    final Set<Long> fcntlOwners = ConcurrentHashMap.newKeySet();
-
-    FileHandle(OpenFile file, InodeId inode, OpenFlags flags, Caller caller) {
-      this.file = file;
-      this.inode = inode;
-      this.flags = flags;
-      this.caller = caller;
-    }
-  }
-
-  private record DirHandle(InodeId dir) implements Handle {}
 
   private record XattrKey(InodeId inode, String name) {}
 
@@ -530,10 +502,7 @@ public final class RiverFS implements FileSystem {
     if (c.equals(SetAttr.NONE)) {
       return a; // nothing to change: ctime stays, as for an empty chattr
     }
-    FileHandle fh = null;
-    if (handle >= 0 && handles.get(handle) instanceof FileHandle h && h.inode.equals(inode)) {
-      fh = h;
-    }
+    FileHandle fh = handles.fileOf(handle, inode);
     boolean owner = Access.isOwner(caller, a);
     Instant now = config.clock().instant();
     Integer mode = null;
@@ -867,7 +836,7 @@ public final class RiverFS implements FileSystem {
       created(parent, name, a);
       // the creator may write even if the new mode forbids it (open(O_CREAT|O_RDWR, 0444) works)
       OpenFile f = acquire(a.id(), a);
-      return new OpenResult(newFileHandle(f, a.id(), flags, caller), f.overlay(a), false);
+      return new OpenResult(handles.openFile(f, a.id(), flags, caller), f.overlay(a), false);
     }
   }
 
@@ -880,9 +849,7 @@ public final class RiverFS implements FileSystem {
           throw new FsException(FsError.IS_DIRECTORY, inode + " is a directory");
         }
         Access.check(caller, a, Access.R, "open " + inode);
-        long h = nextHandle.getAndIncrement();
-        handles.put(h, new FileHandle(null, inode, flags, caller));
-        return new OpenResult(h, a, true);
+        return new OpenResult(handles.openFile(null, inode, flags, caller), a, true);
       }
       case SYMLINK -> throw new FsException(FsError.LOOP, inode + " is a symbolic link (O_NOFOLLOW)");
       case FILE -> { }
@@ -903,7 +870,7 @@ public final class RiverFS implements FileSystem {
           meta.setAttributes(inode, new AttrUpdate(Access.killPriv(a.mode()), null, null, null, null, null));
         }
       }
-      long h = newFileHandle(f, inode, flags, caller);
+      long h = handles.openFile(f, inode, flags, caller);
       return new OpenResult(h, getattr(inode), wasOpen && !truncated && !refreshed);
     } catch (FsException | RuntimeException e) {
       releaseRef(f);
@@ -944,22 +911,17 @@ public final class RiverFS implements FileSystem {
   public long opendir(Caller caller, InodeId inode) throws FsException {
     InodeAttributes a = dirAttrs(inode);
     Access.check(caller, a, Access.R, "list " + inode);
-    long h = nextHandle.getAndIncrement();
-    handles.put(h, new DirHandle(inode));
-    return h;
+    return handles.openDir(inode);
   }
 
   /** Cookies: 1 = {@code .}, 2 = {@code ..}, then the store's cookie + 2 (so any store numbering fits). */
   @Override
   public DirListing readdir(long dirHandle, long cookie, int max) throws FsException {
-    if (!(handles.get(dirHandle) instanceof DirHandle dh)) {
-      throw new FsException(FsError.BAD_HANDLE, "no open directory " + dirHandle);
-    }
+    InodeId dir = handles.dir(dirHandle);
     if (max <= 0) {
       return new DirListing(List.of(), false);
     }
     List<DirEntry> out = new ArrayList<>();
-    InodeId dir = dh.dir();
     try {
       if (cookie < 1) {
         out.add(new DirEntry(dir, Name.DOT, dir, InodeType.DIRECTORY, 1));
@@ -1090,9 +1052,7 @@ public final class RiverFS implements FileSystem {
 
   @Override
   public void releasedir(long dirHandle) throws FsException {
-    if (!(handles.remove(dirHandle) instanceof DirHandle)) {
-      throw new FsException(FsError.BAD_HANDLE, "no open directory " + dirHandle);
-    }
+    handles.closeDir(dirHandle);
   }
 
   @Override
@@ -1343,13 +1303,7 @@ public final class RiverFS implements FileSystem {
 
   @Override
   public void release(long handle) throws FsException {
-    Handle removed = handles.remove(handle);
-    if (!(removed instanceof FileHandle h)) {
-      if (removed != null) {
-        handles.put(handle, removed);
-      }
-      throw new FsException(FsError.BAD_HANDLE, "no open file " + handle);
-    }
+    FileHandle h = handles.closeFile(handle);
     releaseLocks(h);
     if (h.file == null) {
       return;
@@ -1365,16 +1319,7 @@ public final class RiverFS implements FileSystem {
   }
 
   private FileHandle fileHandle(long handle) throws FsException {
-    if (handles.get(handle) instanceof FileHandle h) {
-      return h;
-    }
-    throw new FsException(FsError.BAD_HANDLE, "no open file " + handle);
-  }
-
-  private long newFileHandle(OpenFile f, InodeId inode, OpenFlags flags, Caller caller) {
-    long h = nextHandle.getAndIncrement();
-    handles.put(h, new FileHandle(f, inode, flags, caller));
-    return h;
+    return handles.file(handle);
   }
 
   private void sealAndUpload(OpenFile f) throws FsException {
