@@ -111,12 +111,16 @@ final class MountCommand implements Callable<Integer> {
     if (!adapter.name().equals(FuseAdapters.LOWLEVEL)) {
       return opts;
     }
-    FuseOptions o = opts.withTimeouts(
-        s.get("attr_timeout").isPresent() ? opts.attrTimeout() : COHERENT_TIMEOUT,
-        s.get("entry_timeout").isPresent() ? opts.entryTimeout() : COHERENT_TIMEOUT);
+    // The settings carry the keys' defaults, so "unset" cannot be told from "set to the default (1 s)": the default
+    // value stands for the adapter's default.
+    FuseOptions o = opts.withTimeouts(coherent(opts.attrTimeout()), coherent(opts.entryTimeout()));
     boolean localCoordinator = s.get("redis_host").isEmpty()
         && s.get("coordinator_uri").map(u -> u.startsWith("local:")).orElse(true);
     return o.withWritebackCache(localCoordinator);
+  }
+
+  private static Duration coherent(Duration configured) {
+    return configured.equals(FuseOptions.DEFAULT_TIMEOUT) ? COHERENT_TIMEOUT : configured;
   }
 
   /** Attribute and entry timeout of the low-level adapter unless set: invalidations make long ones coherent. */

@@ -34,7 +34,7 @@ final class FuseMountExtension implements BeforeAllCallback, AfterAllCallback {
   private Path base;
   private Path mountPoint;
   private FileSystem fs;
-  private FuseMount mount;
+  private MountedFs mount;
   private FsAgent root;
 
   FuseMountExtension with(String key, String value) {
@@ -44,8 +44,9 @@ final class FuseMountExtension implements BeforeAllCallback, AfterAllCallback {
 
   @Override
   public void beforeAll(ExtensionContext context) throws Exception {
-    RequiredService.require(Files.exists(Path.of("/dev/fuse")), "/dev/fuse (FUSE kernel module) and libfuse2");
-    RequiredService.require(FuseEnvironment.problems().isEmpty(), String.join("; ", FuseEnvironment.problems()));
+    FuseAdapter adapter = FuseAdapters.select(System.getProperty("truckeefs.fuse.api", FuseAdapters.JNR), n -> {});
+    RequiredService.require(Files.exists(Path.of("/dev/fuse")), "/dev/fuse (FUSE kernel module)");
+    RequiredService.require(adapter.problems().isEmpty(), String.join("; ", adapter.problems()));
     base = Files.createTempDirectory("truckeefs-it-");
     Files.setPosixFilePermissions(base, PosixFilePermissions.fromString("rwxr-xr-x"));
     mountPoint = Files.createDirectory(base.resolve("mnt"));
@@ -55,7 +56,7 @@ final class FuseMountExtension implements BeforeAllCallback, AfterAllCallback {
     fs = RiverFS.open(RiverFsConfig.fromSettings(s));
     FileSystem opened = fs;
     fs = null; // FuseMount owns it now: it closes it when the mount fails or ends
-    mount = FuseMount.mount(opened, mountPoint, FuseOptions.defaults().withAllowOther(true));
+    mount = adapter.mount(opened, mountPoint, FuseOptions.defaults().withAllowOther(true));
     fs = opened;
     root = FsAgent.root();
   }
@@ -86,7 +87,12 @@ final class FuseMountExtension implements BeforeAllCallback, AfterAllCallback {
     ((RiverFS) fs).syncAll();
   }
 
-  FuseMount mount() {
+  /** Whether this run mounts through the libfuse 3 low-level adapter. */
+  boolean lowLevel() {
+    return FuseAdapters.LOWLEVEL.equals(System.getProperty("truckeefs.fuse.api"));
+  }
+
+  MountedFs mount() {
     return mount;
   }
 
