@@ -45,6 +45,8 @@ import org.truckeefs.spi.Ticker;
  *   eph:&lt;key&gt;     string with PX                          ephemeral key-value map
  *   plock:&lt;key&gt;   hash  v -> version, d -> encoded {@link LockRangeSet}   POSIX locks
  *   events        pub/sub channel of the filesystem's change messages
+ *   epoch         string: changes when Redis lost its state (see {@link RedisReclaims})
+ *   grace         string with PX: present during the grace period after a loss; nothing new is granted
  * </pre>
  * Locks are not Redisson {@code RLock}s: those belong to the acquiring thread, and our leases are closed by other
  * threads. A holder id is {@code <session>/<n>}, and a holder is alive while its session is, so one heartbeat keeps
@@ -70,6 +72,10 @@ final class RedisCoordinator implements Coordinator {
   private volatile long lastHeartbeat;
   private final ScheduledFuture<?> heartbeat;
   private final RTopic events;
+  private final String epochKey;
+  private final String graceKey;
+  private final RedisReclaims reclaims = new RedisReclaims(this);
+  private final java.util.concurrent.ScheduledExecutorService scheduler;
 
   RedisCoordinator(RedisSettings settings, BackendContext context) throws FsException {
     this.settings = settings;
@@ -77,6 +83,9 @@ final class RedisCoordinator implements Coordinator {
     this.server = settings.host() + ":" + settings.port() + "/" + settings.database();
     this.prefix = "truckeefs:{" + context.filesystemId() + "}:";
     this.sessionsKey = prefix + "sessions";
+    this.epochKey = prefix + "epoch";
+    this.graceKey = prefix + "grace";
+    this.scheduler = context.scheduler();
     try {
       this.redis = Redisson.create(config(settings));
     } catch (RuntimeException e) {
@@ -141,9 +150,21 @@ final class RedisCoordinator implements Coordinator {
     String hash = prefix + "rw:" + key;
     String holder = newHolder();
     String what = (mode.equals("w") ? "write" : "read") + " lock on " + key;
-    int e = acquire(what, wait, () -> eval("lock", RedisScripts.RW_ACQUIRE, List.of(hash, sessionsKey),
-        holder, mode, sessionId, ttlMillis()));
-    return new RedisLease(e, Long.MAX_VALUE, () -> eval("unlock", RedisScripts.RELEASE_HASH, List.of(hash), holder));
+    RedisLease lease = new RedisLease(holder, Long.MAX_VALUE,
+        () -> eval("unlock", RedisScripts.RELEASE_HASH, List.of(hash), holder));
+    RedisReclaims.Held held = new RedisReclaims.Held(hash, mode, 0, Long.MAX_VALUE, lease);
+    reclaims.hold(holder, held);
+    String[] grantEpoch = new String[1];
+    try {
+      lease.leaseEpoch = acquire(what, wait, () -> eval("lock", RedisScripts.RW_ACQUIRE,
+          List.of(hash, sessionsKey, epochKey, graceKey), holder, mode, sessionId, ttlMillis(),
+          grantEpoch[0] = reclaims.knownEpoch(), candidateEpoch(), graceMillis()));
+    } catch (FsException | RuntimeException e) {
+      reclaims.release(holder);
+      throw e;
+    }
+    reclaims.granted(held, grantEpoch[0]);
+    return lease;
   }
 
   @Override
@@ -154,11 +175,23 @@ final class RedisCoordinator implements Coordinator {
     String zset = prefix + "sem:" + name;
     String holder = newHolder();
     long timeoutMillis = settings.semaphoreTimeout().toMillis();
-    int e = acquire("permit of " + name, wait, () -> eval("acquire permit", RedisScripts.SEM_ACQUIRE,
-        List.of(zset, sessionsKey), holder, String.valueOf(permits), String.valueOf(timeoutMillis), sessionId,
-        ttlMillis()));
-    return new RedisLease(e, ticker.read() + settings.semaphoreTimeout().toNanos(),
+    long expiresAt = ticker.read() + settings.semaphoreTimeout().toNanos();
+    RedisLease lease = new RedisLease(holder, expiresAt,
         () -> eval("release permit", RedisScripts.RELEASE_ZSET, List.of(zset), holder));
+    RedisReclaims.Held held = new RedisReclaims.Held(zset, null, permits, expiresAt, lease);
+    reclaims.hold(holder, held);
+    String[] grantEpoch = new String[1];
+    try {
+      lease.leaseEpoch = acquire("permit of " + name, wait, () -> eval("acquire permit", RedisScripts.SEM_ACQUIRE,
+          List.of(zset, sessionsKey, epochKey, graceKey), holder, String.valueOf(permits),
+          String.valueOf(timeoutMillis), sessionId, ttlMillis(), grantEpoch[0] = reclaims.knownEpoch(),
+          candidateEpoch(), graceMillis()));
+    } catch (FsException | RuntimeException e) {
+      reclaims.release(holder);
+      throw e;
+    }
+    reclaims.granted(held, grantEpoch[0]);
+    return lease;
   }
 
   @FunctionalInterface
@@ -166,7 +199,11 @@ final class RedisCoordinator implements Coordinator {
     Object run() throws FsException;
   }
 
-  /** Runs {@code attempt} until it grants (1 or 2), polling with back-off until {@code wait}; returns the epoch. */
+  /**
+   * Runs {@code attempt} until it grants (1 or 2), polling with back-off until {@code wait}; returns the epoch. A
+   * changed Redis epoch (-1) makes this host re-assert what it holds first; the grace period (-2) waits like a
+   * conflict.
+   */
   private int acquire(String what, Duration wait, Attempt attempt) throws FsException {
     open();
     long deadline = System.nanoTime() + wait.toNanos();
@@ -178,6 +215,9 @@ final class RedisCoordinator implements Coordinator {
       }
       if (r > 0) {
         return epoch.get();
+      }
+      if (r == -1) {
+        reclaims.run();
       }
       long left = deadline - System.nanoTime();
       if (left <= 0) {
@@ -192,22 +232,29 @@ final class RedisCoordinator implements Coordinator {
     return sessionId + "/" + holders.incrementAndGet();
   }
 
-  private final class RedisLease implements Lease {
-    private final int leaseEpoch;
+  final class RedisLease implements Lease {
+    private final String holder;
+    volatile int leaseEpoch;
     private final long expiresAt;
     private final Attempt release;
     private final AtomicBoolean released = new AtomicBoolean();
+    private volatile boolean lost;
 
-    RedisLease(int leaseEpoch, long expiresAt, Attempt release) {
-      this.leaseEpoch = leaseEpoch;
+    RedisLease(String holder, long expiresAt, Attempt release) {
+      this.holder = holder;
       this.expiresAt = expiresAt;
       this.release = release;
+    }
+
+    /** Another host took it after Redis lost its state: from now on this lease is void. */
+    void markLost() {
+      lost = true;
     }
 
     @Override
     public boolean isValid() {
       long now = ticker.read();
-      return !released.get() && !closed.get() && leaseEpoch == epoch.get()
+      return !released.get() && !closed.get() && !lost && leaseEpoch == epoch.get()
           && now - lastHeartbeat < settings.sessionTtl().toNanos()
           && (expiresAt == Long.MAX_VALUE || now - expiresAt < 0);
     }
@@ -217,6 +264,7 @@ final class RedisCoordinator implements Coordinator {
       if (!released.compareAndSet(false, true) || closed.get()) {
         return;
       }
+      reclaims.release(holder);
       try {
         release.run();
       } catch (FsException e) {
@@ -233,6 +281,7 @@ final class RedisCoordinator implements Coordinator {
     if (ttl.isNegative() || ttl.isZero()) {
       throw new FsException(FsError.INVALID, "ephemeral " + key + " needs a positive TTL, got " + ttl);
     }
+    reclaims.putEphemeral(prefix + "eph:" + key, value, ticker.read() + ttl.toNanos());
     call("put ephemeral", () -> {
       redis.<String>getBucket(prefix + "eph:" + key).set(value, ttl);
       return null;
@@ -248,6 +297,7 @@ final class RedisCoordinator implements Coordinator {
   @Override
   public void removeEphemeral(String key) throws FsException {
     open();
+    reclaims.removeEphemeral(prefix + "eph:" + key);
     call("remove ephemeral", () -> redis.getBucket(prefix + "eph:" + key).delete());
   }
 
@@ -268,7 +318,9 @@ final class RedisCoordinator implements Coordinator {
   }
 
   private void beat() throws FsException {
-    eval("heartbeat", RedisScripts.HEARTBEAT, List.of(sessionsKey), sessionId, ttlMillis());
+    List<?> r = (List<?>) evalMulti("heartbeat", RedisScripts.HEARTBEAT, List.of(sessionsKey, epochKey, graceKey),
+        sessionId, ttlMillis(), reclaims.knownEpoch(), candidateEpoch(), graceMillis());
+    reclaims.start(r.get(1).toString());
     lastHeartbeat = ticker.read();
   }
 
@@ -278,9 +330,10 @@ final class RedisCoordinator implements Coordinator {
       return;
     }
     long started = ticker.read();
-    script.<Long>evalAsync(RScript.Mode.READ_WRITE, RedisScripts.HEARTBEAT, RScript.ReturnType.INTEGER,
-            List.of(sessionsKey), sessionId, ttlMillis())
-        .whenComplete((fresh, error) -> {
+    script.<List<Object>>evalAsync(RScript.Mode.READ_WRITE, RedisScripts.HEARTBEAT, RScript.ReturnType.MULTI,
+            List.of(sessionsKey, epochKey, graceKey), sessionId, ttlMillis(), reclaims.knownEpoch(), candidateEpoch(),
+            graceMillis())
+        .whenComplete((reply, error) -> {
           if (error != null) {
             if (heartbeatFailing.compareAndSet(false, true)) {
               LOG.warn("Redis at {} missed a heartbeat ({}); locks of this host expire if it stays away {} s",
@@ -291,7 +344,17 @@ final class RedisCoordinator implements Coordinator {
           if (heartbeatFailing.compareAndSet(true, false)) {
             LOG.info("Redis at {} is back; heartbeat resumed", server);
           }
-          if (fresh != null && fresh == 1L) {
+          long fresh = ((Number) reply.get(0)).longValue();
+          if (fresh == -1) {
+            // Redis lost its state: re-assert off this (Redisson) thread; the session stays unrefreshed until then.
+            try {
+              scheduler.execute(reclaims::run);
+            } catch (RuntimeException rejected) {
+              // shutting down
+            }
+            return;
+          }
+          if (fresh == 1L) {
             lapsed();
           }
           lastHeartbeat = started;
@@ -305,6 +368,68 @@ final class RedisCoordinator implements Coordinator {
 
   private String ttlMillis() {
     return String.valueOf(settings.sessionTtl().toMillis());
+  }
+
+  private String graceMillis() {
+    return String.valueOf(settings.gracePeriod().toMillis());
+  }
+
+  /** The epoch a script writes if it finds none: unique per call, so a new epoch never equals an old one. */
+  private String candidateEpoch() {
+    return sessionId + "/" + System.nanoTime();
+  }
+
+  // ---- what RedisReclaims needs (its writes bypass the grace period) -----------------------------------------
+
+  String server() {
+    return server;
+  }
+
+  long now() {
+    return ticker.read();
+  }
+
+  /** The current epoch, or null if Redis has none yet (the next grant or heartbeat writes one). */
+  String currentEpoch() throws FsException {
+    return call("read epoch", () -> redis.<String>getBucket(epochKey).get());
+  }
+
+  void reassertSession() throws FsException {
+    eval("re-assert session", RedisScripts.SESSION_REASSERT, List.of(sessionsKey), sessionId, ttlMillis());
+    lastHeartbeat = ticker.read();
+  }
+
+  boolean reassertRw(String hash, String holder, String mode) throws FsException {
+    return ((Number) eval("re-assert lock", RedisScripts.RW_REASSERT, List.of(hash, sessionsKey), holder, mode))
+        .longValue() == 1;
+  }
+
+  boolean reassertPermit(String zset, String holder, int permits, long millis) throws FsException {
+    return ((Number) eval("re-assert permit", RedisScripts.SEM_REASSERT, List.of(zset, sessionsKey), holder,
+        String.valueOf(permits), String.valueOf(millis))).longValue() >= 1;
+  }
+
+  void releaseRaw(String key, String holder, boolean hash) throws FsException {
+    eval("release", hash ? RedisScripts.RELEASE_HASH : RedisScripts.RELEASE_ZSET, List.of(key), holder);
+  }
+
+  void setEphemeralRaw(String fullKey, String value, long millis) throws FsException {
+    call("re-assert ephemeral", () -> {
+      redis.<String>getBucket(fullKey).set(value, Duration.ofMillis(millis));
+      return null;
+    });
+  }
+
+  void deleteRaw(String fullKey) throws FsException {
+    call("remove ephemeral", () -> redis.getBucket(fullKey).delete());
+  }
+
+  PosixState readPosixRaw(String hash) throws FsException {
+    return readPosixOnce(hash);
+  }
+
+  boolean writePosixRaw(String hash, String version, LockRangeSet locks) throws FsException {
+    return writePosix(hash, version, locks, false) == 1;
   }
 
   @Override
@@ -339,19 +464,42 @@ final class RedisCoordinator implements Coordinator {
   public void setPosixLock(String key, long owner, LockRange range, Duration wait) throws FsException {
     open();
     String hash = prefix + "plock:" + key;
+    reclaims.checkPosixLost(hash, key, owner);
     long deadline = System.nanoTime() + wait.toNanos();
     long pause = 1;
+    boolean grant = range.type() != LockRange.Type.UNLOCK;
     while (true) {
-      PosixState s = readPosix(hash);
+      PosixState s;
+      try {
+        s = readPosix(hash);
+      } catch (FsException unreachable) {
+        // A blocked F_SETLKW/flock waits through a Redis restart instead of failing: the holder keeps its lock.
+        if (wait.isZero() || System.nanoTime() - deadline >= 0) {
+          throw unreachable;
+        }
+        sleep(Math.min(250, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()) + 1), "Redis");
+        continue;
+      }
+      reclaims.checkPosixLost(hash, key, owner);
       Optional<LockRangeSet.Held> conflict = s.locks.conflict(sessionId, owner, range);
+      long written = 0;
       if (conflict.isEmpty()) {
-        if (writePosix(hash, s.version, s.locks.apply(sessionId, owner, range))) {
+        written = writePosixTracked(hash, s.version, s.locks.apply(sessionId, owner, range), grant);
+        if (written == 1) {
           return;
         }
-        continue; // someone changed the locks between our read and write: re-read at once
+        if (written == 0) {
+          continue; // someone changed the locks between our read and write: re-read at once
+        }
+        if (written == -1) {
+          reclaims.run(); // Redis lost its state: put ours back first; the grace period then holds new grants
+        }
       }
       if (wait.isZero()) {
-        throw new FsException(FsError.AGAIN, "range of " + key + " is locked by another owner");
+        throw new FsException(FsError.AGAIN, written < 0
+            ? "range of " + key + " cannot be locked yet: Redis restarted and hosts are re-asserting their locks "
+                + "(redis_grace_period)"
+            : "range of " + key + " is locked by another owner");
       }
       long left = deadline - System.nanoTime();
       if (left <= 0) {
@@ -366,7 +514,9 @@ final class RedisCoordinator implements Coordinator {
   @Override
   public Optional<LockRange> findPosixConflict(String key, long owner, LockRange range) throws FsException {
     open();
-    return readPosix(prefix + "plock:" + key).locks.conflict(sessionId, owner, range).map(LockRangeSet.Held::range);
+    PosixState s = readPosix(prefix + "plock:" + key);
+    reclaims.checkPosixLost(prefix + "plock:" + key, key, owner);
+    return s.locks.conflict(sessionId, owner, range).map(LockRangeSet.Held::range);
   }
 
   @Override
@@ -376,28 +526,57 @@ final class RedisCoordinator implements Coordinator {
     while (true) {
       PosixState s = readPosix(hash);
       LockRangeSet without = s.locks.withoutOwner(sessionId, owner);
-      if (without.equals(s.locks) || writePosix(hash, s.version, without)) {
-        return;
+      if (without.equals(s.locks) || writePosixTracked(hash, s.version, without, false) == 1) {
+        break;
       }
     }
+    reclaims.checkPosixLost(hash, key, owner);
   }
 
-  private record PosixState(String version, LockRangeSet locks) {}
+  record PosixState(String version, LockRangeSet locks, String epoch) {}
 
-  /** The stored locks without those of dead sessions. */
+  /**
+   * The stored locks without those of dead sessions. An epoch other than the known one means Redis lost its state
+   * since this host last looked: it re-asserts (and so learns of any lock it lost) before it answers.
+   */
   private PosixState readPosix(String hash) throws FsException {
-    List<?> r = (List<?>) evalMulti("read POSIX locks", RedisScripts.POSIX_READ, List.of(hash, sessionsKey),
+    PosixState s = readPosixOnce(hash);
+    if (s.epoch.isEmpty() || s.epoch.equals(reclaims.knownEpoch())) {
+      return s;
+    }
+    reclaims.run();
+    return readPosixOnce(hash);
+  }
+
+  private PosixState readPosixOnce(String hash) throws FsException {
+    List<?> r = (List<?>) evalMulti("read POSIX locks", RedisScripts.POSIX_READ, List.of(hash, sessionsKey, epochKey),
         sessionId, ttlMillis());
     Set<String> live = new HashSet<>();
-    for (int i = 2; i < r.size(); i++) {
+    for (int i = 3; i < r.size(); i++) {
       live.add(r.get(i).toString());
     }
-    return new PosixState(r.get(0).toString(), LockRangeSet.decode(r.get(1).toString()).retainSessions(live::contains));
+    return new PosixState(r.get(0).toString(), LockRangeSet.decode(r.get(1).toString()).retainSessions(live::contains),
+        r.get(2).toString());
   }
 
-  private boolean writePosix(String hash, String version, LockRangeSet locks) throws FsException {
-    Object r = eval("write POSIX locks", RedisScripts.POSIX_WRITE, List.of(hash), version, locks.encode());
-    return ((Number) r).longValue() == 1;
+  /** {@link #writePosix} with this session's ranges recorded for a re-assert. */
+  private long writePosixTracked(String hash, String version, LockRangeSet locks, boolean grant)
+      throws FsException {
+    reclaims.posixBegin(hash);
+    long r = 0;
+    try {
+      r = writePosix(hash, version, locks, grant);
+      return r;
+    } finally {
+      reclaims.posixEnd(hash, r == 1 ? locks : null);
+    }
+  }
+
+  /** 1 written, 0 the version moved, -1 epoch changed, -2 grace period (the last two only for a grant). */
+  private long writePosix(String hash, String version, LockRangeSet locks, boolean grant) throws FsException {
+    Object r = eval("write POSIX locks", RedisScripts.POSIX_WRITE, List.of(hash, epochKey, graceKey), version,
+        locks.encode(), reclaims.knownEpoch(), candidateEpoch(), graceMillis(), grant ? "1" : "0");
+    return ((Number) r).longValue();
   }
 
   // ---- plumbing ------------------------------------------------------------------------------------------

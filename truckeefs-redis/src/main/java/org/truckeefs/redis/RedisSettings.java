@@ -12,16 +12,21 @@ import org.truckeefs.spi.BackendConfig;
  * {@code redis_host} (also {@code host:port}), {@code redis_port} and {@code redis_db}. {@link #toString()} never
  * shows the password.
  *
- * @param semaphoreTimeout {@code redis_semaphore_timeout}: a permit not returned by then comes back (default 1800 s)
+ * @param semaphoreTimeout {@code redis_semaphore_timeout}, the seed's "seconds until stale process locks expire": a
+ *     permit held longer than this is stale and comes back even though its host is alive (default 1800 s). It is
+ *     not the crash expiry: that is {@code redis_session_ttl}
  * @param sessionTtl {@code redis_session_ttl}: a host whose heartbeat stops is dead after this long, and its locks
  *     with it (default 30 s; heartbeats every third of it)
  * @param timeout {@code redis_timeout}: how long one Redis command may take, retries included, before the
  *     operation fails with EIO/ETIMEDOUT (default 5 s)
  * @param reset {@code reset_redis}: clear this filesystem's stale ephemeral state at start (default true)
+ * @param gracePeriod {@code redis_grace_period}: after Redis lost its state (a restart without persistence), how
+ *     long no new lock is granted while live hosts re-assert theirs (default two heartbeats: 2/3 of the session TTL,
+ *     20 s)
  */
 record RedisSettings(
     String host, int port, int database, Optional<String> password,
-    Duration semaphoreTimeout, Duration sessionTtl, Duration timeout, boolean reset) {
+    Duration semaphoreTimeout, Duration sessionTtl, Duration timeout, boolean reset, Duration gracePeriod) {
 
   static final Duration DEFAULT_SEMAPHORE_TIMEOUT = Duration.ofSeconds(1800);
   static final Duration DEFAULT_SESSION_TTL = Duration.ofSeconds(30);
@@ -64,8 +69,15 @@ record RedisSettings(
     if (db < 0) {
       throw new FsException(FsError.INVALID, "setting redis_db = " + db + " must be 0 or more");
     }
+    // Every live host notices the loss at its next heartbeat (a third of the TTL): the grace must outlast that.
+    Duration heartbeat = sessionTtl.dividedBy(3);
+    Duration grace = config.getDuration("redis_grace_period", heartbeat.multipliedBy(2));
+    if (grace.compareTo(heartbeat) < 0) {
+      throw new FsException(FsError.INVALID, "setting redis_grace_period = " + grace + " must be at least one "
+          + "heartbeat (redis_session_ttl / 3 = " + heartbeat + "), or live hosts cannot re-assert their locks in it");
+    }
     return new RedisSettings(host, port, db, password, semaphoreTimeout, sessionTtl, timeout,
-        config.getBoolean("reset_redis", true));
+        config.getBoolean("reset_redis", true), grace);
   }
 
   String address() {
@@ -98,6 +110,6 @@ record RedisSettings(
   public String toString() {
     return "RedisSettings[" + host + ":" + port + "/" + database + (password.isPresent() ? ", password ***" : "")
         + ", semaphoreTimeout=" + semaphoreTimeout + ", sessionTtl=" + sessionTtl + ", timeout=" + timeout
-        + ", reset=" + reset + "]";
+        + ", reset=" + reset + ", gracePeriod=" + gracePeriod + "]";
   }
 }
