@@ -34,7 +34,8 @@ class ConfigParityTest {
   static final Set<String> NOT_SETTINGS = Set.of("big_writes", "default_permissions", "flag_nullpath_ok",
       "flag_utime_omit_ok", "fuse_operations", "hard_remove", "keep_cache", "next_cookie", "no_remote_lock",
       "truckeefs_schema_history", "tx_marker", "upload_journal", "use_ino", "user_allow_other", "auto_unmount",
-      "max_read", "fsname", "kernel_cache", "auto_cache", "direct_io", "max_write", "end_fsync");
+      "max_read", "fsname", "kernel_cache", "auto_cache", "direct_io", "max_write", "end_fsync", "commit_mark",
+      "sync_mark");
 
   @TempDir Path dir;
 

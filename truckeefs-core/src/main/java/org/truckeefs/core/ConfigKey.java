@@ -201,7 +201,8 @@ public record ConfigKey(String name, List<String> aliases, String defaultValue, 
         "Coordinator, explicitly (wins over redis_host): redis://host:port/db or local: (one host only). Empty:"
             + " Redis when redis_host is set, else local:."));
     t.add(k("filesystem_id", "truckeefs", Kind.TEXT, s,
-        "Name of this filesystem where backends are shared (1-64 letters, digits, '_', '.', '-')."));
+        "Namespace of this filesystem's shared state in Redis (1-64 letters, digits, '_', '.', '-'). Default: the"
+            + " id the metadata store made up at its first start, so filesystems sharing one Redis never meet."));
 
     s = Section.TAHOE;
     t.add(k("rootcap", "", Kind.SECRET, s,
@@ -266,13 +267,14 @@ public record ConfigKey(String name, List<String> aliases, String defaultValue, 
     t.add(k("redis_timeout", "5", Kind.DURATION, s,
         "Timeout of one Redis command; operations fail with EIO after it while Redis is down."));
     t.add(k("redis_session_ttl", "30", Kind.DURATION, s,
-        "A crashed host's locks and open marks expire this long after its last heartbeat."));
+        "Crash expiry: a host's locks and open marks expire this long after its last heartbeat (one every third"
+            + " of it)."));
     t.add(k("redis_semaphore_timeout", "1800", Kind.DURATION, s,
         "The seed's stale-lock expiry: how long a semaphore permit or process lock may be held before it is"
             + " considered stale."));
     t.add(k("redis_grace_period", "", Kind.DURATION, s,
-        "After Redis lost its state (a restart), how long live hosts may re-assert their locks before new"
-            + " conflicting locks are granted. Empty: twice redis_session_ttl."));
+        "After Redis lost its state (a restart), how long live hosts may re-assert their locks before"
+            + " new locks are granted; at least redis_session_ttl / 3. Empty: 2/3 of redis_session_ttl."));
     t.add(k("reset_redis", "true", Kind.BOOL, s,
         "Clear this filesystem's Redis namespace at start (never other filesystems' keys)."));
 
