@@ -26,13 +26,12 @@ final class DumpCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     Settings s = top.settings();
-    OfflineStores.requireUnmounted(s, "dump");
     long count;
-    try (OfflineStores st = OfflineStores.open(s)) {
+    try (AutoCloseable owner = OfflineStores.exclusive(s, "dump"); OfflineStores st = OfflineStores.open(s)) {
       if (st.ephemeral()) {
         throw UserError.failed("metadata is in memory (memory:): there is nothing persistent to dump");
       }
-      try (Progress p = Progress.start(s, "dump", -1); OutputStream out = open()) {
+      try (Progress p = Progress.start(s, "dump", st.metadata.stats().inodes()); OutputStream out = open()) {
         count = MetadataDump.write(st.metadata, out, p::stepTo);
       }
     }

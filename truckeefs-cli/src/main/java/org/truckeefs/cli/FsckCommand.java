@@ -33,13 +33,11 @@ final class FsckCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     Settings s = top.settings();
-    if (repair) {
-      OfflineStores.requireUnmounted(s, "fsck --repair");
-    }
+    AutoCloseable owner = repair ? OfflineStores.exclusive(s, "fsck --repair") : () -> { };
     PrintWriter out = top.spec.commandLine().getOut();
     List<String> problems = new ArrayList<>();
     int repaired = 0;
-    try (OfflineStores st = OfflineStores.open(s)) {
+    try (owner; OfflineStores st = OfflineStores.open(s)) {
       if (st.ephemeral()) {
         out.println("truckeefs: metadata is in memory (memory:); nothing persistent to check");
         return 0;

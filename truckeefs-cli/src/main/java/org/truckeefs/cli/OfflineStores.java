@@ -10,6 +10,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.stream.Stream;
 import org.truckeefs.api.FsException;
 import org.truckeefs.core.Backends;
+import org.truckeefs.core.RiverFS;
 import org.truckeefs.core.RiverFsConfig;
 import org.truckeefs.spi.BackendContext;
 import org.truckeefs.spi.BlobStore;
@@ -81,11 +82,21 @@ final class OfflineStores implements AutoCloseable {
     return live;
   }
 
-  /** Refuses to change the stores while a mount of this data directory serves them. */
-  static void requireUnmounted(Settings s, String what) {
+  /**
+   * Takes the data directory for {@code what} (dump, load, fsck --repair, restore) as a mount does, so neither a
+   * mount, a library instance nor another tool can run on it meanwhile; refused naming the holder's pid. Close the
+   * result to let go.
+   */
+  static AutoCloseable exclusive(Settings s, String what) {
     List<String> live = liveMounts(s.dataDir());
     if (!live.isEmpty()) {
       throw UserError.failed(what + " needs the filesystem unmounted; mounted on " + String.join(", ", live));
+    }
+    Engine.config(s); // validated, and the data directory exists
+    try {
+      return RiverFS.lockDataDir(s.dataDir());
+    } catch (FsException e) {
+      throw UserError.failed(what + " needs the data directory to itself: " + ConfigMapper.message(e));
     }
   }
 

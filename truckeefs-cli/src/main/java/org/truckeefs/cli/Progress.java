@@ -5,7 +5,11 @@ import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 
-/** A progress bar on stderr for long work, or nothing when running as a daemon (is_daemon). */
+/**
+ * A progress bar on stderr for long work: determinate when the total is known (max > 0), a running count otherwise;
+ * nothing at all when running as a daemon (is_daemon) or when stderr is not a terminal (a log file or a pipe would
+ * fill with carriage-return frames).
+ */
 final class Progress implements AutoCloseable {
   private final ProgressBar bar;
 
@@ -14,7 +18,7 @@ final class Progress implements AutoCloseable {
   }
 
   static Progress start(Settings s, String task, long total) {
-    if (s.flag("is_daemon")) {
+    if (s.flag("is_daemon") || !stderrIsATerminal()) {
       return new Progress(null);
     }
     return new Progress(new ProgressBarBuilder()
@@ -25,6 +29,19 @@ final class Progress implements AutoCloseable {
         .setUpdateIntervalMillis(200)
         .continuousUpdate()
         .build());
+  }
+
+  /** Linux: fd 2 links to a terminal device; elsewhere the JVM's console check (stdin and stdout) stands in. */
+  static boolean stderrIsATerminal() {
+    if ("dumb".equals(System.getenv("TERM"))) {
+      return false;
+    }
+    try {
+      String target = java.nio.file.Files.readSymbolicLink(java.nio.file.Path.of("/proc/self/fd/2")).toString();
+      return target.startsWith("/dev/pts/") || target.startsWith("/dev/tty");
+    } catch (java.io.IOException | UnsupportedOperationException e) {
+      return System.console() != null;
+    }
   }
 
   void step() {

@@ -86,4 +86,49 @@ class DumpLoadTest {
     assertThat(l.code()).isNotZero();
     assertThat(l.err().strip()).doesNotContain("\n");
   }
+
+  @Test
+  void loadNextToABlobStoreWithoutTheDumpedBlobs_fails_andNamesTheCause() throws Exception {
+    Path a = dir.resolve("a");
+    Path blobs = dir.resolve("blobs");
+    try (RiverFS fs = open(a, blobs)) {
+      new PathFileSystem(fs).write("/x.bin", new byte[200_000]);
+      new PathFileSystem(fs).write("/y.bin", new byte[] {1, 2, 3});
+    }
+    Path dump = dir.resolve("meta.json");
+    assertThat(Cli.run("--data-dir", a.toString(), "--blob-dir", blobs.toString(), "dump", dump.toString()).code())
+        .isZero();
+    Path wrong = Files.createDirectories(dir.resolve("other-blobs"));
+    Cli l = Cli.run("--data-dir", dir.resolve("b").toString(), "--blob-dir", wrong.toString(), "load", dump.toString());
+    assertThat(l.code()).as(l.out() + l.err()).isEqualTo(1);
+    assertThat(l.err().strip()).doesNotContain("\n").contains("missing from the blob store");
+    Cli skipped = Cli.run("--data-dir", dir.resolve("c").toString(), "--blob-dir", wrong.toString(), "load",
+        "--check-blobs", "none", dump.toString());
+    assertThat(skipped.code()).as(skipped.err()).isZero();
+    Cli sampled = Cli.run("--data-dir", dir.resolve("d").toString(), "--blob-dir", blobs.toString(), "load",
+        "--check-blobs", "sample", dump.toString());
+    assertThat(sampled.code()).as(sampled.err()).isZero();
+    assertThat(sampled.out()).contains("checked 2 blob(s)");
+  }
+
+  @Test
+  void dumpLoadAndRepair_areRefusedWhileAnotherOwnerHoldsTheDataDir_namingItsPid() throws Exception {
+    Path a = dir.resolve("a");
+    Path blobs = dir.resolve("blobs");
+    Path dump = dir.resolve("meta.json");
+    try (RiverFS fs = open(a, blobs)) {
+      String pid = Long.toString(ProcessHandle.current().pid());
+      for (String[] cmd : new String[][] {{"dump", dump.toString()}, {"load", dump.toString()}, {"fsck", "--repair"}}) {
+        String[] args = new String[4 + cmd.length];
+        args[0] = "--data-dir";
+        args[1] = a.toString();
+        args[2] = "--blob-dir";
+        args[3] = blobs.toString();
+        System.arraycopy(cmd, 0, args, 4, cmd.length);
+        Cli r = Cli.run(args);
+        assertThat(r.code()).as(String.join(" ", cmd) + ": " + r.err()).isEqualTo(1);
+        assertThat(r.err().strip()).doesNotContain("\n").contains(pid);
+      }
+    }
+  }
 }
