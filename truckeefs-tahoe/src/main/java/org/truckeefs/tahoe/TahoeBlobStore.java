@@ -62,7 +62,7 @@ public final class TahoeBlobStore implements BlobStore {
     this.spoolDir = context.dataDir().resolve("tahoe-spool");
     this.backups = new TahoeBackups(client, config.rootcap().value(), spoolDir, this);
     this.mirror = config.strategy() == StorageStrategy.MIRROR
-        ? new TahoeMirror(client, config.rootcap().value(), this) : null;
+        ? new TahoeMirror(client, config.rootcap().value()) : null;
   }
 
   TahoeConfig config() {

@@ -68,6 +68,11 @@ record TahoeConfig(URI gateway, TahoeCap rootcap, StorageStrategy strategy, int 
     if (maxConnections < 1) {
       throw new FsException(FsError.INVALID, "setting max_connections = " + maxConnections + " must be at least 1");
     }
+    if (strategy == StorageStrategy.MIRROR && maxConnections < 2) {
+      // A mirrored file is read from the grid into its whole-file upload while that upload holds a connection.
+      throw new FsException(FsError.INVALID, "setting max_connections = " + maxConnections
+          + " must be at least 2 with backend_storage_strategy = MIRROR");
+    }
     Duration netTimeout = c.getDuration("net_timeout", DEFAULT_NET_TIMEOUT);
     if (netTimeout.isZero()) {
       throw new FsException(FsError.INVALID, "setting net_timeout must be more than 0");

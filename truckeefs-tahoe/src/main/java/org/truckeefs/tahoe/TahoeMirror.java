@@ -1,9 +1,6 @@
 package org.truckeefs.tahoe;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -12,11 +9,9 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import org.apache.hc.core5.http.ContentType;
-import org.apache.hc.core5.http.io.entity.InputStreamEntity;
 import org.apache.hc.core5.http.io.entity.StringEntity;
 import org.truckeefs.api.FsError;
 import org.truckeefs.api.FsException;
-import org.truckeefs.spi.BlobStore;
 import org.truckeefs.spi.ChunkRef;
 import org.truckeefs.spi.NamespaceMirror;
 
@@ -24,19 +19,18 @@ import org.truckeefs.spi.NamespaceMirror;
  * The MIRROR strategy's directory tree under rootcap, one web-API request per step (docs/tahoe-webapi.md 2.2):
  * mkdir by path (#6, never the replacing mkdir by name), attach a cap with {@code t=uri&replace=true} (#13),
  * DELETE (#15), {@code t=relink} with {@code replace} explicit (#16), and a whole-file CHK upload (#1) streamed from
- * the file's chunks. Core calls it from one writer thread, so no two writers race on a Tahoe directory.
+ * the file's chunks (none for a file of one chunk). Core calls it from one writer thread, so no two writers race on
+ * a Tahoe directory.
  *
  * <p>{@code .truckeefs} at the root holds the metadata backups: the mirror neither lists nor touches that name.
  */
 final class TahoeMirror implements NamespaceMirror {
   private final TahoeClient client;
   private final String rootcap;
-  private final BlobStore blobs;
 
-  TahoeMirror(TahoeClient client, String rootcap, BlobStore blobs) {
+  TahoeMirror(TahoeClient client, String rootcap) {
     this.client = client;
     this.rootcap = rootcap;
-    this.blobs = blobs;
   }
 
   @Override
@@ -133,13 +127,27 @@ final class TahoeMirror implements NamespaceMirror {
         TahoeClient::json);
   }
 
+  /**
+   * The whole file's immutable cap. Empty: {@code URI:LIT:}, no request. One chunk holding the whole file: that
+   * chunk's own cap, no request at all (the chunk was uploaded as exactly these bytes, and immutable caps are
+   * convergent, so a whole-file upload would give the same cap). Otherwise one {@code PUT /uri} streamed from the
+   * chunks ({@link ChunksEntity}: one GET per chunk).
+   */
   @Override
   public String storeFile(List<ChunkRef> chunks, long chunkSize, long size) throws FsException {
+    if (size == 0) {
+      return "URI:LIT:";
+    }
+    if (chunks.size() == 1 && chunks.get(0).index() == 0 && chunks.get(0).length() == size) {
+      TahoeCap only = TahoeCap.parse(chunks.get(0).blob().value());
+      if (only.isImmutableFile() && only.size() == size) {
+        return only.value();
+      }
+    }
     List<ChunkRef> sorted = new ArrayList<>(chunks);
     sorted.sort(Comparator.comparingLong(ChunkRef::index));
     // Idempotent: the same bytes give the same cap. Each attempt streams the chunks afresh.
-    String answer = client.execute("PUT", "/uri", () -> new InputStreamEntity(
-        new ChunkStream(blobs, sorted, chunkSize, size), size, ContentType.APPLICATION_OCTET_STREAM), true,
+    String answer = client.execute("PUT", "/uri", () -> new ChunksEntity(client, sorted, chunkSize, size), true,
         TahoeClient::text).strip();
     TahoeCap cap;
     try {
@@ -152,65 +160,5 @@ final class TahoeMirror implements NamespaceMirror {
           + cap);
     }
     return cap.value();
-  }
-
-  /** A file's bytes from its chunk map: blob reads of at most 1 MiB at a time, zeros for holes. */
-  private static final class ChunkStream extends InputStream {
-    private static final int STEP = 1 << 20;
-    private final BlobStore blobs;
-    private final List<ChunkRef> chunks;
-    private final long chunkSize;
-    private final long size;
-    private long pos;
-    private int next; // first chunk that may hold pos
-
-    ChunkStream(BlobStore blobs, List<ChunkRef> chunks, long chunkSize, long size) {
-      this.blobs = blobs;
-      this.chunks = chunks;
-      this.chunkSize = chunkSize;
-      this.size = size;
-    }
-
-    @Override
-    public int read() throws IOException {
-      byte[] one = new byte[1];
-      int n = read(one, 0, 1);
-      return n < 0 ? -1 : one[0] & 0xff;
-    }
-
-    @Override
-    public int read(byte[] b, int off, int len) throws IOException {
-      if (pos >= size) {
-        return -1;
-      }
-      if (len == 0) {
-        return 0;
-      }
-      long index = pos / chunkSize;
-      while (next < chunks.size() && chunks.get(next).index() < index) {
-        next++;
-      }
-      long chunkStart = index * chunkSize;
-      long want = Math.min(Math.min(len, STEP), size - pos);
-      ChunkRef c = next < chunks.size() && chunks.get(next).index() == index ? chunks.get(next) : null;
-      long within = pos - chunkStart;
-      int n;
-      if (c != null && within < c.length()) {
-        n = (int) Math.min(want, c.length() - within);
-        int got = blobs.read(c.blob(), within, ByteBuffer.wrap(b, off, n));
-        if (got <= 0) {
-          throw new IOException("a chunk blob ended early");
-        }
-        n = got;
-      } else {
-        // A hole: up to the next chunk's start, or the end of this chunk's range.
-        long holeEnd = c != null ? chunkStart + chunkSize
-            : next < chunks.size() ? chunks.get(next).index() * chunkSize : size;
-        n = (int) Math.min(want, holeEnd - pos);
-        java.util.Arrays.fill(b, off, off + n, (byte) 0);
-      }
-      pos += n;
-      return n;
-    }
   }
 }

@@ -63,6 +63,8 @@ class TahoeConfigTest {
         .hasMessageContaining("backend_storage_strategy");
     assertThatThrownBy(() -> parse(Map.of("rootcap", ROOT, "max_connections", "0")))
         .hasMessageContaining("max_connections");
+    assertThatThrownBy(() -> parse(Map.of("rootcap", ROOT, "max_connections", "1",
+        "backend_storage_strategy", "MIRROR"))).hasMessageContaining("max_connections").hasMessageContaining("MIRROR");
     assertThatThrownBy(() -> parse(Map.of("rootcap", ROOT, "tahoe_url", "ftp://x")))
         .hasMessageContaining("tahoe_url");
   }

@@ -68,10 +68,13 @@ final class TahoeRiverFs {
     return RiverFS.open(config().build());
   }
 
-  /** Opens over the same metadata with a fresh, empty cache: every read comes from the grid. */
+  /**
+   * Opens over the same metadata with a fresh, empty cache: every read comes from the grid. It is another host, with
+   * its own data directory (one owner per data directory), so it may run while {@link #open} does.
+   */
   RiverFS openWithEmptyCache(String name) throws FsException {
-    // another host: its own data dir too, which one RiverFS owns at a time
-    return RiverFS.open(config().cacheDir(dir.resolve("cache-" + name)).dataDir(dir.resolve("data-" + name)).build());
+    return RiverFS.open(config().cacheDir(dir.resolve("cache-" + name)).dataDir(dir.resolve("data-" + name))
+        .build());
   }
 
   /** Polls until the condition holds (background uploads, daemons); fails after {@code limit}. */

@@ -119,9 +119,11 @@ final class GatewayHandler implements HttpHandler {
       Req req = new Req(method, rawPath, args, ex.getRequestHeaders(), body, prepared);
       Resp resp;
       try {
-        synchronized (grid) {
-          resp = dispatch(req);
-        }
+        resp = emulator.latency.write(emulator.latency.writeCost(method, rawPath, args, body.length), () -> {
+          synchronized (grid) {
+            return dispatch(req);
+          }
+        });
       } catch (WebError e) {
         resp = errorResponse(e, ex.getRequestHeaders());
       } catch (Crash c) {
@@ -134,6 +136,7 @@ final class GatewayHandler implements HttpHandler {
         ex.close();
         return;
       }
+      emulator.latency.beforeAnswer(method, rawPath, args, resp.status, resp.body.length);
       send(ex, method, rawPath, args, resp);
     } catch (RuntimeException | IOException e) {
       // A bug in the emulator itself: say so plainly rather than imitate Tahoe.

@@ -135,6 +135,12 @@ final class Grid {
     return d;
   }
 
+  private static final String B32 = "[a-z2-7]";
+  /** The forms {@code allmydata/uri.py} parses: a key of 26 base32 characters, a hash of 52, k:N:size for CHK. */
+  private static final java.util.regex.Pattern WELL_FORMED = java.util.regex.Pattern.compile(
+      "URI:LIT:" + B32 + "*|URI:CHK:" + B32 + "{26}:" + B32 + "{52}:\\d+:\\d+:\\d+"
+      + "|URI:DIR2(-MDMF)?(-RO)?:" + B32 + "{26}:" + B32 + "{52}");
+
   /** Whether the string is a cap this emulator knows how to link (not necessarily present on the grid). */
   static boolean isKnownCapForm(String cap) {
     return cap.startsWith("URI:LIT:") || cap.startsWith("URI:CHK:") || cap.startsWith("URI:DIR2:")
@@ -168,6 +174,10 @@ final class Grid {
         throw WebError.handler(400, "Invalid LIT cap");
       }
       return new FileNode(cap, Base32.decode(b32), null, null);
+    }
+    if (isKnownCapForm(cap) && !WELL_FORMED.matcher(cap).matches()) {
+      // uri.from_string cannot parse it, so the node is an UnknownNode; a real gateway refuses it with 400.
+      throw WebError.handler(400, "unknown URI type");
     }
     if (cap.startsWith("URI:CHK:")) {
       FileNode f = immutables.get(cap);

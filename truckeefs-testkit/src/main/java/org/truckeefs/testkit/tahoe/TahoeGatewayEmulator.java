@@ -36,6 +36,7 @@ public final class TahoeGatewayEmulator implements AutoCloseable {
   private final ExecutorService executor;
   final Grid grid;
   final Clock clock;
+  final LatencyGate latency;
   private final Deque<FaultRule> faults = new ArrayDeque<>();
   private final List<RecordedRequest> requests = new CopyOnWriteArrayList<>();
   volatile boolean crashBetweenRelinkSteps;
@@ -53,9 +54,10 @@ public final class TahoeGatewayEmulator implements AutoCloseable {
     }
   }
 
-  private TahoeGatewayEmulator(Clock clock) {
+  private TahoeGatewayEmulator(Clock clock, LatencyModel latency) {
     this.clock = clock;
     this.grid = new Grid(1, 1);
+    this.latency = new LatencyGate(grid, latency);
     try {
       server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 50);
     } catch (IOException e) {
@@ -72,14 +74,31 @@ public final class TahoeGatewayEmulator implements AutoCloseable {
     server.start();
   }
 
-  /** Starts a gateway on a free loopback port. */
+  /** Starts a gateway on a free loopback port that answers as fast as it can ({@link LatencyModel#NONE}). */
   public static TahoeGatewayEmulator start() {
-    return new TahoeGatewayEmulator(Clock.systemUTC());
+    return new TahoeGatewayEmulator(Clock.systemUTC(), LatencyModel.NONE);
+  }
+
+  /**
+   * Starts a gateway that costs what {@code latency} says per request, e.g. {@link LatencyModel#TAHOE_1_17} for a
+   * test or benchmark whose result depends on how many requests of which kind a client sends.
+   */
+  public static TahoeGatewayEmulator start(LatencyModel latency) {
+    return new TahoeGatewayEmulator(Clock.systemUTC(), latency);
   }
 
   /** Starts a gateway whose link times come from {@code clock}. */
   public static TahoeGatewayEmulator start(Clock clock) {
-    return new TahoeGatewayEmulator(clock);
+    return new TahoeGatewayEmulator(clock, LatencyModel.NONE);
+  }
+
+  /** Changes the latency model for the requests that arrive from now on. */
+  public void setLatency(LatencyModel model) {
+    latency.model(model);
+  }
+
+  public LatencyModel latency() {
+    return latency.model();
   }
 
   /** The base URL, e.g. {@code http://127.0.0.1:41234}, with no trailing slash. */
