@@ -107,9 +107,7 @@ public final class RiverFS implements FileSystem {
   private final CachePruner pruner;
   private final BlobCollector collector;
   private final List<ScheduledFuture<?>> daemons = new ArrayList<>();
-  private final ConcurrentHashMap<InodeId, OpenFile> files = new ConcurrentHashMap<>();
-  /** Counts open files leaving {@link #files}; lookup uses it to notice a drop during its store read. */
-  private final AtomicLong openFilesDropped = new AtomicLong();
+  private final OpenFiles files = new OpenFiles();
   private final HandleTable handles = new HandleTable();
   /** Lock owners holding (or having held) fcntl locks per inode on this host, to skip needless releases. */
   private final ConcurrentHashMap<InodeId, Set<Long>> fcntlOwners = new ConcurrentHashMap<>();
@@ -322,7 +320,7 @@ public final class RiverFS implements FileSystem {
         continue;
       }
       InodeAttributes attrs = a;
-      OpenFile f = files.computeIfAbsent(e.inode(), id -> load(attrs));
+      OpenFile f = files.getOrLoad(e.inode(), id -> newOpenFile(attrs));
       f.addRecovered(p, e.id(), e.baseVersion(), chunks);
       for (PendingUpload.Part part : p.parts()) {
         keep.add(part.file());
@@ -342,7 +340,7 @@ public final class RiverFS implements FileSystem {
     if (!entries.isEmpty()) {
       log.info("resuming {} pending upload(s) from the cache directory", entries.size());
     }
-    for (OpenFile f : files.values()) {
+    for (OpenFile f : files.all()) {
       uploader.submit(f);
     }
   }
@@ -366,7 +364,7 @@ public final class RiverFS implements FileSystem {
     }
     Set<String> others = otherSessions();
     for (InodeId id : orphans) {
-      if (!files.containsKey(id) && !openByAny(id, others)) {
+      if (!files.contains(id) && !openByAny(id, others)) {
         purge(id);
       }
     }
@@ -443,12 +441,8 @@ public final class RiverFS implements FileSystem {
     }
   }
 
-  private OpenFile load(InodeAttributes attrs) {
-    try {
-      return new OpenFile(attrs, meta.chunks(attrs.id()), config.chunkSize(), cache, config.clock());
-    } catch (FsException e) {
-      throw new Unchecked(e);
-    }
+  private OpenFile newOpenFile(InodeAttributes attrs) throws FsException {
+    return new OpenFile(attrs, meta.chunks(attrs.id()), config.chunkSize(), cache, config.clock());
   }
 
   /** Carries an FsException out of a ConcurrentHashMap compute function. */
@@ -477,14 +471,14 @@ public final class RiverFS implements FileSystem {
     // One store call for the entry and its attributes. The inode is known only after the read, so the rule of
     // getattr (take the open file first) cannot apply: if an open file left the map meanwhile, its commit may have
     // landed after our read, and getattr answers instead.
-    long drops = openFilesDropped.get();
+    long drops = files.drops();
     InodeAttributes a = meta.lookupAttributes(parent, name)
         .orElseThrow(() -> FsException.notFound("no entry '" + name + "' in " + parent));
     OpenFile f = files.get(a.id());
     if (f != null) {
       return f.overlay(a);
     }
-    return openFilesDropped.get() == drops ? a : getattr(a.id());
+    return files.drops() == drops ? a : getattr(a.id());
   }
 
   @Override
@@ -857,7 +851,7 @@ public final class RiverFS implements FileSystem {
     }
     int mask = (flags.canRead() ? Access.R : 0) | (flags.canWrite() ? Access.W : 0) | (flags.truncate() ? Access.W : 0);
     Access.check(caller, a, mask, "open " + inode);
-    boolean wasOpen = files.containsKey(inode);
+    boolean wasOpen = files.contains(inode);
     OpenFile f = acquire(inode);
     try {
       // close-to-open: what another host committed since this host loaded the file becomes visible now
@@ -1112,7 +1106,7 @@ public final class RiverFS implements FileSystem {
     XattrKey key = new XattrKey(inode, name);
     // a file open on this host exists (its inode outlives an unlink until the last close), so the kernel's
     // security.capability probe before each write needs no store call once the answer is known
-    if (ns == XattrNamespace.PRIVILEGED && files.containsKey(inode)
+    if (ns == XattrNamespace.PRIVILEGED && files.contains(inode)
         && (!caller.isRoot() || absentXattrs.getIfPresent(key) != null)) {
       throw new FsException(FsError.NO_DATA, "no extended attribute " + name);
     }
@@ -1353,42 +1347,14 @@ public final class RiverFS implements FileSystem {
   }
 
   private OpenFile load(InodeId inode, InodeAttributes created) throws FsException {
-    try {
-      return files.compute(inode, (id, f) -> {
-        OpenFile of = f;
-        if (of == null && created != null) {
-          of = new OpenFile(created, List.of(), config.chunkSize(), cache, config.clock());
-        } else if (of == null) {
-          try {
-            of = load(meta.getAttributes(id));
-          } catch (FsException e) {
-            throw new Unchecked(e);
-          }
-        }
-        of.refs++;
-        return of;
-      });
-    } catch (Unchecked u) {
-      throw u.fs();
-    }
+    // the store is read outside the table's compute (see OpenFiles); a new file has no chunks to read
+    return files.acquire(inode, id -> created != null
+        ? new OpenFile(created, List.of(), config.chunkSize(), cache, config.clock())
+        : newOpenFile(meta.getAttributes(id)));
   }
 
   private void releaseRef(OpenFile f) throws FsException {
-    AtomicInteger left = new AtomicInteger();
-    files.computeIfPresent(f.id, (id, cur) -> {
-      if (cur != f) {
-        return cur;
-      }
-      cur.refs--;
-      left.set(cur.refs);
-      if (cur.refs == 0 && cur.idle()) {
-        cur.closeResources();
-        openFilesDropped.incrementAndGet();
-        return null;
-      }
-      return cur;
-    });
-    if (left.get() == 0) {
+    if (files.release(f) == 0) {
       try {
         syncOpenMark(f.id);
       } catch (FsException e) {
@@ -1412,14 +1378,7 @@ public final class RiverFS implements FileSystem {
   /** Runs after a background upload: drops a file nobody has open and nothing pending. */
   private void afterDrain(OpenFile f) {
     dirtyLimit.roomMade();
-    files.computeIfPresent(f.id, (id, cur) -> {
-      if (cur == f && cur.refs == 0 && cur.idle()) {
-        cur.closeResources();
-        openFilesDropped.incrementAndGet();
-        return null;
-      }
-      return cur;
-    });
+    files.dropIfUnused(f);
   }
 
   /** An unlinked inode: purge it now unless a handle still has it open (then the last release purges it). */
@@ -1428,22 +1387,16 @@ public final class RiverFS implements FileSystem {
     if ((local == null || local.refs == 0) && openElsewhere(id)) {
       return; // the last closer on that host purges it
     }
-    boolean[] busy = {false};
-    List<Long> journalIds = new ArrayList<>();
-    files.computeIfPresent(id, (k, f) -> {
-      if (f.refs > 0) {
-        busy[0] = true;
-        return f;
-      }
-      // Not under the upload lock: an upload in flight may take as long as the blob store stalls, and this runs
-      // inside the map's compute. The uploader notices the discard and drops what it was doing.
-      journalIds.addAll(f.discard());
-      f.closeResources();
-      openFilesDropped.incrementAndGet();
-      return null;
-    });
-    if (busy[0]) {
+    OpenFiles.Taken taken = files.takeForPurge(id);
+    if (taken.busy()) {
       return;
+    }
+    List<Long> journalIds = List.of();
+    if (taken.file() != null) {
+      // Not under the upload lock: an upload in flight may take as long as the blob store stalls. The uploader
+      // notices the discard and drops what it was doing.
+      journalIds = taken.file().discard();
+      taken.file().closeResources();
     }
     for (long j : journalIds) {
       meta.journalRemove(j);
@@ -1588,7 +1541,7 @@ public final class RiverFS implements FileSystem {
   /** What the CLI's {@code status} shows. */
   public RiverFsStatus status() {
     int pending = 0;
-    for (OpenFile f : files.values()) {
+    for (OpenFile f : files.all()) {
       pending += f.pendingCount();
     }
     return new RiverFsStatus(config.metadataUri().getScheme(), config.blobUri().getScheme(),
@@ -1599,7 +1552,7 @@ public final class RiverFS implements FileSystem {
   /** Flushes every file's unsaved data and uploads everything pending; returns when all is committed. */
   public void syncAll() throws FsException {
     FsException failure = null;
-    for (OpenFile f : List.copyOf(files.values())) {
+    for (OpenFile f : List.copyOf(files.all())) {
       try {
         f.seal(this::journal);
         uploader.drain(f);
@@ -1655,7 +1608,7 @@ public final class RiverFS implements FileSystem {
   /** Runs the upload-retry daemon's pass now: re-queues files whose backoff has passed. */
   void retryUploads() {
     long now = config.ticker().read();
-    for (OpenFile f : files.values()) {
+    for (OpenFile f : files.all()) {
       if (f.pendingCount() > 0 && !f.uploadLock.isLocked() && now - f.nextRetryNanos >= 0) {
         uploader.submit(f);
       }
@@ -1713,7 +1666,7 @@ public final class RiverFS implements FileSystem {
     if (ownsScheduler) {
       scheduler.shutdownNow();
     }
-    for (OpenFile f : files.values()) {
+    for (OpenFile f : files.all()) {
       f.closeResources();
     }
     cache.close();
