@@ -39,6 +39,8 @@ public final class Main {
     cl.addSubcommand("gc", new GcCommand());
     cl.addSubcommand("dump", new DumpCommand());
     cl.addSubcommand("load", new LoadCommand());
+    cl.addSubcommand("completion", new DocsCommand.Completion());
+    cl.addSubcommand("man", new DocsCommand.Man());
     for (CommandLine sub : cl.getSubcommands().values()) {
       sub.getCommandSpec().usageMessage().footer("%nEvery setting of `truckeefs --help` is accepted here too, as a"
           + " flag before or after the command.");
@@ -86,7 +88,8 @@ public final class Main {
   /** {@code mount.fuse3} runs {@code truckeefs SOURCE MOUNTPOINT -o OPTS} for an fstab line of type fuse.truckeefs. */
   static boolean isFstabCall(String[] args) {
     return args.length >= 2 && !args[0].startsWith("-") && !args[1].startsWith("-")
-        && !List.of("mount", "umount", "status", "fsck", "gc", "dump", "load", "help").contains(args[0]);
+        && !List.of("mount", "umount", "status", "fsck", "gc", "dump", "load", "backup", "restore", "completion",
+            "man", "stats", "info", "help").contains(args[0]);
   }
 
   private static boolean helpRequested(CommandLine.ParseResult pr) {

@@ -15,7 +15,7 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "truckeefs",
     mixinStandardHelpOptions = true,
-    version = "truckeefs 0.1.0",
+    versionProvider = VersionInfo.class,
     sortOptions = false,
     description = "A POSIX filesystem on Tahoe-LAFS (or a local directory), SQL metadata and Redis coordination."
         + " Without a command, mounts on the mount setting (the seed's `truckeefs -c env.yaml`).",

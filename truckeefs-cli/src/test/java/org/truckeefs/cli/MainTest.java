@@ -130,4 +130,35 @@ class MainTest {
     assertThat(r.code()).as(r.err()).isZero();
     assertThat(r.out()).contains("blobs:        local:" + data() + "/blobs").contains("coordination: local:");
   }
+
+  @Test
+  void version_namesTheCommit() {
+    Cli r = Cli.run("--version");
+    assertThat(r.code()).isZero();
+    assertThat(r.out()).startsWith("truckeefs 0.").containsPattern("commit [0-9a-f]{7}");
+  }
+
+  @Test
+  void completionScript_andManPage_comeFromTheCommandModel() {
+    Cli c = Cli.run("completion");
+    assertThat(c.code()).as(c.err()).isZero();
+    assertThat(c.out()).contains("complete -F").contains("status").contains("umount");
+    Cli m = Cli.run("man");
+    assertThat(m.code()).as(m.err()).isZero();
+    assertThat(m.out()).startsWith(".TH TRUCKEEFS 1").contains(".SH COMMANDS", ".SS mount", "\\-\\-cache\\-size",
+        ".SH EXIT STATUS");
+  }
+
+  @Test
+  void help_describesEveryOption_ofEveryCommand_andNeverBreaksAUrl() {
+    Cli top = Cli.run("--help");
+    assertThat(top.out()).contains("http://127.0.0.1:3456").doesNotContain("---");
+    for (String cmd : new String[] {"mount", "umount", "status", "fsck", "gc", "dump", "load", "completion", "man"}) {
+      Cli r = Cli.run(cmd, "--help");
+      assertThat(r.code()).as(cmd).isZero();
+      // an option line whose description column is empty would be "  --name=LABEL" with nothing after it
+      assertThat(r.out().lines().filter(l -> l.matches("\\s+(-\\w, )?--?[\\w-]+(=\\S+)?\\s*")))
+          .as(cmd + " options without a description").isEmpty();
+    }
+  }
 }
