@@ -11,6 +11,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.EnumSet;
@@ -89,6 +90,59 @@ final class LocalBlobStore implements BlobStore {
       return BlobRef.of(hex);
     } catch (IOException e) {
       deleteQuietly(temp);
+      throw DiskErrors.map("store blob in " + dir, e);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /**
+   * Takes a sealed cache file by hard link when it is on the same filesystem: the bytes are read once (to name the
+   * blob) and forced, never written a second time. Elsewhere, or when the link fails, it is copied as {@link #put}
+   * does. The caller never writes the file again (see {@link BlobStore#putFile}).
+   */
+  @Override
+  public BlobRef putFile(Path file, long size) throws FsException {
+    try {
+      if (Files.size(file) != size) {
+        return BlobStore.super.putFile(file, size);
+      }
+      MessageDigest sha = MessageDigest.getInstance("SHA-256");
+      try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ)) {
+        ByteBuffer buf = ByteBuffer.allocateDirect((int) Math.min(COPY_BUFFER, Math.max(size, 1)));
+        for (long pos = 0; pos < size; ) {
+          buf.clear().limit((int) Math.min(buf.capacity(), size - pos));
+          int n = in.read(buf, pos);
+          if (n < 0) {
+            throw new FsException(FsError.IO, "file to store ended after " + pos + " of " + size + " bytes");
+          }
+          buf.flip();
+          sha.update(buf);
+          pos += n;
+        }
+        in.force(true); // a blob is durable when put returns: its bytes, here, then its name below
+      }
+      String hex = HexFormat.of().formatHex(sha.digest());
+      Path target = path(hex);
+      if (Files.exists(target)) {
+        return BlobRef.of(hex);
+      }
+      Files.createDirectories(target.getParent());
+      try {
+        Files.createLink(target, file);
+      } catch (FileAlreadyExistsException raced) {
+        return BlobRef.of(hex); // the same content, stored by a concurrent put
+      } catch (IOException | UnsupportedOperationException notHere) {
+        return BlobStore.super.putFile(file, size); // another filesystem, or links not allowed: copy
+      }
+      if (target.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+        Files.setPosixFilePermissions(target, PosixFilePermissions.fromString("rw-------")); // blobs are plaintext
+      }
+      try (FileChannel d = FileChannel.open(target.getParent(), StandardOpenOption.READ)) {
+        d.force(true);
+      }
+      return BlobRef.of(hex);
+    } catch (IOException e) {
       throw DiskErrors.map("store blob in " + dir, e);
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);

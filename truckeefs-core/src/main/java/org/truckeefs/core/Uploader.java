@@ -1,8 +1,5 @@
 package org.truckeefs.core;
 
-import java.io.IOException;
-import java.nio.channels.FileChannel;
-import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -242,10 +239,7 @@ final class Uploader {
   }
 
   private BlobRef put(OpenFile.DirtyChunk d) throws FsException {
-    try (FileChannel ch = FileChannel.open(d.path, StandardOpenOption.READ)) {
-      return blobs.put(ch, d.length);
-    } catch (IOException e) {
-      throw DiskErrors.map("read dirty chunk for upload", e);
-    }
+    // a sealed file is never written again, so a local store may take it by hard link instead of a second copy
+    return blobs.putFile(d.path, d.length);
   }
 }

@@ -39,6 +39,29 @@ class LocalBlobStoreTest {
   }
 
   @Test
+  void putFile_onTheSameFilesystem_takesTheFileByHardLink_notASecondCopy() throws Exception {
+    LocalBlobStore s = new LocalBlobStore(dir.resolve("blobs"));
+    Path sealed = dir.resolve("sealed-chunk");
+    byte[] data = TestFs.pattern(300_000, 3);
+    Files.write(sealed, data);
+    BlobRef r = s.putFile(sealed, data.length);
+    assertThat(s.localFile(r).isPresent() ? s.localFile(r).get() : blobPath(r)).satisfies(blob -> {
+      assertThat(Files.getAttribute(blob, "unix:ino")).isEqualTo(Files.getAttribute(sealed, "unix:ino"));
+      assertThat(Files.getPosixFilePermissions(blob)).containsOnly(
+          java.nio.file.attribute.PosixFilePermission.OWNER_READ, java.nio.file.attribute.PosixFilePermission.OWNER_WRITE);
+    });
+    assertThat(r).isEqualTo(put(s, data)).as("named by content, as put names it");
+    Files.delete(sealed); // the cache may drop its own name
+    ByteBuffer b = ByteBuffer.allocate(data.length);
+    assertThat(s.read(r, 0, b)).isEqualTo(data.length);
+    assertThat(b.array()).isEqualTo(data);
+  }
+
+  private Path blobPath(BlobRef r) {
+    return dir.resolve("blobs").resolve(r.value().substring(0, 2)).resolve(r.value());
+  }
+
+  @Test
   void rangedRead_andSize() throws Exception {
     LocalBlobStore s = new LocalBlobStore(dir);
     BlobRef r = put(s, TestFs.bytes("0123456789"));
