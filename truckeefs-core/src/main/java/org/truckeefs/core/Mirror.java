@@ -1,8 +1,5 @@
 package org.truckeefs.core;
 
-import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -45,13 +42,15 @@ import org.truckeefs.spi.NamespaceMirror;
  * <p>State lives in the metadata, not in the ops: a SYNC makes one name match what the metadata says when it runs,
  * so replays, coalesced duplicates and steps interrupted by a crash (relink is two publishes) all converge. The map
  * directory inode → mirror directory handle is rebuilt at start by walking the namespace and the mirror's listings
- * side by side; that walk also queues a SYNC for every name that differs (missing, extra, other type or size), which
- * repairs a mirror that fell behind without a journal. Files are compared by size there, not by content.
+ * side by side; that walk also queues a SYNC for every name that differs (missing, extra, other type, or a file whose
+ * mirrored handle is not the one {@link MirrorFiles} recorded for its current version), which repairs a mirror that
+ * fell behind without a journal. Names are compared NFC-normalized, as Tahoe stores them ({@link MirrorNames}).
+ * An op leaves the journal only once applied, or refused for good by the mirror; an op cut off by close stays.
  *
  * <p>Costs and limits: the start walks the whole namespace (one listing per mirrored directory) and keeps, in
  * memory, each directory's place and handle, each file's names and each mirrored name's handle. An op is journaled
- * just after RiverFS applied the change, so a crash in between loses it; the start walk repairs that, except a
- * same-size content change. A rename after a restart re-uploads the file (its whole-file cap is not known yet).
+ * just after RiverFS applied the change, so a crash in between loses it; the start walk repairs that. A file with no
+ * recorded handle (mirrored before records existed) is synced once at start, a re-upload that converges on its cap.
  * Per host: hosts sharing a filesystem each mirror their own changes; the one-writer rule holds within a host only.
  */
 final class Mirror implements NamespaceEvents, AutoCloseable {
@@ -61,8 +60,6 @@ final class Mirror implements NamespaceEvents, AutoCloseable {
   private static final int PAGE = 1000;
 
   private record Location(InodeId dir, Name name) {}
-
-  private record WholeFile(long version, String handle) {}
 
   private final MetadataStore meta;
   private final NamespaceMirror mirror;
@@ -89,7 +86,9 @@ final class Mirror implements NamespaceEvents, AutoCloseable {
    * inode (a SYNC applied early may have linked another inode there); otherwise both names are synced.
    */
   private final Map<Location, String> linked = new ConcurrentHashMap<>();
-  private final Cache<InodeId, WholeFile> wholeFiles = Caffeine.newBuilder().maximumSize(10_000).build();
+  private final MirrorFiles files;
+  /** Set by close: a step that fails from now on failed because the writer is stopping, and stays journaled. */
+  private volatile boolean closing;
 
   private Mirror(MetadataStore meta, NamespaceMirror mirror, long chunkSize, String hostId, Clock clock) {
     this.meta = meta;
@@ -97,6 +96,7 @@ final class Mirror implements NamespaceEvents, AutoCloseable {
     this.chunkSize = chunkSize;
     this.owner = "mirror:" + hostId;
     this.clock = clock;
+    this.files = new MirrorFiles(meta, hostId, clock);
     this.writer = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "truckeefs-mirror");
       t.setDaemon(true);
@@ -158,6 +158,7 @@ final class Mirror implements NamespaceEvents, AutoCloseable {
     try {
       List<MirrorOp> repairs = new ArrayList<>();
       m.dircaps.put(InodeId.ROOT, mirror.root());
+      m.files.load();
       m.walk(InodeId.ROOT, Optional.of(mirror.root()), repairs);
       synchronized (m) {
         for (JournalEntry e : meta.journal(m.owner)) {
@@ -186,13 +187,20 @@ final class Mirror implements NamespaceEvents, AutoCloseable {
   private void walk(InodeId dir, Optional<String> handle, List<MirrorOp> repairs) throws FsException {
     Map<String, NamespaceMirror.Child> mirrored = handle.isPresent() ? new HashMap<>(mirror.list(handle.get()))
         : null;
+    Set<String> seen = new HashSet<>();
     long after = 0;
     while (true) {
       List<DirEntry> page = meta.readDir(dir, after, PAGE);
       for (DirEntry e : page) {
         after = e.cookie();
         Location loc = new Location(dir, e.name());
-        String name = mirrorName(e.name());
+        String name = MirrorNames.of(e.name());
+        if (!seen.add(name)) {
+          // Tahoe holds both spellings as one NFC name: mirroring both would make them overwrite each other.
+          log.warn("mirror: two names in one directory are the same name once NFC-normalized, as Tahoe stores"
+              + " names; only the first is mirrored");
+          continue;
+        }
         NamespaceMirror.Child child = mirrored == null ? null : mirrored.remove(name);
         if (child != null) {
           linked.put(loc, child.handle());
@@ -209,7 +217,11 @@ final class Mirror implements NamespaceEvents, AutoCloseable {
           walk(e.inode(), sub, repairs);
         } else if (e.type() == InodeType.FILE) {
           fileNames.computeIfAbsent(e.inode(), k -> new HashSet<>()).add(loc);
-          if (child == null || child.directory() || child.size() != meta.getAttributes(e.inode()).size()) {
+          // Content identity: the handle recorded for the file's current version, not its size (a same-size
+          // overwrite that never reached the mirror has the old handle there).
+          long version = meta.getAttributes(e.inode()).version();
+          if (child == null || child.directory()
+              || !files.handle(e.inode(), version).map(child.handle()::equals).orElse(false)) {
             repairs.add(MirrorOp.sync(dir, e.name()));
           }
         } else if (child != null) {
@@ -313,7 +325,11 @@ final class Mirror implements NamespaceEvents, AutoCloseable {
   @Override
   public synchronized void purged(InodeId inode) {
     fileNames.remove(inode);
-    wholeFiles.invalidate(inode);
+    try {
+      writer.execute(() -> files.forget(inode)); // SQL off the caller's thread and out of this lock
+    } catch (java.util.concurrent.RejectedExecutionException closed) {
+      // the next start drops records of files that are gone
+    }
   }
 
   private void enqueueQuietly(MirrorOp op) {
@@ -369,8 +385,17 @@ final class Mirror implements NamespaceEvents, AutoCloseable {
       }
       try {
         apply(op);
-      } catch (FsException e) {
-        if (transientFailure(e)) {
+      } catch (FsException | RuntimeException e) {
+        if (closing) {
+          // Stopping (the HTTP pool closes, the thread is interrupted): the op stays journaled for the next start.
+          log.info("mirror: {} interrupted by close; applied at the next start", op);
+          synchronized (this) {
+            draining = false;
+            notifyAll();
+          }
+          return;
+        }
+        if (e instanceof RuntimeException || transientFailure((FsException) e)) {
           long delay;
           synchronized (this) {
             delay = retryDelay.toMillis();
@@ -379,12 +404,15 @@ final class Mirror implements NamespaceEvents, AutoCloseable {
             kick(delay);
             notifyAll();
           }
-          log.warn("mirror: {} failed ({}); retrying in {} ms", op, e.getMessage(), delay);
+          if (e instanceof RuntimeException) {
+            log.error("mirror: {} failed unexpectedly; kept, retrying in {} ms", op, delay, e);
+          } else {
+            log.warn("mirror: {} failed ({}); retrying in {} ms", op, e.getMessage(), delay);
+          }
           return;
         }
+        // A step the mirror refuses for good (e.g. a name it cannot hold): reported once, not retried forever.
         log.warn("mirror: {} cannot be applied ({}); dropped", op, e.getMessage());
-      } catch (RuntimeException e) {
-        log.error("mirror: {} failed unexpectedly; dropped", op, e);
       }
       try {
         meta.journalRemove(op.journalId());
@@ -444,8 +472,7 @@ final class Mirror implements NamespaceEvents, AutoCloseable {
       if (e.get().type() == InodeType.DIRECTORY) {
         return dircaps.get(e.get().inode());
       }
-      WholeFile w = wholeFiles.getIfPresent(e.get().inode());
-      return w == null ? null : w.handle();
+      return files.handle(e.get().inode(), meta.getAttributes(e.get().inode()).version()).orElse(null);
     } catch (FsException e) {
       return null;
     }
@@ -528,9 +555,9 @@ final class Mirror implements NamespaceEvents, AutoCloseable {
   private String wholeFile(InodeId id) throws FsException {
     for (int attempt = 0; ; attempt++) {
       InodeAttributes before = meta.getAttributes(id);
-      WholeFile known = wholeFiles.getIfPresent(id);
-      if (known != null && known.version() == before.version()) {
-        return known.handle();
+      Optional<String> known = files.handle(id, before.version());
+      if (known.isPresent()) {
+        return known.get();
       }
       List<ChunkRef> chunks = meta.chunks(id);
       InodeAttributes after = meta.getAttributes(id);
@@ -538,7 +565,7 @@ final class Mirror implements NamespaceEvents, AutoCloseable {
         continue; // a commit landed in between; read a consistent pair
       }
       String handle = mirror.storeFile(chunks, chunkSize, after.size());
-      wholeFiles.put(id, new WholeFile(after.version(), handle));
+      files.record(id, after.version(), handle);
       return handle;
     }
   }
@@ -570,9 +597,8 @@ final class Mirror implements NamespaceEvents, AutoCloseable {
     return Optional.of(cap);
   }
 
-  /** Tahoe names are UTF-8 text; RiverFS names are valid UTF-8 too. */
   private static String mirrorName(Name name) {
-    return new String(name.bytes(), StandardCharsets.UTF_8);
+    return MirrorNames.of(name);
   }
 
   /** Waits until every queued update is applied, or the timeout passes; true when idle. */
@@ -601,6 +627,7 @@ final class Mirror implements NamespaceEvents, AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+    closing = true;
     writer.shutdownNow();
     try {
       writer.awaitTermination(5, TimeUnit.SECONDS);

@@ -35,7 +35,9 @@ final class MirrorCheck {
       List<DirEntry> page = meta.readDir(dir, after, 500);
       for (DirEntry e : page) {
         after = e.cookie();
-        String p = path + "/" + new String(e.name().bytes(), StandardCharsets.UTF_8);
+        // Tahoe holds names NFC-normalized (tahoe-webapi.md 2.6): that is the mirror's contract.
+        String p = path + "/" + java.text.Normalizer.normalize(new String(e.name().bytes(), StandardCharsets.UTF_8),
+            java.text.Normalizer.Form.NFC);
         InodeAttributes a = meta.getAttributes(e.inode());
         if (a.isDirectory()) {
           out.put(p, "dir");
