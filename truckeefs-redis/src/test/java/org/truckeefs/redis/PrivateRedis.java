@@ -10,9 +10,11 @@ import org.truckeefs.testkit.RequiredService;
  */
 final class PrivateRedis {
   final int port;
+  private final java.util.List<String> extra;
 
-  PrivateRedis(int port) {
+  PrivateRedis(int port, String... extraArgs) {
     this.port = port;
+    this.extra = java.util.List.of(extraArgs);
   }
 
   /** Skips (or fails in CI) when redis-server is missing or the port is taken. */
@@ -30,8 +32,10 @@ final class PrivateRedis {
   }
 
   void start() throws IOException, InterruptedException {
-    Process p = new ProcessBuilder("redis-server", "--port", String.valueOf(port), "--bind", "127.0.0.1",
-        "--save", "", "--appendonly", "no", "--daemonize", "yes").inheritIO().start();
+    java.util.List<String> cmd = new java.util.ArrayList<>(java.util.List.of("redis-server", "--port",
+        String.valueOf(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--daemonize", "yes"));
+    cmd.addAll(extra);
+    Process p = new ProcessBuilder(cmd).inheritIO().start();
     if (p.waitFor() != 0) {
       throw new IOException("redis-server did not start on port " + port);
     }
@@ -46,7 +50,14 @@ final class PrivateRedis {
 
   void stop() throws IOException, InterruptedException {
     if (RequiredService.canConnect("127.0.0.1", port)) {
-      new ProcessBuilder("redis-cli", "-p", String.valueOf(port), "shutdown", "nosave").inheritIO().start().waitFor();
+      java.util.List<String> cmd = new java.util.ArrayList<>(java.util.List.of("redis-cli", "-p", String.valueOf(port)));
+      for (int i = 0; i + 1 < extra.size(); i++) {
+        if (extra.get(i).equals("--requirepass")) {
+          cmd.addAll(java.util.List.of("--no-auth-warning", "-a", extra.get(i + 1)));
+        }
+      }
+      cmd.addAll(java.util.List.of("shutdown", "nosave"));
+      new ProcessBuilder(cmd).inheritIO().start().waitFor();
     }
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
     while (RequiredService.canConnect("127.0.0.1", port) && System.nanoTime() < deadline) {
