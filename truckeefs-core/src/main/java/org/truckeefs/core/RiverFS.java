@@ -32,7 +32,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.truckeefs.api.Caller;
 import org.truckeefs.api.DirEntry;
+import org.truckeefs.api.DirEntryPlus;
 import org.truckeefs.api.DirListing;
+import org.truckeefs.api.DirListingPlus;
 import org.truckeefs.api.FileSystem;
 import org.truckeefs.api.FsChange;
 import org.truckeefs.api.Subscription;
@@ -91,6 +93,8 @@ public final class RiverFS implements FileSystem {
 
   private final RiverFsConfig config;
   private final MetadataStore meta;
+  /** {@link #meta} itself: the in-process metadata cache every store call passes (see CachedMetadataStore). */
+  private final CachedMetadataStore cached;
   /** The store behind the dump gate, as {@link Instrumented} counts it. */
   private final MetadataStore instrumentedMeta;
   private final BlobStore blobs;
@@ -141,6 +145,8 @@ public final class RiverFS implements FileSystem {
     this.instrumentedMeta = meta;
     meta = MetadataDumpGate.wrap(meta); // BACKUP: changes pass a gate that a metadata dump closes
     this.config = config;
+    this.cached = new CachedMetadataStore(meta, config.metadataCacheTtl(), config.ticker());
+    meta = cached;
     this.meta = meta;
     this.blobs = blobs;
     this.coordinator = coordinator;
@@ -163,6 +169,7 @@ public final class RiverFS implements FileSystem {
     this.pruner = new CachePruner(cache);
     this.collector = new BlobCollector(meta, blobs, cache, config.clock(), config.blobGcGrace());
     this.feed = new ChangeFeed(coordinator);
+    feed.watch(cached::onChange); // first watcher: a FUSE adapter's invalidation then finds the cache current
     this.uploader = new Uploader(meta, blobs, coordinator, drainPool, putPool, config.ticker(), config.uploadRetryDelay(),
         RiverFsConfig.MAX_UPLOAD_RETRY_DELAY, this::afterDrain, a -> {
           dirtyLimit.roomMade();
@@ -472,7 +479,7 @@ public final class RiverFS implements FileSystem {
     // getattr (take the open file first) cannot apply: if an open file left the map meanwhile, its commit may have
     // landed after our read, and getattr answers instead.
     long drops = files.drops();
-    InodeAttributes a = meta.lookupAttributes(parent, name)
+    InodeAttributes a = cached.cachedLookupAttributes(parent, name)
         .orElseThrow(() -> FsException.notFound("no entry '" + name + "' in " + parent));
     OpenFile f = files.get(a.id());
     if (f != null) {
@@ -485,6 +492,13 @@ public final class RiverFS implements FileSystem {
   public InodeAttributes getattr(InodeId inode) throws FsException {
     // the open file first: if its last upload commits and it leaves the map meanwhile, the store read below is
     // already the newer one (read the other way round, a stale store row could be returned without the overlay)
+    OpenFile f = files.get(inode);
+    InodeAttributes a = cached.cachedAttributes(inode);
+    return f == null ? a : f.overlay(a);
+  }
+
+  /** {@link #getattr} from the store itself: close-to-open must see what another host committed just now. */
+  private InodeAttributes getattrFresh(InodeId inode) throws FsException {
     OpenFile f = files.get(inode);
     InodeAttributes a = meta.getAttributes(inode);
     return f == null ? a : f.overlay(a);
@@ -748,8 +762,7 @@ public final class RiverFS implements FileSystem {
     InodeAttributes p1 = writableDir(caller, parent);
     InodeAttributes p2 = parent.equals(newParent) ? p1 : writableDir(caller, newParent);
     InodeAttributes src = entry(parent, name);
-    Optional<DirEntry> dstEntry = meta.lookup(newParent, newName);
-    InodeAttributes dst = dstEntry.isPresent() ? getattr(dstEntry.get().inode()) : null;
+    InodeAttributes dst = renameTarget(newParent, newName);
     if (flags == RenameFlags.EXCHANGE && dst == null) {
       throw FsException.notFound("no entry '" + newName + "' to exchange with");
     }
@@ -836,7 +849,7 @@ public final class RiverFS implements FileSystem {
 
   @Override
   public OpenResult open(Caller caller, InodeId inode, OpenFlags flags) throws FsException {
-    InodeAttributes a = getattr(inode);
+    InodeAttributes a = getattrFresh(inode);
     switch (a.type()) {
       case DIRECTORY -> {
         if (flags.canWrite() || flags.truncate()) {
@@ -936,6 +949,80 @@ public final class RiverFS implements FileSystem {
     } catch (FsException e) {
       if (e.error() == FsError.NOT_FOUND) {
         return new DirListing(out, true); // the directory was removed while open: it is empty
+      }
+      throw e;
+    }
+  }
+
+  /**
+   * The inode {@code name} names in {@code dir}, or null. A concurrent rename onto the same name may replace and
+   * purge the inode between the entry read and the attribute read: then the entry is read again.
+   */
+  private InodeAttributes renameTarget(InodeId dir, Name name) throws FsException {
+    for (int attempt = 1; ; attempt++) {
+      Optional<DirEntry> e = meta.lookup(dir, name);
+      if (e.isEmpty()) {
+        return null;
+      }
+      try {
+        return getattr(e.get().inode());
+      } catch (FsException gone) {
+        if (gone.error() != FsError.NOT_FOUND || attempt == 3) {
+          throw gone;
+        }
+      }
+    }
+  }
+
+  /**
+   * {@link #readdir} with attributes: the store's one-query page (which also fills the metadata cache), with the
+   * attributes of files open on this host overlaid as getattr does.
+   */
+  @Override
+  public DirListingPlus readdirplus(long dirHandle, long cookie, int max) throws FsException {
+    InodeId dir = handles.dir(dirHandle);
+    if (max <= 0) {
+      return new DirListingPlus(List.of(), false);
+    }
+    List<DirEntryPlus> out = new ArrayList<>();
+    try {
+      if (cookie < 1) {
+        out.add(new DirEntryPlus(new DirEntry(dir, Name.DOT, dir, InodeType.DIRECTORY, 1), getattr(dir)));
+      }
+      if (cookie < 2 && out.size() < max) {
+        InodeId parent = meta.parentOf(dir);
+        out.add(new DirEntryPlus(new DirEntry(dir, Name.DOT_DOT, parent, InodeType.DIRECTORY, 2), getattr(parent)));
+      }
+      int want = max - out.size();
+      if (want == 0) {
+        return new DirListingPlus(out, false);
+      }
+      // As in lookup: a file that left the open-file table during the read may have committed after it.
+      long drops = files.drops();
+      List<DirEntryPlus> page = meta.readDirPlus(dir, Math.max(0, cookie - 2), want + 1);
+      boolean dropped = files.drops() != drops;
+      for (int i = 0; i < page.size() && i < want; i++) {
+        DirEntry e = page.get(i).entry();
+        OpenFile f = files.get(e.inode());
+        InodeAttributes a = page.get(i).attributes();
+        if (f != null) {
+          a = f.overlay(a);
+        } else if (dropped) {
+          try {
+            a = getattr(e.inode());
+          } catch (FsException gone) {
+            if (gone.error() == FsError.NOT_FOUND) {
+              continue;
+            }
+            throw gone;
+          }
+        }
+        out.add(new DirEntryPlus(new DirEntry(e.parent(), e.name(), e.inode(), e.type(), e.cookie() + 2), a));
+      }
+      return new DirListingPlus(out, page.size() <= want);
+    } catch (FsException e) {
+      if (e.error() == FsError.NOT_FOUND) {
+        return new DirListingPlus(out, true); // the directory was removed while open: it is empty
       }
       throw e;
     }
@@ -1126,7 +1213,7 @@ public final class RiverFS implements FileSystem {
       // inside compute so that it blocks invalidate() of its key: a setxattr meanwhile cannot leave a stale "absent"
       absentXattrs.asMap().compute(key, (k, old) -> {
         try {
-          read[0] = meta.getXattr(inode, name);
+          read[0] = cached.cachedGetXattr(inode, name);
         } catch (FsException e) {
           throw new Unchecked(e);
         }
@@ -1162,7 +1249,7 @@ public final class RiverFS implements FileSystem {
 
   @Override
   public List<String> listxattr(Caller caller, InodeId inode) throws FsException {
-    List<String> names = meta.listXattr(inode); // ENOENT for a missing inode (MetadataStore contract)
+    List<String> names = cached.cachedListXattr(inode); // ENOENT for a missing inode (MetadataStore contract)
     if (caller.isRoot()) {
       return names;
     }
@@ -1519,7 +1606,7 @@ public final class RiverFS implements FileSystem {
    * @return the number of inodes dumped
    */
   public long dumpMetadata(java.io.OutputStream out, MetadataDump.Progress progress) throws FsException {
-    return MetadataDumpGate.of(meta).exclusively(store -> MetadataDump.write(store, out, progress));
+    return MetadataDumpGate.of(cached.store()).exclusively(store -> MetadataDump.write(store, out, progress));
   }
 
   /**

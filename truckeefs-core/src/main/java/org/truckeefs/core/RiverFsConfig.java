@@ -28,6 +28,8 @@ public final class RiverFsConfig {
   public static final int MAX_CHUNK_SIZE = 64 << 20;
   /** The seed's {@code cache_ttl}: unused cache entries older than this are pruned. */
   public static final Duration DEFAULT_CACHE_TTL = Duration.ofSeconds(14400);
+  /** How long metadata cached in-process is trusted: the kernel's default attr/entry timeout, the same window. */
+  public static final Duration DEFAULT_METADATA_CACHE_TTL = Duration.ofSeconds(1);
   /** The seed's {@code sleep} for the cache prune daemon. */
   public static final Duration DEFAULT_PRUNE_INTERVAL = Duration.ofSeconds(3600);
   public static final int DEFAULT_MAX_CONNECTIONS = 10;
@@ -53,6 +55,7 @@ public final class RiverFsConfig {
   private final long freeSpaceFloor;
   private final long dirtyLimit;
   private final Duration cacheTtl;
+  private final Duration metadataCacheTtl;
   private final boolean cacheMaintenance;
   private final Duration pruneInterval;
   private final int chunkSize;
@@ -77,6 +80,7 @@ public final class RiverFsConfig {
     this.freeSpaceFloor = b.freeSpaceFloor;
     this.dirtyLimit = b.dirtyLimit;
     this.cacheTtl = b.cacheTtl;
+    this.metadataCacheTtl = b.metadataCacheTtl;
     this.cacheMaintenance = b.cacheMaintenance;
     this.pruneInterval = b.pruneInterval;
     this.chunkSize = b.chunkSize;
@@ -108,6 +112,7 @@ public final class RiverFsConfig {
     b.freeSpaceFloor = freeSpaceFloor;
     b.dirtyLimit = dirtyLimit;
     b.cacheTtl = cacheTtl;
+    b.metadataCacheTtl = metadataCacheTtl;
     b.cacheMaintenance = cacheMaintenance;
     b.pruneInterval = pruneInterval;
     b.chunkSize = chunkSize;
@@ -231,6 +236,7 @@ public final class RiverFsConfig {
       b.dirtyLimit(c.getBytes("dirty_limit", AUTO));
     }
     b.cacheTtl(c.getDuration("cache_ttl", DEFAULT_CACHE_TTL));
+    b.metadataCacheTtl(c.getDuration("metadata_cache_ttl", DEFAULT_METADATA_CACHE_TTL));
     b.cacheMaintenance(c.getBoolean("cache_maintenance", true));
     b.pruneInterval(c.getDuration("sleep", DEFAULT_PRUNE_INTERVAL));
     long chunk = c.getBytes("chunk_size", DEFAULT_CHUNK_SIZE);
@@ -359,6 +365,14 @@ public final class RiverFsConfig {
     return cacheTtl;
   }
 
+  /**
+   * How long this host answers attributes, directory entries and "no xattrs" from memory: exact for this host's
+   * own changes, at most this stale for another host's (less when its change events arrive); 0 turns it off.
+   */
+  public Duration metadataCacheTtl() {
+    return metadataCacheTtl;
+  }
+
   public boolean cacheMaintenance() {
     return cacheMaintenance;
   }
@@ -445,6 +459,7 @@ public final class RiverFsConfig {
     private long freeSpaceFloor = AUTO;
     private long dirtyLimit = AUTO;
     private Duration cacheTtl = DEFAULT_CACHE_TTL;
+    private Duration metadataCacheTtl = DEFAULT_METADATA_CACHE_TTL;
     private boolean cacheMaintenance = true;
     private Duration pruneInterval = DEFAULT_PRUNE_INTERVAL;
     private int chunkSize = DEFAULT_CHUNK_SIZE;
@@ -530,6 +545,11 @@ public final class RiverFsConfig {
       return this;
     }
 
+    public Builder metadataCacheTtl(Duration ttl) {
+      this.metadataCacheTtl = ttl;
+      return this;
+    }
+
     public Builder cacheMaintenance(boolean enabled) {
       this.cacheMaintenance = enabled;
       return this;
@@ -607,6 +627,8 @@ public final class RiverFsConfig {
       require(freeSpaceFloor >= 0 || freeSpaceFloor == AUTO, "free_space_floor", freeSpaceFloor, "must be >= 0");
       require(dirtyLimit > 0 || dirtyLimit == AUTO, "dirty_limit", dirtyLimit, "must be > 0");
       require(cacheTtl != null && !cacheTtl.isNegative(), "cache_ttl", cacheTtl, "must be >= 0");
+      require(metadataCacheTtl != null && !metadataCacheTtl.isNegative(), "metadata_cache_ttl", metadataCacheTtl,
+          "must be >= 0 (0 = no metadata cache)");
       require(pruneInterval != null && !pruneInterval.isNegative() && !pruneInterval.isZero(), "sleep", pruneInterval,
           "must be > 0");
       require(Integer.bitCount(chunkSize) == 1 && chunkSize >= MIN_CHUNK_SIZE && chunkSize <= MAX_CHUNK_SIZE,

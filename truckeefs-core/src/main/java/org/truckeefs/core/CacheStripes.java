@@ -1,0 +1,84 @@
+package org.truckeefs.core;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicLongArray;
+import org.truckeefs.spi.Ticker;
+
+/**
+ * A bounded, expiring map (Caffeine) whose puts of values read from a store cannot undo a later invalidation.
+ *
+ * <p>The race it closes: a reader reads a row, a writer changes the row and invalidates the key, then the reader
+ * caches what it read, which is now stale. So keys hash to stripes that count their invalidations: a reader takes a
+ * {@link #stamp()} before it reads the store and {@link #put}s only if its key's stripe saw no invalidation since.
+ * Invalidations and guarded puts of one stripe take the stripe's lock, held only around the map operation (never
+ * across a store call). A false conflict (another key of the stripe) only costs a cache miss.
+ */
+final class CacheStripes<K, V> {
+  private static final int STRIPES = 64;
+
+  private final Cache<K, V> map;
+  private final AtomicLongArray invalidations = new AtomicLongArray(STRIPES);
+  private final Object[] locks = new Object[STRIPES];
+
+  CacheStripes(Duration ttl, long maxEntries, Ticker ticker) {
+    this.map = Caffeine.newBuilder().maximumSize(maxEntries).expireAfterWrite(ttl).ticker(ticker::read)
+        .executor(Runnable::run).build();
+    for (int i = 0; i < STRIPES; i++) {
+      locks[i] = new Object();
+    }
+  }
+
+  /** The cached value, or null. */
+  V get(K key) {
+    return map.getIfPresent(key);
+  }
+
+  /** Take before reading the store; pass to {@link #put}. */
+  long[] stamp() {
+    long[] s = new long[STRIPES];
+    for (int i = 0; i < STRIPES; i++) {
+      s[i] = invalidations.get(i);
+    }
+    return s;
+  }
+
+  /** Caches {@code value} unless {@code key} was invalidated after {@code stamp} was taken. */
+  void put(K key, V value, long[] stamp) {
+    int i = stripe(key);
+    synchronized (locks[i]) {
+      if (invalidations.get(i) == stamp[i]) {
+        map.put(key, value);
+      }
+    }
+  }
+
+  /** Forgets {@code key}; a read begun before this call cannot cache it again. Call after the store changed. */
+  void invalidate(K key) {
+    int i = stripe(key);
+    synchronized (locks[i]) {
+      invalidations.incrementAndGet(i);
+      map.invalidate(key);
+    }
+  }
+
+  /** Forgets everything (events may have been missed, or the store changed behind this cache). */
+  void clear() {
+    for (int i = 0; i < STRIPES; i++) {
+      synchronized (locks[i]) {
+        invalidations.incrementAndGet(i);
+      }
+    }
+    map.invalidateAll();
+  }
+
+  long size() {
+    return map.estimatedSize();
+  }
+
+  private static int stripe(Object key) {
+    int h = key.hashCode();
+    return (h ^ (h >>> 16)) & (STRIPES - 1);
+  }
+}

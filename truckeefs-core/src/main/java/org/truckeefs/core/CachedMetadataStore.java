@@ -1,0 +1,443 @@
+package org.truckeefs.core;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Collection;
+import java.util.List;
+import java.util.Optional;
+import org.truckeefs.api.DirEntry;
+import org.truckeefs.api.DirEntryPlus;
+import org.truckeefs.api.FsChange;
+import org.truckeefs.api.FsError;
+import org.truckeefs.api.FsException;
+import org.truckeefs.api.InodeAttributes;
+import org.truckeefs.api.InodeId;
+import org.truckeefs.api.Name;
+import org.truckeefs.api.RenameFlags;
+import org.truckeefs.api.XattrMode;
+import org.truckeefs.spi.AttrUpdate;
+import org.truckeefs.spi.BlobRef;
+import org.truckeefs.spi.ChunkRef;
+import org.truckeefs.spi.CommitResult;
+import org.truckeefs.spi.ContentCommit;
+import org.truckeefs.spi.JournalEntry;
+import org.truckeefs.spi.MetadataStore;
+import org.truckeefs.spi.NewInode;
+import org.truckeefs.spi.RenameResult;
+import org.truckeefs.spi.StoreStats;
+import org.truckeefs.spi.Ticker;
+import org.truckeefs.spi.UnlinkResult;
+
+/**
+ * The metadata store with an in-process cache of attributes, directory entries (absent ones too) and "this inode has
+ * no extended attributes", so that stat, lookup and the xattr probes of {@code ls -l} and of every write(2) answer
+ * from memory.
+ *
+ * <p>Coherence: every change this host makes passes through here and invalidates what it touches once the store
+ * call returns (also when it fails: the store may have applied it), and {@link CacheStripes} keeps a read that
+ * overlapped the change from caching what it read before it. So on one host the cache is exact. Another host's
+ * changes reach it as remote {@link FsChange} events ({@link #onChange}); a missed event costs at most the ttl
+ * ({@code metadata_cache_ttl}, by default the kernel's own 1 s attribute/entry timeout).
+ *
+ * <p>Only the {@code cached*} methods answer from memory. The SPI reads go to the store (and refresh the cache), so
+ * code that needs the store's latest state (close-to-open revalidation, uploads, recovery) keeps getting it.
+ */
+final class CachedMetadataStore implements MetadataStore {
+  private static final long MAX_ENTRIES = 200_000;
+
+  private record EntryKey(InodeId parent, Name name) {}
+
+  private record NoXattrs(InodeId inode) {}
+
+  private final MetadataStore store;
+  private final boolean enabled;
+  /** InodeId to InodeAttributes, EntryKey to Optional of the InodeId it names (empty: no entry), NoXattrs to TRUE. */
+  private final CacheStripes<Object, Object> cache;
+
+  CachedMetadataStore(MetadataStore store, Duration ttl, Ticker ticker) {
+    this.store = store;
+    this.enabled = !ttl.isZero();
+    this.cache = new CacheStripes<>(enabled ? ttl : Duration.ofNanos(1), MAX_ENTRIES, ticker);
+  }
+
+  /** The store behind the cache, for work that must see every change (a metadata load) and then {@link #clear}. */
+  MetadataStore store() {
+    return store;
+  }
+
+  // ---- cached reads ----
+
+  /** The attributes, from memory when known. */
+  InodeAttributes cachedAttributes(InodeId inode) throws FsException {
+    if (enabled && cache.get(inode) instanceof InodeAttributes a) {
+      return a;
+    }
+    return getAttributes(inode);
+  }
+
+  /** The attributes of the inode {@code name} names in {@code parent}, or empty, from memory when known. */
+  Optional<InodeAttributes> cachedLookupAttributes(InodeId parent, Name name) throws FsException {
+    if (enabled && cache.get(new EntryKey(parent, name)) instanceof Optional<?> e) {
+      if (e.isEmpty()) {
+        return Optional.empty();
+      }
+      if (cache.get(e.get()) instanceof InodeAttributes a) {
+        return Optional.of(a);
+      }
+    }
+    return lookupAttributes(parent, name);
+  }
+
+  /** The attribute's value, or empty; an inode known to have none costs no store call. */
+  Optional<byte[]> cachedGetXattr(InodeId inode, String name) throws FsException {
+    if (enabled && cache.get(new NoXattrs(inode)) != null) {
+      return Optional.empty();
+    }
+    return getXattr(inode, name);
+  }
+
+  /** The attribute names; an inode known to have none costs no store call. */
+  List<String> cachedListXattr(InodeId inode) throws FsException {
+    if (enabled && cache.get(new NoXattrs(inode)) != null) {
+      return List.of();
+    }
+    return listXattr(inode);
+  }
+
+  /** Forgets everything: another host may have missed events, or the store changed behind this cache. */
+  void clear() {
+    cache.clear();
+  }
+
+  /** A change event; only other hosts' changes matter (this host's went through here). */
+  void onChange(FsChange change) {
+    if (!change.remote()) {
+      return;
+    }
+    if (change instanceof FsChange.Attributes a) {
+      forget(a.inode());
+    } else if (change instanceof FsChange.Content c) {
+      forget(c.inode());
+    } else if (change instanceof FsChange.Entry e) {
+      entryChanged(e.parent(), e.name());
+    } else {
+      cache.clear(); // Overflow
+    }
+  }
+
+  // ---- reads: from the store, and remembered ----
+
+  @Override
+  public InodeAttributes getAttributes(InodeId inode) throws FsException {
+    long[] stamp = cache.stamp();
+    InodeAttributes a = store.getAttributes(inode);
+    cache.put(inode, a, stamp);
+    return a;
+  }
+
+  @Override
+  public Optional<DirEntry> lookup(InodeId parent, Name name) throws FsException {
+    long[] stamp = cache.stamp();
+    Optional<DirEntry> e = store.lookup(parent, name);
+    cache.put(new EntryKey(parent, name), e.map(DirEntry::inode), stamp);
+    return e;
+  }
+
+  @Override
+  public Optional<InodeAttributes> lookupAttributes(InodeId parent, Name name) throws FsException {
+    long[] stamp = cache.stamp();
+    Optional<InodeAttributes> a = store.lookupAttributes(parent, name);
+    cache.put(new EntryKey(parent, name), a.map(InodeAttributes::id), stamp);
+    a.ifPresent(attrs -> cache.put(attrs.id(), attrs, stamp));
+    return a;
+  }
+
+  @Override
+  public List<DirEntry> readDir(InodeId directory, long afterCookie, int limit) throws FsException {
+    long[] stamp = cache.stamp();
+    List<DirEntry> page = store.readDir(directory, afterCookie, limit);
+    for (DirEntry e : page) {
+      cache.put(new EntryKey(directory, e.name()), Optional.of(e.inode()), stamp);
+    }
+    return page;
+  }
+
+  @Override
+  public List<DirEntryPlus> readDirPlus(InodeId directory, long afterCookie, int limit) throws FsException {
+    long[] stamp = cache.stamp();
+    List<DirEntryPlus> page = store.readDirPlus(directory, afterCookie, limit);
+    for (DirEntryPlus e : page) {
+      cache.put(new EntryKey(directory, e.entry().name()), Optional.of(e.entry().inode()), stamp);
+      cache.put(e.attributes().id(), e.attributes(), stamp);
+    }
+    return page;
+  }
+
+  @Override
+  public Optional<byte[]> getXattr(InodeId inode, String name) throws FsException {
+    if (!enabled) {
+      return store.getXattr(inode, name);
+    }
+    // Almost no inode has xattrs: one listing (as cheap as the read) tells whether any exist, and is remembered.
+    long[] stamp = cache.stamp();
+    List<String> names = store.listXattr(inode);
+    if (names.isEmpty()) {
+      cache.put(new NoXattrs(inode), Boolean.TRUE, stamp);
+      return Optional.empty();
+    }
+    return names.contains(name) ? store.getXattr(inode, name) : Optional.empty();
+  }
+
+  @Override
+  public List<String> listXattr(InodeId inode) throws FsException {
+    long[] stamp = cache.stamp();
+    List<String> names = store.listXattr(inode);
+    if (names.isEmpty()) {
+      cache.put(new NoXattrs(inode), Boolean.TRUE, stamp);
+    }
+    return names;
+  }
+
+  @Override
+  public InodeId parentOf(InodeId directory) throws FsException {
+    return store.parentOf(directory);
+  }
+
+  @Override
+  public String readSymlink(InodeId inode) throws FsException {
+    return store.readSymlink(inode);
+  }
+
+  @Override
+  public List<ChunkRef> chunks(InodeId inode) throws FsException {
+    return store.chunks(inode);
+  }
+
+  // ---- changes: through to the store, then invalidate what they touched ----
+
+  @Override
+  public InodeAttributes initRoot(NewInode spec) throws FsException {
+    try {
+      return store.initRoot(spec);
+    } finally {
+      cache.invalidate(InodeId.ROOT);
+    }
+  }
+
+  @Override
+  public InodeAttributes create(InodeId parent, Name name, NewInode spec) throws FsException {
+    try {
+      return store.create(parent, name, spec);
+    } finally {
+      entryChanged(parent, name);
+    }
+  }
+
+  @Override
+  public InodeAttributes link(InodeId inode, InodeId parent, Name name, Instant now) throws FsException {
+    try {
+      return store.link(inode, parent, name, now);
+    } finally {
+      entryChanged(parent, name);
+      cache.invalidate(inode);
+    }
+  }
+
+  @Override
+  public InodeAttributes unlink(InodeId parent, Name name, boolean directory, Instant now) throws FsException {
+    Optional<InodeId> victim = cachedTarget(parent, name);
+    try {
+      InodeAttributes a = store.unlink(parent, name, directory, now);
+      removed(parent, name, victim, a.id());
+      return a;
+    } catch (FsException | RuntimeException e) {
+      failed(e, parent, name);
+      throw e;
+    }
+  }
+
+  @Override
+  public UnlinkResult unlink(InodeId parent, Name name, boolean directory, Instant now, boolean purgeOrphan)
+      throws FsException {
+    Optional<InodeId> victim = cachedTarget(parent, name);
+    try {
+      UnlinkResult r = store.unlink(parent, name, directory, now, purgeOrphan);
+      removed(parent, name, victim, r.unlinked().id());
+      return r;
+    } catch (FsException | RuntimeException e) {
+      failed(e, parent, name);
+      throw e;
+    }
+  }
+
+  @Override
+  public RenameResult rename(InodeId parent, Name name, InodeId newParent, Name newName, RenameFlags flags,
+      Instant now) throws FsException {
+    Optional<InodeId> replaced = cachedTarget(newParent, newName);
+    try {
+      RenameResult r = store.rename(parent, name, newParent, newName, flags, now);
+      entryChanged(parent, name);
+      entryChanged(newParent, newName);
+      cache.invalidate(r.moved().id());
+      if (r.replaced() != null) {
+        forget(r.replaced().id());
+      }
+      replaced.ifPresent(this::forget);
+      return r;
+    } catch (FsException | RuntimeException e) {
+      failed(e, parent, name);
+      entryChanged(newParent, newName);
+      throw e;
+    }
+  }
+
+  @Override
+  public InodeAttributes setAttributes(InodeId inode, AttrUpdate update) throws FsException {
+    try {
+      return store.setAttributes(inode, update);
+    } finally {
+      cache.invalidate(inode);
+    }
+  }
+
+  @Override
+  public CommitResult commitContent(ContentCommit commit) throws FsException {
+    try {
+      return store.commitContent(commit);
+    } finally {
+      cache.invalidate(commit.inode());
+    }
+  }
+
+  @Override
+  public CommitResult purge(InodeId inode) throws FsException {
+    try {
+      return store.purge(inode);
+    } finally {
+      forget(inode);
+    }
+  }
+
+  @Override
+  public void setXattr(InodeId inode, String name, byte[] value, XattrMode mode, Instant now) throws FsException {
+    try {
+      store.setXattr(inode, name, value, mode, now);
+    } finally {
+      forget(inode);
+    }
+  }
+
+  @Override
+  public void removeXattr(InodeId inode, String name, Instant now) throws FsException {
+    try {
+      store.removeXattr(inode, name, now);
+    } finally {
+      forget(inode);
+    }
+  }
+
+  // ---- no cached state: straight through ----
+
+  @Override
+  public List<Long> commitMarks(String owner) throws FsException {
+    return store.commitMarks(owner);
+  }
+
+  @Override
+  public void clearCommitMarks(String owner, long upToSeq) throws FsException {
+    store.clearCommitMarks(owner, upToSeq);
+  }
+
+  @Override
+  public void noteUnreferenced(Collection<BlobRef> blobs, Instant now) throws FsException {
+    store.noteUnreferenced(blobs, now);
+  }
+
+  @Override
+  public String filesystemId() throws FsException {
+    return store.filesystemId();
+  }
+
+  @Override
+  public List<InodeId> orphans() throws FsException {
+    return store.orphans();
+  }
+
+  @Override
+  public List<BlobRef> takeReleasableBlobs(Instant unreferencedBefore, int limit) throws FsException {
+    return store.takeReleasableBlobs(unreferencedBefore, limit);
+  }
+
+  @Override
+  public List<BlobRef> liveBlobs(String afterRef, int limit) throws FsException {
+    return store.liveBlobs(afterRef, limit);
+  }
+
+  @Override
+  public JournalEntry journalAppend(JournalEntry entry) throws FsException {
+    return store.journalAppend(entry);
+  }
+
+  @Override
+  public List<JournalEntry> journal(String owner) throws FsException {
+    return store.journal(owner);
+  }
+
+  @Override
+  public void journalRemove(long id) throws FsException {
+    store.journalRemove(id);
+  }
+
+  @Override
+  public StoreStats stats() throws FsException {
+    return store.stats();
+  }
+
+  @Override
+  public void sync() throws FsException {
+    store.sync();
+  }
+
+  @Override
+  public void close() throws FsException {
+    cache.clear();
+    store.close();
+  }
+
+  // ---- helpers ----
+
+  private Optional<InodeId> cachedTarget(InodeId parent, Name name) {
+    if (cache.get(new EntryKey(parent, name)) instanceof Optional<?> e && e.isPresent()) {
+      return Optional.of((InodeId) e.get());
+    }
+    return Optional.empty();
+  }
+
+  /** An entry was added, removed or repointed: it and its directory's attributes (size, times, links). */
+  private void entryChanged(InodeId parent, Name name) {
+    cache.invalidate(new EntryKey(parent, name));
+    cache.invalidate(parent);
+  }
+
+  private void removed(InodeId parent, Name name, Optional<InodeId> cachedVictim, InodeId victim) {
+    entryChanged(parent, name);
+    forget(victim);
+    cachedVictim.ifPresent(this::forget);
+  }
+
+  /**
+   * A namespace change failed. A POSIX answer (ENOENT, EEXIST, ...) means the store changed nothing; anything else
+   * (EIO after retries, a lost COMMIT) may have applied it, to inodes this cache cannot name: forget everything.
+   */
+  private void failed(Exception e, InodeId parent, Name name) {
+    entryChanged(parent, name);
+    if (!(e instanceof FsException f) || f.error() == FsError.IO) {
+      cache.clear();
+    }
+  }
+
+  private void forget(InodeId inode) {
+    cache.invalidate(inode);
+    cache.invalidate(new NoXattrs(inode));
+  }
+}

@@ -1,0 +1,51 @@
+package org.truckeefs.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.truckeefs.testkit.FakeTicker;
+
+class CacheStripesTest {
+  private final FakeTicker ticker = new FakeTicker();
+  private final CacheStripes<String, String> cache = new CacheStripes<>(Duration.ofSeconds(1), 100, ticker);
+
+  @Test
+  void aReadBegunBeforeAnInvalidation_doesNotCacheWhatItRead() {
+    long[] stamp = cache.stamp();
+    cache.invalidate("k"); // a writer changed the row after the reader read it
+    cache.put("k", "old", stamp);
+    assertThat(cache.get("k")).isNull();
+
+    long[] later = cache.stamp();
+    cache.put("k", "new", later);
+    assertThat(cache.get("k")).isEqualTo("new");
+  }
+
+  @Test
+  void clear_beatsEveryReadInFlight() {
+    long[] stamp = cache.stamp();
+    cache.put("a", "1", cache.stamp());
+    cache.clear();
+    cache.put("b", "2", stamp);
+    assertThat(cache.get("a")).isNull();
+    assertThat(cache.get("b")).isNull();
+  }
+
+  @Test
+  void entriesExpireAfterTheTtl() {
+    cache.put("k", "v", cache.stamp());
+    ticker.advance(Duration.ofMillis(999));
+    assertThat(cache.get("k")).isEqualTo("v");
+    ticker.advance(Duration.ofMillis(2));
+    assertThat(cache.get("k")).isNull();
+  }
+
+  @Test
+  void sizeIsBounded() {
+    for (int i = 0; i < 1_000; i++) {
+      cache.put("k" + i, "v", cache.stamp());
+    }
+    assertThat(cache.size()).isLessThanOrEqualTo(100);
+  }
+}

@@ -1,0 +1,198 @@
+package org.truckeefs.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.truckeefs.api.FsChange;
+import org.truckeefs.api.FsError;
+import org.truckeefs.api.FsException;
+import org.truckeefs.api.InodeAttributes;
+import org.truckeefs.api.InodeId;
+import org.truckeefs.api.InodeType;
+import org.truckeefs.api.Name;
+import org.truckeefs.api.RenameFlags;
+import org.truckeefs.api.XattrMode;
+import org.truckeefs.spi.AttrUpdate;
+import org.truckeefs.spi.MetadataStore;
+import org.truckeefs.spi.NewInode;
+import org.truckeefs.testkit.FakeTicker;
+
+/**
+ * The metadata cache's coherence rules: exact for the changes that pass through it (one host), at most the ttl
+ * stale for another host's changes (two caches on one store), sooner when that host's change events arrive.
+ */
+class CachedMetadataStoreTest {
+  static final Instant T = Instant.parse("2026-01-01T00:00:00Z");
+  static final Duration TTL = Duration.ofSeconds(1);
+
+  final FakeTicker ticker = new FakeTicker();
+  final MetadataStore shared = new InMemoryMetadataStore(Clock.systemUTC());
+  final List<String> calls = new CopyOnWriteArrayList<>();
+  CachedMetadataStore a;
+  CachedMetadataStore b;
+
+  @BeforeEach
+  void setUp() throws Exception {
+    shared.initRoot(new NewInode(InodeType.DIRECTORY, 0755, 0, 0, 0, T, null));
+    a = new CachedMetadataStore(counted(shared), TTL, ticker);
+    b = new CachedMetadataStore(shared, TTL, ticker); // "another host" on the same store
+  }
+
+  MetadataStore counted(MetadataStore target) {
+    return (MetadataStore) Proxy.newProxyInstance(MetadataStore.class.getClassLoader(),
+        new Class<?>[] {MetadataStore.class}, (proxy, m, args) -> {
+          calls.add(m.getName());
+          try {
+            return m.invoke(target, args);
+          } catch (InvocationTargetException e) {
+            throw e.getCause();
+          }
+        });
+  }
+
+  static Name n(String s) throws FsException {
+    return Name.of(s);
+  }
+
+  static NewInode file() {
+    return new NewInode(InodeType.FILE, 0644, 1000, 1000, 0, T, null);
+  }
+
+  @Test
+  void attributes_areReadOnce_andAChangeThroughTheCacheIsSeenAtOnce() throws Exception {
+    InodeAttributes f = a.create(InodeId.ROOT, n("f"), file());
+    a.cachedAttributes(f.id());
+    calls.clear();
+    assertThat(a.cachedAttributes(f.id()).mode()).isEqualTo(0644);
+    assertThat(calls).isEmpty();
+
+    a.setAttributes(f.id(), new AttrUpdate(0600, null, null, null, null, null));
+    assertThat(a.cachedAttributes(f.id()).mode()).isEqualTo(0600);
+  }
+
+  @Test
+  void absentEntries_areRemembered_untilThisHostCreatesThem() throws Exception {
+    assertThat(a.cachedLookupAttributes(InodeId.ROOT, n("x"))).isEmpty();
+    calls.clear();
+    assertThat(a.cachedLookupAttributes(InodeId.ROOT, n("x"))).isEmpty();
+    assertThat(calls).isEmpty();
+
+    InodeAttributes x = a.create(InodeId.ROOT, n("x"), file());
+    assertThat(a.cachedLookupAttributes(InodeId.ROOT, n("x"))).contains(x);
+    calls.clear();
+    assertThat(a.cachedLookupAttributes(InodeId.ROOT, n("x"))).contains(x);
+    assertThat(calls).as("entry and attributes both cached").isEmpty();
+  }
+
+  @Test
+  void unlinkAndRename_areSeenAtOnce_withTheParentsAttributes() throws Exception {
+    InodeAttributes f = a.create(InodeId.ROOT, n("f"), file());
+    a.create(InodeId.ROOT, n("g"), file());
+    a.cachedLookupAttributes(InodeId.ROOT, n("f"));
+    a.cachedLookupAttributes(InodeId.ROOT, n("h"));
+    long sizeBefore = a.cachedAttributes(InodeId.ROOT).size();
+
+    a.rename(InodeId.ROOT, n("f"), InodeId.ROOT, n("h"), RenameFlags.NONE, T);
+    assertThat(a.cachedLookupAttributes(InodeId.ROOT, n("f"))).isEmpty();
+    assertThat(a.cachedLookupAttributes(InodeId.ROOT, n("h")).map(InodeAttributes::id)).contains(f.id());
+
+    a.unlink(InodeId.ROOT, n("g"), false, T);
+    assertThat(a.cachedLookupAttributes(InodeId.ROOT, n("g"))).isEmpty();
+    assertThat(a.cachedAttributes(InodeId.ROOT).size()).isEqualTo(sizeBefore - 1);
+
+    a.unlink(InodeId.ROOT, n("h"), false, T);
+    assertThat(a.cachedAttributes(f.id()).nlink()).as("the victim's link count").isZero();
+  }
+
+  @Test
+  void aFailedChangeWithAPosixAnswer_keepsTheCache() throws Exception {
+    a.create(InodeId.ROOT, n("f"), file());
+    a.cachedAttributes(InodeId.ROOT);
+    assertThatThrownBy(() -> a.unlink(InodeId.ROOT, n("none"), false, T))
+        .isInstanceOfSatisfying(FsException.class, e -> assertThat(e.error()).isEqualTo(FsError.NOT_FOUND));
+    calls.clear();
+    a.cachedLookupAttributes(InodeId.ROOT, n("f"));
+    a.cachedLookupAttributes(InodeId.ROOT, n("f"));
+    assertThat(calls).hasSize(1);
+  }
+
+  @Test
+  void anInodeWithoutXattrs_answersEveryProbeFromMemory_untilOneIsSet() throws Exception {
+    InodeAttributes f = a.create(InodeId.ROOT, n("f"), file());
+    assertThat(a.cachedGetXattr(f.id(), "security.selinux")).isEmpty();
+    calls.clear();
+    assertThat(a.cachedGetXattr(f.id(), "security.capability")).isEmpty();
+    assertThat(a.cachedGetXattr(f.id(), "user.x")).isEmpty();
+    assertThat(calls).isEmpty();
+
+    a.setXattr(f.id(), "user.x", new byte[] {1}, XattrMode.EITHER, T);
+    assertThat(a.cachedGetXattr(f.id(), "user.x")).hasValueSatisfying(v -> assertThat(v).containsExactly(1));
+    assertThat(a.cachedGetXattr(f.id(), "user.y")).isEmpty();
+    a.removeXattr(f.id(), "user.x", T);
+    assertThat(a.cachedGetXattr(f.id(), "user.x")).isEmpty();
+  }
+
+  @Test
+  void anotherHostsChange_isSeenAfterTheTtl_orAtOnceWithItsEvent() throws Exception {
+    InodeAttributes f = b.create(InodeId.ROOT, n("f"), file());
+    a.cachedAttributes(f.id());
+    assertThat(a.cachedLookupAttributes(InodeId.ROOT, n("new"))).isEmpty();
+
+    b.setAttributes(f.id(), new AttrUpdate(0600, null, null, null, null, null));
+    b.create(InodeId.ROOT, n("new"), file());
+    assertThat(a.cachedAttributes(f.id()).mode()).as("within the ttl: stale").isEqualTo(0644);
+    assertThat(a.cachedLookupAttributes(InodeId.ROOT, n("new"))).isEmpty();
+
+    a.onChange(new FsChange.Attributes(f.id(), false));
+    assertThat(a.cachedAttributes(f.id()).mode()).as("a local event changes nothing").isEqualTo(0644);
+    a.onChange(new FsChange.Attributes(f.id(), true));
+    assertThat(a.cachedAttributes(f.id()).mode()).as("the remote event").isEqualTo(0600);
+    a.onChange(new FsChange.Entry(InodeId.ROOT, n("new"), true));
+    assertThat(a.cachedLookupAttributes(InodeId.ROOT, n("new"))).isPresent();
+
+    b.setAttributes(f.id(), new AttrUpdate(0640, null, null, null, null, null));
+    b.unlink(InodeId.ROOT, n("new"), false, T);
+    ticker.advance(TTL.plusMillis(1));
+    assertThat(a.cachedAttributes(f.id()).mode()).as("after the ttl").isEqualTo(0640);
+    assertThat(a.cachedLookupAttributes(InodeId.ROOT, n("new"))).isEmpty();
+  }
+
+  @Test
+  void overflow_forgetsEverything() throws Exception {
+    InodeAttributes f = b.create(InodeId.ROOT, n("f"), file());
+    a.cachedAttributes(f.id());
+    b.setAttributes(f.id(), new AttrUpdate(0600, null, null, null, null, null));
+    a.onChange(new FsChange.Overflow(true));
+    assertThat(a.cachedAttributes(f.id()).mode()).isEqualTo(0600);
+  }
+
+  @Test
+  void theSpiReads_alwaysAskTheStore() throws Exception {
+    InodeAttributes f = a.create(InodeId.ROOT, n("f"), file());
+    a.cachedAttributes(f.id());
+    b.setAttributes(f.id(), new AttrUpdate(0600, null, null, null, null, null));
+    assertThat(a.getAttributes(f.id()).mode()).isEqualTo(0600);
+    assertThat(a.cachedAttributes(f.id()).mode()).as("and refresh the cache").isEqualTo(0600);
+  }
+
+  @Test
+  void ttlZero_cachesNothing() throws Exception {
+    CachedMetadataStore off = new CachedMetadataStore(counted(shared), Duration.ZERO, ticker);
+    InodeAttributes f = off.create(InodeId.ROOT, n("f"), file());
+    calls.clear();
+    off.cachedAttributes(f.id());
+    off.cachedAttributes(f.id());
+    off.cachedLookupAttributes(InodeId.ROOT, n("none"));
+    off.cachedLookupAttributes(InodeId.ROOT, n("none"));
+    assertThat(calls).hasSize(4);
+  }
+}
