@@ -511,90 +511,13 @@ public final class RiverFS implements FileSystem {
       return a; // nothing to change: ctime stays, as for an empty chattr
     }
     FileHandle fh = handles.fileOf(handle, inode);
-    boolean owner = Access.isOwner(caller, a);
     Instant now = config.clock().instant();
-    Integer mode = null;
-    Integer uid = null;
-    Integer gid = null;
-    if (c.mode() != null) {
-      // A write by a non-owner makes the kernel ask, as that user, to drop setuid/setgid: allowed, as on ext4.
-      boolean onlyDropsPrivileges = (c.mode() & InodeAttributes.PERMISSION_BITS) == Access.killPriv(a.mode())
-          && c.mode() != a.mode() && c.uid() == null && c.gid() == null;
-      if (!owner && !onlyDropsPrivileges) {
-        throw new FsException(FsError.NOT_PERMITTED, "only the owner may change the mode of " + inode);
-      }
-      int m = c.mode() & InodeAttributes.PERMISSION_BITS;
-      int group = c.gid() != null ? c.gid() : a.gid();
-      if (!caller.isRoot() && !caller.inGroup(group)) {
-        m &= ~Access.S_ISGID;
-      }
-      mode = m;
-    }
-    if (c.uid() != null || c.gid() != null) {
-      boolean uidChange = c.uid() != null && c.uid() != a.uid();
-      boolean gidChange = c.gid() != null && c.gid() != a.gid();
-      if (!caller.isRoot()) {
-        if (uidChange) {
-          throw new FsException(FsError.NOT_PERMITTED, "only root may give " + inode + " away");
-        }
-        if ((c.uid() != null || c.gid() != null) && caller.uid() != a.uid()) {
-          throw new FsException(FsError.NOT_PERMITTED, "only the owner may change the group of " + inode);
-        }
-        if (gidChange && !caller.inGroup(c.gid())) {
-          throw new FsException(FsError.NOT_PERMITTED, "caller is not in group " + c.gid());
-        }
-      }
-      uid = c.uid();
-      gid = c.gid();
-      if (!a.isDirectory() && (uidChange || gidChange || !caller.isRoot())) {
-        int base = mode != null ? mode : a.mode();
-        int killed = Access.killPriv(base);
-        if (killed != base) {
-          mode = killed;
-        }
-      }
-    }
-    if (c.size() != null) {
-      if (a.isDirectory()) {
-        throw new FsException(FsError.IS_DIRECTORY, inode + " is a directory");
-      }
-      if (!a.isFile()) {
-        throw new FsException(FsError.INVALID, inode + " is not a regular file");
-      }
-      if (c.size() < 0) {
-        throw new FsException(FsError.INVALID, "negative length " + c.size());
-      }
-      if (c.size() > MAX_FILE_SIZE) {
-        throw new FsException(FsError.FILE_TOO_BIG, "length " + c.size() + " exceeds " + MAX_FILE_SIZE);
-      }
-      if (fh != null) {
-        if (!fh.flags.canWrite()) {
-          throw new FsException(FsError.INVALID, "handle " + handle + " is not open for writing");
-        }
-      } else {
-        Access.check(caller, a, Access.W, "truncate " + inode);
-      }
-      if (!caller.isRoot()) {
-        int base = mode != null ? mode : a.mode();
-        int killed = Access.killPriv(base);
-        if (killed != base) {
-          mode = killed;
-        }
-      }
-    }
-    Instant atime = null;
-    Instant mtime = null;
-    if (c.atime() != null || c.mtime() != null) {
-      boolean explicit = c.atime() != null && !c.atime().isNow() || c.mtime() != null && !c.mtime().isNow();
-      if (explicit && !owner) {
-        throw new FsException(FsError.NOT_PERMITTED, "only the owner may set explicit times on " + inode);
-      }
-      if (!explicit && !owner && !Access.permits(caller, a, Access.W)) {
-        throw new FsException(FsError.ACCESS_DENIED, "permission denied: touch " + inode);
-      }
-      atime = c.atime() == null ? null : c.atime().resolve(now);
-      mtime = c.mtime() == null ? null : c.mtime().resolve(now);
-    }
+    SetAttrRules.Plan plan = SetAttrRules.decide(caller, a, c, fh == null ? null : fh.flags, now, MAX_FILE_SIZE);
+    Integer mode = plan.mode();
+    Integer uid = plan.uid();
+    Integer gid = plan.gid();
+    Instant atime = plan.atime();
+    Instant mtime = plan.mtime();
     // all checks passed: apply
     // a truncate without a handle holds the open file until its attributes are overlaid: released earlier, its
     // upload could commit and drop it, and the attributes read before that commit would be returned stale

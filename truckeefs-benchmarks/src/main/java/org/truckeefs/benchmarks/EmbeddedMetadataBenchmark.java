@@ -1,0 +1,161 @@
+package org.truckeefs.benchmarks;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+import org.truckeefs.api.Caller;
+import org.truckeefs.api.DirListingPlus;
+import org.truckeefs.api.FsException;
+import org.truckeefs.api.InodeAttributes;
+import org.truckeefs.api.InodeId;
+import org.truckeefs.api.Name;
+import org.truckeefs.api.OpenFlags;
+import org.truckeefs.core.RiverFS;
+import org.truckeefs.core.RiverFsConfig;
+
+/**
+ * Metadata operations of an in-process RiverFS on the embedded defaults (SQLite metadata in the data directory,
+ * local blobs, in-JVM coordination), through the {@code FileSystem} API as a FUSE adapter calls it. unlink is
+ * measured as create+close+unlink (subtract createAndClose); readdirplus lists a directory of 100 files.
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+@Warmup(iterations = 2, time = 2)
+@Measurement(iterations = 3, time = 3)
+@Fork(1)
+public class EmbeddedMetadataBenchmark {
+  private static final Caller ME = Caller.of(1000, 1000);
+  private static final byte[] HUNDRED = new byte[100];
+
+  private Path dir;
+  private RiverFS fs;
+  private InodeId a;
+  private InodeId f;
+  private Name fName;
+  private InodeId listed;
+  private InodeId createDir;
+  private long iteration;
+  private long counter;
+
+  @Setup(Level.Trial)
+  public void open() throws IOException {
+    Path base = Path.of(System.getProperty("truckeefs.bench.dir", System.getProperty("java.io.tmpdir")));
+    Files.createDirectories(base);
+    dir = Files.createTempDirectory(base, "truckeefs-bench-embedded-");
+    Path data = dir.resolve("data");
+    fs = RiverFS.open(RiverFsConfig.builder()
+        .dataDir(data)
+        .cacheDir(data.resolve("cache"))
+        .metadataUri("sqlite:" + data.resolve("metadata.db").toAbsolutePath())
+        .blobUri("local:" + dir.resolve("blobs").toAbsolutePath())
+        .coordinatorUri("local:")
+        .build());
+    a = fs.mkdir(ME, InodeId.ROOT, Name.of("a"), 0755).id();
+    fName = Name.of("f");
+    f = closeNew(a, fName, false).id();
+    listed = fs.mkdir(ME, InodeId.ROOT, Name.of("listed"), 0755).id();
+    for (int i = 0; i < 100; i++) {
+      closeNew(listed, Name.of("file-" + i), true);
+    }
+  }
+
+  /** A fresh directory per iteration, so that directory sizes stay comparable between iterations. */
+  @Setup(Level.Iteration)
+  public void newDirectory() throws FsException {
+    createDir = fs.mkdir(ME, InodeId.ROOT, Name.of("create" + iteration++), 0755).id();
+    counter = 0;
+  }
+
+  @TearDown(Level.Trial)
+  public void close() throws IOException {
+    fs.close();
+    Files.walkFileTree(dir, new SimpleFileVisitor<>() {
+      @Override
+      public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+        Files.delete(file);
+        return FileVisitResult.CONTINUE;
+      }
+
+      @Override
+      public FileVisitResult postVisitDirectory(Path d, IOException exc) throws IOException {
+        Files.delete(d);
+        return FileVisitResult.CONTINUE;
+      }
+    });
+  }
+
+  private InodeAttributes closeNew(InodeId parent, Name name, boolean write100) throws FsException {
+    var o = fs.create(ME, parent, name, 0644, OpenFlags.WRITE);
+    if (write100) {
+      fs.write(o.handle(), 0, ByteBuffer.wrap(HUNDRED));
+    }
+    fs.flush(o.handle());
+    fs.release(o.handle());
+    return o.attributes();
+  }
+
+  @Benchmark
+  public InodeAttributes stat() throws FsException {
+    return fs.getattr(f);
+  }
+
+  @Benchmark
+  public InodeAttributes lookup() throws FsException {
+    return fs.lookup(ME, a, fName);
+  }
+
+  @Benchmark
+  public InodeAttributes createAndClose() throws FsException {
+    return closeNew(createDir, Name.of("f" + counter++), false);
+  }
+
+  @Benchmark
+  public InodeAttributes createWrite100AndClose() throws FsException {
+    return closeNew(createDir, Name.of("w" + counter++), true);
+  }
+
+  @Benchmark
+  public void createCloseAndUnlink() throws FsException {
+    Name n = Name.of("u" + counter++);
+    closeNew(createDir, n, false);
+    fs.unlink(ME, createDir, n);
+  }
+
+  @Benchmark
+  public int readdirplus100() throws FsException {
+    long h = fs.opendir(ME, listed);
+    try {
+      int n = 0;
+      long cookie = 0;
+      DirListingPlus page;
+      do {
+        page = fs.readdirplus(h, cookie, 1000);
+        n += page.entries().size();
+        if (!page.entries().isEmpty()) {
+          cookie = page.entries().get(page.entries().size() - 1).entry().cookie();
+        }
+      } while (!page.end());
+      return n;
+    } finally {
+      fs.releasedir(h);
+    }
+  }
+}
