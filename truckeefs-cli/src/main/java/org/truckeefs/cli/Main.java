@@ -39,6 +39,8 @@ public final class Main {
     cl.addSubcommand("gc", new GcCommand());
     cl.addSubcommand("dump", new DumpCommand());
     cl.addSubcommand("load", new LoadCommand());
+    cl.addSubcommand("backup", new BackupCommand.Backup());
+    cl.addSubcommand("restore", new BackupCommand.Restore());
     cl.addSubcommand("completion", new DocsCommand.Completion());
     cl.addSubcommand("man", new DocsCommand.Man());
     for (CommandLine sub : cl.getSubcommands().values()) {
