@@ -63,6 +63,8 @@ public final class TruckeeFileSystemProvider extends FileSystemProvider {
   public static final String SCHEME = "truckeefs";
 
   private final Map<String, TruckeeFileSystem> filesystems = new ConcurrentHashMap<>();
+  /** Names being opened right now (guarded by {@code filesystems}). */
+  private final Set<String> opening = new java.util.HashSet<>();
 
   /** For {@link java.util.ServiceLoader}; use {@link TruckeeFileSystems} or {@code FileSystems} instead. */
   public TruckeeFileSystemProvider() {}
@@ -97,10 +99,14 @@ public final class TruckeeFileSystemProvider extends FileSystemProvider {
       }
       settings.put(k, v.toString());
     });
+    // The name is reserved under the lock and the filesystem opened outside it: opening reaches the backends
+    // (SQL, Tahoe, Redis), and no lock is held across network I/O.
     synchronized (filesystems) {
-      if (filesystems.containsKey(name)) {
+      if (filesystems.containsKey(name) || !opening.add(name)) {
         throw new FileSystemAlreadyExistsException("truckeefs://" + name);
       }
+    }
+    try {
       RiverFS river;
       try {
         river = RiverFS.open(RiverFsConfig.fromSettings(settings));
@@ -111,15 +117,21 @@ public final class TruckeeFileSystemProvider extends FileSystemProvider {
         throw Errors.map(e, "truckeefs://" + name);
       }
       TruckeeFileSystem fs = new TruckeeFileSystem(this, name, river, Caller.ROOT, true, true);
-      filesystems.put(name, fs);
+      synchronized (filesystems) {
+        filesystems.put(name, fs);
+      }
       return fs;
+    } finally {
+      synchronized (filesystems) {
+        opening.remove(name);
+      }
     }
   }
 
   /** Registers a filesystem the caller opened; closing the view unregisters it and leaves {@code fs} open. */
   TruckeeFileSystem register(String name, org.truckeefs.api.FileSystem fs, Caller caller) {
     synchronized (filesystems) {
-      if (filesystems.containsKey(name)) {
+      if (filesystems.containsKey(name) || opening.contains(name)) {
         throw new FileSystemAlreadyExistsException("truckeefs://" + name);
       }
       TruckeeFileSystem view = new TruckeeFileSystem(this, name, fs, caller, true, false);

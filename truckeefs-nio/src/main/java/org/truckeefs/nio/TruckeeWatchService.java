@@ -36,6 +36,10 @@ import org.truckeefs.api.Subscription;
  * or attributes changed is ENTRY_MODIFY. Translation happens in {@code poll}/{@code take}, on the application's
  * thread; the filesystem's thread only queues (at most {@value #QUEUE} changes, then OVERFLOW and a re-listing).
  * A change that is undone before the application polls may not be seen at all, as with inotify's coalescing.
+ *
+ * <p>Translation is serialized on the service (it looks names up, which may reach the metadata store): that keeps
+ * each key's snapshot of names consistent, and only this service's own pollers ever wait for it; the filesystem's
+ * threads never take this lock.
  */
 final class TruckeeWatchService implements WatchService {
   static final int QUEUE = 4096;
