@@ -40,9 +40,10 @@ abstract class Backend implements AutoCloseable {
     Files.createDirectories(base);
     Path dir = Files.createTempDirectory(base, "truckeefs-bench-" + name + "-");
     return switch (name) {
-      case "riverfs" -> new River(dir);
+      case "riverfs" -> new River(dir, "memory:");
+      case "riverfs-sqlite" -> new River(dir, "sqlite:" + dir.resolve("metadata.db").toAbsolutePath());
       case "nio" -> new Nio(dir);
-      default -> throw new IllegalArgumentException("unknown backend " + name + " (riverfs or nio)");
+      default -> throw new IllegalArgumentException("unknown backend " + name + " (riverfs, riverfs-sqlite or nio)");
     };
   }
 
@@ -89,12 +90,13 @@ abstract class Backend implements AutoCloseable {
     private final FileSystem fs;
     private final PathFileSystem paths;
 
-    River(Path dir) throws IOException {
+    /** @param metadata memory:, or sqlite:/path for the embedded defaults' store */
+    River(Path dir, String metadata) throws IOException {
       super(dir);
       RiverFsConfig config = RiverFsConfig.builder()
           .dataDir(dir.resolve("data"))
           .cacheDir(dir.resolve("cache"))
-          .metadataUri("memory:")
+          .metadataUri(metadata)
           .blobUri("local:" + dir.resolve("blobs").toAbsolutePath())
           .coordinatorUri("local:")
           // Deleted benchmark files release their blobs quickly, so repeated 256 MiB writes do not fill the disk.

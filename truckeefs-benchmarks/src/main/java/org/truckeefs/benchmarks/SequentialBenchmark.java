@@ -26,7 +26,7 @@ public class SequentialBenchmark {
   static final long FILE_SIZE = 256L << 20;
   static final int IO = 1 << 20;
 
-  @Param({"riverfs", "nio"})
+  @Param({"riverfs", "riverfs-sqlite", "nio"})
   public String backend;
 
   private Backend b;
