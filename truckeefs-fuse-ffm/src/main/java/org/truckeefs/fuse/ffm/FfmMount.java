@@ -42,6 +42,8 @@ final class FfmMount implements MountedFs {
   private final InodeRefs refs = new InodeRefs();
   private MemorySegment session = MemorySegment.NULL;
   private Invalidator invalidator;
+  private XattrAbsence xattrAbsence;
+  private org.truckeefs.api.Subscription xattrWatch = org.truckeefs.api.Subscription.NONE;
 
   private FfmMount(FileSystem fs, Path mountPoint, LibFuse3 lib) {
     this.fs = fs;
@@ -75,7 +77,8 @@ final class FfmMount implements MountedFs {
 
   private void start(FfmOptions options) throws FsException {
     LowLevelOps ll = new LowLevelOps(fs, new FuseCalls(options.base().slowCall()), lib, options, refs);
-    XattrLockOps xl = new XattrLockOps(ll);
+    xattrAbsence = new XattrAbsence(options.attrTimeout());
+    XattrLockOps xl = new XattrLockOps(ll, xattrAbsence);
     MemorySegment ops = FfmFuse.ops(arena, ll, xl, supportsLocks(fs));
     List<String> argv = options.args();
     MemorySegment args = arena.allocate(LibFuse3.ARGS_SIZE, 8);
@@ -108,6 +111,7 @@ final class FfmMount implements MountedFs {
     }, "truckeefs-fuse-loop");
     loop.start();
     invalidator.start(fs);
+    xattrWatch = fs.watch(xattrAbsence::on);
     Runtime.getRuntime().addShutdownHook(shutdownHook);
     log.info("mounted on {} (libfuse 3 low level, {} workers, {})", mountPoint, options.workers(), String.join(" ", argv.subList(1, argv.size())));
   }
@@ -116,6 +120,7 @@ final class FfmMount implements MountedFs {
   private void end(MemorySegment cfg) {
     try {
       invalidator.close();
+      xattrWatch.close();
       lib.sessionUnmount(session);
       lib.sessionDestroy(session);
       lib.loopCfgDestroy(cfg);

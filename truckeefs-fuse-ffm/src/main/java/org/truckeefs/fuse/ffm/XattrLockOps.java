@@ -26,10 +26,12 @@ final class XattrLockOps {
 
   private final LowLevelOps ops;
   private final LibFuse3 lib;
+  private final XattrAbsence absence;
 
-  XattrLockOps(LowLevelOps ops) {
+  XattrLockOps(LowLevelOps ops, XattrAbsence absence) {
     this.ops = ops;
     this.lib = ops.lib;
+    this.absence = absence;
   }
 
   void setxattr(MemorySegment req, long ino, MemorySegment name, MemorySegment value, long size, int flags) {
@@ -40,6 +42,7 @@ final class XattrLockOps {
         throw new FsException(FsError.NOT_SUPPORTED, "POSIX ACLs are not supported");
       }
       byte[] v = size == 0 ? new byte[0] : value.reinterpret(size).toArray(JAVA_BYTE);
+      absence.forget(ino);
       ops.fs.setxattr(ops.caller(req), LowLevelOps.id(ino), n, v, XattrMode.fromLinux(flags));
       return ops.ok(req);
     }));
@@ -51,7 +54,20 @@ final class XattrLockOps {
       if (n.startsWith("system.posix_acl_")) {
         throw new FsException(FsError.NO_DATA, "no POSIX ACL"); // ls -l and cp ask every file; none can exist
       }
-      return sized(req, size, ops.fs.getxattr(ops.caller(req), LowLevelOps.id(ino), n));
+      if (absence.isAbsent(ino, n)) {
+        throw new FsException(FsError.NO_DATA, "no extended attribute " + n);
+      }
+      long epoch = absence.epoch();
+      byte[] value;
+      try {
+        value = ops.fs.getxattr(ops.caller(req), LowLevelOps.id(ino), n);
+      } catch (FsException e) {
+        if (e.error() == FsError.NO_DATA) {
+          absence.noteAbsent(ino, n, epoch);
+        }
+        throw e;
+      }
+      return sized(req, size, value);
     }));
   }
 
@@ -67,6 +83,7 @@ final class XattrLockOps {
 
   void removexattr(MemorySegment req, long ino, MemorySegment name) {
     ops.done(req, ops.calls.run("removexattr", ino, () -> {
+      absence.forget(ino);
       ops.fs.removexattr(ops.caller(req), LowLevelOps.id(ino), string(name));
       return ops.ok(req);
     }));

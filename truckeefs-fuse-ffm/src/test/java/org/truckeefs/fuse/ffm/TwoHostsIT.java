@@ -110,6 +110,26 @@ class TwoHostsIT {
     System.err.printf("B listed A's new entry after %d ms, found it by name after %d ms%n", listed, looked);
   }
 
+  @Test
+  void anExtendedAttributeSetOnOneHostShowsOnTheOther() throws Exception {
+    Files.writeString(a.path("x"), "x");
+    shows(() -> Files.exists(b.path("x")));
+    assertThat(xattr(b.path("x"))).isEqualTo("none"); // B remembers the absence now
+    FfmFixture.python("import os, sys; os.setxattr(sys.argv[1], 'user.tag', b'red')", a.path("x").toString());
+    long took = shows(() -> xattr(b.path("x")).equals("red"));
+    System.err.printf("B saw A's new xattr after %d ms%n", took);
+  }
+
+  private static String xattr(Path p) throws Exception {
+    return FfmFixture.python("""
+        import os, sys
+        try:
+            print(os.getxattr(sys.argv[1], 'user.tag').decode())
+        except OSError:
+            print('none')
+        """, p.toString());
+  }
+
   private static java.util.List<String> names(Path dir) throws Exception {
     try (var s = Files.list(dir)) {
       return s.map(p -> p.getFileName().toString()).sorted().toList();
