@@ -38,6 +38,11 @@ final class MountCommand implements Callable<Integer> {
           + "(lowlevel when it can run here, else jnr with a notice). Default: ${DEFAULT-VALUE}.")
   String fuseApi;
 
+  @Option(names = "--metrics", paramLabel = "ADDR",
+      description = "Serve Prometheus metrics at http://ADDR/metrics while mounted; ADDR is [HOST:]PORT (off by default; a bare PORT"
+          + " listens on 127.0.0.1 only).")
+  String metrics;
+
   @Option(names = "--background", description = "Return once mounted and keep serving in a detached process (fstab, scripts).")
   boolean background;
 
@@ -56,6 +61,7 @@ final class MountCommand implements Callable<Integer> {
       throw UserError.badInput(e.getMessage().replaceFirst("^E[A-Z]+: ", ""));
     }
     adapter(n -> {}); // a bad --fuse-api fails before anything starts; the fallback notice comes with the mount
+    java.net.InetSocketAddress metricsAt = metrics == null ? null : MetricsEndpoint.address(metrics);
     if (background) {
       return Background.start(top, s.dataDir(), mp, top.spec.commandLine().getOut());
     }
@@ -83,7 +89,12 @@ final class MountCommand implements Callable<Integer> {
       throw e.error() == org.truckeefs.api.FsError.IO || e.error() == org.truckeefs.api.FsError.UNSUPPORTED
           ? e : UserError.badInput(e.getMessage().replaceFirst("^E[A-Z]+: ", ""));
     }
-    try (PidFile pid = PidFile.create(s.dataDir(), mp)) {
+    try (PidFile pid = PidFile.create(s.dataDir(), mp);
+        MetricsEndpoint endpoint = metricsAt == null ? null : metricsEndpoint(fs, metricsAt)) {
+      if (endpoint != null) {
+        top.spec.commandLine().getOut().println("truckeefs: metrics at http://"
+            + endpoint.address().getHostString() + ":" + endpoint.address().getPort() + "/metrics");
+      }
       top.spec.commandLine().getOut().println("truckeefs: mounted on " + mp + "; unmount with `truckeefs umount " + mp + "`");
       top.spec.commandLine().getOut().flush();
       mount.awaitUnmounted();
@@ -92,6 +103,16 @@ final class MountCommand implements Callable<Integer> {
       throw UserError.failed("the filesystem did not close cleanly: " + mount.failure().getMessage());
     }
     return 0;
+  }
+
+  /** The endpoint failing to start (port taken) is reported, but the mount keeps serving: metrics are optional. */
+  private MetricsEndpoint metricsEndpoint(FileSystem fs, java.net.InetSocketAddress at) {
+    try {
+      return MetricsEndpoint.start((org.truckeefs.core.RiverFS) fs, at);
+    } catch (java.io.IOException e) {
+      top.spec.commandLine().getErr().println("truckeefs: no metrics endpoint on " + at + ": " + e.getMessage());
+      return null;
+    }
   }
 
   private FuseAdapter adapter(java.util.function.Consumer<String> notice) throws Exception {

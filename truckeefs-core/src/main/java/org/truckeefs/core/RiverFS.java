@@ -1648,6 +1648,11 @@ public final class RiverFS implements FileSystem {
     return Instrumented.stats(instrumentedMeta);
   }
 
+  /** Calls and milliseconds per blob-store method (see {@link Instrumented}). */
+  Map<String, long[]> blobCallStats() {
+    return Instrumented.stats(blobs);
+  }
+
   @Override
   public void close() throws FsException {
     if (closed) {

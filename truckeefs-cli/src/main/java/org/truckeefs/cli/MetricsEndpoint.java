@@ -1,0 +1,84 @@
+package org.truckeefs.cli;
+
+import com.sun.net.httpserver.HttpServer;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.Executors;
+import org.truckeefs.core.RiverFS;
+import org.truckeefs.core.RiverFsMetrics;
+
+/**
+ * {@code mount --metrics [HOST:]PORT}: a Prometheus text endpoint at {@code /metrics} for the mounted filesystem
+ * (core's {@link RiverFsMetrics}) and the JVM. Off unless asked for; a bare port listens on loopback only, since
+ * the numbers describe the host's workload. The JDK's own HTTP server: one endpoint needs no web framework.
+ */
+final class MetricsEndpoint implements AutoCloseable {
+  private final HttpServer server;
+  private final PrometheusMeterRegistry registry;
+
+  private MetricsEndpoint(HttpServer server, PrometheusMeterRegistry registry) {
+    this.server = server;
+    this.registry = registry;
+  }
+
+  /** Parses {@code PORT}, {@code HOST:PORT} or {@code [V6]:PORT}; bad input names the option. */
+  static InetSocketAddress address(String spec) {
+    String host = "127.0.0.1";
+    String port = spec;
+    int colon = spec.lastIndexOf(':');
+    if (colon >= 0) {
+      host = spec.substring(0, colon).replace("[", "").replace("]", "");
+      port = spec.substring(colon + 1);
+    }
+    try {
+      int p = Integer.parseInt(port);
+      if (p < 0 || p > 65535 || host.isEmpty()) {
+        throw new NumberFormatException();
+      }
+      return new InetSocketAddress(host, p);
+    } catch (NumberFormatException e) {
+      throw UserError.badInput("--metrics " + spec + " is not [HOST:]PORT (e.g. 9464 or 0.0.0.0:9464)");
+    }
+  }
+
+  static MetricsEndpoint start(RiverFS fs, InetSocketAddress at) throws IOException {
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    RiverFsMetrics.of(fs).bindTo(registry);
+    new JvmMemoryMetrics().bindTo(registry);
+    new JvmThreadMetrics().bindTo(registry);
+    new ProcessorMetrics().bindTo(registry);
+    HttpServer server = HttpServer.create(at, 8);
+    server.createContext("/metrics", exchange -> {
+      byte[] body = registry.scrape().getBytes(StandardCharsets.UTF_8);
+      exchange.getResponseHeaders().set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+      exchange.sendResponseHeaders(200, body.length);
+      try (OutputStream out = exchange.getResponseBody()) {
+        out.write(body);
+      }
+    });
+    server.setExecutor(Executors.newSingleThreadExecutor(r -> {
+      Thread t = new Thread(r, "truckeefs-metrics");
+      t.setDaemon(true);
+      return t;
+    }));
+    server.start();
+    return new MetricsEndpoint(server, registry);
+  }
+
+  InetSocketAddress address() {
+    return server.getAddress();
+  }
+
+  @Override
+  public void close() {
+    server.stop(0);
+    registry.close();
+  }
+}
