@@ -42,7 +42,7 @@ import org.truckeefs.core.RiverFsConfig;
 @Measurement(iterations = 3, time = 3)
 @Fork(1)
 public class EmbeddedMetadataBenchmark {
-  private static final Caller ME = Caller.of(1000, 1000);
+  private static final Caller ME = Caller.ROOT;
   private static final byte[] HUNDRED = new byte[100];
 
   private Path dir;
