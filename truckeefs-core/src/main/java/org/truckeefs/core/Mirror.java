@@ -28,7 +28,9 @@ import org.truckeefs.api.RenameFlags;
 import org.truckeefs.spi.BackendConfig;
 import org.truckeefs.spi.BlobStore;
 import org.truckeefs.spi.ChunkRef;
+import org.truckeefs.spi.Coordinator;
 import org.truckeefs.spi.JournalEntry;
+import org.truckeefs.spi.Lease;
 import org.truckeefs.spi.MetadataStore;
 import org.truckeefs.spi.NamespaceMirror;
 
@@ -51,7 +53,8 @@ import org.truckeefs.spi.NamespaceMirror;
  * memory, each directory's place and handle, each file's names and each mirrored name's handle. An op is journaled
  * just after RiverFS applied the change, so a crash in between loses it; the start walk repairs that. A file with no
  * recorded handle (mirrored before records existed) is synced once at start, a re-upload that converges on its cap.
- * Per host: hosts sharing a filesystem each mirror their own changes; the one-writer rule holds within a host only.
+ * Per host: hosts sharing a filesystem each mirror their own changes; each op is applied under one coordinator lock
+ * per mirror (rootcap), so at most one writer changes the Tahoe tree at a time across hosts.
  */
 final class Mirror implements NamespaceEvents, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Mirror.class);
@@ -61,8 +64,14 @@ final class Mirror implements NamespaceEvents, AutoCloseable {
 
   private record Location(InodeId dir, Name name) {}
 
+  /** How long one op waits for the mirror's coordinator lock before it is retried later. */
+  private static final Duration LOCK_WAIT = Duration.ofSeconds(10);
+
   private final MetadataStore meta;
   private final NamespaceMirror mirror;
+  private final Coordinator coordinator;
+  /** The coordinator lock every host's writer holds while it changes this mirror; named by a hash, not the cap. */
+  private final String lockKey;
   private final long chunkSize;
   private final String owner;
   private final Clock clock;
@@ -90,9 +99,12 @@ final class Mirror implements NamespaceEvents, AutoCloseable {
   /** Set by close: a step that fails from now on failed because the writer is stopping, and stays journaled. */
   private volatile boolean closing;
 
-  private Mirror(MetadataStore meta, NamespaceMirror mirror, long chunkSize, String hostId, Clock clock) {
+  private Mirror(MetadataStore meta, NamespaceMirror mirror, Coordinator coordinator, long chunkSize, String hostId,
+      Clock clock) {
     this.meta = meta;
     this.mirror = mirror;
+    this.coordinator = coordinator;
+    this.lockKey = "mirror:" + lockName(mirror.root());
     this.chunkSize = chunkSize;
     this.owner = "mirror:" + hostId;
     this.clock = clock;
@@ -109,15 +121,15 @@ final class Mirror implements NamespaceEvents, AutoCloseable {
   static final Duration DEFAULT_CLOSE_TIMEOUT = Duration.ofSeconds(30);
 
   /** The mirror of the blob store, started, or null when the store keeps none. */
-  static Mirror startIfKept(BlobStore blobs, MetadataStore meta, long chunkSize, String hostId,
-      Clock clock, BackendConfig config) throws FsException {
+  static Mirror startIfKept(BlobStore blobs, MetadataStore meta, Coordinator coordinator, long chunkSize,
+      String hostId, Clock clock, BackendConfig config) throws FsException {
     Optional<NamespaceMirror> m = blobs.namespaceMirror();
     if (m.isEmpty()) {
       return null;
     }
     Duration lease = LeaseRenewalDaemon.interval(config);
     closeTimeout(config);
-    Mirror mirror = start(meta, m.get(), chunkSize, hostId, clock);
+    Mirror mirror = start(meta, m.get(), coordinator, chunkSize, hostId, clock);
     mirror.writer.scheduleWithFixedDelay(mirror::renewLeases, lease.toMillis(), lease.toMillis(),
         TimeUnit.MILLISECONDS);
     return mirror;
@@ -152,9 +164,9 @@ final class Mirror implements NamespaceEvents, AutoCloseable {
   }
 
   /** Rebuilds the maps, replays the journal, queues repairs for differences, and starts the writer. */
-  static Mirror start(MetadataStore meta, NamespaceMirror mirror, long chunkSize, String hostId, Clock clock)
-      throws FsException {
-    Mirror m = new Mirror(meta, mirror, chunkSize, hostId, clock);
+  static Mirror start(MetadataStore meta, NamespaceMirror mirror, Coordinator coordinator, long chunkSize,
+      String hostId, Clock clock) throws FsException {
+    Mirror m = new Mirror(meta, mirror, coordinator, chunkSize, hostId, clock);
     try {
       List<MirrorOp> repairs = new ArrayList<>();
       m.dircaps.put(InodeId.ROOT, mirror.root());
@@ -246,39 +258,45 @@ final class Mirror implements NamespaceEvents, AutoCloseable {
   // ---- events (caller threads; must not throw)
 
   @Override
-  public synchronized void created(InodeId parent, Name name, InodeAttributes inode) {
-    if (inode.isDirectory()) {
-      dirs.put(inode.id(), new Location(parent, name));
-    } else if (inode.isFile()) {
-      fileNames.computeIfAbsent(inode.id(), k -> new HashSet<>()).add(new Location(parent, name));
-    }
-    enqueueQuietly(MirrorOp.sync(parent, name));
-  }
-
-  @Override
-  public synchronized void linked(InodeId parent, Name name, InodeAttributes inode) {
-    if (inode.isFile()) {
-      fileNames.computeIfAbsent(inode.id(), k -> new HashSet<>()).add(new Location(parent, name));
-    }
-    enqueueQuietly(MirrorOp.sync(parent, name));
-  }
-
-  @Override
-  public synchronized void removed(InodeId parent, Name name, InodeAttributes inode) {
-    Location loc = new Location(parent, name);
-    if (inode.isDirectory()) {
-      dirs.remove(inode.id());
-    } else {
-      Set<Location> names = fileNames.get(inode.id());
-      if (names != null) {
-        names.remove(loc);
+  public void created(InodeId parent, Name name, InodeAttributes inode) {
+    synchronized (this) {
+      if (inode.isDirectory()) {
+        dirs.put(inode.id(), new Location(parent, name));
+      } else if (inode.isFile()) {
+        fileNames.computeIfAbsent(inode.id(), k -> new HashSet<>()).add(new Location(parent, name));
       }
     }
     enqueueQuietly(MirrorOp.sync(parent, name));
   }
 
   @Override
-  public synchronized void renamed(InodeId parent, Name name, InodeId newParent, Name newName, RenameFlags flags) {
+  public void linked(InodeId parent, Name name, InodeAttributes inode) {
+    synchronized (this) {
+      if (inode.isFile()) {
+        fileNames.computeIfAbsent(inode.id(), k -> new HashSet<>()).add(new Location(parent, name));
+      }
+    }
+    enqueueQuietly(MirrorOp.sync(parent, name));
+  }
+
+  @Override
+  public void removed(InodeId parent, Name name, InodeAttributes inode) {
+    Location loc = new Location(parent, name);
+    synchronized (this) {
+      if (inode.isDirectory()) {
+        dirs.remove(inode.id());
+      } else {
+        Set<Location> names = fileNames.get(inode.id());
+        if (names != null) {
+          names.remove(loc);
+        }
+      }
+    }
+    enqueueQuietly(MirrorOp.sync(parent, name));
+  }
+
+  @Override
+  public void renamed(InodeId parent, Name name, InodeId newParent, Name newName, RenameFlags flags) {
     Location from = new Location(parent, name);
     Location to = new Location(newParent, newName);
     try {
@@ -297,28 +315,32 @@ final class Mirror implements NamespaceEvents, AutoCloseable {
     }
   }
 
-  /** The inode now at {@code now} was at {@code before}. */
+  /** The inode now at {@code now} was at {@code before}. The lookup runs outside the lock (it may be SQL). */
   private void moved(Location now, Location before) throws FsException {
     Optional<DirEntry> e = meta.lookup(now.dir(), now.name());
     if (e.isEmpty()) {
       return;
     }
-    if (e.get().type() == InodeType.DIRECTORY) {
-      dirs.put(e.get().inode(), now);
-    } else if (e.get().type() == InodeType.FILE) {
-      Set<Location> names = fileNames.computeIfAbsent(e.get().inode(), k -> new HashSet<>());
-      names.remove(before);
-      names.add(now);
+    synchronized (this) {
+      if (e.get().type() == InodeType.DIRECTORY) {
+        dirs.put(e.get().inode(), now);
+      } else if (e.get().type() == InodeType.FILE) {
+        Set<Location> names = fileNames.computeIfAbsent(e.get().inode(), k -> new HashSet<>());
+        names.remove(before);
+        names.add(now);
+      }
     }
   }
 
   @Override
-  public synchronized void contentCommitted(InodeAttributes inode) {
-    Set<Location> names = fileNames.get(inode.id());
-    if (names != null) {
-      for (Location l : names) {
-        enqueueQuietly(MirrorOp.sync(l.dir(), l.name()));
-      }
+  public void contentCommitted(InodeAttributes inode) {
+    List<Location> names;
+    synchronized (this) {
+      Set<Location> known = fileNames.get(inode.id());
+      names = known == null ? List.of() : new ArrayList<>(known);
+    }
+    for (Location l : names) {
+      enqueueQuietly(MirrorOp.sync(l.dir(), l.name()));
     }
   }
 
@@ -340,17 +362,27 @@ final class Mirror implements NamespaceEvents, AutoCloseable {
     }
   }
 
-  private synchronized void enqueue(MirrorOp op) throws FsException {
-    if (op.kind() == MirrorOp.Kind.SYNC) {
-      Long at = pendingSyncs.get(op.key());
-      if (at != null && at > lastRename) {
-        return; // the queued SYNC runs later than this change and syncs the same name
+  /**
+   * Journals an op and queues it. The journal insert runs outside the lock (it is SQL, maybe over the network), so
+   * events on other threads are not held up by it; ops of concurrent events may then be queued in another order
+   * than journaled, which is harmless as no order is defined between them and every op converges on the metadata.
+   */
+  private void enqueue(MirrorOp op) throws FsException {
+    synchronized (this) {
+      if (op.kind() == MirrorOp.Kind.SYNC) {
+        Long at = pendingSyncs.get(op.key());
+        if (at != null && at > lastRename) {
+          return; // the queued SYNC runs later than this change and syncs the same name
+        }
       }
     }
     JournalEntry e = meta.journalAppend(new JournalEntry(0, op.dir(), owner, 0, op.encode(), clock.instant()));
-    MirrorOp journaled = op.withJournalId(e.id());
+    add(op.withJournalId(e.id()));
+  }
+
+  private synchronized void add(MirrorOp op) {
     long position = enqueued++;
-    queue.add(journaled);
+    queue.add(op);
     if (op.kind() == MirrorOp.Kind.SYNC) {
       pendingSyncs.put(op.key(), position);
     } else {
@@ -383,7 +415,9 @@ final class Mirror implements NamespaceEvents, AutoCloseable {
           pendingSyncs.remove(op.key()); // from now on a change needs a new SYNC
         }
       }
-      try {
+      try (Lease held = coordinator.writeLock(lockKey, LOCK_WAIT)) {
+        // One writer per mirror across hosts: two gateways (or two hosts) writing one Tahoe directory lose updates
+        // silently (tahoe-webapi.md 2.7). Held across the step's requests on purpose: that is what it guards.
         apply(op);
       } catch (FsException | RuntimeException e) {
         if (closing) {
@@ -595,6 +629,17 @@ final class Mirror implements NamespaceEvents, AutoCloseable {
     dircaps.put(dir, cap);
     linked.put(loc, cap);
     return Optional.of(cap);
+  }
+
+  /** A name for the lock that does not reveal the rootcap (a cap is a secret; lock keys may be seen in Redis). */
+  static String lockName(String rootHandle) {
+    try {
+      byte[] d = java.security.MessageDigest.getInstance("SHA-256")
+          .digest(rootHandle.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      return java.util.HexFormat.of().formatHex(d, 0, 16);
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   private static String mirrorName(Name name) {

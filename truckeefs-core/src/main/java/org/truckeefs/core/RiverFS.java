@@ -252,7 +252,7 @@ public final class RiverFS implements FileSystem {
       Instant now = config.clock().instant();
       meta.initRoot(new NewInode(InodeType.DIRECTORY, 0755, 0, 0, 0, now, null));
       MetadataBackup.validate(config.backendConfig()); // BACKUP: bad settings fail here, before anything runs
-      mirror = Mirror.startIfKept(blobs, meta, config.chunkSize(), hostId, config.clock(), // MIRROR:
+      mirror = Mirror.startIfKept(blobs, meta, coordinator, config.chunkSize(), hostId, config.clock(), // MIRROR:
           config.backendConfig());
       if (mirror != null) {
         setNamespaceEvents(mirror);
