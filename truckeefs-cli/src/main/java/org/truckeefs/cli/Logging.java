@@ -16,6 +16,33 @@ import org.slf4j.LoggerFactory;
 final class Logging {
   private Logging() {}
 
+  /**
+   * {@code --log-config FILE}: the operator's own logback configuration replaces the built-in one entirely
+   * (appenders, levels, rotation); -v and --log-file then do nothing.
+   */
+  static void configure(Path logbackXml) {
+    if (!java.nio.file.Files.isRegularFile(logbackXml)) {
+      throw UserError.badInput("--log-config " + logbackXml + " does not exist");
+    }
+    LoggerContext ctx = (LoggerContext) LoggerFactory.getILoggerFactory();
+    ctx.reset();
+    ch.qos.logback.classic.joran.JoranConfigurator jc = new ch.qos.logback.classic.joran.JoranConfigurator();
+    jc.setContext(ctx);
+    try {
+      jc.doConfigure(logbackXml.toFile());
+    } catch (ch.qos.logback.core.joran.spi.JoranException e) {
+      throw UserError.badInput("--log-config " + logbackXml + " is not a valid logback configuration: "
+          + e.getMessage());
+    }
+    if (ctx.getStatusManager().getCopyOfStatusList().stream()
+        .anyMatch(st -> st.getLevel() == ch.qos.logback.core.status.Status.ERROR)) {
+      throw UserError.badInput("--log-config " + logbackXml + " has errors: "
+          + ctx.getStatusManager().getCopyOfStatusList().stream()
+              .filter(st -> st.getLevel() == ch.qos.logback.core.status.Status.ERROR)
+              .map(st -> st.getMessage()).findFirst().orElse(""));
+    }
+  }
+
   static void configure(int verbosity, Path logFile) {
     LoggerContext ctx = (LoggerContext) LoggerFactory.getILoggerFactory();
     ctx.reset();

@@ -33,6 +33,10 @@ final class TruckeeCommand implements Runnable {
   @Option(names = "--log-file", paramLabel = "FILE", scope = ScopeType.INHERIT, description = "Also write the log to FILE.")
   Path logFile;
 
+  @Option(names = "--log-config", paramLabel = "FILE", scope = ScopeType.INHERIT,
+      description = "A logback.xml that replaces the built-in logging setup (then -v and --log-file do nothing).")
+  Path logConfig;
+
   private final Map<String, String> env;
   private final java.util.List<String> args;
   private Settings settings;
@@ -58,6 +62,7 @@ final class TruckeeCommand implements Runnable {
   void prepare(ParseResult top) {
     Map<String, String> flags = new LinkedHashMap<>();
     Path config = null;
+    Path logConfig = null;
     Path log = null;
     int verbosity = 0;
     for (ParseResult pr = top; pr != null; pr = pr.subcommand()) {
@@ -67,6 +72,7 @@ final class TruckeeCommand implements Runnable {
         switch (name) {
           case "--config" -> config = (Path) value;
           case "--log-file" -> log = (Path) value;
+          case "--log-config" -> logConfig = (Path) value;
           case "-v" -> verbosity = Math.max(verbosity, ((boolean[]) value).length);
           default -> {
             String key = name.startsWith("--") ? name.substring(2).replace('-', '_') : "";
@@ -79,7 +85,11 @@ final class TruckeeCommand implements Runnable {
     }
     parsed = top;
     settingFlags = Map.copyOf(flags);
-    Logging.configure(verbosity, log);
+    if (logConfig != null) {
+      Logging.configure(logConfig);
+    } else {
+      Logging.configure(verbosity, log);
+    }
     java.io.PrintWriter err = spec.commandLine().getErr();
     settings = ConfigMapper.load(config, env, flags, w -> {
       err.println("truckeefs: " + w);

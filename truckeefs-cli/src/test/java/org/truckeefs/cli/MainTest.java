@@ -161,4 +161,19 @@ class MainTest {
           .as(cmd + " options without a description").isEmpty();
     }
   }
+
+  @Test
+  void logConfig_replacesTheBuiltInLogging_andABadOneIsBadInput() throws Exception {
+    Path log = dir.resolve("custom.log");
+    Path xml = Files.writeString(dir.resolve("logback.xml"), "<configuration><appender name=\"F\""
+        + " class=\"ch.qos.logback.core.FileAppender\"><file>" + log + "</file><encoder><pattern>CUSTOM %msg%n"
+        + "</pattern></encoder></appender><root level=\"INFO\"><appender-ref ref=\"F\"/></root></configuration>");
+    Cli r = Cli.run("--log-config", xml.toString(), "--data-dir", data(), "status");
+    assertThat(r.code()).as(r.err()).isZero();
+    org.slf4j.LoggerFactory.getLogger("test").info("hello from the test");
+    assertThat(Files.readString(log)).contains("CUSTOM hello from the test");
+    Path bad = Files.writeString(dir.resolve("bad.xml"), "<configuration><oops");
+    assertOneLine(Cli.run("--log-config", bad.toString(), "status"), 2, "--log-config");
+    org.truckeefs.cli.Logging.configure(0, null); // back to the built-in setup for the other tests
+  }
 }
