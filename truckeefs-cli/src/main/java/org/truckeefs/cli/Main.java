@@ -41,6 +41,7 @@ public final class Main {
     cl.addSubcommand("load", new LoadCommand());
     cl.addSubcommand("backup", new BackupCommand.Backup());
     cl.addSubcommand("restore", new BackupCommand.Restore());
+    cl.addSubcommand("stats", new StatsCommand());
     cl.addSubcommand("completion", new DocsCommand.Completion());
     cl.addSubcommand("man", new DocsCommand.Man());
     for (CommandLine sub : cl.getSubcommands().values()) {

@@ -92,8 +92,12 @@ final class MountCommand implements Callable<Integer> {
     try (PidFile pid = PidFile.create(s.dataDir(), mp);
         MetricsEndpoint endpoint = metricsAt == null ? null : metricsEndpoint(fs, metricsAt)) {
       if (endpoint != null) {
-        top.spec.commandLine().getOut().println("truckeefs: metrics at http://"
-            + endpoint.address().getHostString() + ":" + endpoint.address().getPort() + "/metrics");
+        String at = endpoint.address().getHostString() + ":" + endpoint.address().getPort();
+        top.spec.commandLine().getOut().println("truckeefs: metrics at http://" + at + "/metrics");
+        // for `truckeefs stats`; removed with the pid file's directory entry when the mount ends
+        java.nio.file.Path f = StatsCommand.addressFile(s.dataDir(), mp);
+        java.nio.file.Files.writeString(f, at);
+        f.toFile().deleteOnExit();
       }
       top.spec.commandLine().getOut().println("truckeefs: mounted on " + mp + "; unmount with `truckeefs umount " + mp + "`");
       top.spec.commandLine().getOut().flush();
