@@ -42,6 +42,7 @@ public final class Main {
     cl.addSubcommand("backup", new BackupCommand.Backup());
     cl.addSubcommand("restore", new BackupCommand.Restore());
     cl.addSubcommand("stats", new StatsCommand());
+    cl.addSubcommand("info", new InfoCommand());
     cl.addSubcommand("completion", new DocsCommand.Completion());
     cl.addSubcommand("man", new DocsCommand.Man());
     for (CommandLine sub : cl.getSubcommands().values()) {

@@ -131,4 +131,22 @@ class DumpLoadTest {
       }
     }
   }
+
+  @Test
+  void info_showsTheInodeAndWhereEachChunkLives_withoutTheCapability() throws Exception {
+    Path a = dir.resolve("a");
+    Path blobs = dir.resolve("blobs");
+    try (RiverFS fs = open(a, blobs)) {
+      PathFileSystem p = new PathFileSystem(fs);
+      p.mkdirs("/docs");
+      p.write("/docs/big.bin", new byte[5 * 1024 * 1024]);
+      fs.syncAll();
+    }
+    Cli r = Cli.run("--data-dir", a.toString(), "--blob-dir", blobs.toString(), "info", "/docs/big.bin");
+    assertThat(r.code()).as(r.err()).isZero();
+    assertThat(r.out()).contains("inode:", "size:    5242880 bytes", "chunks:  2 of up to 4.0 MiB in local", "#0", "#1");
+    assertThat(r.out()).containsPattern("(cached|not cached)");
+    Cli missing = Cli.run("--data-dir", a.toString(), "--blob-dir", blobs.toString(), "info", "/nope");
+    assertThat(missing.code()).isEqualTo(2);
+  }
 }
