@@ -2,10 +2,13 @@ package org.truckeefs.tahoe;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.text.Normalizer;
+import java.security.MessageDigest;
 import java.time.Duration;
+import java.util.HexFormat;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -13,8 +16,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.truckeefs.api.PathFileSystem;
+import org.truckeefs.core.LocalCoordinator;
 import org.truckeefs.core.RiverFS;
 import org.truckeefs.spi.JournalEntry;
+import org.truckeefs.spi.Lease;
 import org.truckeefs.testkit.tahoe.EmulatedEntry;
 import org.truckeefs.testkit.tahoe.Fault;
 import org.truckeefs.testkit.tahoe.LatencyModel;
@@ -131,6 +136,24 @@ class TahoeMirrorLosslessIT {
     assertThat(gw.requests()).as("no directory write at a start with nothing to repair")
         .noneMatch(r -> r.method().equals("DELETE") || (r.method().equals("PUT") && !r.rawPath().equals("/uri")));
     assertThat(MirrorCheck.actual(gw, h.rootcap)).isEqualTo(MirrorCheck.expected(h.meta, gw, CHUNK));
+  }
+
+  @Test
+  void theMirrorWritesOnlyUnderItsCoordinatorLock() throws Exception {
+    TahoeRiverFs h = new TahoeRiverFs(gw, tmp, "backend_storage_strategy", "MIRROR", "coordinator_uri", "testcoord:");
+    h.coordinator = new LocalCoordinator(TahoeStores.context(tmp.resolve("coord"), TahoeStores.scheduler()));
+    // The key names a hash of rootcap, never the cap: another host (here the test) takes the same lock.
+    byte[] digest = MessageDigest.getInstance("SHA-256").digest(h.rootcap.getBytes(StandardCharsets.UTF_8));
+    String key = "mirror:" + HexFormat.of().formatHex(digest, 0, 16);
+    try (RiverFS fs = h.open()) {
+      Lease other = h.coordinator.writeLock(key, Duration.ofSeconds(5));
+      new PathFileSystem(fs).write("/f", bytes(100, 5));
+      Thread.sleep(300); // a negative check: nothing may happen while the other writer holds the lock
+      assertThat(gw.list(h.rootcap).orElseThrow()).doesNotContainKey("f");
+      other.close();
+      TahoeRiverFs.await(Duration.ofSeconds(10), "the file mirrored once the lock is free",
+          () -> gw.list(h.rootcap).orElseThrow().containsKey("f"));
+    }
   }
 
   private static byte[] contents(TahoeRiverFs h, String name) {

@@ -16,6 +16,8 @@ import org.truckeefs.core.RiverFS;
 import org.truckeefs.core.RiverFsConfig;
 import org.truckeefs.spi.BackendConfig;
 import org.truckeefs.spi.BackendContext;
+import org.truckeefs.spi.Coordinator;
+import org.truckeefs.spi.CoordinatorProvider;
 import org.truckeefs.spi.MetadataStore;
 import org.truckeefs.spi.MetadataStoreProvider;
 import org.truckeefs.testkit.tahoe.TahoeGatewayEmulator;
@@ -30,6 +32,8 @@ final class TahoeRiverFs {
   final Path dir;
   final MetadataStore meta;
   final Map<String, String> settings = new HashMap<>();
+  /** When set (with {@code coordinator_uri = testcoord:}), the coordinator every RiverFS opened here shares. */
+  Coordinator coordinator;
 
   TahoeRiverFs(TahoeGatewayEmulator gw, Path dir, String... more) throws FsException {
     this.gw = gw;
@@ -49,7 +53,7 @@ final class TahoeRiverFs {
   }
 
   RiverFsConfig.Builder config() throws FsException {
-    MetadataStore shared = unclosable(meta);
+    MetadataStore shared = unclosable(meta, MetadataStore.class);
     Backends backends = Backends.discover().register(new MetadataStoreProvider() {
       @Override
       public String scheme() {
@@ -59,6 +63,16 @@ final class TahoeRiverFs {
       @Override
       public MetadataStore create(URI uri, BackendConfig c, BackendContext ctx) {
         return shared;
+      }
+    }).register(new CoordinatorProvider() {
+      @Override
+      public String scheme() {
+        return "testcoord";
+      }
+
+      @Override
+      public Coordinator create(URI uri, BackendConfig c, BackendContext ctx) {
+        return unclosable(coordinator, Coordinator.class);
       }
     });
     return RiverFsConfig.fromSettings(settings, backends).toBuilder().uploadRetryDelay(Duration.ofMillis(50));
@@ -88,9 +102,9 @@ final class TahoeRiverFs {
     }
   }
 
-  private static MetadataStore unclosable(MetadataStore m) {
-    return (MetadataStore) Proxy.newProxyInstance(MetadataStore.class.getClassLoader(),
-        new Class<?>[] {MetadataStore.class}, (proxy, method, args) -> {
+  private static <T> T unclosable(T m, Class<T> type) {
+    return type.cast(Proxy.newProxyInstance(type.getClassLoader(),
+        new Class<?>[] {type}, (proxy, method, args) -> {
           if (method.getName().equals("close") && method.getParameterCount() == 0) {
             return null;
           }
@@ -99,6 +113,6 @@ final class TahoeRiverFs {
           } catch (InvocationTargetException e) {
             throw e.getCause();
           }
-        });
+        }));
   }
 }
