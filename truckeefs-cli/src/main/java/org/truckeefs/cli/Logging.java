@@ -10,6 +10,7 @@ import ch.qos.logback.core.ConsoleAppender;
 import ch.qos.logback.core.FileAppender;
 import ch.qos.logback.core.OutputStreamAppender;
 import java.nio.file.Path;
+import java.util.List;
 import org.slf4j.LoggerFactory;
 
 /** Logging from {@code -v/-vv/-vvv} and {@code --log-file}; configured in code so no file is needed. */
@@ -41,6 +42,7 @@ final class Logging {
               .filter(st -> st.getLevel() == ch.qos.logback.core.status.Status.ERROR)
               .map(st -> st.getMessage()).findFirst().orElse(""));
     }
+    keepSecretsOut(ctx);
   }
 
   static void configure(int verbosity, Path logFile) {
@@ -81,6 +83,26 @@ final class Logging {
     ctx.getLogger("org.redisson").setLevel(verbosity >= 3 ? Level.DEBUG : Level.WARN);
     ctx.getLogger("io.netty").setLevel(Level.WARN);
     ctx.getLogger("org.jooq").setLevel(Level.WARN);
+    keepSecretsOut(ctx);
+  }
+
+  /**
+   * Loggers that print request lines, headers, bodies or protocol frames carry caps (Tahoe URLs), passwords (Redis
+   * AUTH) and file contents: held at INFO whatever -v or an operator's --log-config asks, since secrets never reach a
+   * log at any verbosity.
+   */
+  static final List<String> SECRET_BEARING = List.of(
+      "org.apache.hc", // HttpClient 5: wire and header dumps at DEBUG
+      "org.redisson.client.handler", // Redisson: encoded commands (AUTH included) at TRACE
+      "io.netty.handler.logging"); // Netty's LoggingHandler: raw frames
+
+  static void keepSecretsOut(LoggerContext ctx) {
+    for (String name : SECRET_BEARING) {
+      Logger l = ctx.getLogger(name);
+      if (l.getEffectiveLevel().toInt() < Level.INFO.toInt()) {
+        l.setLevel(Level.INFO);
+      }
+    }
   }
 
   private static void start(LoggerContext ctx, OutputStreamAppender<ILoggingEvent> a, String pattern, String name) {
