@@ -232,4 +232,35 @@ class CliMountIT {
     assertThat(p.exitValue()).as(said).isZero();
     assertThat(said).contains("data dir:");
   }
+
+  /** mount --metrics: scraped while files are written through the kernel, the backend counters move. */
+  @Test
+  void metricsEndpoint_ofARealMount_countsTheWorkload() throws Exception {
+    List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
+        Path.of("target", "truckeefs.jar").toAbsolutePath().toString(), "--data-dir", data.toString(), "mount",
+        "--metrics", "0", mnt.toString());
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
+        .redirectOutput(base.resolve("mount-" + started.size() + ".log").toFile()).start();
+    started.add(p);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (!(FuseMount.isMountedAt(mnt) && log(started.size() - 1).contains("mounted on"))) {
+      assertThat(p.isAlive()).as("exited: %s", log(started.size() - 1)).isTrue();
+      assertThat(System.nanoTime()).as("mounted within 60 s").isLessThan(deadline);
+      Thread.sleep(50);
+    }
+    var m = Pattern.compile("metrics at (http://\\S+/metrics)").matcher(log(started.size() - 1));
+    assertThat(m.find()).as(log(started.size() - 1)).isTrue();
+    java.net.URI uri = java.net.URI.create(m.group(1));
+    assertThat(uri.getHost()).isEqualTo("127.0.0.1");
+    for (int i = 0; i < 30; i++) {
+      Files.write(mnt.resolve("m" + i), random(50_000, i));
+    }
+    var http = java.net.http.HttpClient.newHttpClient();
+    String body = http.send(java.net.http.HttpRequest.newBuilder(uri).build(),
+        java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+    double metadataCalls = Pattern.compile("(?m)^truckeefs_backend_calls_seconds_count\\{backend=\"metadata\",op=\"\\w+\"} ([0-9.eE+-]+)$")
+        .matcher(body).results().mapToDouble(r -> Double.parseDouble(r.group(1))).sum();
+    assertThat(metadataCalls).as(body).isGreaterThanOrEqualTo(30);
+    assertThat(Cli.run("--data-dir", data.toString(), "umount", mnt.toString()).code()).isZero();
+  }
 }
