@@ -9,14 +9,18 @@ import org.truckeefs.core.RiverFsConfig;
 final class Engine {
   private Engine() {}
 
-  /** Validates first, then creates the data directory (0700), so bad input leaves nothing on disk. */
-  static RiverFsConfig config(Settings s) {
-    RiverFsConfig config;
+  /** The settings validated; nothing touched on disk. */
+  static RiverFsConfig validated(Settings s) {
     try {
-      config = RiverFsConfig.fromSettings(s.asMap());
+      return RiverFsConfig.fromSettings(s.asMap());
     } catch (org.truckeefs.api.FsException e) {
       throw UserError.badInput(e.getMessage().replaceFirst("^E[A-Z]+: ", ""));
     }
+  }
+
+  /** For the offline tools: validates first, then creates the data directory (0700), so bad input leaves nothing. */
+  static RiverFsConfig config(Settings s) {
+    RiverFsConfig config = validated(s);
     if (!Files.isDirectory(s.dataDir())) {
       try {
         Files.createDirectories(s.dataDir(), java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
@@ -28,7 +32,11 @@ final class Engine {
     return config;
   }
 
+  /**
+   * RiverFS.open creates the data directory itself, after every backend was reached (and removes what it created
+   * when a start fails), so an unreachable Redis or database leaves nothing on disk.
+   */
   static RiverFS open(Settings s) throws org.truckeefs.api.FsException {
-    return RiverFS.open(config(s));
+    return RiverFS.open(validated(s));
   }
 }

@@ -65,12 +65,10 @@ final class MountCommand implements Callable<Integer> {
     if (background) {
       return Background.start(top, s.dataDir(), mp, top.spec.commandLine().getOut());
     }
-    if (s.flag("test_integration")) {
-      StartupChecks.backends(s);
-    }
-    FileSystem fs = Engine.open(s);
+    FileSystem fs = Engine.open(s); // reaches every backend in order before it creates or migrates anything
     try {
       if (s.flag("test_integration")) {
+        StartupChecks.backends(s);
         StartupChecks.integration(fs);
       }
       if (s.flag("test_functionality")) {
