@@ -38,7 +38,7 @@ final class Background {
     top.settingFlags().forEach((k, v) -> pb.environment().put(RiverFsConfig.key(k).orElseThrow().envName(), v));
     pb.environment().put(ConfigMapper.CHILD_ENV, "1");
     Path log = PidFile.path(dataDir, mountPoint).resolveSibling(PidFile.path(dataDir, mountPoint).getFileName() + ".out");
-    Files.createDirectories(log.getParent());
+    PrivateFiles.create(log);
     Process p = pb.redirectErrorStream(true).redirectOutput(log.toFile())
         .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile())).start();
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_SECONDS);

@@ -71,6 +71,11 @@ final class Logging {
     start(ctx, err, pattern, "console");
     root.addAppender(err);
     if (logFile != null) {
+      try {
+        PrivateFiles.create(logFile);
+      } catch (java.io.IOException e) {
+        throw UserError.failed("cannot create the log file " + logFile + ": " + e.getMessage());
+      }
       FileAppender<ILoggingEvent> file = new FileAppender<>();
       file.setFile(logFile.toAbsolutePath().toString());
       file.setAppend(true);

@@ -22,7 +22,7 @@ final class PidFile implements AutoCloseable {
 
   static PidFile create(Path dataDir, Path mountPoint) throws IOException {
     Path f = path(dataDir, mountPoint);
-    Files.createDirectories(f.getParent());
+    PrivateFiles.create(f);
     Files.writeString(f, ProcessHandle.current().pid() + "\n" + mountPoint + "\n", StandardCharsets.UTF_8);
     return new PidFile(f);
   }
