@@ -37,7 +37,7 @@ final class Background {
     // command line, which every user sees in ps.
     top.settingFlags().forEach((k, v) -> pb.environment().put(RiverFsConfig.key(k).orElseThrow().envName(), v));
     pb.environment().put(ConfigMapper.CHILD_ENV, "1");
-    Path log = PidFile.path(dataDir, mountPoint).resolveSibling(PidFile.path(dataDir, mountPoint).getFileName() + ".out");
+    Path log = outputFile(dataDir, mountPoint);
     PrivateFiles.create(log);
     Process p = pb.redirectErrorStream(true).redirectOutput(log.toFile())
         .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile())).start();
@@ -57,6 +57,33 @@ final class Background {
       }
       Thread.sleep(50);
     }
+  }
+
+  /**
+   * Where the child's output goes: next to its pid file, unless the data directory does not exist yet. The child
+   * creates it only once every backend answered, so a failed first start must not leave one behind: then the output
+   * goes to a private directory under java.io.tmpdir.
+   */
+  static Path outputFile(Path dataDir, Path mountPoint) {
+    Path pid = PidFile.path(dataDir, mountPoint);
+    if (Files.isDirectory(dataDir)) {
+      return pid.resolveSibling(pid.getFileName() + ".out");
+    }
+    long uid = new com.sun.security.auth.module.UnixSystem().getUid();
+    Path dir = Path.of(System.getProperty("java.io.tmpdir"), "truckeefs-" + uid);
+    try {
+      // a shared temp directory: another user could have made ours first
+      if (Files.exists(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)
+          && (((Number) Files.getAttribute(dir, "unix:uid", java.nio.file.LinkOption.NOFOLLOW_LINKS)).longValue() != uid
+              || !Files.isDirectory(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)
+              || (((Number) Files.getAttribute(dir, "unix:mode")).intValue() & 0077) != 0)) {
+        throw UserError.failed(dir + " is not a private directory of this user; remove it, or create the data "
+            + "directory " + dataDir + " (mode 0700) first");
+      }
+    } catch (java.io.IOException e) {
+      throw UserError.failed("cannot check " + dir + ": " + e.getMessage());
+    }
+    return dir.resolve(pid.getFileName() + ".out");
   }
 
   /**

@@ -103,6 +103,21 @@ class CliMountIT {
   }
 
   @Test
+  void aBackgroundMountWithAnUnreachableRedis_exits1_andLeavesNoDataDirectory() throws Exception {
+    String jar = Path.of("target", "truckeefs.jar").toAbsolutePath().toString();
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    Path fresh = base.resolve("fresh-data");
+    Process p = new ProcessBuilder(java, "-jar", jar, "--data-dir", fresh.toString(), "--redis-host", "127.0.0.1:1",
+        "--redis-timeout", "1", "mount", "--background", mnt.toString()).redirectErrorStream(true).start();
+    String said = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
+    assertThat(p.exitValue()).as(said).isEqualTo(1);
+    assertThat(said).contains("redis");
+    assertThat(fresh).as("the child reached Redis before creating anything").doesNotExist();
+    assertThat(FuseMount.isMountedAt(mnt)).isFalse();
+  }
+
+  @Test
   void backgroundMountReturnsOnceServedAndFstabCallsWork() throws Exception {
     String jar = Path.of("target", "truckeefs.jar").toAbsolutePath().toString();
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
