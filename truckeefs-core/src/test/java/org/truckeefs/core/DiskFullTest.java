@@ -134,6 +134,32 @@ class DiskFullTest {
     fs.release(r);
   }
 
+  @Test
+  void fsyncIsEnospcWhenTheBlobStoreIsFull_andTheDataStaysPendingUntilThereIsRoom() throws Exception {
+    // here the small disk holds the blob store (embedded defaults keep blobs on the data dir's disk); the cache
+    // lives on the ordinary disk, so only the upload, i.e. fsync, can meet the full disk
+    Path filler = disk.resolve("filler");
+    Files.write(filler, new byte[DISK - 2 * MIB]);
+    blobs = new ControlledBlobStore(new LocalBlobStore(disk.resolve("blobs")));
+    TestFs t = new TestFs(tmp, blobs);
+    fs = RiverFS.open(t.config().freeSpaceFloor(0).dirtyLimit(64L * MIB).build());
+    byte[] data = new byte[4 * MIB];
+    new java.util.Random(3).nextBytes(data); // no two chunks alike: the blob store cannot deduplicate them
+    long h = createFile(fs, "big");
+    write(fs, h, 0, data);
+    assertThatThrownBy(() -> fs.fsync(h, false)).isInstanceOfSatisfying(FsException.class,
+        e -> assertThat(e.error()).as("fsync of data the blob store has no room for").isEqualTo(FsError.NO_SPACE));
+    assertThatThrownBy(() -> fs.fsync(h, true)).as("fdatasync too").isInstanceOfSatisfying(FsException.class,
+        e -> assertThat(e.error()).isEqualTo(FsError.NO_SPACE));
+
+    Files.delete(filler); // an operator makes room: the same data is uploaded, nothing was dropped
+    fs.fsync(h, false);
+    fs.release(h);
+    long r = fs.open(ROOT, lookup(fs, "big").id(), OpenFlags.READ).handle();
+    assertThat(readAll(r, 4 * MIB)).isEqualTo(data);
+    fs.release(r);
+  }
+
   private byte[] readAll(long h, int len) throws FsException {
     return read(fs, h, 0, len);
   }
