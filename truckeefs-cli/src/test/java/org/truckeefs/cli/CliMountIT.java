@@ -102,6 +102,33 @@ class CliMountIT {
     assertThat(Cli.run("--data-dir", data.toString(), "umount", mnt.toString()).code()).isZero();
   }
 
+  /** Issue 12: one owner per data directory, whoever asks second (another mount, or fsck --repair). */
+  @Test
+  void aSecondMountOnABusyDataDir_exits1_namingTheHoldersPid_andMountsNothing() throws Exception {
+    Process first = mount();
+    Files.writeString(mnt.resolve("kept"), "still here");
+    Path mnt2 = Files.createDirectory(base.resolve("mnt2"));
+    String jar = Path.of("target", "truckeefs.jar").toAbsolutePath().toString();
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    Process second = new ProcessBuilder(java, "-jar", jar, "--data-dir", data.toString(), "mount", mnt2.toString())
+        .redirectErrorStream(true).start();
+    started.add(second);
+    String said = new String(second.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(second.waitFor(120, TimeUnit.SECONDS)).isTrue();
+    assertThat(second.exitValue()).as(said).isEqualTo(1);
+    assertThat(said.strip()).as("one line").doesNotContain("\n").contains(Long.toString(first.pid()));
+    assertThat(FuseMount.isMountedAt(mnt2)).isFalse();
+
+    Cli repair = Cli.run("--data-dir", data.toString(), "fsck", "--repair");
+    assertThat(repair.code()).as(repair.err()).isEqualTo(1);
+    assertThat(repair.err().strip()).doesNotContain("\n").contains(Long.toString(first.pid()));
+
+    assertThat(first.isAlive()).as("the first mount serves on").isTrue();
+    assertThat(Files.readString(mnt.resolve("kept"))).isEqualTo("still here");
+    assertThat(Cli.run("--data-dir", data.toString(), "umount", mnt.toString()).code()).isZero();
+    assertThat(first.waitFor(60, TimeUnit.SECONDS)).isTrue();
+  }
+
   @Test
   void aBackgroundMountWithAnUnreachableRedis_exits1_andLeavesNoDataDirectory() throws Exception {
     String jar = Path.of("target", "truckeefs.jar").toAbsolutePath().toString();
