@@ -78,18 +78,12 @@ public final class RiverFS implements FileSystem {
   private static final Logger log = LoggerFactory.getLogger(RiverFS.class);
   /** Largest file: 4 PiB, well inside the chunk index and offset arithmetic. */
   static final long MAX_FILE_SIZE = 1L << 52;
-  private static final int SYMLINK_MAX = 4095;
-  private static final int XATTR_NAME_MAX = 255;
-  private static final int XATTR_VALUE_MAX = 64 * 1024;
-  private static final int STATFS_BLOCK = 4096;
+    private static final int STATFS_BLOCK = 4096;
   private static final long INODE_CAPACITY = 1L << 32;
   /** A metadata call slower than this is logged as a warning: the database is overloaded or far away. */
   static final Duration SLOW_METADATA_CALL = Duration.ofSeconds(1);
   /** A blob call slower than this is logged as a warning (a whole chunk upload to a grid may take seconds). */
   static final Duration SLOW_BLOB_CALL = Duration.ofSeconds(30);
-  /** How long a cached directory permission answers lookup's search check: the kernel's default attr_timeout. */
-  static final Duration SEARCH_CACHE_TTL = Duration.ofSeconds(1);
-  private static final int SEARCH_CACHE_SIZE = 10_000;
 
   private final RiverFsConfig config;
   private final MetadataStore meta;
@@ -113,32 +107,17 @@ public final class RiverFS implements FileSystem {
   private final List<ScheduledFuture<?>> daemons = new ArrayList<>();
   private final OpenFiles files = new OpenFiles();
   private final HandleTable handles = new HandleTable();
-  /** Lock owners holding (or having held) fcntl locks per inode on this host, to skip needless releases. */
-  private final ConcurrentHashMap<InodeId, Set<Long>> fcntlOwners = new ConcurrentHashMap<>();
+  private final PosixLocks locks;
+  private final Xattrs xattrs;
   /** Inodes this host has announced open in the coordinator (see {@link #syncOpenMark}). */
   private final Set<InodeId> openMarks = ConcurrentHashMap.newKeySet();
   private final Object[] markStripes = new Object[64];
-  /**
-   * Directory attributes for lookup's search-permission check only (never returned, never used for open or
-   * getattr): a path walk would otherwise read each parent again for every component. Entries live as long as the
-   * kernel's attribute timeout and go on every change this host makes to the directory; a change on another host
-   * shows within that second, as it does through the kernel's own attribute cache.
-   */
-  private final Cache<InodeId, InodeAttributes> searchDirs;
-  /**
-   * Extended attributes recently read as absent: the kernel asks for security.capability before every write(2) to
-   * decide whether to drop privileges, and almost no file has one. Same lifetime and reasoning as {@link #searchDirs};
-   * a setxattr through this host invalidates its entry.
-   */
-  private final Cache<XattrKey, Boolean> absentXattrs;
+  private final Namespace namespace;
   private final ChangeFeed feed;
-  private volatile NamespaceEvents events = NamespaceEvents.NONE;
   private volatile Mirror mirror; // MIRROR: the blob store's namespace mirror, or null
   private volatile boolean closed;
   /** Held from open to the end of close: one RiverFS per data directory (see {@link #dataDirOwner}). */
   private volatile DataDirLock dataDirLock;
-
-  private record XattrKey(InodeId inode, String name) {}
 
   private RiverFS(RiverFsConfig config, MetadataStore meta, BlobStore blobs, Coordinator coordinator,
       ScheduledExecutorService scheduler, boolean ownsScheduler) throws FsException {
@@ -159,10 +138,6 @@ public final class RiverFS implements FileSystem {
         fetchPool, config.freeSpaceFloor());
     this.dirtyLimit = new DirtyLimit(DirtyLimit.effective(config, cache, cache.usableBytes()), cache);
     this.hostId = HostId.load(config.cacheDir());
-    this.searchDirs = Caffeine.newBuilder().maximumSize(SEARCH_CACHE_SIZE)
-        .expireAfterWrite(SEARCH_CACHE_TTL).ticker(config.ticker()::read).build();
-    this.absentXattrs = Caffeine.newBuilder().maximumSize(SEARCH_CACHE_SIZE)
-        .expireAfterWrite(SEARCH_CACHE_TTL).ticker(config.ticker()::read).build();
     for (int i = 0; i < markStripes.length; i++) {
       markStripes[i] = new Object();
     }
@@ -170,12 +145,45 @@ public final class RiverFS implements FileSystem {
     this.collector = new BlobCollector(meta, blobs, cache, config.clock(), config.blobGcGrace());
     this.feed = new ChangeFeed(coordinator);
     feed.watch(cached::onChange); // first watcher: a FUSE adapter's invalidation then finds the cache current
+    this.namespace = new Namespace(cached, files, feed::publish, new Namespace.Removal() {
+      @Override
+      public void purgeDirectory(InodeId id) throws FsException {
+        purge(id);
+      }
+
+      @Override
+      public void purgeIfClosed(InodeId id) throws FsException {
+        RiverFS.this.purgeIfClosed(id);
+      }
+    }, config.clock(), config.ticker());
     this.uploader = new Uploader(meta, blobs, coordinator, drainPool, putPool, config.ticker(), config.uploadRetryDelay(),
         RiverFsConfig.MAX_UPLOAD_RETRY_DELAY, this::afterDrain, a -> {
           dirtyLimit.roomMade();
-          events.contentCommitted(a);
+          namespace.events().contentCommitted(a);
           feed.publish(new FsChange.Content(a.id(), false));
         });
+    this.locks = new PosixLocks(coordinator, new PosixLocks.Coherence() {
+      @Override
+      public void commit(OpenFile f) throws FsException {
+        commitNow(f);
+      }
+
+      @Override
+      public void revalidate(OpenFile f) throws FsException {
+        RiverFS.this.revalidate(f);
+      }
+    });
+    this.xattrs = new Xattrs(cached, this::getattr, files::contains, new Xattrs.Changes() {
+      @Override
+      public void published(InodeId inode) {
+        feed.publish(Namespace.attrs(inode));
+      }
+
+      @Override
+      public void touched(InodeId inode) {
+        namespace.changed(inode);
+      }
+    }, config.clock(), config.ticker(), Namespace.SEARCH_CACHE_TTL);
     cache.onOverLimit(() -> {
       try {
         scheduler.execute(pruner);
@@ -452,56 +460,72 @@ public final class RiverFS implements FileSystem {
     return new OpenFile(attrs, meta.chunks(attrs.id()), config.chunkSize(), cache, config.clock());
   }
 
-  /** Carries an FsException out of a ConcurrentHashMap compute function. */
-  private static final class Unchecked extends RuntimeException {
-    private static final long serialVersionUID = 1L;
-
-    Unchecked(FsException cause) {
-      super(cause);
-    }
-
-    FsException fs() {
-      return (FsException) getCause();
-    }
-  }
-
-  // ======================================================================= namespace
+  // ======================================================================= namespace (see Namespace)
 
   @Override
   public InodeAttributes lookup(Caller caller, InodeId parent, Name name) throws FsException {
-    if (name.isDotOrDotDot()) {
-      InodeAttributes p = dirAttrs(parent);
-      Access.check(caller, p, Access.X, "search " + parent);
-      return name.isDot() ? p : getattr(meta.parentOf(parent));
-    }
-    Access.check(caller, searchableDir(parent), Access.X, "search " + parent);
-    // One store call for the entry and its attributes. The inode is known only after the read, so the rule of
-    // getattr (take the open file first) cannot apply: if an open file left the map meanwhile, its commit may have
-    // landed after our read, and getattr answers instead.
-    long drops = files.drops();
-    InodeAttributes a = cached.cachedLookupAttributes(parent, name)
-        .orElseThrow(() -> FsException.notFound("no entry '" + name + "' in " + parent));
-    OpenFile f = files.get(a.id());
-    if (f != null) {
-      return f.overlay(a);
-    }
-    return files.drops() == drops ? a : getattr(a.id());
+    return namespace.lookup(caller, parent, name);
   }
 
   @Override
   public InodeAttributes getattr(InodeId inode) throws FsException {
-    // the open file first: if its last upload commits and it leaves the map meanwhile, the store read below is
-    // already the newer one (read the other way round, a stale store row could be returned without the overlay)
-    OpenFile f = files.get(inode);
-    InodeAttributes a = cached.cachedAttributes(inode);
-    return f == null ? a : f.overlay(a);
+    return namespace.getattr(inode);
   }
 
-  /** {@link #getattr} from the store itself: close-to-open must see what another host committed just now. */
-  private InodeAttributes getattrFresh(InodeId inode) throws FsException {
-    OpenFile f = files.get(inode);
-    InodeAttributes a = meta.getAttributes(inode);
-    return f == null ? a : f.overlay(a);
+  @Override
+  public InodeAttributes mkdir(Caller caller, InodeId parent, Name name, int mode) throws FsException {
+    return namespace.mkdir(caller, parent, name, mode);
+  }
+
+  @Override
+  public void rmdir(Caller caller, InodeId parent, Name name) throws FsException {
+    namespace.rmdir(caller, parent, name);
+  }
+
+  @Override
+  public InodeAttributes mknod(Caller caller, InodeId parent, Name name, int mode, long rdev) throws FsException {
+    return namespace.mknod(caller, parent, name, mode, rdev);
+  }
+
+  @Override
+  public InodeAttributes symlink(Caller caller, InodeId parent, Name name, String target) throws FsException {
+    return namespace.symlink(caller, parent, name, target);
+  }
+
+  @Override
+  public String readlink(Caller caller, InodeId inode) throws FsException {
+    return namespace.readlink(caller, inode);
+  }
+
+  @Override
+  public InodeAttributes link(Caller caller, InodeId inode, InodeId newParent, Name newName) throws FsException {
+    return namespace.link(caller, inode, newParent, newName);
+  }
+
+  @Override
+  public void unlink(Caller caller, InodeId parent, Name name) throws FsException {
+    namespace.unlink(caller, parent, name);
+  }
+
+  @Override
+  public void rename(Caller caller, InodeId parent, Name name, InodeId newParent, Name newName, RenameFlags flags)
+      throws FsException {
+    namespace.rename(caller, parent, name, newParent, newName, flags);
+  }
+
+  @Override
+  public DirListing readdir(long dirHandle, long cookie, int max) throws FsException {
+    return namespace.readdir(handles.dir(dirHandle), cookie, max);
+  }
+
+  @Override
+  public DirListingPlus readdirplus(long dirHandle, long cookie, int max) throws FsException {
+    return namespace.readdirplus(handles.dir(dirHandle), cookie, max);
+  }
+
+  @Override
+  public void access(Caller caller, InodeId inode, int mask) throws FsException {
+    namespace.access(caller, inode, mask);
   }
 
   @Override
@@ -533,11 +557,11 @@ public final class RiverFS implements FileSystem {
         f.overrideMtime(mtime);
       }
       InodeAttributes after = meta.setAttributes(inode, new AttrUpdate(mode, uid, gid, atime, mtime, now));
-      feed.publish(c.size() != null ? new FsChange[] {attrs(inode), new FsChange.Content(inode, false)}
-          : new FsChange[] {attrs(inode)});
+      feed.publish(c.size() != null ? new FsChange[] {Namespace.attrs(inode), new FsChange.Content(inode, false)}
+          : new FsChange[] {Namespace.attrs(inode)});
       return f == null ? after : f.overlay(after);
     } finally {
-      changed(inode); // even on failure: the store may have applied it
+      namespace.changed(inode); // even on failure: the store may have applied it
       if (held != null) {
         releaseRef(held);
       }
@@ -545,248 +569,23 @@ public final class RiverFS implements FileSystem {
   }
 
   @Override
-  public InodeAttributes mkdir(Caller caller, InodeId parent, Name name, int mode) throws FsException {
-    if (name.isDotOrDotDot()) {
-      throw FsException.exists("'" + name + "' exists");
-    }
-    InodeAttributes p = writableDir(caller, parent);
-    int m = mode & (0777 | Access.S_ISVTX);
-    int gid = caller.gid();
-    if ((p.mode() & Access.S_ISGID) != 0) {
-      gid = p.gid();
-      m |= Access.S_ISGID;
-    }
-    return created(parent, name, meta.create(parent, name,
-        new NewInode(InodeType.DIRECTORY, m, caller.uid(), gid, 0, config.clock().instant(), null)));
-  }
-
-  @Override
-  public void rmdir(Caller caller, InodeId parent, Name name) throws FsException {
-    if (name.isDot()) {
-      throw new FsException(FsError.INVALID, "cannot remove '.'");
-    }
-    if (name.isDotDot()) {
-      throw new FsException(FsError.NOT_EMPTY, "cannot remove '..'");
-    }
-    InodeAttributes p = writableDir(caller, parent);
-    InodeAttributes victim = entry(parent, name);
-    if (!victim.isDirectory()) {
-      throw new FsException(FsError.NOT_DIRECTORY, "'" + name + "' is not a directory");
-    }
-    Access.checkSticky(caller, p, victim, "'" + name + "'");
-    InodeAttributes after;
-    try {
-      after = meta.unlink(parent, name, true, config.clock().instant());
-    } finally {
-      changed(parent);
-      changed(victim.id());
-    }
-    events.removed(parent, name, after);
-    feed.publish(entryChange(parent, name), attrs(parent), attrs(after.id()));
-    purge(after.id());
-  }
-
-  @Override
-  public InodeAttributes mknod(Caller caller, InodeId parent, Name name, int mode, long rdev) throws FsException {
-    InodeType type = (mode & InodeType.S_IFMT) == 0 ? InodeType.FILE : InodeType.fromMode(mode);
-    if (type == InodeType.DIRECTORY || type == InodeType.SYMLINK) {
-      throw new FsException(FsError.INVALID, "mknod makes files, FIFOs, sockets and devices; use mkdir/symlink");
-    }
-    boolean device = type == InodeType.CHAR_DEVICE || type == InodeType.BLOCK_DEVICE;
-    if (device && !caller.isRoot()) {
-      throw new FsException(FsError.NOT_PERMITTED, "only root may create device nodes");
-    }
-    if (name.isDotOrDotDot()) {
-      throw FsException.exists("'" + name + "' exists");
-    }
-    InodeAttributes p = writableDir(caller, parent);
-    NewInode spec = fileSpec(caller, p, type, mode, device ? rdev : 0, null);
-    return created(parent, name, meta.create(parent, name, spec));
-  }
-
-  @Override
-  public InodeAttributes symlink(Caller caller, InodeId parent, Name name, String target) throws FsException {
-    if (target == null || target.isEmpty()) {
-      throw FsException.notFound("empty symlink target");
-    }
-    if (target.getBytes(StandardCharsets.UTF_8).length > SYMLINK_MAX || target.indexOf('\0') >= 0) {
-      throw new FsException(target.indexOf('\0') >= 0 ? FsError.INVALID : FsError.NAME_TOO_LONG,
-          "symlink target must be 1-" + SYMLINK_MAX + " bytes without NUL");
-    }
-    if (name.isDotOrDotDot()) {
-      throw FsException.exists("'" + name + "' exists");
-    }
-    InodeAttributes p = writableDir(caller, parent);
-    int gid = (p.mode() & Access.S_ISGID) != 0 ? p.gid() : caller.gid();
-    return created(parent, name, meta.create(parent, name,
-        new NewInode(InodeType.SYMLINK, 0777, caller.uid(), gid, 0, config.clock().instant(), target)));
-  }
-
-  @Override
-  public String readlink(Caller caller, InodeId inode) throws FsException {
-    return meta.readSymlink(inode);
-  }
-
-  @Override
-  public InodeAttributes link(Caller caller, InodeId inode, InodeId newParent, Name newName) throws FsException {
-    InodeAttributes a = getattr(inode);
-    if (a.isDirectory()) {
-      throw new FsException(FsError.NOT_PERMITTED, "cannot hard-link a directory");
-    }
-    if (newName.isDotOrDotDot()) {
-      throw FsException.exists("'" + newName + "' exists");
-    }
-    writableDir(caller, newParent);
-    OpenFile f = files.get(inode); // before the store write, as in getattr
-    InodeAttributes after;
-    try {
-      after = meta.link(inode, newParent, newName, config.clock().instant());
-    } finally {
-      changed(newParent);
-    }
-    events.linked(newParent, newName, after);
-    feed.publish(entryChange(newParent, newName), attrs(newParent), attrs(inode));
-    return f == null ? after : f.overlay(after);
-  }
-
-  @Override
-  public void unlink(Caller caller, InodeId parent, Name name) throws FsException {
-    if (name.isDotOrDotDot()) {
-      throw new FsException(FsError.IS_DIRECTORY, "cannot unlink '" + name + "'");
-    }
-    InodeAttributes p = writableDir(caller, parent);
-    DirEntry e = meta.lookup(parent, name)
-        .orElseThrow(() -> FsException.notFound("no entry '" + name + "' in " + parent));
-    if (e.type() == InodeType.DIRECTORY) {
-      throw new FsException(FsError.IS_DIRECTORY, "'" + name + "' is a directory; use rmdir");
-    }
-    if ((p.mode() & Access.S_ISVTX) != 0) { // only a sticky directory asks who owns the victim
-      Access.checkSticky(caller, p, getattr(e.inode()), "'" + name + "'");
-    }
-    InodeAttributes after;
-    try {
-      after = meta.unlink(parent, name, false, config.clock().instant());
-    } finally {
-      changed(parent);
-    }
-    events.removed(parent, name, after);
-    feed.publish(entryChange(parent, name), attrs(parent), attrs(after.id()));
-    if (after.nlink() == 0) {
-      purgeIfClosed(after.id());
-    }
-  }
-
-  @Override
-  public void rename(Caller caller, InodeId parent, Name name, InodeId newParent, Name newName, RenameFlags flags)
-      throws FsException {
-    if (name.isDotOrDotDot() || newName.isDotOrDotDot()) {
-      throw new FsException(FsError.INVALID, "cannot rename '.' or '..'");
-    }
-    InodeAttributes p1 = writableDir(caller, parent);
-    InodeAttributes p2 = parent.equals(newParent) ? p1 : writableDir(caller, newParent);
-    InodeAttributes src = entry(parent, name);
-    InodeAttributes dst = renameTarget(newParent, newName);
-    if (flags == RenameFlags.EXCHANGE && dst == null) {
-      throw FsException.notFound("no entry '" + newName + "' to exchange with");
-    }
-    if (flags == RenameFlags.NOREPLACE && dst != null) {
-      throw FsException.exists("'" + newName + "' exists");
-    }
-    if (dst != null && dst.id().equals(src.id())) {
-      return; // POSIX: renaming a name onto another name of the same file does nothing
-    }
-    Access.checkSticky(caller, p1, src, "'" + name + "'");
-    if (dst != null) {
-      Access.checkSticky(caller, p2, dst, "'" + newName + "'");
-    }
-    if (!parent.equals(newParent)) {
-      // a moved directory's '..' changes: Linux needs write permission on the directory itself
-      if (src.isDirectory()) {
-        Access.check(caller, src, Access.W, "move directory '" + name + "'");
-      }
-      if (flags == RenameFlags.EXCHANGE && dst.isDirectory()) {
-        Access.check(caller, dst, Access.W, "move directory '" + newName + "'");
-      }
-    }
-    RenameResult r;
-    try {
-      r = meta.rename(parent, name, newParent, newName, flags, config.clock().instant());
-    } finally {
-      changed(parent);
-      changed(newParent);
-      changed(src.id());
-      if (dst != null) {
-        changed(dst.id());
-      }
-    }
-    events.renamed(parent, name, newParent, newName, flags);
-    List<FsChange> renamed = new ArrayList<>(List.of(entryChange(parent, name), entryChange(newParent, newName),
-        attrs(parent), attrs(src.id())));
-    if (!parent.equals(newParent)) {
-      renamed.add(attrs(newParent));
-    }
-    if (dst != null) {
-      renamed.add(attrs(dst.id()));
-    }
-    feed.publish(renamed.toArray(FsChange[]::new));
-    if (r.replaced() != null && r.replaced().nlink() == 0) {
-      if (r.replaced().isDirectory()) {
-        purge(r.replaced().id());
-      } else {
-        purgeIfClosed(r.replaced().id());
-      }
-    }
-  }
-
-  @Override
   public OpenResult create(Caller caller, InodeId parent, Name name, int mode, OpenFlags flags) throws FsException {
-    if (name.isDotOrDotDot()) {
-      throw new FsException(FsError.IS_DIRECTORY, "'" + name + "' is a directory");
+    Namespace.Created c = namespace.createOrFind(caller, parent, name, mode, flags);
+    if (c.existing() != null) {
+      return open(caller, c.existing(), flags);
     }
-    InodeAttributes p = dirAttrs(parent);
-    Access.check(caller, p, Access.X, "search " + parent);
-    for (int attempt = 0; ; attempt++) {
-      Optional<DirEntry> existing = meta.lookup(parent, name);
-      if (existing.isPresent()) {
-        if (flags.exclusive()) {
-          throw FsException.exists("'" + name + "' exists");
-        }
-        return open(caller, existing.get().inode(), flags);
-      }
-      Access.check(caller, p, Access.W | Access.X, "create in " + parent);
-      InodeAttributes a;
-      try {
-        a = meta.create(parent, name, fileSpec(caller, p, InodeType.FILE, mode, 0, null));
-      } catch (FsException e) {
-        if (e.error() == FsError.EXISTS && !flags.exclusive() && attempt < 3) {
-          continue; // lost a race with another creator: open theirs
-        }
-        throw e;
-      }
-      created(parent, name, a);
-      // the creator may write even if the new mode forbids it (open(O_CREAT|O_RDWR, 0444) works)
-      OpenFile f = acquire(a.id(), a);
-      return new OpenResult(handles.openFile(f, a.id(), flags, caller), f.overlay(a), false);
-    }
+    InodeAttributes a = c.created();
+    // the creator may write even if the new mode forbids it (open(O_CREAT|O_RDWR, 0444) works)
+    OpenFile f = acquire(a.id(), a);
+    return new OpenResult(handles.openFile(f, a.id(), flags, caller), f.overlay(a), false);
   }
 
   @Override
   public OpenResult open(Caller caller, InodeId inode, OpenFlags flags) throws FsException {
-    InodeAttributes a = getattrFresh(inode);
-    switch (a.type()) {
-      case DIRECTORY -> {
-        if (flags.canWrite() || flags.truncate()) {
-          throw new FsException(FsError.IS_DIRECTORY, inode + " is a directory");
-        }
-        Access.check(caller, a, Access.R, "open " + inode);
-        return new OpenResult(handles.openFile(null, inode, flags, caller), a, true);
-      }
-      case SYMLINK -> throw new FsException(FsError.LOOP, inode + " is a symbolic link (O_NOFOLLOW)");
-      case FILE -> { }
-      default -> throw new FsException(FsError.NOT_SUPPORTED, inode + " is a special file; it has no data here");
+    InodeAttributes a = namespace.getattrFresh(inode);
+    if (!Namespace.checkOpen(caller, a, flags)) {
+      return new OpenResult(handles.openFile(null, inode, flags, caller), a, true);
     }
-    int mask = (flags.canRead() ? Access.R : 0) | (flags.canWrite() ? Access.W : 0) | (flags.truncate() ? Access.W : 0);
-    Access.check(caller, a, mask, "open " + inode);
     boolean wasOpen = files.contains(inode);
     OpenFile f = acquire(inode);
     try {
@@ -839,219 +638,31 @@ public final class RiverFS implements FileSystem {
 
   @Override
   public long opendir(Caller caller, InodeId inode) throws FsException {
-    InodeAttributes a = dirAttrs(inode);
-    Access.check(caller, a, Access.R, "list " + inode);
+    namespace.checkOpendir(caller, inode);
     return handles.openDir(inode);
   }
 
-  /** Cookies: 1 = {@code .}, 2 = {@code ..}, then the store's cookie + 2 (so any store numbering fits). */
-  @Override
-  public DirListing readdir(long dirHandle, long cookie, int max) throws FsException {
-    InodeId dir = handles.dir(dirHandle);
-    if (max <= 0) {
-      return new DirListing(List.of(), false);
-    }
-    List<DirEntry> out = new ArrayList<>();
-    try {
-      if (cookie < 1) {
-        out.add(new DirEntry(dir, Name.DOT, dir, InodeType.DIRECTORY, 1));
-      }
-      if (cookie < 2 && out.size() < max) {
-        out.add(new DirEntry(dir, Name.DOT_DOT, meta.parentOf(dir), InodeType.DIRECTORY, 2));
-      }
-      int want = max - out.size();
-      if (want == 0) {
-        return new DirListing(out, false);
-      }
-      List<DirEntry> page = meta.readDir(dir, Math.max(0, cookie - 2), want + 1);
-      for (int i = 0; i < page.size() && i < want; i++) {
-        DirEntry e = page.get(i);
-        out.add(new DirEntry(e.parent(), e.name(), e.inode(), e.type(), e.cookie() + 2));
-      }
-      return new DirListing(out, page.size() <= want);
-    } catch (FsException e) {
-      if (e.error() == FsError.NOT_FOUND) {
-        return new DirListing(out, true); // the directory was removed while open: it is empty
-      }
-      throw e;
-    }
-  }
+  // ======================================================================= POSIX locks (see PosixLocks)
 
-  /**
-   * The inode {@code name} names in {@code dir}, or null. A concurrent rename onto the same name may replace and
-   * purge the inode between the entry read and the attribute read: then the entry is read again.
-   */
-  private InodeAttributes renameTarget(InodeId dir, Name name) throws FsException {
-    for (int attempt = 1; ; attempt++) {
-      Optional<DirEntry> e = meta.lookup(dir, name);
-      if (e.isEmpty()) {
-        return null;
-      }
-      try {
-        return getattr(e.get().inode());
-      } catch (FsException gone) {
-        if (gone.error() != FsError.NOT_FOUND || attempt == 3) {
-          throw gone;
-        }
-      }
-    }
-  }
-
-  /**
-   * {@link #readdir} with attributes: the store's one-query page (which also fills the metadata cache), with the
-   * attributes of files open on this host overlaid as getattr does.
-   */
-  @Override
-  public DirListingPlus readdirplus(long dirHandle, long cookie, int max) throws FsException {
-    InodeId dir = handles.dir(dirHandle);
-    if (max <= 0) {
-      return new DirListingPlus(List.of(), false);
-    }
-    List<DirEntryPlus> out = new ArrayList<>();
-    try {
-      if (cookie < 1) {
-        out.add(new DirEntryPlus(new DirEntry(dir, Name.DOT, dir, InodeType.DIRECTORY, 1), getattr(dir)));
-      }
-      if (cookie < 2 && out.size() < max) {
-        InodeId parent = meta.parentOf(dir);
-        out.add(new DirEntryPlus(new DirEntry(dir, Name.DOT_DOT, parent, InodeType.DIRECTORY, 2), getattr(parent)));
-      }
-      int want = max - out.size();
-      if (want == 0) {
-        return new DirListingPlus(out, false);
-      }
-      // As in lookup: a file that left the open-file table during the read may have committed after it.
-      long drops = files.drops();
-      List<DirEntryPlus> page = meta.readDirPlus(dir, Math.max(0, cookie - 2), want + 1);
-      boolean dropped = files.drops() != drops;
-      for (int i = 0; i < page.size() && i < want; i++) {
-        DirEntry e = page.get(i).entry();
-        OpenFile f = files.get(e.inode());
-        InodeAttributes a = page.get(i).attributes();
-        if (f != null) {
-          a = f.overlay(a);
-        } else if (dropped) {
-          try {
-            a = getattr(e.inode());
-          } catch (FsException gone) {
-            if (gone.error() == FsError.NOT_FOUND) {
-              continue;
-            }
-            throw gone;
-          }
-        }
-        out.add(new DirEntryPlus(new DirEntry(e.parent(), e.name(), e.inode(), e.type(), e.cookie() + 2), a));
-      }
-      return new DirListingPlus(out, page.size() <= want);
-    } catch (FsException e) {
-      if (e.error() == FsError.NOT_FOUND) {
-        return new DirListingPlus(out, true); // the directory was removed while open: it is empty
-      }
-      throw e;
-    }
-  }
-
-  // ======================================================================= POSIX locks
-
-  /**
-   * How long a blocking lock request (F_SETLKW, flock without LOCK_NB) waits before it fails with ETIMEDOUT: an
-   * hour, so a lock leaked by a live but stuck process cannot hang other processes forever. Locks of a dead host
-   * go much sooner, with its coordinator session.
-   */
-  static final Duration LOCK_WAIT = Duration.ofHours(1);
-
-  private static String flockKey(InodeId inode) {
-    return "flock:" + inode.value();
-  }
-
-  private static String fcntlKey(InodeId inode) {
-    return "fcntl:" + inode.value();
-  }
-
-  /**
-   * flock(2): one lock per open file description (the handle). Taking a lock revalidates the file like an open
-   * does; giving one up first commits this host's writes, so the next holder on any host sees them.
-   */
   @Override
   public void flock(long handle, long owner, LockRange.Type type, boolean wait) throws FsException {
-    FileHandle h = fileHandle(handle);
-    LockRange whole = new LockRange(type, 0, Long.MAX_VALUE, 0);
-    if (type == LockRange.Type.UNLOCK) {
-      commitBeforeUnlock(h);
-      coordinator.setPosixLock(flockKey(h.inode), owner, whole, Duration.ZERO);
-      h.flockOwners.remove(owner);
-      return;
-    }
-    h.flockOwners.add(owner);
-    coordinator.setPosixLock(flockKey(h.inode), owner, whole, wait ? LOCK_WAIT : Duration.ZERO);
-    revalidateLocked(h);
+    locks.flock(fileHandle(handle), owner, type, wait);
   }
 
   @Override
   public LockRange getlk(long handle, long owner, LockRange range) throws FsException {
-    FileHandle h = fileHandle(handle);
-    return coordinator.findPosixConflict(fcntlKey(h.inode), owner, range).orElse(null);
+    return locks.getlk(fileHandle(handle), owner, range);
   }
 
-  /** fcntl(F_SETLK/F_SETLKW) record locks, owned by a process (the lock owner) and released by any of its closes. */
   @Override
   public void setlk(long handle, long owner, LockRange range, boolean wait) throws FsException {
-    FileHandle h = fileHandle(handle);
-    if (range.type() == LockRange.Type.UNLOCK) {
-      commitBeforeUnlock(h);
-      coordinator.setPosixLock(fcntlKey(h.inode), owner, range, Duration.ZERO);
-      return;
-    }
-    fcntlOwners.computeIfAbsent(h.inode, k -> ConcurrentHashMap.newKeySet()).add(owner);
-    h.fcntlOwners.add(owner);
-    coordinator.setPosixLock(fcntlKey(h.inode), owner, range, wait ? LOCK_WAIT : Duration.ZERO);
-    revalidateLocked(h);
-  }
-
-  private void revalidateLocked(FileHandle h) throws FsException {
-    if (h.file != null) {
-      revalidate(h.file);
-    }
+    locks.setlk(fileHandle(handle), owner, range, wait);
   }
 
   /** Before a lock goes: this host's writes to the file reach the store, for the next holder to see. */
-  private void commitBeforeUnlock(FileHandle h) throws FsException {
-    if (h.file != null) {
-      h.file.seal(this::journal);
-      uploader.drain(h.file);
-    }
-  }
-
-  /** POSIX: a process's record locks on a file go with any close of it by that process. */
-  private void releaseFcntlLocks(FileHandle h, long owner) throws FsException {
-    Set<Long> owners = fcntlOwners.get(h.inode);
-    if (owners == null || !owners.remove(owner)) {
-      return; // this owner never locked the file here: no coordinator round trip
-    }
-    commitBeforeUnlock(h);
-    coordinator.releasePosixLocks(fcntlKey(h.inode), owner);
-  }
-
-  /** The last close of an open file description drops its flock locks (and its owners' record locks). */
-  private void releaseLocks(FileHandle h) {
-    for (long owner : h.flockOwners) {
-      try {
-        commitBeforeUnlock(h);
-        coordinator.releasePosixLocks(flockKey(h.inode), owner);
-      } catch (FsException e) {
-        log.warn("could not release flock of {}: {}; it goes when this host's session ends", h.inode, e.getMessage());
-      }
-    }
-    h.flockOwners.clear();
-    for (long owner : h.fcntlOwners) {
-      try {
-        releaseFcntlLocks(h, owner);
-      } catch (FsException e) {
-        log.warn("could not release record locks of {}: {}; they go when this host's session ends", h.inode,
-            e.getMessage());
-      }
-    }
-    h.fcntlOwners.clear();
+  private void commitNow(OpenFile f) throws FsException {
+    f.seal(this::journal);
+    uploader.drain(f);
   }
 
   @Override
@@ -1076,142 +687,26 @@ public final class RiverFS implements FileSystem {
     return new StatFs(STATFS_BLOCK, used + free, free, free, s.inodes() + freeInodes, freeInodes, Name.MAX_BYTES);
   }
 
-  @Override
-  public void access(Caller caller, InodeId inode, int mask) throws FsException {
-    InodeAttributes a = getattr(inode);
-    if ((mask & ~7) != 0) {
-      throw new FsException(FsError.INVALID, "bad access mask " + mask);
-    }
-    if (mask != 0) {
-      Access.check(caller, a, mask, "access " + inode);
-    }
-  }
-
-  // ======================================================================= xattrs
-
-  private enum XattrNamespace { USER, PRIVILEGED }
-
-  private static XattrNamespace xattrNamespace(String name) throws FsException {
-    if (name == null || name.isEmpty()) {
-      throw new FsException(FsError.RANGE, "empty extended attribute name");
-    }
-    if (name.getBytes(StandardCharsets.UTF_8).length > XATTR_NAME_MAX) {
-      throw new FsException(FsError.RANGE, "extended attribute name longer than " + XATTR_NAME_MAX + " bytes");
-    }
-    if (name.startsWith("user.") && name.length() > 5) {
-      return XattrNamespace.USER;
-    }
-    for (String ns : List.of("trusted.", "security.", "system.")) {
-      if (name.startsWith(ns) && name.length() > ns.length()) {
-        return XattrNamespace.PRIVILEGED;
-      }
-    }
-    throw new FsException(FsError.NOT_SUPPORTED,
-        "extended attribute names need a namespace: user., trusted., security. or system.");
-  }
+  // ======================================================================= xattrs (see Xattrs)
 
   @Override
   public byte[] getxattr(Caller caller, InodeId inode, String name) throws FsException {
-    XattrNamespace ns = xattrNamespace(name);
-    XattrKey key = new XattrKey(inode, name);
-    // a file open on this host exists (its inode outlives an unlink until the last close), so the kernel's
-    // security.capability probe before each write needs no store call once the answer is known
-    if (ns == XattrNamespace.PRIVILEGED && files.contains(inode)
-        && (!caller.isRoot() || absentXattrs.getIfPresent(key) != null)) {
-      throw new FsException(FsError.NO_DATA, "no extended attribute " + name);
-    }
-    if (ns == XattrNamespace.PRIVILEGED && !caller.isRoot()) {
-      getattr(inode); // ENOENT for a missing inode
-      throw new FsException(FsError.NO_DATA, "no extended attribute " + name);
-    }
-    if (ns == XattrNamespace.USER) {
-      Access.check(caller, getattr(inode), Access.R, "read extended attributes of " + inode);
-    }
-    // root reading security.* (ls -l asks for security.selinux of every file): the store's getXattr answers
-    // ENOENT for a missing inode itself (MetadataStore contract), so no attribute read first
-    @SuppressWarnings("unchecked")
-    Optional<byte[]>[] read = new Optional[1];
-    try {
-      // always read here (only an open file, known to exist, is answered from the cache above); the read runs
-      // inside compute so that it blocks invalidate() of its key: a setxattr meanwhile cannot leave a stale "absent"
-      absentXattrs.asMap().compute(key, (k, old) -> {
-        try {
-          read[0] = cached.cachedGetXattr(inode, name);
-        } catch (FsException e) {
-          throw new Unchecked(e);
-        }
-        return read[0].isPresent() ? null : Boolean.TRUE; // null: nothing cached
-      });
-    } catch (Unchecked u) {
-      throw u.fs();
-    }
-    if (read[0].isPresent()) {
-      return read[0].get();
-    }
-    throw new FsException(FsError.NO_DATA, "no extended attribute " + name);
+    return xattrs.get(caller, inode, name);
   }
 
   @Override
   public void setxattr(Caller caller, InodeId inode, String name, byte[] value, XattrMode mode) throws FsException {
-    XattrNamespace ns = xattrNamespace(name);
-    if (value == null) {
-      value = new byte[0];
-    }
-    if (value.length > XATTR_VALUE_MAX) {
-      throw new FsException(FsError.ARG_LIST_TOO_LONG, "extended attribute value larger than " + XATTR_VALUE_MAX + " bytes");
-    }
-    checkXattrWrite(caller, getattr(inode), ns, inode);
-    try {
-      meta.setXattr(inode, name, value, mode, config.clock().instant());
-      feed.publish(attrs(inode));
-    } finally {
-      absentXattrs.invalidate(new XattrKey(inode, name));
-      changed(inode);
-    }
+    xattrs.set(caller, inode, name, value, mode);
   }
 
   @Override
   public List<String> listxattr(Caller caller, InodeId inode) throws FsException {
-    List<String> names = cached.cachedListXattr(inode); // ENOENT for a missing inode (MetadataStore contract)
-    if (caller.isRoot()) {
-      return names;
-    }
-    List<String> visible = new ArrayList<>();
-    for (String n : names) {
-      if (n.startsWith("user.")) {
-        visible.add(n);
-      }
-    }
-    return visible;
+    return xattrs.list(caller, inode);
   }
 
   @Override
   public void removexattr(Caller caller, InodeId inode, String name) throws FsException {
-    XattrNamespace ns = xattrNamespace(name);
-    checkXattrWrite(caller, getattr(inode), ns, inode);
-    try {
-      meta.removeXattr(inode, name, config.clock().instant());
-      feed.publish(attrs(inode));
-    } finally {
-      changed(inode);
-    }
-  }
-
-  private static void checkXattrWrite(Caller caller, InodeAttributes a, XattrNamespace ns, InodeId inode)
-      throws FsException {
-    if (ns == XattrNamespace.PRIVILEGED) {
-      if (!caller.isRoot()) {
-        throw new FsException(FsError.NOT_PERMITTED, "only root may change trusted., security. and system. attributes");
-      }
-      return;
-    }
-    if (!a.isFile() && !a.isDirectory()) {
-      throw new FsException(FsError.NOT_PERMITTED, "user. attributes exist only on files and directories");
-    }
-    if (a.isDirectory() && (a.mode() & Access.S_ISVTX) != 0 && !Access.isOwner(caller, a)) {
-      throw new FsException(FsError.NOT_PERMITTED, "only the owner may change user. attributes of a sticky directory");
-    }
-    Access.check(caller, a, Access.W, "change extended attributes of " + inode);
+    xattrs.remove(caller, inode, name);
   }
 
   // ======================================================================= data
@@ -1292,7 +787,7 @@ public final class RiverFS implements FileSystem {
   @Override
   public void flush(long handle, long lockOwner) throws FsException {
     flush(handle);
-    releaseFcntlLocks(fileHandle(handle), lockOwner);
+    locks.closedBy(fileHandle(handle), lockOwner);
   }
 
   @Override
@@ -1308,7 +803,7 @@ public final class RiverFS implements FileSystem {
   @Override
   public void release(long handle) throws FsException {
     FileHandle h = handles.closeFile(handle);
-    releaseLocks(h);
+    locks.released(h);
     if (h.file == null) {
       return;
     }
@@ -1425,86 +920,13 @@ public final class RiverFS implements FileSystem {
       }
       throw e;
     }
-    events.purged(id);
+    namespace.events().purged(id);
     if (!r.unreferenced().isEmpty()) {
       log.debug("purged {}: {} blob(s) unreferenced", id, r.unreferenced().size());
     }
   }
 
   // ======================================================================= helpers
-
-  private InodeAttributes dirAttrs(InodeId dir) throws FsException {
-    InodeAttributes a = meta.getAttributes(dir);
-    if (!a.isDirectory()) {
-      throw new FsException(FsError.NOT_DIRECTORY, dir + " is not a directory");
-    }
-    return a;
-  }
-
-  /** {@link #dirAttrs} through {@link #searchDirs}: for permission checks only. */
-  private InodeAttributes searchableDir(InodeId dir) throws FsException {
-    try {
-      // a load in flight blocks invalidate() of its key, so a change made meanwhile is never cached stale
-      return searchDirs.get(dir, id -> {
-        try {
-          return dirAttrs(id);
-        } catch (FsException e) {
-          throw new Unchecked(e);
-        }
-      });
-    } catch (Unchecked u) {
-      throw u.fs();
-    }
-  }
-
-  /** After this host changed {@code inode} (its mode, owner, entries or existence). */
-  private void changed(InodeId inode) {
-    searchDirs.invalidate(inode);
-  }
-
-  private InodeAttributes writableDir(Caller caller, InodeId dir) throws FsException {
-    InodeAttributes p = dirAttrs(dir);
-    if (p.nlink() == 0) {
-      throw FsException.notFound("directory " + dir + " was removed");
-    }
-    Access.check(caller, p, Access.W | Access.X, "change " + dir);
-    return p;
-  }
-
-  private InodeAttributes entry(InodeId parent, Name name) throws FsException {
-    DirEntry e = meta.lookup(parent, name)
-        .orElseThrow(() -> FsException.notFound("no entry '" + name + "' in " + parent));
-    return getattr(e.inode());
-  }
-
-  /** A new file-like inode: setgid directories hand down their group; a non-member loses the setgid bit. */
-  private NewInode fileSpec(Caller caller, InodeAttributes parent, InodeType type, int mode, long rdev,
-      String target) {
-    int m = mode & InodeAttributes.PERMISSION_BITS;
-    int gid = caller.gid();
-    if ((parent.mode() & Access.S_ISGID) != 0) {
-      gid = parent.gid();
-      if (!caller.isRoot() && !caller.inGroup(gid)) {
-        m &= ~Access.S_ISGID;
-      }
-    }
-    return new NewInode(type, m, caller.uid(), gid, rdev, config.clock().instant(), target);
-  }
-
-  private InodeAttributes created(InodeId parent, Name name, InodeAttributes a) {
-    changed(parent);
-    events.created(parent, name, a);
-    feed.publish(new FsChange.Entry(parent, name, false), new FsChange.Attributes(parent, false));
-    return a;
-  }
-
-  private static FsChange attrs(InodeId inode) {
-    return new FsChange.Attributes(inode, false);
-  }
-
-  private static FsChange entryChange(InodeId parent, Name name) {
-    return new FsChange.Entry(parent, name, false);
-  }
 
   /** Named daemon threads; {@code nice} != 0 lowers (or raises) their scheduling priority (setting nice). */
   private static ThreadFactory threads(String name, int nice) {
@@ -1545,7 +967,7 @@ public final class RiverFS implements FileSystem {
   }
 
   void setNamespaceEvents(NamespaceEvents listener) {
-    this.events = listener == null ? NamespaceEvents.NONE : listener;
+    namespace.setEvents(listener);
   }
 
   /** What the CLI's {@code status} shows. */
@@ -1611,7 +1033,7 @@ public final class RiverFS implements FileSystem {
     // Space is not reserved (the blob store is shared and elastic); mode 0 makes the range part of the file.
     if (mode == 0 && end > h.file.size()) {
       h.file.truncate(end);
-      feed.publish(attrs(h.inode));
+      feed.publish(Namespace.attrs(h.inode));
     }
   }
 

@@ -96,7 +96,7 @@ class MetadataQueryCountTest {
     calls.clear();
     fs.lookup(ALICE, d, n("b"));
     assertThat(calls).containsExactly("lookupAttributes"); // the parent's search permission is known
-    ticker.advance(RiverFS.SEARCH_CACHE_TTL.plusMillis(1));
+    ticker.advance(Namespace.SEARCH_CACHE_TTL.plusMillis(1));
     calls.clear();
     fs.lookup(ALICE, d, n("b"));
     assertThat(calls).containsExactly("getAttributes", "lookupAttributes"); // expired like attr_timeout
