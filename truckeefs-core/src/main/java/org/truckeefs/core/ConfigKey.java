@@ -282,8 +282,9 @@ public record ConfigKey(String name, List<String> aliases, String defaultValue, 
     t.add(k("sleep", "", Kind.DURATION, s,
         "Interval between daemon runs. Empty: each daemon's own (cache pruning 3600 s)."));
     t.add(n("nice", "19", s, -20, 19,
-        "Scheduling priority of background threads (uploads, pruning, garbage collection, backups) on Linux;"
-            + " 19 = lowest. Raising priority (below 0) needs root."));
+        "Scheduling priority of background daemons (pruning, garbage collection, backups, lease renewal) on Linux;"
+            + " 19 = lowest. Uploads keep the normal priority: fsync waits on them. Raising priority (below 0)"
+            + " needs root."));
     t.add(k("blob_gc_grace", "1h", Kind.DURATION, s,
         "Blobs no file references are released only after this long (protects uploads in flight)."));
     t.add(k("blob_gc_interval", "10m", Kind.DURATION, s, "How often unreferenced blobs are released."));

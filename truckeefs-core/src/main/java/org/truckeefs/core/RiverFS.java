@@ -131,8 +131,10 @@ public final class RiverFS implements FileSystem {
     this.coordinator = coordinator;
     this.scheduler = scheduler;
     this.ownsScheduler = ownsScheduler;
-    this.drainPool = Executors.newFixedThreadPool(config.maxConnections(), threads("upload", config.backgroundNice()));
-    this.putPool = Executors.newFixedThreadPool(config.maxConnections(), threads("put", config.backgroundNice()));
+    // Uploads run at the normal priority, not `nice`: fsync, syncfs, unmount and the dirty-data limit wait on them,
+    // and at nice 19 on a busy host they wait for CPU that every other process takes first (benchmarks.md, Tahoe).
+    this.drainPool = Executors.newFixedThreadPool(config.maxConnections(), threads("upload", 0));
+    this.putPool = Executors.newFixedThreadPool(config.maxConnections(), threads("put", 0));
     this.fetchPool = Executors.newFixedThreadPool(Math.max(2, config.maxConnections() / 2), threads("readahead", 0));
     this.cache = ChunkCache.open(config.cacheDir(), blobs, config.clock(), config.cacheSize(), config.cacheTtl(),
         fetchPool, config.freeSpaceFloor());

@@ -421,7 +421,7 @@ public final class RiverFsConfig {
   }
 
   /**
-   * Setting {@code nice}: the Linux nice value of background threads (uploads, daemons). 19 (the seed's default)
+   * Setting {@code nice}: the Linux nice value of the daemon threads (not of uploads, which fsync waits on). 19 (the seed's default)
    * through {@link #fromSettings}; 0 (unchanged) when built without settings.
    */
   public int backgroundNice() {

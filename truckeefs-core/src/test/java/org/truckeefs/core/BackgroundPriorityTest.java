@@ -2,8 +2,15 @@ package org.truckeefs.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.truckeefs.api.PathFileSystem;
 
 class BackgroundPriorityTest {
   @Test
@@ -21,5 +28,46 @@ class BackgroundPriorityTest {
     assertThat(RiverFsConfig.fromSettings(java.util.Map.of("data_dir", "/x", "metadata_uri", "memory:"))
         .backgroundNice()).isEqualTo(19);
     assertThat(RiverFsConfig.builder().dataDir(java.nio.file.Path.of("/x")).build().backgroundNice()).isZero();
+  }
+
+  @Test
+  void uploadsRunAtTheNormalPriority_whileDaemonsRunAtNice(@TempDir Path dir) throws Exception {
+    Map<String, String> settings = Map.of("data_dir", dir.toString(), "metadata_uri", "memory:", "nice", "19");
+    try (RiverFS fs = RiverFS.open(RiverFsConfig.fromSettings(settings))) {
+      PathFileSystem paths = new PathFileSystem(fs);
+      paths.write("/f", new byte[] {1, 2, 3});
+      fs.syncAll(); // the upload and put pools have run a task, so their threads exist
+      // a daemon thread renices itself when it starts, in a short process of its own: wait for that, not a time
+      long deadline = System.nanoTime() + 30_000_000_000L;
+      Map<String, Integer> nice = threadNiceByNamePrefix();
+      while (!Integer.valueOf(19).equals(nice.get("truckeefs-daem")) && System.nanoTime() < deadline) {
+        Thread.sleep(10);
+        nice = threadNiceByNamePrefix();
+      }
+      assertThat(nice).containsEntry("truckeefs-uplo", 0).containsEntry("truckeefs-put-", 0)
+          .containsEntry("truckeefs-daem", 19);
+    }
+  }
+
+  /** The nice value of this JVM's threads, keyed by the first 14 characters of their kernel name (comm). */
+  private static Map<String, Integer> threadNiceByNamePrefix() throws Exception {
+    Map<String, Integer> out = new HashMap<>();
+    try (Stream<Path> tasks = Files.list(Path.of("/proc/self/task"))) {
+      for (Path t : (Iterable<Path>) tasks::iterator) {
+        String comm;
+        String stat;
+        try {
+          comm = Files.readString(t.resolve("comm")).strip();
+          stat = Files.readString(t.resolve("stat"));
+        } catch (java.io.IOException ended) {
+          continue;
+        }
+        if (comm.length() >= 14 && comm.startsWith("truckeefs-")) {
+          String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+          out.put(comm.substring(0, 14), Integer.parseInt(f[16]));
+        }
+      }
+    }
+    return out;
   }
 }
