@@ -275,6 +275,27 @@ class CliMountIT {
     assertThat(said).contains("data dir:");
   }
 
+  /** The launcher on the newest JDK (Java 25 here): mount and umount say their one line and no JVM warnings. */
+  @Test
+  void theLauncher_mountsAndUnmounts_withoutJvmWarnings() throws Exception {
+    String launcher = Path.of("..", "truckeefs").toAbsolutePath().normalize().toString();
+    for (List<String> args : List.of(List.of("mount", "--background", mnt.toString()), List.of("umount", mnt.toString()))) {
+      List<String> cmd = new ArrayList<>(List.of(launcher, "--data-dir", data.toString()));
+      cmd.addAll(args);
+      Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+      String said = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
+      assertThat(p.exitValue()).as(said).isZero();
+      assertThat(said).as("%s", args).startsWith("truckeefs: ").doesNotContain("WARNING");
+    }
+    assertThat(FuseMount.isMountedAt(mnt)).isFalse();
+    try (Stream<Path> outs = Files.list(data.resolve("run"))) {
+      for (Path out : outs.filter(f -> f.toString().endsWith(".out")).toList()) {
+        assertThat(Files.readString(out)).as("the background child's output").doesNotContain("WARNING");
+      }
+    }
+  }
+
   /** mount --metrics: scraped while files are written through the kernel, the backend counters move. */
   @Test
   void metricsEndpoint_ofARealMount_countsTheWorkload() throws Exception {
