@@ -18,13 +18,18 @@ import org.truckeefs.api.XattrMode;
 import org.truckeefs.spi.Ticker;
 
 /**
- * Extended attributes: the Linux namespace rules ({@code user.} for whoever may write the file, {@code trusted.},
- * {@code security.} and {@code system.} for root; names of 1-255 bytes, else ERANGE; values up to 64 KiB, else
- * E2BIG) over the metadata store's xattr primitives, and the memory of attributes recently read as absent.
+ * Extended attributes: the Linux namespace rules ({@code user.} for whoever may write the file, {@code trusted.}
+ * for root; names of 1-255 bytes, else ERANGE; values up to 64 KiB, else E2BIG) over the metadata store's xattr primitives, and the memory of attributes recently read as absent.
  *
  * <p>Locking: none of its own. A read of a possibly absent attribute runs inside the absent-cache's per-key
  * compute (a metadata read, never a disk sync or a blob call) so that a concurrent set cannot leave a stale
  * "absent" behind.
+ *
+ * <p>No security labels, file capabilities or POSIX ACLs: every {@code security.} and {@code system.} name is
+ * EOPNOTSUPP, as on a filesystem mounted without label and ACL support, and never listed. GNU {@code ls -l} asks
+ * every file for {@code security.selinux} and {@code system.posix_acl_access} and stops asking a device only on
+ * EOPNOTSUPP (ENODATA keeps it asking: one FUSE request per listed file); libacl and {@code cp -a} then fall back
+ * to chmod, and exec sees no capabilities.
  */
 final class Xattrs {
   static final int NAME_MAX = 255;
@@ -55,8 +60,7 @@ final class Xattrs {
   private final Changes changes;
   private final Clock clock;
   /**
-   * Extended attributes recently read as absent: the kernel asks for security.capability before every write(2) to
-   * decide whether to drop privileges, and almost no file has one. Entries live as long as the kernel's attribute
+   * Extended attributes recently read as absent: almost no file has a given trusted. or user. attribute. Entries live as long as the kernel's attribute
    * timeout; a set or remove through this host invalidates its entry.
    */
   private final Cache<Key, Boolean> absent;
@@ -83,20 +87,25 @@ final class Xattrs {
     if (name.startsWith("user.") && name.length() > 5) {
       return Namespace.USER;
     }
-    for (String ns : List.of("trusted.", "security.", "system.")) {
-      if (name.startsWith(ns) && name.length() > ns.length()) {
-        return Namespace.PRIVILEGED;
-      }
+    if (name.startsWith("trusted.") && name.length() > 8) {
+      return Namespace.PRIVILEGED;
     }
-    throw new FsException(FsError.NOT_SUPPORTED,
-        "extended attribute names need a namespace: user., trusted., security. or system.");
+    if (unsupported(name)) {
+      throw new FsException(FsError.NOT_SUPPORTED, "no security. or system. extended attributes on this filesystem");
+    }
+    throw new FsException(FsError.NOT_SUPPORTED, "extended attribute names need a namespace: user. or trusted.");
+  }
+
+  /** The namespaces this filesystem does not implement (labels, capabilities, ACLs): never stored, never listed. */
+  static boolean unsupported(String name) {
+    return name.startsWith("security.") || name.startsWith("system.");
   }
 
   byte[] get(Caller caller, InodeId inode, String name) throws FsException {
     Namespace ns = namespace(name);
     Key key = new Key(inode, name);
-    // a file open on this host exists (its inode outlives an unlink until the last close), so the kernel's
-    // security.capability probe before each write needs no store call once the answer is known
+    // a file open on this host exists (its inode outlives an unlink until the last close), so a repeated trusted.
+    // probe needs no store call once the answer is known
     if (ns == Namespace.PRIVILEGED && openHere.test(inode)
         && (!caller.isRoot() || absent.getIfPresent(key) != null)) {
       throw noData(name);
@@ -108,8 +117,8 @@ final class Xattrs {
     if (ns == Namespace.USER) {
       Access.check(caller, attributes.get(inode), Access.R, "read extended attributes of " + inode);
     }
-    // root reading security.* (ls -l asks for security.selinux of every file): the store's getXattr answers
-    // ENOENT for a missing inode itself (MetadataStore contract), so no attribute read first
+    // root reading trusted.*: the store's getXattr answers ENOENT for a missing inode itself (MetadataStore
+    // contract), so no attribute read first
     @SuppressWarnings("unchecked")
     Optional<byte[]>[] read = new Optional[1];
     try {
@@ -151,15 +160,15 @@ final class Xattrs {
     }
   }
 
-  /** The names {@code caller} may see: all for root, {@code user.} ones for others. */
+  /**
+   * The names {@code caller} may see: {@code user.} ones, and {@code trusted.} ones for root; {@code security.} and
+   * {@code system.} names stored by an older version stay hidden.
+   */
   List<String> list(Caller caller, InodeId inode) throws FsException {
     List<String> names = meta.cachedListXattr(inode); // ENOENT for a missing inode (MetadataStore contract)
-    if (caller.isRoot()) {
-      return names;
-    }
     List<String> visible = new ArrayList<>();
     for (String n : names) {
-      if (n.startsWith("user.")) {
+      if (n.startsWith("user.") || (caller.isRoot() && !unsupported(n))) {
         visible.add(n);
       }
     }
@@ -181,8 +190,7 @@ final class Xattrs {
   static void checkWrite(Caller caller, InodeAttributes a, Namespace ns, InodeId inode) throws FsException {
     if (ns == Namespace.PRIVILEGED) {
       if (!caller.isRoot()) {
-        throw new FsException(FsError.NOT_PERMITTED,
-            "only root may change trusted., security. and system. attributes");
+        throw new FsException(FsError.NOT_PERMITTED, "only root may change trusted. attributes");
       }
       return;
     }

@@ -39,11 +39,13 @@ class MetadataQueryCountTest {
   /** Only the calls an operation makes on its caller's thread: daemons and background uploads are not counted. */
   private final Thread testThread = Thread.currentThread();
   private RiverFS fs;
+  private MetadataStore meta;
 
   @BeforeEach
   void setUp() throws Exception {
     TestFs t = TestFs.local(tmp);
     MetadataStore counted = counted(new TestFs.Unclosable(t.meta));
+    meta = counted;
     MetadataStoreProvider provider = new MetadataStoreProvider() {
       @Override
       public String scheme() {
@@ -138,17 +140,51 @@ class MetadataQueryCountTest {
   }
 
   @Test
-  void capabilityProbeBeforeEachWrite_costsNoStoreCall_onceKnownAbsent() throws Exception {
+  void securityLabelsCapabilitiesAndAcls_areNotSupported_withoutAStoreCall() throws Exception {
     long h = TestFs.createFile(fs, "f");
     InodeId f = TestFs.lookup(fs, "f").id();
     calls.clear();
-    assertNoData(() -> fs.getxattr(ROOT, f, "security.capability"));
-    // was getAttributes first: the store answers ENOENT itself; one listing tells the metadata cache "no xattrs"
+    // ls -l asks every file for these two; EOPNOTSUPP makes it stop asking the device after the first
+    for (String name : List.of("security.selinux", "security.capability", "system.posix_acl_access",
+        "system.posix_acl_default")) {
+      assertNotSupported(() -> fs.getxattr(ROOT, f, name));
+      assertNotSupported(() -> fs.getxattr(ALICE, f, name));
+      assertNotSupported(() -> fs.setxattr(ROOT, f, name, new byte[] {2, 0, 0, 0}, org.truckeefs.api.XattrMode.EITHER));
+      assertNotSupported(() -> fs.removexattr(ROOT, f, name));
+    }
+    assertThat(calls).isEmpty();
+    fs.setxattr(ROOT, f, "user.x", new byte[] {1}, org.truckeefs.api.XattrMode.EITHER);
+    fs.setxattr(ROOT, f, "trusted.x", new byte[] {2}, org.truckeefs.api.XattrMode.EITHER);
+    assertThat(fs.getxattr(ALICE, f, "user.x")).containsExactly(1);
+    assertThat(fs.getxattr(ROOT, f, "trusted.x")).containsExactly(2);
+    assertThat(fs.listxattr(ROOT, f)).containsExactlyInAnyOrder("user.x", "trusted.x");
+    assertThat(fs.listxattr(ALICE, f)).containsExactly("user.x");
+    fs.release(h);
+  }
+
+  @Test
+  void securityAndSystemNamesAlreadyInTheStore_areNeverListed() throws Exception {
+    TestFs.createFile(fs, "f");
+    InodeId f = TestFs.lookup(fs, "f").id();
+    // as written by a version that stored them
+    meta.setXattr(f, "security.selinux", new byte[] {1}, org.truckeefs.api.XattrMode.EITHER, java.time.Instant.now());
+    meta.setXattr(f, "user.y", new byte[] {1}, org.truckeefs.api.XattrMode.EITHER, java.time.Instant.now());
+    assertThat(fs.listxattr(ROOT, f)).containsExactly("user.y");
+    assertNotSupported(() -> fs.getxattr(ROOT, f, "security.selinux"));
+  }
+
+  @Test
+  void trustedXattrProbeOfAnOpenFile_costsNoStoreCall_onceKnownAbsent() throws Exception {
+    long h = TestFs.createFile(fs, "f");
+    InodeId f = TestFs.lookup(fs, "f").id();
+    calls.clear();
+    assertNoData(() -> fs.getxattr(ROOT, f, "trusted.t"));
+    // the store answers ENOENT itself, so no getAttributes first; one listing tells the metadata cache "no xattrs"
     assertThat(calls).containsExactly("listXattr");
     calls.clear();
     for (int i = 0; i < 3; i++) {
-      assertNoData(() -> fs.getxattr(ROOT, f, "security.capability"));
-      assertNoData(() -> fs.getxattr(ALICE, f, "security.capability"));
+      assertNoData(() -> fs.getxattr(ROOT, f, "trusted.t"));
+      assertNoData(() -> fs.getxattr(ALICE, f, "trusted.t"));
     }
     assertThat(calls).isEmpty();
     fs.release(h);
@@ -158,19 +194,24 @@ class MetadataQueryCountTest {
   void setxattrThroughThisFs_isSeenAtOnce_andAClosedFileStillReportsItsExistence() throws Exception {
     long h = TestFs.createFile(fs, "f");
     InodeId f = TestFs.lookup(fs, "f").id();
-    assertNoData(() -> fs.getxattr(ROOT, f, "security.capability"));
+    assertNoData(() -> fs.getxattr(ROOT, f, "trusted.t"));
     assertNoData(() -> fs.getxattr(ROOT, f, "user.x"));
-    fs.setxattr(ROOT, f, "security.capability", new byte[] {1}, org.truckeefs.api.XattrMode.EITHER);
+    fs.setxattr(ROOT, f, "trusted.t", new byte[] {1}, org.truckeefs.api.XattrMode.EITHER);
     fs.setxattr(ROOT, f, "user.x", new byte[] {2}, org.truckeefs.api.XattrMode.EITHER);
-    assertThat(fs.getxattr(ROOT, f, "security.capability")).containsExactly(1);
+    assertThat(fs.getxattr(ROOT, f, "trusted.t")).containsExactly(1);
     assertThat(fs.getxattr(ROOT, f, "user.x")).containsExactly(2);
-    fs.removexattr(ROOT, f, "security.capability");
-    assertNoData(() -> fs.getxattr(ROOT, f, "security.capability"));
+    fs.removexattr(ROOT, f, "trusted.t");
+    assertNoData(() -> fs.getxattr(ROOT, f, "trusted.t"));
     fs.release(h);
     fs.syncAll();
     fs.unlink(ROOT, InodeId.ROOT, n("f"));
-    assertThatThrownBy(() -> fs.getxattr(ROOT, f, "security.capability"))
+    assertThatThrownBy(() -> fs.getxattr(ROOT, f, "trusted.t"))
         .isInstanceOfSatisfying(FsException.class, e -> assertThat(e.error()).isEqualTo(FsError.NOT_FOUND));
+  }
+
+  private static void assertNotSupported(org.assertj.core.api.ThrowableAssert.ThrowingCallable call) {
+    assertThatThrownBy(call)
+        .isInstanceOfSatisfying(FsException.class, e -> assertThat(e.error()).isEqualTo(FsError.NOT_SUPPORTED));
   }
 
   private static void assertNoData(org.assertj.core.api.ThrowableAssert.ThrowingCallable call) {
@@ -215,7 +256,7 @@ class MetadataQueryCountTest {
   void xattrReadsOfAMissingInode_areENOENT_withoutAnAttributeReadFirst() throws Exception {
     InodeId missing = InodeId.of(Long.MAX_VALUE / 2);
     calls.clear();
-    for (String name : List.of("security.selinux", "user.a")) {
+    for (String name : List.of("trusted.t", "user.a")) {
       assertThatThrownBy(() -> fs.getxattr(ROOT, missing, name))
           .isInstanceOfSatisfying(FsException.class, e -> assertThat(e.error()).isEqualTo(FsError.NOT_FOUND));
       assertThatThrownBy(() -> fs.getxattr(ALICE, missing, name))
@@ -227,7 +268,7 @@ class MetadataQueryCountTest {
     TestFs.createFile(fs, "f");
     InodeId f = TestFs.lookup(fs, "f").id();
     calls.clear();
-    assertNoData(() -> fs.getxattr(ROOT, TestFs.lookup(fs, "f").id(), "security.selinux"));
+    assertNoData(() -> fs.getxattr(ROOT, TestFs.lookup(fs, "f").id(), "trusted.t"));
     assertThat(fs.listxattr(ROOT, f)).isEmpty();
     // the lookup and the xattr answers after the first come from the metadata cache
     assertThat(calls).containsExactly("listXattr");

@@ -87,8 +87,14 @@ class XattrsTest {
     void aKnownPrefixNamesTheNamespace() throws Exception {
       assertThat(Xattrs.namespace("user.a")).isEqualTo(Xattrs.Namespace.USER);
       assertThat(Xattrs.namespace("trusted.a")).isEqualTo(Xattrs.Namespace.PRIVILEGED);
-      assertThat(Xattrs.namespace("security.selinux")).isEqualTo(Xattrs.Namespace.PRIVILEGED);
-      assertThat(Xattrs.namespace("system.posix_acl_access")).isEqualTo(Xattrs.Namespace.PRIVILEGED);
+    }
+
+    @Test
+    void labelsCapabilitiesAndAcls_areNotSupported() {
+      for (String n : new String[] {"security.selinux", "security.capability", "system.posix_acl_access",
+          "system.posix_acl_default", "system.nfs4_acl"}) {
+        assertError(FsError.NOT_SUPPORTED, () -> Xattrs.namespace(n));
+      }
     }
 
     @Test
@@ -151,26 +157,40 @@ class XattrsTest {
   @Test
   void theWriteProbeOfAnOpenFile_isAnsweredFromMemoryOnceKnownAbsent() throws Exception {
     open.add(file.id());
-    assertError(FsError.NO_DATA, () -> xattrs.get(Caller.ROOT, file.id(), "security.capability"));
+    assertError(FsError.NO_DATA, () -> xattrs.get(Caller.ROOT, file.id(), "trusted.k"));
     storeCalls.clear();
-    assertError(FsError.NO_DATA, () -> xattrs.get(Caller.ROOT, file.id(), "security.capability"));
-    assertError(FsError.NO_DATA, () -> xattrs.get(OWNER, file.id(), "security.capability"));
+    assertError(FsError.NO_DATA, () -> xattrs.get(Caller.ROOT, file.id(), "trusted.k"));
+    assertError(FsError.NO_DATA, () -> xattrs.get(OWNER, file.id(), "trusted.k"));
     assertThat(storeCalls).isEmpty();
+  }
+
+  @Test
+  void unsupportedNames_costNoStoreCall_andStoredOnesAreNeverListed() throws Exception {
+    storeCalls.clear();
+    assertError(FsError.NOT_SUPPORTED, () -> xattrs.get(Caller.ROOT, file.id(), "security.selinux"));
+    assertError(FsError.NOT_SUPPORTED, () -> xattrs.set(Caller.ROOT, file.id(), "security.capability", new byte[1],
+        XattrMode.EITHER));
+    assertError(FsError.NOT_SUPPORTED, () -> xattrs.remove(Caller.ROOT, file.id(), "system.posix_acl_access"));
+    assertThat(storeCalls).isEmpty();
+    // as an older version stored them
+    store.setXattr(file.id(), "security.selinux", new byte[] {1}, XattrMode.EITHER, java.time.Instant.now());
+    store.setXattr(file.id(), "trusted.k", new byte[] {1}, XattrMode.EITHER, java.time.Instant.now());
+    assertThat(xattrs.list(Caller.ROOT, file.id())).containsExactly("trusted.k");
   }
 
   @Test
   void aSetThroughThisHost_endsTheAbsentMemory() throws Exception {
     open.add(file.id());
-    assertError(FsError.NO_DATA, () -> xattrs.get(Caller.ROOT, file.id(), "security.capability"));
-    xattrs.set(Caller.ROOT, file.id(), "security.capability", new byte[] {3}, XattrMode.EITHER);
-    assertThat(xattrs.get(Caller.ROOT, file.id(), "security.capability")).containsExactly(3);
+    assertError(FsError.NO_DATA, () -> xattrs.get(Caller.ROOT, file.id(), "trusted.k"));
+    xattrs.set(Caller.ROOT, file.id(), "trusted.k", new byte[] {3}, XattrMode.EITHER);
+    assertThat(xattrs.get(Caller.ROOT, file.id(), "trusted.k")).containsExactly(3);
   }
 
   @Test
   void aMissingInode_isENOENT_forEveryCaller() {
     InodeId missing = InodeId.of(999_999);
-    assertError(FsError.NOT_FOUND, () -> xattrs.get(OWNER, missing, "security.capability"));
-    assertError(FsError.NOT_FOUND, () -> xattrs.get(Caller.ROOT, missing, "security.selinux"));
+    assertError(FsError.NOT_FOUND, () -> xattrs.get(OWNER, missing, "trusted.k"));
+    assertError(FsError.NOT_FOUND, () -> xattrs.get(Caller.ROOT, missing, "trusted.k"));
     assertError(FsError.NOT_FOUND, () -> xattrs.list(OWNER, missing));
   }
 }

@@ -274,7 +274,7 @@ public final class TruckeeFuse extends FuseStubFS {
 
   @Override
   public int getxattr(String path, String name, Pointer value, @size_t long size) {
-    return calls.run("getxattr", path, () -> sized(value, size, fs.getxattr(caller(), paths.inode(caller(), noAcl(path, name)), name)));
+    return calls.run("getxattr", path, () -> sized(value, size, fs.getxattr(caller(), paths.inode(caller(), path), name)));
   }
 
   @Override
@@ -284,27 +284,7 @@ public final class TruckeeFuse extends FuseStubFS {
 
   @Override
   public int setxattr(String path, String name, Pointer value, @size_t long size, int flags) {
-    return calls.run("setxattr", path, () -> { fs.setxattr(caller(), paths.inode(caller(), acl(path, name)), name, bytes(value, size), XattrMode.fromLinux(flags)); return 0; });
-  }
-
-  /**
-   * POSIX ACLs reach a libfuse 2 filesystem as the xattrs {@code system.posix_acl_*}; storing them as plain bytes
-   * would let {@code cp -a} believe it set the mode through an ACL while the mode bits stay unchanged. Refusing
-   * them makes libacl fall back to chmod, as on a filesystem mounted without ACL support.
-   */
-  /** ls -l and cp ask every file for its ACL; none can exist (see {@link #acl}), so answer without a lookup. */
-  private static String noAcl(String path, String name) throws FsException {
-    if (name.startsWith("system.posix_acl_")) {
-      throw new FsException(FsError.NO_DATA, "no POSIX ACL");
-    }
-    return path;
-  }
-
-  private static String acl(String path, String name) throws FsException {
-    if (name.startsWith("system.posix_acl_")) {
-      throw new FsException(FsError.NOT_SUPPORTED, "POSIX ACLs are not supported");
-    }
-    return path;
+    return calls.run("setxattr", path, () -> { fs.setxattr(caller(), paths.inode(caller(), path), name, bytes(value, size), XattrMode.fromLinux(flags)); return 0; });
   }
 
   @Override

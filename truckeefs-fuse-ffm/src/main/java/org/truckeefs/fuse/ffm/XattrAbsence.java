@@ -6,9 +6,10 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.truckeefs.api.FsChange;
 
 /**
- * Which extended attributes an inode does not have, remembered for the attribute timeout: {@code ls -l} asks every
- * file for {@code security.selinux} and {@code system.posix_acl_access}, and the kernel caches no xattr answers, so
- * without this each listed file costs two metadata queries. Any change of the inode (this host's or another's, from
+ * Which extended attributes an inode does not have, remembered for the attribute timeout: the kernel caches no
+ * xattr answers, so without this every probe of a {@code user.} or {@code trusted.} name costs a metadata query.
+ * ({@code security.} and {@code system.} names are refused EOPNOTSUPP by core at no cost, which also makes
+ * {@code ls -l} stop asking for labels and ACLs after the first file.) Any change of the inode (this host's or another's, from
  * {@code FileSystem.watch}) forgets it; an answer computed while an invalidation happened is not stored.
  */
 final class XattrAbsence {

@@ -36,11 +36,7 @@ final class XattrLockOps {
 
   void setxattr(MemorySegment req, long ino, MemorySegment name, MemorySegment value, long size, int flags) {
     ops.done(req, ops.calls.run("setxattr", ino, () -> {
-      String n = string(name);
-      if (n.startsWith("system.posix_acl_")) {
-        // Stored as plain bytes an ACL would make cp -a believe it set the mode; refusing makes libacl chmod.
-        throw new FsException(FsError.NOT_SUPPORTED, "POSIX ACLs are not supported");
-      }
+      String n = string(name); // security. and system. (labels, ACLs) are refused EOPNOTSUPP by core
       byte[] v = size == 0 ? new byte[0] : value.reinterpret(size).toArray(JAVA_BYTE);
       absence.forget(ino);
       ops.fs.setxattr(ops.caller(req), LowLevelOps.id(ino), n, v, XattrMode.fromLinux(flags));
@@ -51,9 +47,6 @@ final class XattrLockOps {
   void getxattr(MemorySegment req, long ino, MemorySegment name, long size) {
     ops.done(req, ops.calls.run("getxattr", ino, () -> {
       String n = string(name);
-      if (n.startsWith("system.posix_acl_")) {
-        throw new FsException(FsError.NO_DATA, "no POSIX ACL"); // ls -l and cp ask every file; none can exist
-      }
       if (absence.isAbsent(ino, n)) {
         throw new FsException(FsError.NO_DATA, "no extended attribute " + n);
       }

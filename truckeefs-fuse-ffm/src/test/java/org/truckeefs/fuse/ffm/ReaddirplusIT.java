@@ -8,7 +8,10 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** {@code ls -l} is served by READDIRPLUS: the listing carries every entry's attributes, so no lookup per name. */
+/**
+ * {@code ls -l} is served by READDIRPLUS: the listing carries every entry's attributes, so no lookup per name; and
+ * no getxattr per name, since security labels and POSIX ACLs are EOPNOTSUPP.
+ */
 class ReaddirplusIT {
   private static final int FILES = 300;
   private static FfmFixture f;
@@ -39,5 +42,33 @@ class ReaddirplusIT {
     assertThat(out).contains(" 299 ").contains("file-299");
     assertThat(f.calls("readdirplus")).isPositive().isLessThan(FILES / 10);
     assertThat(f.calls("lookup") + f.calls("getattr")).as("lookups and getattrs").isLessThan(10);
+    // ls asks for security.selinux and system.posix_acl_access until the device answers EOPNOTSUPP, then stops
+    assertThat(f.calls("getxattr") + f.calls("listxattr")).as("xattr requests").isLessThan(5);
+  }
+
+  @Test
+  void labelsAndAclsAreNotSupported_userXattrsAre() throws Exception {
+    Path p = Files.writeString(f.path("labelled"), "x");
+    String out = FfmFixture.python("""
+        import errno, os, struct, sys
+        p = sys.argv[1]
+        def tried(what, call):
+            try:
+                call()
+                print(what, 'accepted')
+            except OSError as e:
+                print(what, 'EOPNOTSUPP' if e.errno == errno.EOPNOTSUPP else errno.errorcode[e.errno])
+        acl = struct.pack('<I', 2) + b''.join(struct.pack('<HHI', t, m, 0xffffffff) for t, m in ((1, 6), (4, 4), (0x20, 4)))
+        for name in ('security.selinux', 'security.capability', 'system.posix_acl_access'):
+            tried('get ' + name, lambda: os.getxattr(p, name))
+        for name, value in (('security.selinux', b'label'), ('system.posix_acl_access', acl)):
+            tried('set ' + name, lambda: os.setxattr(p, name, value))
+            tried('remove ' + name, lambda: os.removexattr(p, name))
+        os.setxattr(p, 'user.k', b'v')
+        print(os.getxattr(p, 'user.k').decode(), os.listxattr(p))
+        """, p.toString());
+    assertThat(out).doesNotContain("accepted");
+    assertThat(out.lines().filter(l -> l.endsWith(" EOPNOTSUPP"))).as(out).hasSize(7);
+    assertThat(out).endsWith("v ['user.k']");
   }
 }
