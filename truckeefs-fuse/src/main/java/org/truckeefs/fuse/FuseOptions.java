@@ -1,5 +1,7 @@
 package org.truckeefs.fuse;
 
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,10 +18,12 @@ import java.util.Objects;
  * @param extra further {@code -o} options passed to libfuse unchanged (e.g. from an fstab line)
  * @param writebackCache let the kernel cache writes (libfuse 3 adapter only): coherent only when this host is the
  *     only writer (a local coordinator), because written pages reach us later than the other hosts would look
+ * @param meters where the FUSE funnel counts and times each op ({@link FuseCalls#OPS}); by default a registry
+ *     that keeps nothing
  */
 public record FuseOptions(
     Duration attrTimeout, Duration entryTimeout, boolean allowOther, boolean debug, Duration slowCall,
-    List<String> extra, boolean writebackCache) {
+    List<String> extra, boolean writebackCache, MeterRegistry meters) {
   public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(1);
   public static final Duration DEFAULT_SLOW_CALL = Duration.ofSeconds(5);
 
@@ -27,33 +31,40 @@ public record FuseOptions(
     Objects.requireNonNull(attrTimeout, "attrTimeout");
     Objects.requireNonNull(entryTimeout, "entryTimeout");
     Objects.requireNonNull(slowCall, "slowCall");
+    Objects.requireNonNull(meters, "meters");
     extra = List.copyOf(extra);
   }
 
   public static FuseOptions defaults() {
-    return new FuseOptions(DEFAULT_TIMEOUT, DEFAULT_TIMEOUT, false, false, DEFAULT_SLOW_CALL, List.of(), false);
+    return new FuseOptions(DEFAULT_TIMEOUT, DEFAULT_TIMEOUT, false, false, DEFAULT_SLOW_CALL, List.of(), false,
+        new CompositeMeterRegistry());
   }
 
   public FuseOptions withAllowOther(boolean allow) {
-    return new FuseOptions(attrTimeout, entryTimeout, allow, debug, slowCall, extra, writebackCache);
+    return new FuseOptions(attrTimeout, entryTimeout, allow, debug, slowCall, extra, writebackCache, meters);
   }
 
   public FuseOptions withExtra(List<String> more) {
     List<String> all = new ArrayList<>(extra);
     all.addAll(more);
-    return new FuseOptions(attrTimeout, entryTimeout, allowOther, debug, slowCall, all, writebackCache);
+    return new FuseOptions(attrTimeout, entryTimeout, allowOther, debug, slowCall, all, writebackCache, meters);
   }
 
   public FuseOptions withDebug(boolean on) {
-    return new FuseOptions(attrTimeout, entryTimeout, allowOther, on, slowCall, extra, writebackCache);
+    return new FuseOptions(attrTimeout, entryTimeout, allowOther, on, slowCall, extra, writebackCache, meters);
   }
 
   public FuseOptions withWritebackCache(boolean on) {
-    return new FuseOptions(attrTimeout, entryTimeout, allowOther, debug, slowCall, extra, on);
+    return new FuseOptions(attrTimeout, entryTimeout, allowOther, debug, slowCall, extra, on, meters);
   }
 
   public FuseOptions withTimeouts(Duration attr, Duration entry) {
-    return new FuseOptions(attr, entry, allowOther, debug, slowCall, extra, writebackCache);
+    return new FuseOptions(attr, entry, allowOther, debug, slowCall, extra, writebackCache, meters);
+  }
+
+  /** These options with the FUSE funnel's meters going to {@code registry}. */
+  public FuseOptions withMeters(MeterRegistry registry) {
+    return new FuseOptions(attrTimeout, entryTimeout, allowOther, debug, slowCall, extra, writebackCache, registry);
   }
 
   /**

@@ -79,7 +79,7 @@ public final class TruckeeFuse extends FuseStubFS {
 
   public TruckeeFuse(FileSystem fs, FuseOptions options) {
     this.fs = fs;
-    this.calls = new FuseCalls(options.slowCall());
+    this.calls = new FuseCalls(options.slowCall(), options.meters());
     this.paths = new PathResolver(fs, options.entryTimeout());
     setOperationFlags();
   }

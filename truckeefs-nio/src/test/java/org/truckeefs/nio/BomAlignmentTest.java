@@ -24,7 +24,7 @@ class BomAlignmentTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"jackson.version", "slf4j.version", "reactive-streams.version"})
+  @ValueSource(strings = {"jackson.version", "slf4j.version", "reactive-streams.version", "micrometer.version"})
   void thirdPartyVersionsEqualTheParents(String property) throws Exception {
     String parent = Files.readString(ROOT.resolve("pom.xml"));
     String bom = Files.readString(ROOT.resolve("truckeefs-bom/pom.xml"));

@@ -76,7 +76,7 @@ final class FfmMount implements MountedFs {
   }
 
   private void start(FfmOptions options) throws FsException {
-    LowLevelOps ll = new LowLevelOps(fs, new FuseCalls(options.base().slowCall()), lib, options, refs);
+    LowLevelOps ll = new LowLevelOps(fs, new FuseCalls(options.base().slowCall(), options.base().meters()), lib, options, refs);
     xattrAbsence = new XattrAbsence(options.attrTimeout());
     XattrLockOps xl = new XattrLockOps(ll, xattrAbsence);
     MemorySegment ops = FfmFuse.ops(arena, ll, xl, supportsLocks(fs));
