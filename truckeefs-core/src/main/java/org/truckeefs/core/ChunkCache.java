@@ -357,6 +357,30 @@ final class ChunkCache implements AutoCloseable {
     }
   }
 
+  /**
+   * Fetches what {@link #read} of {@code [offset, offset + n)} would fetch, without reading: callers holding a lock
+   * that must not wait for the blob store call this first. A full disk is not an error here (the read then reads
+   * the blob store directly).
+   */
+  void prefetch(ChunkRef c, long offset, int n, boolean wholeChunk) throws FsException {
+    int len = (int) Math.min(n, c.length() - offset);
+    if (len <= 0) {
+      return;
+    }
+    Entry e = pin(c);
+    try {
+      if (!e.complete) {
+        ensure(e, offset, offset + len, wholeChunk);
+      }
+    } catch (FsException full) {
+      if (full.error() != FsError.NO_SPACE) {
+        throw full;
+      }
+    } finally {
+      unpin(e);
+    }
+  }
+
   private int readUncached(ChunkRef c, long offset, int n, ByteBuffer dst) throws FsException {
     int limit = dst.limit();
     dst.limit(dst.position() + n);

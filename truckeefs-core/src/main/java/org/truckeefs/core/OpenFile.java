@@ -39,8 +39,10 @@ import org.truckeefs.spi.ChunkRef;
  * last writer wins per byte range, and bytes this host did not write are never overwritten with old content.
  *
  * <p>Locking: {@link #lock} guards all content state (reads share it, writes, truncation, sealing and commit
- * application take it exclusively). {@link #uploadLock} serialises uploads of this file, so snapshots commit in
- * order. The handle count is guarded by the RiverFS open-file map.
+ * application take it exclusively); it is never held across a blob-store call, a journal insert or a disk sync
+ * (reads fetch missing chunks before taking it). {@link #journalLock} orders this file's journal appends and
+ * {@link #uploadLock} serialises its uploads, so snapshots are journaled and commit in order; both are taken
+ * before {@link #lock}, never while holding it. The handle count is guarded by the open-file table.
  */
 final class OpenFile {
   final InodeId id;
@@ -49,6 +51,11 @@ final class OpenFile {
   private final Clock clock;
   final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
   final ReentrantLock uploadLock = new ReentrantLock();
+  /**
+   * Orders this file's journal appends (recovery replays entries in journal order). Held across the journal insert
+   * (SQL) on purpose, without {@link #lock}: it holds up only another seal of the same file, never a read or write.
+   */
+  final ReentrantLock journalLock = new ReentrantLock();
   final AtomicBoolean drainQueued = new AtomicBoolean();
 
   // @GuardedBy("lock")
@@ -87,6 +94,8 @@ final class OpenFile {
       committed.put(c.index(), c);
     }
   }
+
+  static final long NOT_JOURNALED = -1;
 
   /** A chunk file written by this host and not yet uploaded. */
   static final class DirtyChunk {
@@ -150,7 +159,10 @@ final class OpenFile {
     final long seq;
     final long size;
     final Instant mtime;
-    long journalId;
+    /** The committed version the snapshot was sealed on (journaled with it). */
+    long baseVersion;
+    /** Its upload-journal entry, or {@link #NOT_JOURNALED} while the append is on its way (or failed). */
+    long journalId = NOT_JOURNALED;
     /** Chunks replaced by their rebased versions: deleted once the commit removed the journal entry naming them. */
     final List<DirtyChunk> superseded = new ArrayList<>();
     /** A utimens after sealing: applied again after the commit, which sets mtime to the sealed value. */
@@ -229,6 +241,7 @@ final class OpenFile {
   // ---- reads
 
   int read(long offset, ByteBuffer dst, boolean sequential) throws FsException {
+    prefetch(offset, dst.remaining(), sequential);
     lock.readLock().lock();
     try {
       if (offset >= size || !dst.hasRemaining()) {
@@ -268,6 +281,44 @@ final class OpenFile {
       throw io("read", e);
     } finally {
       lock.readLock().unlock();
+    }
+  }
+
+  /**
+   * Brings the committed chunks a read needs into the cache without holding {@link #lock}: a blob-store GET may
+   * take as long as the network stalls, and a writer of this file must not wait for it. The read then finds them
+   * cached (if the view changed or a chunk was evicted meanwhile, it fetches under the lock, as before).
+   */
+  private void prefetch(long offset, int length, boolean sequential) throws FsException {
+    List<long[]> wanted = null; // {chunk index, offset within, length}
+    List<ChunkRef> refs = null;
+    lock.readLock().lock();
+    try {
+      if (offset >= size || length <= 0) {
+        return;
+      }
+      long end = offset + Math.min(length, size - offset);
+      for (long pos = offset; pos < end; ) {
+        long idx = pos / chunkSize;
+        int within = (int) (pos % chunkSize);
+        int n = (int) Math.min(end - pos, chunkSize - within);
+        if (resolve(idx) instanceof Clean c && !cache.isCached(c.ref.blob())) {
+          if (wanted == null) {
+            wanted = new ArrayList<>();
+            refs = new ArrayList<>();
+          }
+          wanted.add(new long[] {within, n});
+          refs.add(c.ref);
+        }
+        pos += n;
+      }
+    } finally {
+      lock.readLock().unlock();
+    }
+    if (wanted != null) {
+      for (int i = 0; i < wanted.size(); i++) {
+        cache.prefetch(refs.get(i), wanted.get(i)[0], (int) wanted.get(i)[1], sequential);
+      }
     }
   }
 
@@ -463,36 +514,89 @@ final class OpenFile {
 
   // ---- sealing and commits
 
-  /** Functional hook to record a sealed snapshot in the upload journal; returns the journal id. */
+  /** The upload journal, as the write-back pipeline keeps it. */
   interface Journal {
+    /** Records a sealed snapshot; returns the entry's id. */
     long append(OpenFile file, long baseVersion, PendingUpload payload) throws FsException;
+
+    /** Removes an entry that will never be committed. */
+    void remove(long journalId) throws FsException;
   }
 
   /**
-   * Seals the dirty layer into a snapshot: closes its files, records it in the journal and queues it. Returns null
-   * when nothing changed since the last seal.
+   * Seals the dirty layer into a snapshot and records it in the journal; returns null when nothing changed since
+   * the last seal. The snapshot is cut under {@link #lock} (no I/O but closing its write channels); the journal
+   * insert runs after, outside it (see {@link #journalPending}). When the insert fails the snapshot stays pending,
+   * unjournaled: the exception reports that close() could not make the data crash-safe, and the next seal or
+   * upload attempt journals it first.
    */
   Snapshot seal(Journal journal) throws FsException {
+    Snapshot s = null;
     lock.writeLock().lock();
     try {
-      if (!changed) {
-        return null;
+      if (changed) {
+        // No force here: close() promises survival of a process crash, which the page cache already gives; fsync
+        // promises survival of a power loss, which the upload gives (the blob store forces what it stores).
+        s = new Snapshot(nextSeq++, dirty, size, mtime);
+        s.baseVersion = version;
+        // Closing the write channels bounds descriptors: a sealed file is only read again, through a lazily
+        // opened channel.
+        for (DirtyChunk d : dirty.chunks.values()) {
+          d.close();
+        }
+        pending.addLast(s);
+        dirty = new Layer();
+        changed = false;
       }
-      // No force here: close() promises survival of a process crash, which the page cache already gives; fsync
-      // promises survival of a power loss, which the upload gives (the blob store forces what it stores).
-      Snapshot s = new Snapshot(nextSeq++, dirty, size, mtime);
-      s.journalId = journal.append(this, version, s.payload());
-      // Closing the write channels bounds descriptors: a sealed file is only read again, through a lazily opened
-      // channel. After the append, so a failed one leaves the dirty layer writable.
-      for (DirtyChunk d : dirty.chunks.values()) {
-        d.close();
-      }
-      pending.addLast(s);
-      dirty = new Layer();
-      changed = false;
-      return s;
     } finally {
       lock.writeLock().unlock();
+    }
+    journalPending(journal);
+    return s;
+  }
+
+  /**
+   * Journals every pending snapshot not journaled yet, oldest first, under {@link #journalLock} (so entries are in
+   * snapshot order) and outside {@link #lock}. On return (without exception) every snapshot sealed before the call
+   * is journaled.
+   */
+  void journalPending(Journal journal) throws FsException {
+    journalLock.lock();
+    try {
+      while (true) {
+        Snapshot next = null;
+        PendingUpload payload;
+        lock.readLock().lock();
+        try {
+          for (Snapshot p : pending) {
+            if (p.journalId == NOT_JOURNALED) {
+              next = p;
+              break;
+            }
+          }
+          if (next == null) {
+            return;
+          }
+          payload = next.payload();
+        } finally {
+          lock.readLock().unlock();
+        }
+        long id = journal.append(this, next.baseVersion, payload);
+        boolean orphaned;
+        lock.writeLock().lock();
+        try {
+          orphaned = discarded; // purged during the insert: its data is gone, so is the entry
+          next.journalId = id;
+        } finally {
+          lock.writeLock().unlock();
+        }
+        if (orphaned) {
+          journal.remove(id);
+          return;
+        }
+      }
+    } finally {
+      journalLock.unlock();
     }
   }
 
@@ -511,6 +615,7 @@ final class OpenFile {
       l.sizeSet = p.sizeSet();
       l.truncatedTo = p.truncatedTo();
       Snapshot s = new Snapshot(nextSeq++, l, p.size(), p.mtime());
+      s.baseVersion = baseVersion;
       s.journalId = journalId;
       pending.addLast(s);
       size = p.size();
@@ -521,10 +626,12 @@ final class OpenFile {
     }
   }
 
+  /** The oldest pending snapshot if it is journaled (an unjournaled one must not commit before its entry exists). */
   Snapshot headPending() {
     lock.readLock().lock();
     try {
-      return pending.peekFirst();
+      Snapshot s = pending.peekFirst();
+      return s == null || s.journalId == NOT_JOURNALED ? null : s;
     } finally {
       lock.readLock().unlock();
     }
@@ -743,7 +850,9 @@ final class OpenFile {
       discarded = true;
       List<Long> ids = new ArrayList<>();
       for (Snapshot s : pending) {
-        ids.add(s.journalId);
+        if (s.journalId != NOT_JOURNALED) {
+          ids.add(s.journalId);
+        }
         for (DirtyChunk d : s.chunks.values()) {
           cache.addDirty(-d.length);
           d.delete();

@@ -95,13 +95,16 @@ public final class RiverFS implements FileSystem {
   private final Coordinator coordinator;
   private final ChunkCache cache;
   private final DirtyLimit dirtyLimit;
-  private final Uploader uploader;
+  private final WriteBack writeBack;
+  private final FileLifecycle lifecycle;
   private final String hostId;
   private final ScheduledExecutorService scheduler;
   private final boolean ownsScheduler;
   private final ExecutorService drainPool;
   private final ExecutorService putPool;
   private final ExecutorService fetchPool;
+  /** The pools this RiverFS created (and so shuts down); injected ones are left alone. */
+  private final List<ExecutorService> ownPools = new ArrayList<>();
   private final CachePruner pruner;
   private final BlobCollector collector;
   private final List<ScheduledFuture<?>> daemons = new ArrayList<>();
@@ -109,9 +112,6 @@ public final class RiverFS implements FileSystem {
   private final HandleTable handles = new HandleTable();
   private final PosixLocks locks;
   private final Xattrs xattrs;
-  /** Inodes this host has announced open in the coordinator (see {@link #syncOpenMark}). */
-  private final Set<InodeId> openMarks = ConcurrentHashMap.newKeySet();
-  private final Object[] markStripes = new Object[64];
   private final Namespace namespace;
   private final ChangeFeed feed;
   private volatile Mirror mirror; // MIRROR: the blob store's namespace mirror, or null
@@ -133,16 +133,17 @@ public final class RiverFS implements FileSystem {
     this.ownsScheduler = ownsScheduler;
     // Uploads run at the normal priority, not `nice`: fsync, syncfs, unmount and the dirty-data limit wait on them,
     // and at nice 19 on a busy host they wait for CPU that every other process takes first (benchmarks.md, Tahoe).
-    this.drainPool = Executors.newFixedThreadPool(config.maxConnections(), threads("upload", 0));
-    this.putPool = Executors.newFixedThreadPool(config.maxConnections(), threads("put", 0));
-    this.fetchPool = Executors.newFixedThreadPool(Math.max(2, config.maxConnections() / 2), threads("readahead", 0));
+    // Executors the caller supplies stay the caller's; the ones made here are shut down by close.
+    this.drainPool = config.uploadExecutor().orElseGet(() -> own(
+        Executors.newFixedThreadPool(config.maxConnections(), threads("upload", 0))));
+    this.putPool = config.putExecutor().orElseGet(() -> own(
+        Executors.newFixedThreadPool(config.maxConnections(), threads("put", 0))));
+    this.fetchPool = config.readAheadExecutor().orElseGet(() -> own(
+        Executors.newFixedThreadPool(Math.max(2, config.maxConnections() / 2), threads("readahead", 0))));
     this.cache = ChunkCache.open(config.cacheDir(), blobs, config.clock(), config.cacheSize(), config.cacheTtl(),
         fetchPool, config.freeSpaceFloor());
     this.dirtyLimit = new DirtyLimit(DirtyLimit.effective(config, cache, cache.usableBytes()), cache);
     this.hostId = HostId.load(config.cacheDir());
-    for (int i = 0; i < markStripes.length; i++) {
-      markStripes[i] = new Object();
-    }
     this.pruner = new CachePruner(cache);
     this.collector = new BlobCollector(meta, blobs, cache, config.clock(), config.blobGcGrace());
     this.feed = new ChangeFeed(coordinator);
@@ -150,29 +151,29 @@ public final class RiverFS implements FileSystem {
     this.namespace = new Namespace(cached, files, feed::publish, new Namespace.Removal() {
       @Override
       public void purgeDirectory(InodeId id) throws FsException {
-        purge(id);
+        lifecycle.purge(id);
       }
 
       @Override
       public void purgeIfClosed(InodeId id) throws FsException {
-        RiverFS.this.purgeIfClosed(id);
+        lifecycle.purgeIfClosed(id);
       }
     }, config.clock(), config.ticker());
-    this.uploader = new Uploader(meta, blobs, coordinator, drainPool, putPool, config.ticker(), config.uploadRetryDelay(),
-        RiverFsConfig.MAX_UPLOAD_RETRY_DELAY, this::afterDrain, a -> {
-          dirtyLimit.roomMade();
+    this.writeBack = new WriteBack(meta, blobs, coordinator, files, dirtyLimit, hostId, config.clock(),
+        config.ticker(), config.uploadRetryDelay(), RiverFsConfig.MAX_UPLOAD_RETRY_DELAY, drainPool, putPool, a -> {
           namespace.events().contentCommitted(a);
           feed.publish(new FsChange.Content(a.id(), false));
         });
+    this.lifecycle = new FileLifecycle(meta, coordinator, files, writeBack, this::newOpenFile, hostId, namespace);
     this.locks = new PosixLocks(coordinator, new PosixLocks.Coherence() {
       @Override
       public void commit(OpenFile f) throws FsException {
-        commitNow(f);
+        writeBack.commitNow(f);
       }
 
       @Override
       public void revalidate(OpenFile f) throws FsException {
-        RiverFS.this.revalidate(f);
+        writeBack.revalidate(f);
       }
     });
     this.xattrs = new Xattrs(cached, this::getattr, files::contains, new Xattrs.Changes() {
@@ -267,8 +268,8 @@ public final class RiverFS implements FileSystem {
       if (mirror != null) {
         setNamespaceEvents(mirror);
       }
-      resumeUploads();
-      purgeOrphans();
+      new Recovery(meta, cache, files, writeBack, a -> newOpenFile(a, false)).run();
+      lifecycle.purgeOrphans();
     } catch (FsException | RuntimeException e) {
       if (mirror != null) { // MIRROR:
         mirror.close();
@@ -283,10 +284,10 @@ public final class RiverFS implements FileSystem {
     }
     long gc = config.blobGcInterval().toMillis();
     daemons.add(scheduler.scheduleWithFixedDelay(collector, gc, gc, TimeUnit.MILLISECONDS));
-    long renew = OPEN_MARK_TTL.toMillis() / 3;
-    daemons.add(scheduler.scheduleWithFixedDelay(this::renewOpenMarks, renew, renew, TimeUnit.MILLISECONDS));
+    long renew = FileLifecycle.OPEN_MARK_TTL.toMillis() / 3;
+    daemons.add(scheduler.scheduleWithFixedDelay(lifecycle::renewOpenMarks, renew, renew, TimeUnit.MILLISECONDS));
     long retry = config.uploadRetryDelay().toMillis();
-    daemons.add(scheduler.scheduleWithFixedDelay(this::retryUploads, retry, retry, TimeUnit.MILLISECONDS));
+    daemons.add(scheduler.scheduleWithFixedDelay(writeBack::retryDue, retry, retry, TimeUnit.MILLISECONDS));
     long backupMillis = MetadataBackup.interval(config.backendConfig()).toMillis(); // BACKUP: scheduled backups
     if (backupMillis > 0 && MetadataBackup.supported(blobs)) {
       int keep = MetadataBackup.keep(config.backendConfig());
@@ -298,168 +299,6 @@ public final class RiverFS implements FileSystem {
       daemons.add(scheduler.scheduleWithFixedDelay(new LeaseRenewalDaemon(meta, blobs), lease, lease,
           TimeUnit.MILLISECONDS));
     }
-  }
-
-  /** Re-queues every upload this cache journaled but did not finish before the last stop or crash. */
-  private void resumeUploads() throws FsException {
-    Set<String> keep = new HashSet<>();
-    List<JournalEntry> entries = meta.journal(hostId);
-    for (JournalEntry e : entries) {
-      PendingUpload p = PendingUpload.decode(e.payload());
-      List<OpenFile.DirtyChunk> chunks = new ArrayList<>();
-      boolean complete = true;
-      for (PendingUpload.Part part : p.parts()) {
-        Path file = cache.dirtyDir().resolve(part.file());
-        // close() does not force: after a power loss (not a process crash) a file closed but never fsynced may
-        // be short or missing. Its data was never promised; uploading what is left would commit garbage.
-        if (!Files.isRegularFile(file) || sizeOf(file) < part.length()) {
-          complete = false;
-          break;
-        }
-        chunks.add(new OpenFile.DirtyChunk(part.index(), file, null, part.length(), ByteRanges.of(part.written()),
-            -1));
-      }
-      InodeAttributes a;
-      try {
-        a = meta.getAttributes(e.inode());
-      } catch (FsException missing) {
-        if (missing.error() != FsError.NOT_FOUND) {
-          throw missing;
-        }
-        a = null;
-      }
-      if (!complete || a == null || a.nlink() == 0 || !a.isFile()) {
-        if (!complete) {
-          log.error("pending upload of {} lost (part of) its cache files, as a power loss before fsync may do; "
-              + "that unsynced data cannot be recovered", e.inode());
-        }
-        meta.journalRemove(e.id());
-        continue;
-      }
-      InodeAttributes attrs = a;
-      OpenFile f = files.getOrLoad(e.inode(), id -> newOpenFile(attrs));
-      f.addRecovered(p, e.id(), e.baseVersion(), chunks);
-      for (PendingUpload.Part part : p.parts()) {
-        keep.add(part.file());
-      }
-    }
-    try (DirectoryStream<Path> ds = Files.newDirectoryStream(cache.dirtyDir())) {
-      for (Path p : ds) {
-        if (!keep.contains(p.getFileName().toString())) {
-          long size = Files.size(p);
-          Files.deleteIfExists(p);
-          cache.addDirty(-size);
-        }
-      }
-    } catch (IOException e) {
-      throw new FsException(FsError.IO, "cannot clean dirty cache directory: " + e.getMessage(), e);
-    }
-    if (!entries.isEmpty()) {
-      log.info("resuming {} pending upload(s) from the cache directory", entries.size());
-    }
-    for (OpenFile f : files.all()) {
-      uploader.submit(f);
-    }
-  }
-
-  private static long sizeOf(Path file) {
-    try {
-      return Files.size(file);
-    } catch (IOException e) {
-      return -1;
-    }
-  }
-
-  /**
-   * Purges the orphans (unlinked, link count 0) that no host has open: not this one, and no live session of
-   * another. Runs at startup and with the open-mark renewal, so a crashed host's orphans go too.
-   */
-  private void purgeOrphans() throws FsException {
-    List<InodeId> orphans = meta.orphans();
-    if (orphans.isEmpty()) {
-      return;
-    }
-    Set<String> others = otherSessions();
-    for (InodeId id : orphans) {
-      if (!files.contains(id) && !openByAny(id, others)) {
-        purge(id);
-      }
-    }
-  }
-
-  // ======================================================================= open marks (multi-host unlink)
-
-  /**
-   * How long an open mark lives without renewal. Marks are renewed every third of it while the file stays open; a
-   * crashed host's marks stop counting as soon as its session is dead.
-   */
-  static final Duration OPEN_MARK_TTL = Duration.ofHours(1);
-
-  private static String openKey(InodeId id, String session) {
-    return "open:" + id.value() + ":" + session;
-  }
-
-  /**
-   * Makes the coordinator's open mark of {@code id} match whether this host has it open: one round trip on the
-   * first local open, one on the last local release, none in between. Striped per inode so a concurrent open and
-   * last close leave the mark right.
-   */
-  private void syncOpenMark(InodeId id) throws FsException {
-    synchronized (markStripes[Math.floorMod(id.hashCode(), markStripes.length)]) {
-      OpenFile f = files.get(id);
-      boolean open = f != null && f.refs > 0;
-      if (open == openMarks.contains(id)) {
-        return;
-      }
-      if (open) {
-        coordinator.putEphemeral(openKey(id, coordinator.sessionId()), hostId, OPEN_MARK_TTL);
-        openMarks.add(id);
-      } else {
-        openMarks.remove(id);
-        coordinator.removeEphemeral(openKey(id, coordinator.sessionId()));
-      }
-    }
-  }
-
-  private Set<String> otherSessions() throws FsException {
-    Set<String> s = new HashSet<>(coordinator.liveSessions());
-    s.remove(coordinator.sessionId());
-    return s;
-  }
-
-  private boolean openByAny(InodeId id, Set<String> sessions) throws FsException {
-    for (String s : sessions) {
-      if (coordinator.getEphemeral(openKey(id, s)).isPresent()) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  /** Whether another live host has {@code id} open; when the coordinator cannot tell, it is assumed open. */
-  private boolean openElsewhere(InodeId id) {
-    try {
-      return openByAny(id, otherSessions());
-    } catch (FsException e) {
-      log.warn("cannot ask the coordinator whether {} is open elsewhere ({}); its purge waits for the orphan sweep",
-          id, e.getMessage());
-      return true;
-    }
-  }
-
-  void renewOpenMarks() {
-    try {
-      for (InodeId id : List.copyOf(openMarks)) {
-        coordinator.putEphemeral(openKey(id, coordinator.sessionId()), hostId, OPEN_MARK_TTL);
-      }
-      purgeOrphans();
-    } catch (FsException | RuntimeException e) {
-      log.warn("open-mark renewal and orphan sweep failed, will retry: {}", e.getMessage());
-    }
-  }
-
-  private OpenFile newOpenFile(InodeAttributes attrs) throws FsException {
-    return new OpenFile(attrs, meta.chunks(attrs.id()), config.chunkSize(), cache, config.clock());
   }
 
   // ======================================================================= namespace (see Namespace)
@@ -547,12 +386,12 @@ public final class RiverFS implements FileSystem {
     // all checks passed: apply
     // a truncate without a handle holds the open file until its attributes are overlaid: released earlier, its
     // upload could commit and drop it, and the attributes read before that commit would be returned stale
-    OpenFile held = c.size() != null && fh == null ? acquire(inode) : null;
+    OpenFile held = c.size() != null && fh == null ? lifecycle.acquire(inode) : null;
     try {
       if (c.size() != null) {
         OpenFile f = fh != null ? fh.file : held;
         f.truncate(c.size());
-        sealAndUpload(f);
+        writeBack.closed(f);
       }
       OpenFile f = files.get(inode);
       if (mtime != null && f != null) {
@@ -565,7 +404,7 @@ public final class RiverFS implements FileSystem {
     } finally {
       namespace.changed(inode); // even on failure: the store may have applied it
       if (held != null) {
-        releaseRef(held);
+        lifecycle.release(held);
       }
     }
   }
@@ -578,7 +417,7 @@ public final class RiverFS implements FileSystem {
     }
     InodeAttributes a = c.created();
     // the creator may write even if the new mode forbids it (open(O_CREAT|O_RDWR, 0444) works)
-    OpenFile f = acquire(a.id(), a);
+    OpenFile f = lifecycle.acquire(a.id(), a);
     return new OpenResult(handles.openFile(f, a.id(), flags, caller), f.overlay(a), false);
   }
 
@@ -589,10 +428,10 @@ public final class RiverFS implements FileSystem {
       return new OpenResult(handles.openFile(null, inode, flags, caller), a, true);
     }
     boolean wasOpen = files.contains(inode);
-    OpenFile f = acquire(inode);
+    OpenFile f = lifecycle.acquire(inode);
     try {
       // close-to-open: what another host committed since this host loaded the file becomes visible now
-      boolean refreshed = revalidate(f, a.version());
+      boolean refreshed = writeBack.revalidate(f, a.version());
       boolean truncated = false;
       if (flags.truncate() && flags.canWrite()) {
         f.truncate(0);
@@ -604,38 +443,9 @@ public final class RiverFS implements FileSystem {
       long h = handles.openFile(f, inode, flags, caller);
       return new OpenResult(h, getattr(inode), wasOpen && !truncated && !refreshed);
     } catch (FsException | RuntimeException e) {
-      releaseRef(f);
+      lifecycle.release(f);
       throw e;
     }
-  }
-
-  /**
-   * Close-to-open revalidation: when the store holds a newer version than this host's view of {@code f}, this host's
-   * unsaved writes are committed first (as NFS writes dirty pages back before dropping its page cache; the commit
-   * rebases them onto the newer version) and the view moves to the newer version.
-   *
-   * @param storedVersion the version just read from the store
-   * @return whether the view changed
-   */
-  private boolean revalidate(OpenFile f, long storedVersion) throws FsException {
-    if (storedVersion <= f.version()) {
-      return false;
-    }
-    if (f.hasLocalChanges()) {
-      f.seal(this::journal);
-      uploader.drain(f);
-    }
-    f.uploadLock.lock();
-    try {
-      return uploader.refreshFromStore(f);
-    } finally {
-      f.uploadLock.unlock();
-    }
-  }
-
-  /** Revalidation when a lock is granted: the holder sees what the previous holder committed. */
-  private void revalidate(OpenFile f) throws FsException {
-    revalidate(f, meta.getAttributes(f.id).version());
   }
 
   @Override
@@ -659,12 +469,6 @@ public final class RiverFS implements FileSystem {
   @Override
   public void setlk(long handle, long owner, LockRange range, boolean wait) throws FsException {
     locks.setlk(fileHandle(handle), owner, range, wait);
-  }
-
-  /** Before a lock goes: this host's writes to the file reach the store, for the next holder to see. */
-  private void commitNow(OpenFile f) throws FsException {
-    f.seal(this::journal);
-    uploader.drain(f);
   }
 
   @Override
@@ -751,15 +555,7 @@ public final class RiverFS implements FileSystem {
       }
     }
     int n = src.remaining();
-    if (!dirtyLimit.admits(n)) {
-      dirtyLimit.await(n, () -> {
-        try {
-          sealAndUpload(h.file); // our own unsaved data must be able to leave too
-        } catch (FsException e) {
-          log.debug("cannot seal {} while waiting for room: {}", h.inode, e.getMessage());
-        }
-      });
-    }
+    writeBack.admit(h.file, n);
     try {
       int written = h.file.write(offset, src, h.flags.append());
       if (written < n) {
@@ -778,7 +574,7 @@ public final class RiverFS implements FileSystem {
   public void flush(long handle) throws FsException {
     FileHandle h = fileHandle(handle);
     if (h.file != null) {
-      sealAndUpload(h.file);
+      writeBack.closed(h.file);
       if (h.lostWrite) {
         h.lostWrite = false;
         throw new FsException(FsError.NO_SPACE, "a write to " + h.inode + " could not be stored: the disk was full");
@@ -796,8 +592,7 @@ public final class RiverFS implements FileSystem {
   public void fsync(long handle, boolean dataOnly) throws FsException {
     FileHandle h = fileHandle(handle);
     if (h.file != null) {
-      h.file.seal(this::journal);
-      uploader.drain(h.file);
+      writeBack.commitNow(h.file);
     }
     meta.sync(); // the commit itself must survive a power loss, not only the blobs
   }
@@ -810,12 +605,12 @@ public final class RiverFS implements FileSystem {
       return;
     }
     try {
-      sealAndUpload(h.file);
+      writeBack.closed(h.file);
       if (h.lostWrite) {
         throw new FsException(FsError.NO_SPACE, "a write to " + h.inode + " could not be stored: the disk was full");
       }
     } finally {
-      releaseRef(h.file);
+      lifecycle.release(h.file);
     }
   }
 
@@ -823,112 +618,11 @@ public final class RiverFS implements FileSystem {
     return handles.file(handle);
   }
 
-  private void sealAndUpload(OpenFile f) throws FsException {
-    if (f.seal(this::journal) != null) {
-      uploader.submit(f);
-    }
-  }
-
-  private long journal(OpenFile f, long baseVersion, PendingUpload payload) throws FsException {
-    return meta.journalAppend(
-        new JournalEntry(0, f.id, hostId, baseVersion, payload.encode(), config.clock().instant())).id();
-  }
-
-  /** The shared OpenFile of {@code inode}, its handle count raised; the first local open marks it open. */
-  private OpenFile acquire(InodeId inode) throws FsException {
-    return acquire(inode, null);
-  }
-
-  /** @param created the attributes {@code meta.create} just returned (a new file has no chunks), or null */
-  private OpenFile acquire(InodeId inode, InodeAttributes created) throws FsException {
-    OpenFile f = load(inode, created);
-    if (!openMarks.contains(inode)) {
-      try {
-        syncOpenMark(inode);
-      } catch (FsException | RuntimeException e) {
-        releaseRef(f);
-        throw e;
-      }
-    }
-    return f;
-  }
-
-  private OpenFile load(InodeId inode, InodeAttributes created) throws FsException {
-    // the store is read outside the table's compute (see OpenFiles); a new file has no chunks to read
-    return files.acquire(inode, id -> created != null
-        ? new OpenFile(created, List.of(), config.chunkSize(), cache, config.clock())
-        : newOpenFile(meta.getAttributes(id)));
-  }
-
-  private void releaseRef(OpenFile f) throws FsException {
-    if (files.release(f) == 0) {
-      try {
-        syncOpenMark(f.id);
-      } catch (FsException e) {
-        log.warn("cannot clear the open mark of {} ({}); it expires on its own", f.id, e.getMessage());
-      }
-      InodeAttributes a;
-      try {
-        a = meta.getAttributes(f.id);
-      } catch (FsException e) {
-        if (e.error() == FsError.NOT_FOUND) {
-          return;
-        }
-        throw e;
-      }
-      if (a.nlink() == 0) {
-        purgeIfClosed(f.id);
-      }
-    }
-  }
-
-  /** Runs after a background upload: drops a file nobody has open and nothing pending. */
-  private void afterDrain(OpenFile f) {
-    dirtyLimit.roomMade();
-    files.dropIfUnused(f);
-  }
-
-  /** An unlinked inode: purge it now unless a handle still has it open (then the last release purges it). */
-  private void purgeIfClosed(InodeId id) throws FsException {
-    OpenFile local = files.get(id);
-    if ((local == null || local.refs == 0) && openElsewhere(id)) {
-      return; // the last closer on that host purges it
-    }
-    OpenFiles.Taken taken = files.takeForPurge(id);
-    if (taken.busy()) {
-      return;
-    }
-    List<Long> journalIds = List.of();
-    if (taken.file() != null) {
-      // Not under the upload lock: an upload in flight may take as long as the blob store stalls. The uploader
-      // notices the discard and drops what it was doing.
-      journalIds = taken.file().discard();
-      taken.file().closeResources();
-    }
-    for (long j : journalIds) {
-      meta.journalRemove(j);
-    }
-    dirtyLimit.roomMade();
-    purge(id);
-  }
-
-  private void purge(InodeId id) throws FsException {
-    CommitResult r;
-    try {
-      r = meta.purge(id);
-    } catch (FsException e) {
-      if (e.error() == FsError.BUSY) {
-        return; // linked again meanwhile
-      }
-      throw e;
-    }
-    namespace.events().purged(id);
-    if (!r.unreferenced().isEmpty()) {
-      log.debug("purged {}: {} blob(s) unreferenced", id, r.unreferenced().size());
-    }
-  }
-
   // ======================================================================= helpers
+
+  private OpenFile newOpenFile(InodeAttributes attrs, boolean isNew) throws FsException {
+    return new OpenFile(attrs, isNew ? List.of() : meta.chunks(attrs.id()), config.chunkSize(), cache, config.clock());
+  }
 
   /** Named daemon threads; {@code nice} != 0 lowers (or raises) their scheduling priority (setting nice). */
   private static ThreadFactory threads(String name, int nice) {
@@ -985,24 +679,7 @@ public final class RiverFS implements FileSystem {
 
   /** Flushes every file's unsaved data and uploads everything pending; returns when all is committed. */
   public void syncAll() throws FsException {
-    FsException failure = null;
-    for (OpenFile f : List.copyOf(files.all())) {
-      try {
-        f.seal(this::journal);
-        uploader.drain(f);
-      } catch (FsException e) {
-        if (failure == null) {
-          // the first cause's errno, so a full blob store reads as ENOSPC, not as an I/O error
-          failure = new FsException(e.error(), "some data could not be uploaded; it stays pending: "
-              + e.getMessage());
-        }
-        failure.addSuppressed(e);
-      }
-      afterDrain(f);
-    }
-    if (failure != null) {
-      throw failure;
-    }
+    writeBack.syncAll();
   }
 
   @Override
@@ -1041,12 +718,12 @@ public final class RiverFS implements FileSystem {
 
   /** Runs the upload-retry daemon's pass now: re-queues files whose backoff has passed. */
   void retryUploads() {
-    long now = config.ticker().read();
-    for (OpenFile f : files.all()) {
-      if (f.pendingCount() > 0 && !f.uploadLock.isLocked() && now - f.nextRetryNanos >= 0) {
-        uploader.submit(f);
-      }
-    }
+    writeBack.retryDue();
+  }
+
+  /** Runs the open-mark renewal and orphan sweep now. */
+  void renewOpenMarks() {
+    lifecycle.renewOpenMarks();
   }
 
   /** Runs the cache prune daemon's pass now. */
@@ -1124,11 +801,16 @@ public final class RiverFS implements FileSystem {
     }
   }
 
+  private ExecutorService own(ExecutorService pool) {
+    ownPools.add(pool);
+    return pool;
+  }
+
   private void shutdownPools() {
-    for (ExecutorService pool : List.of(drainPool, putPool, fetchPool)) {
+    for (ExecutorService pool : ownPools) {
       pool.shutdown();
     }
-    for (ExecutorService pool : List.of(drainPool, putPool, fetchPool)) {
+    for (ExecutorService pool : ownPools) {
       try {
         if (!pool.awaitTermination(10, TimeUnit.SECONDS)) {
           pool.shutdownNow();

@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ScheduledExecutorService;
 import org.truckeefs.api.FsError;
 import org.truckeefs.api.FsException;
@@ -66,6 +67,9 @@ public final class RiverFsConfig {
   private final Clock clock;
   private final Ticker ticker;
   private final ScheduledExecutorService scheduler;
+  private final ExecutorService uploadExecutor;
+  private final ExecutorService putExecutor;
+  private final ExecutorService readAheadExecutor;
   private final Backends backends;
   private final String filesystemId;
 
@@ -91,6 +95,9 @@ public final class RiverFsConfig {
     this.clock = b.clock;
     this.ticker = b.ticker;
     this.scheduler = b.scheduler;
+    this.uploadExecutor = b.uploadExecutor;
+    this.putExecutor = b.putExecutor;
+    this.readAheadExecutor = b.readAheadExecutor;
     this.backends = b.backends;
     this.filesystemId = b.filesystemId;
   }
@@ -123,6 +130,9 @@ public final class RiverFsConfig {
     b.clock = clock;
     b.ticker = ticker;
     b.scheduler = scheduler;
+    b.uploadExecutor = uploadExecutor;
+    b.putExecutor = putExecutor;
+    b.readAheadExecutor = readAheadExecutor;
     b.backends = backends;
     b.filesystemId = filesystemId;
     return b;
@@ -415,6 +425,21 @@ public final class RiverFsConfig {
     return Optional.ofNullable(scheduler);
   }
 
+  /** Runs one background upload (drain) per file, or empty: RiverFS creates its own ({@code max_connections}). */
+  public Optional<ExecutorService> uploadExecutor() {
+    return Optional.ofNullable(uploadExecutor);
+  }
+
+  /** Runs the blob puts (its size bounds concurrent uploads), or empty: RiverFS creates {@code max_connections}. */
+  public Optional<ExecutorService> putExecutor() {
+    return Optional.ofNullable(putExecutor);
+  }
+
+  /** Runs read-ahead fetches, or empty: RiverFS creates its own. */
+  public Optional<ExecutorService> readAheadExecutor() {
+    return Optional.ofNullable(readAheadExecutor);
+  }
+
   /** The provider registry, or empty: {@link Backends#discover()} at open. */
   public Optional<Backends> backends() {
     return Optional.ofNullable(backends);
@@ -470,6 +495,9 @@ public final class RiverFsConfig {
     private Clock clock = Clock.systemUTC();
     private Ticker ticker = Ticker.system();
     private ScheduledExecutorService scheduler;
+    private ExecutorService uploadExecutor;
+    private ExecutorService putExecutor;
+    private ExecutorService readAheadExecutor;
     private Backends backends;
     private String filesystemId = DEFAULT_FILESYSTEM_ID;
 
@@ -602,6 +630,23 @@ public final class RiverFsConfig {
       return this;
     }
 
+    /**
+     * The write-back pipeline's executors, owned by the caller (RiverFS never shuts them down): {@code uploads} runs
+     * one drain per file, which waits for its chunk puts on {@code puts}, so the two must differ; the size of
+     * {@code puts} bounds concurrent blob uploads. Null for either: RiverFS creates and owns that one.
+     */
+    public Builder uploadExecutors(ExecutorService uploads, ExecutorService puts) {
+      this.uploadExecutor = uploads;
+      this.putExecutor = puts;
+      return this;
+    }
+
+    /** Runs read-ahead fetches; owned by the caller. Null: RiverFS creates and owns one. */
+    public Builder readAheadExecutor(ExecutorService readAhead) {
+      this.readAheadExecutor = readAhead;
+      return this;
+    }
+
     public Builder backends(Backends backends) {
       this.backends = backends;
       return this;
@@ -615,6 +660,10 @@ public final class RiverFsConfig {
     public RiverFsConfig build() throws FsException {
       if (dataDir == null) {
         throw new FsException(FsError.INVALID, "data_dir is required");
+      }
+      if (uploadExecutor != null && uploadExecutor == putExecutor) {
+        throw new FsException(FsError.INVALID, "uploadExecutors: uploads and puts must be different executors "
+            + "(an upload waits for its puts)");
       }
       require(metadataUri != null && metadataUri.getScheme() != null, "metadata_uri", metadataUri, "needs a scheme");
       if (blobUri == null) {

@@ -28,7 +28,8 @@ import org.truckeefs.spi.MetadataStore;
 import org.truckeefs.spi.Ticker;
 
 /**
- * Write-back: uploads a file's sealed snapshots in order. Each snapshot's chunks are put in parallel (the put pool
+ * The upload and commit steps of the write-back pipeline ({@link WriteBack} owns the pipeline and is this class's
+ * only user): uploads a file's sealed, journaled snapshots in order. Each snapshot's chunks are put in parallel (the put pool
  * has {@code max_connections} threads, the bound on concurrent blob uploads), then one compare-and-set commit
  * records them and removes the journal entry in the same transaction.
  *
@@ -47,54 +48,28 @@ final class Uploader {
   private final MetadataStore meta;
   private final BlobStore blobs;
   private final Coordinator coordinator;
-  private final ExecutorService drainPool;
   private final ExecutorService putPool;
   private final Ticker ticker;
   private final Duration firstRetryDelay;
   private final Duration maxRetryDelay;
-  private final Consumer<OpenFile> afterDrain;
   private final Consumer<InodeAttributes> committed;
 
-  Uploader(MetadataStore meta, BlobStore blobs, Coordinator coordinator, ExecutorService drainPool, ExecutorService putPool, Ticker ticker,
-      Duration firstRetryDelay, Duration maxRetryDelay, Consumer<OpenFile> afterDrain,
-      Consumer<InodeAttributes> committed) {
+  Uploader(MetadataStore meta, BlobStore blobs, Coordinator coordinator, ExecutorService putPool, Ticker ticker,
+      Duration firstRetryDelay, Duration maxRetryDelay, Consumer<InodeAttributes> committed) {
     this.meta = meta;
     this.blobs = blobs;
     this.coordinator = coordinator;
-    this.drainPool = drainPool;
     this.putPool = putPool;
     this.ticker = ticker;
     this.firstRetryDelay = firstRetryDelay;
     this.maxRetryDelay = maxRetryDelay;
-    this.afterDrain = afterDrain;
     this.committed = committed;
   }
 
-  /** Uploads the file's pending snapshots in the background. */
-  void submit(OpenFile f) {
-    if (!f.drainQueued.compareAndSet(false, true)) {
-      return;
-    }
-    try {
-      drainPool.execute(() -> {
-        f.drainQueued.set(false);
-        try {
-          drain(f);
-        } catch (FsException e) {
-          log.warn("upload of {} failed, will retry in {} ms: {}", f.id,
-              Duration.ofNanos(f.nextRetryNanos - ticker.read()).toMillis(), e.getMessage());
-        } catch (RuntimeException e) {
-          log.error("upload of {} failed unexpectedly", f.id, e);
-        } finally {
-          afterDrain.accept(f);
-        }
-      });
-    } catch (RuntimeException rejected) {
-      f.drainQueued.set(false);
-    }
-  }
-
-  /** Uploads and commits every pending snapshot of {@code f} now, in the caller's thread. */
+  /**
+   * Uploads and commits every journaled snapshot of {@code f} now, in the caller's thread, oldest first. A failure
+   * leaves the snapshot pending and sets the file's next retry time (exponential backoff).
+   */
   void drain(OpenFile f) throws FsException {
     f.uploadLock.lock();
     try {

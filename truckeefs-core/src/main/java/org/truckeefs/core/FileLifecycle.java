@@ -1,0 +1,224 @@
+package org.truckeefs.core;
+
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.truckeefs.api.FsError;
+import org.truckeefs.api.FsException;
+import org.truckeefs.api.InodeAttributes;
+import org.truckeefs.api.InodeId;
+import org.truckeefs.spi.CommitResult;
+import org.truckeefs.spi.Coordinator;
+import org.truckeefs.spi.MetadataStore;
+
+/**
+ * A file's life on this host from first open to purge: the shared {@link OpenFile} taken from and given back to the
+ * open-file table, the coordinator's open marks (so a file unlinked while another host has it open lives until that
+ * host's last close), and the purge of an inode whose last name went once nobody has it open (its unsaved data
+ * discarded through the write-back pipeline). Orphans left by a crash (here or on another host) go with the
+ * periodic sweep.
+ *
+ * <p>Locking: open marks are changed under one of 64 stripes per inode (a coordinator round trip, held on purpose:
+ * a concurrent open and last close must leave the mark right; it holds up only those of inodes on the same
+ * stripe). The table's own rules are {@link OpenFiles}'s.
+ */
+final class FileLifecycle {
+  private static final Logger log = LoggerFactory.getLogger(FileLifecycle.class);
+  /**
+   * How long an open mark lives without renewal. Marks are renewed every third of it while the file stays open; a
+   * crashed host's marks stop counting as soon as its session is dead.
+   */
+  static final Duration OPEN_MARK_TTL = Duration.ofHours(1);
+
+  /** Builds a file's OpenFile from its attributes and chunk map. */
+  interface Loader {
+    OpenFile load(InodeAttributes attrs, boolean isNew) throws FsException;
+  }
+
+  private final MetadataStore meta;
+  private final Coordinator coordinator;
+  private final OpenFiles files;
+  private final WriteBack writeBack;
+  private final Loader loader;
+  private final String hostId;
+  private final Namespace namespace;
+  /** Inodes this host has announced open in the coordinator (see {@link #syncOpenMark}). */
+  private final Set<InodeId> openMarks = ConcurrentHashMap.newKeySet();
+  private final Object[] markStripes = new Object[64];
+
+  FileLifecycle(MetadataStore meta, Coordinator coordinator, OpenFiles files, WriteBack writeBack, Loader loader,
+      String hostId, Namespace namespace) {
+    this.meta = meta;
+    this.coordinator = coordinator;
+    this.files = files;
+    this.writeBack = writeBack;
+    this.loader = loader;
+    this.hostId = hostId;
+    this.namespace = namespace;
+    for (int i = 0; i < markStripes.length; i++) {
+      markStripes[i] = new Object();
+    }
+  }
+
+  private static String openKey(InodeId id, String session) {
+    return "open:" + id.value() + ":" + session;
+  }
+
+  /** The shared OpenFile of {@code inode}, its handle count raised; the first local open marks it open. */
+  OpenFile acquire(InodeId inode) throws FsException {
+    return acquire(inode, null);
+  }
+
+  /** @param created the attributes {@code create} just returned (a new file has no chunks), or null */
+  OpenFile acquire(InodeId inode, InodeAttributes created) throws FsException {
+    // the store is read outside the table's compute (see OpenFiles); a new file has no chunks to read
+    OpenFile f = files.acquire(inode, id -> created != null ? loader.load(created, true)
+        : loader.load(meta.getAttributes(id), false));
+    if (!openMarks.contains(inode)) {
+      try {
+        syncOpenMark(inode);
+      } catch (FsException | RuntimeException e) {
+        release(f);
+        throw e;
+      }
+    }
+    return f;
+  }
+
+  /** Gives back a handle's reference; the last local close clears the open mark and purges an unlinked file. */
+  void release(OpenFile f) throws FsException {
+    if (files.release(f) == 0) {
+      try {
+        syncOpenMark(f.id);
+      } catch (FsException e) {
+        log.warn("cannot clear the open mark of {} ({}); it expires on its own", f.id, e.getMessage());
+      }
+      InodeAttributes a;
+      try {
+        a = meta.getAttributes(f.id);
+      } catch (FsException e) {
+        if (e.error() == FsError.NOT_FOUND) {
+          return;
+        }
+        throw e;
+      }
+      if (a.nlink() == 0) {
+        purgeIfClosed(f.id);
+      }
+    }
+  }
+
+  /**
+   * Makes the coordinator's open mark of {@code id} match whether this host has it open: one round trip on the
+   * first local open, one on the last local release, none in between. Striped per inode so a concurrent open and
+   * last close leave the mark right.
+   */
+  private void syncOpenMark(InodeId id) throws FsException {
+    synchronized (markStripes[Math.floorMod(id.hashCode(), markStripes.length)]) {
+      OpenFile f = files.get(id);
+      boolean open = f != null && f.refs > 0;
+      if (open == openMarks.contains(id)) {
+        return;
+      }
+      if (open) {
+        coordinator.putEphemeral(openKey(id, coordinator.sessionId()), hostId, OPEN_MARK_TTL);
+        openMarks.add(id);
+      } else {
+        openMarks.remove(id);
+        coordinator.removeEphemeral(openKey(id, coordinator.sessionId()));
+      }
+    }
+  }
+
+  private Set<String> otherSessions() throws FsException {
+    Set<String> s = new HashSet<>(coordinator.liveSessions());
+    s.remove(coordinator.sessionId());
+    return s;
+  }
+
+  private boolean openByAny(InodeId id, Set<String> sessions) throws FsException {
+    for (String s : sessions) {
+      if (coordinator.getEphemeral(openKey(id, s)).isPresent()) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Whether another live host has {@code id} open; when the coordinator cannot tell, it is assumed open. */
+  private boolean openElsewhere(InodeId id) {
+    try {
+      return openByAny(id, otherSessions());
+    } catch (FsException e) {
+      log.warn("cannot ask the coordinator whether {} is open elsewhere ({}); its purge waits for the orphan sweep",
+          id, e.getMessage());
+      return true;
+    }
+  }
+
+  /** The renewal daemon's pass: this host's open marks live on, and orphans nobody has open go. */
+  void renewOpenMarks() {
+    try {
+      for (InodeId id : List.copyOf(openMarks)) {
+        coordinator.putEphemeral(openKey(id, coordinator.sessionId()), hostId, OPEN_MARK_TTL);
+      }
+      purgeOrphans();
+    } catch (FsException | RuntimeException e) {
+      log.warn("open-mark renewal and orphan sweep failed, will retry: {}", e.getMessage());
+    }
+  }
+
+  /**
+   * Purges the orphans (unlinked, link count 0) that no host has open: not this one, and no live session of
+   * another. Runs at startup and with the open-mark renewal, so a crashed host's orphans go too.
+   */
+  void purgeOrphans() throws FsException {
+    List<InodeId> orphans = meta.orphans();
+    if (orphans.isEmpty()) {
+      return;
+    }
+    Set<String> others = otherSessions();
+    for (InodeId id : orphans) {
+      if (!files.contains(id) && !openByAny(id, others)) {
+        purge(id);
+      }
+    }
+  }
+
+  /** An unlinked inode: purge it now unless a handle still has it open (then the last release purges it). */
+  void purgeIfClosed(InodeId id) throws FsException {
+    OpenFile local = files.get(id);
+    if ((local == null || local.refs == 0) && openElsewhere(id)) {
+      return; // the last closer on that host purges it
+    }
+    OpenFiles.Taken taken = files.takeForPurge(id);
+    if (taken.busy()) {
+      return;
+    }
+    if (taken.file() != null) {
+      writeBack.discard(taken.file());
+    }
+    purge(id);
+  }
+
+  /** Removes the inode from the store (a no-op when it was linked again meanwhile). */
+  void purge(InodeId id) throws FsException {
+    CommitResult r;
+    try {
+      r = meta.purge(id);
+    } catch (FsException e) {
+      if (e.error() == FsError.BUSY) {
+        return; // linked again meanwhile
+      }
+      throw e;
+    }
+    namespace.events().purged(id);
+    if (!r.unreferenced().isEmpty()) {
+      log.debug("purged {}: {} blob(s) unreferenced", id, r.unreferenced().size());
+    }
+  }
+}

@@ -1,0 +1,229 @@
+package org.truckeefs.core;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.truckeefs.api.FsException;
+import org.truckeefs.api.InodeAttributes;
+import org.truckeefs.spi.BlobStore;
+import org.truckeefs.spi.Coordinator;
+import org.truckeefs.spi.JournalEntry;
+import org.truckeefs.spi.MetadataStore;
+import org.truckeefs.spi.Ticker;
+
+/**
+ * The write-back pipeline, the only owner of a file's way from the cache to the blob store: seal (the dirty layer
+ * becomes an immutable snapshot) → journal (an upload-journal entry names its cache files, so a process crash
+ * loses nothing) → upload (chunks in parallel, {@code max_connections} at a time) → commit (one compare-and-set
+ * that also removes the journal entry, in the store's transaction) → cleanup (the uploaded files become clean cache
+ * entries; an idle file leaves the open-file table). A journal entry that will never be committed (a purged file,
+ * an entry recovery cannot use) is removed here and only here ({@link #forget}).
+ *
+ * <p>close() ({@link #closed}) seals and journals, then uploads in the background; fsync, lock release and
+ * revalidation ({@link #commitNow}) wait for the commit. {@link Uploader} does the uploads and commits.
+ *
+ * <p>Locking: no lock of its own. Sealing takes {@link OpenFile#lock} only to cut the snapshot; the journal insert
+ * (SQL, maybe over the network) runs under {@link OpenFile#journalLock}, which orders one file's entries and never
+ * blocks its readers or writers; uploads and commits run under {@link OpenFile#uploadLock}.
+ */
+final class WriteBack {
+  private static final Logger log = LoggerFactory.getLogger(WriteBack.class);
+
+  private final MetadataStore meta;
+  private final OpenFiles files;
+  private final DirtyLimit dirtyLimit;
+  private final String hostId;
+  private final Clock clock;
+  private final Ticker ticker;
+  private final ExecutorService drainPool;
+  private final Uploader uploader;
+  private final OpenFile.Journal journal = new OpenFile.Journal() {
+    @Override
+    public long append(OpenFile f, long baseVersion, PendingUpload payload) throws FsException {
+      return meta.journalAppend(new JournalEntry(0, f.id, hostId, baseVersion, payload.encode(), clock.instant()))
+          .id();
+    }
+
+    @Override
+    public void remove(long journalId) throws FsException {
+      forget(journalId);
+    }
+  };
+
+  /**
+   * @param drainPool runs one background drain per file (a drain waits for its puts on {@code putPool}, so the two
+   *     must be different executors)
+   * @param committed told of every commit (the mirror, the change feed)
+   */
+  WriteBack(MetadataStore meta, BlobStore blobs, Coordinator coordinator, OpenFiles files, DirtyLimit dirtyLimit,
+      String hostId, Clock clock, Ticker ticker, Duration firstRetryDelay, Duration maxRetryDelay,
+      ExecutorService drainPool, ExecutorService putPool, Consumer<InodeAttributes> committed) {
+    this.meta = meta;
+    this.files = files;
+    this.dirtyLimit = dirtyLimit;
+    this.hostId = hostId;
+    this.clock = clock;
+    this.ticker = ticker;
+    this.drainPool = drainPool;
+    this.uploader = new Uploader(meta, blobs, coordinator, putPool, ticker, firstRetryDelay, maxRetryDelay, a -> {
+      dirtyLimit.roomMade();
+      committed.accept(a);
+    });
+  }
+
+  String hostId() {
+    return hostId;
+  }
+
+  /** close()/flush(): seals and journals the unsaved data (safe from a process crash), uploads in the background. */
+  void closed(OpenFile f) throws FsException {
+    if (f.seal(journal) != null) {
+      submit(f);
+    }
+  }
+
+  /** fsync, lock release, revalidation: the file's unsaved and pending data is uploaded and committed now. */
+  void commitNow(OpenFile f) throws FsException {
+    f.seal(journal);
+    drain(f);
+  }
+
+  /**
+   * Close-to-open revalidation: when the store holds a newer version than this host's view of {@code f}, this host's
+   * unsaved writes are committed first (as NFS writes dirty pages back before dropping its page cache; the commit
+   * rebases them onto the newer version) and the view moves to the newer version.
+   *
+   * @param storedVersion the version just read from the store
+   * @return whether the view changed
+   */
+  boolean revalidate(OpenFile f, long storedVersion) throws FsException {
+    if (storedVersion <= f.version()) {
+      return false;
+    }
+    if (f.hasLocalChanges()) {
+      commitNow(f);
+    }
+    f.uploadLock.lock();
+    try {
+      return uploader.refreshFromStore(f);
+    } finally {
+      f.uploadLock.unlock();
+    }
+  }
+
+  /** Revalidation when a lock is granted: the holder sees what the previous holder committed. */
+  void revalidate(OpenFile f) throws FsException {
+    revalidate(f, meta.getAttributes(f.id).version());
+  }
+
+  /** A writer over the dirty limit waits (its own data sealed and queued first) until uploads make room. */
+  void admit(OpenFile f, long bytes) throws FsException {
+    if (dirtyLimit.admits(bytes)) {
+      return;
+    }
+    dirtyLimit.await(bytes, () -> {
+      try {
+        closed(f); // our own unsaved data must be able to leave too
+      } catch (FsException e) {
+        log.debug("cannot seal {} while waiting for room: {}", f.id, e.getMessage());
+      }
+    });
+  }
+
+  /** Uploads the file's pending snapshots in the background. */
+  void submit(OpenFile f) {
+    if (!f.drainQueued.compareAndSet(false, true)) {
+      return;
+    }
+    try {
+      drainPool.execute(() -> {
+        f.drainQueued.set(false);
+        try {
+          drain(f);
+        } catch (FsException e) {
+          log.warn("upload of {} failed, will retry in {} ms: {}", f.id,
+              Duration.ofNanos(f.nextRetryNanos - ticker.read()).toMillis(), e.getMessage());
+        } catch (RuntimeException e) {
+          log.error("upload of {} failed unexpectedly", f.id, e);
+        } finally {
+          afterDrain(f);
+        }
+      });
+    } catch (RuntimeException rejected) {
+      f.drainQueued.set(false);
+    }
+  }
+
+  /** Journals what a failed append left unjournaled, then uploads and commits every snapshot, in this thread. */
+  private void drain(OpenFile f) throws FsException {
+    f.journalPending(journal);
+    uploader.drain(f);
+  }
+
+  /** After a drain: room was made; a file nobody has open with nothing pending leaves the table. */
+  private void afterDrain(OpenFile f) {
+    dirtyLimit.roomMade();
+    files.dropIfUnused(f);
+  }
+
+  /** Flushes every file's unsaved data and uploads everything pending; returns when all is committed. */
+  void syncAll() throws FsException {
+    FsException failure = null;
+    for (OpenFile f : List.copyOf(files.all())) {
+      try {
+        commitNow(f);
+      } catch (FsException e) {
+        if (failure == null) {
+          // the first cause's errno, so a full blob store reads as ENOSPC, not as an I/O error
+          failure = new FsException(e.error(), "some data could not be uploaded; it stays pending: "
+              + e.getMessage());
+        }
+        failure.addSuppressed(e);
+      }
+      afterDrain(f);
+    }
+    if (failure != null) {
+      throw failure;
+    }
+  }
+
+  /** The upload-retry daemon's pass: re-queues files whose backoff has passed. */
+  void retryDue() {
+    long now = ticker.read();
+    for (OpenFile f : files.all()) {
+      if (f.pendingCount() > 0 && !f.uploadLock.isLocked() && now - f.nextRetryNanos >= 0) {
+        submit(f);
+      }
+    }
+  }
+
+  /**
+   * A purged file: its unsaved and pending data goes, with its journal entries. Not under the upload lock: an
+   * upload in flight may take as long as the blob store stalls; the uploader notices the discard and stops.
+   */
+  void discard(OpenFile f) throws FsException {
+    List<Long> journalIds = f.discard();
+    f.closeResources();
+    try {
+      for (long j : journalIds) {
+        forget(j);
+      }
+    } finally {
+      dirtyLimit.roomMade();
+    }
+  }
+
+  /** Removes a journal entry that will never be committed: the one place besides the commit itself. */
+  void forget(long journalId) throws FsException {
+    meta.journalRemove(journalId);
+  }
+
+  /** The journal entries this cache wrote and did not commit (for {@link Recovery}). */
+  List<JournalEntry> journaled() throws FsException {
+    return meta.journal(hostId);
+  }
+}

@@ -1,0 +1,229 @@
+package org.truckeefs.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.truckeefs.api.FsError;
+import org.truckeefs.api.FsException;
+import org.truckeefs.api.InodeAttributes;
+import org.truckeefs.api.InodeType;
+import org.truckeefs.api.Name;
+import org.truckeefs.spi.BackendContext;
+import org.truckeefs.spi.JournalEntry;
+import org.truckeefs.spi.NewInode;
+import org.truckeefs.testkit.FakeTicker;
+
+/**
+ * The write-back pipeline alone (no RiverFS): close journals and does not wait for the upload, the commit removes
+ * the journal entry, a failed journal insert leaves the data pending and journaled later, a purge removes the
+ * entries, and no journal insert holds the file's content lock.
+ */
+@Timeout(60)
+class WriteBackTest {
+  static final Instant T = Instant.parse("2026-01-01T00:00:00Z");
+  static final int CHUNK = 64 * 1024;
+
+  @TempDir Path dir;
+  final FakeTicker ticker = new FakeTicker();
+  final ExecutorService drains = Executors.newFixedThreadPool(2);
+  final ExecutorService puts = Executors.newFixedThreadPool(2);
+  final ExecutorService fetches = Executors.newFixedThreadPool(2);
+  final ScheduledExecutorServiceHolder scheduler = new ScheduledExecutorServiceHolder();
+  final InMemoryMetadataStore store = new InMemoryMetadataStore(Clock.systemUTC());
+  volatile boolean failJournal;
+  volatile CountDownLatch journalEntered;
+  volatile CountDownLatch journalGate;
+  final ForwardingMetadataStore meta = new ForwardingMetadataStore(store) {
+    @Override
+    public JournalEntry journalAppend(JournalEntry entry) throws FsException {
+      CountDownLatch entered = journalEntered;
+      CountDownLatch gate = journalGate;
+      if (entered != null) {
+        entered.countDown();
+      }
+      if (gate != null) {
+        try {
+          gate.await(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+      if (failJournal) {
+        throw new FsException(FsError.IO, "journal unavailable (test)");
+      }
+      return super.journalAppend(entry);
+    }
+  };
+  ControlledBlobStore blobs;
+  LocalCoordinator coordinator;
+  ChunkCache cache;
+  OpenFiles files;
+  WriteBack writeBack;
+  InodeAttributes file;
+
+  /** A single-thread scheduler for the local coordinator, shut down after each test. */
+  static final class ScheduledExecutorServiceHolder {
+    final java.util.concurrent.ScheduledExecutorService s = Executors.newSingleThreadScheduledExecutor();
+  }
+
+  @BeforeEach
+  void setUp() throws Exception {
+    blobs = new ControlledBlobStore(new LocalBlobStore(dir.resolve("blobs")));
+    coordinator = new LocalCoordinator(new BackendContext("wb-" + System.nanoTime(), dir, Clock.systemUTC(), ticker,
+        scheduler.s));
+    cache = ChunkCache.open(dir.resolve("cache"), blobs, Clock.systemUTC(), 0, Duration.ofDays(1), fetches);
+    files = new OpenFiles();
+    writeBack = new WriteBack(meta, blobs, coordinator, files, new DirtyLimit(Long.MAX_VALUE, cache), "host-a",
+        Clock.systemUTC(), ticker, Duration.ofSeconds(1), Duration.ofSeconds(8), drains, puts, a -> { });
+    InodeAttributes root = store.initRoot(new NewInode(InodeType.DIRECTORY, 0755, 0, 0, 0, T, null));
+    file = store.create(root.id(), Name.of("f"), new NewInode(InodeType.FILE, 0644, 0, 0, 0, T, null));
+  }
+
+  @AfterEach
+  void tearDown() throws Exception {
+    journalGate = null;
+    drains.shutdownNow();
+    puts.shutdownNow();
+    fetches.shutdownNow();
+    cache.close();
+    coordinator.close();
+    scheduler.s.shutdownNow();
+  }
+
+  OpenFile open() throws FsException {
+    return files.acquire(file.id(), id -> new OpenFile(file, List.of(), CHUNK, cache, Clock.systemUTC()));
+  }
+
+  static void write(OpenFile f, long offset, byte[] data) throws FsException {
+    f.write(offset, ByteBuffer.wrap(data), false);
+  }
+
+  List<JournalEntry> journal() throws FsException {
+    return store.journal("host-a");
+  }
+
+  void awaitCommitted(OpenFile f) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (f.pendingCount() > 0 || !journal().isEmpty()) {
+      assertThat(System.nanoTime()).as("commit within 30 s").isLessThan(deadline);
+      LockSupport.parkNanos(1_000_000); // the upload runs on the drain pool; nothing to be notified by
+    }
+  }
+
+  @Test
+  void close_journalsAtOnce_withoutWaitingForTheUpload_andTheCommitRemovesTheEntry() throws Exception {
+    blobs.putGate = new Semaphore(0); // the blob store stalls
+    OpenFile f = open();
+    write(f, 0, TestFs.bytes("hello"));
+    writeBack.closed(f);
+    assertThat(journal()).hasSize(1);
+    assertThat(f.pendingCount()).isEqualTo(1);
+    blobs.putGate.release(100);
+    awaitCommitted(f);
+    assertThat(store.getAttributes(file.id()).size()).isEqualTo(5);
+    assertThat(store.chunks(file.id())).hasSize(1);
+  }
+
+  @Test
+  void commitNow_returnsCommitted() throws Exception {
+    OpenFile f = open();
+    write(f, 0, TestFs.bytes("fsync me"));
+    writeBack.commitNow(f);
+    assertThat(journal()).isEmpty();
+    assertThat(f.pendingCount()).isZero();
+    assertThat(store.getAttributes(file.id()).size()).isEqualTo(8);
+  }
+
+  @Test
+  void aFailedJournalInsert_failsTheClose_keepsTheDataPending_andTheNextAttemptJournalsItFirst() throws Exception {
+    OpenFile f = open();
+    write(f, 0, TestFs.bytes("kept"));
+    failJournal = true;
+    assertThatThrownBy(() -> writeBack.closed(f)).isInstanceOf(FsException.class);
+    assertThat(f.pendingCount()).isEqualTo(1);
+    assertThat(f.headPending()).as("an unjournaled snapshot is not uploaded").isNull();
+    failJournal = false;
+    writeBack.commitNow(f);
+    assertThat(journal()).isEmpty();
+    assertThat(store.getAttributes(file.id()).size()).isEqualTo(4);
+  }
+
+  @Test
+  void discard_removesThePendingJournalEntries() throws Exception {
+    blobs.putGate = new Semaphore(0);
+    OpenFile f = open();
+    write(f, 0, TestFs.bytes("doomed"));
+    writeBack.closed(f);
+    assertThat(journal()).hasSize(1);
+    files.release(f);
+    OpenFiles.Taken taken = files.takeForPurge(file.id());
+    writeBack.discard(taken.file());
+    assertThat(journal()).isEmpty();
+    assertThat(f.pendingCount()).isZero();
+    blobs.putGate.release(100);
+  }
+
+  @Test
+  void theJournalInsert_holdsNoContentLock_readsAndWritesOfTheFileGoOn() throws Exception {
+    OpenFile f = open();
+    write(f, 0, TestFs.bytes("first"));
+    journalEntered = new CountDownLatch(1);
+    journalGate = new CountDownLatch(1);
+    CompletableFuture<Void> closing = CompletableFuture.runAsync(() -> {
+      try {
+        writeBack.closed(f);
+      } catch (FsException e) {
+        throw new RuntimeException(e);
+      }
+    });
+    assertThat(journalEntered.await(30, TimeUnit.SECONDS)).isTrue();
+    // the journal insert is stalled: the file still answers reads and takes writes
+    ByteBuffer dst = ByteBuffer.allocate(5);
+    assertThat(f.read(0, dst, false)).isEqualTo(5);
+    write(f, 5, TestFs.bytes(" second"));
+    assertThat(f.size()).isEqualTo(12);
+    assertThat(closing).isNotDone();
+    journalGate.countDown();
+    closing.get(30, TimeUnit.SECONDS);
+    journalEntered = null;
+    journalGate = null;
+    writeBack.commitNow(f);
+    assertThat(store.getAttributes(file.id()).size()).isEqualTo(12);
+    assertThat(journal()).isEmpty();
+  }
+
+  @Test
+  void snapshotsAreJournaledInSealOrder() throws Exception {
+    blobs.putGate = new Semaphore(0);
+    OpenFile f = open();
+    write(f, 0, TestFs.bytes("one"));
+    writeBack.closed(f);
+    write(f, 0, TestFs.bytes("two!"));
+    writeBack.closed(f);
+    List<JournalEntry> entries = journal();
+    assertThat(entries).hasSize(2);
+    assertThat(PendingUpload.decode(entries.get(0).payload()).size()).isEqualTo(3);
+    assertThat(PendingUpload.decode(entries.get(1).payload()).size()).isEqualTo(4);
+    blobs.putGate.release(100);
+    awaitCommitted(f);
+    assertThat(store.getAttributes(file.id()).size()).isEqualTo(4);
+  }
+}
