@@ -200,8 +200,8 @@ public record ConfigKey(String name, List<String> aliases, String defaultValue, 
     t.add(k("coordinator_uri", "", Kind.URI, s,
         "Coordinator, explicitly (wins over redis_host): redis://host:port/db or local: (one host only). Empty:"
             + " Redis when redis_host is set, else local:."));
-    t.add(k("filesystem_id", "truckeefs", Kind.TEXT, s,
-        "Namespace of this filesystem's shared state in Redis (1-64 letters, digits, '_', '.', '-'). Default: the"
+    t.add(k("filesystem_id", "", Kind.TEXT, s,
+        "Namespace of this filesystem's shared state in Redis (1-64 letters, digits, '_', '.', '-'). Empty: the"
             + " id the metadata store made up at its first start, so filesystems sharing one Redis never meet."));
 
     s = Section.TAHOE;

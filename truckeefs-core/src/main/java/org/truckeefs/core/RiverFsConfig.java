@@ -40,7 +40,8 @@ public final class RiverFsConfig {
   /** First delay before a failed upload is retried; doubles per failure up to {@link #MAX_UPLOAD_RETRY_DELAY}. */
   public static final Duration DEFAULT_UPLOAD_RETRY_DELAY = Duration.ofSeconds(2);
   public static final Duration MAX_UPLOAD_RETRY_DELAY = Duration.ofMinutes(5);
-  public static final String DEFAULT_FILESYSTEM_ID = "truckeefs";
+  /** Empty: the namespace is the id the metadata store made up at its first start. */
+  public static final String DEFAULT_FILESYSTEM_ID = "";
   /** The seed's cache directory name, inside data_dir unless cache_dir says otherwise. */
   public static final String DEFAULT_CACHE_DIR = ".tahoe-cache";
   /** A size setting chosen at start from the cache filesystem (free_space_floor, dirty_limit). */
@@ -691,8 +692,8 @@ public final class RiverFsConfig {
           "upload_retry_delay", uploadRetryDelay, "must be > 0");
       Objects.requireNonNull(clock, "clock");
       Objects.requireNonNull(ticker, "ticker");
-      require(filesystemId != null && filesystemId.matches("[A-Za-z0-9_.-]{1,64}"), "filesystem_id", filesystemId,
-          "must be 1-64 letters, digits, '_', '.' or '-'");
+      require(filesystemId != null && filesystemId.matches("[A-Za-z0-9_.-]{0,64}"), "filesystem_id", filesystemId,
+          "must be empty or 1-64 letters, digits, '_', '.' or '-'");
       return new RiverFsConfig(this);
     }
 

@@ -31,6 +31,8 @@ import org.truckeefs.spi.MetadataStoreProvider;
  */
 final class StartupSteps {
   private static final Logger log = LoggerFactory.getLogger(StartupSteps.class);
+  /** The namespace of a filesystem whose metadata store keeps no id of its own (the in-memory one). */
+  private static final String UNNAMED = "truckeefs";
   static final String METADATA_FILE = "metadata.db";
 
   /** What the steps produced, in the order {@link RiverFS} takes them. */
@@ -66,7 +68,7 @@ final class StartupSteps {
     String coordScheme = config.coordinatorUri().getScheme();
     CoordinatorProvider coordProvider = coordScheme.equals("local") && !backends.hasCoordinator(coordScheme)
         ? null : backends.coordinator(coordScheme); // a registry without providers (tests) still gets local locks
-    BackendContext ctx = context(config.filesystemId());
+    BackendContext ctx = context(config.filesystemId().isEmpty() ? UNNAMED : config.filesystemId());
     // 2: the coordinator answers with these settings (validated, reached, nothing written)
     if (coordProvider != null) {
       coordProvider.check(config.coordinatorUri(), config.backendConfig());
@@ -122,7 +124,7 @@ final class StartupSteps {
    * keep the default name.
    */
   private String filesystemId(MetadataStore meta) throws FsException {
-    if (!config.filesystemId().equals(RiverFsConfig.DEFAULT_FILESYSTEM_ID)) {
+    if (!config.filesystemId().isEmpty()) {
       return config.filesystemId();
     }
     try {
@@ -131,7 +133,7 @@ final class StartupSteps {
       if (e.error() != FsError.UNSUPPORTED) {
         throw e;
       }
-      return config.filesystemId();
+      return UNNAMED;
     }
   }
 
