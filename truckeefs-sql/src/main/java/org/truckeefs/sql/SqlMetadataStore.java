@@ -3,6 +3,8 @@ package org.truckeefs.sql;
 import static org.truckeefs.sql.Schema.*;
 
 import java.nio.charset.StandardCharsets;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -14,7 +16,6 @@ import java.util.Set;
 import java.util.TreeMap;
 import org.jooq.Condition;
 import org.jooq.DSLContext;
-import org.jooq.Field;
 import org.jooq.Record;
 import org.jooq.Record1;
 import org.jooq.SelectForUpdateStep;
@@ -57,13 +58,46 @@ final class SqlMetadataStore implements MetadataStore {
   private static final int XATTR_NAME_MAX = 255;
   private static final int XATTR_VALUE_MAX = 64 * 1024;
 
+  // The hot statements as SQL text, run through the statement cache (Transactor.prepare): parsed once per
+  // connection, no jOOQ rendering per call. Plain names valid on both engines; the colder paths keep jOOQ.
+  private static final String INODE_COLUMNS =
+      "id, type, mode, uid, gid, size, nlink, rdev, atime, mtime, ctime, crtime, version, parent_id, next_cookie";
+  private static final String SELECT_INODE = "SELECT " + INODE_COLUMNS + " FROM inode WHERE id = ?";
+  private static final String SELECT_ENTRY_INODE = "SELECT " + INODE_COLUMNS + " FROM inode WHERE id = "
+      + "(SELECT inode_id FROM dentry WHERE parent_id = ? AND name = ?)";
+  private static final String SELECT_ENTRY = "SELECT inode_id, type, cookie FROM dentry WHERE parent_id = ? AND name = ?";
+  private static final String INSERT_INODE = "INSERT INTO inode (type, mode, uid, gid, size, nlink, rdev, atime, "
+      + "mtime, ctime, crtime, version, parent_id, next_cookie, symlink_target) "
+      + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, 1, ?) RETURNING id";
+  private static final String INSERT_ENTRY =
+      "INSERT INTO dentry (parent_id, name, inode_id, type, cookie) VALUES (?, ?, ?, ?, ?)";
+  private static final String DELETE_ENTRY = "DELETE FROM dentry WHERE parent_id = ? AND name = ?";
+  private static final String UPDATE_DIRECTORY = "UPDATE inode SET mtime = ?, ctime = ?, size = size + ?, "
+      + "nlink = nlink + ?, next_cookie = next_cookie + ? WHERE id = ?";
+  private static final String SET_NLINK = "UPDATE inode SET nlink = ?, ctime = ? WHERE id = ?";
+  private static final String SELECT_CHUNK_BLOBS = "SELECT blob_ref FROM chunk WHERE inode_id = ?";
+  private static final String DELETE_CHUNKS = "DELETE FROM chunk WHERE inode_id = ?";
+  private static final String DELETE_XATTRS = "DELETE FROM xattr WHERE inode_id = ?";
+  private static final String DELETE_INODE = "DELETE FROM inode WHERE id = ?";
+  private static final String INSERT_JOURNAL = "INSERT INTO upload_journal (inode_id, owner, base_version, payload, "
+      + "created) VALUES (?, ?, ?, ?, ?) RETURNING id";
+  private static final String DELETE_JOURNAL = "DELETE FROM upload_journal WHERE id = ?";
+
   private final Transactor tx;
   private final Clock clock;
+  private final String selectInodeLocked;
+  private final String selectEntryInodeLocked;
 
   SqlMetadataStore(Transactor tx, Clock clock) {
     this.tx = tx;
     this.clock = clock;
+    String lock = tx.engine().lockingReads() ? " FOR UPDATE" : "";
+    this.selectInodeLocked = SELECT_INODE + lock;
+    this.selectEntryInodeLocked = SELECT_ENTRY_INODE + lock;
   }
+
+  /** An inode row: its attributes, and for a directory its parent and the cookie its next entry gets. */
+  private record Row(InodeAttributes a, Long parent, long nextCookie) {}
 
   Transactor transactor() {
     return tx;
@@ -78,7 +112,7 @@ final class SqlMetadataStore implements MetadataStore {
     }
     checkMode(spec.mode());
     return tx.write("initRoot", db -> {
-      Record row = inodeRow(db, InodeId.ROOT.value(), true);
+      Row row = inodeRow(db, InodeId.ROOT.value(), true);
       if (row == null) {
         long t = nanos(spec.time());
         db.insertInto(INODE)
@@ -90,45 +124,43 @@ final class SqlMetadataStore implements MetadataStore {
             .execute();
         row = inodeRow(db, InodeId.ROOT.value(), false);
       }
-      return attributes(row);
+      return row.a();
     });
   }
 
   @Override
   public InodeAttributes getAttributes(InodeId inode) throws FsException {
-    return tx.read("getAttributes", db -> attributes(existing(db, inode, false)));
+    return tx.read("getAttributes", db -> existing(db, inode, false).a());
   }
 
   @Override
   public Optional<DirEntry> lookup(InodeId parent, Name name) throws FsException {
     return tx.read("lookup", db -> {
-      Record r = db.select(D_INODE, D_TYPE, D_COOKIE).from(DENTRY)
-          .where(D_PARENT.eq(parent.value()), D_NAME.eq(name.bytes())).fetchOne();
-      if (r == null) {
-        directory(db, parent, false);
-        return Optional.empty();
+      try (ResultSet r = Transactor.prepare(db, SELECT_ENTRY, parent.value(), name.bytes()).executeQuery()) {
+        if (r.next()) {
+          return Optional.of(new DirEntry(parent, name, InodeId.of(r.getLong(1)), type(r.getInt(2)), r.getLong(3)));
+        }
       }
-      return Optional.of(new DirEntry(parent, name, InodeId.of(r.get(D_INODE)), type(r.get(D_TYPE)), r.get(D_COOKIE)));
+      directory(db, parent, false);
+      return Optional.empty();
     });
   }
 
   @Override
   public Optional<InodeAttributes> lookupAttributes(InodeId parent, Name name) throws FsException {
     return tx.read("lookupAttributes", db -> {
-      // A subquery rather than a join: the schema's field names are unqualified, and both tables have parent_id.
-      Record r = db.select(I_ATTRS).from(INODE).where(I_ID.eq(db.select(D_INODE).from(DENTRY)
-          .where(D_PARENT.eq(parent.value()), D_NAME.eq(name.bytes())).asField())).fetchOne();
+      Row r = entryInode(db, parent, name, false);
       if (r == null) {
         directory(db, parent, false);
         return Optional.empty();
       }
-      return Optional.of(attributes(r));
+      return Optional.of(r.a());
     });
   }
 
   @Override
   public InodeId parentOf(InodeId dir) throws FsException {
-    return tx.read("parentOf", db -> InodeId.of(directory(db, dir, false).get(I_PARENT)));
+    return tx.read("parentOf", db -> InodeId.of(directory(db, dir, false).parent()));
   }
 
   @Override
@@ -195,18 +227,18 @@ final class SqlMetadataStore implements MetadataStore {
     long nlink = dir ? 2 : 1;
     long t = nanos(spec.time());
     return tx.write("create", db -> {
-      Record p = directory(db, parent, true);
-      long id = db.insertInto(INODE)
-          .set(I_TYPE, code(spec.type())).set(I_MODE, spec.mode()).set(I_UID, spec.uid()).set(I_GID, spec.gid())
-          .set(I_SIZE, size).set(I_NLINK, nlink).set(I_RDEV, spec.rdev())
-          .set(I_ATIME, t).set(I_MTIME, t).set(I_CTIME, t).set(I_CRTIME, t).set(I_VERSION, 0L)
-          .set(I_PARENT, dir ? parent.value() : null).set(I_NEXT_COOKIE, 1L).set(I_TARGET, target)
-          .returningResult(I_ID).fetchOne().value1();
+      Row p = directory(db, parent, true);
+      long id;
+      try (ResultSet r = Transactor.prepare(db, INSERT_INODE, code(spec.type()), spec.mode(), spec.uid(), spec.gid(),
+          size, nlink, spec.rdev(), t, t, t, t, dir ? parent.value() : null, target).executeQuery()) {
+        r.next();
+        id = r.getLong(1);
+      }
       // The entry and the directory's counters go with the COMMIT (one round trip on MariaDB). No existence check
       // first: the entry's primary key refuses a taken name, and then nothing commits.
-      Transactor.atCommit(db, entryInsert(db, parent, name, id, spec.type(), p.get(I_NEXT_COOKIE)),
-          check -> requireAbsent(check, parent, name));
-      Transactor.atCommit(db, directoryUpdate(db, parent, 1, dir ? 1 : 0, true, t), null);
+      Transactor.atCommit(db, INSERT_ENTRY, check -> requireAbsent(check, parent, name),
+          parent.value(), name.bytes(), id, code(spec.type()), p.nextCookie());
+      directoryUpdate(db, parent, 1, dir ? 1 : 0, true, t);
       Instant at = instant(t);
       return new InodeAttributes(InodeId.of(id), spec.type(), spec.mode(), spec.uid(), spec.gid(), size, nlink,
           spec.rdev(), at, at, at, at, 0L);
@@ -217,19 +249,19 @@ final class SqlMetadataStore implements MetadataStore {
   public InodeAttributes link(InodeId inode, InodeId parent, Name name, Instant now) throws FsException {
     long t = nanos(now);
     return tx.write("link", db -> {
-      Record p = directory(db, parent, true);
-      Record row = existing(db, inode, true);
-      InodeType type = type(row.get(I_TYPE));
+      Row p = directory(db, parent, true);
+      Row row = existing(db, inode, true);
+      InodeType type = row.a().type();
       if (type == InodeType.DIRECTORY) {
         throw new FsException(FsError.NOT_PERMITTED, "cannot make a hard link to directory " + inode);
       }
-      if (row.get(I_NLINK) == 0) {
+      if (row.a().nlink() == 0) {
         throw new FsException(FsError.NOT_FOUND, "inode " + inode + " has been removed");
       }
-      insertNewEntry(db, parent, name, inode.value(), type, p.get(I_NEXT_COOKIE));
+      insertNewEntry(db, parent, name, inode.value(), type, p.nextCookie());
       db.update(INODE).set(I_NLINK, I_NLINK.plus(1)).set(I_CTIME, t).where(I_ID.eq(inode.value())).execute();
-      touchDirectory(db, parent, 1, 0, true, t);
-      return attributes(inodeRow(db, inode.value(), false));
+      directoryUpdate(db, parent, 1, 0, true, t);
+      return inodeRow(db, inode.value(), false).a();
     });
   }
 
@@ -255,17 +287,15 @@ final class SqlMetadataStore implements MetadataStore {
   }
 
   private InodeAttributes unlinkIn(DSLContext db, InodeId parent, Name name, boolean directory, long t)
-      throws FsException {
+      throws FsException, SQLException {
     directory(db, parent, true);
     // The entry's inode, locked, in one query (the entry itself is guarded by the directory's lock).
-    Record row = lockIf(db.select(I_ATTRS).select(I_PARENT, I_NEXT_COOKIE).from(INODE).where(I_ID.eq(
-        db.select(D_INODE).from(DENTRY).where(D_PARENT.eq(parent.value()), D_NAME.eq(name.bytes())).asField())))
-        .fetchOne();
+    Row row = entryInode(db, parent, name, true);
     if (row == null) {
       throw new FsException(FsError.NOT_FOUND, "no entry '" + name + "' in " + parent);
     }
-    long id = row.get(I_ID);
-    boolean isDir = type(row.get(I_TYPE)) == InodeType.DIRECTORY;
+    long id = row.a().id().value();
+    boolean isDir = row.a().type() == InodeType.DIRECTORY;
     if (directory && !isDir) {
       throw new FsException(FsError.NOT_DIRECTORY, "'" + name + "' is not a directory");
     }
@@ -276,10 +306,11 @@ final class SqlMetadataStore implements MetadataStore {
       throw new FsException(FsError.NOT_EMPTY, "directory '" + name + "' is not empty");
     }
     // The changes go with the COMMIT; the row is locked, so the result is computed rather than read back.
-    Transactor.atCommit(db, db.deleteFrom(DENTRY).where(D_PARENT.eq(parent.value()), D_NAME.eq(name.bytes())), null);
-    Transactor.atCommit(db, linkDrop(db, id, isDir, t), null);
-    Transactor.atCommit(db, directoryUpdate(db, parent, -1, isDir ? -1 : 0, false, t), null);
-    return dropped(row, isDir, t);
+    Transactor.atCommit(db, DELETE_ENTRY, null, parent.value(), name.bytes());
+    InodeAttributes after = dropped(row.a(), isDir, t);
+    Transactor.atCommit(db, SET_NLINK, null, after.nlink(), t, id);
+    directoryUpdate(db, parent, -1, isDir ? -1 : 0, false, t);
+    return after;
   }
 
   @Override
@@ -289,8 +320,8 @@ final class SqlMetadataStore implements MetadataStore {
     return tx.write("rename", db -> {
       // Lock both directories in id order, so two renames between the same directories cannot deadlock.
       boolean sameDir = parent.equals(newParent);
-      Record from;
-      Record to;
+      Row from;
+      Row to;
       if (sameDir) {
         from = directory(db, parent, true);
         to = from;
@@ -316,13 +347,13 @@ final class SqlMetadataStore implements MetadataStore {
       InodeType srcType = type(src.get(D_TYPE));
       boolean srcDir = srcType == InodeType.DIRECTORY;
       if (dst != null && dst.get(D_INODE) == srcId) {
-        return new RenameResult(attributes(inodeRow(db, srcId, false)), null);
+        return new RenameResult(inodeRow(db, srcId, false).a(), null);
       }
       long dstId = dst == null ? 0 : dst.get(D_INODE);
       InodeType dstType = dst == null ? null : type(dst.get(D_TYPE));
       boolean dstDir = dstType == InodeType.DIRECTORY;
-      Record srcRow;
-      Record dstRow = null;
+      Row srcRow;
+      Row dstRow = null;
       if (dst == null || srcId < dstId) {
         srcRow = existing(db, InodeId.of(srcId), true);
         if (dst != null) {
@@ -356,11 +387,11 @@ final class SqlMetadataStore implements MetadataStore {
         }
         atCommit(db, db.update(INODE).set(I_CTIME, t).where(I_ID.in(srcId, dstId)));
         int moved = (srcDir ? 1 : 0) - (dstDir ? 1 : 0);
-        atCommit(db, directoryUpdate(db, parent, 0, sameDir ? 0 : -moved, false, t));
+        directoryUpdate(db, parent, 0, sameDir ? 0 : -moved, false, t);
         if (!sameDir) {
-          atCommit(db, directoryUpdate(db, newParent, 0, moved, false, t));
+          directoryUpdate(db, newParent, 0, moved, false, t);
         }
-        return new RenameResult(changed(srcRow, t), null);
+        return new RenameResult(changed(srcRow.a(), t), null);
       }
 
       if (dst != null) {
@@ -384,12 +415,12 @@ final class SqlMetadataStore implements MetadataStore {
       long toLinks = 0;
       if (dst != null) {
         atCommit(db, db.deleteFrom(DENTRY).where(D_PARENT.eq(newParent.value()), D_NAME.eq(newName.bytes())));
-        atCommit(db, linkDrop(db, dstId, dstDir, t));
+        Transactor.atCommit(db, SET_NLINK, null, dropped(dstRow.a(), dstDir, t).nlink(), t, dstId);
         toSize -= 1;
         toLinks -= dstDir ? 1 : 0;
       }
       atCommit(db, db.deleteFrom(DENTRY).where(D_PARENT.eq(parent.value()), D_NAME.eq(name.bytes())));
-      atCommit(db, entryInsert(db, newParent, newName, srcId, srcType, to.get(I_NEXT_COOKIE)));
+      atCommit(db, entryInsert(db, newParent, newName, srcId, srcType, to.nextCookie()));
       if (srcDir && !sameDir) {
         fromLinks -= 1;
         toLinks += 1;
@@ -398,13 +429,13 @@ final class SqlMetadataStore implements MetadataStore {
         atCommit(db, db.update(INODE).set(I_CTIME, t).where(I_ID.eq(srcId)));
       }
       if (sameDir) {
-        atCommit(db, directoryUpdate(db, parent, fromSize + toSize, fromLinks + toLinks, true, t));
+        directoryUpdate(db, parent, fromSize + toSize, fromLinks + toLinks, true, t);
       } else {
-        atCommit(db, directoryUpdate(db, parent, fromSize, fromLinks, false, t));
-        atCommit(db, directoryUpdate(db, newParent, toSize, toLinks, true, t));
+        directoryUpdate(db, parent, fromSize, fromLinks, false, t);
+        directoryUpdate(db, newParent, toSize, toLinks, true, t);
       }
-      InodeAttributes replaced = dst == null ? null : dropped(dstRow, dstDir, t);
-      return new RenameResult(changed(srcRow, t), replaced);
+      InodeAttributes replaced = dst == null ? null : dropped(dstRow.a(), dstDir, t);
+      return new RenameResult(changed(srcRow.a(), t), replaced);
     });
   }
 
@@ -414,30 +445,22 @@ final class SqlMetadataStore implements MetadataStore {
       checkMode(update.mode());
     }
     return tx.write("setAttributes", db -> {
-      Map<Field<?>, Object> changes = new java.util.LinkedHashMap<>();
-      if (update.mode() != null) {
-        changes.put(I_MODE, update.mode());
+      // At most 64 distinct statements (which attributes change), each kept by the statement cache.
+      StringBuilder sql = new StringBuilder("UPDATE inode SET ");
+      List<Object> values = new ArrayList<>(7);
+      set(sql, values, "mode", update.mode());
+      set(sql, values, "uid", update.uid());
+      set(sql, values, "gid", update.gid());
+      set(sql, values, "atime", update.atime() == null ? null : nanos(update.atime()));
+      set(sql, values, "mtime", update.mtime() == null ? null : nanos(update.mtime()));
+      set(sql, values, "ctime", update.ctime() == null ? null : nanos(update.ctime()));
+      if (!values.isEmpty()) {
+        values.add(inode.value());
+        if (Transactor.prepare(db, sql.append(" WHERE id = ?").toString(), values.toArray()).executeUpdate() == 0) {
+          throw notFound(inode);
+        }
       }
-      if (update.uid() != null) {
-        changes.put(I_UID, update.uid());
-      }
-      if (update.gid() != null) {
-        changes.put(I_GID, update.gid());
-      }
-      if (update.atime() != null) {
-        changes.put(I_ATIME, nanos(update.atime()));
-      }
-      if (update.mtime() != null) {
-        changes.put(I_MTIME, nanos(update.mtime()));
-      }
-      if (update.ctime() != null) {
-        changes.put(I_CTIME, nanos(update.ctime()));
-      }
-      if (!changes.isEmpty()
-          && db.update(INODE).set(changes).where(I_ID.eq(inode.value())).execute() == 0) {
-        throw notFound(inode);
-      }
-      return attributes(existing(db, inode, false));
+      return existing(db, inode, false).a();
     });
   }
 
@@ -469,12 +492,12 @@ final class SqlMetadataStore implements MetadataStore {
     long mtime = nanos(commit.mtime());
     return tx.write("commitContent", db -> {
       long id = commit.inode().value();
-      Record row = existing(db, commit.inode(), true);
-      if (type(row.get(I_TYPE)) == InodeType.DIRECTORY) {
+      InodeAttributes row = existing(db, commit.inode(), true).a();
+      if (row.type() == InodeType.DIRECTORY) {
         throw new FsException(FsError.IS_DIRECTORY, "inode " + commit.inode() + " is a directory");
       }
-      if (row.get(I_VERSION) != commit.expectedVersion()) {
-        throw new FsException(FsError.STALE, "inode " + commit.inode() + " is at version " + row.get(I_VERSION)
+      if (row.version() != commit.expectedVersion()) {
+        throw new FsException(FsError.STALE, "inode " + commit.inode() + " is at version " + row.version()
             + ", the commit expected " + commit.expectedVersion());
       }
       Condition replaced = C_IDX.ge(commit.dropFromIndex());
@@ -506,7 +529,7 @@ final class SqlMetadataStore implements MetadataStore {
         db.insertInto(MARK, K_OWNER, K_SEQ).values(owner(commit.mark().owner()), commit.mark().seq())
             .onConflict(K_OWNER, K_SEQ).doNothing().execute();
       }
-      return new CommitResult(attributes(inodeRow(db, id, false)), unreferenced);
+      return new CommitResult(inodeRow(db, id, false).a(), unreferenced);
     });
   }
 
@@ -550,29 +573,31 @@ final class SqlMetadataStore implements MetadataStore {
   public CommitResult purge(InodeId inode) throws FsException {
     return tx.write("purge", db -> {
       long id = inode.value();
-      Record row = inodeRow(db, id, true);
+      Row row = inodeRow(db, id, true);
       if (row == null) {
         return new CommitResult(null, List.of());
       }
-      if (row.get(I_NLINK) > 0) {
-        throw new FsException(FsError.BUSY, "inode " + inode + " still has " + row.get(I_NLINK) + " links");
+      if (row.a().nlink() > 0) {
+        throw new FsException(FsError.BUSY, "inode " + inode + " still has " + row.a().nlink() + " links");
       }
       return new CommitResult(null, purgeIn(db, id));
     });
   }
 
   /** Deletes a locked orphan's rows; returns the blobs left unreferenced. */
-  private List<BlobRef> purgeIn(DSLContext db, long id) {
+  private List<BlobRef> purgeIn(DSLContext db, long id) throws SQLException {
     Map<String, Long> deltas = new TreeMap<>();
-    for (Record1<byte[]> c : db.select(C_BLOB).from(CHUNK).where(C_INODE.eq(id)).fetch()) {
-      deltas.merge(new String(c.value1(), StandardCharsets.UTF_8), -1L, Long::sum);
+    try (ResultSet r = Transactor.prepare(db, SELECT_CHUNK_BLOBS, id).executeQuery()) {
+      while (r.next()) {
+        deltas.merge(new String(r.getBytes(1), StandardCharsets.UTF_8), -1L, Long::sum);
+      }
     }
     // The deletes go with the COMMIT; nothing below reads the rows they remove.
     if (!deltas.isEmpty()) {
-      atCommit(db, db.deleteFrom(CHUNK).where(C_INODE.eq(id)));
+      Transactor.atCommit(db, DELETE_CHUNKS, null, id);
     }
-    atCommit(db, db.deleteFrom(XATTR).where(X_INODE.eq(id)));
-    atCommit(db, db.deleteFrom(INODE).where(I_ID.eq(id)));
+    Transactor.atCommit(db, DELETE_XATTRS, null, id);
+    Transactor.atCommit(db, DELETE_INODE, null, id);
     return applyBlobDeltas(db, deltas);
   }
 
@@ -692,11 +717,11 @@ final class SqlMetadataStore implements MetadataStore {
       throw new FsException(FsError.INVALID, "journal owner name is longer than 255 bytes");
     }
     return tx.write("journalAppend", db -> {
-      long id = db.insertInto(JOURNAL)
-          .set(J_INODE, entry.inode().value()).set(J_OWNER, owner).set(J_BASE_VERSION, entry.baseVersion())
-          .set(J_PAYLOAD, entry.payload()).set(J_CREATED, nanos(entry.created()))
-          .returningResult(J_ID).fetchOne().value1();
-      return entry.withId(id);
+      try (ResultSet r = Transactor.prepare(db, INSERT_JOURNAL, entry.inode().value(), owner, entry.baseVersion(),
+          entry.payload(), nanos(entry.created())).executeQuery()) {
+        r.next();
+        return entry.withId(r.getLong(1));
+      }
     });
   }
 
@@ -711,7 +736,7 @@ final class SqlMetadataStore implements MetadataStore {
 
   @Override
   public void journalRemove(long id) throws FsException {
-    tx.write("journalRemove", db -> db.deleteFrom(JOURNAL).where(J_ID.eq(id)).execute());
+    tx.write("journalRemove", db -> Transactor.prepare(db, DELETE_JOURNAL, id).executeUpdate());
   }
 
   @Override
@@ -761,14 +786,39 @@ final class SqlMetadataStore implements MetadataStore {
     return tx.engine().lockingReads() ? select.forUpdate() : select;
   }
 
-  private Record inodeRow(DSLContext db, long id, boolean lock) {
-    SelectForUpdateStep<Record> q = db.select(I_ATTRS).select(I_PARENT, I_NEXT_COOKIE).from(INODE)
-        .where(I_ID.eq(id));
-    return lock ? lockIf(q).fetchOne() : q.fetchOne();
+  private Row inodeRow(DSLContext db, long id, boolean lock) throws SQLException {
+    try (ResultSet r = Transactor.prepare(db, lock ? selectInodeLocked : SELECT_INODE, id).executeQuery()) {
+      return r.next() ? row(r) : null;
+    }
   }
 
-  private Record existing(DSLContext db, InodeId inode, boolean lock) throws FsException {
-    Record r = inodeRow(db, inode.value(), lock);
+  /** The inode an entry names (a subquery rather than a join: both tables have parent_id and type). */
+  private Row entryInode(DSLContext db, InodeId parent, Name name, boolean lock) throws SQLException {
+    try (ResultSet r = Transactor.prepare(db, lock ? selectEntryInodeLocked : SELECT_ENTRY_INODE, parent.value(),
+        name.bytes()).executeQuery()) {
+      return r.next() ? row(r) : null;
+    }
+  }
+
+  /** The row at the cursor of a result of {@link #INODE_COLUMNS}. */
+  private static Row row(ResultSet r) throws SQLException {
+    InodeAttributes a = new InodeAttributes(InodeId.of(r.getLong(1)), type(r.getInt(2)), r.getInt(3), r.getInt(4),
+        r.getInt(5), r.getLong(6), r.getLong(7), r.getLong(8), instant(r.getLong(9)), instant(r.getLong(10)),
+        instant(r.getLong(11)), instant(r.getLong(12)), r.getLong(13));
+    long parent = r.getLong(14);
+    Long p = r.wasNull() ? null : parent;
+    return new Row(a, p, r.getLong(15));
+  }
+
+  private static void set(StringBuilder sql, List<Object> values, String column, Object value) {
+    if (value != null) {
+      sql.append(values.isEmpty() ? "" : ", ").append(column).append(" = ?");
+      values.add(value);
+    }
+  }
+
+  private Row existing(DSLContext db, InodeId inode, boolean lock) throws FsException, SQLException {
+    Row r = inodeRow(db, inode.value(), lock);
     if (r == null) {
       throw notFound(inode);
     }
@@ -776,12 +826,12 @@ final class SqlMetadataStore implements MetadataStore {
   }
 
   /** A live directory's row: ENOENT if it is missing or removed, ENOTDIR if it is something else. */
-  private Record directory(DSLContext db, InodeId dir, boolean lock) throws FsException {
-    Record r = inodeRow(db, dir.value(), lock);
-    if (r == null || (r.get(I_NLINK) == 0 && type(r.get(I_TYPE)) == InodeType.DIRECTORY && lock)) {
+  private Row directory(DSLContext db, InodeId dir, boolean lock) throws FsException, SQLException {
+    Row r = inodeRow(db, dir.value(), lock);
+    if (r == null || (r.a().nlink() == 0 && r.a().type() == InodeType.DIRECTORY && lock)) {
       throw new FsException(FsError.NOT_FOUND, "directory " + dir + " does not exist");
     }
-    if (type(r.get(I_TYPE)) != InodeType.DIRECTORY) {
+    if (r.a().type() != InodeType.DIRECTORY) {
       throw new FsException(FsError.NOT_DIRECTORY, "inode " + dir + " is not a directory");
     }
     return r;
@@ -833,46 +883,29 @@ final class SqlMetadataStore implements MetadataStore {
     Transactor.atCommit(db, change, null);
   }
 
-  /** One name fewer for an inode: a directory drops to 0 (its "." goes with it), anything else by one. */
-  private static org.jooq.Query linkDrop(DSLContext db, long inode, boolean directory, long t) {
-    return db.update(INODE).set(I_NLINK, directory ? DSL.val(0L) : I_NLINK.minus(1)).set(I_CTIME, t)
-        .where(I_ID.eq(inode));
-  }
-
-  /** The attributes of a locked inode row after {@link #linkDrop}. */
-  private static InodeAttributes dropped(Record row, boolean directory, long t) {
-    InodeAttributes a = attributes(row);
+  /**
+   * The attributes of a locked inode after it lost a name: a directory drops to 0 links (its "." goes with it),
+   * anything else by one; the caller writes the computed link count ({@link #SET_NLINK}).
+   */
+  private static InodeAttributes dropped(InodeAttributes a, boolean directory, long t) {
     return new InodeAttributes(a.id(), a.type(), a.mode(), a.uid(), a.gid(), a.size(),
         directory ? 0 : Math.max(0, a.nlink() - 1), a.rdev(), a.atime(), a.mtime(), instant(t), a.crtime(),
         a.version());
   }
 
   /** The attributes of a locked inode row after its ctime became {@code t}. */
-  private static InodeAttributes changed(Record row, long t) {
-    InodeAttributes a = attributes(row);
+  private static InodeAttributes changed(InodeAttributes a, long t) {
     return new InodeAttributes(a.id(), a.type(), a.mode(), a.uid(), a.gid(), a.size(), a.nlink(), a.rdev(),
         a.atime(), a.mtime(), instant(t), a.crtime(), a.version());
   }
 
-  /** Adjusts a directory's entry count and link count, sets mtime/ctime, and uses up a cookie if one was given out. */
-  private static void touchDirectory(DSLContext db, InodeId dir, long sizeDelta, long linkDelta, boolean cookieUsed,
+  /**
+   * Adjusts a directory's entry count and link count, sets mtime/ctime, and uses up a cookie if one was given out;
+   * sent with the COMMIT (it cannot fail on its own).
+   */
+  private static void directoryUpdate(DSLContext db, InodeId dir, long sizeDelta, long linkDelta, boolean cookieUsed,
       long t) {
-    directoryUpdate(db, dir, sizeDelta, linkDelta, cookieUsed, t).execute();
-  }
-
-  private static org.jooq.Query directoryUpdate(DSLContext db, InodeId dir, long sizeDelta, long linkDelta,
-      boolean cookieUsed, long t) {
-    var update = db.update(INODE).set(I_MTIME, t).set(I_CTIME, t);
-    if (sizeDelta != 0) {
-      update = update.set(I_SIZE, I_SIZE.plus(sizeDelta));
-    }
-    if (linkDelta != 0) {
-      update = update.set(I_NLINK, I_NLINK.plus(linkDelta));
-    }
-    if (cookieUsed) {
-      update = update.set(I_NEXT_COOKIE, I_NEXT_COOKIE.plus(1));
-    }
-    return update.where(I_ID.eq(dir.value()));
+    Transactor.atCommit(db, UPDATE_DIRECTORY, null, t, t, sizeDelta, linkDelta, cookieUsed ? 1L : 0L, dir.value());
   }
 
   /** EINVAL if {@code dir} is {@code start} or one of its ancestors; locks the ancestors it walks past. */

@@ -6,13 +6,16 @@ import static org.truckeefs.sql.Schema.TX_MARKER;
 
 import com.zaxxer.hikari.HikariDataSource;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.SQLRecoverableException;
 import java.sql.Statement;
+import java.sql.Types;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import org.jooq.DSLContext;
@@ -62,7 +65,7 @@ final class Transactor implements AutoCloseable {
   /** A transaction body; it may run more than once, so it must not have effects outside the database. */
   @FunctionalInterface
   interface Body<T> {
-    T run(DSLContext db) throws FsException;
+    T run(DSLContext db) throws FsException, SQLException;
   }
 
   /** What a failed statement left for the COMMIT means to the caller: throws the POSIX answer, or returns. */
@@ -71,9 +74,53 @@ final class Transactor implements AutoCloseable {
     void check(DSLContext db) throws FsException;
   }
 
-  private record Deferred(Query query, FailureCheck check) {}
+  /** A jOOQ query, or an SQL string with its parameters (a hot statement, run from the statement cache). */
+  private record Deferred(Query query, String sql, Object[] params, FailureCheck check) {}
+
+  /** The connection a body runs on and its cached statements (see {@link #prepare}). */
+  private record Statements(Connection connection, Map<String, PreparedStatement> cache) {}
 
   private static final String DEFERRED = "org.truckeefs.sql.deferred";
+  private static final String STATEMENTS = "org.truckeefs.sql.statements";
+
+  /**
+   * {@code sql} prepared on the body's connection, parsed once per connection ({@link StatementCache}): for the
+   * hot statements, which skip jOOQ's per-call rendering too. The caller binds every parameter and closes any
+   * result set it opens (an open SQLite cursor would hold its read snapshot); it never closes the statement.
+   */
+  static PreparedStatement prepare(DSLContext db, String sql) throws SQLException {
+    Statements s = (Statements) db.configuration().data(STATEMENTS);
+    return StatementCache.prepare(s.cache(), s.connection(), sql);
+  }
+
+  /** {@link #prepare} with the parameters bound in order. */
+  static PreparedStatement prepare(DSLContext db, String sql, Object... params) throws SQLException {
+    PreparedStatement p = prepare(db, sql);
+    bind(p, params);
+    return p;
+  }
+
+  static void bind(PreparedStatement p, Object... params) throws SQLException {
+    for (int i = 0; i < params.length; i++) {
+      Object v = params[i];
+      if (v == null) {
+        p.setNull(i + 1, Types.NULL);
+      } else if (v instanceof Long l) {
+        p.setLong(i + 1, l);
+      } else if (v instanceof Integer n) {
+        p.setInt(i + 1, n);
+      } else if (v instanceof byte[] b) {
+        p.setBytes(i + 1, b);
+      } else {
+        throw new IllegalArgumentException("unsupported parameter type " + v.getClass().getName());
+      }
+    }
+  }
+
+  /** Like {@link #atCommit(DSLContext, Query, FailureCheck)} for a hot statement, run from the statement cache. */
+  static void atCommit(DSLContext db, String sql, FailureCheck check, Object... params) {
+    deferred(db).add(new Deferred(null, sql, params, check));
+  }
 
   /**
    * Leaves {@code query} to run just before the COMMIT, after the body and in order. On MariaDB the deferred
@@ -83,13 +130,30 @@ final class Transactor implements AutoCloseable {
    * Only for statements whose results the body does not need.
    */
   static void atCommit(DSLContext db, Query query, FailureCheck check) {
+    deferred(db).add(new Deferred(query, null, null, check));
+  }
+
+  private static List<Deferred> deferred(DSLContext db) {
     @SuppressWarnings("unchecked")
     List<Deferred> list = (List<Deferred>) db.configuration().data(DEFERRED);
     if (list == null) {
       list = new ArrayList<>();
       db.configuration().data(DEFERRED, list);
     }
-    list.add(new Deferred(query, check));
+    return list;
+  }
+
+  private static void execute(DSLContext db, Deferred d) throws SQLException {
+    if (d.query() != null) {
+      d.query().execute();
+    } else {
+      prepare(db, d.sql(), d.params()).executeUpdate();
+    }
+  }
+
+  /** The statement with its values inlined, for MariaDB's one-round-trip COMMIT. */
+  private static String inlined(DSLContext db, Deferred d) {
+    return d.query() != null ? db.renderInlined(d.query()) : db.renderInlined(DSL.query(d.sql(), d.params()));
   }
 
   /** COMMIT failed in a way that leaves its outcome unknown. */
@@ -108,6 +172,7 @@ final class Transactor implements AutoCloseable {
   private final HikariDataSource readers;
   private final Clock clock;
   private final Settings settings;
+  private final StatementCache statements;
 
   Transactor(SqlEngine engine, HikariDataSource writers, HikariDataSource readers, Clock clock) {
     this.engine = engine;
@@ -119,6 +184,8 @@ final class Transactor implements AutoCloseable {
         .withExecuteLogging(false)
         .withRenderQuotedNames(RenderQuotedNames.EXPLICIT_DEFAULT_QUOTED)
         .withRenderSchema(false);
+    this.statements = new StatementCache(writers.getMaximumPoolSize()
+        + (readers == writers ? 0 : readers.getMaximumPoolSize()));
   }
 
   SqlEngine engine() {
@@ -223,9 +290,10 @@ final class Transactor implements AutoCloseable {
         // Readers idle in autocommit: each statement reads the latest committed state, as READ COMMITTED did
         // inside a transaction, without the COMMIT round trip a transaction costs.
         try {
-          return body.run(DSL.using(c, engine.dialect(), settings));
-        } catch (RuntimeException e) {
+          return body.run(context(c));
+        } catch (SQLException | RuntimeException e) {
           if (!SqlErrors.isTransient(e, engine) && broken(c)) {
+            statements.forget(c);
             throw new SQLRecoverableException("the connection was lost", "08006", e);
           }
           throw e;
@@ -240,7 +308,7 @@ final class Transactor implements AutoCloseable {
           // connections idle in autocommit, and each transaction is bracketed by switching it off and on.
           c.setAutoCommit(false);
         }
-        DSLContext db = DSL.using(c, engine.dialect(), settings);
+        DSLContext db = context(c);
         T result = body.run(db);
         if (marked && ThreadLocalRandom.current().nextInt(MARKER_SWEEP_EVERY) == 0) {
           long old = SqlMetadataStore.nanos(clock.instant()) - MARKER_TTL.toNanos();
@@ -254,8 +322,8 @@ final class Transactor implements AutoCloseable {
         if (sqlite || !marked) {
           for (Deferred d : deferred) {
             try {
-              d.query().execute();
-            } catch (RuntimeException e) {
+              execute(db, d);
+            } catch (SQLException | RuntimeException e) {
               checkFailure(db, d, e);
               throw e;
             }
@@ -269,7 +337,7 @@ final class Transactor implements AutoCloseable {
             // driver then knows the transaction is over, so commit() below sends nothing.
             StringBuilder sql = new StringBuilder();
             for (Deferred d : deferred) {
-              sql.append(db.renderInlined(d.query())).append("; ");
+              sql.append(inlined(db, d)).append("; ");
             }
             sql.append("INSERT INTO tx_marker (token, created) VALUES (").append(token).append(", ")
                 .append(SqlMetadataStore.nanos(clock.instant())).append("); COMMIT");
@@ -297,6 +365,7 @@ final class Transactor implements AutoCloseable {
         return result;
       } catch (SQLException | RuntimeException e) {
         if (!SqlErrors.isTransient(e, engine) && broken(c)) {
+          statements.forget(c);
           throw new SQLRecoverableException("the connection was lost", "08006", e);
         }
         throw e;
@@ -313,6 +382,12 @@ final class Transactor implements AutoCloseable {
         }
       }
     }
+  }
+
+  private DSLContext context(Connection c) throws SQLException {
+    DSLContext db = DSL.using(c, engine.dialect(), settings);
+    db.configuration().data(STATEMENTS, new Statements(c, statements.of(c)));
+    return db;
   }
 
   private void checkFailure(DSLContext db, Deferred d, Exception e) throws FsException {
@@ -361,6 +436,7 @@ final class Transactor implements AutoCloseable {
 
   @Override
   public void close() {
+    statements.close();
     if (readers != writers) {
       readers.close();
     }
