@@ -13,7 +13,7 @@ import org.truckeefs.spi.BlobCapability;
 import org.truckeefs.spi.BlobRef;
 import org.truckeefs.spi.BlobStore;
 
-/** A BlobStore wrapper that counts calls, records read ranges, and can fail or block puts on demand. */
+/** A BlobStore wrapper that counts calls, records read ranges, and can fail or block puts (and block reads) on demand. */
 final class ControlledBlobStore implements BlobStore {
   record ReadCall(BlobRef ref, long offset, int length) {}
 
@@ -25,6 +25,9 @@ final class ControlledBlobStore implements BlobStore {
   /** When set, each put takes a permit first (tests release permits to let uploads through). */
   volatile Semaphore putGate;
   final AtomicInteger waitingPuts = new AtomicInteger();
+  /** When set, each read takes a permit first. */
+  volatile Semaphore readGate;
+  final AtomicInteger waitingReads = new AtomicInteger();
 
   ControlledBlobStore(BlobStore d) {
     this.d = d;
@@ -53,6 +56,18 @@ final class ControlledBlobStore implements BlobStore {
 
   @Override
   public int read(BlobRef ref, long offset, ByteBuffer dst) throws FsException {
+    Semaphore gate = readGate;
+    if (gate != null) {
+      waitingReads.incrementAndGet();
+      try {
+        gate.acquire();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new FsException(FsError.INTERRUPTED, "interrupted");
+      } finally {
+        waitingReads.decrementAndGet();
+      }
+    }
     reads.incrementAndGet();
     readCalls.add(new ReadCall(ref, offset, dst.remaining()));
     return d.read(ref, offset, dst);

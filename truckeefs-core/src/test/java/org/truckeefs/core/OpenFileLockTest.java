@@ -1,0 +1,95 @@
+package org.truckeefs.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.truckeefs.api.InodeAttributes;
+import org.truckeefs.api.InodeType;
+import org.truckeefs.api.Name;
+import org.truckeefs.spi.BackendContext;
+import org.truckeefs.spi.NewInode;
+import org.truckeefs.testkit.FakeTicker;
+
+/** {@link OpenFile}'s content lock is not held across a blob-store GET. */
+@Timeout(60)
+class OpenFileLockTest {
+  static final Instant T = Instant.parse("2026-01-01T00:00:00Z");
+  static final int CHUNK = 64 * 1024;
+
+  @TempDir Path dir;
+  final ExecutorService pool = Executors.newFixedThreadPool(4);
+  final ExecutorService puts = Executors.newFixedThreadPool(2);
+  final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
+
+  @AfterEach
+  void tearDown() {
+    pool.shutdownNow();
+    puts.shutdownNow();
+    scheduler.shutdownNow();
+  }
+
+  @Test
+  void aReadFetchingFromTheBlobStore_doesNotHoldUpAWriterOfTheSameFile() throws Exception {
+    InMemoryMetadataStore store = new InMemoryMetadataStore(Clock.systemUTC());
+    ControlledBlobStore blobs = new ControlledBlobStore(new LocalBlobStore(dir.resolve("blobs")));
+    InodeAttributes root = store.initRoot(new NewInode(InodeType.DIRECTORY, 0755, 0, 0, 0, T, null));
+    InodeAttributes a = store.create(root.id(), Name.of("f"), new NewInode(InodeType.FILE, 0644, 0, 0, 0, T, null));
+    try (LocalCoordinator coordinator = new LocalCoordinator(new BackendContext("ofl-" + System.nanoTime(), dir,
+        Clock.systemUTC(), new FakeTicker(), scheduler));
+        ChunkCache writerCache = ChunkCache.open(dir.resolve("c1"), blobs, Clock.systemUTC(), 0, Duration.ofDays(1),
+            pool)) {
+      // two committed chunks, written through another cache
+      WriteBack wb = new WriteBack(store, blobs, coordinator, new OpenFiles(), new DirtyLimit(Long.MAX_VALUE,
+          writerCache), "h", Clock.systemUTC(), new FakeTicker(), Duration.ofSeconds(1), Duration.ofSeconds(2), pool,
+          puts, x -> { });
+      OpenFile w = new OpenFile(a, java.util.List.of(), CHUNK, writerCache, Clock.systemUTC());
+      w.write(0, ByteBuffer.wrap(TestFs.pattern(2 * CHUNK, 1)), false);
+      wb.commitNow(w);
+    }
+    // this host's cache is empty: a read of chunk 0 goes to the blob store, which stalls
+    try (ChunkCache cache = ChunkCache.open(dir.resolve("c2"), blobs, Clock.systemUTC(), 0, Duration.ofDays(1),
+        pool)) {
+      OpenFile f = new OpenFile(store.getAttributes(a.id()), store.chunks(a.id()), CHUNK, cache, Clock.systemUTC());
+      blobs.readGate = new Semaphore(0);
+      CompletableFuture<Integer> reader = CompletableFuture.supplyAsync(() -> {
+        try {
+          return f.read(0, ByteBuffer.allocate(100), false);
+        } catch (Exception e) {
+          throw new RuntimeException(e);
+        }
+      }, pool);
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (blobs.waitingReads.get() == 0) {
+        assertThat(System.nanoTime()).as("the read reaches the blob store").isLessThan(deadline);
+        java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
+      }
+      // the GET is stalled; a write replacing chunk 1 completes meanwhile
+      CompletableFuture<Integer> writer = CompletableFuture.supplyAsync(() -> {
+        try {
+          return f.write(CHUNK, ByteBuffer.wrap(TestFs.pattern(CHUNK, 2)), false);
+        } catch (Exception e) {
+          throw new RuntimeException(e);
+        }
+      }, pool);
+      assertThat(writer.get(30, TimeUnit.SECONDS)).isEqualTo(CHUNK);
+      assertThat(reader).isNotDone();
+      blobs.readGate.release(1000);
+      assertThat(reader.get(30, TimeUnit.SECONDS)).isEqualTo(100);
+      f.closeResources();
+    }
+  }
+}
