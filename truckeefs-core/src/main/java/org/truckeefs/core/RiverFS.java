@@ -98,16 +98,13 @@ public final class RiverFS implements FileSystem {
   private final WriteBack writeBack;
   private final FileLifecycle lifecycle;
   private final String hostId;
-  private final ScheduledExecutorService scheduler;
-  private final boolean ownsScheduler;
+  private final Daemons daemons;
+  private final WorkerPools pools;
   private final ExecutorService drainPool;
   private final ExecutorService putPool;
   private final ExecutorService fetchPool;
-  /** The pools this RiverFS created (and so shuts down); injected ones are left alone. */
-  private final List<ExecutorService> ownPools = new ArrayList<>();
   private final CachePruner pruner;
   private final BlobCollector collector;
-  private final List<ScheduledFuture<?>> daemons = new ArrayList<>();
   private final OpenFiles files = new OpenFiles();
   private final HandleTable handles = new HandleTable();
   private final PosixLocks locks;
@@ -129,17 +126,11 @@ public final class RiverFS implements FileSystem {
     this.meta = meta;
     this.blobs = blobs;
     this.coordinator = coordinator;
-    this.scheduler = scheduler;
-    this.ownsScheduler = ownsScheduler;
-    // Uploads run at the normal priority, not `nice`: fsync, syncfs, unmount and the dirty-data limit wait on them,
-    // and at nice 19 on a busy host they wait for CPU that every other process takes first (benchmarks.md, Tahoe).
-    // Executors the caller supplies stay the caller's; the ones made here are shut down by close.
-    this.drainPool = config.uploadExecutor().orElseGet(() -> own(
-        Executors.newFixedThreadPool(config.maxConnections(), threads("upload", 0))));
-    this.putPool = config.putExecutor().orElseGet(() -> own(
-        Executors.newFixedThreadPool(config.maxConnections(), threads("put", 0))));
-    this.fetchPool = config.readAheadExecutor().orElseGet(() -> own(
-        Executors.newFixedThreadPool(Math.max(2, config.maxConnections() / 2), threads("readahead", 0))));
+    this.daemons = new Daemons(scheduler, ownsScheduler);
+    this.pools = new WorkerPools(config);
+    this.drainPool = pools.uploads;
+    this.putPool = pools.puts;
+    this.fetchPool = pools.readAhead;
     this.cache = ChunkCache.open(config.cacheDir(), blobs, config.clock(), config.cacheSize(), config.cacheTtl(),
         fetchPool, config.freeSpaceFloor());
     this.dirtyLimit = new DirtyLimit(DirtyLimit.effective(config, cache, cache.usableBytes()), cache);
@@ -187,13 +178,7 @@ public final class RiverFS implements FileSystem {
         namespace.changed(inode);
       }
     }, config.clock(), config.ticker(), Namespace.SEARCH_CACHE_TTL);
-    cache.onOverLimit(() -> {
-      try {
-        scheduler.execute(pruner);
-      } catch (RuntimeException rejected) {
-        // shutting down
-      }
-    });
+    cache.onOverLimit(() -> daemons.soon(pruner));
   }
 
   /**
@@ -206,7 +191,7 @@ public final class RiverFS implements FileSystem {
     ScheduledExecutorService scheduler = config.scheduler().orElse(null);
     boolean owns = scheduler == null;
     if (owns) {
-      scheduler = Executors.newScheduledThreadPool(1, threads("daemon", config.backgroundNice()));
+      scheduler = Executors.newScheduledThreadPool(1, WorkerPools.threads("daemon", config.backgroundNice()));
     }
     StartupSteps.Opened o;
     try {
@@ -274,30 +259,24 @@ public final class RiverFS implements FileSystem {
       if (mirror != null) { // MIRROR:
         mirror.close();
       }
-      shutdownPools();
+      pools.close();
       cache.close();
       throw e;
     }
     if (config.cacheMaintenance()) {
-      long prune = config.pruneInterval().toMillis();
-      daemons.add(scheduler.scheduleWithFixedDelay(pruner, prune, prune, TimeUnit.MILLISECONDS));
+      daemons.every(config.pruneInterval(), pruner);
     }
-    long gc = config.blobGcInterval().toMillis();
-    daemons.add(scheduler.scheduleWithFixedDelay(collector, gc, gc, TimeUnit.MILLISECONDS));
-    long renew = FileLifecycle.OPEN_MARK_TTL.toMillis() / 3;
-    daemons.add(scheduler.scheduleWithFixedDelay(lifecycle::renewOpenMarks, renew, renew, TimeUnit.MILLISECONDS));
-    long retry = config.uploadRetryDelay().toMillis();
-    daemons.add(scheduler.scheduleWithFixedDelay(writeBack::retryDue, retry, retry, TimeUnit.MILLISECONDS));
-    long backupMillis = MetadataBackup.interval(config.backendConfig()).toMillis(); // BACKUP: scheduled backups
-    if (backupMillis > 0 && MetadataBackup.supported(blobs)) {
+    daemons.every(config.blobGcInterval(), collector);
+    daemons.every(FileLifecycle.OPEN_MARK_TTL.dividedBy(3), lifecycle::renewOpenMarks);
+    daemons.every(config.uploadRetryDelay(), writeBack::retryDue);
+    Duration backups = MetadataBackup.interval(config.backendConfig()); // BACKUP: scheduled backups
+    if (MetadataBackup.supported(blobs)) {
       int keep = MetadataBackup.keep(config.backendConfig());
-      daemons.add(scheduler.scheduleWithFixedDelay(() -> MetadataBackup.takeLogged(blobs, config.dataDir(),
-          config.clock(), keep, out -> dumpMetadata(out, null)), backupMillis, backupMillis, TimeUnit.MILLISECONDS));
+      daemons.every(backups, () -> MetadataBackup.takeLogged(blobs, config.dataDir(), config.clock(), keep,
+          out -> dumpMetadata(out, null)));
     }
     if (LeaseRenewalDaemon.needed(blobs)) { // TAHOE: blobs on lease-expiring stores are renewed while live
-      long lease = LeaseRenewalDaemon.interval(config.backendConfig()).toMillis();
-      daemons.add(scheduler.scheduleWithFixedDelay(new LeaseRenewalDaemon(meta, blobs), lease, lease,
-          TimeUnit.MILLISECONDS));
+      daemons.every(LeaseRenewalDaemon.interval(config.backendConfig()), new LeaseRenewalDaemon(meta, blobs));
     }
   }
 
@@ -624,16 +603,6 @@ public final class RiverFS implements FileSystem {
     return new OpenFile(attrs, isNew ? List.of() : meta.chunks(attrs.id()), config.chunkSize(), cache, config.clock());
   }
 
-  /** Named daemon threads; {@code nice} != 0 lowers (or raises) their scheduling priority (setting nice). */
-  private static ThreadFactory threads(String name, int nice) {
-    AtomicInteger n = new AtomicInteger();
-    return r -> {
-      Thread t = new Thread(nice == 0 ? r : BackgroundPriority.wrap(nice, r), "truckeefs-" + name + "-" + n.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    };
-  }
-
   // ======================================================================= lifecycle and extras
 
   /** Used by a future namespace mirror; one listener at a time. */
@@ -761,9 +730,7 @@ public final class RiverFS implements FileSystem {
     }
     closed = true;
     List<Exception> failures = new ArrayList<>();
-    for (ScheduledFuture<?> d : daemons) {
-      d.cancel(false);
-    }
+    daemons.stop();
     feed.close();
     try {
       syncAll();
@@ -778,10 +745,8 @@ public final class RiverFS implements FileSystem {
         failures.add(e);
       }
     }
-    shutdownPools();
-    if (ownsScheduler) {
-      scheduler.shutdownNow();
-    }
+    pools.close();
+    daemons.shutdown();
     for (OpenFile f : files.all()) {
       f.closeResources();
     }
@@ -798,27 +763,6 @@ public final class RiverFS implements FileSystem {
           + "directory and is uploaded at the next start");
       failures.forEach(e::addSuppressed);
       throw e;
-    }
-  }
-
-  private ExecutorService own(ExecutorService pool) {
-    ownPools.add(pool);
-    return pool;
-  }
-
-  private void shutdownPools() {
-    for (ExecutorService pool : ownPools) {
-      pool.shutdown();
-    }
-    for (ExecutorService pool : ownPools) {
-      try {
-        if (!pool.awaitTermination(10, TimeUnit.SECONDS)) {
-          pool.shutdownNow();
-        }
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        pool.shutdownNow();
-      }
     }
   }
 
