@@ -95,6 +95,7 @@ final class FfmMount implements MountedFs {
     if (lib.sessionMount(session, arena.allocateFrom(mountPoint.toString())) != 0) {
       throw new FsException(FsError.IO, "could not mount on " + mountPoint + " (libfuse 3 said why on stderr)");
     }
+    Readahead.widen(mountPoint, options.maxWrite() / 1024); // one read-ahead window = one largest READ request
     invalidator = new Invalidator(lib, session, refs);
     MemorySegment cfg = lib.loopCfgCreate(options.workers(), options.cloneFd());
     Thread loop = new Thread(() -> {

@@ -94,6 +94,8 @@ final class LowLevelOps {
       want |= (CAP_ASYNC_DIO | CAP_PARALLEL_DIROPS | CAP_AUTO_INVAL_DATA) & capable;
       conn.set(JAVA_INT, CONN_WANT, want);
       conn.set(JAVA_INT, CONN_MAX_WRITE, options.maxWrite());
+      // The kernel keeps the smaller of this and the read-ahead the mount widened to before the loop (Readahead).
+      conn.set(JAVA_INT, CONN_MAX_READAHEAD, Math.max(conn.get(JAVA_INT, CONN_MAX_READAHEAD), options.maxWrite()));
       conn.set(JAVA_INT, CONN_TIME_GRAN, 1);
       log.debug("FUSE session started: capable 0x{} want 0x{}", Integer.toHexString(capable), Integer.toHexString(want));
       onInit.run();

@@ -38,6 +38,8 @@ final class FfmFixture implements AutoCloseable {
   private final Map<String, AtomicLong> calls = new ConcurrentHashMap<>();
   /** Sizes of the write calls, in arrival order. */
   final List<Integer> writeSizes = Collections.synchronizedList(new ArrayList<>());
+  /** Sizes of the read calls (the buffer the kernel asked to fill), in arrival order. */
+  final List<Integer> readSizes = Collections.synchronizedList(new ArrayList<>());
 
   private FfmFixture(Path base, Map<String, String> settings, FuseOptions options) throws Exception {
     this.base = base;
@@ -50,6 +52,9 @@ final class FfmFixture implements AutoCloseable {
           calls.computeIfAbsent(m.getName(), k -> new AtomicLong()).incrementAndGet();
           if (m.getName().equals("write")) {
             writeSizes.add(((ByteBuffer) args[2]).remaining());
+          }
+          if (m.getName().equals("read")) {
+            readSizes.add(((ByteBuffer) args[2]).remaining());
           }
           try {
             return m.invoke(fs, args);
@@ -85,6 +90,7 @@ final class FfmFixture implements AutoCloseable {
   void resetCounts() {
     calls.clear();
     writeSizes.clear();
+    readSizes.clear();
   }
 
   Path path(String name) {
