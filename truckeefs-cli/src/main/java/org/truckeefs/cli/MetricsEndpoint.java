@@ -21,11 +21,24 @@ import org.truckeefs.core.RiverFsMetrics;
  */
 final class MetricsEndpoint implements AutoCloseable {
   private final HttpServer server;
-  private final PrometheusMeterRegistry registry;
+  /** The registry this endpoint made and closes, or null when the caller owns it. */
+  private final PrometheusMeterRegistry owned;
 
-  private MetricsEndpoint(HttpServer server, PrometheusMeterRegistry registry) {
+  private MetricsEndpoint(HttpServer server, PrometheusMeterRegistry owned) {
     this.server = server;
-    this.registry = registry;
+    this.owned = owned;
+  }
+
+  /**
+   * A mount's registry: the JVM's meters now; the FUSE funnel's ({@code FuseOptions.withMeters}) and the
+   * filesystem's ({@link RiverFsMetrics}) are added by the mount.
+   */
+  static PrometheusMeterRegistry registry() {
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    new JvmMemoryMetrics().bindTo(registry);
+    new JvmThreadMetrics().bindTo(registry);
+    new ProcessorMetrics().bindTo(registry);
+    return registry;
   }
 
   /** Parses {@code PORT}, {@code HOST:PORT} or {@code [V6]:PORT}; bad input names the option. */
@@ -48,12 +61,25 @@ final class MetricsEndpoint implements AutoCloseable {
     }
   }
 
+  /** An endpoint for {@code fs} alone (an embedding application's, or a test's), with a registry of its own. */
   static MetricsEndpoint start(RiverFS fs, InetSocketAddress at) throws IOException {
-    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    PrometheusMeterRegistry registry = registry();
     RiverFsMetrics.of(fs).bindTo(registry);
-    new JvmMemoryMetrics().bindTo(registry);
-    new JvmThreadMetrics().bindTo(registry);
-    new ProcessorMetrics().bindTo(registry);
+    try {
+      return start(registry, at, registry);
+    } catch (IOException | RuntimeException e) {
+      registry.close();
+      throw e;
+    }
+  }
+
+  /** An endpoint serving {@code registry}, which the caller keeps and closes. */
+  static MetricsEndpoint start(PrometheusMeterRegistry registry, InetSocketAddress at) throws IOException {
+    return start(registry, at, null);
+  }
+
+  private static MetricsEndpoint start(PrometheusMeterRegistry registry, InetSocketAddress at,
+      PrometheusMeterRegistry owned) throws IOException {
     HttpServer server = HttpServer.create(at, 8);
     server.createContext("/metrics", exchange -> {
       byte[] body = registry.scrape().getBytes(StandardCharsets.UTF_8);
@@ -69,7 +95,7 @@ final class MetricsEndpoint implements AutoCloseable {
       return t;
     }));
     server.start();
-    return new MetricsEndpoint(server, registry);
+    return new MetricsEndpoint(server, owned);
   }
 
   InetSocketAddress address() {
@@ -79,6 +105,8 @@ final class MetricsEndpoint implements AutoCloseable {
   @Override
   public void close() {
     server.stop(0);
-    registry.close();
+    if (owned != null) {
+      owned.close();
+    }
   }
 }

@@ -1,5 +1,6 @@
 package org.truckeefs.cli;
 
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -9,6 +10,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.truckeefs.api.FileSystem;
 import org.truckeefs.api.FsException;
+import org.truckeefs.core.RiverFS;
+import org.truckeefs.core.RiverFsMetrics;
 import org.truckeefs.fuse.FuseAdapter;
 import org.truckeefs.fuse.FuseAdapters;
 import org.truckeefs.fuse.FuseMount;
@@ -39,8 +42,8 @@ final class MountCommand implements Callable<Integer> {
   String fuseApi;
 
   @Option(names = "--metrics", paramLabel = "ADDR",
-      description = "Serve Prometheus metrics at http://ADDR/metrics while mounted; ADDR is [HOST:]PORT (off by default; a bare PORT"
-          + " listens on 127.0.0.1 only).")
+      description = "Also serve Prometheus metrics at http://ADDR/metrics while mounted; ADDR is [HOST:]PORT (off by default; a"
+          + " bare PORT listens on 127.0.0.1 only). `truckeefs stats` does not need it: it reads the mount's private socket.")
   String metrics;
 
   @Option(names = "--background", description = "Return once mounted and keep serving in a detached process (fstab, scripts).")
@@ -79,23 +82,27 @@ final class MountCommand implements Callable<Integer> {
       throw e;
     }
     FuseAdapter adapter = adapter(notice -> top.spec.commandLine().getErr().println(notice));
-    FuseOptions opts = kernelCaching(s, adapter, s.fuseOptions().withExtra(fuseOptions));
+    // Always counted: `truckeefs stats` reads the mount's private socket; --metrics only adds a TCP endpoint.
+    PrometheusMeterRegistry registry = MetricsEndpoint.registry();
+    if (fs instanceof RiverFS river) {
+      RiverFsMetrics.of(river).bindTo(registry);
+    }
+    FuseOptions opts = kernelCaching(s, adapter, s.fuseOptions().withExtra(fuseOptions)).withMeters(registry);
     MountedFs mount;
     try {
       mount = adapter.mount(fs, mp, opts); // owns fs from here: closes it when the mount fails or ends
     } catch (FsException e) {
+      registry.close();
       throw e.error() == org.truckeefs.api.FsError.IO || e.error() == org.truckeefs.api.FsError.UNSUPPORTED
           ? e : UserError.badInput(e.getMessage().replaceFirst("^E[A-Z]+: ", ""));
     }
-    try (PidFile pid = PidFile.create(s.dataDir(), mp);
-        MetricsEndpoint endpoint = metricsAt == null ? null : metricsEndpoint(fs, metricsAt)) {
+    try (AutoCloseable closesRegistry = registry::close;
+        PidFile pid = PidFile.create(s.dataDir(), mp);
+        StatsSocket socket = statsSocket(s.dataDir(), mp, registry);
+        MetricsEndpoint endpoint = metricsAt == null ? null : metricsEndpoint(registry, metricsAt)) {
       if (endpoint != null) {
         String at = endpoint.address().getHostString() + ":" + endpoint.address().getPort();
         top.spec.commandLine().getOut().println("truckeefs: metrics at http://" + at + "/metrics");
-        // for `truckeefs stats`; removed with the pid file's directory entry when the mount ends
-        java.nio.file.Path f = StatsCommand.addressFile(s.dataDir(), mp);
-        java.nio.file.Files.writeString(f, at);
-        f.toFile().deleteOnExit();
       }
       top.spec.commandLine().getOut().println("truckeefs: mounted on " + mp + "; unmount with `truckeefs umount " + mp + "`");
       top.spec.commandLine().getOut().flush();
@@ -107,10 +114,21 @@ final class MountCommand implements Callable<Integer> {
     return 0;
   }
 
-  /** The endpoint failing to start (port taken) is reported, but the mount keeps serving: metrics are optional. */
-  private MetricsEndpoint metricsEndpoint(FileSystem fs, java.net.InetSocketAddress at) {
+  /** The socket failing to start (a path too long for a socket) is reported; the mount keeps serving. */
+  private StatsSocket statsSocket(Path dataDir, Path mp, PrometheusMeterRegistry registry) {
     try {
-      return MetricsEndpoint.start((org.truckeefs.core.RiverFS) fs, at);
+      return StatsSocket.start(dataDir, mp, registry);
+    } catch (java.io.IOException | RuntimeException e) {
+      top.spec.commandLine().getErr().println("truckeefs: no stats socket (`truckeefs stats` will not see this mount): "
+          + e.getMessage());
+      return null;
+    }
+  }
+
+  /** The endpoint failing to start (port taken) is reported, but the mount keeps serving: metrics are optional. */
+  private MetricsEndpoint metricsEndpoint(PrometheusMeterRegistry registry, java.net.InetSocketAddress at) {
+    try {
+      return MetricsEndpoint.start(registry, at);
     } catch (java.io.IOException e) {
       top.spec.commandLine().getErr().println("truckeefs: no metrics endpoint on " + at + ": " + e.getMessage());
       return null;

@@ -324,6 +324,48 @@ class CliMountIT {
     double metadataCalls = Pattern.compile("(?m)^truckeefs_backend_calls_seconds_count\\{backend=\"metadata\",op=\"\\w+\"} ([0-9.eE+-]+)$")
         .matcher(body).results().mapToDouble(r -> Double.parseDouble(r.group(1))).sum();
     assertThat(metadataCalls).as(body).isGreaterThanOrEqualTo(30);
+    var creates = Pattern.compile("(?m)^truckeefs_fuse_ops_seconds_count\\{op=\"create\",outcome=\"ok\"} ([0-9.eE+-]+)$")
+        .matcher(body);
+    assertThat(creates.find()).as(body).isTrue();
+    assertThat(Double.parseDouble(creates.group(1))).isGreaterThanOrEqualTo(30);
     assertThat(Cli.run("--data-dir", data.toString(), "umount", mnt.toString()).code()).isZero();
+  }
+
+  /** `stats` needs no --metrics: it reads the mount's private socket, and shows the FUSE requests of a workload. */
+  @Test
+  void statsOnce_ofAMountWithoutMetrics_showsTheWorkload() throws Exception {
+    mount();
+    Path socket = StatsSocket.path(data, mnt.toAbsolutePath().normalize());
+    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(socket))).isEqualTo("rw-------");
+    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(socket.getParent()))).isEqualTo("rwx------");
+    java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+    java.util.concurrent.atomic.AtomicInteger written = new java.util.concurrent.atomic.AtomicInteger();
+    Thread load = new Thread(() -> {
+      for (int i = 0; !stop.get(); i++) {
+        try {
+          Files.write(mnt.resolve("s" + (i % 20)), random(20_000, i));
+          written.incrementAndGet();
+        } catch (IOException e) {
+          return;
+        }
+      }
+    });
+    load.start();
+    try {
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+      while (written.get() < 5 && load.isAlive() && System.nanoTime() < deadline) {
+        Thread.sleep(10);
+      }
+      Cli r = Cli.run("--data-dir", data.toString(), "stats", "--once", "--interval", "1", mnt.toString());
+      assertThat(r.code()).as(r.err()).isZero();
+      assertThat(r.out()).contains("truckeefs stats " + mnt, "FUSE op", "backend call");
+      assertThat(r.out()).containsPattern("(?m)^write +[1-9][0-9.]* ");
+      assertThat(r.out()).containsPattern("(?m)^metadata/\\w+ +[1-9][0-9.]* ");
+    } finally {
+      stop.set(true);
+      load.join();
+    }
+    assertThat(Cli.run("--data-dir", data.toString(), "umount", mnt.toString()).code()).isZero();
+    assertThat(socket).as("removed when the mount ends").doesNotExist();
   }
 }
