@@ -110,6 +110,7 @@ public final class RiverFS implements FileSystem {
   private final PosixLocks locks;
   private final Xattrs xattrs;
   private final Namespace namespace;
+  private final FileData data;
   private final ChangeFeed feed;
   private volatile Mirror mirror; // MIRROR: the blob store's namespace mirror, or null
   private volatile boolean closed;
@@ -178,6 +179,8 @@ public final class RiverFS implements FileSystem {
         namespace.changed(inode);
       }
     }, config.clock(), config.ticker(), Namespace.SEARCH_CACHE_TTL);
+    this.data = new FileData(meta, namespace, handles, files, lifecycle, writeBack, locks, feed::publish,
+        config.clock());
     cache.onOverLimit(() -> daemons.soon(pruner));
   }
 
@@ -349,85 +352,6 @@ public final class RiverFS implements FileSystem {
   }
 
   @Override
-  public InodeAttributes setattr(Caller caller, InodeId inode, SetAttr c, long handle) throws FsException {
-    InodeAttributes a = getattr(inode);
-    if (c.equals(SetAttr.NONE)) {
-      return a; // nothing to change: ctime stays, as for an empty chattr
-    }
-    FileHandle fh = handles.fileOf(handle, inode);
-    Instant now = config.clock().instant();
-    SetAttrRules.Plan plan = SetAttrRules.decide(caller, a, c, fh == null ? null : fh.flags, now, MAX_FILE_SIZE);
-    Integer mode = plan.mode();
-    Integer uid = plan.uid();
-    Integer gid = plan.gid();
-    Instant atime = plan.atime();
-    Instant mtime = plan.mtime();
-    // all checks passed: apply
-    // a truncate without a handle holds the open file until its attributes are overlaid: released earlier, its
-    // upload could commit and drop it, and the attributes read before that commit would be returned stale
-    OpenFile held = c.size() != null && fh == null ? lifecycle.acquire(inode) : null;
-    try {
-      if (c.size() != null) {
-        OpenFile f = fh != null ? fh.file : held;
-        f.truncate(c.size());
-        writeBack.closed(f);
-      }
-      OpenFile f = files.get(inode);
-      if (mtime != null && f != null) {
-        f.overrideMtime(mtime);
-      }
-      InodeAttributes after = meta.setAttributes(inode, new AttrUpdate(mode, uid, gid, atime, mtime, now));
-      feed.publish(c.size() != null ? new FsChange[] {Namespace.attrs(inode), new FsChange.Content(inode, false)}
-          : new FsChange[] {Namespace.attrs(inode)});
-      return f == null ? after : f.overlay(after);
-    } finally {
-      namespace.changed(inode); // even on failure: the store may have applied it
-      if (held != null) {
-        lifecycle.release(held);
-      }
-    }
-  }
-
-  @Override
-  public OpenResult create(Caller caller, InodeId parent, Name name, int mode, OpenFlags flags) throws FsException {
-    Namespace.Created c = namespace.createOrFind(caller, parent, name, mode, flags);
-    if (c.existing() != null) {
-      return open(caller, c.existing(), flags);
-    }
-    InodeAttributes a = c.created();
-    // the creator may write even if the new mode forbids it (open(O_CREAT|O_RDWR, 0444) works)
-    OpenFile f = lifecycle.acquire(a.id(), a);
-    return new OpenResult(handles.openFile(f, a.id(), flags, caller), f.overlay(a), false);
-  }
-
-  @Override
-  public OpenResult open(Caller caller, InodeId inode, OpenFlags flags) throws FsException {
-    InodeAttributes a = namespace.getattrFresh(inode);
-    if (!Namespace.checkOpen(caller, a, flags)) {
-      return new OpenResult(handles.openFile(null, inode, flags, caller), a, true);
-    }
-    boolean wasOpen = files.contains(inode);
-    OpenFile f = lifecycle.acquire(inode);
-    try {
-      // close-to-open: what another host committed since this host loaded the file becomes visible now
-      boolean refreshed = writeBack.revalidate(f, a.version());
-      boolean truncated = false;
-      if (flags.truncate() && flags.canWrite()) {
-        f.truncate(0);
-        truncated = true;
-        if (!caller.isRoot() && Access.killPriv(a.mode()) != a.mode()) {
-          meta.setAttributes(inode, new AttrUpdate(Access.killPriv(a.mode()), null, null, null, null, null));
-        }
-      }
-      long h = handles.openFile(f, inode, flags, caller);
-      return new OpenResult(h, getattr(inode), wasOpen && !truncated && !refreshed);
-    } catch (FsException | RuntimeException e) {
-      lifecycle.release(f);
-      throw e;
-    }
-  }
-
-  @Override
   public long opendir(Caller caller, InodeId inode) throws FsException {
     namespace.checkOpendir(caller, inode);
     return handles.openDir(inode);
@@ -437,17 +361,17 @@ public final class RiverFS implements FileSystem {
 
   @Override
   public void flock(long handle, long owner, LockRange.Type type, boolean wait) throws FsException {
-    locks.flock(fileHandle(handle), owner, type, wait);
+    locks.flock(handles.file(handle), owner, type, wait);
   }
 
   @Override
   public LockRange getlk(long handle, long owner, LockRange range) throws FsException {
-    return locks.getlk(fileHandle(handle), owner, range);
+    return locks.getlk(handles.file(handle), owner, range);
   }
 
   @Override
   public void setlk(long handle, long owner, LockRange range, boolean wait) throws FsException {
-    locks.setlk(fileHandle(handle), owner, range, wait);
+    locks.setlk(handles.file(handle), owner, range, wait);
   }
 
   @Override
@@ -494,107 +418,56 @@ public final class RiverFS implements FileSystem {
     xattrs.remove(caller, inode, name);
   }
 
-  // ======================================================================= data
+  // ======================================================================= files by handle (see FileData)
+
+  @Override
+  public InodeAttributes setattr(Caller caller, InodeId inode, SetAttr c, long handle) throws FsException {
+    return data.setattr(caller, inode, c, handle);
+  }
+
+  @Override
+  public OpenResult create(Caller caller, InodeId parent, Name name, int mode, OpenFlags flags) throws FsException {
+    return data.create(caller, parent, name, mode, flags);
+  }
+
+  @Override
+  public OpenResult open(Caller caller, InodeId inode, OpenFlags flags) throws FsException {
+    return data.open(caller, inode, flags);
+  }
 
   @Override
   public int read(long handle, long offset, ByteBuffer dst) throws FsException {
-    FileHandle h = fileHandle(handle);
-    if (h.file == null) {
-      throw new FsException(FsError.IS_DIRECTORY, h.inode + " is a directory");
-    }
-    if (!h.flags.canRead() && !h.flags.readback()) {
-      throw new FsException(FsError.BAD_HANDLE, "handle " + handle + " is not open for reading");
-    }
-    if (offset < 0) {
-      throw new FsException(FsError.INVALID, "negative offset " + offset);
-    }
-    int n = h.file.read(offset, dst, offset == h.lastReadEnd);
-    h.lastReadEnd = offset + n;
-    return n;
+    return data.read(handle, offset, dst);
   }
 
   @Override
   public int write(long handle, long offset, ByteBuffer src) throws FsException {
-    FileHandle h = fileHandle(handle);
-    if (h.file == null || !h.flags.canWrite()) {
-      throw new FsException(FsError.BAD_HANDLE, "handle " + handle + " is not open for writing");
-    }
-    if (offset < 0) {
-      throw new FsException(FsError.INVALID, "negative offset " + offset);
-    }
-    if (!h.privilegesChecked) {
-      // Linux clears setuid (and setgid with group-exec) when a non-root process writes; check once per handle
-      h.privilegesChecked = true;
-      if (!h.caller.isRoot()) {
-        InodeAttributes a = meta.getAttributes(h.inode);
-        int killed = Access.killPriv(a.mode());
-        if (killed != a.mode()) {
-          meta.setAttributes(h.inode, new AttrUpdate(killed, null, null, null, null, null));
-        }
-      }
-    }
-    int n = src.remaining();
-    writeBack.admit(h.file, n);
-    try {
-      int written = h.file.write(offset, src, h.flags.append());
-      if (written < n) {
-        h.lostWrite = true; // a short write: the disk filled up
-      }
-      return written;
-    } catch (FsException e) {
-      if (e.error() == FsError.NO_SPACE) {
-        h.lostWrite = true;
-      }
-      throw e;
-    }
+    return data.write(handle, offset, src);
   }
 
   @Override
   public void flush(long handle) throws FsException {
-    FileHandle h = fileHandle(handle);
-    if (h.file != null) {
-      writeBack.closed(h.file);
-      if (h.lostWrite) {
-        h.lostWrite = false;
-        throw new FsException(FsError.NO_SPACE, "a write to " + h.inode + " could not be stored: the disk was full");
-      }
-    }
+    data.flush(handle);
   }
 
   @Override
   public void flush(long handle, long lockOwner) throws FsException {
-    flush(handle);
-    locks.closedBy(fileHandle(handle), lockOwner);
+    data.flush(handle, lockOwner);
   }
 
   @Override
   public void fsync(long handle, boolean dataOnly) throws FsException {
-    FileHandle h = fileHandle(handle);
-    if (h.file != null) {
-      writeBack.commitNow(h.file);
-    }
-    meta.sync(); // the commit itself must survive a power loss, not only the blobs
+    data.fsync(handle, dataOnly);
   }
 
   @Override
   public void release(long handle) throws FsException {
-    FileHandle h = handles.closeFile(handle);
-    locks.released(h);
-    if (h.file == null) {
-      return;
-    }
-    try {
-      writeBack.closed(h.file);
-      if (h.lostWrite) {
-        throw new FsException(FsError.NO_SPACE, "a write to " + h.inode + " could not be stored: the disk was full");
-      }
-    } finally {
-      lifecycle.release(h.file);
-    }
+    data.release(handle);
   }
 
-  private FileHandle fileHandle(long handle) throws FsException {
-    return handles.file(handle);
+  @Override
+  public void fallocate(long handle, int mode, long offset, long length) throws FsException {
+    data.fallocate(handle, mode, offset, length);
   }
 
   // ======================================================================= helpers
@@ -660,29 +533,6 @@ public final class RiverFS implements FileSystem {
   public void syncfs() throws FsException {
     syncAll();
     meta.sync();
-  }
-
-  @Override
-  public void fallocate(long handle, int mode, long offset, long length) throws FsException {
-    FileHandle h = fileHandle(handle);
-    if (h.file == null || !h.flags.canWrite()) {
-      throw new FsException(FsError.BAD_HANDLE, "handle " + handle + " is not open for writing");
-    }
-    if (offset < 0 || length <= 0) {
-      throw new FsException(FsError.INVALID, "bad fallocate range " + offset + "+" + length);
-    }
-    if (mode != 0 && mode != FALLOC_FL_KEEP_SIZE) {
-      throw new FsException(FsError.NOT_SUPPORTED, "fallocate mode " + mode + " is not supported");
-    }
-    long end = offset + length;
-    if (end < 0 || end > MAX_FILE_SIZE) {
-      throw new FsException(FsError.FILE_TOO_BIG, "fallocate past " + MAX_FILE_SIZE);
-    }
-    // Space is not reserved (the blob store is shared and elastic); mode 0 makes the range part of the file.
-    if (mode == 0 && end > h.file.size()) {
-      h.file.truncate(end);
-      feed.publish(Namespace.attrs(h.inode));
-    }
   }
 
   /** Runs the upload-retry daemon's pass now: re-queues files whose backoff has passed. */

@@ -10,6 +10,7 @@ import java.util.TreeMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -185,7 +186,15 @@ final class Uploader {
   private Map<Long, ChunkRef> putAll(List<OpenFile.DirtyChunk> chunks) throws FsException {
     List<Future<BlobRef>> futures = new ArrayList<>(chunks.size());
     for (OpenFile.DirtyChunk d : chunks) {
-      futures.add(putPool.submit(() -> put(d)));
+      try {
+        futures.add(putPool.submit(() -> put(d)));
+      } catch (RejectedExecutionException stopping) {
+        // closing (the put pool is shut down): the data stays pending and journaled, as for a failed upload
+        for (Future<BlobRef> f : futures) {
+          f.cancel(false);
+        }
+        throw new FsException(FsError.IO, "uploads stopped: the put executor is shut down");
+      }
     }
     Map<Long, ChunkRef> out = new TreeMap<>();
     FsException failure = null;
