@@ -24,9 +24,17 @@ import org.truckeefs.testkit.tahoe.Grid.Node;
 
 /** Parses WAPI requests and applies them to the {@link Grid} with Tahoe's semantics; renders answers and errors. */
 final class GatewayHandler implements HttpHandler {
-  private static final String TEXT = "text/plain; charset=utf-8";
+  /**
+   * A success body a render method returns as a string (a cap, "thing moved") gets Twisted's default type; checked
+   * against a real 1.17.1 gateway, and the current source sets nothing else.
+   */
+  private static final String TEXT = "text/html";
+  /** JSON answers go through {@code web/common.py:text_plain}. */
+  private static final String JSON = "text/plain";
   private static final String ERROR_TEXT = "text/plain;charset=utf-8";
   private static final String HTML = "text/html";
+  /** Twisted's {@code ErrorPage} (errors met during path traversal). */
+  private static final String ERROR_HTML = "text/html; charset=utf-8";
 
   private final TahoeGatewayEmulator emulator;
   private final Grid grid;
@@ -70,6 +78,10 @@ final class GatewayHandler implements HttpHandler {
 
     static Resp text(int status, String text) {
       return new Resp(status, TEXT, text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    static Resp json(Object value) {
+      return new Resp(200, JSON, (PythonJson.dumps(value) + "\n").getBytes(StandardCharsets.UTF_8));
     }
   }
 
@@ -244,7 +256,7 @@ final class GatewayHandler implements HttpHandler {
     Map<String, Object> top = new LinkedHashMap<>();
     top.put("introducers", Map.of("statuses", List.of()));
     top.put("servers", servers);
-    return Resp.text(200, PythonJson.dumps(top) + "\n");
+    return Resp.json(top);
   }
 
   private String serverId() {
@@ -328,11 +340,11 @@ final class GatewayHandler implements HttpHandler {
     }
     if (node instanceof DirRef d) {
       return switch (t) {
-        case "json" -> Resp.text(200, PythonJson.dumps(dirJson(d)) + "\n");
+        case "json" -> Resp.json(dirJson(d));
         case "uri" -> Resp.text(200, d.cap());
         case "readonly-uri" -> Resp.text(200, d.dir().readCap);
         case "" -> new Resp(200, HTML, dirHtml(d).getBytes(StandardCharsets.UTF_8));
-        default -> throw WebError.handler(400, "GET unknown t=" + t);
+        default -> throw WebError.handler(400, "GET directory: bad t=" + t);
       };
     }
     FileNode f = (FileNode) node;
@@ -342,11 +354,11 @@ final class GatewayHandler implements HttpHandler {
         if (edge != null) {
           m.put("metadata", linkMetadata(edge));
         }
-        yield Resp.text(200, PythonJson.dumps(List.of("filenode", m)) + "\n");
+        yield Resp.json(List.of("filenode", m));
       }
       case "uri", "readonly-uri" -> Resp.text(200, f.cap());
       case "" -> download(req, f, req.arg("filename", name));
-      default -> throw WebError.handler(400, "GET unknown t=" + t);
+      default -> throw WebError.handler(400, "GET file: bad t=" + t);
     };
   }
 
@@ -822,7 +834,7 @@ final class GatewayHandler implements HttpHandler {
     if (si == null) {
       data.put("storage-index", "");
       data.put("results", Map.of("healthy", true));
-      return Resp.text(200, PythonJson.dumps(data) + "\n");
+      return Resp.json(data);
     }
     String server = serverId();
     Map<String, Object> r = new LinkedHashMap<>();
@@ -844,7 +856,7 @@ final class GatewayHandler implements HttpHandler {
     data.put("storage-index", si);
     data.put("summary", "Healthy");
     data.put("results", r);
-    return Resp.text(200, PythonJson.dumps(data) + "\n");
+    return Resp.json(data);
   }
 
   // ---------------------------------------------------------------- DELETE
@@ -873,7 +885,7 @@ final class GatewayHandler implements HttpHandler {
   private static Resp errorResponse(WebError e, Headers requestHeaders) {
     String msg = e.getMessage();
     return switch (e.kind) {
-      case TRAVERSAL -> new Resp(e.status, HTML, errorPage(e.status, msg).getBytes(StandardCharsets.UTF_8));
+      case TRAVERSAL -> new Resp(e.status, ERROR_HTML, errorPage(e.status, msg).getBytes(StandardCharsets.UTF_8));
       case HANDLER -> new Resp(e.status, ERROR_TEXT, msg.getBytes(StandardCharsets.UTF_8));
       case JSON -> {
         Map<String, Object> m = new LinkedHashMap<>();
@@ -901,16 +913,16 @@ final class GatewayHandler implements HttpHandler {
     return accept.contains("*/*") || accept.contains("text/*") || accept.contains("text/html");
   }
 
-  /** Twisted's {@code resource.ErrorPage}. */
-  private static String errorPage(int status, String detail) {
-    String brief = switch (status) {
-      case 404 -> "No Such Resource";
-      case 409 -> "Conflict";
-      case 400 -> "Bad Request";
-      default -> "Error";
-    };
-    return "\n<html>\n  <head><title>" + status + " - " + brief + "</title></head>\n  <body>\n    <h1>" + brief
-        + "</h1>\n    <p>" + escape(detail) + "</p>\n  </body>\n</html>\n";
+  /**
+   * Twisted's {@code resource.ErrorPage} as a real 1.17.1 gateway fills it in: a missing child is titled "Error"
+   * with the message as detail; other traversal errors (a file in the way, files have no children) put the message
+   * in the title and say "no details".
+   */
+  private static String errorPage(int status, String message) {
+    String brief = status == 404 ? "Error" : message;
+    String detail = status == 404 ? message : "no details";
+    return "\n<html>\n  <head><title>" + status + " - " + escape(brief) + "</title></head>\n  <body>\n    <h1>"
+        + escape(brief) + "</h1>\n    <p>" + escape(detail) + "</p>\n  </body>\n</html>\n";
   }
 
   private static String escape(String s) {
