@@ -24,6 +24,14 @@ enum SqlEngine {
     return remote;
   }
 
+  /**
+   * Whether a body should send several statements in one round trip (a server over a network, connections with
+   * allowMultiQueries); an embedded engine has no round trips to save.
+   */
+  boolean batchesStatements() {
+    return remote;
+  }
+
   SQLDialect dialect() {
     return dialect;
   }

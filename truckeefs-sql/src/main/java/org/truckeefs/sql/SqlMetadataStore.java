@@ -3,6 +3,7 @@ package org.truckeefs.sql;
 import static org.truckeefs.sql.Schema.*;
 
 import java.nio.charset.StandardCharsets;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Clock;
@@ -76,6 +77,8 @@ final class SqlMetadataStore implements MetadataStore {
       + "nlink = nlink + ?, next_cookie = next_cookie + ? WHERE id = ?";
   private static final String SET_NLINK = "UPDATE inode SET nlink = ?, ctime = ? WHERE id = ?";
   private static final String SELECT_CHUNK_BLOBS = "SELECT blob_ref FROM chunk WHERE inode_id = ?";
+  private static final String SELECT_ENTRY_CHUNK_BLOBS = "SELECT blob_ref FROM chunk WHERE inode_id = "
+      + "(SELECT inode_id FROM dentry WHERE parent_id = ? AND name = ?)";
   private static final String DELETE_CHUNKS = "DELETE FROM chunk WHERE inode_id = ?";
   private static final String DELETE_XATTRS = "DELETE FROM xattr WHERE inode_id = ?";
   private static final String DELETE_INODE = "DELETE FROM inode WHERE id = ?";
@@ -87,6 +90,9 @@ final class SqlMetadataStore implements MetadataStore {
   private final Clock clock;
   private final String selectInodeLocked;
   private final String selectEntryInodeLocked;
+  private final String lockDirectoryAndInsertInode;
+  private final String lockDirectoryAndEntry;
+  private final String lockDirectoryAndEntryWithChunks;
 
   SqlMetadataStore(Transactor tx, Clock clock) {
     this.tx = tx;
@@ -94,6 +100,10 @@ final class SqlMetadataStore implements MetadataStore {
     String lock = tx.engine().lockingReads() ? " FOR UPDATE" : "";
     this.selectInodeLocked = SELECT_INODE + lock;
     this.selectEntryInodeLocked = SELECT_ENTRY_INODE + lock;
+    // Multi-statements for a server (one round trip each): the directory's row is still locked first.
+    this.lockDirectoryAndInsertInode = selectInodeLocked + "; " + INSERT_INODE;
+    this.lockDirectoryAndEntry = selectInodeLocked + "; " + selectEntryInodeLocked;
+    this.lockDirectoryAndEntryWithChunks = lockDirectoryAndEntry + "; " + SELECT_ENTRY_CHUNK_BLOBS;
   }
 
   /** An inode row: its attributes, and for a directory its parent and the cookie its next entry gets. */
@@ -227,12 +237,24 @@ final class SqlMetadataStore implements MetadataStore {
     long nlink = dir ? 2 : 1;
     long t = nanos(spec.time());
     return tx.write("create", db -> {
-      Row p = directory(db, parent, true);
+      Row p;
       long id;
-      try (ResultSet r = Transactor.prepare(db, INSERT_INODE, code(spec.type()), spec.mode(), spec.uid(), spec.gid(),
-          size, nlink, spec.rdev(), t, t, t, t, dir ? parent.value() : null, target).executeQuery()) {
-        r.next();
-        id = r.getLong(1);
+      if (tx.engine().batchesStatements()) {
+        // The directory's lock and the inode's insert in one round trip; if the parent turns out not to be a live
+        // directory, the body throws and the insert rolls back with the transaction.
+        PreparedStatement s = Transactor.prepare(db, lockDirectoryAndInsertInode, parent.value(), code(spec.type()),
+            spec.mode(), spec.uid(), spec.gid(), size, nlink, spec.rdev(), t, t, t, t, dir ? parent.value() : null,
+            target);
+        s.execute();
+        p = checkDirectory(nextRow(s, true), parent, true);
+        id = nextLong(s);
+      } else {
+        p = directory(db, parent, true);
+        try (ResultSet r = Transactor.prepare(db, INSERT_INODE, code(spec.type()), spec.mode(), spec.uid(),
+            spec.gid(), size, nlink, spec.rdev(), t, t, t, t, dir ? parent.value() : null, target).executeQuery()) {
+          r.next();
+          id = r.getLong(1);
+        }
       }
       // The entry and the directory's counters go with the COMMIT (one round trip on MariaDB). No existence check
       // first: the entry's primary key refuses a taken name, and then nothing commits.
@@ -268,7 +290,7 @@ final class SqlMetadataStore implements MetadataStore {
   @Override
   public InodeAttributes unlink(InodeId parent, Name name, boolean directory, Instant now) throws FsException {
     long t = nanos(now);
-    return tx.write(directory ? "rmdir" : "unlink", db -> unlinkIn(db, parent, name, directory, t));
+    return tx.write(directory ? "rmdir" : "unlink", db -> unlinkIn(db, parent, name, directory, t, false).after());
   }
 
   /** The unlink and, at link count 0, the purge in one transaction (one COMMIT, one round trip fewer). */
@@ -277,20 +299,53 @@ final class SqlMetadataStore implements MetadataStore {
       throws FsException {
     long t = nanos(now);
     return tx.write(directory ? "rmdir" : "unlink", db -> {
-      InodeAttributes a = unlinkIn(db, parent, name, directory, t);
+      Unlinked u = unlinkIn(db, parent, name, directory, t, purgeOrphan && !directory);
+      InodeAttributes a = u.after();
       if (!purgeOrphan || a.nlink() != 0) {
         return new UnlinkResult(a, false, List.of());
       }
       // The row is locked and its link count drops to 0 in this transaction: nothing can link it again.
-      return new UnlinkResult(a, true, purgeIn(db, a.id().value()));
+      return new UnlinkResult(a, true, purgeIn(db, a.id().value(), u.chunkBlobs()));
     });
   }
 
-  private InodeAttributes unlinkIn(DSLContext db, InodeId parent, Name name, boolean directory, long t)
+  /** What {@link #unlinkIn} did: the inode after losing the name, and its chunks' blobs if they were fetched. */
+  private record Unlinked(InodeAttributes after, List<byte[]> chunkBlobs) {}
+
+  /**
+   * Removes an entry. With {@code chunks} on a server, the inode's chunk list comes in the same round trip as the
+   * locks (read after the inode's lock, which every content commit takes first), for a purge to use.
+   */
+  private Unlinked unlinkIn(DSLContext db, InodeId parent, Name name, boolean directory, long t, boolean chunks)
       throws FsException, SQLException {
-    directory(db, parent, true);
-    // The entry's inode, locked, in one query (the entry itself is guarded by the directory's lock).
-    Row row = entryInode(db, parent, name, true);
+    Row row;
+    List<byte[]> chunkBlobs = null;
+    if (tx.engine().batchesStatements()) {
+      // The directory's lock, then the entry's inode locked, in one round trip.
+      PreparedStatement s = chunks
+          ? Transactor.prepare(db, lockDirectoryAndEntryWithChunks, parent.value(), parent.value(), name.bytes(),
+              parent.value(), name.bytes())
+          : Transactor.prepare(db, lockDirectoryAndEntry, parent.value(), parent.value(), name.bytes());
+      s.execute();
+      Row dirRow = nextRow(s, true);
+      row = nextRow(s, false);
+      if (chunks) {
+        chunkBlobs = new ArrayList<>();
+        if (!s.getMoreResults()) {
+          throw new SQLException("the multi-statement returned no chunk list");
+        }
+        try (ResultSet r = s.getResultSet()) {
+          while (r.next()) {
+            chunkBlobs.add(r.getBytes(1));
+          }
+        }
+      }
+      checkDirectory(dirRow, parent, true);
+    } else {
+      directory(db, parent, true);
+      // The entry's inode, locked, in one query (the entry itself is guarded by the directory's lock).
+      row = entryInode(db, parent, name, true);
+    }
     if (row == null) {
       throw new FsException(FsError.NOT_FOUND, "no entry '" + name + "' in " + parent);
     }
@@ -310,7 +365,7 @@ final class SqlMetadataStore implements MetadataStore {
     InodeAttributes after = dropped(row.a(), isDir, t);
     Transactor.atCommit(db, SET_NLINK, null, after.nlink(), t, id);
     directoryUpdate(db, parent, -1, isDir ? -1 : 0, false, t);
-    return after;
+    return new Unlinked(after, chunkBlobs);
   }
 
   @Override
@@ -580,17 +635,23 @@ final class SqlMetadataStore implements MetadataStore {
       if (row.a().nlink() > 0) {
         throw new FsException(FsError.BUSY, "inode " + inode + " still has " + row.a().nlink() + " links");
       }
-      return new CommitResult(null, purgeIn(db, id));
+      return new CommitResult(null, purgeIn(db, id, null));
     });
   }
 
   /** Deletes a locked orphan's rows; returns the blobs left unreferenced. */
-  private List<BlobRef> purgeIn(DSLContext db, long id) throws SQLException {
+  private List<BlobRef> purgeIn(DSLContext db, long id, List<byte[]> chunkBlobs) throws SQLException {
     Map<String, Long> deltas = new TreeMap<>();
-    try (ResultSet r = Transactor.prepare(db, SELECT_CHUNK_BLOBS, id).executeQuery()) {
-      while (r.next()) {
-        deltas.merge(new String(r.getBytes(1), StandardCharsets.UTF_8), -1L, Long::sum);
+    if (chunkBlobs == null) {
+      chunkBlobs = new ArrayList<>();
+      try (ResultSet r = Transactor.prepare(db, SELECT_CHUNK_BLOBS, id).executeQuery()) {
+        while (r.next()) {
+          chunkBlobs.add(r.getBytes(1));
+        }
       }
+    }
+    for (byte[] b : chunkBlobs) {
+      deltas.merge(new String(b, StandardCharsets.UTF_8), -1L, Long::sum);
     }
     // The deletes go with the COMMIT; nothing below reads the rows they remove.
     if (!deltas.isEmpty()) {
@@ -827,7 +888,35 @@ final class SqlMetadataStore implements MetadataStore {
 
   /** A live directory's row: ENOENT if it is missing or removed, ENOTDIR if it is something else. */
   private Row directory(DSLContext db, InodeId dir, boolean lock) throws FsException, SQLException {
-    Row r = inodeRow(db, dir.value(), lock);
+    return checkDirectory(inodeRow(db, dir.value(), lock), dir, lock);
+  }
+
+  /**
+   * The next result of a multi-statement ({@code first}: the current one) as an inode row, or null if empty.
+   */
+  private static Row nextRow(PreparedStatement s, boolean first) throws SQLException {
+    if (!first && !s.getMoreResults()) {
+      throw new SQLException("the multi-statement returned fewer results than it has queries");
+    }
+    try (ResultSet r = s.getResultSet()) {
+      return r.next() ? row(r) : null;
+    }
+  }
+
+  /** The next result of a multi-statement as one long (an INSERT ... RETURNING id). */
+  private static long nextLong(PreparedStatement s) throws SQLException {
+    if (!s.getMoreResults()) {
+      throw new SQLException("the multi-statement returned fewer results than it has queries");
+    }
+    try (ResultSet r = s.getResultSet()) {
+      if (!r.next()) {
+        throw new SQLException("the insert returned no id");
+      }
+      return r.getLong(1);
+    }
+  }
+
+  private static Row checkDirectory(Row r, InodeId dir, boolean lock) throws FsException {
     if (r == null || (r.a().nlink() == 0 && r.a().type() == InodeType.DIRECTORY && lock)) {
       throw new FsException(FsError.NOT_FOUND, "directory " + dir + " does not exist");
     }
