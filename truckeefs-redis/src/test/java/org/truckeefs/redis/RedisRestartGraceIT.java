@@ -54,7 +54,7 @@ class RedisRestartGraceIT {
 
   private Coordinator host(String ns, Map<String, String> extra) throws FsException {
     BackendContext ctx = new BackendContext(ns, Path.of("unused"), Clock.systemUTC(), Ticker.system(), scheduler);
-    Map<String, String> settings = new java.util.HashMap<>(Map.of("redis_timeout", "1s", "redis_session_ttl", "3s",
+    Map<String, String> settings = new java.util.HashMap<>(Map.of("redis_timeout", "3s", "redis_session_ttl", "3s",
         "redis_grace_period", "3s"));
     settings.putAll(extra);
     return new RedisCoordinatorProvider().create(URI.create("redis://127.0.0.1:" + PORT + "/0"),
