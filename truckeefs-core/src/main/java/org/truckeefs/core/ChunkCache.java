@@ -33,6 +33,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.truckeefs.api.FsError;
@@ -85,6 +86,16 @@ final class ChunkCache implements AutoCloseable {
   enum RemovalCause { EXPIRED, SIZE, RELEASED }
 
   record PruneResult(int expired, int evictedForSize, long bytesAfter) {}
+
+  /**
+   * Running totals for metrics, read when scraped: reads served wholly from the cache, reads that fetched (or
+   * waited for) missing blocks, bytes fetched from the blob store, evictions and the bytes they freed.
+   */
+  final LongAdder hits = new LongAdder();
+  final LongAdder misses = new LongAdder();
+  final LongAdder fetchedBytes = new LongAdder();
+  final LongAdder evictions = new LongAdder();
+  final LongAdder evictedBytes = new LongAdder();
 
   private ChunkCache(Path root, BlobStore blobs, Clock clock, long maxBytes, Duration ttl, Executor fetcher,
       FreeSpace space) {
@@ -324,16 +335,22 @@ final class ChunkCache implements AutoCloseable {
     }
     Entry e = pin(c);
     try {
-      if (!e.complete) {
+      boolean hit = e.complete;
+      if (!hit) {
         try {
-          ensure(e, offset, offset + n, wholeChunk);
+          hit = ensure(e, offset, offset + n, wholeChunk);
         } catch (FsException full) {
           if (full.error() != FsError.NO_SPACE) {
             throw full;
           }
+          misses.increment();
           return readUncached(c, offset, n, dst); // a full disk must not stop reads of what is not cached
         }
       }
+      if (hit && e.prefetched.get() > 0 && e.prefetched.getAndUpdate(v -> Math.max(0, v - 1)) > 0) {
+        hit = false; // prefetch fetched it for this read
+      }
+      (hit ? hits : misses).increment();
       FileChannel ch = channel(e);
       int limit = dst.limit();
       dst.limit(dst.position() + n);
@@ -369,8 +386,8 @@ final class ChunkCache implements AutoCloseable {
     }
     Entry e = pin(c);
     try {
-      if (!e.complete) {
-        ensure(e, offset, offset + len, wholeChunk);
+      if (!e.complete && !ensure(e, offset, offset + len, wholeChunk)) {
+        e.prefetched.incrementAndGet();
       }
     } catch (FsException full) {
       if (full.error() != FsError.NO_SPACE) {
@@ -512,7 +529,8 @@ final class ChunkCache implements AutoCloseable {
     }
   }
 
-  private void ensure(Entry e, long from, long to, boolean whole) throws FsException {
+  /** Returns whether every block was present already (a cache hit). */
+  private boolean ensure(Entry e, long from, long to, boolean whole) throws FsException {
     int first = whole ? 0 : (int) (from / BLOCK);
     int last = whole ? e.blocks - 1 : (int) ((to - 1) / BLOCK);
     List<CompletableFuture<Void>> waits = new ArrayList<>();
@@ -580,12 +598,13 @@ final class ChunkCache implements AutoCloseable {
         // the other reader's fetch failed: try ourselves, once, so one bad attempt doesn't fail every waiter
         if (ex.getCause() instanceof FsException) {
           ensure(e, from, to, whole);
-          return;
+          return false;
         }
         throw new FsException(FsError.IO, "fetch failed: " + ex.getCause(), ex.getCause());
       }
     }
     checkLimit();
+    return mine.isEmpty() && waits.isEmpty();
   }
 
   private void fetch(Entry e, int startBlock, int endBlock) throws FsException {
@@ -617,6 +636,7 @@ final class ChunkCache implements AutoCloseable {
     synchronized (e) {
       e.bytes += end - off;
     }
+    fetchedBytes.add(end - off);
     cleanBytes.addAndGet(end - off);
     if (space.added(end - off)) {
       overLimit.run();
@@ -751,6 +771,8 @@ final class ChunkCache implements AutoCloseable {
     }
     entries.remove(e.ref, e);
     cleanBytes.addAndGet(-bytes);
+    evictions.increment();
+    evictedBytes.add(bytes);
     try {
       Files.deleteIfExists(e.path);
       Files.deleteIfExists(chunkDir.resolve(e.key + ".ref"));
@@ -798,6 +820,8 @@ final class ChunkCache implements AutoCloseable {
     long bytes;
     volatile boolean complete;
     volatile boolean evicted;
+    /** Fetches {@link #prefetch} made for reads still to come: those reads count as misses, not hits. */
+    final AtomicInteger prefetched = new AtomicInteger();
     volatile long lastAccess;
 
     Entry(BlobRef ref, String key, long length, Path path, boolean complete) {

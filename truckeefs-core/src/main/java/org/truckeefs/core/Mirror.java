@@ -81,6 +81,8 @@ final class Mirror implements NamespaceEvents, AutoCloseable {
   private final Map<InodeId, Location> dirs = new HashMap<>();
   private final Map<InodeId, Set<Location>> fileNames = new HashMap<>();
   private final Deque<MirrorOp> queue = new ArrayDeque<>();
+  /** When each op of {@link #queue} was queued (System.nanoTime), in the same order: the mirror's lag. */
+  private final Deque<Long> queuedAt = new ArrayDeque<>();
   /** SYNC keys queued and not started, with their position; coalescing must not jump over a later RENAME. */
   private final Map<String, Long> pendingSyncs = new HashMap<>();
   private long enqueued;
@@ -175,6 +177,7 @@ final class Mirror implements NamespaceEvents, AutoCloseable {
       synchronized (m) {
         for (JournalEntry e : meta.journal(m.owner)) {
           m.queue.add(MirrorOp.decode(e.payload(), e.id()));
+          m.queuedAt.add(System.nanoTime());
           m.enqueued++;
         }
       }
@@ -383,6 +386,7 @@ final class Mirror implements NamespaceEvents, AutoCloseable {
   private synchronized void add(MirrorOp op) {
     long position = enqueued++;
     queue.add(op);
+    queuedAt.add(System.nanoTime());
     if (op.kind() == MirrorOp.Kind.SYNC) {
       pendingSyncs.put(op.key(), position);
     } else {
@@ -456,6 +460,7 @@ final class Mirror implements NamespaceEvents, AutoCloseable {
       }
       synchronized (this) {
         queue.poll();
+        queuedAt.poll();
         retryDelay = FIRST_RETRY;
         notifyAll();
       }
@@ -661,6 +666,12 @@ final class Mirror implements NamespaceEvents, AutoCloseable {
 
   synchronized int pending() {
     return queue.size();
+  }
+
+  /** How long the oldest update not yet applied to the mirror has waited, in nanoseconds (0 when none). */
+  synchronized long lagNanos() {
+    Long oldest = queuedAt.peek();
+    return oldest == null ? 0 : System.nanoTime() - oldest;
   }
 
   /** Gives the writer up to {@code drain} to catch up; what is left stays journaled for the next start. */

@@ -156,6 +156,8 @@ final class OpenFile {
 
   /** A sealed layer: its files are journaled and never written again (forced to disk only by an fsync's upload). */
   static final class Snapshot extends Layer {
+    /** When this process queued it (System.nanoTime): the upload queue's age. */
+    final long queuedNanos = System.nanoTime();
     final long seq;
     final long size;
     final Instant mtime;
@@ -916,6 +918,17 @@ final class OpenFile {
     lock.readLock().lock();
     try {
       return pending.size();
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  /** When the oldest pending snapshot was queued (System.nanoTime), or {@link Long#MAX_VALUE} when none is. */
+  long oldestPendingNanos() {
+    lock.readLock().lock();
+    try {
+      Snapshot s = pending.peekFirst();
+      return s == null ? Long.MAX_VALUE : s.queuedNanos;
     } finally {
       lock.readLock().unlock();
     }

@@ -57,6 +57,17 @@ final class PosixLocks {
     return "fcntl:" + inode.value();
   }
 
+  /** Blocking lock requests granted ({@code [0]}) and the nanoseconds they took to be granted ({@code [1]}). */
+  final java.util.concurrent.atomic.LongAdder[] waits = {new java.util.concurrent.atomic.LongAdder(),
+      new java.util.concurrent.atomic.LongAdder()};
+
+  private void waited(boolean wait, long since) {
+    if (wait) {
+      waits[0].increment();
+      waits[1].add(System.nanoTime() - since);
+    }
+  }
+
   /** flock(2): one lock per open file description, on the whole file. */
   void flock(FileHandle h, long owner, LockRange.Type type, boolean wait) throws FsException {
     LockRange whole = new LockRange(type, 0, Long.MAX_VALUE, 0);
@@ -67,7 +78,9 @@ final class PosixLocks {
       return;
     }
     h.flockOwners.add(owner);
+    long t0 = System.nanoTime();
     coordinator.setPosixLock(flockKey(h.inode), owner, whole, wait ? LOCK_WAIT : Duration.ZERO);
+    waited(wait, t0);
     revalidate(h);
   }
 
@@ -85,7 +98,9 @@ final class PosixLocks {
     }
     fcntlOwners.computeIfAbsent(h.inode, k -> ConcurrentHashMap.newKeySet()).add(owner);
     h.fcntlOwners.add(owner);
+    long t0 = System.nanoTime();
     coordinator.setPosixLock(fcntlKey(h.inode), owner, range, wait ? LOCK_WAIT : Duration.ZERO);
+    waited(wait, t0);
     revalidate(h);
   }
 

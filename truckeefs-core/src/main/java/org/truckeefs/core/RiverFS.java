@@ -573,6 +573,32 @@ public final class RiverFS implements FileSystem {
     return Instrumented.stats(blobs);
   }
 
+  // ---- read by RiverFsMetrics when scraped
+
+  /** Calls and milliseconds per coordinator method (see {@link Instrumented}). */
+  Map<String, long[]> coordinatorCallStats() {
+    return Instrumented.stats(coordinator);
+  }
+
+  PosixLocks locksForMetrics() {
+    return locks;
+  }
+
+  /** How long the oldest snapshot not yet uploaded and committed has been queued, in nanoseconds (0: none). */
+  long oldestPendingUploadNanos() {
+    long oldest = Long.MAX_VALUE;
+    for (OpenFile f : files.all()) {
+      oldest = Math.min(oldest, f.oldestPendingNanos());
+    }
+    return oldest == Long.MAX_VALUE ? 0 : Math.max(0, System.nanoTime() - oldest);
+  }
+
+  /** How long the oldest update not yet applied to the namespace mirror has waited, in nanoseconds (0: none). */
+  long mirrorLagNanos() {
+    Mirror m = mirror;
+    return m == null ? 0 : m.lagNanos();
+  }
+
   @Override
   public void close() throws FsException {
     if (closed) {

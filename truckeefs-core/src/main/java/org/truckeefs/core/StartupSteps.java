@@ -101,8 +101,9 @@ final class StartupSteps {
     opened.add(meta);
     // 7: the coordinator, in this filesystem's namespace
     BackendContext named = context(filesystemId(meta));
-    Coordinator coordinator = coordProvider == null ? new LocalCoordinator(named)
-        : coordProvider.create(config.coordinatorUri(), config.backendConfig(), named);
+    Coordinator coordinator = Instrumented.wrap(Coordinator.class, coordProvider == null ? new LocalCoordinator(named)
+        : coordProvider.create(config.coordinatorUri(), config.backendConfig(), named), "coordinator",
+        RiverFS.SLOW_BLOB_CALL); // blocking lock requests wait up to PosixLocks.LOCK_WAIT by design
     opened.add(coordinator);
     return new Opened(meta, blobs, coordinator, lock);
   }
