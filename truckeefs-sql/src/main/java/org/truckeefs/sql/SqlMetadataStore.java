@@ -85,12 +85,31 @@ final class SqlMetadataStore implements MetadataStore {
   private static final String INSERT_JOURNAL = "INSERT INTO upload_journal (inode_id, owner, base_version, payload, "
       + "created) VALUES (?, ?, ?, ?, ?) RETURNING id";
   private static final String DELETE_JOURNAL = "DELETE FROM upload_journal WHERE id = ?";
+  private static final String SELECT_CHUNKS_DROPPED = "SELECT blob_ref FROM chunk WHERE inode_id = ? AND idx >= ?";
+  private static final String SELECT_CHUNKS_REPLACED_ONE =
+      "SELECT blob_ref FROM chunk WHERE inode_id = ? AND (idx >= ? OR idx = ?)";
+  private static final String DELETE_CHUNKS_DROPPED = "DELETE FROM chunk WHERE inode_id = ? AND idx >= ?";
+  private static final String DELETE_CHUNKS_REPLACED_ONE =
+      "DELETE FROM chunk WHERE inode_id = ? AND (idx >= ? OR idx = ?)";
+  private static final String INSERT_CHUNK = "INSERT INTO chunk (inode_id, idx, blob_ref, length) VALUES (?, ?, ?, ?)";
+  /** ctime follows the write's mtime but never goes back: the upload may commit after a later chmod. */
+  private static final String UPDATE_CONTENT = "UPDATE inode SET size = ?, mtime = ?, "
+      + "ctime = CASE WHEN ctime > ? THEN ctime ELSE ? END, version = version + 1 WHERE id = ?";
+  /**
+   * The CASE for unreferenced_since comes first because MariaDB evaluates assignments left to right with the new
+   * values, SQLite with the old ones: this way both see the old count.
+   */
+  private static final String DECREASE_BLOB = "UPDATE blob_ref SET "
+      + "unreferenced_since = CASE WHEN refcount + ? <= 0 THEN ? ELSE unreferenced_since END, "
+      + "refcount = CASE WHEN refcount + ? > 0 THEN refcount + ? ELSE 0 END WHERE ref = ?";
+  private static final String UNREFERENCED_BLOB = "SELECT ref FROM blob_ref WHERE ref = ? AND refcount = 0";
 
   private final Transactor tx;
   private final Clock clock;
   private final String selectInodeLocked;
   private final String selectEntryInodeLocked;
   private final String lockDirectoryAndInsertInode;
+  private final String increaseBlob;
   private final String lockDirectoryAndEntry;
   private final String lockDirectoryAndEntryWithChunks;
 
@@ -100,6 +119,9 @@ final class SqlMetadataStore implements MetadataStore {
     String lock = tx.engine().lockingReads() ? " FOR UPDATE" : "";
     this.selectInodeLocked = SELECT_INODE + lock;
     this.selectEntryInodeLocked = SELECT_ENTRY_INODE + lock;
+    this.increaseBlob = "INSERT INTO blob_ref (ref, refcount, unreferenced_since) VALUES (?, ?, NULL) "
+        + (tx.engine() == SqlEngine.SQLITE ? "ON CONFLICT (ref) DO UPDATE SET" : "ON DUPLICATE KEY UPDATE")
+        + " refcount = refcount + ?, unreferenced_since = NULL";
     // Multi-statements for a server (one round trip each): the directory's row is still locked first.
     this.lockDirectoryAndInsertInode = selectInodeLocked + "; " + INSERT_INODE;
     this.lockDirectoryAndEntry = selectInodeLocked + "; " + selectEntryInodeLocked;
@@ -555,16 +577,30 @@ final class SqlMetadataStore implements MetadataStore {
         throw new FsException(FsError.STALE, "inode " + commit.inode() + " is at version " + row.version()
             + ", the commit expected " + commit.expectedVersion());
       }
-      Condition replaced = C_IDX.ge(commit.dropFromIndex());
-      if (!upsertIndexes.isEmpty()) {
-        replaced = replaced.or(C_IDX.in(upsertIndexes));
-      }
       Map<String, Long> deltas = new TreeMap<>();
-      for (Record1<byte[]> old : db.select(C_BLOB).from(CHUNK).where(C_INODE.eq(id)).and(replaced).fetch()) {
-        deltas.merge(new String(old.value1(), StandardCharsets.UTF_8), -1L, Long::sum);
-      }
-      db.deleteFrom(CHUNK).where(C_INODE.eq(id)).and(replaced).execute();
-      if (!commit.upserts().isEmpty()) {
+      if (commit.upserts().size() <= 1) {
+        // The common commit (a small file: at most one chunk replaced) on cached statements.
+        boolean one = commit.upserts().size() == 1;
+        Object[] where = one ? new Object[] {id, commit.dropFromIndex(), commit.upserts().get(0).index()}
+            : new Object[] {id, commit.dropFromIndex()};
+        try (ResultSet r = Transactor.prepare(db, one ? SELECT_CHUNKS_REPLACED_ONE : SELECT_CHUNKS_DROPPED, where)
+            .executeQuery()) {
+          while (r.next()) {
+            deltas.merge(new String(r.getBytes(1), StandardCharsets.UTF_8), -1L, Long::sum);
+          }
+        }
+        Transactor.prepare(db, one ? DELETE_CHUNKS_REPLACED_ONE : DELETE_CHUNKS_DROPPED, where).executeUpdate();
+        if (one) {
+          ChunkRef c = commit.upserts().get(0);
+          Transactor.prepare(db, INSERT_CHUNK, id, c.index(), bytes(c.blob()), c.length()).executeUpdate();
+          deltas.merge(c.blob().value(), 1L, Long::sum);
+        }
+      } else {
+        Condition replaced = C_IDX.ge(commit.dropFromIndex()).or(C_IDX.in(upsertIndexes));
+        for (Record1<byte[]> old : db.select(C_BLOB).from(CHUNK).where(C_INODE.eq(id)).and(replaced).fetch()) {
+          deltas.merge(new String(old.value1(), StandardCharsets.UTF_8), -1L, Long::sum);
+        }
+        db.deleteFrom(CHUNK).where(C_INODE.eq(id)).and(replaced).execute();
         var insert = db.insertInto(CHUNK, C_INODE, C_IDX, C_BLOB, C_LENGTH);
         for (ChunkRef c : commit.upserts()) {
           insert = insert.values(id, c.index(), bytes(c.blob()), c.length());
@@ -573,12 +609,9 @@ final class SqlMetadataStore implements MetadataStore {
         insert.execute();
       }
       List<BlobRef> unreferenced = applyBlobDeltas(db, deltas);
-      // ctime follows the write's mtime but never goes back: the upload may commit after a later chmod.
-      db.update(INODE).set(I_SIZE, commit.newSize()).set(I_MTIME, mtime)
-          .set(I_CTIME, DSL.greatest(I_CTIME, DSL.val(mtime)))
-          .set(I_VERSION, I_VERSION.plus(1)).where(I_ID.eq(id)).execute();
+      Transactor.prepare(db, UPDATE_CONTENT, commit.newSize(), mtime, mtime, mtime, id).executeUpdate();
       if (commit.journalId() != 0) {
-        db.deleteFrom(JOURNAL).where(J_ID.eq(commit.journalId())).execute();
+        Transactor.prepare(db, DELETE_JOURNAL, commit.journalId()).executeUpdate();
       }
       if (commit.mark() != null) {
         db.insertInto(MARK, K_OWNER, K_SEQ).values(owner(commit.mark().owner()), commit.mark().seq())
@@ -1021,28 +1054,26 @@ final class SqlMetadataStore implements MetadataStore {
    * returns the blobs that dropped to zero. The CASE comes first in the SET list because MariaDB evaluates
    * assignments left to right with the new values, SQLite with the old ones: this way both see the old count.
    */
-  private List<BlobRef> applyBlobDeltas(DSLContext db, Map<String, Long> deltas) {
+  private List<BlobRef> applyBlobDeltas(DSLContext db, Map<String, Long> deltas) throws SQLException {
     long now = nanos(clock.instant());
     List<byte[]> decreased = new ArrayList<>();
     for (Map.Entry<String, Long> d : deltas.entrySet()) {
       long delta = d.getValue();
       byte[] ref = d.getKey().getBytes(StandardCharsets.UTF_8);
       if (delta > 0) {
-        db.insertInto(BLOB, B_REF, B_REFCOUNT, B_UNREFERENCED_SINCE).values(ref, delta, null)
-            .onConflict(B_REF).doUpdate()
-            .set(B_REFCOUNT, B_REFCOUNT.plus(delta)).set(B_UNREFERENCED_SINCE, (Long) null)
-            .execute();
+        Transactor.prepare(db, increaseBlob, ref, delta, delta).executeUpdate();
       } else if (delta < 0) {
-        db.update(BLOB)
-            .set(B_UNREFERENCED_SINCE,
-                DSL.when(B_REFCOUNT.plus(delta).le(0L), DSL.val(now)).otherwise(B_UNREFERENCED_SINCE))
-            .set(B_REFCOUNT, DSL.greatest(B_REFCOUNT.plus(delta), DSL.val(0L)))
-            .where(B_REF.eq(ref)).execute();
+        Transactor.prepare(db, DECREASE_BLOB, delta, now, delta, delta, ref).executeUpdate();
         decreased.add(ref);
       }
     }
     if (decreased.isEmpty()) {
       return List.of();
+    }
+    if (decreased.size() == 1) {
+      try (ResultSet r = Transactor.prepare(db, UNREFERENCED_BLOB, decreased.get(0)).executeQuery()) {
+        return r.next() ? List.of(blob(r.getBytes(1))) : List.of();
+      }
     }
     return db.select(B_REF).from(BLOB).where(B_REF.in(decreased), B_REFCOUNT.eq(0L)).orderBy(B_REF)
         .fetch(r -> blob(r.value1()));
