@@ -71,6 +71,9 @@ final class OfflineStores implements AutoCloseable {
     }
     try (Stream<Path> files = Files.list(run)) {
       for (Path f : files.toList()) {
+        if (!f.getFileName().toString().endsWith(".pid")) {
+          continue; // the mounts' stats sockets live here too
+        }
         List<String> lines = Files.readAllLines(f);
         if (!lines.isEmpty() && ProcessHandle.of(Long.parseLong(lines.get(0).trim())).map(ProcessHandle::isAlive).orElse(false)) {
           live.add((lines.size() > 1 ? lines.get(1) : "?") + " (pid " + lines.get(0).trim() + ")");

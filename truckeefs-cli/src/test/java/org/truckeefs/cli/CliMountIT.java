@@ -338,6 +338,7 @@ class CliMountIT {
     Path socket = StatsSocket.path(data, mnt.toAbsolutePath().normalize());
     assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(socket))).isEqualTo("rw-------");
     assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(socket.getParent()))).isEqualTo("rwx------");
+    assertThat(OfflineStores.liveMounts(data)).as("status still lists the mount next to its socket").hasSize(1);
     java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
     java.util.concurrent.atomic.AtomicInteger written = new java.util.concurrent.atomic.AtomicInteger();
     Thread load = new Thread(() -> {

@@ -60,6 +60,11 @@ class MetricsEndpointTest {
           .matcher(after).results().mapToDouble(r -> Double.parseDouble(r.group(1))).sum();
       assertThat(blobCalls).as("blob uploads counted").isGreaterThanOrEqualTo(20);
       assertThat(value(after, "truckeefs_cache_used_bytes")).isPositive();
+      assertThat(after).contains("truckeefs_backend_calls_seconds_count{backend=\"coordinator\"",
+          "truckeefs_cache_reads_total{result=\"hit\"}", "truckeefs_cache_fetched_bytes_total",
+          "truckeefs_cache_evictions_total", "truckeefs_uploads_oldest_age_seconds", "truckeefs_mirror_lag_seconds",
+          "truckeefs_locks_waits_seconds_count");
+      assertThat(value(after, "truckeefs_uploads_oldest_age_seconds")).as("all uploaded").isZero();
       assertThat(creates).isGreaterThanOrEqualTo(0);
       assertThat(after).doesNotContain(dir.toString()); // no paths (or names) in the metrics
       assertThat(putSeries).isNotEmpty();
