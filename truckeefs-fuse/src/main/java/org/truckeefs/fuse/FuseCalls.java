@@ -77,15 +77,23 @@ public final class FuseCalls {
       }
       result = -e.errno();
     } catch (Throwable t) {
-      log.error("{} {} failed unexpectedly; answering EIO", op, path, t);
       result = -FsError.IO.errno();
+      try {
+        log.error("{} {} failed unexpectedly; answering EIO", op, path, t);
+      } catch (Throwable alsoBroken) {
+        // logging itself failed (say, the jar was replaced under a running mount): the kernel still gets its answer
+      }
     }
-    long took = System.nanoTime() - start;
-    meters(op).timer(result).record(took, TimeUnit.NANOSECONDS);
-    if (took > slowNanos) {
-      log.warn("slow {} {}: {} ms (result {})", op, path, took / 1_000_000, result);
-    } else if (log.isTraceEnabled()) {
-      log.trace("{} {} -> {} in {} us", op, path, result, took / 1000);
+    try {
+      long took = System.nanoTime() - start;
+      meters(op).timer(result).record(took, TimeUnit.NANOSECONDS);
+      if (took > slowNanos) {
+        log.warn("slow {} {}: {} ms (result {})", op, path, took / 1_000_000, result);
+      } else if (log.isTraceEnabled()) {
+        log.trace("{} {} -> {} in {} us", op, path, result, took / 1000);
+      }
+    } catch (Throwable t) {
+      // metrics and logging are best effort: a Throwable escaping an FFM upcall would end the JVM mid-request
     }
     return result;
   }

@@ -45,6 +45,27 @@ class FuseCallsTest {
     assertThat(count("lookup", "ok")).isZero();
   }
 
+  /** Nothing may escape an FFM upcall (it would end the JVM with the kernel's request unanswered). */
+  @Test
+  void anErrorInTheCall_orInTheMetersThemselves_stillGivesTheKernelAnAnswer() {
+    assertThat(calls.run("read", 7L, () -> {
+      throw new NoClassDefFoundError("org/truckeefs/Gone");
+    })).isEqualTo(-FsError.IO.errno());
+    SimpleMeterRegistry broken = new SimpleMeterRegistry() {
+      @Override
+      protected io.micrometer.core.instrument.Timer newTimer(io.micrometer.core.instrument.Meter.Id id,
+          io.micrometer.core.instrument.distribution.DistributionStatisticConfig config,
+          io.micrometer.core.instrument.distribution.pause.PauseDetector pause) {
+        throw new NoClassDefFoundError("io/micrometer/Gone");
+      }
+    };
+    FuseCalls withBrokenMeters = new FuseCalls(Duration.ofSeconds(5), broken);
+    assertThat(withBrokenMeters.run("getattr", 1L, () -> 0)).isZero();
+    assertThat(withBrokenMeters.run("lookup", 1L, () -> {
+      throw new FsException(FsError.NOT_FOUND, "nope");
+    })).isEqualTo(-FsError.NOT_FOUND.errno());
+  }
+
   @Test
   void anAttachedThreadBecomesANumberedWorker_onItsFirstCall() throws Exception {
     AtomicReference<String> seen = new AtomicReference<>();

@@ -30,6 +30,8 @@ import org.truckeefs.fuse.MountedFs;
  */
 final class FfmMount implements MountedFs {
   private static final Logger log = LoggerFactory.getLogger(FfmMount.class);
+  /** How long the exit waits for the loop to end and the filesystem to close (its uploads drain meanwhile). */
+  private static final Duration EXIT_WAIT = Duration.ofSeconds(60);
 
   private final FileSystem fs;
   private final Path mountPoint;
@@ -49,7 +51,7 @@ final class FfmMount implements MountedFs {
     this.fs = fs;
     this.mountPoint = mountPoint;
     this.lib = lib;
-    this.shutdownHook = new Thread(this::unmountQuietly, "truckeefs-unmount-on-exit");
+    this.shutdownHook = new Thread(this::unmountOnExit, "truckeefs-unmount-on-exit");
   }
 
   /** See {@link org.truckeefs.fuse.FuseAdapter#mount}. */
@@ -206,11 +208,24 @@ final class FfmMount implements MountedFs {
     return failure.get();
   }
 
-  private void unmountQuietly() {
+  /**
+   * The JVM is exiting (SIGTERM, or an error): unmount and let the loop close the filesystem, but only for so long.
+   * A request that never got its answer (its worker died with the error that ends the JVM) keeps the loop from
+   * ending, and an unbounded wait here would hang the exit; what close() returned is journaled, so leaving is safe.
+   */
+  private void unmountOnExit() {
     try {
-      unmount();
+      if (finished.getCount() != 0 && FuseMount.isMountedAt(mountPoint)) {
+        FuseMount.unmountExternal(mountPoint);
+      }
+      if (!finished.await(EXIT_WAIT.toSeconds(), TimeUnit.SECONDS)) {
+        log.warn("the FUSE loop on {} did not end within {} s of the exit; leaving without it (closed files are"
+            + " journaled and recovered at the next start)", mountPoint, EXIT_WAIT.toSeconds());
+      }
     } catch (FsException e) {
       log.warn("{}", e.getMessage());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
   }
 
