@@ -156,6 +156,35 @@ class TahoeMirrorLosslessIT {
     }
   }
 
+  /** The truckeefs.mirror.lag gauge (issue 13): the age of the oldest update the mirror has not applied yet. */
+  @Test
+  void theMirrorLagGauge_growsWhileAnUpdateWaits_andFallsToZeroOnceApplied() throws Exception {
+    TahoeRiverFs h = new TahoeRiverFs(gw, tmp, "backend_storage_strategy", "MIRROR");
+    try (RiverFS fs = h.open()) {
+      io.micrometer.core.instrument.simple.SimpleMeterRegistry registry =
+          new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+      org.truckeefs.core.RiverFsMetrics.of(fs).bindTo(registry);
+      io.micrometer.core.instrument.Gauge lag = registry.get("truckeefs.mirror.lag").gauge();
+      assertThat(lag.value()).as("nothing to mirror yet").isZero();
+
+      gw.injectFaults("PUT", 1_000, Fault.delay(Duration.ofSeconds(2))); // the gateway is slow to take the file
+      new PathFileSystem(fs).write("/lagging", bytes(3 * CHUNK, 9));
+      long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+      while (lag.value() < 0.5) {
+        assertThat(System.nanoTime()).as("the lag grows while the update waits").isLessThan(deadline);
+        Thread.sleep(20);
+      }
+      gw.clearFaults();
+      fs.syncAll(); // the content's mirror op is queued once its upload commits: the gauge measures the queue
+      deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+      while (lag.value() != 0) {
+        assertThat(System.nanoTime()).as("the lag is 0 once the update is applied").isLessThan(deadline);
+        Thread.sleep(20);
+      }
+      assertThat(contents(h, "lagging")).isEqualTo(bytes(3 * CHUNK, 9));
+    }
+  }
+
   private static byte[] contents(TahoeRiverFs h, String name) {
     Optional<EmulatedEntry> e = gw.list(h.rootcap).map(m -> m.get(name));
     return e.flatMap(x -> gw.contents(x.cap())).orElse(null);
