@@ -533,7 +533,19 @@ final class SqlMetadataStore implements MetadataStore {
       set(sql, values, "ctime", update.ctime() == null ? null : nanos(update.ctime()));
       if (!values.isEmpty()) {
         values.add(inode.value());
-        if (Transactor.prepare(db, sql.append(" WHERE id = ?").toString(), values.toArray()).executeUpdate() == 0) {
+        sql.append(" WHERE id = ?");
+        if (tx.engine().batchesStatements()) {
+          // The update and the read-back in one round trip; a missing row is both unchanged and not read.
+          values.add(inode.value());
+          PreparedStatement s = Transactor.prepare(db, sql + "; " + SELECT_INODE, values.toArray());
+          s.execute();
+          Row r = nextRow(s, false);
+          if (r == null) {
+            throw notFound(inode);
+          }
+          return r.a();
+        }
+        if (Transactor.prepare(db, sql.toString(), values.toArray()).executeUpdate() == 0) {
           throw notFound(inode);
         }
       }
