@@ -59,7 +59,8 @@ public final class Main {
         hint = "; " + RiverFsConfig.suggest(key).replace("did you mean ", "did you mean --").replace('_', '-')
             .replace(", ", ", --");
       }
-      err.println("truckeefs: " + ex.getMessage() + hint + " (see `" + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help`)");
+      String help = "`" + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help`";
+      err.println("truckeefs: " + ex.getMessage() + hint + (hint.contains("--help`") ? "" : " (see " + help + ")"));
       return UserError.BAD_INPUT;
     });
     cl.setExecutionStrategy(pr -> {

@@ -29,6 +29,13 @@ class MainTest {
   }
 
   @Test
+  void anUnknownFlagFarFromEveryKey_pointsAtTheHelpOnce() {
+    Cli r = Cli.run("--data-dir", data(), "--frobnicate-everything", "yes", "status");
+    assertOneLine(r, 2, "--frobnicate-everything", "--help");
+    assertThat(r.err().split("--help", -1)).as(r.err()).hasSize(2);
+  }
+
+  @Test
   void unknownKeyInTheFile() throws Exception {
     Path f = Files.writeString(dir.resolve("c.yaml"), "sql_hots: x\n");
     assertOneLine(Cli.run("-c", f.toString(), "status"), 2, "unknown setting 'sql_hots'", "sql_host");
