@@ -242,6 +242,11 @@ public final class TahoeGatewayEmulator implements AutoCloseable {
     this.availableSpace = bytes;
   }
 
+  /** The clock as Tahoe's link metadata and server list give it: seconds since the epoch. */
+  double nowSeconds() {
+    return clock.millis() / 1000.0;
+  }
+
   void record(RecordedRequest r) {
     requests.add(r);
   }
