@@ -36,15 +36,40 @@ abstract class Backend implements AutoCloseable {
   }
 
   static Backend create(String name) throws IOException {
-    Path base = Path.of(System.getProperty("truckeefs.bench.dir", System.getProperty("java.io.tmpdir")));
-    Files.createDirectories(base);
-    Path dir = Files.createTempDirectory(base, "truckeefs-bench-" + name + "-");
+    Path dir = scratchDir(name);
     return switch (name) {
       case "riverfs" -> new River(dir, "memory:");
       case "riverfs-sqlite" -> new River(dir, "sqlite:" + dir.resolve("metadata.db").toAbsolutePath());
       case "nio" -> new Nio(dir);
       default -> throw new IllegalArgumentException("unknown backend " + name + " (riverfs, riverfs-sqlite or nio)");
     };
+  }
+
+  /**
+   * A new directory for one trial under {@code -Dtruckeefs.bench.dir} (default: the temp directory), so every
+   * benchmark's files are on the disk the caller chose.
+   */
+  static Path scratchDir(String name) throws IOException {
+    Path base = Path.of(System.getProperty("truckeefs.bench.dir", System.getProperty("java.io.tmpdir")));
+    Files.createDirectories(base);
+    return Files.createTempDirectory(base, "truckeefs-bench-" + name + "-");
+  }
+
+  /** Deletes {@code dir} and everything below it. */
+  static void deleteTree(Path dir) throws IOException {
+    Files.walkFileTree(dir, new SimpleFileVisitor<>() {
+      @Override
+      public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+        Files.delete(file);
+        return FileVisitResult.CONTINUE;
+      }
+
+      @Override
+      public FileVisitResult postVisitDirectory(Path d, IOException exc) throws IOException {
+        Files.delete(d);
+        return FileVisitResult.CONTINUE;
+      }
+    });
   }
 
   final Path dir;
@@ -70,19 +95,7 @@ abstract class Backend implements AutoCloseable {
 
   @Override
   public void close() throws IOException {
-    Files.walkFileTree(dir, new SimpleFileVisitor<>() {
-      @Override
-      public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-        Files.delete(file);
-        return FileVisitResult.CONTINUE;
-      }
-
-      @Override
-      public FileVisitResult postVisitDirectory(Path d, IOException exc) throws IOException {
-        Files.delete(d);
-        return FileVisitResult.CONTINUE;
-      }
-    });
+    deleteTree(dir);
   }
 
   /** RiverFS: in-memory metadata, local blob directory, in-JVM coordination, cache on the same disk. */

@@ -2,11 +2,7 @@ package org.truckeefs.benchmarks;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.file.FileVisitResult;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -57,9 +53,7 @@ public class EmbeddedMetadataBenchmark {
 
   @Setup(Level.Trial)
   public void open() throws IOException {
-    Path base = Path.of(System.getProperty("truckeefs.bench.dir", System.getProperty("java.io.tmpdir")));
-    Files.createDirectories(base);
-    dir = Files.createTempDirectory(base, "truckeefs-bench-embedded-");
+    dir = Backend.scratchDir("embedded");
     Path data = dir.resolve("data");
     fs = RiverFS.open(RiverFsConfig.builder()
         .dataDir(data)
@@ -87,19 +81,7 @@ public class EmbeddedMetadataBenchmark {
   @TearDown(Level.Trial)
   public void close() throws IOException {
     fs.close();
-    Files.walkFileTree(dir, new SimpleFileVisitor<>() {
-      @Override
-      public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-        Files.delete(file);
-        return FileVisitResult.CONTINUE;
-      }
-
-      @Override
-      public FileVisitResult postVisitDirectory(Path d, IOException exc) throws IOException {
-        Files.delete(d);
-        return FileVisitResult.CONTINUE;
-      }
-    });
+    Backend.deleteTree(dir);
   }
 
   private InodeAttributes closeNew(InodeId parent, Name name, boolean write100) throws FsException {

@@ -2,11 +2,7 @@ package org.truckeefs.benchmarks;
 
 import java.io.IOException;
 import java.net.URI;
-import java.nio.file.FileVisitResult;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
@@ -86,9 +82,7 @@ public class SqlStoreBenchmark {
       t.setDaemon(true);
       return t;
     });
-    Path base = Path.of(System.getProperty("truckeefs.bench.dir", System.getProperty("java.io.tmpdir")));
-    Files.createDirectories(base);
-    dir = Files.createTempDirectory(base, "truckeefs-bench-sql-");
+    dir = Backend.scratchDir("sql");
     BackendContext context = new BackendContext("bench", dir, Clock.systemUTC(), Ticker.system(), scheduler);
     URI uri;
     BackendConfig config;
@@ -134,19 +128,7 @@ public class SqlStoreBenchmark {
     if (database != null) {
       admin("DROP DATABASE IF EXISTS " + database);
     }
-    Files.walkFileTree(dir, new SimpleFileVisitor<>() {
-      @Override
-      public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-        Files.delete(file);
-        return FileVisitResult.CONTINUE;
-      }
-
-      @Override
-      public FileVisitResult postVisitDirectory(Path d, IOException exc) throws IOException {
-        Files.delete(d);
-        return FileVisitResult.CONTINUE;
-      }
-    });
+    Backend.deleteTree(dir);
   }
 
   @Benchmark
