@@ -1,78 +1,34 @@
 package org.truckeefs.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.truckeefs.cli.JarMountExtension.jar;
+import static org.truckeefs.cli.JarMountExtension.java;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.truckeefs.core.Backends;
-import org.truckeefs.fuse.FuseEnvironment;
 import org.truckeefs.fuse.FuseMount;
-import org.truckeefs.testkit.RequiredService;
 
 /** The runnable jar as a user runs it: mount, umount, signals, kill -9 and the next mount. */
 class CliMountIT {
-  private Path base;
-  private Path mnt;
-  private Path data;
-  private final List<Process> started = new ArrayList<>();
-
-  @BeforeEach
-  void setUp() throws IOException {
-    RequiredService.require(Files.exists(Path.of("/dev/fuse")), "/dev/fuse (FUSE kernel module) and libfuse2");
-    RequiredService.require(FuseEnvironment.problems().isEmpty(), String.join("; ", FuseEnvironment.problems()));
-    base = Files.createTempDirectory("truckeefs-cli-it-");
-    Files.setPosixFilePermissions(base, PosixFilePermissions.fromString("rwxr-xr-x"));
-    mnt = Files.createDirectory(base.resolve("mnt"));
-    data = base.resolve("data");
-  }
-
-  @AfterEach
-  void tearDown() throws Exception {
-    for (Process p : started) {
-      p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-    }
-    if (FuseMount.isMountedAt(mnt)) {
-      new ProcessBuilder("fusermount", "-u", "-z", mnt.toString()).start().waitFor(10, TimeUnit.SECONDS);
-    }
-    try (Stream<Path> s = Files.walk(base)) {
-      s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-    }
-  }
+  @RegisterExtension
+  final JarMountExtension fs = new JarMountExtension("truckeefs-cli-it-");
 
   private static boolean persistentMetadata() {
     return Backends.discover().hasMetadataStore("sqlite");
-  }
-
-  private Process mount() throws Exception {
-    List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
-        Path.of("target", "truckeefs.jar").toAbsolutePath().toString(), "--data-dir", data.toString(), "mount", mnt.toString());
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(base.resolve("mount-" + started.size() + ".log").toFile()).start();
-    started.add(p);
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    while (!(FuseMount.isMountedAt(mnt) && log(started.size() - 1).contains("mounted on"))) {
-      assertThat(p.isAlive()).as("mount process exited: %s", log(started.size() - 1)).isTrue();
-      assertThat(System.nanoTime()).as("mounted within 60 s").isLessThan(deadline);
-      Thread.sleep(50);
-    }
-    return p;
-  }
-
-  private String log(int i) throws IOException {
-    Path f = base.resolve("mount-" + i + ".log");
-    return Files.exists(f) ? Files.readString(f, StandardCharsets.UTF_8) : "";
   }
 
   private static byte[] random(int size, long seed) {
@@ -83,102 +39,99 @@ class CliMountIT {
 
   @Test
   void mountThenUmountLeavesNoProcessNoMountAndNoDirtyData() throws Exception {
-    Process p = mount();
+    Process p = fs.mount();
     byte[] content = random(12 * 1024 * 1024 + 77, 1);
-    Files.write(mnt.resolve("f.bin"), content);
-    Cli r = Cli.run("--data-dir", data.toString(), "umount", mnt.toString());
+    Files.write(fs.mnt().resolve("f.bin"), content);
+    Cli r = fs.cli("umount", fs.mnt().toString());
     assertThat(r.code()).as(r.err()).isZero();
     assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("mount process ended").isTrue();
-    assertThat(p.exitValue()).as(log(0)).isZero();
-    assertThat(FuseMount.isMountedAt(mnt)).isFalse();
-    assertThat(OfflineStores.liveMounts(data)).isEmpty();
+    assertThat(p.exitValue()).as(fs.log(0)).isZero();
+    assertThat(FuseMount.isMountedAt(fs.mnt())).isFalse();
+    assertThat(OfflineStores.liveMounts(fs.data())).isEmpty();
     assertThat(persistentMetadata()).as("metadata persists only with the SQLite store on the class path").isTrue();
-    Cli status = Cli.run("--data-dir", data.toString(), "status");
+    Cli status = fs.cli("status");
     assertThat(status.out()).contains("pending:      0 upload(s)");
-    Cli fsck = Cli.run("--data-dir", data.toString(), "fsck");
+    Cli fsck = fs.cli("fsck");
     assertThat(fsck.code()).as(fsck.out()).isZero();
-    mount();
-    assertThat(Files.readAllBytes(mnt.resolve("f.bin"))).isEqualTo(content);
-    assertThat(Cli.run("--data-dir", data.toString(), "umount", mnt.toString()).code()).isZero();
+    fs.mount();
+    assertThat(Files.readAllBytes(fs.mnt().resolve("f.bin"))).isEqualTo(content);
+    fs.umount();
   }
 
   /** Issue 12: one owner per data directory, whoever asks second (another mount, or fsck --repair). */
   @Test
   void aSecondMountOnABusyDataDir_exits1_namingTheHoldersPid_andMountsNothing() throws Exception {
-    Process first = mount();
-    Files.writeString(mnt.resolve("kept"), "still here");
-    Path mnt2 = Files.createDirectory(base.resolve("mnt2"));
-    String jar = Path.of("target", "truckeefs.jar").toAbsolutePath().toString();
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    Process second = new ProcessBuilder(java, "-jar", jar, "--data-dir", data.toString(), "mount", mnt2.toString())
+    Process first = fs.mount();
+    Files.writeString(fs.mnt().resolve("kept"), "still here");
+    Path mnt2 = Files.createDirectory(fs.base().resolve("mnt2"));
+    Process second = new ProcessBuilder(java(), "-jar", jar(), "--data-dir", fs.data().toString(), "mount",
+        mnt2.toString())
         .redirectErrorStream(true).start();
-    started.add(second);
+    fs.track(second);
     String said = new String(second.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertThat(second.waitFor(120, TimeUnit.SECONDS)).isTrue();
     assertThat(second.exitValue()).as(said).isEqualTo(1);
     assertThat(said.strip()).as("one line").doesNotContain("\n").contains(Long.toString(first.pid()));
     assertThat(FuseMount.isMountedAt(mnt2)).isFalse();
 
-    Cli repair = Cli.run("--data-dir", data.toString(), "fsck", "--repair");
+    Cli repair = fs.cli("fsck", "--repair");
     assertThat(repair.code()).as(repair.err()).isEqualTo(1);
     assertThat(repair.err().strip()).doesNotContain("\n").contains(Long.toString(first.pid()));
 
     assertThat(first.isAlive()).as("the first mount serves on").isTrue();
-    assertThat(Files.readString(mnt.resolve("kept"))).isEqualTo("still here");
-    assertThat(Cli.run("--data-dir", data.toString(), "umount", mnt.toString()).code()).isZero();
+    assertThat(Files.readString(fs.mnt().resolve("kept"))).isEqualTo("still here");
+    fs.umount();
     assertThat(first.waitFor(60, TimeUnit.SECONDS)).isTrue();
   }
 
   @Test
   void aBackgroundMountWithAnUnreachableRedis_exits1_andLeavesNoDataDirectory() throws Exception {
-    String jar = Path.of("target", "truckeefs.jar").toAbsolutePath().toString();
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    Path fresh = base.resolve("fresh-data");
-    Process p = new ProcessBuilder(java, "-jar", jar, "--data-dir", fresh.toString(), "--redis-host", "127.0.0.1:1",
-        "--redis-timeout", "1", "mount", "--background", mnt.toString()).redirectErrorStream(true).start();
+    Path fresh = fs.base().resolve("fresh-data");
+    Process p = new ProcessBuilder(java(), "-jar", jar(), "--data-dir", fresh.toString(), "--redis-host", "127.0.0.1:1",
+        "--redis-timeout", "1", "mount", "--background", fs.mnt().toString()).redirectErrorStream(true).start();
     String said = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
     assertThat(p.exitValue()).as(said).isEqualTo(1);
     assertThat(said).contains("redis");
     assertThat(fresh).as("the child reached Redis before creating anything").doesNotExist();
-    assertThat(FuseMount.isMountedAt(mnt)).isFalse();
+    assertThat(FuseMount.isMountedAt(fs.mnt())).isFalse();
   }
 
   @Test
   void backgroundMountReturnsOnceServedAndFstabCallsWork() throws Exception {
-    String jar = Path.of("target", "truckeefs.jar").toAbsolutePath().toString();
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    Process p = new ProcessBuilder(java, "-jar", jar, "--data-dir", data.toString(), "mount", "--background", mnt.toString())
+    Process p = new ProcessBuilder(java(), "-jar", jar(), "--data-dir", fs.data().toString(), "mount", "--background",
+        fs.mnt().toString())
         .redirectErrorStream(true).start();
     String said = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
     assertThat(p.exitValue()).as(said).isZero();
     assertThat(said).contains("in the background");
-    assertThat(FuseMount.isMountedAt(mnt)).isTrue();
-    Files.writeString(mnt.resolve("x"), "served by the detached process");
-    assertThat(Cli.run("--data-dir", data.toString(), "umount", mnt.toString()).code()).isZero();
-    assertThat(FuseMount.isMountedAt(mnt)).isFalse();
+    assertThat(FuseMount.isMountedAt(fs.mnt())).isTrue();
+    Files.writeString(fs.mnt().resolve("x"), "served by the detached process");
+    fs.umount();
+    assertThat(FuseMount.isMountedAt(fs.mnt())).isFalse();
     // mount.fuse3's convention: SOURCE MOUNTPOINT -o OPTIONS, with options for mount(8) only
-    Path config = Files.writeString(base.resolve("t.yaml"), "data_dir: " + data + "\n");
-    Process f = new ProcessBuilder(java, "-jar", jar, config.toString(), mnt.toString(), "-o", "rw,_netdev,nofail")
+    Path config = Files.writeString(fs.base().resolve("t.yaml"), "data_dir: " + fs.data() + "\n");
+    Process f = new ProcessBuilder(java(), "-jar", jar(), config.toString(), fs.mnt().toString(), "-o",
+        "rw,_netdev,nofail")
         .redirectErrorStream(true).start();
     String fsaid = new String(f.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertThat(f.waitFor(120, TimeUnit.SECONDS)).isTrue();
     assertThat(f.exitValue()).as(fsaid).isZero();
-    assertThat(FuseMount.isMountedAt(mnt)).isTrue();
-    assertThat(Cli.run("--data-dir", data.toString(), "umount", mnt.toString()).code()).isZero();
+    assertThat(FuseMount.isMountedAt(fs.mnt())).isTrue();
+    fs.umount();
   }
 
   @Test
   void sigtermIsACleanShutdown() throws Exception {
-    Process p = mount();
-    Files.writeString(mnt.resolve("a.txt"), "written before SIGTERM");
+    Process p = fs.mount();
+    Files.writeString(fs.mnt().resolve("a.txt"), "written before SIGTERM");
     new ProcessBuilder("kill", "-TERM", Long.toString(p.pid())).start().waitFor();
     assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("exited after SIGTERM").isTrue();
-    assertThat(FuseMount.isMountedAt(mnt)).as("unmounted after SIGTERM").isFalse();
+    assertThat(FuseMount.isMountedAt(fs.mnt())).as("unmounted after SIGTERM").isFalse();
     assertThat(persistentMetadata()).as("metadata persists only with the SQLite store on the class path").isTrue();
-    mount();
-    assertThat(Files.readString(mnt.resolve("a.txt"))).isEqualTo("written before SIGTERM");
+    fs.mount();
+    assertThat(Files.readString(fs.mnt().resolve("a.txt"))).isEqualTo("written before SIGTERM");
   }
 
   /**
@@ -188,37 +141,35 @@ class CliMountIT {
   @Test
   void killNineAfterCloseThenTheNextMountResumesThePendingUpload() throws Exception {
     assertThat(persistentMetadata()).as("resuming needs persistent metadata (the SQLite store)").isTrue();
-    Process p = mount();
-    Path blobs = data.resolve("blobs");
-    Path away = data.resolve("blobs.away");
+    Process p = fs.mount();
+    Path blobs = fs.data().resolve("blobs");
+    Path away = fs.data().resolve("blobs.away");
     Files.move(blobs, away);
     Files.writeString(blobs, "not a directory: uploads fail until it is back");
     byte[] content = random(9 * 1024 * 1024 + 5, 2);
-    Files.write(mnt.resolve("pending.bin"), content);
+    Files.write(fs.mnt().resolve("pending.bin"), content);
     p.destroyForcibly();
     assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
-    assertThat(FuseMount.isMountedAt(mnt)).as("a killed process leaves its mount behind").isTrue();
+    assertThat(FuseMount.isMountedAt(fs.mnt())).as("a killed process leaves its mount behind").isTrue();
     Files.delete(blobs);
     Files.move(away, blobs);
 
-    mount();
-    assertThat(log(1)).contains("clearing a stale mount");
-    assertThat(Files.readAllBytes(mnt.resolve("pending.bin"))).isEqualTo(content);
-    assertThat(Cli.run("--data-dir", data.toString(), "umount", mnt.toString()).code()).isZero();
-    assertThat(started.get(1).waitFor(60, TimeUnit.SECONDS)).isTrue();
-    Cli fsck = Cli.run("--data-dir", data.toString(), "fsck");
+    fs.mount();
+    assertThat(fs.log(1)).contains("clearing a stale mount");
+    assertThat(Files.readAllBytes(fs.mnt().resolve("pending.bin"))).isEqualTo(content);
+    fs.umount();
+    assertThat(fs.started(1).waitFor(60, TimeUnit.SECONDS)).isTrue();
+    Cli fsck = fs.cli("fsck");
     assertThat(fsck.code()).as(fsck.out()).isZero();
-    assertThat(Cli.run("--data-dir", data.toString(), "status").out()).contains("pending:      0 upload(s)");
+    assertThat(fs.cli("status").out()).contains("pending:      0 upload(s)");
   }
 
   /** Issue 12/13: the detached child runs with the parent's JVM options, and a password flag is not in its ps line. */
   @Test
   void backgroundChild_inheritsJvmOptions_andGetsSettingsThroughItsEnvironmentNotItsCommandLine() throws Exception {
-    String jar = Path.of("target", "truckeefs.jar").toAbsolutePath().toString();
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     String secret = "hunter2-" + System.nanoTime();
-    Process p = new ProcessBuilder(java, "-Xmx321m", "-Dtruckeefs.it.marker=bg", "-jar", jar, "--data-dir",
-        data.toString(), "--sql-pass", secret, "mount", "--background", mnt.toString())
+    Process p = new ProcessBuilder(java(), "-Xmx321m", "-Dtruckeefs.it.marker=bg", "-jar", jar(), "--data-dir",
+        fs.data().toString(), "--sql-pass", secret, "mount", "--background", fs.mnt().toString())
         .redirectErrorStream(true).start();
     String said = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
@@ -228,7 +179,7 @@ class CliMountIT {
     long child = Long.parseLong(m.group(1));
     try {
       String cmdline = Files.readString(Path.of("/proc", Long.toString(child), "cmdline")).replace('\0', ' ');
-      assertThat(cmdline).contains("-Xmx321m", "-Dtruckeefs.it.marker=bg", "mount", mnt.toString())
+      assertThat(cmdline).contains("-Xmx321m", "-Dtruckeefs.it.marker=bg", "mount", fs.mnt().toString())
           .doesNotContain(secret).doesNotContain("--sql-pass").doesNotContain("--background");
       Process ps = new ProcessBuilder("ps", "-eo", "args").redirectErrorStream(true).start();
       String all = new String(ps.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -238,26 +189,17 @@ class CliMountIT {
       assertThat(Files.getPosixFilePermissions(Path.of("/proc", Long.toString(child), "environ")))
           .noneMatch(x -> x.name().startsWith("GROUP") || x.name().startsWith("OTHERS"));
     } finally {
-      assertThat(Cli.run("--data-dir", data.toString(), "umount", mnt.toString()).code()).isZero();
+      fs.umount();
     }
   }
 
   /** The seed's style: `truckeefs -c env.yaml` with no command mounts on the file's mount setting. */
   @Test
   void aConfigFileWithoutACommand_mountsOnItsMountSetting() throws Exception {
-    Path config = Files.writeString(base.resolve("env.yaml"), "data_dir: " + data + "\nmount: " + mnt + "\n");
+    Path config = Files.writeString(fs.base().resolve("env.yaml"),
+        "data_dir: " + fs.data() + "\nmount: " + fs.mnt() + "\n");
     Files.setPosixFilePermissions(config, PosixFilePermissions.fromString("rw-------"));
-    List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
-        Path.of("target", "truckeefs.jar").toAbsolutePath().toString(), "-c", config.toString());
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
-        .redirectOutput(base.resolve("mount-" + started.size() + ".log").toFile()).start();
-    started.add(p);
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    while (!(FuseMount.isMountedAt(mnt) && log(started.size() - 1).contains("mounted on"))) {
-      assertThat(p.isAlive()).as("exited: %s", log(started.size() - 1)).isTrue();
-      assertThat(System.nanoTime()).as("mounted within 60 s").isLessThan(deadline);
-      Thread.sleep(50);
-    }
+    Process p = fs.start(List.of(java(), "-jar", jar(), "-c", config.toString()));
     assertThat(Cli.run("-c", config.toString(), "umount").code()).isZero();
     assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
   }
@@ -266,7 +208,7 @@ class CliMountIT {
   @Test
   void theLauncher_acceptsTruckeefsJavaOpts() throws Exception {
     ProcessBuilder pb = new ProcessBuilder(Path.of("..", "truckeefs").toAbsolutePath().normalize().toString(),
-        "--data-dir", data.toString(), "status").redirectErrorStream(true);
+        "--data-dir", fs.data().toString(), "status").redirectErrorStream(true);
     pb.environment().put("TRUCKEEFS_JAVA_OPTS", "-Xmx200m -Dtruckeefs.it.marker=launcher");
     Process p = pb.start();
     String said = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -279,8 +221,9 @@ class CliMountIT {
   @Test
   void theLauncher_mountsAndUnmounts_withoutJvmWarnings() throws Exception {
     String launcher = Path.of("..", "truckeefs").toAbsolutePath().normalize().toString();
-    for (List<String> args : List.of(List.of("mount", "--background", mnt.toString()), List.of("umount", mnt.toString()))) {
-      List<String> cmd = new ArrayList<>(List.of(launcher, "--data-dir", data.toString()));
+    String mnt = fs.mnt().toString();
+    for (List<String> args : List.of(List.of("mount", "--background", mnt), List.of("umount", mnt))) {
+      List<String> cmd = new ArrayList<>(List.of(launcher, "--data-dir", fs.data().toString()));
       cmd.addAll(args);
       Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
       String said = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -288,8 +231,8 @@ class CliMountIT {
       assertThat(p.exitValue()).as(said).isZero();
       assertThat(said).as("%s", args).startsWith("truckeefs: ").doesNotContain("WARNING");
     }
-    assertThat(FuseMount.isMountedAt(mnt)).isFalse();
-    try (Stream<Path> outs = Files.list(data.resolve("run"))) {
+    assertThat(FuseMount.isMountedAt(fs.mnt())).isFalse();
+    try (Stream<Path> outs = Files.list(fs.data().resolve("run"))) {
       for (Path out : outs.filter(f -> f.toString().endsWith(".out")).toList()) {
         assertThat(Files.readString(out)).as("the background child's output").doesNotContain("WARNING");
       }
@@ -299,24 +242,13 @@ class CliMountIT {
   /** mount --metrics: scraped while files are written through the kernel, the backend counters move. */
   @Test
   void metricsEndpoint_ofARealMount_countsTheWorkload() throws Exception {
-    List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
-        Path.of("target", "truckeefs.jar").toAbsolutePath().toString(), "--data-dir", data.toString(), "mount",
-        "--metrics", "0", mnt.toString());
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
-        .redirectOutput(base.resolve("mount-" + started.size() + ".log").toFile()).start();
-    started.add(p);
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    while (!(FuseMount.isMountedAt(mnt) && log(started.size() - 1).contains("mounted on"))) {
-      assertThat(p.isAlive()).as("exited: %s", log(started.size() - 1)).isTrue();
-      assertThat(System.nanoTime()).as("mounted within 60 s").isLessThan(deadline);
-      Thread.sleep(50);
-    }
-    var m = Pattern.compile("metrics at (http://\\S+/metrics)").matcher(log(started.size() - 1));
-    assertThat(m.find()).as(log(started.size() - 1)).isTrue();
+    fs.mount("--metrics", "0");
+    var m = Pattern.compile("metrics at (http://\\S+/metrics)").matcher(fs.lastLog());
+    assertThat(m.find()).as(fs.lastLog()).isTrue();
     java.net.URI uri = java.net.URI.create(m.group(1));
     assertThat(uri.getHost()).isEqualTo("127.0.0.1");
     for (int i = 0; i < 30; i++) {
-      Files.write(mnt.resolve("m" + i), random(50_000, i));
+      Files.write(fs.mnt().resolve("m" + i), random(50_000, i));
     }
     var http = java.net.http.HttpClient.newHttpClient();
     String body = http.send(java.net.http.HttpRequest.newBuilder(uri).build(),
@@ -328,23 +260,23 @@ class CliMountIT {
         .matcher(body);
     assertThat(creates.find()).as(body).isTrue();
     assertThat(Double.parseDouble(creates.group(1))).isGreaterThanOrEqualTo(30);
-    assertThat(Cli.run("--data-dir", data.toString(), "umount", mnt.toString()).code()).isZero();
+    fs.umount();
   }
 
   /** `stats` needs no --metrics: it reads the mount's private socket, and shows the FUSE requests of a workload. */
   @Test
   void statsOnce_ofAMountWithoutMetrics_showsTheWorkload() throws Exception {
-    mount();
-    Path socket = StatsSocket.path(data, mnt.toAbsolutePath().normalize());
+    fs.mount();
+    Path socket = StatsSocket.path(fs.data(), fs.mnt().toAbsolutePath().normalize());
     assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(socket))).isEqualTo("rw-------");
     assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(socket.getParent()))).isEqualTo("rwx------");
-    assertThat(OfflineStores.liveMounts(data)).as("status still lists the mount next to its socket").hasSize(1);
+    assertThat(OfflineStores.liveMounts(fs.data())).as("status still lists the mount next to its socket").hasSize(1);
     java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
     java.util.concurrent.atomic.AtomicInteger written = new java.util.concurrent.atomic.AtomicInteger();
     Thread load = new Thread(() -> {
       for (int i = 0; !stop.get(); i++) {
         try {
-          Files.write(mnt.resolve("s" + (i % 20)), random(20_000, i));
+          Files.write(fs.mnt().resolve("s" + (i % 20)), random(20_000, i));
           written.incrementAndGet();
         } catch (IOException e) {
           return;
@@ -353,20 +285,18 @@ class CliMountIT {
     });
     load.start();
     try {
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-      while (written.get() < 5 && load.isAlive() && System.nanoTime() < deadline) {
-        Thread.sleep(10);
-      }
-      Cli r = Cli.run("--data-dir", data.toString(), "stats", "--once", "--interval", "1", mnt.toString());
+      await("5 files written").atMost(JarMountExtension.MOUNT_TIMEOUT).pollInterval(Duration.ofMillis(10))
+          .until(() -> written.get() >= 5 || !load.isAlive());
+      Cli r = fs.cli("stats", "--once", "--interval", "1", fs.mnt().toString());
       assertThat(r.code()).as(r.err()).isZero();
-      assertThat(r.out()).contains("truckeefs stats " + mnt, "FUSE op", "backend call");
+      assertThat(r.out()).contains("truckeefs stats " + fs.mnt(), "FUSE op", "backend call");
       assertThat(r.out()).containsPattern("(?m)^write +[1-9][0-9.]* ");
       assertThat(r.out()).containsPattern("(?m)^metadata/\\w+ +[1-9][0-9.]* ");
     } finally {
       stop.set(true);
       load.join();
     }
-    assertThat(Cli.run("--data-dir", data.toString(), "umount", mnt.toString()).code()).isZero();
+    fs.umount();
     assertThat(socket).as("removed when the mount ends").doesNotExist();
   }
 }

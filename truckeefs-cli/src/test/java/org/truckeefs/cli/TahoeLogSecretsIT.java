@@ -1,6 +1,7 @@
 package org.truckeefs.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -10,8 +11,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -20,9 +21,8 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.truckeefs.fuse.FuseEnvironment;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.truckeefs.fuse.FuseMount;
-import org.truckeefs.testkit.RequiredService;
 import org.truckeefs.testkit.tahoe.EmulatedEntry;
 import org.truckeefs.testkit.tahoe.TahoeGatewayEmulator;
 
@@ -37,41 +37,31 @@ class TahoeLogSecretsIT {
   /** Plain ASCII, so a wire logger would print it as it is. */
   private static final String MARKER = "PLAINTEXT-MARKER-" + Long.toHexString(System.nanoTime());
 
+  @RegisterExtension
+  final JarMountExtension fs = new JarMountExtension("truckeefs-secrets-it-");
   private Path base;
   private Path mnt;
   private Path data;
   private Path logFile;
   private TahoeGatewayEmulator gw;
-  private final List<Process> started = new ArrayList<>();
 
   @BeforeEach
-  void setUp() throws IOException {
-    RequiredService.require(Files.exists(Path.of("/dev/fuse")), "/dev/fuse (FUSE kernel module) and libfuse2");
-    RequiredService.require(FuseEnvironment.problems().isEmpty(), String.join("; ", FuseEnvironment.problems()));
-    base = Files.createTempDirectory("truckeefs-secrets-it-");
-    Files.setPosixFilePermissions(base, PosixFilePermissions.fromString("rwxr-xr-x"));
-    mnt = Files.createDirectory(base.resolve("mnt"));
-    data = base.resolve("data");
+  void setUp() {
+    base = fs.base();
+    mnt = fs.mnt();
+    data = fs.data();
     logFile = base.resolve("logs").resolve("truckeefs.log");
     gw = TahoeGatewayEmulator.start();
   }
 
+  /** Runs before the extension's teardown: the background mount is unmounted as a user would, while it serves. */
   @AfterEach
-  void tearDown() throws Exception {
-    for (Process p : started) {
-      p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-    }
+  void tearDown() {
     if (FuseMount.isMountedAt(mnt)) {
-      Cli.run("--data-dir", data.toString(), "umount", mnt.toString());
-    }
-    if (FuseMount.isMountedAt(mnt)) {
-      new ProcessBuilder("fusermount", "-u", "-z", mnt.toString()).start().waitFor(10, TimeUnit.SECONDS);
+      fs.cli("umount", mnt.toString());
     }
     gw.close();
     Logging.configure(0, null); // status and umount ran in this JVM at -vvv
-    try (Stream<Path> s = Files.walk(base)) {
-      s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-    }
   }
 
   @Test
@@ -86,12 +76,12 @@ class TahoeLogSecretsIT {
     Files.setPosixFilePermissions(data, PosixFilePermissions.fromString("rwx------"));
     Path childOutput = Background.outputFile(data, mnt);
 
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    String jar = Path.of("target", "truckeefs.jar").toAbsolutePath().toString();
+    String java = JarMountExtension.java();
+    String jar = JarMountExtension.jar();
     Process launcher = new ProcessBuilder(java, "-jar", jar, "-vvv", "--log-file", logFile.toString(), "-c",
         config.toString(), "--data-dir", data.toString(), "mount", "--background", mnt.toString())
         .redirectErrorStream(true).start();
-    started.add(launcher);
+    fs.track(launcher);
     String said = new String(launcher.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertThat(launcher.waitFor(120, TimeUnit.SECONDS)).isTrue();
     assertThat(launcher.exitValue()).as(said).isZero();
@@ -116,12 +106,9 @@ class TahoeLogSecretsIT {
     Files.delete(mnt.resolve("gone.bin"));
     assertThat(Files.readAllBytes(mnt.resolve("big.bin"))).isEqualTo(big);
 
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    while (!mirrored(rootcap, "big.bin", big.length) || !mirrored(rootcap, "moved.bin", page.length)
-        || !mirrored(rootcap, "small.txt", MARKER.length() + 6)) {
-      assertThat(System.nanoTime()).as("the mirror under rootcap caught up within 60 s").isLessThan(deadline);
-      Thread.sleep(50);
-    }
+    await("the mirror under rootcap caught up").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(50))
+        .until(() -> mirrored(rootcap, "big.bin", big.length) && mirrored(rootcap, "moved.bin", page.length)
+            && mirrored(rootcap, "small.txt", MARKER.length() + 6));
 
     Cli status = Cli.run("-vvv", "--data-dir", data.toString(), "status");
     outputs.add(status.out());
