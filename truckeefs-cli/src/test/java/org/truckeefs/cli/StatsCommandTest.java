@@ -1,6 +1,7 @@
 package org.truckeefs.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.nio.file.Files;
@@ -56,10 +57,9 @@ class StatsCommandTest {
         });
         load.start();
         try {
-          long deadline = System.nanoTime() + 60_000_000_000L;
-          while (rounds.get() < 5 && System.nanoTime() < deadline) { // the workload runs (first calls open the store)
-            Thread.sleep(10);
-          }
+          // the workload runs (its first calls open the store)
+          await("5 rounds of the workload").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(10))
+              .until(() -> rounds.get() >= 5);
           Cli r = Cli.run("--data-dir", data.toString(), "stats", "--interval", "1", "--once", mp.toString());
           assertThat(r.code()).as(r.err()).isZero();
           assertThat(r.out()).contains("truckeefs stats " + mp, "FUSE op", "backend call", "metadata/", "uploads");
