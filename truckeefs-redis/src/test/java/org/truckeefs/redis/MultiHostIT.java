@@ -2,6 +2,7 @@ package org.truckeefs.redis;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 import static org.truckeefs.redis.MultiHostHarness.ROOT;
 import static org.truckeefs.redis.MultiHostHarness.closeDurably;
 import static org.truckeefs.redis.MultiHostHarness.create;
@@ -202,11 +203,8 @@ class MultiHostIT {
     long hb = open(b, "doomed", OpenFlags.O_RDONLY);
     a.unlink(ROOT, InodeId.ROOT, Name.of("doomed"));
     // b cached the name when it opened the file: a's change event (or at worst metadata_cache_ttl) clears it
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-    while (stillVisible(b, "doomed")) {
-      assertThat(System.nanoTime()).as("the unlink is seen on b within the cache's staleness bound").isLessThan(deadline);
-      Thread.sleep(10);
-    }
+    await("the unlink is seen on b within the cache's staleness bound").atMost(Duration.ofSeconds(5))
+        .pollInterval(Duration.ofMillis(10)).until(() -> !stillVisible(b, "doomed"));
     assertThat(net.meta.getAttributes(id).nlink()).isZero(); // an orphan: its chunks are still referenced
     assertThat(net.meta.chunks(id)).isNotEmpty();
     assertThat(read(b, hb)).isEqualTo("still here");

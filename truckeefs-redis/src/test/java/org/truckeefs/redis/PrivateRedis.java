@@ -1,7 +1,9 @@
 package org.truckeefs.redis;
 
+import static org.awaitility.Awaitility.await;
+
 import java.io.IOException;
-import java.util.concurrent.TimeUnit;
+import java.time.Duration;
 import org.truckeefs.testkit.RequiredService;
 
 /**
@@ -9,6 +11,8 @@ import org.truckeefs.testkit.RequiredService;
  * other engineers use), for tests that stop and restart Redis. Always {@link #stop} it.
  */
 final class PrivateRedis {
+  private static final Duration UP_OR_DOWN = Duration.ofSeconds(10);
+
   final int port;
   private final java.util.List<String> extra;
 
@@ -39,13 +43,8 @@ final class PrivateRedis {
     if (p.waitFor() != 0) {
       throw new IOException("redis-server did not start on port " + port);
     }
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (!RequiredService.canConnect("127.0.0.1", port)) {
-      if (System.nanoTime() > deadline) {
-        throw new IOException("redis-server on port " + port + " did not come up");
-      }
-      Thread.sleep(50);
-    }
+    await("redis-server on port " + port + " up").atMost(UP_OR_DOWN).pollInterval(Duration.ofMillis(50))
+        .until(() -> RequiredService.canConnect("127.0.0.1", port));
   }
 
   void stop() throws IOException, InterruptedException {
@@ -59,9 +58,14 @@ final class PrivateRedis {
       cmd.addAll(java.util.List.of("shutdown", "nosave"));
       new ProcessBuilder(cmd).inheritIO().start().waitFor();
     }
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (RequiredService.canConnect("127.0.0.1", port) && System.nanoTime() < deadline) {
-      Thread.sleep(50);
-    }
+    await("redis-server on port " + port + " down").atMost(UP_OR_DOWN).pollInterval(Duration.ofMillis(50))
+        .until(() -> !RequiredService.canConnect("127.0.0.1", port));
+  }
+
+  /** Stops the server for {@code length} and starts it again, empty: an outage a workload must ride out. */
+  void outage(Duration length) throws IOException, InterruptedException {
+    stop();
+    Thread.sleep(length.toMillis()); // the outage's length is the point: there is no condition to wait for
+    start();
   }
 }

@@ -46,6 +46,7 @@ class RedisCoordinatorContractIT extends AbstractCoordinatorContractTest {
 
   @Override
   protected void advance(Duration d) throws InterruptedException {
+    // Redis expires keys on its own clock, which no fake ticker reaches: the contract's TTL tests wait it out.
     Thread.sleep(d.toMillis());
   }
 

@@ -2,8 +2,8 @@ package org.truckeefs.redis;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
-import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -30,7 +30,6 @@ import org.truckeefs.spi.BackendContext;
 import org.truckeefs.spi.Coordinator;
 import org.truckeefs.spi.Lease;
 import org.truckeefs.spi.Ticker;
-import org.truckeefs.testkit.RequiredService;
 
 /**
  * Redis going away and coming back, on a private throw-away {@code redis-server} on port 6390 (never the shared
@@ -39,52 +38,23 @@ import org.truckeefs.testkit.RequiredService;
 @Timeout(value = 90, unit = TimeUnit.SECONDS)
 class RedisOutageIT {
   private static final int PORT = 6390;
+  private static final PrivateRedis REDIS = new PrivateRedis(PORT);
   private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
 
   @BeforeAll
   static void startPrivateRedis() throws Exception {
-    RequiredService.require(canRun("redis-server"), "redis-server is not installed");
-    RequiredService.require(!RequiredService.canConnect("127.0.0.1", PORT), "port " + PORT + " is taken");
-    start();
+    REDIS.require();
+    REDIS.start();
   }
 
   @AfterAll
   static void stopPrivateRedis() throws Exception {
-    stop();
+    REDIS.stop();
   }
 
   @AfterEach
   void stopScheduler() {
     scheduler.shutdownNow();
-  }
-
-  private static boolean canRun(String command) {
-    try {
-      return new ProcessBuilder(command, "--version").start().waitFor() == 0;
-    } catch (IOException | InterruptedException e) {
-      return false;
-    }
-  }
-
-  private static void start() throws Exception {
-    Process p = new ProcessBuilder("redis-server", "--port", String.valueOf(PORT), "--bind", "127.0.0.1",
-        "--save", "", "--appendonly", "no", "--daemonize", "yes").inheritIO().start();
-    assertThat(p.waitFor()).isZero();
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (!RequiredService.canConnect("127.0.0.1", PORT)) {
-      assertThat(System.nanoTime()).as("redis-server on port " + PORT + " started").isLessThan(deadline);
-      Thread.sleep(50);
-    }
-  }
-
-  private static void stop() throws Exception {
-    if (RequiredService.canConnect("127.0.0.1", PORT)) {
-      new ProcessBuilder("redis-cli", "-p", String.valueOf(PORT), "shutdown", "nosave").inheritIO().start().waitFor();
-    }
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (RequiredService.canConnect("127.0.0.1", PORT) && System.nanoTime() < deadline) {
-      Thread.sleep(50);
-    }
   }
 
   private Coordinator coordinator(String ns) throws FsException {
@@ -97,23 +67,16 @@ class RedisOutageIT {
   void redisDown_failsWithinTheTimeout_withAnErrno_andServiceResumesWhenBack() throws Exception {
     try (Coordinator c = coordinator("outage")) {
       c.putEphemeral("k", "v", Duration.ofMinutes(1));
-      stop();
+      REDIS.stop();
       long t0 = System.nanoTime();
       assertThatThrownBy(() -> c.writeLock("inode:1", Duration.ofSeconds(1)))
           .isInstanceOf(FsException.class)
           .satisfies(e -> assertThat(((FsException) e).error()).isIn(FsError.IO, FsError.TIMED_OUT));
       assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(5));
-      start();
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-      Lease lease = null;
-      while (lease == null) {
-        try {
-          lease = c.writeLock("inode:1", Duration.ofSeconds(1));
-        } catch (FsException e) {
-          assertThat(System.nanoTime()).as("Redis usable again after restart").isLessThan(deadline);
-          Thread.sleep(200);
-        }
-      }
+      REDIS.start();
+      Lease lease = await("Redis usable again after restart").atMost(Duration.ofSeconds(20))
+          .pollInterval(Duration.ofMillis(200)).pollInSameThread().ignoreException(FsException.class)
+          .until(() -> c.writeLock("inode:1", Duration.ofSeconds(1)), l -> l != null);
       assertThat(lease.isValid()).isTrue();
       assertThat(c.liveSessions()).contains(c.sessionId());
       lease.close();
@@ -141,19 +104,16 @@ class RedisOutageIT {
                 break;
               } catch (FsException e) {
                 errors.add(e.error().symbol());
-                Thread.sleep(100);
+                Thread.sleep(100); // a client's back-off while Redis is away, not a wait for a condition
               }
             }
-            Thread.sleep(5);
+            Thread.sleep(5); // paces the workload so that it spans the restart
           }
           return (Object) null;
         })).toList();
-        while (done.get() < rounds / 2) {
-          Thread.sleep(10);
-        }
-        stop();
-        Thread.sleep(1500);
-        start();
+        await("half the workload done").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(10))
+            .until(() -> done.get() >= rounds / 2);
+        REDIS.outage(Duration.ofMillis(1500));
         for (Future<Object> h : hosts) {
           h.get(60, TimeUnit.SECONDS);
         }

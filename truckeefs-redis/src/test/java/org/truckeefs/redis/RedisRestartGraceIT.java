@@ -2,6 +2,7 @@ package org.truckeefs.redis;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import java.net.URI;
 import java.nio.file.Path;
@@ -12,7 +13,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -61,13 +61,6 @@ class RedisRestartGraceIT {
         BackendConfig.of(settings), ctx);
   }
 
-  private static void await(String what, Duration within, BooleanSupplier condition) throws InterruptedException {
-    long deadline = System.nanoTime() + within.toNanos();
-    while (!condition.getAsBoolean()) {
-      assertThat(System.nanoTime()).as(what).isLessThan(deadline);
-      Thread.sleep(20);
-    }
-  }
 
   /** Whether the hash of {@code key} in Redis names a range of {@code session} (the holder's lock is there). */
   private static boolean storedLockOf(String ns, String key, String session) {
@@ -107,16 +100,18 @@ class RedisRestartGraceIT {
           throw new RuntimeException(e);
         }
       });
-      await("B is waiting on A's lock", Duration.ofSeconds(10), () -> storedLockOf("grace", "flock:2", a.sessionId()));
+      await("B is waiting on A's lock").atMost(Duration.ofSeconds(10))
+          .until(() -> storedLockOf("grace", "flock:2", a.sessionId()));
       assertThat(bGot).isNotDone();
 
       redis.stop();
       redis.start(); // empty: no persistence
 
       // A re-asserts at its next heartbeat; the grace period keeps B out until then, and A's lock after.
-      await("A's lock is back in Redis", Duration.ofSeconds(20),
-          () -> storedLockOf("grace", "flock:2", a.sessionId()));
-      await("the grace period is over", Duration.ofSeconds(20), () -> graceOver("grace"));
+      await("A's lock is back in Redis").atMost(Duration.ofSeconds(20))
+          .until(() -> storedLockOf("grace", "flock:2", a.sessionId()));
+      await("the grace period is over").atMost(Duration.ofSeconds(20))
+          .until(() -> graceOver("grace"));
       assertThat(a.findPosixConflict("flock:2", 1, WHOLE_W)).isEmpty(); // A still holds it, for A
       assertThat(b.findPosixConflict("flock:2", 7, WHOLE_W)).isPresent(); // and B sees it held
       assertThat(bGot).as("B must not get the lock while A holds it").isNotDone();

@@ -1,11 +1,13 @@
 package org.truckeefs.redis;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 import static org.truckeefs.redis.MultiHostHarness.create;
 import static org.truckeefs.redis.MultiHostHarness.readAll;
 import static org.truckeefs.redis.MultiHostHarness.write;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -70,6 +72,7 @@ class RiverFsRedisRestartIT {
       } catch (FsException e) {
         errors.add(e.error().symbol());
         assertThat(System.nanoTime()).as("Redis back within a minute").isLessThan(deadline);
+        // The workload's own back-off, on its own thread, step after step: not a test waiting for a condition.
         Thread.sleep(100);
       }
     }
@@ -115,12 +118,9 @@ class RiverFsRedisRestartIT {
           return null;
         }));
       }
-      while (progress.get() < files / 2) {
-        Thread.sleep(10);
-      }
-      redis.stop();
-      Thread.sleep(1500);
-      redis.start();
+      await("half the workload done").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(10))
+          .until(() -> progress.get() >= files / 2);
+      redis.outage(Duration.ofMillis(1500));
       for (Future<Object> f : done) {
         f.get(90, TimeUnit.SECONDS);
       }
