@@ -17,10 +17,14 @@ import org.truckeefs.spi.JournalEntry;
 import org.truckeefs.spi.MetadataStore;
 
 /**
- * Startup replay of the upload journal: every entry this cache (host id) wrote and did not commit becomes a pending
- * snapshot of its file again and is queued for upload; entries that cannot be used (their cache files lost or
- * short, as a power loss before fsync may leave them; the file gone or unlinked) are dropped through the write-back
- * pipeline; dirty cache files no entry names are deleted. Runs before the filesystem serves anything.
+ * Startup replay of the write-back journal ({@link WriteBackJournal}): every snapshot this cache journaled and did
+ * not close becomes a pending snapshot of its file again and is queued for upload, unless the store holds its commit
+ * mark (it committed, and the crash came before its done record: applying it again would lay old bytes over newer
+ * ones). Records that cannot be used (their cache files lost or short, as a power loss before fsync may leave them;
+ * the file gone or unlinked) are closed through the write-back pipeline; dirty cache files no record names are
+ * deleted. Entries of the store's journal written by a version before the local journal are adopted. The journal is
+ * then compacted and the store forgets the commit marks it no longer needs. Runs before the filesystem serves
+ * anything.
  */
 final class Recovery {
   private static final Logger log = LoggerFactory.getLogger(Recovery.class);
@@ -44,11 +48,24 @@ final class Recovery {
     this.loader = loader;
   }
 
-  /** @return the journal entries resumed or dropped */
+  /** @return the journal records resumed or dropped */
   int run() throws FsException {
+    String owner = writeBack.hostId();
+    Set<Long> marks = commitMarks(owner);
+    marks.stream().mapToLong(Long::longValue).max().ifPresent(writeBack::advancePast);
+    List<JournalEntry> legacy = meta.journal(owner);
+    for (JournalEntry e : legacy) {
+      writeBack.adopt(e);
+    }
     Set<String> keep = new HashSet<>();
-    List<JournalEntry> entries = writeBack.journaled();
-    for (JournalEntry e : entries) {
+    List<WriteBackJournal.Entry> entries = writeBack.journaled();
+    int committed = 0;
+    for (WriteBackJournal.Entry e : entries) {
+      if (marks.contains(e.seq())) {
+        committed++;
+        writeBack.forget(e.seq()); // committed before the crash, which came before its done record
+        continue;
+      }
       PendingUpload p = PendingUpload.decode(e.payload());
       List<OpenFile.DirtyChunk> chunks = new ArrayList<>();
       boolean complete = true;
@@ -77,15 +94,20 @@ final class Recovery {
           log.error("pending upload of {} lost (part of) its cache files, as a power loss before fsync may do; "
               + "that unsynced data cannot be recovered", e.inode());
         }
-        writeBack.forget(e.id());
+        writeBack.forget(e.seq());
         continue;
       }
       InodeAttributes attrs = a;
       OpenFile f = files.getOrLoad(e.inode(), id -> loader.load(attrs));
-      f.addRecovered(p, e.id(), e.baseVersion(), chunks);
+      f.addRecovered(p, e.seq(), e.baseVersion(), chunks);
       for (PendingUpload.Part part : p.parts()) {
         keep.add(part.file());
       }
+    }
+    // durable before the store forgets anything: the compacted journal no longer names what the marks covered
+    writeBack.compactJournal();
+    for (JournalEntry e : legacy) {
+      meta.journalRemove(e.id()); // adopted, and the local journal holding it is on disk
     }
     try (DirectoryStream<Path> ds = Files.newDirectoryStream(cache.dirtyDir())) {
       for (Path p : ds) {
@@ -98,13 +120,30 @@ final class Recovery {
     } catch (IOException e) {
       throw new FsException(FsError.IO, "cannot clean dirty cache directory: " + e.getMessage(), e);
     }
-    if (!entries.isEmpty()) {
-      log.info("resuming {} pending upload(s) from the cache directory", entries.size());
+    if (committed > 0) {
+      log.info("{} journaled upload(s) had committed before the crash; not applied again", committed);
+    }
+    if (entries.size() > committed) {
+      log.info("resuming {} pending upload(s) from the cache directory", entries.size() - committed);
     }
     for (OpenFile f : files.all()) {
       writeBack.submit(f);
     }
     return entries.size();
+  }
+
+  /** The store's commit marks of this cache; none (with a warning) from a store that keeps none. */
+  private Set<Long> commitMarks(String owner) throws FsException {
+    try {
+      return new HashSet<>(meta.commitMarks(owner));
+    } catch (FsException e) {
+      if (e.error() != FsError.UNSUPPORTED) {
+        throw e;
+      }
+      log.warn("the metadata store keeps no commit marks: an upload committed just before a crash may be "
+          + "applied again at this start (this host's bytes of it laid again over newer ones)");
+      return new HashSet<>();
+    }
   }
 
   private static long sizeOf(Path file) {

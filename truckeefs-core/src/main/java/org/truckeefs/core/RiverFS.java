@@ -96,6 +96,8 @@ public final class RiverFS implements FileSystem {
   private final ChunkCache cache;
   private final DirtyLimit dirtyLimit;
   private final WriteBack writeBack;
+  /** The local write-back journal (see {@link WriteBack}); closed last, after the uploads stopped. */
+  private final WriteBackJournal journal;
   private final FileLifecycle lifecycle;
   private final String hostId;
   private final Daemons daemons;
@@ -136,6 +138,7 @@ public final class RiverFS implements FileSystem {
         fetchPool, config.freeSpaceFloor());
     this.dirtyLimit = new DirtyLimit(DirtyLimit.effective(config, cache, cache.usableBytes()), cache);
     this.hostId = HostId.load(config.cacheDir());
+    this.journal = WriteBackJournal.open(config.cacheDir());
     this.pruner = new CachePruner(cache);
     this.collector = new BlobCollector(meta, blobs, cache, config.clock(), config.blobGcGrace());
     this.feed = new ChangeFeed(coordinator);
@@ -151,7 +154,7 @@ public final class RiverFS implements FileSystem {
         lifecycle.purgeIfClosed(id);
       }
     }, config.clock(), config.ticker());
-    this.writeBack = new WriteBack(meta, blobs, coordinator, files, dirtyLimit, hostId, config.clock(),
+    this.writeBack = new WriteBack(meta, blobs, coordinator, files, dirtyLimit, hostId, journal, config.clock(),
         config.ticker(), config.uploadRetryDelay(), RiverFsConfig.MAX_UPLOAD_RETRY_DELAY, drainPool, putPool, a -> {
           namespace.events().contentCommitted(a);
           feed.publish(new FsChange.Content(a.id(), false));
@@ -263,6 +266,7 @@ public final class RiverFS implements FileSystem {
         mirror.close();
       }
       pools.close();
+      journal.close();
       cache.close();
       throw e;
     }
@@ -563,6 +567,11 @@ public final class RiverFS implements FileSystem {
     return hostId;
   }
 
+  /** Snapshots in the write-back journal: sealed (closed, flushed) and not committed yet. */
+  int journaledUploads() {
+    return writeBack.journaledCount();
+  }
+
   /** Calls and milliseconds per metadata-store method (see {@link Instrumented}). */
   Map<String, long[]> metadataCallStats() {
     return Instrumented.stats(instrumentedMeta);
@@ -623,6 +632,7 @@ public final class RiverFS implements FileSystem {
     }
     pools.close();
     daemons.shutdown();
+    journal.close();
     for (OpenFile f : files.all()) {
       f.closeResources();
     }

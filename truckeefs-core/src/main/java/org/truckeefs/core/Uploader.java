@@ -11,7 +11,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.function.Consumer;
+import java.util.function.LongFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.truckeefs.api.FsError;
@@ -21,6 +21,7 @@ import org.truckeefs.spi.AttrUpdate;
 import org.truckeefs.spi.BlobRef;
 import org.truckeefs.spi.BlobStore;
 import org.truckeefs.spi.ChunkRef;
+import org.truckeefs.spi.CommitMark;
 import org.truckeefs.spi.CommitResult;
 import org.truckeefs.spi.ContentCommit;
 import org.truckeefs.spi.Coordinator;
@@ -32,7 +33,7 @@ import org.truckeefs.spi.Ticker;
  * The upload and commit steps of the write-back pipeline ({@link WriteBack} owns the pipeline and is this class's
  * only user): uploads a file's sealed, journaled snapshots in order. Each snapshot's chunks are put in parallel (the put pool
  * has {@code max_connections} threads, the bound on concurrent blob uploads), then one compare-and-set commit
- * records them and removes the journal entry in the same transaction.
+ * records them and the snapshot's commit mark in the same transaction; the pipeline then closes the journal record.
  *
  * <p>Conflict policy: last writer wins per byte range. A commit that finds another version (another host committed
  * first) is rebased byte-exactly: only the bytes this host wrote are laid over the newer content, never whole
@@ -53,10 +54,23 @@ final class Uploader {
   private final Ticker ticker;
   private final Duration firstRetryDelay;
   private final Duration maxRetryDelay;
-  private final Consumer<InodeAttributes> committed;
+  private final LongFunction<CommitMark> marks;
+  private final Committed committed;
 
+  /** Told of each commit, after it is applied to the file. */
+  interface Committed {
+    /**
+     * @param journalId the committed snapshot's journal record
+     * @param after the file's attributes after the commit
+     */
+    void committed(long journalId, InodeAttributes after);
+  }
+
+  /**
+   * @param marks the commit mark of a journal record, recorded by the commit in the store's transaction
+   */
   Uploader(MetadataStore meta, BlobStore blobs, Coordinator coordinator, ExecutorService putPool, Ticker ticker,
-      Duration firstRetryDelay, Duration maxRetryDelay, Consumer<InodeAttributes> committed) {
+      Duration firstRetryDelay, Duration maxRetryDelay, LongFunction<CommitMark> marks, Committed committed) {
     this.meta = meta;
     this.blobs = blobs;
     this.coordinator = coordinator;
@@ -64,6 +78,7 @@ final class Uploader {
     this.ticker = ticker;
     this.firstRetryDelay = firstRetryDelay;
     this.maxRetryDelay = maxRetryDelay;
+    this.marks = marks;
     this.committed = committed;
   }
 
@@ -120,8 +135,9 @@ final class Uploader {
           refs.put(d.index, uploaded.get(d));
         }
         long size = conflict ? f.mergedSize(s) : s.size;
+        // no store journal entry to remove (the journal is local); the mark tells recovery this snapshot committed
         ContentCommit c = new ContentCommit(f.id, f.version(), size, List.copyOf(refs.values()), s.dropFrom(),
-            s.mtime, s.journalId);
+            s.mtime, 0, marks.apply(s.journalId));
         CommitResult r;
         try {
           r = meta.commitContent(c);
@@ -140,7 +156,7 @@ final class Uploader {
           after = meta.setAttributes(f.id, new AttrUpdate(null, null, null, null, s.mtimeOverride, keepCtime));
         }
         f.applyCommit(s, after, refs);
-        committed.accept(after);
+        committed.committed(s.journalId, after);
         return;
       }
     }

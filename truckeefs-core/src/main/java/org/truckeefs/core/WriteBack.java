@@ -4,12 +4,15 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.truckeefs.api.FsError;
 import org.truckeefs.api.FsException;
 import org.truckeefs.api.InodeAttributes;
 import org.truckeefs.spi.BlobStore;
+import org.truckeefs.spi.CommitMark;
 import org.truckeefs.spi.Coordinator;
 import org.truckeefs.spi.JournalEntry;
 import org.truckeefs.spi.MetadataStore;
@@ -17,18 +20,21 @@ import org.truckeefs.spi.Ticker;
 
 /**
  * The write-back pipeline, the only owner of a file's way from the cache to the blob store: seal (the dirty layer
- * becomes an immutable snapshot) → journal (an upload-journal entry names its cache files, so a process crash
- * loses nothing) → upload (chunks in parallel, {@code max_connections} at a time) → commit (one compare-and-set
- * that also removes the journal entry, in the store's transaction) → cleanup (the uploaded files become clean cache
- * entries; an idle file leaves the open-file table). A journal entry that will never be committed (a purged file,
- * an entry recovery cannot use) is removed here and only here ({@link #forget}).
+ * becomes an immutable snapshot) → journal (a record in the local {@link WriteBackJournal} names its cache files, so
+ * a process crash loses nothing; one write, no sync, no store transaction) → upload (chunks in parallel,
+ * {@code max_connections} at a time) → commit (one compare-and-set that also records the snapshot's commit mark, in
+ * the store's transaction) → done (the journal record is closed) → cleanup (the uploaded files become clean cache
+ * entries; an idle file leaves the open-file table). A journal record is closed here and only here
+ * ({@link #forget}): after its commit, or when it will never be committed (a purged file, an entry recovery cannot
+ * use). The journal is compacted in the background when it outgrows its bound; the store then forgets the commit
+ * marks the compacted journal no longer needs.
  *
  * <p>close() ({@link #closed}) seals and journals, then uploads in the background; fsync, lock release and
  * revalidation ({@link #commitNow}) wait for the commit. {@link Uploader} does the uploads and commits.
  *
- * <p>Locking: no lock of its own. Sealing takes {@link OpenFile#lock} only to cut the snapshot; the journal insert
- * (SQL, maybe over the network) runs under {@link OpenFile#journalLock}, which orders one file's entries and never
- * blocks its readers or writers; uploads and commits run under {@link OpenFile#uploadLock}.
+ * <p>Locking: no lock of its own. Sealing takes {@link OpenFile#lock} only to cut the snapshot; the journal append
+ * runs under {@link OpenFile#journalLock}, which orders one file's records and never blocks its readers or writers;
+ * uploads and commits run under {@link OpenFile#uploadLock}.
  */
 final class WriteBack {
   private static final Logger log = LoggerFactory.getLogger(WriteBack.class);
@@ -41,11 +47,12 @@ final class WriteBack {
   private final Ticker ticker;
   private final ExecutorService drainPool;
   private final Uploader uploader;
+  private final WriteBackJournal local;
+  private final AtomicBoolean compacting = new AtomicBoolean();
   private final OpenFile.Journal journal = new OpenFile.Journal() {
     @Override
     public long append(OpenFile f, long baseVersion, PendingUpload payload) throws FsException {
-      return meta.journalAppend(new JournalEntry(0, f.id, hostId, baseVersion, payload.encode(), clock.instant()))
-          .id();
+      return local.append(f.id, baseVersion, payload.encode());
     }
 
     @Override
@@ -57,22 +64,27 @@ final class WriteBack {
   /**
    * @param drainPool runs one background drain per file (a drain waits for its puts on {@code putPool}, so the two
    *     must be different executors)
+   * @param local this cache directory's journal (its sequence numbers are the commit marks' of {@code hostId})
    * @param committed told of every commit (the mirror, the change feed)
    */
   WriteBack(MetadataStore meta, BlobStore blobs, Coordinator coordinator, OpenFiles files, DirtyLimit dirtyLimit,
-      String hostId, Clock clock, Ticker ticker, Duration firstRetryDelay, Duration maxRetryDelay,
-      ExecutorService drainPool, ExecutorService putPool, Consumer<InodeAttributes> committed) {
+      String hostId, WriteBackJournal local, Clock clock, Ticker ticker, Duration firstRetryDelay,
+      Duration maxRetryDelay, ExecutorService drainPool, ExecutorService putPool,
+      Consumer<InodeAttributes> committed) {
     this.meta = meta;
+    this.local = local;
     this.files = files;
     this.dirtyLimit = dirtyLimit;
     this.hostId = hostId;
     this.clock = clock;
     this.ticker = ticker;
     this.drainPool = drainPool;
-    this.uploader = new Uploader(meta, blobs, coordinator, putPool, ticker, firstRetryDelay, maxRetryDelay, a -> {
-      dirtyLimit.roomMade();
-      committed.accept(a);
-    });
+    this.uploader = new Uploader(meta, blobs, coordinator, putPool, ticker, firstRetryDelay, maxRetryDelay,
+        seq -> new CommitMark(hostId, seq), (seq, a) -> {
+          forget(seq);
+          dirtyLimit.roomMade();
+          committed.accept(a);
+        });
   }
 
   String hostId() {
@@ -217,13 +229,64 @@ final class WriteBack {
     }
   }
 
-  /** Removes a journal entry that will never be committed: the one place besides the commit itself. */
-  void forget(long journalId) throws FsException {
-    meta.journalRemove(journalId);
+  /**
+   * Closes a journal record: its snapshot was committed (the commit mark recorded it) or never will be. The one
+   * place a record ends; compacts the journal in the background when it outgrew its bound.
+   */
+  void forget(long seq) {
+    local.done(seq);
+    if (local.dueForCompaction() && compacting.compareAndSet(false, true)) {
+      try {
+        drainPool.execute(() -> {
+          try {
+            compactJournal();
+          } catch (FsException e) {
+            log.warn("cannot compact the write-back journal (tried again when it grows): {}", e.getMessage());
+          } finally {
+            compacting.set(false);
+          }
+        });
+      } catch (RuntimeException rejected) {
+        compacting.set(false); // closing: the next start compacts
+      }
+    }
   }
 
-  /** The journal entries this cache wrote and did not commit (for {@link Recovery}). */
-  List<JournalEntry> journaled() throws FsException {
-    return meta.journal(hostId);
+  /**
+   * Compacts the journal (durably), then lets the store forget the commit marks the compacted journal no longer
+   * needs: a mark is needed only while a journal record of its snapshot may be read back without its done record.
+   */
+  void compactJournal() throws FsException {
+    long upTo = local.compact();
+    try {
+      meta.clearCommitMarks(hostId, upTo);
+    } catch (FsException e) {
+      if (e.error() != FsError.UNSUPPORTED) {
+        log.warn("cannot clear commit marks up to {} (cleared at the next compaction): {}", upTo, e.getMessage());
+      }
+    }
+  }
+
+  /** The snapshots this cache journaled and did not close (for {@link Recovery}). */
+  List<WriteBackJournal.Entry> journaled() {
+    return local.entries();
+  }
+
+  /** The upload journal's live records: snapshots sealed and not committed. */
+  int journaledCount() {
+    return local.size();
+  }
+
+  /**
+   * A snapshot the legacy store journal held (written by a version before the local journal): journals it locally
+   * so it commits like any other; the caller removes the store's entry once the local journal is durable.
+   */
+  long adopt(JournalEntry e) throws FsException {
+    return local.append(e.inode(), e.baseVersion(), e.payload());
+  }
+
+  /** Later sequence numbers are greater than every commit mark the store still holds. */
+  void advancePast(long seq) {
+    local.advancePast(seq);
   }
 }

@@ -171,7 +171,7 @@ class DataPathTest {
     fs.release(h);
     assertThatThrownBy(() -> t.meta.getAttributes(id))
         .isInstanceOfSatisfying(FsException.class, e -> assertThat(e.error()).isEqualTo(FsError.NOT_FOUND));
-    assertThat(t.meta.journal(fs.hostId())).isEmpty();
+    assertThat(fs.journaledUploads()).isZero();
   }
 
   @Test
@@ -184,7 +184,7 @@ class DataPathTest {
     assertThatThrownBy(() -> fs.fsync(h, false))
         .isInstanceOfSatisfying(FsException.class, e -> assertThat(e.error()).isEqualTo(FsError.IO));
     assertThat(fs.status().pendingUploads()).isEqualTo(1);
-    assertThat(t.meta.journal(fs.hostId())).hasSize(1);
+    assertThat(fs.journaledUploads()).isEqualTo(1);
     assertThat(read(fs, h, 0, 11)).isEqualTo(bytes("NEW content"));
     // the committed content is the old one
     var chunk = t.meta.chunks(id("r")).get(0);
@@ -194,7 +194,7 @@ class DataPathTest {
     blobs.failPuts = false;
     fs.syncAll();
     assertThat(fs.status().pendingUploads()).isZero();
-    assertThat(t.meta.journal(fs.hostId())).isEmpty();
+    assertThat(fs.journaledUploads()).isZero();
   }
 
   @Test
@@ -261,7 +261,7 @@ class DataPathTest {
     write(fs, h, 0, data);
     blobs.putGate = new Semaphore(0); // uploads never get through in this "process"
     fs.release(h);
-    assertThat(t.meta.journal(fs.hostId())).hasSize(1);
+    assertThat(fs.journaledUploads()).isEqualTo(1);
     String host = fs.hostId();
     fs.releaseDataDirAsIfCrashed();
     fs = null; // dropped without close(): a crash (its upload threads stay blocked on the gate)
@@ -274,7 +274,7 @@ class DataPathTest {
       InodeId id = fs2.lookup(ROOT, InodeId.ROOT, n("crash")).id();
       assertThat(fs2.getattr(id).size()).isEqualTo(data.length);
       fs2.syncAll();
-      assertThat(t.meta.journal(host)).isEmpty();
+      assertThat(fs2.journaledUploads()).isZero();
       assertThat(t.meta.getAttributes(id).size()).isEqualTo(data.length);
       assertThat(afterRestart.puts.get()).isEqualTo(3);
       long r = fs2.open(ROOT, id, OpenFlags.READ).handle();
@@ -297,7 +297,7 @@ class DataPathTest {
     blobs.putGate = new Semaphore(0);
     fs.release(lost);
     fs.release(kept);
-    assertThat(t.meta.journal(fs.hostId())).hasSize(2);
+    assertThat(fs.journaledUploads()).isEqualTo(2);
     String host = fs.hostId();
     InodeId lostId = id("lost");
     fs.releaseDataDirAsIfCrashed();
@@ -315,7 +315,7 @@ class DataPathTest {
         Backends.empty().register(provider(t.meta)).register(blobProvider(afterRestart))).build());
     try {
       fs2.syncAll();
-      assertThat(t.meta.journal(host)).isEmpty();
+      assertThat(fs2.journaledUploads()).isZero();
       assertThat(t.meta.getAttributes(lostId).size()).as("unsynced data is gone, not replaced by garbage")
           .isZero();
       InodeId keptId = fs2.lookup(ROOT, InodeId.ROOT, n("kept")).id();

@@ -49,6 +49,7 @@ class FileDataTest {
   ControlledBlobStore blobs;
   LocalCoordinator coordinator;
   ChunkCache cache;
+  WriteBackJournal journal;
   FileData data;
   InodeId root;
 
@@ -61,7 +62,8 @@ class FileDataTest {
     OpenFiles files = new OpenFiles();
     CachedMetadataStore meta = new CachedMetadataStore(store, Duration.ZERO, ticker);
     WriteBack writeBack = new WriteBack(meta, blobs, coordinator, files, new DirtyLimit(Long.MAX_VALUE, cache),
-        "host-a", Clock.systemUTC(), ticker, Duration.ofSeconds(1), Duration.ofSeconds(2), drains, puts, a -> { });
+        "host-a", journal = WriteBackJournal.open(cache.root()), Clock.systemUTC(), ticker, Duration.ofSeconds(1),
+        Duration.ofSeconds(2), drains, puts, a -> { });
     FileLifecycle[] lifecycle = new FileLifecycle[1];
     Namespace namespace = new Namespace(meta, files, c -> { }, new Namespace.Removal() {
       @Override
@@ -118,7 +120,7 @@ class FileDataTest {
     OpenResult r = create(ALICE, "f", 0644);
     data.write(r.handle(), 0, ByteBuffer.wrap(TestFs.bytes("hello")));
     data.release(r.handle());
-    assertThat(store.journal("host-a")).hasSize(1);
+    assertThat(journal.size()).isEqualTo(1);
     OpenResult again = data.open(ALICE, r.attributes().id(), OpenFlags.READ);
     ByteBuffer dst = ByteBuffer.allocate(5);
     assertThat(data.read(again.handle(), 0, dst)).isEqualTo(5);
@@ -132,7 +134,7 @@ class FileDataTest {
     OpenResult r = create(ALICE, "f", 0644);
     data.write(r.handle(), 0, ByteBuffer.wrap(TestFs.bytes("durable")));
     data.fsync(r.handle(), false);
-    assertThat(store.journal("host-a")).isEmpty();
+    assertThat(journal.size()).isZero();
     assertThat(store.getAttributes(r.attributes().id()).size()).isEqualTo(7);
     data.release(r.handle());
   }

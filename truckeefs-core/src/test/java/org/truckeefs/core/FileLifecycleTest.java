@@ -54,8 +54,8 @@ class FileLifecycleTest {
         Duration.ofDays(1), pool);
     files = new OpenFiles();
     WriteBack writeBack = new WriteBack(store, new LocalBlobStore(dir.resolve("blobs")), here, files,
-        new DirtyLimit(Long.MAX_VALUE, cache), "host-a", Clock.systemUTC(), ticker, Duration.ofSeconds(1),
-        Duration.ofSeconds(2), pool, Executors.newSingleThreadExecutor(), a -> { });
+        new DirtyLimit(Long.MAX_VALUE, cache), "host-a", WriteBackJournal.open(cache.root()), Clock.systemUTC(),
+        ticker, Duration.ofSeconds(1), Duration.ofSeconds(2), pool, Executors.newSingleThreadExecutor(), a -> { });
     CachedMetadataStore meta = new CachedMetadataStore(store, Duration.ZERO, ticker);
     Namespace namespace = new Namespace(meta, files, c -> { }, null, Clock.systemUTC(), ticker);
     namespace.setEvents(new NamespaceEvents() {

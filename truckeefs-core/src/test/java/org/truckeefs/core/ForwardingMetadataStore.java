@@ -53,6 +53,8 @@ class ForwardingMetadataStore implements MetadataStore {
   @Override public JournalEntry journalAppend(JournalEntry entry) throws FsException { return d.journalAppend(entry); }
   @Override public List<JournalEntry> journal(String owner) throws FsException { return d.journal(owner); }
   @Override public void journalRemove(long id) throws FsException { d.journalRemove(id); }
+  @Override public List<Long> commitMarks(String owner) throws FsException { return d.commitMarks(owner); }
+  @Override public void clearCommitMarks(String owner, long upToSeq) throws FsException { d.clearCommitMarks(owner, upToSeq); }
   @Override public StoreStats stats() throws FsException { return d.stats(); }
   @Override public void close() throws FsException { d.close(); }
 }

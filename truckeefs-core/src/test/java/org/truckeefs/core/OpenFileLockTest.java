@@ -54,7 +54,7 @@ class OpenFileLockTest {
             pool)) {
       // two committed chunks, written through another cache
       WriteBack wb = new WriteBack(store, blobs, coordinator, new OpenFiles(), new DirtyLimit(Long.MAX_VALUE,
-          writerCache), "h", Clock.systemUTC(), new FakeTicker(), Duration.ofSeconds(1), Duration.ofSeconds(2), pool,
+          writerCache), "h", WriteBackJournal.open(writerCache.root()), Clock.systemUTC(), new FakeTicker(), Duration.ofSeconds(1), Duration.ofSeconds(2), pool,
           puts, x -> { });
       OpenFile w = new OpenFile(a, java.util.List.of(), CHUNK, writerCache, Clock.systemUTC());
       w.write(0, ByteBuffer.wrap(TestFs.pattern(2 * CHUNK, 1)), false);

@@ -24,10 +24,11 @@ import org.junit.jupiter.api.io.TempDir;
 import org.truckeefs.api.FsError;
 import org.truckeefs.api.FsException;
 import org.truckeefs.api.InodeAttributes;
+import org.truckeefs.api.InodeId;
 import org.truckeefs.api.InodeType;
 import org.truckeefs.api.Name;
 import org.truckeefs.spi.BackendContext;
-import org.truckeefs.spi.JournalEntry;
+import org.truckeefs.spi.MetadataStore;
 import org.truckeefs.spi.NewInode;
 import org.truckeefs.testkit.FakeTicker;
 
@@ -51,27 +52,8 @@ class WriteBackTest {
   volatile boolean failJournal;
   volatile CountDownLatch journalEntered;
   volatile CountDownLatch journalGate;
-  final ForwardingMetadataStore meta = new ForwardingMetadataStore(store) {
-    @Override
-    public JournalEntry journalAppend(JournalEntry entry) throws FsException {
-      CountDownLatch entered = journalEntered;
-      CountDownLatch gate = journalGate;
-      if (entered != null) {
-        entered.countDown();
-      }
-      if (gate != null) {
-        try {
-          gate.await(30, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        }
-      }
-      if (failJournal) {
-        throw new FsException(FsError.IO, "journal unavailable (test)");
-      }
-      return super.journalAppend(entry);
-    }
-  };
+  final MetadataStore meta = store;
+  WriteBackJournal journal;
   ControlledBlobStore blobs;
   LocalCoordinator coordinator;
   ChunkCache cache;
@@ -90,9 +72,30 @@ class WriteBackTest {
     coordinator = new LocalCoordinator(new BackendContext("wb-" + System.nanoTime(), dir, Clock.systemUTC(), ticker,
         scheduler.s));
     cache = ChunkCache.open(dir.resolve("cache"), blobs, Clock.systemUTC(), 0, Duration.ofDays(1), fetches);
+    journal = new WriteBackJournal(cache.root(), WriteBackJournal.DEFAULT_SLACK_BYTES) {
+      @Override
+      long append(InodeId inode, long baseVersion, byte[] payload) throws FsException {
+        CountDownLatch entered = journalEntered;
+        CountDownLatch gate = journalGate;
+        if (entered != null) {
+          entered.countDown();
+        }
+        if (gate != null) {
+          try {
+            gate.await(30, TimeUnit.SECONDS);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+        }
+        if (failJournal) {
+          throw new FsException(FsError.IO, "journal unavailable (test)");
+        }
+        return super.append(inode, baseVersion, payload);
+      }
+    };
     files = new OpenFiles();
     writeBack = new WriteBack(meta, blobs, coordinator, files, new DirtyLimit(Long.MAX_VALUE, cache), "host-a",
-        Clock.systemUTC(), ticker, Duration.ofSeconds(1), Duration.ofSeconds(8), drains, puts, a -> { });
+        journal, Clock.systemUTC(), ticker, Duration.ofSeconds(1), Duration.ofSeconds(8), drains, puts, a -> { });
     InodeAttributes root = store.initRoot(new NewInode(InodeType.DIRECTORY, 0755, 0, 0, 0, T, null));
     file = store.create(root.id(), Name.of("f"), new NewInode(InodeType.FILE, 0644, 0, 0, 0, T, null));
   }
@@ -103,6 +106,7 @@ class WriteBackTest {
     drains.shutdownNow();
     puts.shutdownNow();
     fetches.shutdownNow();
+    journal.close();
     cache.close();
     coordinator.close();
     scheduler.s.shutdownNow();
@@ -116,8 +120,8 @@ class WriteBackTest {
     f.write(offset, ByteBuffer.wrap(data), false);
   }
 
-  List<JournalEntry> journal() throws FsException {
-    return store.journal("host-a");
+  List<WriteBackJournal.Entry> journal() {
+    return journal.entries();
   }
 
   void awaitCommitted(OpenFile f) throws Exception {
@@ -218,12 +222,34 @@ class WriteBackTest {
     writeBack.closed(f);
     write(f, 0, TestFs.bytes("two!"));
     writeBack.closed(f);
-    List<JournalEntry> entries = journal();
+    List<WriteBackJournal.Entry> entries = journal();
     assertThat(entries).hasSize(2);
     assertThat(PendingUpload.decode(entries.get(0).payload()).size()).isEqualTo(3);
     assertThat(PendingUpload.decode(entries.get(1).payload()).size()).isEqualTo(4);
     blobs.putGate.release(100);
     awaitCommitted(f);
     assertThat(store.getAttributes(file.id()).size()).isEqualTo(4);
+  }
+
+  @Test
+  void manyCommits_keepTheJournalBounded_andTheStoreForgetsTheirCommitMarks() throws Exception {
+    journal.close();
+    journal = new WriteBackJournal(cache.root(), 2048);
+    writeBack = new WriteBack(meta, blobs, coordinator, files, new DirtyLimit(Long.MAX_VALUE, cache), "host-a",
+        journal, Clock.systemUTC(), ticker, Duration.ofSeconds(1), Duration.ofSeconds(8), drains, puts, a -> { });
+    OpenFile f = open();
+    for (int i = 0; i < 300; i++) {
+      write(f, 0, TestFs.bytes("version " + i));
+      writeBack.commitNow(f);
+    }
+    Path journalFile = cache.root().resolve(WriteBackJournal.DIR).resolve(WriteBackJournal.FILE);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    // the compactions run in the background; each lets the store forget the marks it no longer needs
+    while (store.commitMarks("host-a").size() > 40 || java.nio.file.Files.size(journalFile) > 2048 + 400) {
+      assertThat(System.nanoTime()).as("compacted within 30 s").isLessThan(deadline);
+      LockSupport.parkNanos(1_000_000);
+    }
+    assertThat(journal.size()).isZero();
+    assertThat(store.getAttributes(file.id()).version()).isGreaterThanOrEqualTo(300);
   }
 }

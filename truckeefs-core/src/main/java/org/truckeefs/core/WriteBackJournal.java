@@ -1,0 +1,416 @@
+package org.truckeefs.core;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.TreeMap;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.zip.CRC32C;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.truckeefs.api.FsError;
+import org.truckeefs.api.FsException;
+import org.truckeefs.api.InodeId;
+
+/**
+ * The local write-back journal: an append-only file in the cache directory ({@code <cache_dir>/journal/write-back},
+ * 0600 in a 0700 directory) that names the dirty cache files of every snapshot sealed and not yet committed, so a
+ * process crash loses nothing. A close() appends one record with one {@code write()} and no sync: the contract of
+ * close() is survival of a process crash, which the page cache gives (as on ext4, a power loss may lose what was
+ * never synced). fsync does not need this file forced either: it commits the snapshot itself.
+ *
+ * <p>Records: {@code PENDING(seq, inode, base version, payload)} when a snapshot is sealed, {@code DONE(seq)} when it
+ * was committed or will never be (purged, unusable). Sequence numbers increase per cache directory for ever (a
+ * {@code NEXT} record carries the counter across compactions). A commit records {@code (host id, seq)} as a commit
+ * mark in the store's transaction, so a crash between the commit and the {@code DONE} record is told apart from an
+ * upload that never committed (see {@link Recovery}). Framing: {@code [length][crc32c][type][body]}; a torn last
+ * record (a crash in the middle of a write) fails its length or checksum and is ignored with a log line.
+ *
+ * <p>Compaction rewrites the live records to a temporary file, forces it, renames it over the journal and forces
+ * the directory; it runs at startup and when the file outgrows {@link #dueForCompaction its bound}, so the file
+ * stays bounded however long the mount runs. Only after that may the store forget the commit marks of records the
+ * new file no longer holds ({@link #compact} returns up to which sequence number).
+ *
+ * <p>Locking: one lock orders the appends (one {@code pwrite} each, never a sync); a compaction forces its
+ * temporary file outside it and takes it only to copy what was appended meanwhile and to swap the files.
+ */
+class WriteBackJournal implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(WriteBackJournal.class);
+  static final String DIR = "journal";
+  static final String FILE = "write-back";
+  /** Compaction is due once the file holds this much beyond twice its live records. */
+  static final long DEFAULT_SLACK_BYTES = 4L << 20;
+  private static final byte[] MAGIC = "TFSWBJ1\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+  private static final byte PENDING = 1;
+  private static final byte DONE = 2;
+  private static final byte NEXT = 3;
+  private static final int FRAME = 8; // length + checksum
+  private static final int MAX_RECORD = 64 << 20;
+
+  /** A snapshot journaled and not done. */
+  record Entry(long seq, InodeId inode, long baseVersion, byte[] payload) {}
+
+  private final Path dir;
+  private final Path file;
+  private final long slackBytes;
+  private final ReentrantLock lock = new ReentrantLock();
+  private final Object compacting = new Object();
+  /** Live PENDING records by sequence number, as written (so compaction copies them verbatim). */
+  private final TreeMap<Long, byte[]> live = new TreeMap<>();
+  private FileChannel channel;
+  private long end;
+  private long liveBytes;
+  private long nextSeq;
+  private boolean closed;
+
+  /**
+   * Opens (or creates) the journal of a cache directory and reads its live records.
+   *
+   * @param slackBytes how far the file may grow beyond twice its live records before a compaction is due
+   */
+  WriteBackJournal(Path cacheDir, long slackBytes) throws FsException {
+    this.dir = cacheDir.resolve(DIR);
+    this.file = dir.resolve(FILE);
+    this.slackBytes = slackBytes;
+    PrivateDirectory.prepare(dir, "cache_dir");
+    try {
+      load();
+    } catch (IOException e) {
+      throw DiskErrors.map("open the write-back journal " + file, e);
+    }
+  }
+
+  static WriteBackJournal open(Path cacheDir) throws FsException {
+    return new WriteBackJournal(cacheDir, DEFAULT_SLACK_BYTES);
+  }
+
+  private void load() throws IOException {
+    nextSeq = 1;
+    if (!Files.exists(file)) {
+      channel = create(file);
+      ByteBuffer b = ByteBuffer.allocate(MAGIC.length + FRAME + 9);
+      b.put(MAGIC);
+      frame(b, NEXT, ByteBuffer.allocate(8).putLong(nextSeq).array());
+      end = writeFully(channel, b.flip(), 0);
+      return;
+    }
+    PrivateDirectory.makePrivateFile(file);
+    channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
+    long size = channel.size();
+    ByteBuffer all = ByteBuffer.allocate(Math.toIntExact(size));
+    while (all.hasRemaining() && channel.read(all, all.position()) >= 0) {
+      // read until full
+    }
+    all.flip();
+    byte[] magic = new byte[MAGIC.length];
+    if (all.remaining() < MAGIC.length || !Arrays.equals(get(all, magic), MAGIC)) {
+      channel.close();
+      throw new FileSystemException(file.toString(), null, "not a TruckeeFS write-back journal; move it away only "
+          + "if no upload is pending");
+    }
+    CRC32C crc = new CRC32C();
+    while (all.remaining() > 0) {
+      int at = all.position();
+      if (all.remaining() < FRAME + 1) {
+        torn(at, size);
+        all.position(at);
+        break;
+      }
+      int len = all.getInt();
+      int sum = all.getInt();
+      if (len < 9 || len > MAX_RECORD || len > all.remaining()) {
+        torn(at, size);
+        all.position(at);
+        break;
+      }
+      crc.reset();
+      crc.update(all.array(), all.position(), len);
+      if ((int) crc.getValue() != sum) {
+        torn(at, size);
+        all.position(at);
+        break;
+      }
+      byte[] record = Arrays.copyOfRange(all.array(), at, at + FRAME + len);
+      byte type = all.get();
+      ByteBuffer body = all.slice(all.position(), len - 1);
+      all.position(all.position() + len - 1);
+      long seq = body.getLong();
+      switch (type) {
+        case PENDING -> {
+          live.put(seq, record);
+          liveBytes += record.length;
+          nextSeq = Math.max(nextSeq, seq + 1);
+        }
+        case DONE -> {
+          byte[] gone = live.remove(seq);
+          if (gone != null) {
+            liveBytes -= gone.length;
+          }
+        }
+        case NEXT -> nextSeq = Math.max(nextSeq, seq);
+        default -> log.warn("write-back journal {}: skipping a record of unknown type {}", file, type);
+      }
+    }
+    end = all.position() < size ? truncateTo(all.position()) : size;
+  }
+
+  private void torn(int at, long size) {
+    log.warn("write-back journal {}: ignoring {} byte(s) of a torn record at offset {} (a crash in the middle of a "
+        + "write; what it described was never acknowledged)", file, size - at, at);
+  }
+
+  private long truncateTo(int at) throws IOException {
+    channel.truncate(at); // appends go after the last whole record, never after garbage
+    return at;
+  }
+
+  private static byte[] get(ByteBuffer b, byte[] dst) {
+    b.get(dst);
+    return dst;
+  }
+
+  /** The snapshots journaled and not done, oldest first. */
+  List<Entry> entries() {
+    lock.lock();
+    try {
+      List<Entry> out = new ArrayList<>(live.size());
+      for (byte[] r : live.values()) {
+        ByteBuffer b = ByteBuffer.wrap(r, FRAME + 1, r.length - FRAME - 1);
+        long seq = b.getLong();
+        InodeId inode = new InodeId(b.getLong());
+        long base = b.getLong();
+        byte[] payload = new byte[b.remaining()];
+        b.get(payload);
+        out.add(new Entry(seq, inode, base, payload));
+      }
+      return out;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** How many snapshots are journaled and not done. */
+  int size() {
+    lock.lock();
+    try {
+      return live.size();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** The journal file's length in bytes. */
+  long fileBytes() {
+    lock.lock();
+    try {
+      return end;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Makes every later sequence number greater than {@code seq} (a commit mark the store still holds). */
+  void advancePast(long seq) {
+    lock.lock();
+    try {
+      nextSeq = Math.max(nextSeq, seq + 1);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * Records a sealed snapshot with one write, not synced; returns its sequence number. A failed write is cut off
+   * again, so the file never holds a half record before a whole one.
+   */
+  long append(InodeId inode, long baseVersion, byte[] payload) throws FsException {
+    ByteBuffer body = ByteBuffer.allocate(24 + payload.length);
+    lock.lock();
+    try {
+      ensureOpen();
+      long seq = nextSeq++;
+      body.putLong(seq).putLong(inode.value()).putLong(baseVersion).put(payload);
+      byte[] record = write(PENDING, body.array());
+      live.put(seq, record);
+      liveBytes += record.length;
+      return seq;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * The snapshot was committed (its commit mark says so if this record is lost) or will never be: one write, not
+   * synced. A failed write is logged: recovery tells a committed snapshot by its mark, an unusable one by its file.
+   */
+  void done(long seq) {
+    lock.lock();
+    try {
+      byte[] gone = live.remove(seq);
+      if (gone == null || closed) {
+        return;
+      }
+      liveBytes -= gone.length;
+      write(DONE, ByteBuffer.allocate(8).putLong(seq).array());
+    } catch (FsException e) {
+      log.warn("write-back journal: cannot record that upload {} is done ({}); the next start tells it by its "
+          + "commit mark", seq, e.getMessage());
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Whether the file outgrew its bound: {@code slack} bytes beyond twice its live records. */
+  boolean dueForCompaction() {
+    lock.lock();
+    try {
+      return !closed && end > slackBytes + 2 * liveBytes;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * Rewrites the live records to a temporary file, forces it, renames it over the journal (appending what was
+   * written meanwhile first) and forces the directory.
+   *
+   * @return the sequence number up to which the store's commit marks are no longer needed: no record at or below
+   *     it is live, and the durable journal names none of them
+   */
+  long compact() throws FsException {
+    synchronized (compacting) {
+      Path tmp = dir.resolve(FILE + ".tmp");
+      List<byte[]> records;
+      long from;
+      long next;
+      long bound;
+      lock.lock();
+      try {
+        ensureOpen();
+        records = new ArrayList<>(live.values());
+        from = end;
+        next = nextSeq;
+        bound = live.isEmpty() ? nextSeq - 1 : live.firstKey() - 1;
+      } finally {
+        lock.unlock();
+      }
+      try {
+        Files.deleteIfExists(tmp);
+        FileChannel fresh = create(tmp);
+        try {
+          ByteBuffer head = ByteBuffer.allocate(MAGIC.length + FRAME + 9);
+          head.put(MAGIC);
+          frame(head, NEXT, ByteBuffer.allocate(8).putLong(next).array());
+          long at = writeFully(fresh, head.flip(), 0);
+          for (byte[] r : records) {
+            at = writeFully(fresh, ByteBuffer.wrap(r), at);
+          }
+          fresh.force(true); // outside the lock: appends go on into the old file meanwhile
+          lock.lock();
+          try {
+            ensureOpen();
+            // what was appended since the snapshot (new snapshots, DONE records of copied ones) follows, unforced
+            // like any append
+            ByteBuffer tail = ByteBuffer.allocate(Math.toIntExact(end - from));
+            while (tail.hasRemaining() && channel.read(tail, from + tail.position()) >= 0) {
+              // read until full
+            }
+            at = writeFully(fresh, tail.flip(), at);
+            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            FileChannel old = channel;
+            channel = fresh;
+            end = at;
+            old.close();
+          } finally {
+            lock.unlock();
+          }
+        } catch (IOException | RuntimeException e) {
+          if (fresh.isOpen() && fresh != channel) {
+            fresh.close();
+          }
+          throw e;
+        }
+        forceDirectory(dir);
+        return bound;
+      } catch (IOException e) {
+        throw DiskErrors.map("compact the write-back journal " + file, e);
+      }
+    }
+  }
+
+  @Override
+  public void close() {
+    lock.lock();
+    try {
+      if (!closed) {
+        closed = true;
+        channel.close();
+      }
+    } catch (IOException e) {
+      log.debug("closing the write-back journal: {}", e.getMessage());
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private void ensureOpen() throws FsException {
+    if (closed) {
+      throw new FsException(FsError.IO, "the write-back journal is closed (the filesystem is closing)");
+    }
+  }
+
+  /** Appends one framed record at the end; call with {@link #lock} held. */
+  private byte[] write(byte type, byte[] body) throws FsException {
+    ByteBuffer b = ByteBuffer.allocate(FRAME + 1 + body.length);
+    frame(b, type, body);
+    byte[] record = b.array();
+    try {
+      end = writeFully(channel, b.flip(), end);
+      return record;
+    } catch (IOException e) {
+      try {
+        channel.truncate(end); // a disk full in mid-record: cut it, so later records stay readable
+      } catch (IOException ignored) {
+        // the torn bytes are skipped at the next start (and everything after them with them)
+      }
+      throw DiskErrors.map("append to the write-back journal " + file, e);
+    }
+  }
+
+  private static void frame(ByteBuffer b, byte type, byte[] body) {
+    CRC32C crc = new CRC32C();
+    crc.update(type);
+    crc.update(body);
+    b.putInt(1 + body.length).putInt((int) crc.getValue()).put(type).put(body);
+  }
+
+  private static long writeFully(FileChannel ch, ByteBuffer b, long at) throws IOException {
+    while (b.hasRemaining()) {
+      at += ch.write(b, at);
+    }
+    return at;
+  }
+
+  private static FileChannel create(Path p) throws IOException {
+    FileChannel ch = FileChannel.open(p, java.util.Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
+        StandardOpenOption.WRITE), PrivateDirectory.fileAttributes(p.getParent()));
+    PrivateDirectory.makePrivateFile(p); // the umask applies to creation modes only
+    return ch;
+  }
+
+  private static void forceDirectory(Path dir) {
+    try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
+      d.force(true); // makes the rename durable
+    } catch (IOException | UnsupportedOperationException e) {
+      log.debug("cannot force directory {}: {}", dir, e.getMessage());
+    }
+  }
+}
