@@ -103,9 +103,8 @@ final class StatusCommand implements Callable<Integer> {
       files.put("inodes", stats.inodes());
       files.put("bytes", stats.bytes());
       files.put("orphans", meta.orphans().size());
-      Path hostId = c.cacheDir().resolve("host-id");
-      if (Files.isRegularFile(hostId)) {
-        files.put("pending_uploads", meta.journal(Files.readString(hostId).trim()).size());
+      if (Files.isRegularFile(c.cacheDir().resolve("host-id"))) {
+        files.put("pending_uploads", RiverFS.pendingUploads(c.cacheDir(), meta)); // the cache's write-back journal
       }
       return new Check(uri, true, stats.inodes() + " inodes");
     } catch (IOException | RuntimeException e) {

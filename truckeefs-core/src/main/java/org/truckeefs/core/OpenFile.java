@@ -52,8 +52,8 @@ final class OpenFile {
   final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
   final ReentrantLock uploadLock = new ReentrantLock();
   /**
-   * Orders this file's journal appends (recovery replays entries in journal order). Held across the journal insert
-   * (SQL) on purpose, without {@link #lock}: it holds up only another seal of the same file, never a read or write.
+   * Orders this file's journal appends (recovery replays entries in journal order). Held across the journal append
+   * (one local write) on purpose, without {@link #lock}: it holds up only another seal of the same file.
    */
   final ReentrantLock journalLock = new ReentrantLock();
   final AtomicBoolean drainQueued = new AtomicBoolean();
@@ -516,12 +516,12 @@ final class OpenFile {
 
   // ---- sealing and commits
 
-  /** The upload journal, as the write-back pipeline keeps it. */
+  /** The write-back journal, as the write-back pipeline keeps it (a local file: {@link WriteBackJournal}). */
   interface Journal {
-    /** Records a sealed snapshot; returns the entry's id. */
+    /** Records a sealed snapshot; returns the record's sequence number. */
     long append(OpenFile file, long baseVersion, PendingUpload payload) throws FsException;
 
-    /** Removes an entry that will never be committed. */
+    /** Closes a record that will never be committed. */
     void remove(long journalId) throws FsException;
   }
 

@@ -244,6 +244,38 @@ public final class RiverFS implements FileSystem {
     return DataDirLock.acquire(dataDir);
   }
 
+  /**
+   * For {@code truckeefs status} without a mount: how many uploads the cache directory's write-back journal holds
+   * that the store has not committed (read only; the journal is not changed).
+   */
+  public static int pendingUploads(Path cacheDir, MetadataStore meta) throws FsException {
+    Path idFile = cacheDir.resolve(HostId.FILE);
+    if (!Files.isRegularFile(idFile)) {
+      return 0;
+    }
+    try {
+      String host = Files.readString(idFile).trim();
+      java.util.Set<Long> marks;
+      try {
+        marks = new java.util.HashSet<>(meta.commitMarks(host));
+      } catch (FsException e) {
+        if (e.error() != FsError.UNSUPPORTED) {
+          throw e;
+        }
+        marks = java.util.Set.of();
+      }
+      int n = meta.journal(host).size(); // left by a version before the local journal
+      for (long seq : WriteBackJournal.readLive(cacheDir)) {
+        if (!marks.contains(seq)) {
+          n++;
+        }
+      }
+      return n;
+    } catch (IOException e) {
+      throw DiskErrors.map("read the write-back journal in " + cacheDir, e);
+    }
+  }
+
   /** What the OS does for a crashed process: lets go of the data directory (tests simulate a crash in-process). */
   void releaseDataDirAsIfCrashed() throws IOException {
     dataDirLock.close();

@@ -109,62 +109,82 @@ class WriteBackJournal implements AutoCloseable {
     while (all.hasRemaining() && channel.read(all, all.position()) >= 0) {
       // read until full
     }
-    all.flip();
+    int valid;
+    try {
+      valid = parse(file, all.flip(), this);
+    } catch (IOException e) {
+      channel.close();
+      throw e;
+    }
+    end = valid < size ? truncateTo(valid) : size;
+  }
+
+  /**
+   * The sequence numbers of the live records in a cache directory's journal, read only (for a status report
+   * without a mount); empty when there is no journal.
+   */
+  static List<Long> readLive(Path cacheDir) throws IOException {
+    Path f = cacheDir.resolve(DIR).resolve(FILE);
+    if (!Files.exists(f)) {
+      return List.of();
+    }
+    WriteBackJournal into = new WriteBackJournal(f);
+    parse(f, ByteBuffer.wrap(Files.readAllBytes(f)), into);
+    return new ArrayList<>(into.live.keySet());
+  }
+
+  private WriteBackJournal(Path file) {
+    this.dir = file.getParent();
+    this.file = file;
+    this.slackBytes = DEFAULT_SLACK_BYTES;
+  }
+
+  /** Reads the records of {@code all} into {@code into}'s state; returns where the last whole record ends. */
+  private static int parse(Path file, ByteBuffer all, WriteBackJournal into) throws IOException {
+    long size = all.remaining();
     byte[] magic = new byte[MAGIC.length];
     if (all.remaining() < MAGIC.length || !Arrays.equals(get(all, magic), MAGIC)) {
-      channel.close();
       throw new FileSystemException(file.toString(), null, "not a TruckeeFS write-back journal; move it away only "
           + "if no upload is pending");
     }
     CRC32C crc = new CRC32C();
     while (all.remaining() > 0) {
       int at = all.position();
-      if (all.remaining() < FRAME + 1) {
-        torn(at, size);
-        all.position(at);
-        break;
+      int len = all.remaining() < FRAME + 1 ? -1 : all.getInt();
+      int sum = len < 0 ? 0 : all.getInt();
+      boolean whole = len >= 9 && len <= MAX_RECORD && len <= all.remaining();
+      if (whole) {
+        crc.reset();
+        crc.update(all.array(), all.position(), len);
+        whole = (int) crc.getValue() == sum;
       }
-      int len = all.getInt();
-      int sum = all.getInt();
-      if (len < 9 || len > MAX_RECORD || len > all.remaining()) {
-        torn(at, size);
-        all.position(at);
-        break;
-      }
-      crc.reset();
-      crc.update(all.array(), all.position(), len);
-      if ((int) crc.getValue() != sum) {
-        torn(at, size);
+      if (!whole) {
+        log.warn("write-back journal {}: ignoring {} byte(s) of a torn record at offset {} (a crash in the middle "
+            + "of a write; what it described was never acknowledged)", file, size - at, at);
         all.position(at);
         break;
       }
       byte[] record = Arrays.copyOfRange(all.array(), at, at + FRAME + len);
       byte type = all.get();
-      ByteBuffer body = all.slice(all.position(), len - 1);
-      all.position(all.position() + len - 1);
-      long seq = body.getLong();
+      long seq = all.getLong();
+      all.position(at + FRAME + len);
       switch (type) {
         case PENDING -> {
-          live.put(seq, record);
-          liveBytes += record.length;
-          nextSeq = Math.max(nextSeq, seq + 1);
+          into.live.put(seq, record);
+          into.liveBytes += record.length;
+          into.nextSeq = Math.max(into.nextSeq, seq + 1);
         }
         case DONE -> {
-          byte[] gone = live.remove(seq);
+          byte[] gone = into.live.remove(seq);
           if (gone != null) {
-            liveBytes -= gone.length;
+            into.liveBytes -= gone.length;
           }
         }
-        case NEXT -> nextSeq = Math.max(nextSeq, seq);
+        case NEXT -> into.nextSeq = Math.max(into.nextSeq, seq);
         default -> log.warn("write-back journal {}: skipping a record of unknown type {}", file, type);
       }
     }
-    end = all.position() < size ? truncateTo(all.position()) : size;
-  }
-
-  private void torn(int at, long size) {
-    log.warn("write-back journal {}: ignoring {} byte(s) of a torn record at offset {} (a crash in the middle of a "
-        + "write; what it described was never acknowledged)", file, size - at, at);
+    return all.position();
   }
 
   private long truncateTo(int at) throws IOException {
