@@ -101,14 +101,17 @@ public interface MetadataStore extends AutoCloseable {
   InodeAttributes unlink(InodeId parent, Name name, boolean directory, Instant now) throws FsException;
 
   /**
-   * {@link #unlink(InodeId, Name, boolean, Instant)}, and when {@code purgeOrphan} is set and the inode's link count
-   * reached 0, {@link #purge} in the same transaction: the caller knows nobody has the file open. The default runs
-   * the two steps one after the other.
+   * {@link #unlink(InodeId, Name, boolean, Instant)}, and when the entry named {@code purgeIfOrphan} and its link
+   * count reached 0, {@link #purge} in the same transaction: the caller checked that nobody has that inode open. An
+   * entry that names another inode (the caller's view was stale) is unlinked without a purge. Errors are those of
+   * unlink. The default runs the two steps one after the other, so a store without its own keeps working.
+   *
+   * @param purgeIfOrphan the inode the caller expects the entry to name, or null for no purge
    */
-  default UnlinkResult unlink(InodeId parent, Name name, boolean directory, Instant now, boolean purgeOrphan)
+  default UnlinkResult unlink(InodeId parent, Name name, boolean directory, Instant now, InodeId purgeIfOrphan)
       throws FsException {
     InodeAttributes a = unlink(parent, name, directory, now);
-    if (!purgeOrphan || a.nlink() != 0) {
+    if (purgeIfOrphan == null || a.nlink() != 0 || !a.id().equals(purgeIfOrphan)) {
       return new UnlinkResult(a, false, List.of());
     }
     try {

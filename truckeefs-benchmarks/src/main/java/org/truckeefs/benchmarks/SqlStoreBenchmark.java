@@ -155,8 +155,8 @@ public class SqlStoreBenchmark {
   @Benchmark
   public Object createAndUnlink() throws FsException {
     Name n = name("u" + counter.incrementAndGet());
-    store.create(createDir, n, fileSpec());
-    return store.unlink(createDir, n, false, Instant.now(), true);
+    InodeAttributes created = store.create(createDir, n, fileSpec());
+    return store.unlink(createDir, n, false, Instant.now(), created.id());
   }
 
   @Benchmark

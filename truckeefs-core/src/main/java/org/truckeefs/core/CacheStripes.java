@@ -54,6 +54,26 @@ final class CacheStripes<K, V> {
     }
   }
 
+  /**
+   * After a change of the store that produced {@code key}'s new value: caches it unless {@code key}'s stripe saw an
+   * invalidation since {@code stamp} (taken before the change; another change may have come after it), else forgets
+   * it. Either way a read begun before this call cannot cache an older value. The stamp moves past this call's own
+   * invalidation, so the same change can go on to {@link #put} or replace other keys with it.
+   */
+  void replace(K key, V value, long[] stamp) {
+    int i = stripe(key);
+    synchronized (locks[i]) {
+      boolean current = invalidations.get(i) == stamp[i];
+      long now = invalidations.incrementAndGet(i);
+      if (current) {
+        map.put(key, value);
+        stamp[i] = now;
+      } else {
+        map.invalidate(key);
+      }
+    }
+  }
+
   /** Forgets {@code key}; a read begun before this call cannot cache it again. Call after the store changed. */
   void invalidate(K key) {
     int i = stripe(key);

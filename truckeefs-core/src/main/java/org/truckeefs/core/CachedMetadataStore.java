@@ -88,6 +88,17 @@ final class CachedMetadataStore implements MetadataStore {
     return lookupAttributes(parent, name);
   }
 
+  /**
+   * What the cache knows of the entry {@code name} in {@code parent}: the inode it names, empty when it is known
+   * to be absent, or null when the cache does not know. Never asks the store.
+   */
+  Optional<InodeId> cachedEntry(InodeId parent, Name name) {
+    if (enabled && cache.get(new EntryKey(parent, name)) instanceof Optional<?> e) {
+      return e.map(InodeId.class::cast);
+    }
+    return null;
+  }
+
   /** The attribute's value, or empty; an inode known to have none costs no store call. */
   Optional<byte[]> cachedGetXattr(InodeId inode, String name) throws FsException {
     if (enabled && cache.get(new NoXattrs(inode)) != null) {
@@ -224,13 +235,28 @@ final class CachedMetadataStore implements MetadataStore {
     }
   }
 
+  /** The new entry and inode are cached as the store returned them (the kernel asks for them next). */
   @Override
   public InodeAttributes create(InodeId parent, Name name, NewInode spec) throws FsException {
+    long[] stamp = cache.stamp();
+    InodeAttributes a;
     try {
-      return store.create(parent, name, spec);
-    } finally {
-      entryChanged(parent, name);
+      a = store.create(parent, name, spec);
+    } catch (FsException | RuntimeException e) {
+      failed(e, parent, name);
+      throw e;
     }
+    if (enabled) {
+      // a lookup that read the entry as absent must not cache that after this: replace, not put
+      cache.replace(new EntryKey(parent, name), Optional.of(a.id()), stamp);
+      // nobody can have read the new inode before it existed
+      cache.put(a.id(), a, stamp);
+      cache.put(new NoXattrs(a.id()), Boolean.TRUE, stamp);
+    } else {
+      cache.invalidate(new EntryKey(parent, name));
+    }
+    cache.invalidate(parent);
+    return a;
   }
 
   @Override
@@ -257,11 +283,11 @@ final class CachedMetadataStore implements MetadataStore {
   }
 
   @Override
-  public UnlinkResult unlink(InodeId parent, Name name, boolean directory, Instant now, boolean purgeOrphan)
+  public UnlinkResult unlink(InodeId parent, Name name, boolean directory, Instant now, InodeId purgeIfOrphan)
       throws FsException {
     Optional<InodeId> victim = cachedTarget(parent, name);
     try {
-      UnlinkResult r = store.unlink(parent, name, directory, now, purgeOrphan);
+      UnlinkResult r = store.unlink(parent, name, directory, now, purgeIfOrphan);
       removed(parent, name, victim, r.unlinked().id());
       return r;
     } catch (FsException | RuntimeException e) {

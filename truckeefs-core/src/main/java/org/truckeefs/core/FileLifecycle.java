@@ -5,6 +5,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.truckeefs.api.FsError;
@@ -13,7 +14,6 @@ import org.truckeefs.api.InodeAttributes;
 import org.truckeefs.api.InodeId;
 import org.truckeefs.spi.CommitResult;
 import org.truckeefs.spi.Coordinator;
-import org.truckeefs.spi.MetadataStore;
 
 /**
  * A file's life on this host from first open to purge: the shared {@link OpenFile} taken from and given back to the
@@ -39,7 +39,7 @@ final class FileLifecycle {
     OpenFile load(InodeAttributes attrs, boolean isNew) throws FsException;
   }
 
-  private final MetadataStore meta;
+  private final CachedMetadataStore meta;
   private final Coordinator coordinator;
   private final OpenFiles files;
   private final WriteBack writeBack;
@@ -48,9 +48,11 @@ final class FileLifecycle {
   private final Namespace namespace;
   /** Inodes this host has announced open in the coordinator (see {@link #syncOpenMark}). */
   private final Set<InodeId> openMarks = ConcurrentHashMap.newKeySet();
+  /** Inodes whose last name this host removed while a local handle had them open: their last release purges. */
+  private final Set<InodeId> unlinkedWhileOpen = ConcurrentHashMap.newKeySet();
   private final Object[] markStripes = new Object[64];
 
-  FileLifecycle(MetadataStore meta, Coordinator coordinator, OpenFiles files, WriteBack writeBack, Loader loader,
+  FileLifecycle(CachedMetadataStore meta, Coordinator coordinator, OpenFiles files, WriteBack writeBack, Loader loader,
       String hostId, Namespace namespace) {
     this.meta = meta;
     this.coordinator = coordinator;
@@ -89,7 +91,12 @@ final class FileLifecycle {
     return f;
   }
 
-  /** Gives back a handle's reference; the last local close clears the open mark and purges an unlinked file. */
+  /**
+   * Gives back a handle's reference; the last local close clears the open mark and purges an unlinked file. Whether
+   * it was unlinked comes from what this host knows: its own unlink (see {@link #purgeIfClosed}), else the metadata
+   * cache, which is exact on one host and learns of another host's unlink from its change event. A close that
+   * overtakes that event leaves the orphan to the periodic sweep (it has no name left, so nothing else sees it).
+   */
   void release(OpenFile f) throws FsException {
     if (files.release(f) == 0) {
       try {
@@ -97,19 +104,42 @@ final class FileLifecycle {
       } catch (FsException e) {
         log.warn("cannot clear the open mark of {} ({}); it expires on its own", f.id, e.getMessage());
       }
-      InodeAttributes a;
-      try {
-        a = meta.getAttributes(f.id);
-      } catch (FsException e) {
-        if (e.error() == FsError.NOT_FOUND) {
-          return;
-        }
-        throw e;
-      }
-      if (a.nlink() == 0) {
+      if (unlinkedWhileOpen.remove(f.id) || unlinked(f.id)) {
         purgeIfClosed(f.id);
       }
     }
+  }
+
+  private boolean unlinked(InodeId id) throws FsException {
+    try {
+      return meta.cachedAttributes(id).nlink() == 0;
+    } catch (FsException e) {
+      if (e.error() == FsError.NOT_FOUND) {
+        return false;
+      }
+      throw e;
+    }
+  }
+
+  /**
+   * Claims {@code id} for a purge in the same store transaction as the unlink of its (expected) last name: only
+   * when this host holds nothing of it and no other host has it open. Opens of it on this host wait until
+   * {@link #endClaim}.
+   *
+   * @return the claim to end, or null: then unlink without the purge and call {@link #purgeIfClosed} if its link
+   *     count reached 0
+   */
+  CountDownLatch claimForPurge(InodeId id) {
+    CountDownLatch claim = files.claimForPurge(id);
+    if (claim != null && openElsewhere(id)) {
+      files.endClaim(id, claim);
+      return null;
+    }
+    return claim;
+  }
+
+  void endClaim(InodeId id, CountDownLatch claim) {
+    files.endClaim(id, claim);
   }
 
   /**
@@ -183,7 +213,9 @@ final class FileLifecycle {
     }
     Set<String> others = otherSessions();
     for (InodeId id : orphans) {
-      if (!files.contains(id) && !openByAny(id, others)) {
+      if (files.contains(id)) {
+        unlinkedWhileOpen.add(id); // its last local release purges it
+      } else if (!openByAny(id, others)) {
         purge(id);
       }
     }
@@ -195,10 +227,12 @@ final class FileLifecycle {
     if ((local == null || local.refs == 0) && openElsewhere(id)) {
       return; // the last closer on that host purges it
     }
+    unlinkedWhileOpen.add(id); // before the check: a release in between then purges it (purge is idempotent)
     OpenFiles.Taken taken = files.takeForPurge(id);
     if (taken.busy()) {
-      return;
+      return; // the last local release purges it
     }
+    unlinkedWhileOpen.remove(id);
     if (taken.file() != null) {
       writeBack.discard(taken.file());
     }

@@ -27,6 +27,7 @@ import org.truckeefs.spi.MetadataStore;
 import org.truckeefs.spi.NewInode;
 import org.truckeefs.spi.RenameResult;
 import org.truckeefs.spi.StoreStats;
+import org.truckeefs.spi.UnlinkResult;
 
 /**
  * The {@code memory:} metadata store: everything in maps, nothing survives the JVM. One global lock makes every
@@ -246,6 +247,19 @@ final class InMemoryMetadataStore implements MetadataStore {
       dir.mtime = now;
       dir.ctime = now;
       return n.attrs();
+    }
+  }
+
+  /** Both steps under the one lock: no link can come between the unlink and the purge. */
+  @Override
+  public UnlinkResult unlink(InodeId parent, Name name, boolean directory, Instant now, InodeId purgeIfOrphan)
+      throws FsException {
+    synchronized (lock) {
+      InodeAttributes a = unlink(parent, name, directory, now);
+      if (purgeIfOrphan == null || a.nlink() != 0 || !a.id().equals(purgeIfOrphan)) {
+        return new UnlinkResult(a, false, List.of());
+      }
+      return new UnlinkResult(a, true, purge(a.id()).unreferenced());
     }
   }
 

@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
 import org.truckeefs.api.Caller;
 import org.truckeefs.api.DirEntry;
 import org.truckeefs.api.DirEntryPlus;
@@ -25,6 +26,7 @@ import org.truckeefs.api.RenameFlags;
 import org.truckeefs.spi.NewInode;
 import org.truckeefs.spi.RenameResult;
 import org.truckeefs.spi.Ticker;
+import org.truckeefs.spi.UnlinkResult;
 
 /**
  * Namespace operations and their POSIX rules in one place: lookup and attributes (with this host's unsaved sizes
@@ -52,6 +54,16 @@ final class Namespace {
 
     /** A file with no name left: purged now unless a handle (on any host) still has it open. */
     void purgeIfClosed(InodeId id) throws FsException;
+
+    /**
+     * Claims a file for a purge in the same transaction as the unlink of its name, when no host has it open; opens
+     * of it wait for {@link #endClaim}. Null when it cannot be claimed.
+     */
+    default CountDownLatch claimForPurge(InodeId id) {
+      return null;
+    }
+
+    default void endClaim(InodeId id, CountDownLatch claim) {}
   }
 
   /** Where change events go (the {@link ChangeFeed}). */
@@ -69,10 +81,12 @@ final class Namespace {
   private final Clock clock;
   private volatile NamespaceEvents events = NamespaceEvents.NONE;
   /**
-   * Directory attributes for lookup's search-permission check only (never returned, never used for open or
-   * getattr): a path walk would otherwise read each parent again for every component. Entries live as long as the
-   * kernel's attribute timeout and go on every change this host makes to the directory; a change on another host
-   * shows within that second, as it does through the kernel's own attribute cache.
+   * Directory attributes for permission checks only (never returned, never used for open or getattr): the search
+   * check of a lookup (a path walk would otherwise read each parent again for every component) and the write check
+   * of a namespace change (whose store transaction checks the directory's existence again). Only the owner, group,
+   * mode and type are used, which adding or removing entries does not change. Entries live as long as the kernel's
+   * attribute timeout and go on every change this host makes to the directory's mode, owner or existence; a change
+   * on another host shows within that second, as it does through the kernel's own attribute cache.
    */
   private final Cache<InodeId, InodeAttributes> searchDirs;
 
@@ -96,33 +110,47 @@ final class Namespace {
 
   /**
    * The namespace half of create(2): the existing inode the name has (EEXIST with {@code O_EXCL}), or a new file.
-   * Lost races with another creator are retried a few times, then the existing file is returned.
+   * The store's create checks the parent and the name in its own transaction, so a caller that may write the
+   * directory goes straight to it (one store call); only an entry this host knows exists, or a lost race with
+   * another creator, costs a lookup. Lost races are retried a few times, then the existing file is returned.
    */
   Created createOrFind(Caller caller, InodeId parent, Name name, int mode, OpenFlags flags) throws FsException {
     if (name.isDotOrDotDot()) {
       throw new FsException(FsError.IS_DIRECTORY, "'" + name + "' is a directory");
     }
-    InodeAttributes p = dirAttrs(parent);
+    InodeAttributes p = searchableDir(parent);
     Access.check(caller, p, Access.X, "search " + parent);
-    for (int attempt = 0; ; attempt++) {
+    if (!Access.permits(caller, p, Access.W | Access.X)) {
+      // POSIX answers EEXIST (or opens the file) before it asks for write permission
       Optional<DirEntry> existing = meta.lookup(parent, name);
-      if (existing.isPresent()) {
-        if (flags.exclusive()) {
-          throw FsException.exists("'" + name + "' exists");
+      if (existing.isEmpty()) {
+        Access.check(caller, p, Access.W | Access.X, "create in " + parent);
+      }
+      if (flags.exclusive()) {
+        throw FsException.exists("'" + name + "' exists");
+      }
+      return new Created(null, existing.get().inode());
+    }
+    Optional<InodeId> known = flags.exclusive() ? null : meta.cachedEntry(parent, name);
+    if (known != null && known.isPresent()) {
+      return new Created(null, known.get());
+    }
+    NewInode spec = fileSpec(caller, p, InodeType.FILE, mode, 0, null);
+    for (int attempt = 0; ; attempt++) {
+      try {
+        return new Created(created(parent, name, meta.create(parent, name, spec)), null);
+      } catch (FsException e) {
+        if (e.error() != FsError.EXISTS || flags.exclusive()) {
+          throw e;
         }
+      }
+      Optional<DirEntry> existing = meta.lookup(parent, name); // taken by another creator: open theirs
+      if (existing.isPresent()) {
         return new Created(null, existing.get().inode());
       }
-      Access.check(caller, p, Access.W | Access.X, "create in " + parent);
-      InodeAttributes a;
-      try {
-        a = meta.create(parent, name, fileSpec(caller, p, InodeType.FILE, mode, 0, null));
-      } catch (FsException e) {
-        if (e.error() == FsError.EXISTS && !flags.exclusive() && attempt < 3) {
-          continue; // lost a race with another creator: open theirs
-        }
-        throw e;
+      if (attempt >= 3) {
+        throw FsException.exists("'" + name + "' keeps being created and removed");
       }
-      return new Created(created(parent, name, a), null);
     }
   }
 
@@ -221,16 +249,17 @@ final class Namespace {
       throw new FsException(FsError.NOT_DIRECTORY, "'" + name + "' is not a directory");
     }
     Access.checkSticky(caller, p, victim, "'" + name + "'");
-    InodeAttributes after;
+    UnlinkResult r;
     try {
-      after = meta.unlink(parent, name, true, clock.instant());
+      // a directory has no data to be open for: it goes in the same transaction
+      r = meta.unlink(parent, name, true, clock.instant(), victim.id());
     } finally {
-      changed(parent);
       changed(victim.id());
     }
-    events.removed(parent, name, after);
-    changes.publish(entryChange(parent, name), attrs(parent), attrs(after.id()));
-    removal.purgeDirectory(after.id());
+    removedEntry(parent, name, r);
+    if (!r.purged()) {
+      removal.purgeDirectory(r.unlinked().id());
+    }
   }
 
   InodeAttributes mknod(Caller caller, InodeId parent, Name name, int mode, long rdev) throws FsException {
@@ -281,40 +310,53 @@ final class Namespace {
     }
     writableDir(caller, newParent);
     OpenFile f = files.get(inode); // before the store write, as in getattr
-    InodeAttributes after;
-    try {
-      after = meta.link(inode, newParent, newName, clock.instant());
-    } finally {
-      changed(newParent);
-    }
+    InodeAttributes after = meta.link(inode, newParent, newName, clock.instant());
     events.linked(newParent, newName, after);
     changes.publish(entryChange(newParent, newName), attrs(newParent), attrs(inode));
     return f == null ? after : f.overlay(after);
   }
 
+  /**
+   * unlink(2). The victim is known from the cache when it can be (this host's lookup just read it), and the store
+   * checks the entry again in its transaction. When no host has the file open, the same transaction purges it: one
+   * store write per unlink.
+   */
   void unlink(Caller caller, InodeId parent, Name name) throws FsException {
     if (name.isDotOrDotDot()) {
       throw new FsException(FsError.IS_DIRECTORY, "cannot unlink '" + name + "'");
     }
     InodeAttributes p = writableDir(caller, parent);
-    DirEntry e = meta.lookup(parent, name)
+    InodeAttributes victim = meta.cachedLookupAttributes(parent, name)
         .orElseThrow(() -> FsException.notFound("no entry '" + name + "' in " + parent));
-    if (e.type() == InodeType.DIRECTORY) {
+    if (victim.isDirectory()) {
       throw new FsException(FsError.IS_DIRECTORY, "'" + name + "' is a directory; use rmdir");
     }
     if ((p.mode() & Access.S_ISVTX) != 0) { // only a sticky directory asks who owns the victim
-      Access.checkSticky(caller, p, getattr(e.inode()), "'" + name + "'");
+      Access.checkSticky(caller, p, victim, "'" + name + "'");
     }
-    InodeAttributes after;
+    // A file with other names, or one open on some host, is not claimed: the store then leaves an orphan or
+    // nothing, and purgeIfClosed below decides as before.
+    CountDownLatch claim = victim.nlink() == 1 ? removal.claimForPurge(victim.id()) : null;
+    UnlinkResult r;
     try {
-      after = meta.unlink(parent, name, false, clock.instant());
+      r = meta.unlink(parent, name, false, clock.instant(), claim == null ? null : victim.id());
     } finally {
-      changed(parent);
+      if (claim != null) {
+        removal.endClaim(victim.id(), claim);
+      }
     }
+    removedEntry(parent, name, r);
+    if (!r.purged() && r.unlinked().nlink() == 0) {
+      removal.purgeIfClosed(r.unlinked().id());
+    }
+  }
+
+  private void removedEntry(InodeId parent, Name name, UnlinkResult r) {
+    InodeAttributes after = r.unlinked();
     events.removed(parent, name, after);
     changes.publish(entryChange(parent, name), attrs(parent), attrs(after.id()));
-    if (after.nlink() == 0) {
-      removal.purgeIfClosed(after.id());
+    if (r.purged()) {
+      events.purged(after.id());
     }
   }
 
@@ -516,13 +558,17 @@ final class Namespace {
     }
   }
 
-  /** After this host changed {@code inode} (its mode, owner, entries or existence). */
+  /** After this host changed {@code inode}'s mode, owner or existence (or may have: a failed store call). */
   void changed(InodeId inode) {
     searchDirs.invalidate(inode);
   }
 
+  /**
+   * A directory this caller may change, from {@link #searchDirs}: the store's change checks again that it exists
+   * and is a directory, in its own transaction.
+   */
   private InodeAttributes writableDir(Caller caller, InodeId dir) throws FsException {
-    InodeAttributes p = dirAttrs(dir);
+    InodeAttributes p = searchableDir(dir);
     if (p.nlink() == 0) {
       throw FsException.notFound("directory " + dir + " was removed");
     }
@@ -550,8 +596,8 @@ final class Namespace {
     return new NewInode(type, m, caller.uid(), gid, rdev, clock.instant(), target);
   }
 
+  /** A new entry: the parent's owner and mode, all {@link #searchDirs} keeps, are unchanged. */
   private InodeAttributes created(InodeId parent, Name name, InodeAttributes a) {
-    changed(parent);
     events.created(parent, name, a);
     changes.publish(new FsChange.Entry(parent, name, false), new FsChange.Attributes(parent, false));
     return a;

@@ -2,7 +2,9 @@ package org.truckeefs.core;
 
 import java.util.Collection;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicLong;
+import org.truckeefs.api.FsError;
 import org.truckeefs.api.FsException;
 import org.truckeefs.api.InodeId;
 
@@ -14,6 +16,11 @@ import org.truckeefs.api.InodeId;
  * no disk sync): an OpenFile is loaded from the store before it is offered to the map, and the loser of a race
  * for the same inode drops its copy, which holds no resources yet. Lock order where both are taken: map bin, then
  * {@link OpenFile#lock} (idle checks and closing channels).
+ *
+ * <p>Purge claims: an unlink that purges its inode in the same store transaction first claims the inode here, which
+ * succeeds only while the table holds nothing of it. Until the claim ends, an open of that inode waits (for one
+ * store transaction) and then loads it again: it finds the inode gone (ENOENT, as if it came after the unlink) or
+ * still linked. So no handle can hold an inode that a purge removes under it.
  */
 final class OpenFiles {
   /** Builds the OpenFile of an inode not in the table; may read the metadata store. */
@@ -30,6 +37,8 @@ final class OpenFiles {
   private final ConcurrentHashMap<InodeId, OpenFile> files = new ConcurrentHashMap<>();
   /** Counts entries leaving; a reader of the store notices with it that an overlay may have gone meanwhile. */
   private final AtomicLong dropped = new AtomicLong();
+  /** Inodes claimed by an unlink that purges them; changed only inside the table's compute of the same key. */
+  private final ConcurrentHashMap<InodeId, CountDownLatch> claims = new ConcurrentHashMap<>();
 
   OpenFile get(InodeId id) {
     return files.get(id);
@@ -54,30 +63,85 @@ final class OpenFiles {
 
   /** The inode's OpenFile with its handle count raised, loaded with {@code loader} (outside the map) if absent. */
   OpenFile acquire(InodeId id, Loader loader) throws FsException {
-    OpenFile present = files.computeIfPresent(id, (k, f) -> {
-      f.refs++;
-      return f;
-    });
-    if (present != null) {
-      return present;
-    }
-    OpenFile fresh = loader.load(id);
-    return files.compute(id, (k, f) -> {
-      OpenFile use = f == null ? fresh : f;
-      use.refs++;
-      return use;
-    });
+    return take(id, loader, true);
   }
 
   /** The inode's OpenFile without raising its handle count (recovered uploads), loaded if absent. */
   OpenFile getOrLoad(InodeId id, Loader loader) throws FsException {
     OpenFile f = files.get(id);
-    if (f != null) {
-      return f;
+    return f != null ? f : take(id, loader, false);
+  }
+
+  private OpenFile take(InodeId id, Loader loader, boolean ref) throws FsException {
+    while (true) {
+      if (ref) {
+        OpenFile present = files.computeIfPresent(id, (k, f) -> {
+          f.refs++;
+          return f;
+        });
+        if (present != null) {
+          return present; // a claim needs an absent entry, so none is in flight
+        }
+      }
+      awaitClaim(claims.get(id));
+      OpenFile fresh = loader.load(id);
+      CountDownLatch[] claimed = {null};
+      OpenFile use = files.compute(id, (k, f) -> {
+        if (f == null) {
+          claimed[0] = claims.get(id);
+          if (claimed[0] != null) {
+            return null; // loaded before a purge that may remove it: load again once it is done
+          }
+          f = fresh;
+        }
+        if (ref) {
+          f.refs++;
+        }
+        return f;
+      });
+      if (claimed[0] == null) {
+        return use;
+      }
+      awaitClaim(claimed[0]); // the loser's copy holds no resources yet
     }
-    OpenFile fresh = loader.load(id);
-    OpenFile raced = files.putIfAbsent(id, fresh);
-    return raced == null ? fresh : raced;
+  }
+
+  private static void awaitClaim(CountDownLatch claim) throws FsException {
+    if (claim == null) {
+      return;
+    }
+    try {
+      claim.await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new FsException(FsError.INTERRUPTED, "interrupted while the file was being removed");
+    }
+  }
+
+  /**
+   * Claims {@code id} for a purge in its unlink's transaction: succeeds only if this host holds nothing of it (no
+   * handle, no unsaved data). Until {@link #endClaim}, opens of it wait.
+   *
+   * @return the claim, or null when the inode is in the table (or already claimed)
+   */
+  CountDownLatch claimForPurge(InodeId id) {
+    CountDownLatch[] out = {null};
+    files.compute(id, (k, f) -> {
+      if (f == null) {
+        CountDownLatch c = new CountDownLatch(1);
+        if (claims.putIfAbsent(id, c) == null) {
+          out[0] = c;
+        }
+      }
+      return f;
+    });
+    return out[0];
+  }
+
+  /** Ends a claim: waiting opens load the inode again. */
+  void endClaim(InodeId id, CountDownLatch claim) {
+    claims.remove(id, claim);
+    claim.countDown();
   }
 
   /**

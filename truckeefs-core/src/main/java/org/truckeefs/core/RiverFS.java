@@ -20,6 +20,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -153,13 +154,23 @@ public final class RiverFS implements FileSystem {
       public void purgeIfClosed(InodeId id) throws FsException {
         lifecycle.purgeIfClosed(id);
       }
+
+      @Override
+      public CountDownLatch claimForPurge(InodeId id) {
+        return lifecycle.claimForPurge(id);
+      }
+
+      @Override
+      public void endClaim(InodeId id, CountDownLatch claim) {
+        lifecycle.endClaim(id, claim);
+      }
     }, config.clock(), config.ticker());
     this.writeBack = new WriteBack(meta, blobs, coordinator, files, dirtyLimit, hostId, journal, config.clock(),
         config.ticker(), config.uploadRetryDelay(), RiverFsConfig.MAX_UPLOAD_RETRY_DELAY, drainPool, putPool, a -> {
           namespace.events().contentCommitted(a);
           feed.publish(new FsChange.Content(a.id(), false));
         });
-    this.lifecycle = new FileLifecycle(meta, coordinator, files, writeBack, this::newOpenFile, hostId, namespace);
+    this.lifecycle = new FileLifecycle(cached, coordinator, files, writeBack, this::newOpenFile, hostId, namespace);
     this.locks = new PosixLocks(coordinator, new PosixLocks.Coherence() {
       @Override
       public void commit(OpenFile f) throws FsException {

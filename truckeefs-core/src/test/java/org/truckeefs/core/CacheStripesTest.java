@@ -48,4 +48,25 @@ class CacheStripesTest {
     }
     assertThat(cache.size()).isLessThanOrEqualTo(100);
   }
+
+  @Test
+  void replace_cachesAChangesResult_andNoReadBegunBeforeItCanCacheAnOlderOne() {
+    long[] reader = cache.stamp(); // a lookup read "absent" before the create committed
+    long[] writer = cache.stamp();
+    cache.replace("k", "created", writer);
+    assertThat(cache.get("k")).isEqualTo("created");
+    cache.put("k", "absent", reader);
+    assertThat(cache.get("k")).isEqualTo("created");
+    cache.put("other", "v", writer); // the change's own replace does not refuse its later puts
+    assertThat(cache.get("other")).isEqualTo("v");
+  }
+
+  @Test
+  void replace_forgetsTheKey_whenAnotherChangeCameBetween() {
+    cache.put("k", "v0", cache.stamp());
+    long[] writer = cache.stamp();
+    cache.invalidate("k"); // another change, applied after this one and invalidated before it replaces
+    cache.replace("k", "v1", writer);
+    assertThat(cache.get("k")).isNull();
+  }
 }

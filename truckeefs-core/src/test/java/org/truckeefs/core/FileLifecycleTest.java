@@ -7,10 +7,13 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -64,7 +67,7 @@ class FileLifecycleTest {
         purged.add(inode);
       }
     });
-    lifecycle = new FileLifecycle(store, here, files, writeBack,
+    lifecycle = new FileLifecycle(meta, here, files, writeBack,
         (a, isNew) -> new OpenFile(a, List.of(), 64 * 1024, cache, Clock.systemUTC()), "host-a", namespace);
     root = store.initRoot(new NewInode(InodeType.DIRECTORY, 0755, 0, 0, 0, T, null));
   }
@@ -152,5 +155,90 @@ class FileLifecycleTest {
     assertThat(exists(open.id())).isTrue();
     lifecycle.release(h);
     assertThat(exists(open.id())).isFalse();
+  }
+  // ---- claims: the unlink that purges in its own transaction
+
+  @Test
+  void aFileNobodyHasOpen_isClaimed_andAnOpenMeanwhileWaits_thenFindsItGone() throws Exception {
+    InodeAttributes f = file("f");
+    CountDownLatch claim = lifecycle.claimForPurge(f.id());
+    assertThat(claim).isNotNull();
+    CompletableFuture<Object> open = CompletableFuture.supplyAsync(() -> {
+      try {
+        return lifecycle.acquire(f.id());
+      } catch (FsException e) {
+        return e.error();
+      }
+    }, pool);
+    store.unlink(root.id(), Name.of("f"), false, T, f.id());
+    assertThat(open).isNotDone(); // it waits for the claim, however long the transaction takes
+    lifecycle.endClaim(f.id(), claim);
+    assertThat(open.get(10, TimeUnit.SECONDS)).isEqualTo(FsError.NOT_FOUND);
+    assertThat(files.contains(f.id())).isFalse();
+    assertThat(marked(here, f.id())).isFalse();
+  }
+
+  @Test
+  void anOpenThatWaitedForAClaim_opensTheFile_whenTheUnlinkLeftItLinked() throws Exception {
+    InodeAttributes f = file("f");
+    store.link(f.id(), root.id(), Name.of("g"), T);
+    CountDownLatch claim = lifecycle.claimForPurge(f.id());
+    CompletableFuture<OpenFile> open = CompletableFuture.supplyAsync(() -> {
+      try {
+        return lifecycle.acquire(f.id());
+      } catch (FsException e) {
+        throw new IllegalStateException(e);
+      }
+    }, pool);
+    store.unlink(root.id(), Name.of("f"), false, T, f.id());
+    lifecycle.endClaim(f.id(), claim);
+    OpenFile o = open.get(10, TimeUnit.SECONDS);
+    assertThat(o.id).isEqualTo(f.id());
+    lifecycle.release(o);
+    assertThat(exists(f.id())).isTrue();
+  }
+
+  @Test
+  void aFileOpenHere_orOnAnotherHost_isNotClaimed() throws Exception {
+    InodeAttributes f = file("f");
+    OpenFile a = lifecycle.acquire(f.id());
+    assertThat(lifecycle.claimForPurge(f.id())).isNull();
+    lifecycle.release(a);
+    other.putEphemeral("open:" + f.id().value() + ":" + other.sessionId(), "host-b", Duration.ofHours(1));
+    assertThat(lifecycle.claimForPurge(f.id())).isNull();
+    OpenFile again = lifecycle.acquire(f.id()); // a refused claim leaves nothing behind
+    lifecycle.release(again);
+    other.removeEphemeral("open:" + f.id().value() + ":" + other.sessionId());
+    CountDownLatch claim = lifecycle.claimForPurge(f.id());
+    assertThat(claim).isNotNull();
+    assertThat(lifecycle.claimForPurge(f.id())).as("one claim at a time").isNull();
+    lifecycle.endClaim(f.id(), claim);
+  }
+
+  @Test
+  void aFileUnlinkedByAnotherHostWhileOpenHere_isPurgedByTheLastCloseHere() throws Exception {
+    InodeAttributes f = file("f");
+    OpenFile a = lifecycle.acquire(f.id());
+    store.unlink(root.id(), Name.of("f"), false, T); // the other host found it open here: no purge there
+    lifecycle.release(a); // the cache (here disabled) is asked, not the unlinking host
+    assertThat(exists(f.id())).isFalse();
+  }
+
+  @Test
+  void theLastCloseOfAFileThisHostUnlinked_purgesIt() throws Exception {
+    InodeAttributes f = file("f");
+    InodeAttributes g = file("g");
+    OpenFile a = lifecycle.acquire(f.id());
+    OpenFile b = lifecycle.acquire(g.id());
+    store.unlink(root.id(), Name.of("f"), false, T);
+    lifecycle.purgeIfClosed(f.id());
+    store.unlink(root.id(), Name.of("g"), false, T); // behind this host's back: the sweep finds it
+    lifecycle.purgeOrphans();
+    assertThat(exists(f.id())).isTrue();
+    assertThat(exists(g.id())).isTrue();
+    lifecycle.release(a);
+    lifecycle.release(b);
+    assertThat(exists(f.id())).isFalse();
+    assertThat(exists(g.id())).isFalse();
   }
 }

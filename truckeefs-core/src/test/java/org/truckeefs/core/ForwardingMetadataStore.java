@@ -20,6 +20,7 @@ import org.truckeefs.spi.MetadataStore;
 import org.truckeefs.spi.NewInode;
 import org.truckeefs.spi.RenameResult;
 import org.truckeefs.spi.StoreStats;
+import org.truckeefs.spi.UnlinkResult;
 
 /** A MetadataStore that forwards every call; tests override what they observe or break. */
 class ForwardingMetadataStore implements MetadataStore {
@@ -42,6 +43,7 @@ class ForwardingMetadataStore implements MetadataStore {
   @Override public InodeAttributes setAttributes(InodeId inode, AttrUpdate update) throws FsException { return d.setAttributes(inode, update); }
   @Override public List<ChunkRef> chunks(InodeId inode) throws FsException { return d.chunks(inode); }
   @Override public CommitResult commitContent(ContentCommit commit) throws FsException { return d.commitContent(commit); }
+  @Override public UnlinkResult unlink(InodeId parent, Name name, boolean directory, Instant now, InodeId purgeIfOrphan) throws FsException { return d.unlink(parent, name, directory, now, purgeIfOrphan); }
   @Override public CommitResult purge(InodeId inode) throws FsException { return d.purge(inode); }
   @Override public List<InodeId> orphans() throws FsException { return d.orphans(); }
   @Override public List<BlobRef> takeReleasableBlobs(Instant before, int limit) throws FsException { return d.takeReleasableBlobs(before, limit); }

@@ -7,7 +7,10 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Nested;
@@ -39,6 +42,8 @@ class NamespaceRulesTest {
   final List<String> removals = new CopyOnWriteArrayList<>();
   final List<FsChange> published = new CopyOnWriteArrayList<>();
   final List<String> events = new CopyOnWriteArrayList<>();
+  /** Inodes the removal lets the unlink purge in its own transaction (nobody has them open). */
+  final Set<InodeId> claimable = ConcurrentHashMap.newKeySet();
   Namespace ns;
   InodeId root;
 
@@ -56,6 +61,20 @@ class NamespaceRulesTest {
       public void purgeIfClosed(InodeId id) {
         removals.add("file " + id.value());
       }
+
+      @Override
+      public CountDownLatch claimForPurge(InodeId id) {
+        if (!claimable.contains(id)) {
+          return null;
+        }
+        removals.add("claim " + id.value());
+        return new CountDownLatch(1);
+      }
+
+      @Override
+      public void endClaim(InodeId id, CountDownLatch claim) {
+        removals.add("end " + id.value());
+      }
     }, Clock.systemUTC(), ticker);
     ns.setEvents(new NamespaceEvents() {
       @Override
@@ -71,6 +90,11 @@ class NamespaceRulesTest {
       @Override
       public void renamed(InodeId parent, Name name, InodeId newParent, Name newName, RenameFlags flags) {
         events.add("renamed " + name + " " + newName);
+      }
+
+      @Override
+      public void purged(InodeId inode) {
+        events.add("purged " + inode.value());
       }
     });
   }
@@ -90,11 +114,46 @@ class NamespaceRulesTest {
   @Nested
   class Removals {
     @Test
-    void rmdir_purgesTheDirectoryAtOnce() throws Exception {
+    void rmdir_purgesTheDirectoryInItsOwnTransaction() throws Exception {
       InodeAttributes d = ns.mkdir(ALICE, root, n("d"), 0755);
       ns.rmdir(ALICE, root, n("d"));
-      assertThat(removals).containsExactly("dir " + d.id().value());
-      assertThat(events).containsExactly("created d", "removed d");
+      assertThat(removals).isEmpty();
+      assertThat(events).containsExactly("created d", "removed d", "purged " + d.id().value());
+      assertError(FsError.NOT_FOUND, () -> store.getAttributes(d.id()));
+    }
+
+    @Test
+    void unlinkOfAClaimedFile_purgesItInTheSameTransaction_andEndsTheClaim() throws Exception {
+      InodeAttributes f = file(ALICE, "f");
+      claimable.add(f.id());
+      ns.unlink(ALICE, root, n("f"));
+      assertThat(removals).containsExactly("claim " + f.id().value(), "end " + f.id().value());
+      assertThat(events).containsExactly("created f", "removed f", "purged " + f.id().value());
+      assertError(FsError.NOT_FOUND, () -> store.getAttributes(f.id()));
+      assertThat(store.orphans()).doesNotContain(f.id());
+    }
+
+    @Test
+    void aFailedUnlinkOfAClaimedFile_endsTheClaim() throws Exception {
+      InodeAttributes f = file(ALICE, "f");
+      claimable.add(f.id());
+      store.unlink(root, n("f"), false, T); // behind the cache's back, as another host would
+      store.create(root, n("f"), new NewInode(InodeType.DIRECTORY, 0755, 1000, 1000, 0, T, null));
+      assertError(FsError.IS_DIRECTORY, () -> ns.unlink(ALICE, root, n("f")));
+      assertThat(removals).containsExactly("claim " + f.id().value(), "end " + f.id().value());
+    }
+
+    @Test
+    void unlinkThroughAStaleEntry_purgesOnlyTheInodeItChecked() throws Exception {
+      InodeAttributes f = file(ALICE, "f");
+      claimable.add(f.id());
+      // another host replaced "f" meanwhile; this host's cache still names the old inode
+      InodeAttributes g = store.create(root, n("g"), new NewInode(InodeType.FILE, 0644, 1000, 1000, 0, T, null));
+      store.rename(root, n("g"), root, n("f"), RenameFlags.NONE, T);
+      ns.unlink(ALICE, root, n("f"));
+      assertThat(store.getAttributes(g.id()).nlink()).isZero(); // orphaned, not purged: nobody asked about it
+      assertThat(removals).containsExactly("claim " + f.id().value(), "end " + f.id().value(),
+          "file " + g.id().value());
     }
 
     @Test

@@ -317,13 +317,13 @@ final class SqlMetadataStore implements MetadataStore {
 
   /** The unlink and, at link count 0, the purge in one transaction (one COMMIT, one round trip fewer). */
   @Override
-  public UnlinkResult unlink(InodeId parent, Name name, boolean directory, Instant now, boolean purgeOrphan)
+  public UnlinkResult unlink(InodeId parent, Name name, boolean directory, Instant now, InodeId purgeIfOrphan)
       throws FsException {
     long t = nanos(now);
     return tx.write(directory ? "rmdir" : "unlink", db -> {
-      Unlinked u = unlinkIn(db, parent, name, directory, t, purgeOrphan && !directory);
+      Unlinked u = unlinkIn(db, parent, name, directory, t, purgeIfOrphan != null && !directory);
       InodeAttributes a = u.after();
-      if (!purgeOrphan || a.nlink() != 0) {
+      if (purgeIfOrphan == null || a.nlink() != 0 || !a.id().equals(purgeIfOrphan)) {
         return new UnlinkResult(a, false, List.of());
       }
       // The row is locked and its link count drops to 0 in this transaction: nothing can link it again.

@@ -22,7 +22,6 @@ import org.truckeefs.spi.CommitMark;
 import org.truckeefs.spi.ContentCommit;
 import org.truckeefs.spi.MetadataStore;
 import org.truckeefs.spi.NewInode;
-import org.truckeefs.spi.UnlinkResult;
 
 /**
  * What the SQL store does beyond the default SPI methods: readdirplus as one join, unlink and purge in one
@@ -93,48 +92,6 @@ abstract class AbstractSqlStoreFeaturesTest {
         .isInstanceOfSatisfying(FsException.class, e -> assertThat(e.error()).isEqualTo(FsError.NOT_DIRECTORY));
     assertThatThrownBy(() -> store.readDirPlus(InodeId.of(987_654_321L), 0, 10))
         .isInstanceOfSatisfying(FsException.class, e -> assertThat(e.error()).isEqualTo(FsError.NOT_FOUND));
-  }
-
-  @Test
-  void unlinkWithPurge_removesTheLastNameAndTheInode_andLeavesItsBlobsUnreferenced() throws Exception {
-    InodeAttributes f = fileWithChunk("f", "x");
-    UnlinkResult r = store.unlink(dir, Name.of("f"), false, T.plusSeconds(2), true);
-    assertThat(r.purged()).isTrue();
-    assertThat(r.unlinked().nlink()).isZero();
-    assertThat(r.unreferenced()).containsExactly(blob("x"));
-    assertThat(store.lookup(dir, Name.of("f"))).isEmpty();
-    assertThatThrownBy(() -> store.getAttributes(f.id()))
-        .isInstanceOfSatisfying(FsException.class, e -> assertThat(e.error()).isEqualTo(FsError.NOT_FOUND));
-    assertThat(store.orphans()).doesNotContain(f.id());
-    assertThat(store.getAttributes(dir).size()).isZero();
-    assertThat(store.takeReleasableBlobs(Instant.now().plusSeconds(60), 100)).contains(blob("x"));
-  }
-
-  @Test
-  void unlinkWithPurge_keepsAnInodeThatHasAnotherName_andWithoutPurgeLeavesAnOrphan() throws Exception {
-    InodeAttributes f = fileWithChunk("f", "y");
-    store.link(f.id(), dir, Name.of("g"), T.plusSeconds(2));
-    UnlinkResult first = store.unlink(dir, Name.of("f"), false, T.plusSeconds(3), true);
-    assertThat(first.purged()).isFalse();
-    assertThat(first.unlinked().nlink()).isEqualTo(1);
-    assertThat(store.chunks(f.id())).hasSize(1);
-
-    UnlinkResult last = store.unlink(dir, Name.of("g"), false, T.plusSeconds(4), false);
-    assertThat(last.purged()).isFalse();
-    assertThat(store.orphans()).contains(f.id());
-    assertThat(store.getAttributes(f.id()).nlink()).isZero();
-  }
-
-  @Test
-  void unlinkWithPurge_answersLikeUnlink_whenTheEntryIsWrong() throws Exception {
-    store.create(dir, Name.of("sub"), spec(InodeType.DIRECTORY));
-    assertThatThrownBy(() -> store.unlink(dir, Name.of("sub"), false, T, true))
-        .isInstanceOfSatisfying(FsException.class, e -> assertThat(e.error()).isEqualTo(FsError.IS_DIRECTORY));
-    assertThatThrownBy(() -> store.unlink(dir, Name.of("none"), false, T, true))
-        .isInstanceOfSatisfying(FsException.class, e -> assertThat(e.error()).isEqualTo(FsError.NOT_FOUND));
-    UnlinkResult r = store.unlink(dir, Name.of("sub"), true, T, true);
-    assertThat(r.purged()).isTrue();
-    assertThat(store.getAttributes(dir).nlink()).isEqualTo(2);
   }
 
   @Test

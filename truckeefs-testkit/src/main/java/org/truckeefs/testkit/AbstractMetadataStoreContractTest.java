@@ -47,6 +47,7 @@ import org.truckeefs.spi.MetadataStore;
 import org.truckeefs.spi.NewInode;
 import org.truckeefs.spi.RenameResult;
 import org.truckeefs.spi.StoreStats;
+import org.truckeefs.spi.UnlinkResult;
 
 /**
  * The contract of {@link MetadataStore}, as its javadoc states it. A backend's test extends this class and
@@ -1166,6 +1167,107 @@ public abstract class AbstractMetadataStoreContractTest {
       InodeId b = touch(work, "b").id();
       store.unlink(work, n("a"), false, later());
       assertThat(store.orphans()).contains(a).doesNotContain(b, work, InodeId.ROOT);
+    }
+  }
+
+  /** {@code unlink(..., purgeIfOrphan)}: the unlink and the purge of the inode it orphans in one transaction. */
+  @Nested
+  class UnlinkWithPurge {
+    @Test
+    void lastName_removesTheEntryAndTheInode_withItsChunksAndXattrs() throws Exception {
+      InodeId f = touch(work, "f").id();
+      commit(f, 10, Long.MAX_VALUE, List.of(chunk(0, blob("u"), 10)));
+      store.setXattr(f, "user.k", new byte[] {1}, XattrMode.EITHER, later());
+      Instant t = later();
+      UnlinkResult r = store.unlink(work, n("f"), false, t, f);
+      assertThat(r.purged()).isTrue();
+      assertThat(r.unlinked().id()).isEqualTo(f);
+      assertThat(r.unlinked().nlink()).isZero();
+      assertThat(r.unreferenced()).containsExactly(blob("u"));
+      assertThat(store.lookup(work, n("f"))).isEmpty();
+      assertError(FsError.NOT_FOUND, () -> store.getAttributes(f));
+      assertThat(store.orphans()).doesNotContain(f);
+      assertThat(store.purge(f).unreferenced()).isEmpty(); // already gone: purge stays idempotent
+      InodeAttributes p = store.getAttributes(work);
+      assertThat(p.size()).isZero();
+      assertThat(p.mtime()).isEqualTo(t);
+      assertThat(store.takeReleasableBlobs(storeClockNow().plus(Duration.ofHours(1)), 1000)).contains(blob("u"));
+    }
+
+    @Test
+    void aBlobAnotherFileStillUses_staysReferenced() throws Exception {
+      InodeId f = touch(work, "f").id();
+      InodeId g = touch(work, "g").id();
+      commit(f, 10, Long.MAX_VALUE, List.of(chunk(0, blob("shared"), 10)));
+      commit(g, 10, Long.MAX_VALUE, List.of(chunk(0, blob("shared"), 10)));
+      UnlinkResult r = store.unlink(work, n("f"), false, later(), f);
+      assertThat(r.purged()).isTrue();
+      assertThat(r.unreferenced()).isEmpty();
+      assertThat(store.chunks(g)).hasSize(1);
+      assertThat(store.takeReleasableBlobs(storeClockNow().plus(Duration.ofHours(1)), 1000))
+          .doesNotContain(blob("shared"));
+    }
+
+    @Test
+    void anInodeWithAnotherName_isOnlyUnlinked() throws Exception {
+      InodeId f = touch(work, "f").id();
+      commit(f, 10, Long.MAX_VALUE, List.of(chunk(0, blob("v"), 10)));
+      store.link(f, work, n("g"), later());
+      UnlinkResult r = store.unlink(work, n("f"), false, later(), f);
+      assertThat(r.purged()).isFalse();
+      assertThat(r.unlinked().nlink()).isEqualTo(1);
+      assertThat(r.unreferenced()).isEmpty();
+      assertThat(store.chunks(f)).hasSize(1);
+      assertThat(inodeOf(work, "g")).isEqualTo(f);
+    }
+
+    @Test
+    void withoutAnInode_leavesAnOrphan() throws Exception {
+      InodeId f = touch(work, "f").id();
+      UnlinkResult r = store.unlink(work, n("f"), false, later(), null);
+      assertThat(r.purged()).isFalse();
+      assertThat(r.unlinked().nlink()).isZero();
+      assertThat(store.orphans()).contains(f);
+      assertThat(store.getAttributes(f).nlink()).isZero();
+    }
+
+    @Test
+    void anEntryThatNamesAnotherInode_isUnlinkedWithoutAPurge() throws Exception {
+      InodeId stale = touch(work, "old").id();
+      InodeId f = touch(work, "f").id();
+      // the caller's view is stale: "f" was replaced by another file since it looked
+      store.rename(work, n("old"), work, n("f"), RenameFlags.NONE, later());
+      UnlinkResult r = store.unlink(work, n("f"), false, later(), f);
+      assertThat(r.purged()).isFalse();
+      assertThat(r.unlinked().id()).isEqualTo(stale);
+      assertThat(r.unlinked().nlink()).isZero();
+      assertThat(store.orphans()).contains(stale, f); // f was orphaned by the rename, stale by the unlink
+    }
+
+    @Test
+    void answersLikeUnlink_whenTheEntryIsWrong() throws Exception {
+      InodeId d = mkdir(work, "d").id();
+      InodeId f = touch(work, "f").id();
+      assertError(FsError.IS_DIRECTORY, () -> store.unlink(work, n("d"), false, later(), d));
+      assertError(FsError.NOT_DIRECTORY, () -> store.unlink(work, n("f"), true, later(), f));
+      assertError(FsError.NOT_FOUND, () -> store.unlink(work, n("none"), false, later(), f));
+      assertError(FsError.NOT_FOUND, () -> store.unlink(InodeId.of(Long.MAX_VALUE / 2), n("f"), false, later(), f));
+      assertError(FsError.NOT_DIRECTORY, () -> store.unlink(f, n("x"), false, later(), f));
+      assertThat(store.getAttributes(d).nlink()).isEqualTo(2);
+      assertThat(store.getAttributes(f).nlink()).isEqualTo(1);
+    }
+
+    @Test
+    void rmdir_purgesTheDirectory_andDropsTheParentsLink() throws Exception {
+      InodeId d = mkdir(work, "d").id();
+      touch(d, "x");
+      assertError(FsError.NOT_EMPTY, () -> store.unlink(work, n("d"), true, later(), d));
+      store.unlink(d, n("x"), false, later(), inodeOf(d, "x"));
+      UnlinkResult r = store.unlink(work, n("d"), true, later(), d);
+      assertThat(r.purged()).isTrue();
+      assertError(FsError.NOT_FOUND, () -> store.getAttributes(d));
+      assertThat(store.getAttributes(work).nlink()).isEqualTo(2);
+      assertThat(store.orphans()).doesNotContain(d);
     }
   }
 
