@@ -164,7 +164,7 @@ public final class TahoeBenchmark {
             long t0 = System.nanoTime();
             while (gw.list(m.rootcap).orElseThrow().get(name) == null
                 || gw.list(m.rootcap).orElseThrow().get(name).size() != size) {
-              Thread.sleep(2);
+              Thread.sleep(2); // a timing probe: the lag it measures must not round up to a coarser poll interval
             }
             lag[r] = System.nanoTime() - t0;
             byte[] other = random(rnd, size);

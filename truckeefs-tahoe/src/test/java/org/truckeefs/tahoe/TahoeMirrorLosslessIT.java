@@ -169,18 +169,10 @@ class TahoeMirrorLosslessIT {
 
       gw.injectFaults("PUT", 1_000, Fault.delay(Duration.ofSeconds(2))); // the gateway is slow to take the file
       new PathFileSystem(fs).write("/lagging", bytes(3 * CHUNK, 9));
-      long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-      while (lag.value() < 0.5) {
-        assertThat(System.nanoTime()).as("the lag grows while the update waits").isLessThan(deadline);
-        Thread.sleep(20);
-      }
+      TahoeRiverFs.await(Duration.ofSeconds(20), "the lag grows while the update waits", () -> lag.value() >= 0.5);
       gw.clearFaults();
       fs.syncAll(); // the content's mirror op is queued once its upload commits: the gauge measures the queue
-      deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-      while (lag.value() != 0) {
-        assertThat(System.nanoTime()).as("the lag is 0 once the update is applied").isLessThan(deadline);
-        Thread.sleep(20);
-      }
+      TahoeRiverFs.await(Duration.ofSeconds(60), "the lag is 0 once the update is applied", () -> lag.value() == 0);
       assertThat(contents(h, "lagging")).isEqualTo(bytes(3 * CHUNK, 9));
     }
   }

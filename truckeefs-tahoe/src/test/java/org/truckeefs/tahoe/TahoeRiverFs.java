@@ -5,10 +5,10 @@ import java.lang.reflect.Proxy;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
+import org.awaitility.Awaitility;
 import org.truckeefs.api.FsException;
 import org.truckeefs.core.Backends;
 import org.truckeefs.core.InMemoryMetadataStoreProvider;
@@ -92,14 +92,8 @@ final class TahoeRiverFs {
   }
 
   /** Polls until the condition holds (background uploads, daemons); fails after {@code limit}. */
-  static void await(Duration limit, String what, BooleanSupplier condition) throws InterruptedException {
-    Instant deadline = Instant.now().plus(limit);
-    while (!condition.getAsBoolean()) {
-      if (Instant.now().isAfter(deadline)) {
-        throw new AssertionError("timed out after " + limit + " waiting for " + what);
-      }
-      Thread.sleep(20);
-    }
+  static void await(Duration limit, String what, BooleanSupplier condition) {
+    Awaitility.await(what).atMost(limit).pollInterval(Duration.ofMillis(20)).until(condition::getAsBoolean);
   }
 
   private static <T> T unclosable(T m, Class<T> type) {
