@@ -8,8 +8,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ScheduledExecutorService;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.truckeefs.api.FsError;
@@ -22,18 +21,9 @@ import org.truckeefs.testkit.tahoe.TahoeGatewayEmulator;
 
 /** Metadata backups to Tahoe on the emulator: stored under rootcap, pruned to backup_keep, restored byte-identical. */
 class TahoeBackupIT {
-  private static TahoeGatewayEmulator gw;
+  @AutoClose
+  private static final TahoeGatewayEmulator gw = TahoeGatewayEmulator.start();
   @TempDir Path tmp;
-
-  @BeforeAll
-  static void startGateway() {
-    gw = TahoeGatewayEmulator.start();
-  }
-
-  @AfterAll
-  static void stopGateway() {
-    gw.close();
-  }
 
   @Test
   void backupsAreLinkedUnderRootcapPrunedAndRestoreIntoAFreshStore() throws Exception {

@@ -10,9 +10,8 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Random;
 import java.util.concurrent.ScheduledExecutorService;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -26,23 +25,13 @@ import org.truckeefs.testkit.tahoe.TahoeGatewayEmulator;
 
 /** FLAT behaviour of the Tahoe store on the gateway emulator. */
 class TahoeBlobStoreIT {
-  private static TahoeGatewayEmulator gw;
-  private static ScheduledExecutorService scheduler;
+  @AutoClose
+  private static final TahoeGatewayEmulator gw = TahoeGatewayEmulator.start();
+  @AutoClose("shutdownNow")
+  private static final ScheduledExecutorService scheduler = TahoeStores.scheduler();
   @TempDir Path dataDir;
   private TahoeBlobStore store;
   private String rootcap;
-
-  @BeforeAll
-  static void startGateway() {
-    gw = TahoeGatewayEmulator.start();
-    scheduler = TahoeStores.scheduler();
-  }
-
-  @AfterAll
-  static void stopGateway() {
-    gw.close();
-    scheduler.shutdownNow();
-  }
 
   @BeforeEach
   void openStore() throws Exception {

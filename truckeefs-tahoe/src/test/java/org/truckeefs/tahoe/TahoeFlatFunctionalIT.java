@@ -1,8 +1,7 @@
 package org.truckeefs.tahoe;
 
 import java.nio.file.Path;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.AutoClose;
 import org.truckeefs.api.FileSystem;
 import org.truckeefs.core.RiverFS;
 import org.truckeefs.testkit.fs.AbstractFunctionalSuite;
@@ -10,18 +9,9 @@ import org.truckeefs.testkit.tahoe.TahoeGatewayEmulator;
 
 /** The RiverFS functional suite with the Tahoe store (FLAT) on the gateway emulator. */
 class TahoeFlatFunctionalIT extends AbstractFunctionalSuite {
-  private static TahoeGatewayEmulator gw;
+  @AutoClose
+  private static final TahoeGatewayEmulator gw = TahoeGatewayEmulator.start();
   private TahoeRiverFs harness;
-
-  @BeforeAll
-  static void startGateway() {
-    gw = TahoeGatewayEmulator.start();
-  }
-
-  @AfterAll
-  static void stopGateway() {
-    gw.close();
-  }
 
   @Override
   protected FileSystem createFileSystem(Path tmp) throws Exception {

@@ -1,8 +1,7 @@
 package org.truckeefs.tahoe;
 
 import java.nio.file.Path;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.AutoClose;
 import org.truckeefs.api.FileSystem;
 import org.truckeefs.testkit.fs.AbstractModelBasedSuite;
 import org.truckeefs.testkit.tahoe.TahoeGatewayEmulator;
@@ -12,17 +11,8 @@ import org.truckeefs.testkit.tahoe.TahoeGatewayEmulator;
  * the full set on embedded backends; here the point is the Tahoe data path (LIT/CHK caps, ranges, shared blobs).
  */
 class TahoeFlatModelIT extends AbstractModelBasedSuite {
-  private static TahoeGatewayEmulator gw;
-
-  @BeforeAll
-  static void startGateway() {
-    gw = TahoeGatewayEmulator.start();
-  }
-
-  @AfterAll
-  static void stopGateway() {
-    gw.close();
-  }
+  @AutoClose
+  private static final TahoeGatewayEmulator gw = TahoeGatewayEmulator.start();
 
   @Override
   protected FileSystem createFileSystem(Path dir) throws Exception {

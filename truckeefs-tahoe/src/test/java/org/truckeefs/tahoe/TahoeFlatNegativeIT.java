@@ -1,25 +1,15 @@
 package org.truckeefs.tahoe;
 
 import java.nio.file.Path;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.AutoClose;
 import org.truckeefs.api.FileSystem;
 import org.truckeefs.testkit.fs.AbstractNegativeSuite;
 import org.truckeefs.testkit.tahoe.TahoeGatewayEmulator;
 
 /** The RiverFS negative-case suite with the Tahoe store (FLAT) on the gateway emulator. */
 class TahoeFlatNegativeIT extends AbstractNegativeSuite {
-  private static TahoeGatewayEmulator gw;
-
-  @BeforeAll
-  static void startGateway() {
-    gw = TahoeGatewayEmulator.start();
-  }
-
-  @AfterAll
-  static void stopGateway() {
-    gw.close();
-  }
+  @AutoClose
+  private static final TahoeGatewayEmulator gw = TahoeGatewayEmulator.start();
 
   @Override
   protected FileSystem createFileSystem(Path tmp) throws Exception {

@@ -14,8 +14,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -38,18 +37,9 @@ import org.truckeefs.testkit.tahoe.TahoeGatewayEmulator;
  */
 class TahoeMirrorCostIT {
   private static final int CHUNK = 256 * 1024;
-  private static TahoeGatewayEmulator gw;
+  @AutoClose
+  private static final TahoeGatewayEmulator gw = TahoeGatewayEmulator.start(LatencyModel.TAHOE_1_17);
   @TempDir Path tmp;
-
-  @BeforeAll
-  static void startGateway() {
-    gw = TahoeGatewayEmulator.start(LatencyModel.TAHOE_1_17);
-  }
-
-  @AfterAll
-  static void stopGateway() {
-    gw.close();
-  }
 
   @BeforeEach
   void clear() {

@@ -3,9 +3,8 @@ package org.truckeefs.tahoe;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.AutoClose;
 import org.truckeefs.api.FileSystem;
 import org.truckeefs.testkit.fs.AbstractFunctionalSuite;
 import org.truckeefs.testkit.tahoe.TahoeGatewayEmulator;
@@ -15,18 +14,9 @@ import org.truckeefs.testkit.tahoe.TahoeGatewayEmulator;
  * under rootcap shows exactly the namespace and the files' bytes.
  */
 class TahoeMirrorFunctionalIT extends AbstractFunctionalSuite {
-  private static TahoeGatewayEmulator gw;
+  @AutoClose
+  private static final TahoeGatewayEmulator gw = TahoeGatewayEmulator.start();
   private TahoeRiverFs harness;
-
-  @BeforeAll
-  static void startGateway() {
-    gw = TahoeGatewayEmulator.start();
-  }
-
-  @AfterAll
-  static void stopGateway() {
-    gw.close();
-  }
 
   @Override
   protected FileSystem createFileSystem(Path tmp) throws Exception {

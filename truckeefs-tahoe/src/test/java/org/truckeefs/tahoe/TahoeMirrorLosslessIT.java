@@ -10,9 +10,8 @@ import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.Optional;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.truckeefs.api.PathFileSystem;
@@ -32,18 +31,9 @@ import org.truckeefs.testkit.tahoe.TahoeGatewayEmulator;
  */
 class TahoeMirrorLosslessIT {
   private static final int CHUNK = 256 * 1024;
-  private static TahoeGatewayEmulator gw;
+  @AutoClose
+  private static final TahoeGatewayEmulator gw = TahoeGatewayEmulator.start(LatencyModel.TAHOE_1_17);
   @TempDir Path tmp;
-
-  @BeforeAll
-  static void startGateway() {
-    gw = TahoeGatewayEmulator.start(LatencyModel.TAHOE_1_17);
-  }
-
-  @AfterAll
-  static void stopGateway() {
-    gw.close();
-  }
 
   @AfterEach
   void heal() {

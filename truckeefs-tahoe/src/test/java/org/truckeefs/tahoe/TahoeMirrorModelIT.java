@@ -5,8 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
 import java.nio.file.Path;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.AutoClose;
 import org.truckeefs.api.FileSystem;
 import org.truckeefs.testkit.fs.AbstractModelBasedSuite;
 import org.truckeefs.testkit.tahoe.TahoeGatewayEmulator;
@@ -16,17 +15,8 @@ import org.truckeefs.testkit.tahoe.TahoeGatewayEmulator;
  * When the suite closes the filesystem, the tree under rootcap must show exactly the namespace and the bytes.
  */
 class TahoeMirrorModelIT extends AbstractModelBasedSuite {
-  private static TahoeGatewayEmulator gw;
-
-  @BeforeAll
-  static void startGateway() {
-    gw = TahoeGatewayEmulator.start();
-  }
-
-  @AfterAll
-  static void stopGateway() {
-    gw.close();
-  }
+  @AutoClose
+  private static final TahoeGatewayEmulator gw = TahoeGatewayEmulator.start();
 
   @Override
   protected FileSystem createFileSystem(Path dir) throws Exception {
