@@ -7,11 +7,13 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
@@ -114,23 +116,8 @@ final class FuseMountExtension implements BeforeAllCallback, AfterAllCallback {
 
   /** Retries {@code check} for up to twice the attribute timeout: the kernel may show cached attributes until then. */
   static void eventually(Runnable check) {
-    long deadline = System.nanoTime() + 2_500_000_000L;
-    while (true) {
-      try {
-        check.run();
-        return;
-      } catch (AssertionError e) {
-        if (System.nanoTime() > deadline) {
-          throw e;
-        }
-      }
-      try {
-        Thread.sleep(50);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new AssertionError(e);
-      }
-    }
+    Awaitility.await().atMost(Duration.ofMillis(2_500)).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(50))
+        .pollInSameThread().untilAsserted(check::run);
   }
 
   static void deleteTree(Path p) {
