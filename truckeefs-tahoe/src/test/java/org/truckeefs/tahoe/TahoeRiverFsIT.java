@@ -6,8 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.truckeefs.api.FsException;
@@ -22,17 +21,8 @@ import org.truckeefs.testkit.tahoe.TahoeGatewayEmulator;
 /** RiverFS on Tahoe (FLAT): lease renewal seen on the gateway, and write-back surviving gateway faults. */
 class TahoeRiverFsIT {
   @TempDir Path tmp;
-  TahoeGatewayEmulator gw;
-
-  @BeforeEach
-  void start() {
-    gw = TahoeGatewayEmulator.start();
-  }
-
-  @AfterEach
-  void stop() {
-    gw.close();
-  }
+  @AutoClose
+  final TahoeGatewayEmulator gw = TahoeGatewayEmulator.start();
 
   private static byte[] bytes(int n, long seed) {
     return TahoeBlobStoreIT.bytes(n, seed);
