@@ -42,6 +42,17 @@ public interface BlobStore extends AutoCloseable {
   }
 
   /**
+   * {@link #putFile(Path, long)} of a file whose SHA-256 the caller already computed (it hashed the chunk while the
+   * writer filled it, and the file has not changed since): a store that names blobs by that digest need not read
+   * the file again. {@code sha256} is the digest of exactly the file's {@code size} bytes, or null when unknown;
+   * the store trusts it (a wrong digest would file the content under a wrong name). Stores that name blobs
+   * otherwise ignore it, as the default does.
+   */
+  default BlobRef putFile(Path file, long size, byte[] sha256) throws FsException {
+    return putFile(file, size);
+  }
+
+  /**
    * The local file that holds the blob's bytes, for stores that keep blobs as plain files on this host: the cache
    * may then link it instead of copying it. The file must only be read. Empty by default.
    */

@@ -11,6 +11,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -28,18 +29,24 @@ import org.truckeefs.spi.BlobStore;
 /**
  * Blobs as files named by the SHA-256 of their content ({@code <dir>/ab/abcdef...}), so identical content is
  * stored once. A put streams into a temp file, forces it to disk and renames it into place atomically: a crash
- * leaves at most a temp file, never a half-written blob under its final name.
+ * leaves at most a temp file, never a half-written blob under its final name. A blob is durable, bytes and name,
+ * when a put returns; see {@link #putFile(Path, long, byte[])} for the order that makes it so.
  */
 final class LocalBlobStore implements BlobStore {
   private static final Pattern REF = Pattern.compile("[0-9a-f]{64}");
   private static final int COPY_BUFFER = 256 * 1024;
 
+  private static final Set<PosixFilePermission> OWNER_RW = PosixFilePermissions.fromString("rw-------");
+
   private final Path dir;
   private final Path tmp;
+  private final boolean posix;
+  private final DirSync dirSync = new DirSync();
 
   LocalBlobStore(Path dir) throws FsException {
     this.dir = dir;
     this.tmp = dir.resolve("tmp");
+    this.posix = dir.getFileSystem().supportedFileAttributeViews().contains("posix");
     try {
       Files.createDirectories(tmp);
     } catch (IOException e) {
@@ -77,7 +84,10 @@ final class LocalBlobStore implements BlobStore {
       if (Files.exists(target)) {
         Files.delete(temp);
       } else {
-        Files.createDirectories(target.getParent());
+        boolean newFanOut = !Files.isDirectory(target.getParent());
+        if (newFanOut) {
+          Files.createDirectories(target.getParent());
+        }
         try {
           Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
         } catch (FileAlreadyExistsException | AtomicMoveNotSupportedException e) {
@@ -86,7 +96,11 @@ final class LocalBlobStore implements BlobStore {
             throw e;
           }
         }
+        if (newFanOut) {
+          dirSync.force(dir);
+        }
       }
+      dirSync.force(target.getParent()); // the name durable before the caller commits a reference to it
       return BlobRef.of(hex);
     } catch (IOException e) {
       deleteQuietly(temp);
@@ -97,53 +111,95 @@ final class LocalBlobStore implements BlobStore {
   }
 
   /**
-   * Takes a sealed cache file by hard link when it is on the same filesystem: the bytes are read once (to name the
-   * blob) and forced, never written a second time. Elsewhere, or when the link fails, it is copied as {@link #put}
-   * does. The caller never writes the file again (see {@link BlobStore#putFile}).
+   * Takes a sealed cache file by hard link when it is on the same filesystem: the bytes are never written a second
+   * time, and read only to name the blob when the caller does not know their digest. Elsewhere, or when the link
+   * fails, it is copied as {@link #put} does. The caller never writes the file again (see {@link BlobStore#putFile}).
    */
   @Override
   public BlobRef putFile(Path file, long size) throws FsException {
+    return putFile(file, size, null);
+  }
+
+  /**
+   * The durability order (why a blob's name never points at bytes a power loss can take, and why the caller may
+   * commit a reference to it once this returns):
+   *
+   * <ol>
+   *   <li>The file's data is forced ({@code fdatasync}: the bytes and the size/extents needed to read them) while
+   *       it still has only its cache name. A name in the blob directory therefore always means durable bytes,
+   *       which is what lets a later put of the same content trust an existing name (deduplication).
+   *   <li>Only then is the blob name made (hard link), and the fan-out directory (and a new fan-out directory's
+   *       parent) is forced, through {@link DirSync}: concurrent puts share one round of directory forces, on a
+   *       journaling filesystem about one journal commit for all of them.
+   *   <li>A put that finds the name already there (the same content, put earlier or concurrently) still waits for
+   *       a directory force of its own: the other put may have linked it and not yet forced it.
+   *   <li>The caller's metadata commit names the blob after this returns, so the commit can never become durable
+   *       before the blob it names.
+   * </ol>
+   *
+   * @param sha256 the caller's digest of the file's bytes, or null to read and hash them here
+   */
+  @Override
+  public BlobRef putFile(Path file, long size, byte[] sha256) throws FsException {
     try {
       if (Files.size(file) != size) {
         return BlobStore.super.putFile(file, size);
       }
-      MessageDigest sha = MessageDigest.getInstance("SHA-256");
+      String hex;
       try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ)) {
-        ByteBuffer buf = ByteBuffer.allocateDirect((int) Math.min(COPY_BUFFER, Math.max(size, 1)));
-        for (long pos = 0; pos < size; ) {
-          buf.clear().limit((int) Math.min(buf.capacity(), size - pos));
-          int n = in.read(buf, pos);
-          if (n < 0) {
-            throw new FsException(FsError.IO, "file to store ended after " + pos + " of " + size + " bytes");
-          }
-          buf.flip();
-          sha.update(buf);
-          pos += n;
+        hex = sha256 != null && sha256.length == 32 ? HexFormat.of().formatHex(sha256) : hash(in, size);
+        Path target = path(hex);
+        if (Files.exists(target)) {
+          dirSync.force(target.getParent()); // its bytes were forced before its name was made (step 1)
+          return BlobRef.of(hex);
         }
-        in.force(true); // a blob is durable when put returns: its bytes, here, then its name below
+        if (posix) {
+          // before the force, so the mode change rides in the same journal commit; blobs are plaintext
+          Files.setPosixFilePermissions(file, OWNER_RW);
+        }
+        in.force(false); // step 1: durable bytes before any durable name
       }
-      String hex = HexFormat.of().formatHex(sha.digest());
       Path target = path(hex);
-      if (Files.exists(target)) {
-        return BlobRef.of(hex);
+      boolean newFanOut = !Files.isDirectory(target.getParent());
+      if (newFanOut) {
+        Files.createDirectories(target.getParent());
       }
-      Files.createDirectories(target.getParent());
       try {
         Files.createLink(target, file);
       } catch (FileAlreadyExistsException raced) {
-        return BlobRef.of(hex); // the same content, stored by a concurrent put
+        // the same content, linked by a concurrent put: wait for a force of the name as for an existing one
       } catch (IOException | UnsupportedOperationException notHere) {
         return BlobStore.super.putFile(file, size); // another filesystem, or links not allowed: copy
       }
-      if (target.getFileSystem().supportedFileAttributeViews().contains("posix")) {
-        Files.setPosixFilePermissions(target, PosixFilePermissions.fromString("rw-------")); // blobs are plaintext
+      if (newFanOut) {
+        dirSync.force(dir);
       }
-      try (FileChannel d = FileChannel.open(target.getParent(), StandardOpenOption.READ)) {
-        d.force(true);
-      }
+      dirSync.force(target.getParent()); // step 2
       return BlobRef.of(hex);
     } catch (IOException e) {
       throw DiskErrors.map("store blob in " + dir, e);
+    }
+  }
+
+  private static String hash(FileChannel in, long size) throws IOException {
+    MessageDigest sha = sha256();
+    ByteBuffer buf = ByteBuffer.allocateDirect((int) Math.min(COPY_BUFFER, Math.max(size, 1)));
+    for (long pos = 0; pos < size; ) {
+      buf.clear().limit((int) Math.min(buf.capacity(), size - pos));
+      int n = in.read(buf, pos);
+      if (n < 0) {
+        throw new FsException(FsError.IO, "file to store ended after " + pos + " of " + size + " bytes");
+      }
+      buf.flip();
+      sha.update(buf);
+      pos += n;
+    }
+    return HexFormat.of().formatHex(sha.digest());
+  }
+
+  private static MessageDigest sha256() {
+    try {
+      return MessageDigest.getInstance("SHA-256");
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }

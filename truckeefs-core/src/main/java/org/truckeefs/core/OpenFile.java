@@ -107,6 +107,13 @@ final class OpenFile {
     final ByteRanges written;
     /** The committed-view epoch the copied bytes come from; older than the file's epoch means stale. */
     long baseEpoch;
+    /** The file's SHA-256 while it is written sequentially from 0 (guarded by the file's lock while dirty). */
+    final RunningHash hash = new RunningHash();
+
+    /** The SHA-256 of the sealed file's bytes when they were hashed as written, else null. */
+    byte[] knownSha256() {
+      return hash.digestOf(length);
+    }
 
     DirtyChunk(long index, Path path, FileChannel ch, long length, ByteRanges written, long baseEpoch) {
       this.index = index;
@@ -370,6 +377,7 @@ final class OpenFile {
         int n = Math.min(src.remaining(), chunkSize - within);
         DirtyChunk d = dirtyChunk(idx, within, n);
         ByteBuffer part = src.slice(src.position(), n);
+        ByteBuffer toHash = part.duplicate();
         long p = within;
         try {
           while (part.hasRemaining()) {
@@ -391,6 +399,7 @@ final class OpenFile {
             d.length = newLen;
             pos += k;
             done += k;
+            d.hash.wrote(within, toHash.limit(k)); // hashed while in the CPU cache: its put need not read it
           }
         }
       }
@@ -480,6 +489,7 @@ final class OpenFile {
           long idx = keep - 1;
           if (length(resolve(idx)) > within) {
             DirtyChunk d = dirtyChunk(idx, 0, 0);
+            d.hash.lost();
             d.ch.truncate(within);
             d.written.trimTo(within);
             cache.addDirty(within - d.length);

@@ -239,7 +239,8 @@ final class Uploader {
   }
 
   private BlobRef put(OpenFile.DirtyChunk d) throws FsException {
-    // a sealed file is never written again, so a local store may take it by hard link instead of a second copy
-    return blobs.putFile(d.path, d.length);
+    // a chunk written sequentially was hashed as it was written: the store need not read it again.
+    // A sealed file is never written again, so a local store may take it by hard link instead of a second copy
+    return blobs.putFile(d.path, d.length, d.knownSha256());
   }
 }

@@ -8,7 +8,9 @@ import java.io.ByteArrayInputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.nio.channels.ReadableByteChannel;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
@@ -219,6 +221,73 @@ public abstract class AbstractBlobStoreContractTest {
     BlobRef b = put(content.clone());
     assertThat(b).isEqualTo(a);
     assertThat(read(b, 0, content.length)).isEqualTo(content);
+  }
+
+  private Path fileWith(byte[] content) throws Exception {
+    Path f = Files.createTempFile(tmp, "sealed", ".chunk");
+    Files.write(f, content);
+    return f;
+  }
+
+  private static byte[] sha256(byte[] content) throws Exception {
+    return MessageDigest.getInstance("SHA-256").digest(content);
+  }
+
+  @Test
+  void putFile_thenRead_returnsTheFilesBytes_evenAfterTheFileIsDeleted() throws Exception {
+    byte[] content = randomBytes(18, 70_000);
+    Path f = fileWith(content);
+    BlobRef ref = store.putFile(f, content.length);
+    Files.delete(f); // the caller may drop its own name once stored
+    assertThat(store.size(ref)).isEqualTo(content.length);
+    assertThat(read(ref, 0, content.length)).isEqualTo(content);
+  }
+
+  @Test
+  void putFile_withAKnownDigest_storesTheSameBlobAsWithout() throws Exception {
+    byte[] content = randomBytes(19, 100_000);
+    BlobRef known = store.putFile(fileWith(content), content.length, sha256(content));
+    assertThat(read(known, 0, content.length)).isEqualTo(content);
+    BlobRef unknown = store.putFile(fileWith(content), content.length, null);
+    assertThat(read(unknown, 0, content.length)).isEqualTo(content);
+    if (store.capabilities().contains(BlobCapability.DEDUPLICATING)) {
+      assertThat(known).isEqualTo(unknown).isEqualTo(put(content));
+    }
+  }
+
+  @Test
+  void putFile_withAKnownDigest_ofAnEmptyFile() throws Exception {
+    BlobRef ref = store.putFile(fileWith(new byte[0]), 0, sha256(new byte[0]));
+    assertThat(store.size(ref)).isZero();
+  }
+
+  @Test
+  @Timeout(value = 60, unit = TimeUnit.SECONDS)
+  void concurrentPutFiles_withKnownDigests_eachReadBack() throws Exception {
+    int threads = concurrency();
+    ExecutorService pool = Executors.newFixedThreadPool(threads);
+    try {
+      List<Future<?>> results = new ArrayList<>();
+      for (int t = 0; t < threads; t++) {
+        int id = t;
+        results.add(pool.submit(() -> {
+          for (int i = 0; i < 10; i++) {
+            byte[] content = randomBytes(5000L * id + i, 3000 + 31 * i);
+            BlobRef ref = store.putFile(fileWith(content), content.length, sha256(content));
+            assertThat(read(ref, 0, content.length)).isEqualTo(content);
+            byte[] shared = randomBytes(-100 - i, 4096); // the same content from every thread at once
+            assertThat(read(store.putFile(fileWith(shared), shared.length, sha256(shared)), 0, shared.length))
+                .isEqualTo(shared);
+          }
+          return null;
+        }));
+      }
+      for (Future<?> f : results) {
+        f.get(60, TimeUnit.SECONDS);
+      }
+    } finally {
+      pool.shutdownNow();
+    }
   }
 
   @Test
