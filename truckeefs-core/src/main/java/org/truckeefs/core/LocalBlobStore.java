@@ -15,10 +15,12 @@ import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.BitSet;
 import java.util.EnumSet;
 import java.util.HexFormat;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 import org.truckeefs.api.FsError;
 import org.truckeefs.api.FsException;
@@ -41,10 +43,20 @@ final class LocalBlobStore implements BlobStore {
   private final Path dir;
   private final Path tmp;
   private final boolean posix;
-  private final DirSync dirSync = new DirSync();
+  private final DirSync dirSync;
+  /** Names being made by a put of this store and not yet forced (a count per name: concurrent puts of one content). */
+  private final ConcurrentHashMap<String, Integer> unforced = new ConcurrentHashMap<>();
+  /** Fan-out directories forced since this store opened; guarded by itself. */
+  private final BitSet forcedFanOuts = new BitSet(256);
 
   LocalBlobStore(Path dir) throws FsException {
+    this(dir, DirSync::forceNow);
+  }
+
+  /** @param dirForcer forces one directory (a seam for tests) */
+  LocalBlobStore(Path dir, DirSync.Forcer dirForcer) throws FsException {
     this.dir = dir;
+    this.dirSync = new DirSync(dirForcer);
     this.tmp = dir.resolve("tmp");
     this.posix = dir.getFileSystem().supportedFileAttributeViews().contains("posix");
     try {
@@ -83,24 +95,20 @@ final class LocalBlobStore implements BlobStore {
       Path target = path(hex);
       if (Files.exists(target)) {
         Files.delete(temp);
+        awaitDurableName(hex, target);
       } else {
-        boolean newFanOut = !Files.isDirectory(target.getParent());
-        if (newFanOut) {
-          Files.createDirectories(target.getParent());
-        }
-        try {
-          Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
-        } catch (FileAlreadyExistsException | AtomicMoveNotSupportedException e) {
-          Files.deleteIfExists(temp);
-          if (!Files.exists(target)) {
-            throw e;
+        publish(hex, target, () -> {
+          try {
+            Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
+          } catch (FileAlreadyExistsException | AtomicMoveNotSupportedException e) {
+            Files.deleteIfExists(temp);
+            if (!Files.exists(target)) {
+              throw e;
+            }
           }
-        }
-        if (newFanOut) {
-          dirSync.force(dir);
-        }
+          return true;
+        });
       }
-      dirSync.force(target.getParent()); // the name durable before the caller commits a reference to it
       return BlobRef.of(hex);
     } catch (IOException e) {
       deleteQuietly(temp);
@@ -131,8 +139,10 @@ final class LocalBlobStore implements BlobStore {
    *   <li>Only then is the blob name made (hard link), and the fan-out directory (and a new fan-out directory's
    *       parent) is forced, through {@link DirSync}: concurrent puts share one round of directory forces, on a
    *       journaling filesystem about one journal commit for all of them.
-   *   <li>A put that finds the name already there (the same content, put earlier or concurrently) still waits for
-   *       a directory force of its own: the other put may have linked it and not yet forced it.
+   *   <li>A put that finds the name already there (the same content, put earlier or concurrently) returns at once
+   *       only when the name is known durable: no put of this store is between making it and forcing it, and its
+   *       fan-out directory was forced since this store opened (an earlier process may have died between the two).
+   *       Otherwise it waits for a directory force of its own. Its bytes are durable by step 1.
    *   <li>The caller's metadata commit names the blob after this returns, so the commit can never become durable
    *       before the blob it names.
    * </ol>
@@ -150,35 +160,87 @@ final class LocalBlobStore implements BlobStore {
         hex = sha256 != null && sha256.length == 32 ? HexFormat.of().formatHex(sha256) : hash(in, size);
         Path target = path(hex);
         if (Files.exists(target)) {
-          dirSync.force(target.getParent()); // its bytes were forced before its name was made (step 1)
+          awaitDurableName(hex, target); // its bytes were forced before its name was made (step 1)
           return BlobRef.of(hex);
         }
-        if (posix) {
+        if (posix && !Files.getPosixFilePermissions(file).equals(OWNER_RW)) {
           // before the force, so the mode change rides in the same journal commit; blobs are plaintext
           Files.setPosixFilePermissions(file, OWNER_RW);
         }
         in.force(false); // step 1: durable bytes before any durable name
       }
       Path target = path(hex);
-      boolean newFanOut = !Files.isDirectory(target.getParent());
-      if (newFanOut) {
-        Files.createDirectories(target.getParent());
-      }
-      try {
-        Files.createLink(target, file);
-      } catch (FileAlreadyExistsException raced) {
-        // the same content, linked by a concurrent put: wait for a force of the name as for an existing one
-      } catch (IOException | UnsupportedOperationException notHere) {
-        return BlobStore.super.putFile(file, size); // another filesystem, or links not allowed: copy
+      boolean linked = publish(hex, target, () -> {
+        try {
+          Files.createLink(target, file);
+        } catch (FileAlreadyExistsException raced) {
+          // the same content, linked by a concurrent put: its force covers ours, or ours covers it
+        } catch (IOException | UnsupportedOperationException notHere) {
+          return false;
+        }
+        return true;
+      });
+      // on another filesystem, or where links are not allowed: copy
+      return linked ? BlobRef.of(hex) : BlobStore.super.putFile(file, size);
+    } catch (IOException e) {
+      throw DiskErrors.map("store blob in " + dir, e);
+    }
+  }
+
+  /** Makes a blob's name; false when it cannot here (the caller then copies). */
+  private interface NameMaker {
+    boolean make() throws IOException;
+  }
+
+  /**
+   * Step 2: makes the name, then forces its fan-out directory (and a new fan-out directory's parent). The name is
+   * marked unforced from before it exists until its force returned, for step 3.
+   */
+  private boolean publish(String hex, Path target, NameMaker maker) throws IOException {
+    boolean newFanOut = !Files.isDirectory(target.getParent());
+    if (newFanOut) {
+      Files.createDirectories(target.getParent());
+    }
+    unforced.merge(hex, 1, Integer::sum);
+    try {
+      if (!maker.make()) {
+        return false;
       }
       if (newFanOut) {
         dirSync.force(dir);
       }
-      dirSync.force(target.getParent()); // step 2
-      return BlobRef.of(hex);
-    } catch (IOException e) {
-      throw DiskErrors.map("store blob in " + dir, e);
+      forceFanOut(target.getParent());
+      return true;
+    } finally {
+      unforced.computeIfPresent(hex, (k, n) -> n == 1 ? null : n - 1);
     }
+  }
+
+  /**
+   * Step 3: an existing name is durable once no put of this store is between making it and forcing it, and its
+   * fan-out directory was forced once since this store opened (a name made by an earlier process that died before
+   * its force is still only in the page cache). Otherwise wait for a directory force of our own.
+   */
+  private void awaitDurableName(String hex, Path target) throws IOException {
+    boolean forcedOnce;
+    synchronized (forcedFanOuts) {
+      forcedOnce = forcedFanOuts.get(fanOut(hex));
+    }
+    if (unforced.containsKey(hex) || !forcedOnce) {
+      forceFanOut(target.getParent());
+    }
+  }
+
+  private void forceFanOut(Path fanOutDir) throws IOException {
+    dirSync.force(fanOutDir);
+    int i = Integer.parseInt(fanOutDir.getFileName().toString(), 16);
+    synchronized (forcedFanOuts) {
+      forcedFanOuts.set(i);
+    }
+  }
+
+  private static int fanOut(String hex) {
+    return Integer.parseInt(hex.substring(0, 2), 16);
   }
 
   private static String hash(FileChannel in, long size) throws IOException {

@@ -1,6 +1,7 @@
 package org.truckeefs.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.truckeefs.core.NamespaceTest.assertErrno;
 
 import java.io.ByteArrayInputStream;
@@ -8,6 +9,15 @@ import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -55,6 +65,66 @@ class LocalBlobStoreTest {
     ByteBuffer b = ByteBuffer.allocate(data.length);
     assertThat(s.read(r, 0, b)).isEqualTo(data.length);
     assertThat(b.array()).isEqualTo(data);
+  }
+
+  @Test
+  void aNameAlreadyForced_costsNoForce_butOneMadeByAnEarlierStoreIsForcedOnce() throws Exception {
+    List<Path> forced = new CopyOnWriteArrayList<>();
+    byte[] data = TestFs.pattern(5000, 4);
+    Path blobs = dir.resolve("blobs");
+    LocalBlobStore first = new LocalBlobStore(blobs, d -> forced.add(d));
+    BlobRef r = first.putFile(sealed("a", data), data.length);
+    assertThat(forced).as("the new fan-out directory's parent, then the fan-out directory")
+        .containsExactly(blobs, blobPath(r).getParent());
+    forced.clear();
+    first.putFile(sealed("b", data), data.length);
+    assertThat(forced).as("the same content again: its name is durable already").isEmpty();
+
+    LocalBlobStore second = new LocalBlobStore(blobs, d -> forced.add(d)); // a new process on the same store
+    second.putFile(sealed("c", data), data.length);
+    second.putFile(sealed("d", data), data.length);
+    assertThat(forced).as("its name may be from a process that died before the force").containsExactly(
+        blobPath(r).getParent());
+  }
+
+  @Test
+  void aPutThatFindsANameAnotherPutHasNotForcedYet_waitsForAForceOfItsOwn() throws Exception {
+    CountDownLatch firstForcing = new CountDownLatch(1);
+    CompletableFuture<Void> release = new CompletableFuture<>();
+    List<Path> forced = new CopyOnWriteArrayList<>();
+    LocalBlobStore s = new LocalBlobStore(dir.resolve("blobs"), d -> {
+      forced.add(d);
+      if (d.getFileName().toString().length() == 2 && firstForcing.getCount() > 0) {
+        firstForcing.countDown();
+        release.join(); // the first put has linked its name and is forcing it
+      }
+    });
+    byte[] data = TestFs.pattern(5000, 5);
+    ExecutorService pool = Executors.newFixedThreadPool(2);
+    try {
+      Future<BlobRef> a = pool.submit(() -> s.putFile(sealed("a", data), data.length));
+      assertThat(firstForcing.await(10, TimeUnit.SECONDS)).isTrue();
+      Future<BlobRef> b = pool.submit(() -> s.putFile(sealed("b", data), data.length, sha256(data)));
+      assertThatThrownBy(() -> b.get(200, TimeUnit.MILLISECONDS)).isInstanceOf(TimeoutException.class);
+      release.complete(null);
+      BlobRef ref = a.get(10, TimeUnit.SECONDS);
+      assertThat(b.get(10, TimeUnit.SECONDS)).isEqualTo(ref);
+      Path fanOut = blobPath(ref).getParent();
+      assertThat(forced).filteredOn(d -> d.equals(fanOut)).hasSize(2);
+    } finally {
+      release.complete(null);
+      pool.shutdownNow();
+    }
+  }
+
+  private Path sealed(String name, byte[] data) throws Exception {
+    Path p = dir.resolve(name);
+    Files.write(p, data);
+    return p;
+  }
+
+  private static byte[] sha256(byte[] data) throws Exception {
+    return java.security.MessageDigest.getInstance("SHA-256").digest(data);
   }
 
   private Path blobPath(BlobRef r) {
