@@ -4,21 +4,56 @@ import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
 import java.time.Duration;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.BeforeEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 import org.truckeefs.testkit.RequiredService;
 
 /**
  * A throw-away {@code redis-server} without persistence on a private port (never the shared server on 6379, which
- * other engineers use), for tests that stop and restart Redis. Always {@link #stop} it.
+ * other engineers use), for tests that stop and restart Redis. Register it with {@code @RegisterExtension}: on an
+ * instance field it runs for each test, on a static field for the whole class; either way it is always stopped.
  */
-final class PrivateRedis {
+final class PrivateRedis implements BeforeAllCallback, AfterAllCallback, BeforeEachCallback, AfterEachCallback {
   private static final Duration UP_OR_DOWN = Duration.ofSeconds(10);
 
   final int port;
   private final java.util.List<String> extra;
+  /** Started by {@link #beforeAll}: registered on a static field, so the per-test callbacks leave it running. */
+  private boolean perClass;
 
   PrivateRedis(int port, String... extraArgs) {
     this.port = port;
     this.extra = java.util.List.of(extraArgs);
+  }
+
+  @Override
+  public void beforeAll(ExtensionContext context) throws Exception {
+    perClass = true;
+    require();
+    start();
+  }
+
+  @Override
+  public void afterAll(ExtensionContext context) throws Exception {
+    stop();
+  }
+
+  @Override
+  public void beforeEach(ExtensionContext context) throws Exception {
+    if (!perClass) {
+      require();
+      start();
+    }
+  }
+
+  @Override
+  public void afterEach(ExtensionContext context) throws Exception {
+    if (!perClass) {
+      stop();
+    }
   }
 
   /** Skips (or fails in CI) when redis-server is missing or the port is taken. */

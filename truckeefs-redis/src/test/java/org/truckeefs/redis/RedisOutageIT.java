@@ -17,11 +17,10 @@ import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.truckeefs.api.FsError;
 import org.truckeefs.api.FsException;
 import org.truckeefs.api.LockRange;
@@ -38,19 +37,9 @@ import org.truckeefs.spi.Ticker;
 @Timeout(value = 90, unit = TimeUnit.SECONDS)
 class RedisOutageIT {
   private static final int PORT = 6390;
-  private static final PrivateRedis REDIS = new PrivateRedis(PORT);
+  @RegisterExtension
+  static final PrivateRedis REDIS = new PrivateRedis(PORT);
   private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
-
-  @BeforeAll
-  static void startPrivateRedis() throws Exception {
-    REDIS.require();
-    REDIS.start();
-  }
-
-  @AfterAll
-  static void stopPrivateRedis() throws Exception {
-    REDIS.stop();
-  }
 
   @AfterEach
   void stopScheduler() {

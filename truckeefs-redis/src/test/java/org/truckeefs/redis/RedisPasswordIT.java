@@ -7,9 +7,8 @@ import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.truckeefs.api.Caller;
 import org.truckeefs.api.FsError;
@@ -25,19 +24,9 @@ import org.truckeefs.core.RiverFsConfig;
 class RedisPasswordIT {
   private static final int PORT = 6393;
   private static final String PASSWORD = "correct horse battery staple";
-  private final PrivateRedis redis = new PrivateRedis(PORT, "--requirepass", PASSWORD);
+  @RegisterExtension
+  final PrivateRedis redis = new PrivateRedis(PORT, "--requirepass", PASSWORD);
   @TempDir Path tmp;
-
-  @BeforeEach
-  void start() throws Exception {
-    redis.require();
-    redis.start();
-  }
-
-  @AfterEach
-  void stop() throws Exception {
-    redis.stop();
-  }
 
   private RiverFS open(Map<String, String> extra) throws FsException {
     Map<String, String> s = new HashMap<>(Map.of("data_dir", tmp.resolve("data").toString(),

@@ -14,9 +14,9 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.redisson.api.RedissonClient;
 import org.truckeefs.api.FsError;
 import org.truckeefs.api.FsException;
@@ -37,19 +37,13 @@ import org.truckeefs.spi.Ticker;
 class RedisRestartGraceIT {
   private static final int PORT = 6392;
   private static final LockRange WHOLE_W = new LockRange(LockRange.Type.WRITE, 0, Long.MAX_VALUE, 1);
-  private final PrivateRedis redis = new PrivateRedis(PORT);
+  @RegisterExtension
+  final PrivateRedis redis = new PrivateRedis(PORT);
   private final ScheduledExecutorService scheduler = Executors.newScheduledThreadPool(2);
 
-  @BeforeEach
-  void start() throws Exception {
-    redis.require();
-    redis.start();
-  }
-
   @AfterEach
-  void stop() throws Exception {
+  void stopScheduler() {
     scheduler.shutdownNow();
-    redis.stop();
   }
 
   private Coordinator host(String ns, Map<String, String> extra) throws FsException {

@@ -21,6 +21,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.truckeefs.api.FsException;
 import org.truckeefs.api.OpenFlags;
@@ -36,25 +37,20 @@ import org.truckeefs.testkit.RequiredService;
 class RiverFsRedisRestartIT {
   private static final int PORT = 6391;
   @TempDir Path dir;
-  private final PrivateRedis redis = new PrivateRedis(PORT);
+  @RegisterExtension
+  final PrivateRedis redis = new PrivateRedis(PORT);
   private MultiHostHarness net;
 
   @BeforeEach
-  void startRedis() throws Exception {
+  void openHosts() throws Exception {
     RequiredService.requireMariaDb();
-    redis.require();
-    redis.start();
     net = new MultiHostHarness(dir, PORT, Map.of("redis_timeout", "1s", "redis_session_ttl", "3s"));
   }
 
   @AfterEach
-  void stopRedis() throws Exception {
-    try {
-      if (net != null) {
-        net.close();
-      }
-    } finally {
-      redis.stop();
+  void closeHosts() throws Exception {
+    if (net != null) {
+      net.close();
     }
   }
 
