@@ -85,26 +85,6 @@ final class Schema {
   static final Field<byte[]> K_OWNER = f("owner", SQLDataType.VARBINARY);
   static final Field<Long> K_SEQ = f("seq", SQLDataType.BIGINT);
 
-  /** Qualified columns for the one join (readDirPlus): both tables have parent_id and type. */
-  static final Table<Record> DENTRY_D = DENTRY.as("d");
-  static final Table<Record> INODE_I = INODE.as("i");
-  static final Field<Long> DD_PARENT = q("d", "parent_id", SQLDataType.BIGINT);
-  static final Field<byte[]> DD_NAME = q("d", "name", SQLDataType.VARBINARY);
-  static final Field<Long> DD_INODE = q("d", "inode_id", SQLDataType.BIGINT);
-  static final Field<Long> DD_COOKIE = q("d", "cookie", SQLDataType.BIGINT);
-  static final Field<Long> II_ID = q("i", "id", SQLDataType.BIGINT);
-  static final Field<?>[] II_ATTRS = {
-    II_ID, q("i", "type", SQLDataType.INTEGER), q("i", "mode", SQLDataType.INTEGER),
-    q("i", "uid", SQLDataType.INTEGER), q("i", "gid", SQLDataType.INTEGER), q("i", "size", SQLDataType.BIGINT),
-    q("i", "nlink", SQLDataType.BIGINT), q("i", "rdev", SQLDataType.BIGINT), q("i", "atime", SQLDataType.BIGINT),
-    q("i", "mtime", SQLDataType.BIGINT), q("i", "ctime", SQLDataType.BIGINT), q("i", "crtime", SQLDataType.BIGINT),
-    q("i", "version", SQLDataType.BIGINT)
-  };
-
-  private static <T> Field<T> q(String table, String column, DataType<T> type) {
-    return field(name(table, column), type);
-  }
-
   private static <T> Field<T> f(String column, DataType<T> type) {
     return field(name(column), type);
   }
