@@ -39,7 +39,7 @@ import org.truckeefs.spi.UnlinkResult;
  * changes reach it as remote {@link FsChange} events ({@link #onChange}); a missed event costs at most the ttl
  * ({@code metadata_cache_ttl}, by default the kernel's own 1 s attribute/entry timeout).
  *
- * <p>Only the {@code cached*} methods answer from memory. The SPI reads go to the store (and refresh the cache), so
+ * <p>Only the {@code cached*} methods answer from memory. The SPI reads go to the store (and, but for readDirPlus, refresh the cache), so
  * code that needs the store's latest state (close-to-open revalidation, uploads, recovery) keeps getting it.
  */
 final class CachedMetadataStore implements MetadataStore {
@@ -173,15 +173,14 @@ final class CachedMetadataStore implements MetadataStore {
     return page;
   }
 
+  /**
+   * Not remembered, unlike the other reads: a listing with attributes is what the kernel asks for READDIRPLUS, and
+   * the kernel then keeps every entry and its attributes itself, for longer than this cache would; two cache puts
+   * per entry were ~40% of the listing's cost (an {@code ls -l} of thousands of files) and served nobody.
+   */
   @Override
   public List<DirEntryPlus> readDirPlus(InodeId directory, long afterCookie, int limit) throws FsException {
-    long[] stamp = cache.stamp();
-    List<DirEntryPlus> page = store.readDirPlus(directory, afterCookie, limit);
-    for (DirEntryPlus e : page) {
-      cache.put(new EntryKey(directory, e.entry().name()), Optional.of(e.entry().inode()), stamp);
-      cache.put(e.attributes().id(), e.attributes(), stamp);
-    }
-    return page;
+    return store.readDirPlus(directory, afterCookie, limit);
   }
 
   @Override
