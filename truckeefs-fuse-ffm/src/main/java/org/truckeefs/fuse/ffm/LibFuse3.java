@@ -136,8 +136,6 @@ final class LibFuse3 {
   private final MethodHandle replyStatfs;
   private final MethodHandle replyXattr;
   private final MethodHandle replyLock;
-  private final MethodHandle addDirentry;
-  private final MethodHandle addDirentryPlus;
   private final MethodHandle reqCtx;
   private final MethodHandle notifyInvalInode;
   private final MethodHandle notifyInvalEntry;
@@ -177,10 +175,6 @@ final class LibFuse3 {
     replyStatfs = h(lib, "fuse_reply_statfs", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
     replyXattr = h(lib, "fuse_reply_xattr", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG));
     replyLock = h(lib, "fuse_reply_lock", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
-    addDirentry = h(lib, "fuse_add_direntry",
-        FunctionDescriptor.of(JAVA_LONG, ADDRESS, ADDRESS, JAVA_LONG, ADDRESS, ADDRESS, JAVA_LONG));
-    addDirentryPlus = h(lib, "fuse_add_direntry_plus",
-        FunctionDescriptor.of(JAVA_LONG, ADDRESS, ADDRESS, JAVA_LONG, ADDRESS, ADDRESS, JAVA_LONG));
     reqCtx = h(lib, "fuse_req_ctx", FunctionDescriptor.of(ADDRESS, ADDRESS));
     notifyInvalInode = h(lib, "fuse_lowlevel_notify_inval_inode",
         FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG, JAVA_LONG));
@@ -364,23 +358,6 @@ final class LibFuse3 {
   int replyLock(MemorySegment req, MemorySegment lock) {
     try {
       return (int) replyLock.invokeExact(req, lock);
-    } catch (Throwable t) {
-      throw fail(t);
-    }
-  }
-
-  long addDirentry(MemorySegment req, MemorySegment buf, long size, MemorySegment name, MemorySegment stat, long off) {
-    try {
-      return (long) addDirentry.invokeExact(req, buf, size, name, stat, off);
-    } catch (Throwable t) {
-      throw fail(t);
-    }
-  }
-
-  long addDirentryPlus(MemorySegment req, MemorySegment buf, long size, MemorySegment name, MemorySegment entry,
-      long off) {
-    try {
-      return (long) addDirentryPlus.invokeExact(req, buf, size, name, entry, off);
     } catch (Throwable t) {
       throw fail(t);
     }

@@ -49,6 +49,7 @@ final class LowLevelOps {
   private final CallerGroups groups = new CallerGroups();
   private final double attrTimeout;
   private final double entryTimeout;
+  private final Dirents dirents;
   /** Listings fetched ahead per directory handle, so one core query serves several kernel pages. */
   private final Map<Long, DirAhead> ahead = new ConcurrentHashMap<>();
   private volatile Runnable onInit = () -> {};
@@ -64,6 +65,7 @@ final class LowLevelOps {
     this.refs = refs;
     this.attrTimeout = options.attrTimeout();
     this.entryTimeout = options.entryTimeout();
+    this.dirents = new Dirents(attrTimeout, entryTimeout);
   }
 
   void onInit(Runnable r) {
@@ -303,8 +305,7 @@ final class LowLevelOps {
 
   void readdir(MemorySegment req, long ino, long size, long off, MemorySegment fiPtr) {
     done(req, calls.run("readdir", ino, () -> {
-      Native.Scratch s = Native.scratch();
-      MemorySegment buf = s.buffer(size);
+      MemorySegment buf = Native.scratch().buffer(size);
       long h = Native.fi(fiPtr).get(JAVA_LONG, FI_FH);
       long pos = 0;
       long cookie = off;
@@ -312,14 +313,11 @@ final class LowLevelOps {
       while (true) {
         DirListing page = fs.readdir(h, cookie, (int) Math.max(16, size / 24));
         for (DirEntry e : page.entries()) {
-          s.stat.fill((byte) 0);
-          s.stat.set(JAVA_LONG, ST_INO, e.inode().value());
-          s.stat.set(JAVA_INT, ST_MODE, e.type().modeBits());
-          long need = lib.addDirentry(req, buf.asSlice(pos), size - pos, s.cString(e.name().bytes()), s.stat, e.cookie());
-          if (need > size - pos) {
+          long n = Dirents.put(buf, pos, size, e.name().bytes(), e.inode().value(), e.type().modeBits(), e.cookie());
+          if (n == 0) {
             break fill; // the kernel's buffer is full; it asks again from the last cookie it took
           }
-          pos += need;
+          pos += n;
           cookie = e.cookie();
         }
         if (page.end() || page.entries().isEmpty()) {
@@ -336,38 +334,30 @@ final class LowLevelOps {
    */
   void readdirplus(MemorySegment req, long ino, long size, long off, MemorySegment fiPtr) {
     done(req, calls.run("readdirplus", ino, () -> {
-      Native.Scratch s = Native.scratch();
-      MemorySegment buf = s.buffer(size);
+      MemorySegment buf = Native.scratch().buffer(size);
       long h = Native.fi(fiPtr).get(JAVA_LONG, FI_FH);
       long pos = 0;
       long cookie = off;
       fill:
       while (true) {
         DirAhead page = page(h, cookie);
-        int i = 0;
-        for (DirEntryPlus p : page.entries()) {
-          i++;
+        List<DirEntryPlus> entries = page.entries();
+        for (int i = 0; i < entries.size(); i++) {
+          DirEntryPlus p = entries.get(i);
           DirEntry e = p.entry();
           if (e.cookie() <= cookie) {
             continue;
           }
-          MemorySegment entry;
           boolean dots = e.name().isDotOrDotDot();
-          if (dots) {
-            entry = Native.negativeEntry(s, 0);
-            Native.fillStat(entry.asSlice(ENTRY_ATTR, STAT_SIZE), p.attributes());
-          } else {
-            entry = Native.entry(s, p.attributes(), attrTimeout, entryTimeout);
-          }
-          long need = lib.addDirentryPlus(req, buf.asSlice(pos), size - pos, s.cString(e.name().bytes()), entry, e.cookie());
-          if (need > size - pos) {
-            ahead.put(h, new DirAhead(cookie, page.entries().subList(i - 1, page.entries().size()), page.end()));
+          long n = dirents.putPlus(buf, pos, size, e.name().bytes(), p.attributes(), e.cookie(), !dots);
+          if (n == 0) {
+            ahead.put(h, new DirAhead(cookie, entries.subList(i, entries.size()), page.end()));
             break fill;
           }
           if (!dots) {
             refs.add(e.inode().value());
           }
-          pos += need;
+          pos += n;
           cookie = e.cookie();
         }
         if (page.end() || page.entries().isEmpty()) {
