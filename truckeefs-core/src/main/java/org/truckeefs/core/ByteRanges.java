@@ -49,6 +49,12 @@ final class ByteRanges {
     }
   }
 
+  /** The end of the range that holds {@code pos}, or {@code pos} when none does. */
+  long runEnd(long pos) {
+    Map.Entry<Long, Long> r = ranges.floorEntry(pos);
+    return r != null && r.getValue() > pos ? r.getValue() : pos;
+  }
+
   /** The end of the last range, 0 when empty. */
   long end() {
     return ranges.isEmpty() ? 0 : ranges.lastEntry().getValue();

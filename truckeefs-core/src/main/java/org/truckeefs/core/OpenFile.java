@@ -399,7 +399,8 @@ final class OpenFile {
             d.length = newLen;
             pos += k;
             done += k;
-            d.hash.wrote(within, toHash.limit(k)); // hashed while in the CPU cache: its put need not read it
+            // hashed while in the CPU cache: its put need not read it again
+            d.hash.wrote(within, toHash.limit(k), d.written.runEnd(within), d.ch);
           }
         }
       }

@@ -130,14 +130,34 @@ class RunningHashTest {
   }
 
   @Test
-  void outOfOrderWrites_leaveNoDigest() throws Exception {
+  void outOfOrderWrites_areHashedOnceTheGapIsFilled() throws Exception {
     OpenFile f = file();
     byte[] data = TestFs.pattern(CHUNK, 2);
-    write(f, CHUNK / 2, java.util.Arrays.copyOfRange(data, CHUNK / 2, CHUNK));
-    write(f, 0, java.util.Arrays.copyOfRange(data, 0, CHUNK / 2));
+    int q = CHUNK / 4;
+    write(f, 2 * q, java.util.Arrays.copyOfRange(data, 2 * q, 3 * q)); // as a FUSE writeback's threads may
+    write(f, q, java.util.Arrays.copyOfRange(data, q, 2 * q));
+    write(f, 3 * q, java.util.Arrays.copyOfRange(data, 3 * q, CHUNK));
+    write(f, 0, java.util.Arrays.copyOfRange(data, 0, q));
     Map<Long, OpenFile.DirtyChunk> chunks = sealed(f);
-    assertThat(chunks.get(0L).knownSha256()).isNull();
+    assertThat(assertDigestsExact(chunks)).isEqualTo(1);
     assertThat(Files.readAllBytes(chunks.get(0L).path)).isEqualTo(data);
+  }
+
+  @Test
+  void bytesWrittenAheadAndOverwrittenBeforeTheGapIsFilled_areHashedAsTheyEndUp() throws Exception {
+    OpenFile f = file();
+    write(f, 1000, TestFs.pattern(5000, 20));
+    write(f, 2000, TestFs.pattern(100, 21)); // still ahead of the hashed prefix: not an overwrite of hashed bytes
+    write(f, 0, TestFs.pattern(1000, 22));
+    assertThat(assertDigestsExact(sealed(f))).isEqualTo(1);
+  }
+
+  @Test
+  void aGapNeverFilled_leavesNoDigest() throws Exception {
+    OpenFile f = file();
+    write(f, 0, TestFs.pattern(1000, 23));
+    write(f, 2000, TestFs.pattern(1000, 24));
+    assertThat(assertDigestsExact(sealed(f))).isZero();
   }
 
   @Test
