@@ -440,8 +440,7 @@ final class OpenFile {
     Source s = resolve(idx);
     long existing = length(s);
     Path p = cache.newDirtyFile(id);
-    FileChannel ch = FileChannel.open(p, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
-        StandardOpenOption.WRITE);
+    FileChannel ch = ChunkCache.createDirtyFile(p);
     long len = 0;
     long base = epoch;
     try {
@@ -796,8 +795,7 @@ final class OpenFile {
     long theirsLen = theirs == null ? 0 : Math.min(theirs.length(), limit);
     Path p = cache.newDirtyFile(id);
     try {
-      FileChannel ch = FileChannel.open(p, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
-          StandardOpenOption.WRITE);
+      FileChannel ch = ChunkCache.createDirtyFile(p);
       try {
         if (theirsLen > 0) {
           cache.copyInto(theirs, ch);

@@ -194,6 +194,15 @@ class RunningHashTest {
   }
 
   @Test
+  void aDirtyChunkFile_isPrivateFromTheStart_soTheBlobThatTakesItNeedsNoChmod() throws Exception {
+    OpenFile f = file();
+    write(f, 0, TestFs.pattern(100, 30));
+    OpenFile.DirtyChunk d = sealed(f).get(0L);
+    assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(d.path)))
+        .isEqualTo("rw-------");
+  }
+
+  @Test
   void thePutOfAHashedChunk_storesItUnderTheDigestOfItsBytes() throws Exception {
     OpenFile f = file();
     byte[] data = TestFs.pattern(CHUNK, 8);
