@@ -246,6 +246,17 @@ class MetadataQueryCountTest {
   }
 
   @Test
+  void closeOfAWrittenFile_journalsInTheCacheDirectory_withoutAStoreWrite() throws Exception {
+    long h = TestFs.createFile(fs, "written");
+    TestFs.write(fs, h, 0, new byte[100]);
+    calls.clear();
+    fs.release(h); // the upload and its commit run on the upload pool, not here
+    assertThat(calls).doesNotContain("journalAppend", "commitContent", "setAttributes", "sync");
+    fs.syncAll();
+    assertThat(fs.journaledUploads()).isZero();
+  }
+
+  @Test
   void unlink_readsTheVictimOnlyInAStickyDirectory() throws Exception {
     TestFs.createFile(fs, "f");
     calls.clear();
