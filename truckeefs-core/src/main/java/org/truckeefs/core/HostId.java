@@ -10,8 +10,9 @@ import org.truckeefs.api.FsError;
 import org.truckeefs.api.FsException;
 
 /**
- * The identity of a cache directory, kept in {@code <cache_dir>/host-id}. Upload-journal entries are owned by it, so
- * a RiverFS restarted on the same cache finds and resumes its own pending uploads (and never another host's).
+ * The identity of a cache directory, kept in {@code <cache_dir>/host-id}. The commit marks of its write-back journal
+ * are owned by it, so a RiverFS restarted on the same cache tells which of its journaled uploads committed (and never
+ * reads another host's).
  */
 final class HostId {
   static final String FILE = "host-id";
