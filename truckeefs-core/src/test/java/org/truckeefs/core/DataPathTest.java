@@ -265,6 +265,7 @@ class DataPathTest {
     String host = fs.hostId();
     fs.releaseDataDirAsIfCrashed();
     fs = null; // dropped without close(): a crash (its upload threads stay blocked on the gate)
+    assertThat(RiverFS.pendingUploads(tmp.resolve("cache"), t.meta)).as("what status reports").isEqualTo(1);
     ControlledBlobStore afterRestart = new ControlledBlobStore(new LocalBlobStore(tmp.resolve("blobs")));
     TestFs t2 = new TestFs(tmp, afterRestart);
     RiverFS fs2 = RiverFS.open(t2.config().metadataUri("testmeta2:").backends(
@@ -276,6 +277,7 @@ class DataPathTest {
       fs2.syncAll();
       assertThat(fs2.journaledUploads()).isZero();
       assertThat(t.meta.getAttributes(id).size()).isEqualTo(data.length);
+      assertThat(RiverFS.pendingUploads(tmp.resolve("cache"), t.meta)).isZero();
       assertThat(afterRestart.puts.get()).isEqualTo(3);
       long r = fs2.open(ROOT, id, OpenFlags.READ).handle();
       assertThat(read(fs2, r, 0, data.length)).isEqualTo(data);
