@@ -29,9 +29,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
@@ -49,6 +47,10 @@ import org.truckeefs.spi.ChunkRef;
  * is filled in {@value #BLOCK}-byte blocks, so a small random read fetches one block with a ranged blob read and
  * never the whole chunk. Dirty chunks of open files live in {@code <cache_dir>/dirty/}; they are never evicted and
  * become clean entries (by rename, no copy) once uploaded.
+ *
+ * <p>Each chunk is a {@link CacheEntry}, guarded by its own monitor; its open file is lent by the bounded
+ * {@link CacheChannels} pool. No other lock is taken while an entry's monitor is held, and no blob read happens
+ * under it.
  */
 final class ChunkCache implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ChunkCache.class);
@@ -56,13 +58,8 @@ final class ChunkCache implements AutoCloseable {
   static final int BLOCK = 128 * 1024;
   private static final String PART = ".part";
   private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rwx------");
-  /** Idle clean entries keep their file open this long, so hot chunks don't pay an open per read. */
-  private static final long CHANNEL_IDLE_MILLIS = 60_000;
-  /**
-   * Open cache-file channels are bounded: one per cached chunk, closed only by the (hourly) prune, reached 19,995
-   * descriptors in a long fsx run and then EIO. Beyond this many, the longest-open idle channel is closed.
-   */
-  static final int MAX_OPEN_CHANNELS = 128;
+  /** Open cache-file channels are bounded (see {@link CacheChannels}). */
+  static final int MAX_OPEN_CHANNELS = CacheChannels.MAX_OPEN;
 
   private final Path root;
   private final Path chunkDir;
@@ -73,13 +70,11 @@ final class ChunkCache implements AutoCloseable {
   private final Duration ttl;
   private final Executor fetcher;
   private final FreeSpace space;
-  private final ConcurrentHashMap<BlobRef, Entry> entries = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<BlobRef, CacheEntry> entries = new ConcurrentHashMap<>();
   private final Set<BlobRef> readAheads = ConcurrentHashMap.newKeySet();
   private final AtomicLong cleanBytes = new AtomicLong();
   private final AtomicLong dirtyBytes = new AtomicLong();
-  /** Entries in the order their channel was opened (an entry closed meanwhile is dropped when met). */
-  private final ConcurrentLinkedQueue<Entry> openOrder = new ConcurrentLinkedQueue<>();
-  private final AtomicInteger openChannels = new AtomicInteger();
+  private final CacheChannels channels = new CacheChannels();
   private volatile Runnable overLimit = () -> {};
 
   /** Why an entry left the cache. */
@@ -155,7 +150,7 @@ final class ChunkCache implements AutoCloseable {
           }
           BlobRef ref = BlobRef.of(Files.readString(refFile, StandardCharsets.UTF_8));
           long len = Files.size(data);
-          Entry e = new Entry(ref, key, len, data, true);
+          CacheEntry e = new CacheEntry(ref, key, len, data, true);
           e.lastAccess = now;
           c.entries.put(ref, e);
           c.cleanBytes.addAndGet(len);
@@ -230,7 +225,7 @@ final class ChunkCache implements AutoCloseable {
 
   /** Whether {@code ref}'s chunk is fully cached. */
   boolean isCached(BlobRef ref) {
-    Entry e = entries.get(ref);
+    CacheEntry e = entries.get(ref);
     return e != null && e.complete;
   }
 
@@ -275,10 +270,10 @@ final class ChunkCache implements AutoCloseable {
    * @return whether anything was evicted, so the caller may try again
    */
   boolean makeRoom(long bytes) {
-    List<Entry> byAge = new ArrayList<>(entries.values());
+    List<CacheEntry> byAge = new ArrayList<>(entries.values());
     byAge.sort(Comparator.comparingLong(e -> e.lastAccess));
     int evicted = 0;
-    for (Entry e : byAge) {
+    for (CacheEntry e : byAge) {
       if (evicted > 0 && !space.wouldGoUnder(bytes)) {
         break;
       }
@@ -299,7 +294,7 @@ final class ChunkCache implements AutoCloseable {
   void adopt(Path dirtyFile, ChunkRef c, long dirtyLength) {
     dirtyBytes.addAndGet(-dirtyLength);
     try {
-      Entry existing = entries.get(c.blob());
+      CacheEntry existing = entries.get(c.blob());
       if (existing != null) {
         Files.deleteIfExists(dirtyFile);
         return;
@@ -308,7 +303,7 @@ final class ChunkCache implements AutoCloseable {
       Path data = chunkDir.resolve(key);
       writeRefFile(key, c.blob());
       Files.move(dirtyFile, data, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      Entry e = new Entry(c.blob(), key, c.length(), data, true);
+      CacheEntry e = new CacheEntry(c.blob(), key, c.length(), data, true);
       e.lastAccess = clock.millis();
       if (entries.putIfAbsent(c.blob(), e) == null) {
         cleanBytes.addAndGet(c.length());
@@ -344,7 +339,7 @@ final class ChunkCache implements AutoCloseable {
     if (n <= 0) {
       return 0;
     }
-    Entry e = pin(c);
+    CacheEntry e = pin(c);
     try {
       boolean hit = e.complete;
       if (!hit) {
@@ -362,7 +357,7 @@ final class ChunkCache implements AutoCloseable {
         hit = false; // prefetch fetched it for this read
       }
       (hit ? hits : misses).increment();
-      FileChannel ch = channel(e);
+      FileChannel ch = channels.channel(e);
       int limit = dst.limit();
       dst.limit(dst.position() + n);
       try {
@@ -395,7 +390,7 @@ final class ChunkCache implements AutoCloseable {
     if (len <= 0) {
       return;
     }
-    Entry e = pin(c);
+    CacheEntry e = pin(c);
     try {
       if (!e.complete && !ensure(e, offset, offset + len, wholeChunk)) {
         e.prefetched.incrementAndGet();
@@ -429,7 +424,7 @@ final class ChunkCache implements AutoCloseable {
 
   /** Copies the whole of chunk {@code c} into {@code target} at position 0 (copy-on-write of a partial overwrite). */
   void copyInto(ChunkRef c, FileChannel target) throws FsException {
-    Entry e = pin(c);
+    CacheEntry e = pin(c);
     try {
       if (!e.complete) {
         try {
@@ -442,7 +437,7 @@ final class ChunkCache implements AutoCloseable {
           return;
         }
       }
-      FileChannel ch = channel(e);
+      FileChannel ch = channels.channel(e);
       long done = 0;
       while (done < c.length()) {
         long n = ch.transferTo(done, c.length() - done, target.position(done));
@@ -479,14 +474,14 @@ final class ChunkCache implements AutoCloseable {
 
   /** Fetches chunk {@code c} in the background unless it is cached or on its way. */
   void readAhead(ChunkRef c) {
-    Entry existing = entries.get(c.blob());
+    CacheEntry existing = entries.get(c.blob());
     if (existing != null && existing.complete || !readAheads.add(c.blob())) {
       return;
     }
     try {
       fetcher.execute(() -> {
         try {
-          Entry e = pin(c);
+          CacheEntry e = pin(c);
           try {
             if (!e.complete) {
               ensure(e, 0, c.length(), true);
@@ -507,19 +502,19 @@ final class ChunkCache implements AutoCloseable {
 
   /** Drops a released blob's entry (best effort: a pinned entry stays until pruned). */
   void invalidate(BlobRef ref) {
-    Entry e = entries.get(ref);
+    CacheEntry e = entries.get(ref);
     if (e != null) {
       tryEvict(e);
     }
   }
 
-  private Entry pin(ChunkRef c) throws FsException {
+  private CacheEntry pin(ChunkRef c) throws FsException {
     while (true) {
-      Entry e;
+      CacheEntry e;
       try {
         e = entries.computeIfAbsent(c.blob(), ref -> {
           String key = key(ref);
-          return new Entry(ref, key, c.length(), chunkDir.resolve(key + PART), false);
+          return new CacheEntry(ref, key, c.length(), chunkDir.resolve(key + PART), false);
         });
       } catch (UncheckedIOException ex) {
         throw io("create cache entry", ex.getCause());
@@ -534,14 +529,14 @@ final class ChunkCache implements AutoCloseable {
     }
   }
 
-  private static void unpin(Entry e) {
+  private static void unpin(CacheEntry e) {
     synchronized (e) {
       e.pins--;
     }
   }
 
   /** Returns whether every block was present already (a cache hit). */
-  private boolean ensure(Entry e, long from, long to, boolean whole) throws FsException {
+  private boolean ensure(CacheEntry e, long from, long to, boolean whole) throws FsException {
     int first = whole ? 0 : (int) (from / BLOCK);
     int last = whole ? e.blocks - 1 : (int) ((to - 1) / BLOCK);
     List<CompletableFuture<Void>> waits = new ArrayList<>();
@@ -618,7 +613,7 @@ final class ChunkCache implements AutoCloseable {
     return mine.isEmpty() && waits.isEmpty();
   }
 
-  private void fetch(Entry e, int startBlock, int endBlock) throws FsException {
+  private void fetch(CacheEntry e, int startBlock, int endBlock) throws FsException {
     long off = (long) startBlock * BLOCK;
     long end = Math.min(e.length, (long) endBlock * BLOCK);
     ByteBuffer buf = ByteBuffer.allocate((int) (end - off));
@@ -630,7 +625,7 @@ final class ChunkCache implements AutoCloseable {
     }
     buf.flip();
     try {
-      FileChannel ch = channel(e);
+      FileChannel ch = channels.channel(e);
       long pos = off;
       while (buf.hasRemaining()) {
         try {
@@ -655,7 +650,7 @@ final class ChunkCache implements AutoCloseable {
   }
 
   /** Called with e's monitor held: the entry is whole; give it its final name. */
-  private void complete(Entry e) {
+  private void complete(CacheEntry e) {
     Path data = chunkDir.resolve(e.key);
     try {
       writeRefFile(e.key, e.ref);
@@ -678,47 +673,6 @@ final class ChunkCache implements AutoCloseable {
     return space.wouldGoUnder(0);
   }
 
-  // ---- descriptors
-
-  private enum Closed { CLOSED, BUSY, NONE }
-
-  /** The entry's channel, opened if needed; call with the entry pinned or a fetch of it in flight. */
-  private FileChannel channel(Entry e) throws IOException {
-    FileChannel ch;
-    boolean opened;
-    synchronized (e) {
-      opened = e.ch == null;
-      ch = e.channel();
-    }
-    if (opened) {
-      openOrder.add(e);
-      if (openChannels.incrementAndGet() > MAX_OPEN_CHANNELS) {
-        closeOldChannels();
-      }
-    }
-    return ch;
-  }
-
-  /** Closes the longest-open idle channels until the bound holds; busy ones go to the back of the line. */
-  private void closeOldChannels() {
-    for (int budget = openOrder.size(); budget > 0 && openChannels.get() > MAX_OPEN_CHANNELS; budget--) {
-      Entry old = openOrder.poll();
-      if (old == null) {
-        return;
-      }
-      switch (old.closeIfIdle()) {
-        case CLOSED -> openChannels.decrementAndGet();
-        case BUSY -> openOrder.add(old);
-        case NONE -> { } // closed by eviction or prune meanwhile
-      }
-    }
-  }
-
-  /** Channels open now; for tests and status. */
-  int openChannels() {
-    return openChannels.get();
-  }
-
   // ---- pruning
 
   /**
@@ -728,17 +682,17 @@ final class ChunkCache implements AutoCloseable {
   PruneResult prune() {
     long now = clock.millis();
     long ttlCut = now - ttl.toMillis();
-    List<Entry> byAge = new ArrayList<>(entries.values());
+    List<CacheEntry> byAge = new ArrayList<>(entries.values());
     byAge.sort(Comparator.comparingLong(e -> e.lastAccess));
     int expired = 0;
     int sized = 0;
-    for (Entry e : byAge) {
+    for (CacheEntry e : byAge) {
       if (e.lastAccess < ttlCut && tryEvict(e)) {
         expired++;
       }
     }
     if (maxBytes > 0) {
-      for (Entry e : byAge) {
+      for (CacheEntry e : byAge) {
         if (usedBytes() <= maxBytes) {
           break;
         }
@@ -748,7 +702,7 @@ final class ChunkCache implements AutoCloseable {
       }
     }
     if (space.wouldGoUnder(0)) {
-      for (Entry e : byAge) {
+      for (CacheEntry e : byAge) {
         if (!space.wouldGoUnder(0)) {
           break;
         }
@@ -757,18 +711,14 @@ final class ChunkCache implements AutoCloseable {
         }
       }
     }
-    for (Entry e : byAge) {
-      if (now - e.lastAccess > CHANNEL_IDLE_MILLIS && e.closeIfIdle() == Closed.CLOSED) {
-        openChannels.decrementAndGet();
-      }
-    }
+    channels.closeIdle(byAge, now);
     if (expired + sized > 0) {
       log.debug("cache prune: {} expired, {} evicted for size, {} bytes in use", expired, sized, usedBytes());
     }
     return new PruneResult(expired, sized, usedBytes());
   }
 
-  private boolean tryEvict(Entry e) {
+  private boolean tryEvict(CacheEntry e) {
     long bytes;
     synchronized (e) {
       if (e.evicted || e.pins > 0 || !e.inflight.isEmpty()) {
@@ -776,9 +726,7 @@ final class ChunkCache implements AutoCloseable {
       }
       e.evicted = true;
       bytes = e.bytes;
-      if (e.closeChannel()) {
-        openChannels.decrementAndGet();
-      }
+      channels.close(e);
     }
     entries.remove(e.ref, e);
     cleanBytes.addAndGet(-bytes);
@@ -793,13 +741,16 @@ final class ChunkCache implements AutoCloseable {
     return true;
   }
 
+  /** Channels open now; for tests and status. */
+  int openChannels() {
+    return channels.openChannels();
+  }
+
   @Override
   public void close() {
-    for (Entry e : entries.values()) {
+    for (CacheEntry e : entries.values()) {
       synchronized (e) {
-        if (e.closeChannel()) {
-          openChannels.decrementAndGet();
-        }
+        channels.close(e);
       }
     }
   }
@@ -815,72 +766,5 @@ final class ChunkCache implements AutoCloseable {
 
   private static FsException io(String what, IOException e) {
     return DiskErrors.map(what, e);
-  }
-
-  /** One cached chunk. Guarded by its own monitor except the volatile fast-path flags. */
-  private static final class Entry {
-    final BlobRef ref;
-    final String key;
-    final long length;
-    final int blocks;
-    final BitSet present = new BitSet();
-    final Map<Integer, CompletableFuture<Void>> inflight = new HashMap<>();
-    Path path;
-    FileChannel ch;
-    int pins;
-    long bytes;
-    volatile boolean complete;
-    volatile boolean evicted;
-    /** Fetches {@link #prefetch} made for reads still to come: those reads count as misses, not hits. */
-    final AtomicInteger prefetched = new AtomicInteger();
-    volatile long lastAccess;
-
-    Entry(BlobRef ref, String key, long length, Path path, boolean complete) {
-      this.ref = ref;
-      this.key = key;
-      this.length = length;
-      this.blocks = (int) Math.max(1, (length + BLOCK - 1) / BLOCK);
-      this.path = path;
-      this.complete = complete;
-      if (complete) {
-        present.set(0, blocks);
-        bytes = length;
-      }
-    }
-
-    synchronized FileChannel channel() throws IOException {
-      if (ch == null || !ch.isOpen()) {
-        ch = complete
-            ? FileChannel.open(path, StandardOpenOption.READ)
-            : FileChannel.open(path, EnumSet.of(StandardOpenOption.CREATE, StandardOpenOption.READ,
-                StandardOpenOption.WRITE));
-      }
-      return ch;
-    }
-
-    synchronized Closed closeIfIdle() {
-      if (ch == null) {
-        return Closed.NONE;
-      }
-      if (pins > 0 || !inflight.isEmpty()) {
-        return Closed.BUSY;
-      }
-      closeChannel();
-      return Closed.CLOSED;
-    }
-
-    /** @return whether a channel was open */
-    boolean closeChannel() {
-      if (ch == null) {
-        return false;
-      }
-      try {
-        ch.close();
-      } catch (IOException ignored) {
-        // read-only or fully written: nothing to lose
-      }
-      ch = null;
-      return true;
-    }
   }
 }
