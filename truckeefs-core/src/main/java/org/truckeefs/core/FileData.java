@@ -90,13 +90,14 @@ final class FileData {
   }
 
   OpenResult create(Caller caller, InodeId parent, Name name, int mode, OpenFlags flags) throws FsException {
+    long claims = lifecycle.claimStamp();
     Namespace.Created c = namespace.createOrFind(caller, parent, name, mode, flags);
     if (c.existing() != null) {
       return open(caller, c.existing(), flags);
     }
     InodeAttributes a = c.created();
     // the creator may write even if the new mode forbids it (open(O_CREAT|O_RDWR, 0444) works)
-    OpenFile f = lifecycle.acquire(a.id(), a);
+    OpenFile f = lifecycle.acquire(a.id(), a, claims);
     return new OpenResult(handles.openFile(f, a.id(), flags, caller), f.overlay(a), false);
   }
 

@@ -72,14 +72,30 @@ final class FileLifecycle {
 
   /** The shared OpenFile of {@code inode}, its handle count raised; the first local open marks it open. */
   OpenFile acquire(InodeId inode) throws FsException {
-    return acquire(inode, null);
+    return marked(inode, files.acquire(inode, fromStore()));
   }
 
-  /** @param created the attributes {@code create} just returned (a new file has no chunks), or null */
-  OpenFile acquire(InodeId inode, InodeAttributes created) throws FsException {
-    // the store is read outside the table's compute (see OpenFiles); a new file has no chunks to read
-    OpenFile f = files.acquire(inode, id -> created != null ? loader.load(created, true)
-        : loader.load(meta.getAttributes(id), false));
+  /** Take before a create whose file {@link #acquire(InodeId, InodeAttributes, long)} opens. */
+  long claimStamp() {
+    return files.claimStamp();
+  }
+
+  /**
+   * The shared OpenFile of a file just created, built from what the create returned (a new file has no chunks to
+   * read), unless an unlink's purge may have come in between: then from the store.
+   *
+   * @param claimStamp {@link #claimStamp} taken before the create
+   */
+  OpenFile acquire(InodeId inode, InodeAttributes created, long claimStamp) throws FsException {
+    return marked(inode, files.acquire(inode, id -> loader.load(created, true), fromStore(), claimStamp));
+  }
+
+  /** Loads a file from the store, outside the table's compute (see OpenFiles). */
+  private OpenFiles.Loader fromStore() {
+    return id -> loader.load(meta.getAttributes(id), false);
+  }
+
+  private OpenFile marked(InodeId inode, OpenFile f) throws FsException {
     if (!openMarks.contains(inode)) {
       try {
         syncOpenMark(inode);

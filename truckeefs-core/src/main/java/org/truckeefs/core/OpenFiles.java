@@ -39,6 +39,7 @@ final class OpenFiles {
   private final AtomicLong dropped = new AtomicLong();
   /** Inodes claimed by an unlink that purges them; changed only inside the table's compute of the same key. */
   private final ConcurrentHashMap<InodeId, CountDownLatch> claims = new ConcurrentHashMap<>();
+  private final AtomicLong claimsEnded = new AtomicLong();
 
   OpenFile get(InodeId id) {
     return files.get(id);
@@ -63,16 +64,31 @@ final class OpenFiles {
 
   /** The inode's OpenFile with its handle count raised, loaded with {@code loader} (outside the map) if absent. */
   OpenFile acquire(InodeId id, Loader loader) throws FsException {
-    return take(id, loader, true);
+    return take(id, loader, loader, true);
+  }
+
+  /**
+   * {@link #acquire} of a file this host just created: {@code created} builds it from what the create returned, unless
+   * an unlink's purge claim may have come in between (one is in flight, or one ended since {@code claimStamp}, taken
+   * before the create); then {@code reload} reads the store, which may no longer have it.
+   */
+  OpenFile acquire(InodeId id, Loader created, Loader reload, long claimStamp) throws FsException {
+    return take(id, claimsEnded.get() == claimStamp ? created : reload, reload, true);
+  }
+
+  /** Take before creating a file; pass to {@link #acquire(InodeId, Loader, Loader, long)}. */
+  long claimStamp() {
+    return claimsEnded.get();
   }
 
   /** The inode's OpenFile without raising its handle count (recovered uploads), loaded if absent. */
   OpenFile getOrLoad(InodeId id, Loader loader) throws FsException {
     OpenFile f = files.get(id);
-    return f != null ? f : take(id, loader, false);
+    return f != null ? f : take(id, loader, loader, false);
   }
 
-  private OpenFile take(InodeId id, Loader loader, boolean ref) throws FsException {
+  private OpenFile take(InodeId id, Loader first, Loader reload, boolean ref) throws FsException {
+    Loader loader = first;
     while (true) {
       if (ref) {
         OpenFile present = files.computeIfPresent(id, (k, f) -> {
@@ -83,7 +99,11 @@ final class OpenFiles {
           return present; // a claim needs an absent entry, so none is in flight
         }
       }
-      awaitClaim(claims.get(id));
+      CountDownLatch before = claims.get(id);
+      if (before != null) {
+        awaitClaim(before);
+        loader = reload;
+      }
       OpenFile fresh = loader.load(id);
       CountDownLatch[] claimed = {null};
       OpenFile use = files.compute(id, (k, f) -> {
@@ -103,6 +123,7 @@ final class OpenFiles {
         return use;
       }
       awaitClaim(claimed[0]); // the loser's copy holds no resources yet
+      loader = reload;
     }
   }
 
@@ -140,6 +161,7 @@ final class OpenFiles {
 
   /** Ends a claim: waiting opens load the inode again. */
   void endClaim(InodeId id, CountDownLatch claim) {
+    claimsEnded.incrementAndGet(); // before the claim goes: a create's acquire that misses it sees the count move
     claims.remove(id, claim);
     claim.countDown();
   }

@@ -241,4 +241,24 @@ class FileLifecycleTest {
     assertThat(exists(f.id())).isFalse();
     assertThat(exists(g.id())).isFalse();
   }
+
+  @Test
+  void aNewFileWhoseNameAConcurrentUnlinkPurged_isNotOpenedFromItsCreateAttributes() throws Exception {
+    long stamp = lifecycle.claimStamp();
+    InodeAttributes f = file("f");
+    // another thread unlinks the new name (claim, purge, end) before the creator opens its file
+    CountDownLatch claim = lifecycle.claimForPurge(f.id());
+    store.unlink(root.id(), Name.of("f"), false, T, f.id());
+    lifecycle.endClaim(f.id(), claim);
+    FsException e = org.assertj.core.api.Assertions.catchThrowableOfType(
+        () -> lifecycle.acquire(f.id(), f, stamp), FsException.class);
+    assertThat(e.error()).isEqualTo(FsError.NOT_FOUND);
+    assertThat(files.contains(f.id())).isFalse();
+
+    long quiet = lifecycle.claimStamp();
+    InodeAttributes g = file("g");
+    OpenFile o = lifecycle.acquire(g.id(), g, quiet); // no purge came between: opened from what create returned
+    assertThat(o.id).isEqualTo(g.id());
+    lifecycle.release(o);
+  }
 }
