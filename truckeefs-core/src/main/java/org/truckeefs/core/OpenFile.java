@@ -5,7 +5,6 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayDeque;
@@ -42,7 +41,9 @@ import org.truckeefs.spi.ChunkRef;
  * application take it exclusively); it is never held across a blob-store call, a journal insert or a disk sync
  * (reads fetch missing chunks before taking it). {@link #journalLock} orders this file's journal appends and
  * {@link #uploadLock} serialises its uploads, so snapshots are journaled and commit in order; both are taken
- * before {@link #lock}, never while holding it. The handle count is guarded by the open-file table.
+ * before {@link #lock}, never while holding it. The handle count is guarded by the open-file table. The layers
+ * ({@link Layer}, {@link Snapshot}) and their {@link DirtyChunk}s are guarded by {@link #lock} too; the rebase
+ * itself ({@link ChunkRebase}) runs outside it, on sealed files only.
  */
 final class OpenFile {
   final InodeId id;
@@ -92,115 +93,6 @@ final class OpenFile {
     this.ctime = attrs.ctime();
     for (ChunkRef c : chunks) {
       committed.put(c.index(), c);
-    }
-  }
-
-  static final long NOT_JOURNALED = -1;
-
-  /** A chunk file written by this host and not yet uploaded. */
-  static final class DirtyChunk {
-    final long index;
-    final Path path;
-    FileChannel ch;
-    long length;
-    /** The ranges of this chunk written by this host in this layer; the other bytes are copies. */
-    final ByteRanges written;
-    /** The committed-view epoch the copied bytes come from; older than the file's epoch means stale. */
-    long baseEpoch;
-    /** The file's SHA-256 while it is written sequentially from 0 (guarded by the file's lock while dirty). */
-    final RunningHash hash = new RunningHash();
-
-    /** The SHA-256 of the sealed file's bytes when they were hashed as written, else null. */
-    byte[] knownSha256() {
-      return hash.digestOf(length);
-    }
-
-    DirtyChunk(long index, Path path, FileChannel ch, long length, ByteRanges written, long baseEpoch) {
-      this.index = index;
-      this.path = path;
-      this.ch = ch;
-      this.length = length;
-      this.written = written;
-      this.baseEpoch = baseEpoch;
-    }
-
-    synchronized FileChannel channel() throws IOException {
-      if (ch == null) {
-        ch = FileChannel.open(path, StandardOpenOption.READ);
-      }
-      return ch;
-    }
-
-    synchronized void close() {
-      if (ch != null) {
-        try {
-          ch.close();
-        } catch (IOException ignored) {
-          // already forced, or being discarded
-        }
-        ch = null;
-      }
-    }
-
-    void delete() {
-      close();
-      try {
-        Files.deleteIfExists(path);
-      } catch (IOException ignored) {
-        // an unreferenced dirty file is removed at the next start
-      }
-    }
-  }
-
-  private static class Layer {
-    final TreeMap<Long, DirtyChunk> chunks = new TreeMap<>();
-    long dropFrom = Long.MAX_VALUE;
-    /** A truncate (down or up) happened in this layer: its size wins over another host's. */
-    boolean sizeSet;
-    /** The smallest length set in this layer; bytes from there on that this host did not write are zeros. */
-    long truncatedTo = Long.MAX_VALUE;
-  }
-
-  /** A sealed layer: its files are journaled and never written again (forced to disk only by an fsync's upload). */
-  static final class Snapshot extends Layer {
-    /** When this process queued it (System.nanoTime): the upload queue's age. */
-    final long queuedNanos = System.nanoTime();
-    final long seq;
-    final long size;
-    final Instant mtime;
-    /** The committed version the snapshot was sealed on (journaled with it). */
-    long baseVersion;
-    /** Its upload-journal entry, or {@link #NOT_JOURNALED} while the append is on its way (or failed). */
-    long journalId = NOT_JOURNALED;
-    /** Chunks replaced by their rebased versions: deleted once the commit removed the journal entry naming them. */
-    final List<DirtyChunk> superseded = new ArrayList<>();
-    /** A utimens after sealing: applied again after the commit, which sets mtime to the sealed value. */
-    Instant mtimeOverride;
-
-    Snapshot(long seq, Layer from, long size, Instant mtime) {
-      this.seq = seq;
-      this.chunks.putAll(from.chunks);
-      this.dropFrom = from.dropFrom;
-      this.sizeSet = from.sizeSet;
-      this.truncatedTo = from.truncatedTo;
-      this.size = size;
-      this.mtime = mtime;
-    }
-
-    Map<Long, DirtyChunk> chunks() {
-      return chunks;
-    }
-
-    long dropFrom() {
-      return dropFrom;
-    }
-
-    PendingUpload payload() {
-      List<PendingUpload.Part> parts = new ArrayList<>();
-      for (DirtyChunk d : chunks.values()) {
-        parts.add(new PendingUpload.Part(d.index, d.length, d.path.getFileName().toString(), d.written.pairs()));
-      }
-      return new PendingUpload(size, dropFrom, mtime, sizeSet, truncatedTo, parts);
     }
   }
 
@@ -270,7 +162,7 @@ final class OpenFile {
           dst.limit(dst.position() + (int) avail);
           try {
             if (s instanceof Dirty d) {
-              readFully(d.chunk.channel(), dst, within);
+              ChunkBytes.readFully(d.chunk.channel(), dst, within);
             } else {
               cache.read(((Clean) s).ref, within, dst, sequential);
             }
@@ -278,7 +170,7 @@ final class OpenFile {
             dst.limit(limit);
           }
         }
-        zeros(dst, n - (int) avail);
+        ChunkBytes.zeros(dst, n - (int) avail);
         pos += n;
         lastIdx = idx;
       }
@@ -328,29 +220,6 @@ final class OpenFile {
       for (int i = 0; i < wanted.size(); i++) {
         cache.prefetch(refs.get(i), wanted.get(i)[0], (int) wanted.get(i)[1], sequential);
       }
-    }
-  }
-
-  private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(64 * 1024).asReadOnlyBuffer();
-
-  private static void zeros(ByteBuffer dst, int n) {
-    int left = n;
-    while (left > 0) {
-      int k = Math.min(left, ZEROS.capacity());
-      dst.put(ZEROS.duplicate().limit(k));
-      left -= k;
-    }
-  }
-
-  private static void readFully(FileChannel ch, ByteBuffer dst, long pos) throws IOException {
-    long p = pos;
-    while (dst.hasRemaining()) {
-      int n = ch.read(dst, p);
-      if (n < 0) {
-        zeros(dst, dst.remaining()); // the dirty file is sparse at its end
-        return;
-      }
-      p += n;
     }
   }
 
@@ -581,7 +450,7 @@ final class OpenFile {
         lock.readLock().lock();
         try {
           for (Snapshot p : pending) {
-            if (p.journalId == NOT_JOURNALED) {
+            if (p.journalId == Snapshot.NOT_JOURNALED) {
               next = p;
               break;
             }
@@ -643,7 +512,7 @@ final class OpenFile {
     lock.readLock().lock();
     try {
       Snapshot s = pending.peekFirst();
-      return s == null || s.journalId == NOT_JOURNALED ? null : s;
+      return s == null || s.journalId == Snapshot.NOT_JOURNALED ? null : s;
     } finally {
       lock.readLock().unlock();
     }
@@ -768,7 +637,7 @@ final class OpenFile {
     List<DirtyChunk> rebuilt = new ArrayList<>();
     try {
       for (DirtyChunk d : stale) {
-        rebuilt.add(rebuild(d, theirs.get(d.index), s.truncatedTo, current));
+        rebuilt.add(ChunkRebase.rebuild(id, chunkSize, cache, d, theirs.get(d.index), s.truncatedTo, current));
       }
     } catch (FsException | RuntimeException e) {
       for (DirtyChunk r : rebuilt) {
@@ -787,49 +656,6 @@ final class OpenFile {
       lock.writeLock().unlock();
     }
     return true;
-  }
-
-  private DirtyChunk rebuild(DirtyChunk mine, ChunkRef theirs, long truncatedTo, long current) throws FsException {
-    long chunkStart = mine.index * chunkSize;
-    long limit = truncatedTo == Long.MAX_VALUE ? Long.MAX_VALUE : Math.max(0, truncatedTo - chunkStart);
-    long theirsLen = theirs == null ? 0 : Math.min(theirs.length(), limit);
-    Path p = cache.newDirtyFile(id);
-    try {
-      FileChannel ch = ChunkCache.createDirtyFile(p);
-      try {
-        if (theirsLen > 0) {
-          cache.copyInto(theirs, ch);
-          ch.truncate(theirsLen);
-        }
-        FileChannel src = mine.channel();
-        ByteBuffer buf = ByteBuffer.allocate(64 * 1024);
-        for (long[] r : mine.written.pairs()) {
-          for (long pos = r[0]; pos < r[1]; ) {
-            buf.clear().limit((int) Math.min(buf.capacity(), r[1] - pos));
-            readFully(src, buf, pos);
-            buf.flip();
-            long w = pos;
-            while (buf.hasRemaining()) {
-              w += ch.write(buf, w);
-            }
-            pos = w;
-          }
-        }
-        long len = Math.max(theirsLen, mine.written.end());
-        cache.addDirty(len);
-        return new DirtyChunk(mine.index, p, ch, len, mine.written.copy(), current);
-      } catch (IOException | RuntimeException e) {
-        ch.close();
-        throw e;
-      }
-    } catch (IOException e) {
-      try {
-        Files.deleteIfExists(p);
-      } catch (IOException ignored) {
-        // removed at the next start
-      }
-      throw io("rebase", e);
-    }
   }
 
   /**
@@ -861,7 +687,7 @@ final class OpenFile {
       discarded = true;
       List<Long> ids = new ArrayList<>();
       for (Snapshot s : pending) {
-        if (s.journalId != NOT_JOURNALED) {
+        if (s.journalId != Snapshot.NOT_JOURNALED) {
           ids.add(s.journalId);
         }
         for (DirtyChunk d : s.chunks.values()) {

@@ -67,7 +67,7 @@ final class Recovery {
         continue;
       }
       PendingUpload p = PendingUpload.decode(e.payload());
-      List<OpenFile.DirtyChunk> chunks = new ArrayList<>();
+      List<DirtyChunk> chunks = new ArrayList<>();
       boolean complete = true;
       for (PendingUpload.Part part : p.parts()) {
         Path file = cache.dirtyDir().resolve(part.file());
@@ -77,7 +77,7 @@ final class Recovery {
           complete = false;
           break;
         }
-        chunks.add(new OpenFile.DirtyChunk(part.index(), file, null, part.length(), ByteRanges.of(part.written()),
+        chunks.add(new DirtyChunk(part.index(), file, null, part.length(), ByteRanges.of(part.written()),
             -1));
       }
       InodeAttributes a;

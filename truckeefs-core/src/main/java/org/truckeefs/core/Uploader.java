@@ -89,7 +89,7 @@ final class Uploader {
   void drain(OpenFile f) throws FsException {
     f.uploadLock.lock();
     try {
-      OpenFile.Snapshot s;
+      Snapshot s;
       while ((s = f.headPending()) != null) {
         try {
           uploadAndCommit(f, s);
@@ -115,9 +115,9 @@ final class Uploader {
    * section across hosts. On ESTALE (a host committed without the lease, or the view was old) the newer version is
    * read, the stale chunks are rebased byte-exactly (see {@link OpenFile}) and the commit is tried again.
    */
-  private void uploadAndCommit(OpenFile f, OpenFile.Snapshot s) throws FsException {
+  private void uploadAndCommit(OpenFile f, Snapshot s) throws FsException {
     boolean conflict = f.rebaseStaleChunks(s);
-    Map<OpenFile.DirtyChunk, ChunkRef> uploaded = new IdentityHashMap<>();
+    Map<DirtyChunk, ChunkRef> uploaded = new IdentityHashMap<>();
     putMissing(s, uploaded);
     // a commit sets ctime to the sealed mtime; an attribute change made after sealing must not go back in time
     Instant ctimeBefore = meta.getAttributes(f.id).ctime();
@@ -131,7 +131,7 @@ final class Uploader {
           putMissing(s, uploaded);
         }
         Map<Long, ChunkRef> refs = new TreeMap<>();
-        for (OpenFile.DirtyChunk d : s.chunks().values()) {
+        for (DirtyChunk d : s.chunks().values()) {
           refs.put(d.index, uploaded.get(d));
         }
         long size = conflict ? f.mergedSize(s) : s.size;
@@ -186,22 +186,22 @@ final class Uploader {
     return false; // committed to continuously: the next compare-and-set notices and comes back here
   }
 
-  private void putMissing(OpenFile.Snapshot s, Map<OpenFile.DirtyChunk, ChunkRef> uploaded) throws FsException {
-    List<OpenFile.DirtyChunk> todo = new ArrayList<>();
-    for (OpenFile.DirtyChunk d : s.chunks().values()) {
+  private void putMissing(Snapshot s, Map<DirtyChunk, ChunkRef> uploaded) throws FsException {
+    List<DirtyChunk> todo = new ArrayList<>();
+    for (DirtyChunk d : s.chunks().values()) {
       if (!uploaded.containsKey(d)) {
         todo.add(d);
       }
     }
     Map<Long, ChunkRef> refs = putAll(todo);
-    for (OpenFile.DirtyChunk d : todo) {
+    for (DirtyChunk d : todo) {
       uploaded.put(d, refs.get(d.index));
     }
   }
 
-  private Map<Long, ChunkRef> putAll(List<OpenFile.DirtyChunk> chunks) throws FsException {
+  private Map<Long, ChunkRef> putAll(List<DirtyChunk> chunks) throws FsException {
     List<Future<BlobRef>> futures = new ArrayList<>(chunks.size());
-    for (OpenFile.DirtyChunk d : chunks) {
+    for (DirtyChunk d : chunks) {
       try {
         futures.add(putPool.submit(() -> put(d)));
       } catch (RejectedExecutionException stopping) {
@@ -238,7 +238,7 @@ final class Uploader {
     return out;
   }
 
-  private BlobRef put(OpenFile.DirtyChunk d) throws FsException {
+  private BlobRef put(DirtyChunk d) throws FsException {
     // a chunk written sequentially was hashed as it was written: the store need not read it again.
     // A sealed file is never written again, so a local store may take it by hard link instead of a second copy
     return blobs.putFile(d.path, d.length, d.knownSha256());

@@ -75,16 +75,16 @@ class RunningHashTest {
     return MessageDigest.getInstance("SHA-256").digest(all);
   }
 
-  Map<Long, OpenFile.DirtyChunk> sealed(OpenFile f) throws Exception {
-    OpenFile.Snapshot s = f.seal(journal);
+  Map<Long, DirtyChunk> sealed(OpenFile f) throws Exception {
+    Snapshot s = f.seal(journal);
     assertThat(s).isNotNull();
     return s.chunks();
   }
 
   /** Every known digest is the digest of the file's bytes; returns how many chunks had one. */
-  static int assertDigestsExact(Map<Long, OpenFile.DirtyChunk> chunks) throws Exception {
+  static int assertDigestsExact(Map<Long, DirtyChunk> chunks) throws Exception {
     int known = 0;
-    for (OpenFile.DirtyChunk d : chunks.values()) {
+    for (DirtyChunk d : chunks.values()) {
       byte[] k = d.knownSha256();
       if (k != null) {
         known++;
@@ -98,7 +98,7 @@ class RunningHashTest {
   void sequentialWrite_knowsTheDigestOfEveryChunk_theTailToo() throws Exception {
     OpenFile f = file();
     writeInPieces(f, 0, TestFs.pattern(2 * CHUNK + 1000, 1), 8192);
-    Map<Long, OpenFile.DirtyChunk> chunks = sealed(f);
+    Map<Long, DirtyChunk> chunks = sealed(f);
     assertThat(assertDigestsExact(chunks)).isEqualTo(3);
   }
 
@@ -106,7 +106,7 @@ class RunningHashTest {
   void aDigestAskedTwice_isTheSame() throws Exception {
     OpenFile f = file();
     write(f, 0, TestFs.pattern(1000, 11));
-    OpenFile.DirtyChunk d = sealed(f).get(0L);
+    DirtyChunk d = sealed(f).get(0L);
     assertThat(d.knownSha256()).isEqualTo(d.knownSha256()).isEqualTo(sha256(d.path, 1000));
   }
 
@@ -123,7 +123,7 @@ class RunningHashTest {
     write(f, 0, TestFs.pattern(CHUNK, 13));
     sealed(f);
     write(f, 0, TestFs.pattern(100, 14)); // copies the sealed chunk, then overwrites its first 100 bytes
-    Map<Long, OpenFile.DirtyChunk> partly = sealed(f);
+    Map<Long, DirtyChunk> partly = sealed(f);
     assertThat(partly.get(0L).knownSha256()).as("the copied rest was never hashed").isNull();
     writeInPieces(f, 0, TestFs.pattern(CHUNK, 15), 4096);
     assertThat(assertDigestsExact(sealed(f))).isEqualTo(1);
@@ -138,7 +138,7 @@ class RunningHashTest {
     write(f, q, java.util.Arrays.copyOfRange(data, q, 2 * q));
     write(f, 3 * q, java.util.Arrays.copyOfRange(data, 3 * q, CHUNK));
     write(f, 0, java.util.Arrays.copyOfRange(data, 0, q));
-    Map<Long, OpenFile.DirtyChunk> chunks = sealed(f);
+    Map<Long, DirtyChunk> chunks = sealed(f);
     assertThat(assertDigestsExact(chunks)).isEqualTo(1);
     assertThat(Files.readAllBytes(chunks.get(0L).path)).isEqualTo(data);
   }
@@ -166,7 +166,7 @@ class RunningHashTest {
     write(f, 0, TestFs.pattern(CHUNK, 3));
     write(f, 100, new byte[] {42});
     write(f, CHUNK, new byte[] {43}); // appending after it does not bring it back
-    Map<Long, OpenFile.DirtyChunk> chunks = sealed(f);
+    Map<Long, DirtyChunk> chunks = sealed(f);
     assertThat(chunks.get(0L).knownSha256()).isNull();
     assertDigestsExact(chunks);
   }
@@ -176,7 +176,7 @@ class RunningHashTest {
     OpenFile f = file();
     write(f, 0, TestFs.pattern(CHUNK + 10, 4));
     f.truncate(CHUNK / 2);
-    Map<Long, OpenFile.DirtyChunk> chunks = sealed(f);
+    Map<Long, DirtyChunk> chunks = sealed(f);
     assertThat(chunks.get(0L).knownSha256()).isNull();
     assertThat(chunks.get(0L).length).isEqualTo(CHUNK / 2);
     assertDigestsExact(chunks);
@@ -188,7 +188,7 @@ class RunningHashTest {
     write(f, 0, TestFs.pattern(CHUNK, 5));
     byte[] first = sealed(f).get(0L).knownSha256();
     write(f, 0, TestFs.pattern(CHUNK, 6)); // a new dirty layer: copy-on-write into a new file
-    Map<Long, OpenFile.DirtyChunk> second = sealed(f);
+    Map<Long, DirtyChunk> second = sealed(f);
     assertThat(assertDigestsExact(second)).isEqualTo(1);
     assertThat(second.get(0L).knownSha256()).isNotEqualTo(first);
   }
@@ -197,7 +197,7 @@ class RunningHashTest {
   void aDirtyChunkFile_isPrivateFromTheStart_soTheBlobThatTakesItNeedsNoChmod() throws Exception {
     OpenFile f = file();
     write(f, 0, TestFs.pattern(100, 30));
-    OpenFile.DirtyChunk d = sealed(f).get(0L);
+    DirtyChunk d = sealed(f).get(0L);
     assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(d.path)))
         .isEqualTo("rw-------");
   }
@@ -207,7 +207,7 @@ class RunningHashTest {
     OpenFile f = file();
     byte[] data = TestFs.pattern(CHUNK, 8);
     write(f, 0, data);
-    OpenFile.DirtyChunk d = sealed(f).get(0L);
+    DirtyChunk d = sealed(f).get(0L);
     LocalBlobStore blobs = new LocalBlobStore(tmp.resolve("blobs"));
     BlobRef ref = blobs.putFile(d.path, d.length, d.knownSha256());
     assertThat(ref.value()).isEqualTo(java.util.HexFormat.of().formatHex(

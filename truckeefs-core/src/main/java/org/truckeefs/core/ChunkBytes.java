@@ -1,0 +1,33 @@
+package org.truckeefs.core;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+
+/** Byte copying for chunk reads: a hole reads as zeros, and so does the sparse end of a dirty file. */
+final class ChunkBytes {
+  private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(64 * 1024).asReadOnlyBuffer();
+
+  private ChunkBytes() {}
+
+  static void zeros(ByteBuffer dst, int n) {
+    int left = n;
+    while (left > 0) {
+      int k = Math.min(left, ZEROS.capacity());
+      dst.put(ZEROS.duplicate().limit(k));
+      left -= k;
+    }
+  }
+
+  static void readFully(FileChannel ch, ByteBuffer dst, long pos) throws IOException {
+    long p = pos;
+    while (dst.hasRemaining()) {
+      int n = ch.read(dst, p);
+      if (n < 0) {
+        zeros(dst, dst.remaining()); // the dirty file is sparse at its end
+        return;
+      }
+      p += n;
+    }
+  }
+}
