@@ -473,7 +473,7 @@ final class Namespace {
   }
 
   /**
-   * {@link #readdir} with attributes: the store's one-query page (which also fills the metadata cache), with the
+   * {@link #readdir} with attributes: the store's one-query page (not cached: see CachedMetadataStore), with the
    * attributes of files open on this host overlaid as getattr does.
    */
   DirListingPlus readdirplus(InodeId dir, long cookie, int max) throws FsException {
