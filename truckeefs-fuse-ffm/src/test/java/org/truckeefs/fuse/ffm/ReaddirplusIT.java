@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
+import java.util.TreeMap;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -44,6 +46,39 @@ class ReaddirplusIT {
     assertThat(f.calls("lookup") + f.calls("getattr")).as("lookups and getattrs").isLessThan(10);
     // ls asks for security.selinux and system.posix_acl_access until the device answers EOPNOTSUPP, then stops
     assertThat(f.calls("getxattr") + f.calls("listxattr")).as("xattr requests").isLessThan(5);
+  }
+
+  /**
+   * The kernel keeps READDIRPLUS entries and attributes for the entry/attribute timeout (30 s): local creates,
+   * unlinks, renames and writes made after a listing still show in the next one, with their sizes.
+   */
+  @Test
+  void aListingFollowsLocalCreatesUnlinksRenamesAndWrites() throws Exception {
+    Path d = Files.createDirectory(f.path("changing"));
+    for (int i = 0; i < 40; i++) {
+      Files.writeString(d.resolve("n-" + i), "y".repeat(i));
+    }
+    Map<String, Long> before = sizes(d);
+    assertThat(before).hasSize(40).containsEntry("n-39", 39L);
+    Files.delete(d.resolve("n-3"));
+    Files.move(d.resolve("n-4"), d.resolve("renamed"));
+    Files.writeString(d.resolve("n-5"), "now eighteen bytes");
+    Files.writeString(d.resolve("new"), "abc");
+    Map<String, Long> after = sizes(d);
+    assertThat(after).hasSize(40).doesNotContainKeys("n-3", "n-4")
+        .containsEntry("renamed", 4L).containsEntry("n-5", 18L).containsEntry("new", 3L).containsEntry("n-39", 39L);
+  }
+
+  /** Name to size, as {@code ls -ln} shows them. */
+  private static Map<String, Long> sizes(Path dir) throws Exception {
+    Map<String, Long> m = new TreeMap<>();
+    for (String line : FfmFixture.sh("ls -ln " + dir).split("\n")) {
+      String[] cols = line.trim().split("\\s+");
+      if (cols.length >= 9) {
+        m.put(cols[cols.length - 1], Long.parseLong(cols[4]));
+      }
+    }
+    return m;
   }
 
   @Test
