@@ -206,6 +206,33 @@ final class Namespace {
     return files.drops() == drops ? a : getattr(a.id());
   }
 
+  /**
+   * The attributes to show for a listed entry whose store row {@code listed} was read after {@code dropsBefore}:
+   * the open file's overlay, or, when the file left the open-file table since (its last upload may have committed
+   * after the read, and the row then shows the size before it), a fresh getattr. The drop count is read after
+   * looking the file up, per entry: a file dropped between a single check and its lookup was once listed with its
+   * old size (0 for a file just written), which the kernel then believed for the attribute timeout.
+   *
+   * @return null when the inode is gone
+   */
+  InodeAttributes current(InodeAttributes listed, long dropsBefore) throws FsException {
+    OpenFile f = files.get(listed.id());
+    if (f != null) {
+      return f.overlay(listed);
+    }
+    if (files.drops() == dropsBefore) {
+      return listed;
+    }
+    try {
+      return getattr(listed.id());
+    } catch (FsException gone) {
+      if (gone.error() == FsError.NOT_FOUND) {
+        return null;
+      }
+      throw gone;
+    }
+  }
+
   InodeAttributes getattr(InodeId inode) throws FsException {
     // the open file first: if its last upload commits and it leaves the map meanwhile, the store read below is
     // already the newer one (read the other way round, a stale store row could be returned without the overlay)
@@ -493,27 +520,14 @@ final class Namespace {
       if (want == 0) {
         return new DirListingPlus(out, false);
       }
-      // As in lookup: a file that left the open-file table during the read may have committed after it.
       long drops = files.drops();
       List<DirEntryPlus> page = meta.readDirPlus(dir, Math.max(0, cookie - 2), want + 1);
-      boolean dropped = files.drops() != drops;
       for (int i = 0; i < page.size() && i < want; i++) {
         DirEntry e = page.get(i).entry();
-        OpenFile f = files.get(e.inode());
-        InodeAttributes a = page.get(i).attributes();
-        if (f != null) {
-          a = f.overlay(a);
-        } else if (dropped) {
-          try {
-            a = getattr(e.inode());
-          } catch (FsException gone) {
-            if (gone.error() == FsError.NOT_FOUND) {
-              continue;
-            }
-            throw gone;
-          }
+        InodeAttributes a = current(page.get(i).attributes(), drops);
+        if (a != null) {
+          out.add(new DirEntryPlus(new DirEntry(e.parent(), e.name(), e.inode(), e.type(), e.cookie() + 2), a));
         }
-        out.add(new DirEntryPlus(new DirEntry(e.parent(), e.name(), e.inode(), e.type(), e.cookie() + 2), a));
       }
       return new DirListingPlus(out, page.size() <= want);
     } catch (FsException e) {

@@ -2,6 +2,7 @@ package org.truckeefs.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
@@ -23,6 +24,7 @@ import org.truckeefs.api.Caller;
 import org.truckeefs.api.FileSystem;
 import org.truckeefs.api.FsError;
 import org.truckeefs.api.FsException;
+import org.truckeefs.api.InodeAttributes;
 import org.truckeefs.api.InodeId;
 import org.truckeefs.api.InodeType;
 import org.truckeefs.api.Name;
@@ -51,6 +53,8 @@ class FileDataTest {
   ChunkCache cache;
   WriteBackJournal journal;
   FileData data;
+  OpenFiles files;
+  Namespace namespace;
   InodeId root;
 
   @BeforeEach
@@ -59,13 +63,13 @@ class FileDataTest {
     coordinator = new LocalCoordinator(new BackendContext("fd-" + System.nanoTime(), dir, Clock.systemUTC(), ticker,
         scheduler));
     cache = ChunkCache.open(dir.resolve("cache"), blobs, Clock.systemUTC(), 0, Duration.ofDays(1), drains);
-    OpenFiles files = new OpenFiles();
+    files = new OpenFiles();
     CachedMetadataStore meta = new CachedMetadataStore(store, Duration.ZERO, ticker);
     WriteBack writeBack = new WriteBack(meta, blobs, coordinator, files, new DirtyLimit(Long.MAX_VALUE, cache),
         "host-a", journal = WriteBackJournal.open(cache.root()), Clock.systemUTC(), ticker, Duration.ofSeconds(1),
         Duration.ofSeconds(2), drains, puts, a -> { });
     FileLifecycle[] lifecycle = new FileLifecycle[1];
-    Namespace namespace = new Namespace(meta, files, c -> { }, new Namespace.Removal() {
+    namespace = new Namespace(meta, files, c -> { }, new Namespace.Removal() {
       @Override
       public void purgeDirectory(InodeId id) throws FsException {
         lifecycle[0].purge(id);
@@ -127,6 +131,22 @@ class FileDataTest {
     assertThat(dst.array()).isEqualTo(TestFs.bytes("hello"));
     assertThat(again.attributes().size()).isEqualTo(5);
     data.release(again.handle());
+  }
+
+  @Test
+  void aListedRowReadBeforeTheLastUploadCommitted_showsTheCommittedSize_onceTheFileLeftTheTable() throws Exception {
+    blobs.putGate = new Semaphore(0);
+    OpenResult r = create(ALICE, "f", 0644);
+    data.write(r.handle(), 0, ByteBuffer.wrap(TestFs.bytes("written")));
+    data.release(r.handle()); // closed; its upload waits at the gate
+    long drops = files.drops();
+    InodeAttributes listed = store.readDirPlus(root, 0, 10).get(0).attributes(); // a listing's row, read now
+    assertThat(listed.size()).isZero();
+    blobs.putGate.release(1000);
+    await().atMost(Duration.ofSeconds(30)).until(() -> files.get(listed.id()) == null); // committed, left the table
+    assertThat(namespace.current(listed, drops).size()).as("not the row's size before the commit").isEqualTo(7);
+    assertThat(namespace.current(store.readDirPlus(root, 0, 10).get(0).attributes(), files.drops()).size())
+        .isEqualTo(7);
   }
 
   @Test
