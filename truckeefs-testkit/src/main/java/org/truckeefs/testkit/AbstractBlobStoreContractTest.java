@@ -17,7 +17,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Random;
 import java.util.Set;
-import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -264,30 +263,17 @@ public abstract class AbstractBlobStoreContractTest {
   @Test
   @Timeout(value = 60, unit = TimeUnit.SECONDS)
   void concurrentPutFiles_withKnownDigests_eachReadBack() throws Exception {
-    int threads = concurrency();
-    ExecutorService pool = Executors.newFixedThreadPool(threads);
-    try {
-      List<Future<?>> results = new ArrayList<>();
-      for (int t = 0; t < threads; t++) {
-        int id = t;
-        results.add(pool.submit(() -> {
-          for (int i = 0; i < 10; i++) {
-            byte[] content = randomBytes(5000L * id + i, 3000 + 31 * i);
-            BlobRef ref = store.putFile(fileWith(content), content.length, sha256(content));
-            assertThat(read(ref, 0, content.length)).isEqualTo(content);
-            byte[] shared = randomBytes(-100 - i, 4096); // the same content from every thread at once
-            assertThat(read(store.putFile(fileWith(shared), shared.length, sha256(shared)), 0, shared.length))
-                .isEqualTo(shared);
-          }
-          return null;
-        }));
+    inEveryThread(id -> {
+      for (int i = 0; i < 10; i++) {
+        byte[] content = randomBytes(5000L * id + i, 3000 + 31 * i);
+        BlobRef ref = store.putFile(fileWith(content), content.length, sha256(content));
+        assertThat(read(ref, 0, content.length)).isEqualTo(content);
+        byte[] shared = randomBytes(-100 - i, 4096); // the same content from every thread at once
+        assertThat(read(store.putFile(fileWith(shared), shared.length, sha256(shared)), 0, shared.length))
+            .isEqualTo(shared);
       }
-      for (Future<?> f : results) {
-        f.get(60, TimeUnit.SECONDS);
-      }
-    } finally {
-      pool.shutdownNow();
-    }
+      return null;
+    });
   }
 
   @Test
@@ -299,36 +285,48 @@ public abstract class AbstractBlobStoreContractTest {
   @Test
   @Timeout(value = 60, unit = TimeUnit.SECONDS)
   void concurrentPutsAndReads_eachSeeTheirOwnContent() throws Exception {
+    List<Set<BlobRef>> results = inEveryThread(id -> {
+      Set<BlobRef> refs = new HashSet<>();
+      for (int i = 0; i < 20; i++) {
+        byte[] content = randomBytes(1000L * id + i, 1000 + 97 * i);
+        BlobRef ref = put(content);
+        refs.add(ref);
+        assertThat(read(ref, 0, content.length)).isEqualTo(content);
+        // Identical content across threads: with or without dedup each must read back correctly.
+        byte[] shared = randomBytes(-i, 2048);
+        assertThat(read(put(shared), 0, shared.length)).isEqualTo(shared);
+      }
+      return refs;
+    });
+    Set<BlobRef> all = new HashSet<>();
+    for (Set<BlobRef> refs : results) {
+      assertThat(refs).hasSize(20);
+      all.addAll(refs);
+    }
+    assertThat(all).hasSize(concurrency() * 20);
+  }
+
+  /** Runs {@code task} in {@link #concurrency()} threads at once (each given its index) and returns their results. */
+  private <T> List<T> inEveryThread(ThreadTask<T> task) throws Exception {
     int threads = concurrency();
     ExecutorService pool = Executors.newFixedThreadPool(threads);
     try {
-      List<Future<Set<BlobRef>>> results = new ArrayList<>();
+      List<Future<T>> futures = new ArrayList<>();
       for (int t = 0; t < threads; t++) {
         int id = t;
-        Callable<Set<BlobRef>> task = () -> {
-          Set<BlobRef> refs = new HashSet<>();
-          for (int i = 0; i < 20; i++) {
-            byte[] content = randomBytes(1000L * id + i, 1000 + 97 * i);
-            BlobRef ref = put(content);
-            refs.add(ref);
-            assertThat(read(ref, 0, content.length)).isEqualTo(content);
-            // Identical content across threads: with or without dedup each must read back correctly.
-            byte[] shared = randomBytes(-i, 2048);
-            assertThat(read(put(shared), 0, shared.length)).isEqualTo(shared);
-          }
-          return refs;
-        };
-        results.add(pool.submit(task));
+        futures.add(pool.submit(() -> task.run(id)));
       }
-      Set<BlobRef> all = new HashSet<>();
-      for (Future<Set<BlobRef>> f : results) {
-        Set<BlobRef> refs = f.get(60, TimeUnit.SECONDS);
-        assertThat(refs).hasSize(20);
-        all.addAll(refs);
+      List<T> out = new ArrayList<>();
+      for (Future<T> f : futures) {
+        out.add(f.get(60, TimeUnit.SECONDS));
       }
-      assertThat(all).hasSize(threads * 20);
+      return out;
     } finally {
       pool.shutdownNow();
     }
+  }
+
+  private interface ThreadTask<T> {
+    T run(int id) throws Exception;
   }
 }
