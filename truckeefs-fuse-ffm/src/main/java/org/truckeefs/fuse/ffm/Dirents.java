@@ -1,30 +1,29 @@
 package org.truckeefs.fuse.ffm;
 
-import static java.lang.foreign.ValueLayout.JAVA_BYTE;
-import static java.lang.foreign.ValueLayout.JAVA_INT;
-import static java.lang.foreign.ValueLayout.JAVA_LONG;
+import static org.truckeefs.fuse.ffm.LittleEndian.putInt;
+import static org.truckeefs.fuse.ffm.LittleEndian.putLong;
 
-import java.lang.foreign.MemorySegment;
 import java.time.Instant;
 import org.truckeefs.api.InodeAttributes;
 
 /**
- * Directory entries written straight into a reply buffer in the kernel's format ({@code fuse_kernel.h}), byte for
+ * Directory entries written into a reply buffer (a heap array, copied to native memory once per reply: see
+ * {@link LittleEndian}) in the kernel's format ({@code fuse_kernel.h}), byte for
  * byte what libfuse's {@code fuse_add_direntry} and {@code fuse_add_direntry_plus} write, without their downcall
  * and their {@code struct stat} / {@code fuse_entry_param} in between: an {@code ls -l} of a large directory is a
  * few thousand entries, and each was ~30 struct field writes plus a downcall.
  *
  * <p>{@code struct fuse_direntplus} is a {@code fuse_entry_out} (node id, generation, entry and attribute validity,
  * then a 88-byte {@code fuse_attr}) followed by a {@code fuse_dirent} (ino, off, namelen, type, name), padded to
- * 8 bytes. The buffer must be 8-byte aligned; every record starts at a multiple of 8.
+ * 8 bytes; every record starts at a multiple of 8.
  */
 final class Dirents {
   /** offsetof(struct fuse_dirent, name) */
-  static final long DIRENT_NAME = 24;
+  static final int DIRENT_NAME = 24;
   /** offsetof(struct fuse_direntplus, dirent.name): fuse_entry_out is 128 bytes */
-  static final long DIRENTPLUS_NAME = 152;
-  private static final long ATTR = 40;
-  private static final long DIRENT = 128;
+  static final int DIRENTPLUS_NAME = 152;
+  private static final int ATTR = 40;
+  private static final int DIRENT = 128;
 
   private final long entryValid;
   private final long attrValid;
@@ -54,34 +53,34 @@ final class Dirents {
    *
    * @return the bytes written, or 0 when the entry does not fit
    */
-  long putPlus(MemorySegment buf, long pos, long limit, byte[] name, InodeAttributes a, long cookie, boolean lookup) {
-    long size = plusSize(name.length);
-    if (pos + size > limit) {
+  int putPlus(byte[] buf, int pos, int limit, byte[] name, InodeAttributes a, long cookie, boolean lookup) {
+    int size = (int) plusSize(name.length);
+    if ((long) pos + size > limit) {
       return 0;
     }
     long ino = a.id().value();
     int mode = a.stMode();
-    buf.set(JAVA_LONG, pos + size - 8, 0); // the padding after the name (and its last bytes, written next)
-    buf.set(JAVA_LONG, pos, lookup ? ino : 0);
-    buf.set(JAVA_LONG, pos + 8, 0); // generation
-    buf.set(JAVA_LONG, pos + 16, lookup ? entryValid : 0);
-    buf.set(JAVA_LONG, pos + 24, lookup ? attrValid : 0);
-    buf.set(JAVA_LONG, pos + 32, lookup ? validNsec : 0);
-    long at = pos + ATTR;
+    putLong(buf, pos + size - 8, 0); // the padding after the name (and its last bytes, written next)
+    putLong(buf, pos, lookup ? ino : 0);
+    putLong(buf, pos + 8, 0); // generation
+    putLong(buf, pos + 16, lookup ? entryValid : 0);
+    putLong(buf, pos + 24, lookup ? attrValid : 0);
+    putLong(buf, pos + 32, lookup ? validNsec : 0);
+    int at = pos + ATTR;
     Instant atime = a.atime();
     Instant mtime = a.mtime();
     Instant ctime = a.ctime();
-    buf.set(JAVA_LONG, at, ino);
-    buf.set(JAVA_LONG, at + 8, a.size());
-    buf.set(JAVA_LONG, at + 16, a.blocks());
-    buf.set(JAVA_LONG, at + 24, atime.getEpochSecond());
-    buf.set(JAVA_LONG, at + 32, mtime.getEpochSecond());
-    buf.set(JAVA_LONG, at + 40, ctime.getEpochSecond());
-    buf.set(JAVA_LONG, at + 48, (atime.getNano() & 0xffffffffL) | ((long) mtime.getNano() << 32));
-    buf.set(JAVA_LONG, at + 56, (ctime.getNano() & 0xffffffffL) | ((long) mode << 32));
-    buf.set(JAVA_LONG, at + 64, (a.nlink() & 0xffffffffL) | ((long) a.uid() << 32));
-    buf.set(JAVA_LONG, at + 72, (a.gid() & 0xffffffffL) | (a.rdev() << 32));
-    buf.set(JAVA_LONG, at + 80, Native.IO_BLOCK); // blksize, and flags 0
+    putLong(buf, at, ino);
+    putLong(buf, at + 8, a.size());
+    putLong(buf, at + 16, a.blocks());
+    putLong(buf, at + 24, atime.getEpochSecond());
+    putLong(buf, at + 32, mtime.getEpochSecond());
+    putLong(buf, at + 40, ctime.getEpochSecond());
+    putLong(buf, at + 48, (atime.getNano() & 0xffffffffL) | ((long) mtime.getNano() << 32));
+    putLong(buf, at + 56, (ctime.getNano() & 0xffffffffL) | ((long) mode << 32));
+    putLong(buf, at + 64, (a.nlink() & 0xffffffffL) | ((long) a.uid() << 32));
+    putLong(buf, at + 72, (a.gid() & 0xffffffffL) | (a.rdev() << 32));
+    putLong(buf, at + 80, Native.IO_BLOCK); // blksize, and flags 0
     dirent(buf, pos + DIRENT, ino, cookie, name, mode);
     return size;
   }
@@ -91,22 +90,22 @@ final class Dirents {
    *
    * @return the bytes written, or 0 when the entry does not fit
    */
-  static long put(MemorySegment buf, long pos, long limit, byte[] name, long ino, int mode, long cookie) {
-    long size = size(name.length);
-    if (pos + size > limit) {
+  static int put(byte[] buf, int pos, int limit, byte[] name, long ino, int mode, long cookie) {
+    int size = (int) size(name.length);
+    if ((long) pos + size > limit) {
       return 0;
     }
-    buf.set(JAVA_LONG, pos + size - 8, 0);
+    putLong(buf, pos + size - 8, 0);
     dirent(buf, pos, ino, cookie, name, mode);
     return size;
   }
 
-  private static void dirent(MemorySegment buf, long at, long ino, long cookie, byte[] name, int mode) {
-    buf.set(JAVA_LONG, at, ino);
-    buf.set(JAVA_LONG, at + 8, cookie);
-    buf.set(JAVA_INT, at + 16, name.length);
-    buf.set(JAVA_INT, at + 20, (mode & 0170000) >>> 12);
-    MemorySegment.copy(name, 0, buf, JAVA_BYTE, at + DIRENT_NAME, name.length);
+  private static void dirent(byte[] buf, int at, long ino, long cookie, byte[] name, int mode) {
+    putLong(buf, at, ino);
+    putLong(buf, at + 8, cookie);
+    putInt(buf, at + 16, name.length);
+    putInt(buf, at + 20, (mode & 0170000) >>> 12);
+    System.arraycopy(name, 0, buf, at + DIRENT_NAME, name.length);
   }
 
   private static long align(long n) {

@@ -305,15 +305,17 @@ final class LowLevelOps {
 
   void readdir(MemorySegment req, long ino, long size, long off, MemorySegment fiPtr) {
     done(req, calls.run("readdir", ino, () -> {
-      MemorySegment buf = Native.scratch().buffer(size);
+      Native.Scratch s = Native.scratch();
+      byte[] buf = s.staging(size);
+      int limit = (int) size;
       long h = Native.fi(fiPtr).get(JAVA_LONG, FI_FH);
-      long pos = 0;
+      int pos = 0;
       long cookie = off;
       fill:
       while (true) {
         DirListing page = fs.readdir(h, cookie, (int) Math.max(16, size / 24));
         for (DirEntry e : page.entries()) {
-          long n = Dirents.put(buf, pos, size, e.name().bytes(), e.inode().value(), e.type().modeBits(), e.cookie());
+          int n = Dirents.put(buf, pos, limit, e.name().bytes(), e.inode().value(), e.type().modeBits(), e.cookie());
           if (n == 0) {
             break fill; // the kernel's buffer is full; it asks again from the last cookie it took
           }
@@ -324,7 +326,7 @@ final class LowLevelOps {
           break;
         }
       }
-      return sent(lib.replyBuf(req, buf, pos));
+      return sent(lib.replyBuf(req, s.copyOut(pos), pos));
     }));
   }
 
@@ -334,9 +336,11 @@ final class LowLevelOps {
    */
   void readdirplus(MemorySegment req, long ino, long size, long off, MemorySegment fiPtr) {
     done(req, calls.run("readdirplus", ino, () -> {
-      MemorySegment buf = Native.scratch().buffer(size);
+      Native.Scratch s = Native.scratch();
+      byte[] buf = s.staging(size);
+      int limit = (int) size;
       long h = Native.fi(fiPtr).get(JAVA_LONG, FI_FH);
-      long pos = 0;
+      int pos = 0;
       long cookie = off;
       fill:
       while (true) {
@@ -349,7 +353,7 @@ final class LowLevelOps {
             continue;
           }
           boolean dots = e.name().isDotOrDotDot();
-          long n = dirents.putPlus(buf, pos, size, e.name().bytes(), p.attributes(), e.cookie(), !dots);
+          int n = dirents.putPlus(buf, pos, limit, e.name().bytes(), p.attributes(), e.cookie(), !dots);
           if (n == 0) {
             ahead.put(h, new DirAhead(cookie, entries.subList(i, entries.size()), page.end()));
             break fill;
@@ -365,7 +369,7 @@ final class LowLevelOps {
           break;
         }
       }
-      return sent(lib.replyBuf(req, buf, pos));
+      return sent(lib.replyBuf(req, s.copyOut(pos), pos));
     }));
   }
 

@@ -1,7 +1,6 @@
 package org.truckeefs.fuse.ffm;
 
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
-import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static org.truckeefs.fuse.ffm.LibFuse3.*;
 
@@ -33,6 +32,23 @@ final class Native {
     final MemorySegment flock = arena.allocate(FLOCK_SIZE, 8);
     final MemorySegment name = arena.allocate(4097, 8);
     private MemorySegment buffer = arena.allocate(64 * 1024, 4096);
+
+    private byte[] staging = new byte[64 * 1024];
+
+    /** A heap array of at least {@code size} bytes to encode a reply into; {@link #copyOut} sends it native. */
+    byte[] staging(long size) {
+      if (staging.length < size) {
+        staging = new byte[(int) Math.max(size, staging.length * 2L)];
+      }
+      return staging;
+    }
+
+    /** The first {@code n} bytes of the staging array, copied into {@link #buffer}: one bulk copy per reply. */
+    MemorySegment copyOut(int n) {
+      MemorySegment b = buffer(n);
+      MemorySegment.copy(staging, 0, b, JAVA_BYTE, 0, n);
+      return b;
+    }
 
     /** A buffer of at least {@code size} bytes (the scratch arena keeps the old one until the thread ends). */
     MemorySegment buffer(long size) {
@@ -67,35 +83,41 @@ final class Native {
   }
 
   static void fillStat(MemorySegment st, InodeAttributes a) {
-    st.fill((byte) 0);
-    st.set(JAVA_LONG, ST_INO, a.id().value());
-    st.set(JAVA_LONG, ST_NLINK, a.nlink());
-    st.set(JAVA_INT, ST_MODE, a.stMode());
-    st.set(JAVA_INT, ST_UID, a.uid());
-    st.set(JAVA_INT, ST_GID, a.gid());
-    st.set(JAVA_LONG, ST_RDEV, a.rdev());
-    st.set(JAVA_LONG, ST_SIZE, a.size());
-    st.set(JAVA_LONG, ST_BLKSIZE, IO_BLOCK);
-    st.set(JAVA_LONG, ST_BLOCKS, a.blocks());
-    putTime(st, ST_ATIM, a.atime());
-    putTime(st, ST_MTIM, a.mtime());
-    putTime(st, ST_CTIM, a.ctime());
+    byte[] b = new byte[(int) STAT_SIZE];
+    putStat(b, 0, a);
+    MemorySegment.copy(b, 0, st, JAVA_BYTE, 0, b.length);
   }
 
-  private static void putTime(MemorySegment st, long off, Instant t) {
-    st.set(JAVA_LONG, off, t.getEpochSecond());
-    st.set(JAVA_LONG, off + 8, t.getNano());
+  /** A {@code struct stat} at {@code at} of a zeroed array (see {@link LittleEndian} for why not segment stores). */
+  private static void putStat(byte[] b, int at, InodeAttributes a) {
+    LittleEndian.putLong(b, at + (int) ST_INO, a.id().value());
+    LittleEndian.putLong(b, at + (int) ST_NLINK, a.nlink());
+    LittleEndian.putInt(b, at + (int) ST_MODE, a.stMode());
+    LittleEndian.putInt(b, at + (int) ST_UID, a.uid());
+    LittleEndian.putInt(b, at + (int) ST_GID, a.gid());
+    LittleEndian.putLong(b, at + (int) ST_RDEV, a.rdev());
+    LittleEndian.putLong(b, at + (int) ST_SIZE, a.size());
+    LittleEndian.putLong(b, at + (int) ST_BLKSIZE, IO_BLOCK);
+    LittleEndian.putLong(b, at + (int) ST_BLOCKS, a.blocks());
+    putTime(b, at + (int) ST_ATIM, a.atime());
+    putTime(b, at + (int) ST_MTIM, a.mtime());
+    putTime(b, at + (int) ST_CTIM, a.ctime());
+  }
+
+  private static void putTime(byte[] b, int at, Instant t) {
+    LittleEndian.putLong(b, at, t.getEpochSecond());
+    LittleEndian.putLong(b, at + 8, t.getNano());
   }
 
   /** A fuse_entry_param for {@code a}: the inode number is the node id, so every hard link shares one kernel node. */
   static MemorySegment entry(Scratch s, InodeAttributes a, double attrTimeout, double entryTimeout) {
-    MemorySegment e = s.entry;
-    e.set(JAVA_LONG, ENTRY_INO, a.id().value());
-    e.set(JAVA_LONG, ENTRY_GENERATION, 0);
-    fillStat(e.asSlice(ENTRY_ATTR, STAT_SIZE), a);
-    e.set(java.lang.foreign.ValueLayout.JAVA_DOUBLE, ENTRY_ATTR_TIMEOUT, attrTimeout);
-    e.set(java.lang.foreign.ValueLayout.JAVA_DOUBLE, ENTRY_ENTRY_TIMEOUT, entryTimeout);
-    return e;
+    byte[] b = new byte[(int) ENTRY_SIZE];
+    LittleEndian.putLong(b, (int) ENTRY_INO, a.id().value());
+    putStat(b, (int) ENTRY_ATTR, a); // the generation stays 0
+    LittleEndian.putLong(b, (int) ENTRY_ATTR_TIMEOUT, Double.doubleToRawLongBits(attrTimeout));
+    LittleEndian.putLong(b, (int) ENTRY_ENTRY_TIMEOUT, Double.doubleToRawLongBits(entryTimeout));
+    MemorySegment.copy(b, 0, s.entry, JAVA_BYTE, 0, b.length);
+    return s.entry;
   }
 
   /** A negative entry (node id 0): the kernel caches "no such name" for {@code entryTimeout}. */
