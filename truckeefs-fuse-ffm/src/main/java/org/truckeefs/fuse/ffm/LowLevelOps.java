@@ -364,8 +364,13 @@ final class LowLevelOps {
           pos += n;
           cookie = e.cookie();
         }
-        if (page.end() || page.entries().isEmpty()) {
-          ahead.remove(h);
+        if (entries.isEmpty()) {
+          break; // the end (and a remembered end, below, is used once: a later read from there asks the store)
+        }
+        if (page.end()) {
+          // The kernel asks once more from the last cookie before it believes the end: answer that from here
+          // instead of another store query (an entry added meanwhile may or may not be listed, as POSIX allows).
+          ahead.put(h, new DirAhead(cookie, List.of(), true));
           break;
         }
       }

@@ -49,6 +49,28 @@ class ReaddirplusIT {
   }
 
   /**
+   * A listing that one core page holds costs one core call: the kernel's closing read from the last cookie (the
+   * one that returns nothing) is answered by the adapter, not by another store query.
+   */
+  @Test
+  void theClosingEmptyReadIsAnsweredWithoutAnotherCoreCall() throws Exception {
+    Path d = Files.createDirectory(f.path("once"));
+    for (int i = 0; i < 100; i++) {
+      Files.writeString(d.resolve("e-" + i), "");
+    }
+    f.resetCounts();
+    try (var names = Files.list(d)) {
+      assertThat(names.count()).isEqualTo(100);
+    }
+    assertThat(f.calls("readdirplus")).as("core readdirplus calls").isEqualTo(1);
+    f.resetCounts();
+    try (var names = Files.list(d)) {
+      assertThat(names.count()).as("a second listing, on a new handle").isEqualTo(100);
+    }
+    assertThat(f.calls("readdirplus")).isEqualTo(1);
+  }
+
+  /**
    * The kernel keeps READDIRPLUS entries and attributes for the entry/attribute timeout (30 s): local creates,
    * unlinks, renames and writes made after a listing still show in the next one, with their sizes.
    */
