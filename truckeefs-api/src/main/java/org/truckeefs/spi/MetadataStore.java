@@ -86,6 +86,18 @@ public interface MetadataStore extends AutoCloseable {
    */
   InodeAttributes create(InodeId parent, Name name, NewInode spec) throws FsException;
 
+  /**
+   * {@link #create}, reporting also the directory's attributes as the same transaction left them
+   * ({@link CreateResult#parent}): core caches them, since the kernel asks for the directory's attributes after
+   * every create (with {@code default_permissions} its next permission check needs them), and a store read
+   * would cost as much as the create's own round trips. They must be exact: what {@link #getAttributes} of the
+   * directory answers right after the commit. A store that cannot tell them exactly reports null, as the default
+   * does; core then reads them again when asked.
+   */
+  default CreateResult createEntry(InodeId parent, Name name, NewInode spec) throws FsException {
+    return new CreateResult(create(parent, name, spec), null);
+  }
+
   /** The target of a symlink; EINVAL for other types. */
   String readSymlink(InodeId inode) throws FsException;
 
@@ -104,7 +116,9 @@ public interface MetadataStore extends AutoCloseable {
    * {@link #unlink(InodeId, Name, boolean, Instant)}, and when the entry named {@code purgeIfOrphan} and its link
    * count reached 0, {@link #purge} in the same transaction: the caller checked that nobody has that inode open. An
    * entry that names another inode (the caller's view was stale) is unlinked without a purge. Errors are those of
-   * unlink. The default runs the two steps one after the other, so a store without its own keeps working.
+   * unlink. The result may report the directory's attributes after the change ({@link UnlinkResult#parent}), with
+   * the exactness {@link #createEntry} asks for. The default runs the two steps one after the other and reports
+   * no directory attributes, so a store without its own keeps working.
    *
    * @param purgeIfOrphan the inode the caller expects the entry to name, or null for no purge
    */

@@ -20,6 +20,7 @@ import org.truckeefs.spi.BlobRef;
 import org.truckeefs.spi.ChunkRef;
 import org.truckeefs.spi.CommitResult;
 import org.truckeefs.spi.ContentCommit;
+import org.truckeefs.spi.CreateResult;
 import org.truckeefs.spi.JournalEntry;
 import org.truckeefs.spi.MetadataStore;
 import org.truckeefs.spi.NewInode;
@@ -234,17 +235,26 @@ final class CachedMetadataStore implements MetadataStore {
     }
   }
 
-  /** The new entry and inode are cached as the store returned them (the kernel asks for them next). */
   @Override
   public InodeAttributes create(InodeId parent, Name name, NewInode spec) throws FsException {
+    return createEntry(parent, name, spec).created();
+  }
+
+  /**
+   * The new entry and inode are cached as the store returned them (the kernel asks for them next), and so is the
+   * directory when the store reported its attributes (the kernel asks for them right after).
+   */
+  @Override
+  public CreateResult createEntry(InodeId parent, Name name, NewInode spec) throws FsException {
     long[] stamp = cache.stamp();
-    InodeAttributes a;
+    CreateResult r;
     try {
-      a = store.create(parent, name, spec);
+      r = store.createEntry(parent, name, spec);
     } catch (FsException | RuntimeException e) {
       failed(e, parent, name);
       throw e;
     }
+    InodeAttributes a = r.created();
     if (enabled) {
       // a lookup that read the entry as absent must not cache that after this: replace, not put
       cache.replace(new EntryKey(parent, name), Optional.of(a.id()), stamp);
@@ -254,8 +264,8 @@ final class CachedMetadataStore implements MetadataStore {
     } else {
       cache.invalidate(new EntryKey(parent, name));
     }
-    cache.invalidate(parent);
-    return a;
+    directoryChanged(parent, r.parent(), stamp);
+    return r;
   }
 
   @Override
@@ -273,7 +283,7 @@ final class CachedMetadataStore implements MetadataStore {
     Optional<InodeId> victim = cachedTarget(parent, name);
     try {
       InodeAttributes a = store.unlink(parent, name, directory, now);
-      removed(parent, name, victim, a.id());
+      removed(parent, name, victim, a.id(), null, null);
       return a;
     } catch (FsException | RuntimeException e) {
       failed(e, parent, name);
@@ -285,9 +295,10 @@ final class CachedMetadataStore implements MetadataStore {
   public UnlinkResult unlink(InodeId parent, Name name, boolean directory, Instant now, InodeId purgeIfOrphan)
       throws FsException {
     Optional<InodeId> victim = cachedTarget(parent, name);
+    long[] stamp = cache.stamp();
     try {
       UnlinkResult r = store.unlink(parent, name, directory, now, purgeIfOrphan);
-      removed(parent, name, victim, r.unlinked().id());
+      removed(parent, name, victim, r.unlinked().id(), r.parent(), stamp);
       return r;
     } catch (FsException | RuntimeException e) {
       failed(e, parent, name);
@@ -444,8 +455,19 @@ final class CachedMetadataStore implements MetadataStore {
     cache.invalidate(parent);
   }
 
-  private void removed(InodeId parent, Name name, Optional<InodeId> cachedVictim, InodeId victim) {
-    entryChanged(parent, name);
+  /**
+   * An entry went. When the store reported the directory's attributes after the change, the cache keeps them and
+   * the name as absent (exact: replaced unless another change of this host came in between since {@code stamp});
+   * else it forgets both.
+   */
+  private void removed(InodeId parent, Name name, Optional<InodeId> cachedVictim, InodeId victim,
+      InodeAttributes parentAfter, long[] stamp) {
+    if (enabled && parentAfter != null) {
+      cache.replace(new EntryKey(parent, name), Optional.empty(), stamp);
+      cache.replace(parent, parentAfter, stamp);
+    } else {
+      entryChanged(parent, name);
+    }
     forget(victim);
     cachedVictim.ifPresent(this::forget);
   }
@@ -458,6 +480,15 @@ final class CachedMetadataStore implements MetadataStore {
     entryChanged(parent, name);
     if (!(e instanceof FsException f) || f.error() == FsError.IO) {
       cache.clear();
+    }
+  }
+
+  /** A directory's entries changed: its attributes as the store reported them, or forgotten when it did not. */
+  private void directoryChanged(InodeId dir, InodeAttributes after, long[] stamp) {
+    if (enabled && after != null) {
+      cache.replace(dir, after, stamp);
+    } else {
+      cache.invalidate(dir);
     }
   }
 

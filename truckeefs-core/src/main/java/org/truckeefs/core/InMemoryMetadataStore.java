@@ -22,6 +22,7 @@ import org.truckeefs.spi.BlobRef;
 import org.truckeefs.spi.ChunkRef;
 import org.truckeefs.spi.CommitResult;
 import org.truckeefs.spi.ContentCommit;
+import org.truckeefs.spi.CreateResult;
 import org.truckeefs.spi.JournalEntry;
 import org.truckeefs.spi.MetadataStore;
 import org.truckeefs.spi.NewInode;
@@ -170,6 +171,11 @@ final class InMemoryMetadataStore implements MetadataStore {
 
   @Override
   public InodeAttributes create(InodeId parent, Name name, NewInode spec) throws FsException {
+    return createEntry(parent, name, spec).created();
+  }
+
+  @Override
+  public CreateResult createEntry(InodeId parent, Name name, NewInode spec) throws FsException {
     synchronized (lock) {
       Node dir = dir(parent);
       if (dir.nlink == 0) {
@@ -184,7 +190,7 @@ final class InMemoryMetadataStore implements MetadataStore {
       }
       dir.mtime = spec.time();
       dir.ctime = spec.time();
-      return n.attrs();
+      return new CreateResult(n.attrs(), dir.attrs());
     }
   }
 
@@ -256,10 +262,11 @@ final class InMemoryMetadataStore implements MetadataStore {
       throws FsException {
     synchronized (lock) {
       InodeAttributes a = unlink(parent, name, directory, now);
+      InodeAttributes dir = dir(parent).attrs();
       if (purgeIfOrphan == null || a.nlink() != 0 || !a.id().equals(purgeIfOrphan)) {
-        return new UnlinkResult(a, false, List.of());
+        return new UnlinkResult(a, false, List.of(), dir);
       }
-      return new UnlinkResult(a, true, purge(a.id()).unreferenced());
+      return new UnlinkResult(a, true, purge(a.id()).unreferenced(), dir);
     }
   }
 

@@ -22,8 +22,10 @@ import org.truckeefs.api.Name;
 import org.truckeefs.api.RenameFlags;
 import org.truckeefs.api.XattrMode;
 import org.truckeefs.spi.AttrUpdate;
+import org.truckeefs.spi.CreateResult;
 import org.truckeefs.spi.MetadataStore;
 import org.truckeefs.spi.NewInode;
+import org.truckeefs.spi.UnlinkResult;
 import org.truckeefs.testkit.FakeTicker;
 
 /**
@@ -61,6 +63,10 @@ class CachedMetadataStoreTest {
 
   static Name n(String s) throws FsException {
     return Name.of(s);
+  }
+
+  static NewInode dir() {
+    return new NewInode(InodeType.DIRECTORY, 0755, 1000, 1000, 0, T, null);
   }
 
   static NewInode file() {
@@ -111,6 +117,76 @@ class CachedMetadataStoreTest {
 
     a.unlink(InodeId.ROOT, n("h"), false, T);
     assertThat(a.cachedAttributes(f.id()).nlink()).as("the victim's link count").isZero();
+  }
+
+  @Test
+  void createAndUnlink_cacheTheDirectoryAsTheStoreReportedIt() throws Exception {
+    InodeId d = a.create(InodeId.ROOT, n("d"), dir()).id();
+    a.create(d, n("f"), file());
+    a.create(d, n("sub"), dir());
+    calls.clear();
+    InodeAttributes afterCreates = a.cachedAttributes(d);
+    assertThat(calls).as("reported by the creates").isEmpty();
+    assertThat(afterCreates).isEqualTo(shared.getAttributes(d));
+    assertThat(afterCreates.size()).isEqualTo(2);
+    assertThat(afterCreates.nlink()).isEqualTo(3);
+
+    a.unlink(d, n("f"), false, T.plusSeconds(5), null);
+    calls.clear();
+    InodeAttributes afterUnlink = a.cachedAttributes(d);
+    assertThat(a.cachedLookupAttributes(d, n("f"))).as("the removed name, known absent").isEmpty();
+    assertThat(calls).as("reported by the unlink").isEmpty();
+    assertThat(afterUnlink).isEqualTo(shared.getAttributes(d));
+    assertThat(afterUnlink.mtime()).isEqualTo(T.plusSeconds(5));
+  }
+
+  /** A store that keeps the SPI default reports no directory attributes: the next read asks the store. */
+  @Test
+  void aStoreThatReportsNoDirectory_isAskedAgain() throws Exception {
+    CachedMetadataStore plain = new CachedMetadataStore(counted(new ForwardingMetadataStore(shared) {
+      @Override
+      public CreateResult createEntry(InodeId parent, Name name, NewInode spec) throws FsException {
+        return new CreateResult(create(parent, name, spec), null);
+      }
+
+      @Override
+      public UnlinkResult unlink(InodeId parent, Name name, boolean directory, Instant now, InodeId purge)
+          throws FsException {
+        UnlinkResult r = super.unlink(parent, name, directory, now, purge);
+        return new UnlinkResult(r.unlinked(), r.purged(), r.unreferenced());
+      }
+    }), TTL, ticker);
+    long size = plain.cachedAttributes(InodeId.ROOT).size();
+    plain.create(InodeId.ROOT, n("f"), file());
+    calls.clear();
+    assertThat(plain.cachedAttributes(InodeId.ROOT).size()).isEqualTo(size + 1);
+    assertThat(calls).containsExactly("getAttributes");
+    plain.unlink(InodeId.ROOT, n("f"), false, T, null);
+    calls.clear();
+    assertThat(plain.cachedAttributes(InodeId.ROOT).size()).isEqualTo(size);
+    assertThat(calls).containsExactly("getAttributes");
+  }
+
+  /**
+   * Two creates in one directory on one host: the one whose report is older than the other's change must not be
+   * cached after it (here the second create commits inside the first's store call, so its report is the newer).
+   */
+  @Test
+  void anOlderReportOfTheDirectory_neverOverwritesANewerChange() throws Exception {
+    CachedMetadataStore[] self = new CachedMetadataStore[1];
+    self[0] = new CachedMetadataStore(new ForwardingMetadataStore(shared) {
+      @Override
+      public CreateResult createEntry(InodeId parent, Name name, NewInode spec) throws FsException {
+        CreateResult r = super.createEntry(parent, name, spec);
+        if (name.equals(n("first"))) {
+          self[0].create(parent, n("second"), file()); // commits and caches its report before ours returns
+        }
+        return r;
+      }
+    }, TTL, ticker);
+    long size = self[0].cachedAttributes(InodeId.ROOT).size();
+    self[0].create(InodeId.ROOT, n("first"), file());
+    assertThat(self[0].cachedAttributes(InodeId.ROOT).size()).isEqualTo(size + 2);
   }
 
   @Test

@@ -92,7 +92,7 @@ class CoordinatorRoundTripsTest {
     long before = fs.metadataCallStats().get("getAttributes")[0];
     fs.release(fs.open(ROOT, lookup(fs, "f").id(), OpenFlags.READ).handle()); // close-to-open reads the store
     assertThat(fs.metadataCallStats().get("getAttributes")[0]).isGreaterThan(before);
-    assertThat(fs.metadataCallStats()).containsKey("create");
+    assertThat(fs.metadataCallStats()).containsKey("createEntry");
   }
 
   @Test

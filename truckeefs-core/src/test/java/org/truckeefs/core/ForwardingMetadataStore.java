@@ -15,6 +15,7 @@ import org.truckeefs.spi.BlobRef;
 import org.truckeefs.spi.ChunkRef;
 import org.truckeefs.spi.CommitResult;
 import org.truckeefs.spi.ContentCommit;
+import org.truckeefs.spi.CreateResult;
 import org.truckeefs.spi.JournalEntry;
 import org.truckeefs.spi.MetadataStore;
 import org.truckeefs.spi.NewInode;
@@ -36,6 +37,7 @@ class ForwardingMetadataStore implements MetadataStore {
   @Override public InodeId parentOf(InodeId directory) throws FsException { return d.parentOf(directory); }
   @Override public List<DirEntry> readDir(InodeId directory, long afterCookie, int limit) throws FsException { return d.readDir(directory, afterCookie, limit); }
   @Override public InodeAttributes create(InodeId parent, Name name, NewInode spec) throws FsException { return d.create(parent, name, spec); }
+  @Override public CreateResult createEntry(InodeId parent, Name name, NewInode spec) throws FsException { return d.createEntry(parent, name, spec); }
   @Override public String readSymlink(InodeId inode) throws FsException { return d.readSymlink(inode); }
   @Override public InodeAttributes link(InodeId inode, InodeId parent, Name name, Instant now) throws FsException { return d.link(inode, parent, name, now); }
   @Override public InodeAttributes unlink(InodeId parent, Name name, boolean directory, Instant now) throws FsException { return d.unlink(parent, name, directory, now); }

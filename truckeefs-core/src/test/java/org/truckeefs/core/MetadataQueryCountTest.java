@@ -229,10 +229,10 @@ class MetadataQueryCountTest {
     calls.clear();
     long h = TestFs.createFile(fs, "f");
     // the parent's permissions (then known), and create checks the name itself: was + lookup, getAttributes, chunks
-    assertThat(calls).containsExactly("getAttributes", "create");
+    assertThat(calls).containsExactly("getAttributes", "createEntry");
     calls.clear();
     h = TestFs.createFile(fs, "f2");
-    assertThat(calls).containsExactly("create");
+    assertThat(calls).containsExactly("createEntry");
     calls.clear();
     fs.release(h);
     assertThat(calls).as("one host knows whether it unlinked the file; nothing to journal").isEmpty();
@@ -254,6 +254,40 @@ class MetadataQueryCountTest {
     assertThat(calls).doesNotContain("journalAppend", "commitContent", "setAttributes", "sync");
     fs.syncAll();
     assertThat(fs.journaledUploads()).isZero();
+  }
+
+  /**
+   * The kernel asks for the directory's attributes after every create and unlink (default_permissions): the
+   * store's transaction reported them, so the answer costs no store call and is what the store now holds.
+   */
+  @Test
+  void createAndUnlink_leaveTheDirectorysNewAttributesCached() throws Exception {
+    InodeId d = dir(InodeId.ROOT, "d", 0777);
+    InodeAttributes before = fs.getattr(d);
+    OpenResult o = fs.create(ALICE, d, n("f"), 0644, OpenFlags.READ_WRITE);
+    calls.clear();
+    InodeAttributes afterCreate = fs.getattr(d);
+    assertThat(calls).as("the directory after a create").isEmpty();
+    assertThat(afterCreate).isEqualTo(meta.getAttributes(d));
+    assertThat(afterCreate.size()).isEqualTo(before.size() + 1);
+    fs.release(o.handle());
+
+    fs.mkdir(ALICE, d, n("sub"), 0755);
+    calls.clear();
+    InodeAttributes afterMkdir = fs.getattr(d);
+    assertThat(calls).as("the directory after a mkdir").isEmpty();
+    assertThat(afterMkdir).isEqualTo(meta.getAttributes(d));
+    assertThat(afterMkdir.nlink()).isEqualTo(before.nlink() + 1);
+
+    fs.unlink(ALICE, d, n("f"));
+    fs.rmdir(ALICE, d, n("sub"));
+    calls.clear();
+    InodeAttributes afterRemoves = fs.getattr(d);
+    assertThatThrownBy(() -> fs.lookup(ALICE, d, n("f"))).isInstanceOf(FsException.class);
+    assertThat(calls).as("the directory and the removed name after unlink and rmdir").isEmpty();
+    assertThat(afterRemoves).isEqualTo(meta.getAttributes(d));
+    assertThat(afterRemoves.size()).isEqualTo(before.size());
+    assertThat(afterRemoves.nlink()).isEqualTo(before.nlink());
   }
 
   @Test

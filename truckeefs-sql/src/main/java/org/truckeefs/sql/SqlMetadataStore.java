@@ -37,6 +37,7 @@ import org.truckeefs.spi.BlobRef;
 import org.truckeefs.spi.ChunkRef;
 import org.truckeefs.spi.CommitResult;
 import org.truckeefs.spi.ContentCommit;
+import org.truckeefs.spi.CreateResult;
 import org.truckeefs.spi.JournalEntry;
 import org.truckeefs.spi.MetadataStore;
 import org.truckeefs.spi.NewInode;
@@ -266,6 +267,12 @@ final class SqlMetadataStore implements MetadataStore {
 
   @Override
   public InodeAttributes create(InodeId parent, Name name, NewInode spec) throws FsException {
+    return createEntry(parent, name, spec).created();
+  }
+
+  /** The directory's attributes come from its row, which the transaction locked before it changed it. */
+  @Override
+  public CreateResult createEntry(InodeId parent, Name name, NewInode spec) throws FsException {
     checkMode(spec.mode());
     byte[] target = spec.symlinkTarget() == null ? null : spec.symlinkTarget().getBytes(StandardCharsets.UTF_8);
     boolean dir = spec.type() == InodeType.DIRECTORY;
@@ -298,8 +305,8 @@ final class SqlMetadataStore implements MetadataStore {
           parent.value(), name.bytes(), id, code(spec.type()), p.nextCookie());
       directoryUpdate(db, parent, 1, dir ? 1 : 0, true, t);
       Instant at = instant(t);
-      return new InodeAttributes(InodeId.of(id), spec.type(), spec.mode(), spec.uid(), spec.gid(), size, nlink,
-          spec.rdev(), at, at, at, at, 0L);
+      return new CreateResult(new InodeAttributes(InodeId.of(id), spec.type(), spec.mode(), spec.uid(), spec.gid(),
+          size, nlink, spec.rdev(), at, at, at, at, 0L), directoryAfter(p.a(), 1, dir ? 1 : 0, t));
     });
   }
 
@@ -338,15 +345,18 @@ final class SqlMetadataStore implements MetadataStore {
       Unlinked u = unlinkIn(db, parent, name, directory, t, purgeIfOrphan != null && !directory);
       InodeAttributes a = u.after();
       if (purgeIfOrphan == null || a.nlink() != 0 || !a.id().equals(purgeIfOrphan)) {
-        return new UnlinkResult(a, false, List.of());
+        return new UnlinkResult(a, false, List.of(), u.parent());
       }
       // The row is locked and its link count drops to 0 in this transaction: nothing can link it again.
-      return new UnlinkResult(a, true, purgeIn(db, a.id().value(), u.chunkBlobs()));
+      return new UnlinkResult(a, true, purgeIn(db, a.id().value(), u.chunkBlobs()), u.parent());
     });
   }
 
-  /** What {@link #unlinkIn} did: the inode after losing the name, and its chunks' blobs if they were fetched. */
-  private record Unlinked(InodeAttributes after, List<byte[]> chunkBlobs) {}
+  /**
+   * What {@link #unlinkIn} did: the inode after losing the name, its chunks' blobs if they were fetched, and the
+   * directory after losing the entry.
+   */
+  private record Unlinked(InodeAttributes after, List<byte[]> chunkBlobs, InodeAttributes parent) {}
 
   /**
    * Removes an entry. With {@code chunks} on a server, the inode's chunk list comes in the same round trip as the
@@ -355,6 +365,7 @@ final class SqlMetadataStore implements MetadataStore {
   private Unlinked unlinkIn(DSLContext db, InodeId parent, Name name, boolean directory, long t, boolean chunks)
       throws FsException, SQLException {
     Row row;
+    Row dir;
     List<byte[]> chunkBlobs = null;
     if (tx.engine().batchesStatements()) {
       // The directory's lock, then the entry's inode locked, in one round trip.
@@ -376,9 +387,9 @@ final class SqlMetadataStore implements MetadataStore {
           }
         }
       }
-      checkDirectory(dirRow, parent, true);
+      dir = checkDirectory(dirRow, parent, true);
     } else {
-      directory(db, parent, true);
+      dir = directory(db, parent, true);
       // The entry's inode, locked, in one query (the entry itself is guarded by the directory's lock).
       row = entryInode(db, parent, name, true);
     }
@@ -401,7 +412,7 @@ final class SqlMetadataStore implements MetadataStore {
     InodeAttributes after = dropped(row.a(), isDir, t);
     Transactor.atCommit(db, SET_NLINK, null, after.nlink(), t, id);
     directoryUpdate(db, parent, -1, isDir ? -1 : 0, false, t);
-    return new Unlinked(after, chunkBlobs);
+    return new Unlinked(after, chunkBlobs, directoryAfter(dir.a(), -1, isDir ? -1 : 0, t));
   }
 
   @Override
@@ -1054,6 +1065,13 @@ final class SqlMetadataStore implements MetadataStore {
   private static void directoryUpdate(DSLContext db, InodeId dir, long sizeDelta, long linkDelta, boolean cookieUsed,
       long t) {
     Transactor.atCommit(db, UPDATE_DIRECTORY, null, t, t, sizeDelta, linkDelta, cookieUsed ? 1L : 0L, dir.value());
+  }
+
+  /** A locked directory's attributes after {@link #directoryUpdate} with the same deltas and time. */
+  private static InodeAttributes directoryAfter(InodeAttributes d, long sizeDelta, long linkDelta, long t) {
+    Instant at = instant(t);
+    return new InodeAttributes(d.id(), d.type(), d.mode(), d.uid(), d.gid(), d.size() + sizeDelta,
+        d.nlink() + linkDelta, d.rdev(), d.atime(), at, at, d.crtime(), d.version());
   }
 
   /** EINVAL if {@code dir} is {@code start} or one of its ancestors; locks the ancestors it walks past. */

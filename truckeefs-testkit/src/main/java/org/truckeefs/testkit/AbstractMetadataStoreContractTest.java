@@ -42,6 +42,7 @@ import org.truckeefs.spi.BlobRef;
 import org.truckeefs.spi.ChunkRef;
 import org.truckeefs.spi.CommitResult;
 import org.truckeefs.spi.ContentCommit;
+import org.truckeefs.spi.CreateResult;
 import org.truckeefs.spi.JournalEntry;
 import org.truckeefs.spi.MetadataStore;
 import org.truckeefs.spi.NewInode;
@@ -74,6 +75,14 @@ public abstract class AbstractMetadataStoreContractTest {
   /** Closes the store after each test; override to drop what {@link #createStore()} set up. */
   protected void releaseStore(MetadataStore s) throws Exception {
     s.close();
+  }
+
+  /**
+   * Whether the store reports a directory's attributes after a create or unlink ({@code CreateResult.parent},
+   * {@code UnlinkResult.parent}); override to return false for a store that keeps the SPI's defaults.
+   */
+  protected boolean reportsDirectoryAttributes() {
+    return true;
   }
 
   /** The wall-clock time the store stamps on blobs that lose their last reference ({@code Instant.now()}). */
@@ -1268,6 +1277,66 @@ public abstract class AbstractMetadataStoreContractTest {
       assertError(FsError.NOT_FOUND, () -> store.getAttributes(d));
       assertThat(store.getAttributes(work).nlink()).isEqualTo(2);
       assertThat(store.orphans()).doesNotContain(d);
+    }
+  }
+
+  /**
+   * {@code createEntry} and {@code unlink(..., purgeIfOrphan)} report the directory's attributes as their
+   * transaction left them, exactly what {@code getAttributes} reads after it (core caches them in its place).
+   */
+  @Nested
+  class DirectoryReports {
+    @Test
+    void createEntry_reportsTheDirectoryAsStored_forFilesAndDirectories() throws Exception {
+      Instant t = later();
+      CreateResult file = store.createEntry(work, n("f"), fileSpec(t));
+      assertThat(file.created()).isEqualTo(store.getAttributes(file.created().id()));
+      assertReported(file.parent(), work);
+      assertThat(file.parent().size()).isEqualTo(1);
+      assertThat(file.parent().mtime()).isEqualTo(t);
+      assertThat(file.parent().ctime()).isEqualTo(t);
+
+      CreateResult dir = store.createEntry(work, n("d"), dirSpec(later()));
+      assertReported(dir.parent(), work);
+      assertThat(dir.parent().nlink()).isEqualTo(3);
+      assertThat(dir.parent().size()).isEqualTo(2);
+    }
+
+    @Test
+    void createEntry_ofATakenName_isEEXIST_andReportsNothing() throws Exception {
+      touch(work, "f");
+      InodeAttributes before = store.getAttributes(work);
+      assertError(FsError.EXISTS, () -> store.createEntry(work, n("f"), fileSpec(later())));
+      assertThat(store.getAttributes(work)).isEqualTo(before);
+    }
+
+    @Test
+    void unlink_reportsTheDirectoryAsStored_withAndWithoutThePurge() throws Exception {
+      InodeId f = touch(work, "f").id();
+      InodeId g = touch(work, "g").id();
+      InodeId d = mkdir(work, "d").id();
+      Instant t = later();
+      UnlinkResult purged = store.unlink(work, n("f"), false, t, f);
+      assertReported(purged.parent(), work);
+      assertThat(purged.parent().size()).isEqualTo(2);
+      assertThat(purged.parent().mtime()).isEqualTo(t);
+
+      UnlinkResult orphaned = store.unlink(work, n("g"), false, later(), null);
+      assertReported(orphaned.parent(), work);
+      assertThat(store.orphans()).contains(g);
+
+      UnlinkResult rmdir = store.unlink(work, n("d"), true, later(), d);
+      assertReported(rmdir.parent(), work);
+      assertThat(rmdir.parent().nlink()).isEqualTo(2);
+      assertThat(rmdir.parent().size()).isZero();
+    }
+
+    private void assertReported(InodeAttributes reported, InodeId dir) throws FsException {
+      if (!reportsDirectoryAttributes()) {
+        assertThat(reported).as("a store that does not report").isNull();
+        return;
+      }
+      assertThat(reported).as("the directory as the transaction left it").isEqualTo(store.getAttributes(dir));
     }
   }
 
