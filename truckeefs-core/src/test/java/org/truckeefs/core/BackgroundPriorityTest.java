@@ -4,10 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.truckeefs.api.PathFileSystem;
@@ -38,12 +40,9 @@ class BackgroundPriorityTest {
       paths.write("/f", new byte[] {1, 2, 3});
       fs.syncAll(); // the upload and put pools have run a task, so their threads exist
       // a daemon thread renices itself when it starts, in a short process of its own: wait for that, not a time
-      long deadline = System.nanoTime() + 30_000_000_000L;
+      Awaitility.await("a daemon thread at nice 19").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(10))
+          .until(() -> Integer.valueOf(19).equals(threadNiceByNamePrefix().get("truckeefs-daem")));
       Map<String, Integer> nice = threadNiceByNamePrefix();
-      while (!Integer.valueOf(19).equals(nice.get("truckeefs-daem")) && System.nanoTime() < deadline) {
-        Thread.sleep(10);
-        nice = threadNiceByNamePrefix();
-      }
       // the uploads keep the JVM's own priority (a build run under nice starts above 0), the daemons go to 19
       int base = processNice();
       assertThat(nice).containsEntry("truckeefs-uplo", base).containsEntry("truckeefs-put-", base)
