@@ -19,17 +19,23 @@ final class DirtyChunk {
   final ByteRanges written;
   /** The committed-view epoch the copied bytes come from; older than the file's epoch means stale. */
   long baseEpoch;
-  /** The file's SHA-256 while it is written sequentially from 0 (guarded by the file's lock while dirty). */
+  /** The file's SHA-256 while it is written sequentially from 0 (thread-safe; fed by the writer's claims). */
   final RunningHash hash = new RunningHash();
+  /** The file as the running hash's catch-ups read it. */
+  final RunningHash.Source hashSource;
 
-  /** The SHA-256 of the sealed file's bytes when they were hashed as written, else null. */
+  /**
+   * The SHA-256 of the sealed file's bytes when they were all claimed as written, else null; may wait for the
+   * hashing executor and hash the tail in the caller's thread.
+   */
   byte[] knownSha256() {
-    return hash.digestOf(length);
+    return hash.digestOf(length, hashSource);
   }
 
   DirtyChunk(long index, Path path, FileChannel ch, long length, ByteRanges written, long baseEpoch) {
     this.index = index;
     this.path = path;
+    this.hashSource = RunningHash.of(path);
     this.ch = ch;
     this.length = length;
     this.written = written;
@@ -55,6 +61,7 @@ final class DirtyChunk {
   }
 
   void delete() {
+    hash.lost(); // a catch-up still queued stops at its next piece
     close();
     try {
       Files.deleteIfExists(path);

@@ -13,6 +13,8 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
@@ -50,6 +52,9 @@ final class OpenFile {
   private final int chunkSize;
   private final ChunkCache cache;
   private final Clock clock;
+  /** Runs the running hashes' catch-ups (see {@link RunningHash}), off the writer's thread. */
+  private final Executor hashers;
+  private final int hashStep;
   final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
   final ReentrantLock uploadLock = new ReentrantLock();
   /**
@@ -81,8 +86,17 @@ final class OpenFile {
   volatile int failures;
   volatile long nextRetryNanos;
 
+  /** A file whose running hashes catch up in the writer's thread, right after each write (tests). */
   OpenFile(InodeAttributes attrs, List<ChunkRef> chunks, int chunkSize, ChunkCache cache, Clock clock) {
+    this(attrs, chunks, chunkSize, cache, clock, Runnable::run);
+  }
+
+  /** @param hashers runs the catch-ups of the running hashes of this file's dirty chunks */
+  OpenFile(InodeAttributes attrs, List<ChunkRef> chunks, int chunkSize, ChunkCache cache, Clock clock,
+      Executor hashers) {
     this.id = attrs.id();
+    this.hashers = hashers;
+    this.hashStep = Math.min(RunningHash.MAX_STEP, chunkSize / 4);
     this.chunkSize = chunkSize;
     this.cache = cache;
     this.clock = clock;
@@ -246,7 +260,6 @@ final class OpenFile {
         int n = Math.min(src.remaining(), chunkSize - within);
         DirtyChunk d = dirtyChunk(idx, within, n);
         ByteBuffer part = src.slice(src.position(), n);
-        ByteBuffer toHash = part.duplicate();
         long p = within;
         try {
           while (part.hasRemaining()) {
@@ -268,8 +281,7 @@ final class OpenFile {
             d.length = newLen;
             pos += k;
             done += k;
-            // hashed while in the CPU cache: its put need not read it again
-            d.hash.wrote(within, toHash.limit(k), d.written.runEnd(within), d.ch);
+            claimForHash(d, within);
           }
         }
       }
@@ -285,6 +297,20 @@ final class OpenFile {
         touch();
       }
       lock.writeLock().unlock();
+    }
+  }
+
+  /**
+   * Tells the chunk's running hash that bytes from {@code within} reached its file; the hashing executor then
+   * hashes them while this writer goes on (its put need not hash the chunk again).
+   */
+  private void claimForHash(DirtyChunk d, int within) {
+    if (d.hash.wrote(within, d.written.runEnd(within), hashStep)) {
+      try {
+        hashers.execute(() -> d.hash.catchUp(d.hashSource));
+      } catch (RejectedExecutionException closing) {
+        d.hash.notQueued(); // the put hashes what is left
+      }
     }
   }
 

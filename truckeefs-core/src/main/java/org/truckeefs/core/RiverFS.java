@@ -520,7 +520,8 @@ public final class RiverFS implements FileSystem {
   // ======================================================================= helpers
 
   private OpenFile newOpenFile(InodeAttributes attrs, boolean isNew) throws FsException {
-    return new OpenFile(attrs, isNew ? List.of() : meta.chunks(attrs.id()), config.chunkSize(), cache, config.clock());
+    return new OpenFile(attrs, isNew ? List.of() : meta.chunks(attrs.id()), config.chunkSize(), cache, config.clock(),
+        pools.hashers);
   }
 
   // ======================================================================= lifecycle and extras

@@ -71,6 +71,7 @@ public final class RiverFsConfig {
   private final ExecutorService uploadExecutor;
   private final ExecutorService putExecutor;
   private final ExecutorService readAheadExecutor;
+  private final ExecutorService hashExecutor;
   private final Backends backends;
   private final String filesystemId;
 
@@ -99,6 +100,7 @@ public final class RiverFsConfig {
     this.uploadExecutor = b.uploadExecutor;
     this.putExecutor = b.putExecutor;
     this.readAheadExecutor = b.readAheadExecutor;
+    this.hashExecutor = b.hashExecutor;
     this.backends = b.backends;
     this.filesystemId = b.filesystemId;
   }
@@ -134,6 +136,7 @@ public final class RiverFsConfig {
     b.uploadExecutor = uploadExecutor;
     b.putExecutor = putExecutor;
     b.readAheadExecutor = readAheadExecutor;
+    b.hashExecutor = hashExecutor;
     b.backends = backends;
     b.filesystemId = filesystemId;
     return b;
@@ -441,6 +444,14 @@ public final class RiverFsConfig {
     return Optional.ofNullable(readAheadExecutor);
   }
 
+  /**
+   * Hashes chunks being written (SHA-256, the local blob store's names) behind their writers, or empty: RiverFS
+   * creates its own (one thread fewer than the host's cores, at least one).
+   */
+  public Optional<ExecutorService> hashExecutor() {
+    return Optional.ofNullable(hashExecutor);
+  }
+
   /** The provider registry, or empty: {@link Backends#discover()} at open. */
   public Optional<Backends> backends() {
     return Optional.ofNullable(backends);
@@ -499,6 +510,7 @@ public final class RiverFsConfig {
     private ExecutorService uploadExecutor;
     private ExecutorService putExecutor;
     private ExecutorService readAheadExecutor;
+    private ExecutorService hashExecutor;
     private Backends backends;
     private String filesystemId = DEFAULT_FILESYSTEM_ID;
 
@@ -645,6 +657,12 @@ public final class RiverFsConfig {
     /** Runs read-ahead fetches; owned by the caller. Null: RiverFS creates and owns one. */
     public Builder readAheadExecutor(ExecutorService readAhead) {
       this.readAheadExecutor = readAhead;
+      return this;
+    }
+
+    /** Hashes chunks behind their writers; owned by the caller. Null: RiverFS creates and owns one. */
+    public Builder hashExecutor(ExecutorService hashers) {
+      this.hashExecutor = hashers;
       return this;
     }
 

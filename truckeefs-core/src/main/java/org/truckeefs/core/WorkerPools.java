@@ -9,14 +9,15 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The executors of one RiverFS: uploads (one drain per file), puts (their size bounds concurrent blob uploads) and
- * read-ahead. Each is the caller's when the config supplies it, else made here; {@link #close} shuts down only
+ * The executors of one RiverFS: uploads (one drain per file), puts (their size bounds concurrent blob uploads),
+ * read-ahead and hashing (the running hashes of chunks being written). Each is the caller's when the config supplies it, else made here; {@link #close} shuts down only
  * those made here.
  */
 final class WorkerPools implements AutoCloseable {
   final ExecutorService uploads;
   final ExecutorService puts;
   final ExecutorService readAhead;
+  final ExecutorService hashers;
   private final List<ExecutorService> owned = new ArrayList<>();
 
   WorkerPools(RiverFsConfig config) {
@@ -28,6 +29,10 @@ final class WorkerPools implements AutoCloseable {
         Executors.newFixedThreadPool(config.maxConnections(), threads("put", 0))));
     this.readAhead = config.readAheadExecutor().orElseGet(() -> own(
         Executors.newFixedThreadPool(Math.max(2, config.maxConnections() / 2), threads("readahead", 0))));
+    // One core fewer than the host has: hashing keeps pace with the writers it follows (one chunk of a file is
+    // written at a time, so one thread per file being written), but never takes every core from them.
+    this.hashers = config.hashExecutor().orElseGet(() -> own(Executors.newFixedThreadPool(
+        Math.max(1, Runtime.getRuntime().availableProcessors() - 1), threads("hash", 0))));
   }
 
   private ExecutorService own(ExecutorService pool) {

@@ -47,15 +47,22 @@ class RunningHashTest {
 
   @AfterEach
   void tearDown() throws Exception {
-    cache.close();
+    if (cache != null) {
+      cache.close();
+    }
   }
 
   OpenFile file() throws Exception {
+    return file(Runnable::run);
+  }
+
+  /** A file whose running hashes catch up on {@code hashers}. */
+  OpenFile file(java.util.concurrent.Executor hashers) throws Exception {
     cache = ChunkCache.open(tmp.resolve("cache"), new LocalBlobStore(tmp.resolve("blobs")), Clock.systemUTC(), 0,
         Duration.ofHours(1), Runnable::run, 0);
     Instant t = Instant.EPOCH;
     InodeAttributes a = new InodeAttributes(InodeId.of(7), InodeType.FILE, 0644, 0, 0, 0, 1, 0, t, t, t, t, 1);
-    return new OpenFile(a, List.of(), CHUNK, cache, Clock.systemUTC());
+    return new OpenFile(a, List.of(), CHUNK, cache, Clock.systemUTC(), hashers);
   }
 
   static void write(OpenFile f, long offset, byte[] data) throws Exception {
@@ -215,5 +222,141 @@ class RunningHashTest {
     ByteBuffer back = ByteBuffer.allocate(CHUNK);
     assertThat(blobs.read(ref, 0, back)).isEqualTo(CHUNK);
     assertThat(back.array()).isEqualTo(data);
+  }
+
+  // ---- hashing off the writer's thread
+
+  /** An executor that only queues: the test decides when (and whether) the catch-ups run. */
+  static final class Queued implements java.util.concurrent.Executor {
+    final java.util.ArrayDeque<Runnable> tasks = new java.util.ArrayDeque<>();
+
+    @Override
+    public synchronized void execute(Runnable r) {
+      tasks.add(r);
+    }
+
+    synchronized int runAll() {
+      int n = 0;
+      for (Runnable r; (r = tasks.poll()) != null; n++) {
+        r.run();
+      }
+      return n;
+    }
+  }
+
+  @Test
+  void theWriter_leavesTheHashingToTheHashExecutor() throws Exception {
+    Queued hashers = new Queued();
+    OpenFile f = file(hashers);
+    byte[] data = TestFs.pattern(CHUNK, 40);
+    write(f, 0, data); // a whole chunk: more than a catch-up's step
+    assertThat(hashers.tasks).as("the write queued a catch-up instead of hashing").hasSize(1);
+    assertThat(hashers.runAll()).isEqualTo(1);
+    assertThat(assertDigestsExact(sealed(f))).isEqualTo(1);
+  }
+
+  @Test
+  void aSealedChunkWhoseCatchUpNeverRan_isHashedByItsPut() throws Exception {
+    Queued hashers = new Queued(); // never run: the put finds the claim unhashed, the tail too
+    OpenFile f = file(hashers);
+    write(f, 0, TestFs.pattern(CHUNK / 8, 41)); // below a step: nothing queued at all
+    assertThat(hashers.tasks).isEmpty();
+    assertThat(assertDigestsExact(sealed(f))).isEqualTo(1);
+  }
+
+  @Test
+  void anOverwriteOfClaimedBytesBeforeTheirCatchUpRuns_leavesNoStaleDigest() throws Exception {
+    Queued hashers = new Queued();
+    OpenFile f = file(hashers);
+    write(f, 0, TestFs.pattern(CHUNK / 2, 42)); // claimed, catch-up queued
+    write(f, 100, TestFs.pattern(50, 43)); // into the claimed prefix, not yet hashed
+    write(f, CHUNK / 2, TestFs.pattern(CHUNK / 2, 44));
+    hashers.runAll();
+    Map<Long, DirtyChunk> chunks = sealed(f);
+    assertThat(chunks.get(0L).knownSha256()).as("an overwrite of claimed bytes loses the hash").isNull();
+  }
+
+  /**
+   * The race the claim rule exists for: a catch-up has read bytes (not yet hashed, so its hashed prefix has not
+   * moved) when the writer overwrites them. A digest taken afterwards would name the old bytes.
+   */
+  @Test
+  void anOverwriteWhileACatchUpHoldsTheOldBytes_losesTheDigest() throws Exception {
+    Path file = tmp.resolve("chunk");
+    byte[] first = TestFs.pattern(2 * RunningHash.MAX_STEP, 45);
+    Files.write(file, first);
+    RunningHash h = new RunningHash();
+    assertThat(h.wrote(0, first.length, RunningHash.MAX_STEP)).as("a catch-up is due").isTrue();
+    RunningHash.Source real = RunningHash.of(file);
+    boolean[] overwritten = {false};
+    RunningHash.Source racing = () -> {
+      RunningHash.Reader r = real.open();
+      return new RunningHash.Reader() {
+        @Override
+        public boolean readFully(ByteBuffer dst, long pos) throws java.io.IOException {
+          boolean ok = r.readFully(dst, pos);
+          if (!overwritten[0]) { // the writer overwrites what this piece just read, as the file's lock allows
+            overwritten[0] = true;
+            try (java.nio.channels.FileChannel w = java.nio.channels.FileChannel.open(file,
+                java.nio.file.StandardOpenOption.WRITE)) {
+              w.write(ByteBuffer.wrap(new byte[] {1, 2, 3}), pos + 10);
+            }
+            assertThat(h.wrote(pos + 10, first.length, RunningHash.MAX_STEP)).isFalse();
+          }
+          return ok;
+        }
+
+        @Override
+        public void close() throws java.io.IOException {
+          r.close();
+        }
+      };
+    };
+    h.catchUp(racing);
+    assertThat(overwritten[0]).isTrue();
+    byte[] d = h.digestOf(first.length, real);
+    assertThat(d).as("no digest of bytes the file no longer holds").isNull();
+  }
+
+  @Test
+  void concurrentCatchUps_andOverwrites_neverYieldAStaleDigest() throws Exception {
+    ExecutorService hashers = Executors.newSingleThreadExecutor();
+    try {
+      Random rnd = new Random(46);
+      int known = 0;
+      for (int round = 0; round < 60; round++) {
+        if (cache != null) {
+          cache.close();
+        }
+        OpenFile f = file(hashers);
+        int piece = 4096 << rnd.nextInt(4);
+        long end = 0;
+        while (end < 3L * CHUNK) {
+          write(f, end, TestFs.pattern(piece, rnd.nextInt()));
+          end += piece;
+          if (rnd.nextInt(40) == 0) { // now and then an overwrite of recent bytes, maybe being hashed right now
+            write(f, Math.max(0, end - 1 - rnd.nextInt(piece * 2)), new byte[] {(byte) rnd.nextInt()});
+          }
+        }
+        known += assertDigestsExact(sealed(f));
+      }
+      assertThat(known).as("most chunks are hashed as written").isGreaterThan(60);
+    } finally {
+      hashers.shutdownNow();
+    }
+  }
+
+  @Test
+  void aWholeFile_writtenWhileTheHashExecutorRuns_isStoredUnderItsDigest() throws Exception {
+    ExecutorService hashers = Executors.newFixedThreadPool(2);
+    try {
+      OpenFile f = file(hashers);
+      byte[] data = TestFs.pattern(5 * CHUNK + 123, 47);
+      writeInPieces(f, 0, data, 16 * 1024);
+      Map<Long, DirtyChunk> chunks = sealed(f);
+      assertThat(assertDigestsExact(chunks)).isEqualTo(6);
+    } finally {
+      hashers.shutdownNow();
+    }
   }
 }
