@@ -28,7 +28,8 @@ import org.truckeefs.testkit.RequiredService;
 
 /**
  * A RiverFS mounted through the low-level adapter in a temporary directory, with every {@link FileSystem} call
- * counted (so a test can tell how many requests the kernel sent), and always unmounted by {@link #close()}.
+ * made for a kernel request counted (so a test can tell how many requests the kernel sent; the adapter's own priming
+ * at session start is not one), and always unmounted by {@link #close()}.
  */
 final class FfmFixture implements AutoCloseable {
   final Path base;
@@ -36,6 +37,7 @@ final class FfmFixture implements AutoCloseable {
   final RiverFS fs;
   final MountedFs mount;
   private final Map<String, AtomicLong> calls = new ConcurrentHashMap<>();
+  private final Map<String, AtomicLong> primerCalls = new ConcurrentHashMap<>();
   /** Sizes of the write calls, in arrival order. */
   final List<Integer> writeSizes = Collections.synchronizedList(new ArrayList<>());
   /** Sizes of the read calls (the buffer the kernel asked to fill), in arrival order. */
@@ -49,7 +51,8 @@ final class FfmFixture implements AutoCloseable {
     this.fs = RiverFS.open(RiverFsConfig.fromSettings(s));
     FileSystem counted = (FileSystem) Proxy.newProxyInstance(FileSystem.class.getClassLoader(),
         new Class<?>[] {FileSystem.class}, (p, m, args) -> {
-          calls.computeIfAbsent(m.getName(), k -> new AtomicLong()).incrementAndGet();
+          boolean primer = Thread.currentThread().getName().equals(LowLevelOps.PRIMER);
+          (primer ? primerCalls : calls).computeIfAbsent(m.getName(), k -> new AtomicLong()).incrementAndGet();
           if (m.getName().equals("write")) {
             writeSizes.add(((ByteBuffer) args[2]).remaining());
           }
@@ -84,6 +87,12 @@ final class FfmFixture implements AutoCloseable {
 
   long calls(String method) {
     AtomicLong n = calls.get(method);
+    return n == null ? 0 : n.get();
+  }
+
+  /** Calls the adapter made on its own at session start ({@link LowLevelOps#PRIMER}). */
+  long primerCalls(String method) {
+    AtomicLong n = primerCalls.get(method);
     return n == null ? 0 : n.get();
   }
 

@@ -4,8 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 import java.util.TreeMap;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -46,6 +48,14 @@ class ReaddirplusIT {
     assertThat(f.calls("lookup") + f.calls("getattr")).as("lookups and getattrs").isLessThan(10);
     // ls asks for security.selinux and system.posix_acl_access until the device answers EOPNOTSUPP, then stops
     assertThat(f.calls("getxattr") + f.calls("listxattr")).as("xattr requests").isLessThan(5);
+  }
+
+  /** At session start the adapter lists the root once on its own thread (warming the listing path), and closes it. */
+  @Test
+  void theSessionStartPrimesTheListingPathOnceAndReleasesItsHandle() {
+    Awaitility.await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(f.primerCalls("releasedir")).isOne());
+    assertThat(f.primerCalls("opendir")).isOne();
+    assertThat(f.primerCalls("readdirplus")).isOne();
   }
 
   /**
