@@ -27,7 +27,9 @@ import java.util.concurrent.TimeUnit;
  * hash is lost, or the file holds bytes never claimed (copied, or a gap), the store reads and hashes the file itself.
  *
  * <p>Locking: this object's monitor guards its fields and is never held across I/O or hashing. While
- * {@link #busy}, only the one catch-up (or the finishing put) that set it updates {@link #sha}.
+ * {@link #running}, only the one catch-up (or the finishing put) that set it updates {@link #sha}. A put does not
+ * wait for a catch-up that is only queued: it hashes the backlog itself, so at fsync every put thread hashes its
+ * own chunk in parallel instead of queueing behind the hashing executor; the late task then finds nothing to do.
  */
 final class RunningHash {
   /**
@@ -46,8 +48,10 @@ final class RunningHash {
   private long end;
   /** Bytes {@code [0, claimed)} are in the file, written by this host without a gap; {@code [end, claimed)} wait. */
   private long claimed;
-  /** A catch-up is queued or running. */
-  private boolean busy;
+  /** A catch-up task is queued on the hashing executor and has not started. */
+  private boolean queued;
+  /** A catch-up (or a finishing put) is hashing: it alone updates {@link #sha} meanwhile. */
+  private boolean running;
   /** The finished digest, once taken. */
   private byte[] digest;
 
@@ -56,7 +60,7 @@ final class RunningHash {
    *
    * @param runEnd where the bytes this host wrote contiguously from {@code offset} end (this write included)
    * @param step the least backlog worth a catch-up task
-   * @return whether the caller must run {@link #catchUp} on the hashing executor (this call marked it busy)
+   * @return whether the caller must run {@link #catchUp} on the hashing executor (this call marked it queued)
    */
   synchronized boolean wrote(long offset, long runEnd, int step) {
     if (sha == null || digest != null || offset < claimed) {
@@ -67,17 +71,16 @@ final class RunningHash {
       return false; // ahead of the prefix: claimed once the gap before it is written
     }
     claimed = runEnd;
-    if (busy || claimed - end < step) {
+    if (queued || running || claimed - end < step) {
       return false;
     }
-    busy = true;
+    queued = true;
     return true;
   }
 
   /** The task {@link #wrote} asked for could not be queued (the executor is shut down): the put hashes it all. */
   synchronized void notQueued() {
-    busy = false;
-    notifyAll();
+    queued = false;
   }
 
   /** The file changed in a way the hash does not follow. */
@@ -128,6 +131,13 @@ final class RunningHash {
 
   /** Hashes the claimed bytes until caught up; run on the hashing executor after {@link #wrote} asked for it. */
   void catchUp(Source chunk) {
+    synchronized (this) {
+      queued = false;
+      if (running) {
+        return; // a put took the backlog over
+      }
+      running = true;
+    }
     hashClaimed(chunk);
   }
 
@@ -147,11 +157,11 @@ final class RunningHash {
       if (sha == null || claimed != length) {
         return null;
       }
-      busy = true;
+      running = true;
     }
     hashClaimed(chunk);
     synchronized (this) {
-      if (busy || sha == null || end != length) {
+      if (running || sha == null || end != length) {
         return null;
       }
       if (digest == null) {
@@ -161,12 +171,12 @@ final class RunningHash {
     }
   }
 
-  /** Waits until no catch-up runs; false when it waited too long (the caller then lets the store hash). */
+  /** Waits until no catch-up runs (a queued one is not waited for); false when it waited too long. */
   private boolean awaitIdle() {
     long deadline = System.nanoTime() + MAX_WAIT_NANOS;
     boolean interrupted = false;
     try {
-      while (busy) {
+      while (running) {
         long left = deadline - System.nanoTime();
         if (left <= 0) {
           return false;
@@ -186,7 +196,7 @@ final class RunningHash {
   }
 
   /**
-   * Hashes {@code [end, claimed)} piece by piece until caught up, then clears {@link #busy}. Call with busy set by
+   * Hashes {@code [end, claimed)} piece by piece until caught up, then clears {@link #running}. Call with it set by
    * the caller. Reads through a channel of its own, never the writer's: an interrupt during a read closes the
    * channel it reads from, and the writer's must not close under it. A read that fails leaves the rest to the put,
    * which then has the store hash the file itself.
@@ -216,7 +226,7 @@ final class RunningHash {
           return;
         }
         buf.flip();
-        // only this task updates md while busy; a write into [from, to) after its claim lost the hash (sha != md)
+        // only this task updates md while running; a write into [from, to) after its claim lost the hash (sha != md)
         md.update(buf);
         synchronized (this) {
           if (sha != md) {
@@ -236,7 +246,7 @@ final class RunningHash {
         }
       }
       synchronized (this) {
-        busy = false;
+        running = false;
         notifyAll();
       }
     }

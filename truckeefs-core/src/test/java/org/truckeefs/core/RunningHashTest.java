@@ -256,6 +256,20 @@ class RunningHashTest {
   }
 
   @Test
+  void aPut_hashesABacklogWhoseCatchUpIsStillQueued_withoutWaitingForIt() throws Exception {
+    Queued hashers = new Queued(); // a busy hashing executor: the task has not started when the put comes
+    OpenFile f = file(hashers);
+    write(f, 0, TestFs.pattern(CHUNK, 48));
+    DirtyChunk d = sealed(f).get(0L);
+    long t0 = System.nanoTime();
+    byte[] digest = d.knownSha256();
+    assertThat(java.time.Duration.ofNanos(System.nanoTime() - t0)).isLessThan(java.time.Duration.ofSeconds(5));
+    assertThat(digest).isEqualTo(sha256(d.path, CHUNK));
+    assertThat(hashers.runAll()).as("the late task finds nothing to do").isEqualTo(1);
+    assertThat(d.knownSha256()).isEqualTo(digest);
+  }
+
+  @Test
   void aSealedChunkWhoseCatchUpNeverRan_isHashedByItsPut() throws Exception {
     Queued hashers = new Queued(); // never run: the put finds the claim unhashed, the tail too
     OpenFile f = file(hashers);
