@@ -40,7 +40,8 @@ import org.truckeefs.spi.ChunkRef;
  * last writer wins per byte range, and bytes this host did not write are never overwritten with old content.
  *
  * <p>Locking: {@link #lock} guards all content state (reads share it, writes, truncation, sealing and commit
- * application take it exclusively); it is never held across a blob-store call, a journal insert or a disk sync
+ * application take it exclusively; the attribute overlay reads a copy published at each release of the exclusive
+ * lock instead, see {@link #view}); it is never held across a blob-store call, a journal insert or a disk sync
  * (reads fetch missing chunks before taking it). {@link #journalLock} orders this file's journal appends and
  * {@link #uploadLock} serialises its uploads, so snapshots are journaled and commit in order; both are taken
  * before {@link #lock}, never while holding it. The handle count is guarded by the open-file table. The layers
@@ -78,6 +79,16 @@ final class OpenFile {
   private boolean changed;
   private long nextSeq = 1;
 
+  /**
+   * The attributes this host adds to the store's, published at every release of {@link #lock}'s write lock, so
+   * that {@link #overlay} (getattr, and the kernel's mtime flushes of a file being written) never queues behind
+   * the writes that hold that lock across their pwrite.
+   */
+  private volatile AttrView view;
+
+  /** A consistent copy of what {@link #overlay} needs, taken under the write lock. */
+  private record AttrView(boolean clean, long version, long size, Instant mtime, Instant ctime) {}
+
   /** The file was unlinked and its unsaved data dropped: an upload in flight stops without committing. */
   private volatile boolean discarded;
 
@@ -108,6 +119,13 @@ final class OpenFile {
     for (ChunkRef c : chunks) {
       committed.put(c.index(), c);
     }
+    this.view = new AttrView(true, version, size, mtime, ctime);
+  }
+
+  /** Releases the write lock, publishing the attributes changed under it first (see {@link #view}). */
+  private void unlockWrite() {
+    view = new AttrView(!changed && pending.isEmpty(), version, size, mtime, ctime);
+    lock.writeLock().unlock();
   }
 
   /** Where a chunk's bytes come from. */
@@ -296,7 +314,7 @@ final class OpenFile {
         size = Math.max(size, start + done);
         touch();
       }
-      lock.writeLock().unlock();
+      unlockWrite();
     }
   }
 
@@ -399,7 +417,7 @@ final class OpenFile {
     } catch (IOException e) {
       throw io("truncate", e);
     } finally {
-      lock.writeLock().unlock();
+      unlockWrite();
     }
   }
 
@@ -456,7 +474,7 @@ final class OpenFile {
         changed = false;
       }
     } finally {
-      lock.writeLock().unlock();
+      unlockWrite();
     }
     journalPending(journal);
     return s;
@@ -495,7 +513,7 @@ final class OpenFile {
           orphaned = discarded; // purged during the insert: its data is gone, so is the entry
           next.journalId = id;
         } finally {
-          lock.writeLock().unlock();
+          unlockWrite();
         }
         if (orphaned) {
           journal.remove(id);
@@ -529,7 +547,7 @@ final class OpenFile {
       mtime = p.mtime();
       ctime = p.mtime();
     } finally {
-      lock.writeLock().unlock();
+      unlockWrite();
     }
   }
 
@@ -584,7 +602,7 @@ final class OpenFile {
         size = after.size(); // a rebased commit may have merged in another host's length
       }
     } finally {
-      lock.writeLock().unlock();
+      unlockWrite();
     }
   }
 
@@ -615,7 +633,7 @@ final class OpenFile {
       }
       return true;
     } finally {
-      lock.writeLock().unlock();
+      unlockWrite();
     }
   }
 
@@ -679,7 +697,7 @@ final class OpenFile {
         s.chunks.put(rebuilt.get(i).index, rebuilt.get(i));
       }
     } finally {
-      lock.writeLock().unlock();
+      unlockWrite();
     }
     return true;
   }
@@ -734,23 +752,20 @@ final class OpenFile {
       changed = false;
       return ids;
     } finally {
-      lock.writeLock().unlock();
+      unlockWrite();
     }
   }
 
   /** The store's attributes with this host's unsaved size and times. */
   InodeAttributes overlay(InodeAttributes a) {
-    lock.readLock().lock();
-    try {
-      // A snapshot older than our own last commit was read before that commit landed (setattr racing the
-      // background upload): our size and times are the newer truth then.
-      if (!changed && pending.isEmpty() && a.version() >= version) {
-        return a;
-      }
-      return a.withSize(size).withTimes(a.atime(), mtime, ctime.isAfter(a.ctime()) ? ctime : a.ctime());
-    } finally {
-      lock.readLock().unlock();
+    // Without the lock: a write in progress holds it across its pwrite, and the view is as of the last release.
+    AttrView v = view;
+    // A snapshot older than our own last commit was read before that commit landed (setattr racing the
+    // background upload): our size and times are the newer truth then.
+    if (v.clean && a.version() >= v.version) {
+      return a;
     }
+    return a.withSize(v.size).withTimes(a.atime(), v.mtime, v.ctime.isAfter(a.ctime()) ? v.ctime : a.ctime());
   }
 
   /** utimens while data is unsaved: the later commit must not bring back the sealed mtime. */
@@ -762,7 +777,7 @@ final class OpenFile {
         s.mtimeOverride = t;
       }
     } finally {
-      lock.writeLock().unlock();
+      unlockWrite();
     }
   }
 
@@ -820,7 +835,7 @@ final class OpenFile {
         }
       }
     } finally {
-      lock.writeLock().unlock();
+      unlockWrite();
     }
   }
 

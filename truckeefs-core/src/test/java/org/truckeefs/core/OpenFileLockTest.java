@@ -92,4 +92,37 @@ class OpenFileLockTest {
       f.closeResources();
     }
   }
+
+  /**
+   * getattr of a file being written (and the kernel's mtime flushes, which overlay it too) must not queue behind
+   * the writes that hold the content lock across their pwrite; it sees the file as of the last released write.
+   */
+  @Test
+  void theAttributeOverlay_doesNotWaitForAWriteInProgress_andShowsTheLastFinishedOne() throws Exception {
+    InodeAttributes a = new InodeAttributes(org.truckeefs.api.InodeId.of(9), InodeType.FILE, 0644, 0, 0, 0, 1, 0, T,
+        T, T, T, 1);
+    try (ChunkCache cache = ChunkCache.open(dir.resolve("c"), new LocalBlobStore(dir.resolve("b")),
+        Clock.systemUTC(), 0, Duration.ofDays(1), pool)) {
+      Clock clock = Clock.fixed(T.plusSeconds(5), java.time.ZoneOffset.UTC);
+      OpenFile f = new OpenFile(a, java.util.List.of(), CHUNK, cache, clock);
+      f.write(0, ByteBuffer.wrap(TestFs.pattern(1000, 2)), false);
+      Semaphore held = new Semaphore(0);
+      Semaphore done = new Semaphore(0);
+      CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> {
+        f.lock.writeLock().lock(); // as a write holds it across its pwrite
+        try {
+          held.release();
+          done.acquireUninterruptibly();
+        } finally {
+          f.lock.writeLock().unlock();
+        }
+      }, pool);
+      assertThat(held.tryAcquire(10, TimeUnit.SECONDS)).isTrue();
+      InodeAttributes seen = CompletableFuture.supplyAsync(() -> f.overlay(a), pool).get(10, TimeUnit.SECONDS);
+      assertThat(seen.size()).isEqualTo(1000);
+      assertThat(seen.mtime()).isEqualTo(T.plusSeconds(5));
+      done.release();
+      writer.get(10, TimeUnit.SECONDS);
+    }
+  }
 }
