@@ -71,7 +71,16 @@ final class SqlMetadataStore implements MetadataStore {
   private static final String SELECT_DIR_PLUS = "SELECT d.name, d.cookie, i.id, i.type, i.mode, i.uid, i.gid, "
       + "i.size, i.nlink, i.rdev, i.atime, i.mtime, i.ctime, i.crtime, i.version FROM dentry d JOIN inode i "
       + "ON i.id = d.inode_id WHERE d.parent_id = ? AND d.cookie > ? ORDER BY d.cookie LIMIT ?";
-  private static final String SELECT_ENTRY = "SELECT inode_id, type, cookie FROM dentry WHERE parent_id = ? AND name = ?";
+  /**
+   * lookup and lookupAttributes: the directory's type joined with the entry (and its inode), so that a name that is
+   * absent costs one statement too (one round trip on MariaDB), not a second one to tell ENOENT/ENOTDIR from
+   * "no such entry". No row: the directory is missing; NULLs: the entry is.
+   */
+  private static final String SELECT_ENTRY = "SELECT d.inode_id, d.type, d.cookie, p.type FROM inode p "
+      + "LEFT JOIN dentry d ON d.parent_id = p.id AND d.name = ? WHERE p.id = ?";
+  private static final String SELECT_ENTRY_ATTRIBUTES = "SELECT "
+      + INODE_COLUMNS.replaceAll("(\\w+)", "i.$1") + ", p.type FROM inode p "
+      + "LEFT JOIN dentry d ON d.parent_id = p.id AND d.name = ? LEFT JOIN inode i ON i.id = d.inode_id WHERE p.id = ?";
   private static final String INSERT_INODE = "INSERT INTO inode (type, mode, uid, gid, size, nlink, rdev, atime, "
       + "mtime, ctime, crtime, version, parent_id, next_cookie, symlink_target) "
       + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, 1, ?) RETURNING id";
@@ -173,25 +182,26 @@ final class SqlMetadataStore implements MetadataStore {
   @Override
   public Optional<DirEntry> lookup(InodeId parent, Name name) throws FsException {
     return tx.read("lookup", db -> {
-      try (ResultSet r = Transactor.prepare(db, SELECT_ENTRY, parent.value(), name.bytes()).executeQuery()) {
-        if (r.next()) {
-          return Optional.of(new DirEntry(parent, name, InodeId.of(r.getLong(1)), type(r.getInt(2)), r.getLong(3)));
+      try (ResultSet r = Transactor.prepare(db, SELECT_ENTRY, name.bytes(), parent.value()).executeQuery()) {
+        requireDirectory(r, 4, parent);
+        long inode = r.getLong(1);
+        if (r.wasNull()) {
+          return Optional.empty();
         }
+        return Optional.of(new DirEntry(parent, name, InodeId.of(inode), type(r.getInt(2)), r.getLong(3)));
       }
-      directory(db, parent, false);
-      return Optional.empty();
     });
   }
 
   @Override
   public Optional<InodeAttributes> lookupAttributes(InodeId parent, Name name) throws FsException {
     return tx.read("lookupAttributes", db -> {
-      Row r = entryInode(db, parent, name, false);
-      if (r == null) {
-        directory(db, parent, false);
-        return Optional.empty();
+      try (ResultSet r = Transactor.prepare(db, SELECT_ENTRY_ATTRIBUTES, name.bytes(), parent.value())
+          .executeQuery()) {
+        requireDirectory(r, 16, parent);
+        r.getLong(1);
+        return r.wasNull() ? Optional.empty() : Optional.of(row(r).a());
       }
-      return Optional.of(r.a());
     });
   }
 
@@ -333,7 +343,11 @@ final class SqlMetadataStore implements MetadataStore {
   @Override
   public InodeAttributes unlink(InodeId parent, Name name, boolean directory, Instant now) throws FsException {
     long t = nanos(now);
-    return tx.write(directory ? "rmdir" : "unlink", db -> unlinkIn(db, parent, name, directory, t, false).after());
+    return tx.write(directory ? "rmdir" : "unlink", db -> {
+      Unlinked u = unlinkIn(db, parent, name, directory, t, false);
+      setNlink(db, u.after(), t);
+      return u.after();
+    });
   }
 
   /** The unlink and, at link count 0, the purge in one transaction (one COMMIT, one round trip fewer). */
@@ -345,9 +359,11 @@ final class SqlMetadataStore implements MetadataStore {
       Unlinked u = unlinkIn(db, parent, name, directory, t, purgeIfOrphan != null && !directory);
       InodeAttributes a = u.after();
       if (purgeIfOrphan == null || a.nlink() != 0 || !a.id().equals(purgeIfOrphan)) {
+        setNlink(db, a, t);
         return new UnlinkResult(a, false, List.of(), u.parent());
       }
-      // The row is locked and its link count drops to 0 in this transaction: nothing can link it again.
+      // The row is locked and its link count drops to 0 in this transaction: nothing can link it again. It is
+      // deleted, so its link count is not written first.
       return new UnlinkResult(a, true, purgeIn(db, a.id().value(), u.chunkBlobs()), u.parent());
     });
   }
@@ -358,8 +374,14 @@ final class SqlMetadataStore implements MetadataStore {
    */
   private record Unlinked(InodeAttributes after, List<byte[]> chunkBlobs, InodeAttributes parent) {}
 
+  /** Writes a locked inode's link count and ctime as {@link #unlinkIn} computed them; sent with the COMMIT. */
+  private static void setNlink(DSLContext db, InodeAttributes after, long t) {
+    Transactor.atCommit(db, SET_NLINK, null, after.nlink(), t, after.id().value());
+  }
+
   /**
-   * Removes an entry. With {@code chunks} on a server, the inode's chunk list comes in the same round trip as the
+   * Removes an entry; the caller writes the inode's new link count ({@link #setNlink}) unless it purges it. With
+   * {@code chunks} on a server, the inode's chunk list comes in the same round trip as the
    * locks (read after the inode's lock, which every content commit takes first), for a purge to use.
    */
   private Unlinked unlinkIn(DSLContext db, InodeId parent, Name name, boolean directory, long t, boolean chunks)
@@ -410,7 +432,6 @@ final class SqlMetadataStore implements MetadataStore {
     // The changes go with the COMMIT; the row is locked, so the result is computed rather than read back.
     Transactor.atCommit(db, DELETE_ENTRY, null, parent.value(), name.bytes());
     InodeAttributes after = dropped(row.a(), isDir, t);
-    Transactor.atCommit(db, SET_NLINK, null, after.nlink(), t, id);
     directoryUpdate(db, parent, -1, isDir ? -1 : 0, false, t);
     return new Unlinked(after, chunkBlobs, directoryAfter(dir.a(), -1, isDir ? -1 : 0, t));
   }
@@ -983,6 +1004,19 @@ final class SqlMetadataStore implements MetadataStore {
         throw new SQLException("the insert returned no id");
       }
       return r.getLong(1);
+    }
+  }
+
+  /**
+   * Moves to the one row of a lookup joined with its directory, whose type is in column {@code typeColumn}:
+   * ENOENT when there is no row (no such inode), ENOTDIR when it is not a directory.
+   */
+  private static void requireDirectory(ResultSet r, int typeColumn, InodeId dir) throws FsException, SQLException {
+    if (!r.next()) {
+      throw new FsException(FsError.NOT_FOUND, "directory " + dir + " does not exist");
+    }
+    if (type(r.getInt(typeColumn)) != InodeType.DIRECTORY) {
+      throw new FsException(FsError.NOT_DIRECTORY, "inode " + dir + " is not a directory");
     }
   }
 

@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import org.jooq.DSLContext;
@@ -80,7 +81,7 @@ final class Transactor implements AutoCloseable {
   private record Deferred(Query query, String sql, Object[] params, FailureCheck check) {}
 
   /** The connection a body runs on and its cached statements (see {@link #prepare}). */
-  private record Statements(Connection connection, Map<String, PreparedStatement> cache) {}
+  private record Statements(Connection connection, Map<String, PreparedStatement> cache, LongAdder sent) {}
 
   private static final String DEFERRED = "org.truckeefs.sql.deferred";
   private static final String STATEMENTS = "org.truckeefs.sql.statements";
@@ -92,6 +93,7 @@ final class Transactor implements AutoCloseable {
    */
   static PreparedStatement prepare(DSLContext db, String sql) throws SQLException {
     Statements s = (Statements) db.configuration().data(STATEMENTS);
+    s.sent().increment();
     return StatementCache.prepare(s.cache(), s.connection(), sql);
   }
 
@@ -147,6 +149,7 @@ final class Transactor implements AutoCloseable {
 
   private static void execute(DSLContext db, Deferred d) throws SQLException {
     if (d.query() != null) {
+      ((Statements) db.configuration().data(STATEMENTS)).sent().increment();
       d.query().execute();
     } else {
       prepare(db, d.sql(), d.params()).executeUpdate();
@@ -175,6 +178,11 @@ final class Transactor implements AutoCloseable {
   private final Clock clock;
   private final Settings settings;
   private final StatementCache statements;
+  /**
+   * Hot statements and deferred changes sent, a multi-statement counting once: on MariaDB the round trips of the
+   * namespace operations (a COMMIT sent alone and jOOQ's cold-path queries are not counted). For tests.
+   */
+  private final LongAdder sent = new LongAdder();
 
   Transactor(SqlEngine engine, HikariDataSource writers, HikariDataSource readers, Clock clock) {
     this.engine = engine;
@@ -192,6 +200,11 @@ final class Transactor implements AutoCloseable {
 
   SqlEngine engine() {
     return engine;
+  }
+
+  /** See {@link #sent}. */
+  long statementsSent() {
+    return sent.sum();
   }
 
   private final java.util.concurrent.atomic.AtomicLong syncRequests = new java.util.concurrent.atomic.AtomicLong();
@@ -493,6 +506,7 @@ final class Transactor implements AutoCloseable {
             sql.append("INSERT INTO tx_marker (token, created) VALUES (").append(token).append(", ")
                 .append(SqlMetadataStore.nanos(clock.instant())).append("); COMMIT");
             try (Statement s = c.createStatement()) {
+              sent.increment();
               s.execute(sql.toString());
             } catch (SQLException e) {
               if (!SqlErrors.isTransient(e, engine) && !broken(c)) {
@@ -537,7 +551,7 @@ final class Transactor implements AutoCloseable {
 
   private DSLContext context(Connection c) throws SQLException {
     DSLContext db = DSL.using(c, engine.dialect(), settings);
-    db.configuration().data(STATEMENTS, new Statements(c, statements.of(c)));
+    db.configuration().data(STATEMENTS, new Statements(c, statements.of(c), sent));
     return db;
   }
 

@@ -57,6 +57,49 @@ abstract class AbstractSqlStoreFeaturesTest {
     return BlobRef.of("blob-" + unique + "-" + label);
   }
 
+  long sent() {
+    return ((SqlMetadataStore) store).transactor().statementsSent();
+  }
+
+  boolean batches() {
+    return ((SqlMetadataStore) store).transactor().engine().batchesStatements();
+  }
+
+  /** A name that is not there, and why, in one statement (one round trip on MariaDB), not a second for the directory. */
+  @Test
+  void lookupOfAnAbsentName_isOneStatement() throws Exception {
+    long before = sent();
+    assertThat(store.lookup(dir, Name.of("none"))).isEmpty();
+    assertThat(sent() - before).isEqualTo(1);
+    before = sent();
+    assertThat(store.lookupAttributes(dir, Name.of("none"))).isEmpty();
+    assertThat(sent() - before).isEqualTo(1);
+    InodeId file = store.create(dir, Name.of("file"), spec(InodeType.FILE)).id();
+    before = sent();
+    assertThat(store.lookupAttributes(dir, Name.of("file"))).hasValueSatisfying(a -> assertThat(a.id()).isEqualTo(file));
+    assertThat(store.lookup(dir, Name.of("file"))).hasValueSatisfying(e -> assertThat(e.inode()).isEqualTo(file));
+    assertThat(sent() - before).isEqualTo(2);
+    assertThatThrownBy(() -> store.lookupAttributes(file, Name.of("x")))
+        .isInstanceOfSatisfying(FsException.class, e -> assertThat(e.error()).isEqualTo(FsError.NOT_DIRECTORY));
+    assertThatThrownBy(() -> store.lookup(InodeId.of(Long.MAX_VALUE / 2), Name.of("x")))
+        .isInstanceOfSatisfying(FsException.class, e -> assertThat(e.error()).isEqualTo(FsError.NOT_FOUND));
+  }
+
+  /**
+   * The statements of a create and of an unlink that purges an empty file: SQLite runs each on its own; MariaDB
+   * sends the locks and reads in one round trip and the changes with the COMMIT in another. The purge deletes the
+   * inode row without writing its link count first.
+   */
+  @Test
+  void createAndUnlinkWithPurge_statementCounts() throws Exception {
+    long before = sent();
+    InodeAttributes f = store.create(dir, Name.of("f"), spec(InodeType.FILE));
+    assertThat(sent() - before).as("create").isEqualTo(batches() ? 2 : 4);
+    before = sent();
+    assertThat(store.unlink(dir, Name.of("f"), false, T, f.id()).purged()).isTrue();
+    assertThat(sent() - before).as("unlink with purge").isEqualTo(batches() ? 2 : 7);
+  }
+
   InodeAttributes fileWithChunk(String name, String blob) throws FsException {
     InodeAttributes a = store.create(dir, Name.of(name), spec(InodeType.FILE));
     return store.commitContent(new ContentCommit(a.id(), 0, 10, List.of(new ChunkRef(0, blob(blob), 10)),
