@@ -82,7 +82,8 @@ public interface MetadataStore extends AutoCloseable {
   /**
    * A new inode named {@code name} in {@code parent}. Updates the parent's mtime/ctime to {@code spec.time()} and,
    * for a directory, the parent's link count. EEXIST if the name exists; ENOENT/ENOTDIR if the parent is gone or
-   * not a directory.
+   * not a directory. The new inode's id was never used before, also not by an inode since purged: the kernel and
+   * core's caches know inodes by id (a purged id is remembered as gone).
    */
   InodeAttributes create(InodeId parent, Name name, NewInode spec) throws FsException;
 

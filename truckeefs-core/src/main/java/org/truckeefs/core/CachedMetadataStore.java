@@ -50,6 +50,13 @@ final class CachedMetadataStore implements MetadataStore {
 
   private record NoXattrs(InodeId inode) {}
 
+  /**
+   * The value of an inode this host purged: its attributes read as ENOENT without a store call (the kernel sends a
+   * SETATTR of ctime for the inode right after every unlink). Exact because inode ids are never reused
+   * ({@link MetadataStore#create}); an inode this cache is told was created replaces it anyway.
+   */
+  private static final Object GONE = new Object();
+
   private final MetadataStore store;
   private final boolean enabled;
   /** InodeId to InodeAttributes, EntryKey to Optional of the InodeId it names (empty: no entry), NoXattrs to TRUE. */
@@ -70,8 +77,14 @@ final class CachedMetadataStore implements MetadataStore {
 
   /** The attributes, from memory when known. */
   InodeAttributes cachedAttributes(InodeId inode) throws FsException {
-    if (enabled && cache.get(inode) instanceof InodeAttributes a) {
-      return a;
+    if (enabled) {
+      Object v = cache.get(inode);
+      if (v instanceof InodeAttributes a) {
+        return a;
+      }
+      if (v == GONE) {
+        throw FsException.notFound("inode " + inode + " was removed");
+      }
     }
     return getAttributes(inode);
   }
@@ -258,8 +271,8 @@ final class CachedMetadataStore implements MetadataStore {
     if (enabled) {
       // a lookup that read the entry as absent must not cache that after this: replace, not put
       cache.replace(new EntryKey(parent, name), Optional.of(a.id()), stamp);
-      // nobody can have read the new inode before it existed
-      cache.put(a.id(), a, stamp);
+      // nobody can have read the new inode before it existed (replace: a GONE of a reused id must not survive)
+      cache.replace(a.id(), a, stamp);
       cache.put(new NoXattrs(a.id()), Boolean.TRUE, stamp);
     } else {
       cache.invalidate(new EntryKey(parent, name));
@@ -283,7 +296,7 @@ final class CachedMetadataStore implements MetadataStore {
     Optional<InodeId> victim = cachedTarget(parent, name);
     try {
       InodeAttributes a = store.unlink(parent, name, directory, now);
-      removed(parent, name, victim, a.id(), null, null);
+      removed(parent, name, victim, a.id(), null, null, false);
       return a;
     } catch (FsException | RuntimeException e) {
       failed(e, parent, name);
@@ -298,7 +311,7 @@ final class CachedMetadataStore implements MetadataStore {
     long[] stamp = cache.stamp();
     try {
       UnlinkResult r = store.unlink(parent, name, directory, now, purgeIfOrphan);
-      removed(parent, name, victim, r.unlinked().id(), r.parent(), stamp);
+      removed(parent, name, victim, r.unlinked().id(), r.parent(), stamp, r.purged());
       return r;
     } catch (FsException | RuntimeException e) {
       failed(e, parent, name);
@@ -347,11 +360,16 @@ final class CachedMetadataStore implements MetadataStore {
 
   @Override
   public CommitResult purge(InodeId inode) throws FsException {
+    long[] stamp = cache.stamp();
+    CommitResult r;
     try {
-      return store.purge(inode);
-    } finally {
+      r = store.purge(inode);
+    } catch (FsException | RuntimeException e) {
       forget(inode);
+      throw e;
     }
+    gone(inode, stamp);
+    return r;
   }
 
   @Override
@@ -461,15 +479,19 @@ final class CachedMetadataStore implements MetadataStore {
    * else it forgets both.
    */
   private void removed(InodeId parent, Name name, Optional<InodeId> cachedVictim, InodeId victim,
-      InodeAttributes parentAfter, long[] stamp) {
+      InodeAttributes parentAfter, long[] stamp, boolean purged) {
     if (enabled && parentAfter != null) {
       cache.replace(new EntryKey(parent, name), Optional.empty(), stamp);
       cache.replace(parent, parentAfter, stamp);
     } else {
       entryChanged(parent, name);
     }
-    forget(victim);
-    cachedVictim.ifPresent(this::forget);
+    if (purged) {
+      gone(victim, stamp);
+    } else {
+      forget(victim);
+    }
+    cachedVictim.filter(id -> !id.equals(victim)).ifPresent(this::forget);
   }
 
   /**
@@ -490,6 +512,19 @@ final class CachedMetadataStore implements MetadataStore {
     } else {
       cache.invalidate(dir);
     }
+  }
+
+  /**
+   * {@code inode} was purged by this host: remembered as {@link #GONE} (see there), unless a change of this host
+   * since {@code stamp} touched its stripe (then forgotten).
+   */
+  private void gone(InodeId inode, long[] stamp) {
+    if (enabled) {
+      cache.replace(inode, GONE, stamp);
+    } else {
+      cache.invalidate(inode);
+    }
+    cache.invalidate(new NoXattrs(inode));
   }
 
   private void forget(InodeId inode) {

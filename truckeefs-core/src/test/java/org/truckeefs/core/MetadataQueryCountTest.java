@@ -290,6 +290,23 @@ class MetadataQueryCountTest {
     assertThat(afterRemoves.nlink()).isEqualTo(before.nlink());
   }
 
+  /** The kernel's SETATTR of ctime right after an unlink (writeback cache) names the purged inode: no store call. */
+  @Test
+  void anInodeThisHostPurged_isENOENT_withoutAStoreCall() throws Exception {
+    fs.release(TestFs.createFile(fs, "f"));
+    InodeId f = TestFs.lookup(fs, "f").id();
+    fs.unlink(ROOT, InodeId.ROOT, n("f"));
+    calls.clear();
+    assertThatThrownBy(() -> fs.getattr(f))
+        .isInstanceOfSatisfying(FsException.class, e -> assertThat(e.error()).isEqualTo(FsError.NOT_FOUND));
+    assertThatThrownBy(() -> fs.setattr(ROOT, f, SetAttr.chmod(0600), -1))
+        .isInstanceOfSatisfying(FsException.class, e -> assertThat(e.error()).isEqualTo(FsError.NOT_FOUND));
+    assertThat(calls).isEmpty();
+    ticker.advance(Duration.ofSeconds(2));
+    assertThatThrownBy(() -> fs.getattr(f)).isInstanceOf(FsException.class);
+    assertThat(calls).as("after the ttl the store answers").containsExactly("getAttributes");
+  }
+
   @Test
   void unlink_readsTheVictimOnlyInAStickyDirectory() throws Exception {
     TestFs.createFile(fs, "f");

@@ -1303,6 +1303,17 @@ public abstract class AbstractMetadataStoreContractTest {
     }
 
     @Test
+    void create_neverReusesThePurgedNewestId() throws Exception {
+      InodeId f = touch(work, "f").id();
+      assertThat(store.unlink(work, n("f"), false, later(), f).purged()).isTrue();
+      InodeId g = touch(work, "g").id();
+      assertThat(g).isNotEqualTo(f);
+      store.unlink(work, n("g"), false, later(), null);
+      store.purge(g);
+      assertThat(touch(work, "h").id()).isNotIn(f, g);
+    }
+
+    @Test
     void createEntry_ofATakenName_isEEXIST_andReportsNothing() throws Exception {
       touch(work, "f");
       InodeAttributes before = store.getAttributes(work);
