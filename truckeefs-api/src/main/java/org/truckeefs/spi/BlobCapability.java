@@ -13,5 +13,11 @@ public enum BlobCapability {
   /** The store can mirror the namespace as browsable directories (Tahoe MIRROR strategy). */
   NAMESPACE_MIRROR,
   /** The store keeps named metadata backups ({@link BlobStore#storeBackup} and the methods after it). */
-  BACKUPS
+  BACKUPS,
+  /**
+   * The store names a blob by the SHA-256 of its bytes and takes the caller's digest in
+   * {@link BlobStore#putFile(java.nio.file.Path, long, byte[])} instead of reading the file again, so a caller
+   * that can hash the bytes while writing them should. Without it the digest is ignored, and not worth computing.
+   */
+  SHA256_NAMES
 }

@@ -46,7 +46,8 @@ public interface BlobStore extends AutoCloseable {
    * writer filled it, and the file has not changed since): a store that names blobs by that digest need not read
    * the file again. {@code sha256} is the digest of exactly the file's {@code size} bytes, or null when unknown;
    * the store trusts it (a wrong digest would file the content under a wrong name). Stores that name blobs
-   * otherwise ignore it, as the default does.
+   * otherwise ignore it, as the default does; those that use it say so with {@link BlobCapability#SHA256_NAMES}
+   * (callers compute it only then).
    */
   default BlobRef putFile(Path file, long size, byte[] sha256) throws FsException {
     return putFile(file, size);

@@ -314,7 +314,8 @@ final class LocalBlobStore implements BlobStore {
 
   @Override
   public Set<BlobCapability> capabilities() {
-    return EnumSet.of(BlobCapability.RANGE_READ, BlobCapability.DEDUPLICATING, BlobCapability.IMMEDIATE_RELEASE);
+    return EnumSet.of(BlobCapability.RANGE_READ, BlobCapability.DEDUPLICATING, BlobCapability.IMMEDIATE_RELEASE,
+        BlobCapability.SHA256_NAMES);
   }
 
   @Override

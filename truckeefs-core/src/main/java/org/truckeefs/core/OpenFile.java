@@ -102,7 +102,10 @@ final class OpenFile {
     this(attrs, chunks, chunkSize, cache, clock, Runnable::run);
   }
 
-  /** @param hashers runs the catch-ups of the running hashes of this file's dirty chunks */
+  /**
+   * @param hashers runs the catch-ups of the running hashes of this file's dirty chunks; null when the blob store
+   *     does not use a digest (then no chunk is hashed)
+   */
   OpenFile(InodeAttributes attrs, List<ChunkRef> chunks, int chunkSize, ChunkCache cache, Clock clock,
       Executor hashers) {
     this.id = attrs.id();
@@ -323,7 +326,7 @@ final class OpenFile {
    * hashes them while this writer goes on (its put need not hash the chunk again).
    */
   private void claimForHash(DirtyChunk d, int within) {
-    if (d.hash.wrote(within, d.written.runEnd(within), hashStep)) {
+    if (hashers != null && d.hash.wrote(within, d.written.runEnd(within), hashStep)) {
       try {
         hashers.execute(() -> d.hash.catchUp(d.hashSource));
       } catch (RejectedExecutionException closing) {
@@ -376,6 +379,9 @@ final class OpenFile {
       throw e;
     }
     d = new DirtyChunk(idx, p, ch, len, new ByteRanges(), base);
+    if (hashers == null) {
+      d.hash.lost(); // its put then passes no digest, and computes none
+    }
     cache.addDirty(len);
     dirty.chunks.put(idx, d);
     return d;

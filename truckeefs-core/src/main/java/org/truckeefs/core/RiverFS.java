@@ -21,6 +21,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -55,6 +56,7 @@ import org.truckeefs.api.TimeSpec;
 import org.truckeefs.api.XattrMode;
 import org.truckeefs.spi.AttrUpdate;
 import org.truckeefs.spi.BackendContext;
+import org.truckeefs.spi.BlobCapability;
 import org.truckeefs.spi.BlobStore;
 import org.truckeefs.spi.CommitResult;
 import org.truckeefs.spi.Coordinator;
@@ -520,8 +522,10 @@ public final class RiverFS implements FileSystem {
   // ======================================================================= helpers
 
   private OpenFile newOpenFile(InodeAttributes attrs, boolean isNew) throws FsException {
+    // a store that does not name blobs by SHA-256 ignores the digest: then nobody hashes (a core's worth at 1 GB/s)
+    Executor hashers = blobs.capabilities().contains(BlobCapability.SHA256_NAMES) ? pools.hashers : null;
     return new OpenFile(attrs, isNew ? List.of() : meta.chunks(attrs.id()), config.chunkSize(), cache, config.clock(),
-        pools.hashers);
+        hashers);
   }
 
   // ======================================================================= lifecycle and extras
