@@ -5,8 +5,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -15,25 +13,19 @@ import org.truckeefs.api.FsError;
 import org.truckeefs.api.FsException;
 
 /**
- * A mounted {@link FileSystem}. The FUSE loop runs on its own thread; when the kernel lets go of the mount
- * (unmount with {@code fusermount -u}/{@code umount}, {@link #unmount()}, or SIGTERM/SIGINT through the JVM's
- * shutdown hook) the loop ends and the filesystem is closed: dirty data flushed, daemons stopped.
+ * A {@link FileSystem} mounted through jnr-fuse (libfuse 2's high-level API). The FUSE loop runs on its own thread;
+ * when the kernel lets go of the mount the loop ends and {@link MountLifecycle} closes the filesystem: dirty data
+ * flushed, daemons stopped.
  */
-public final class FuseMount implements MountedFs {
+public final class FuseMount extends MountLifecycle {
   private static final Logger log = LoggerFactory.getLogger(FuseMount.class);
   private static final Duration MOUNT_WAIT = Duration.ofSeconds(20);
 
-  private final FileSystem fs;
-  private final Path mountPoint;
-  private final CountDownLatch finished = new CountDownLatch(1);
-  private final AtomicReference<Throwable> failure = new AtomicReference<>();
-  private final AtomicBoolean closing = new AtomicBoolean();
-  private final Thread shutdownHook;
+  private final AtomicReference<Throwable> loopFailure = new AtomicReference<>();
+  private final CountDownLatch loopDone = new CountDownLatch(1);
 
   private FuseMount(FileSystem fs, Path mountPoint) {
-    this.fs = fs;
-    this.mountPoint = mountPoint;
-    this.shutdownHook = new Thread(this::unmountQuietly, "truckeefs-unmount-on-exit");
+    super(fs, mountPoint);
   }
 
   /**
@@ -57,14 +49,6 @@ public final class FuseMount implements MountedFs {
     return m;
   }
 
-  private static void closeAfterFailure(FileSystem fs) {
-    try {
-      fs.close();
-    } catch (Exception e) {
-      log.warn("closing the filesystem after a failed mount: {}", e.getMessage());
-    }
-  }
-
   /**
    * Checks that {@code mountPoint} can be mounted on (exists, empty, nothing mounted), clearing a stale mount
    * left by a killed process; one-line {@link FsException} otherwise.
@@ -85,11 +69,6 @@ public final class FuseMount implements MountedFs {
     }
   }
 
-  @Override
-  public Path mountPoint() {
-    return mountPoint;
-  }
-
   private void start(FuseOptions options) throws FsException {
     TruckeeFuse fuse = new TruckeeFuse(fs, options);
     List<String> args = new ArrayList<>(options.toArgs(fuse.supportsLocks()));
@@ -97,94 +76,31 @@ public final class FuseMount implements MountedFs {
       try {
         fuse.mount(mountPoint, true, options.debug(), args.toArray(String[]::new));
       } catch (Throwable t) {
-        failure.set(t);
+        loopFailure.set(t);
+        failed(t);
       } finally {
-        closeFileSystem();
-        finished.countDown();
+        try {
+          loopEnded(); // closes the filesystem before a failed start() reports
+        } finally {
+          loopDone.countDown();
+        }
       }
     }, "truckeefs-fuse-loop");
     loop.start();
     long deadline = System.nanoTime() + MOUNT_WAIT.toNanos();
     while (!MountPoints.isMounted(mountPoint)) {
-      if (finished.getCount() == 0 || System.nanoTime() > deadline) {
-        if (finished.getCount() != 0) {
+      if (loopDone.getCount() == 0 || System.nanoTime() > deadline) {
+        if (loopDone.getCount() != 0) {
           MountPoints.unmount(mountPoint, true);
         }
-        Throwable t = failure.get();
+        Throwable t = loopFailure.get();
         throw new FsException(FsError.IO, "could not mount on " + mountPoint
             + (t == null ? " (libfuse refused; run with -vv and see the log)" : ": " + rootMessage(t)));
       }
       sleepBriefly();
     }
-    Runtime.getRuntime().addShutdownHook(shutdownHook);
+    mounted();
     log.info("mounted on {} ({})", mountPoint, String.join(" ", args));
-  }
-
-  @Override
-  public void awaitUnmounted() throws InterruptedException {
-    finished.await();
-  }
-
-  @Override
-  public boolean awaitUnmounted(Duration timeout) throws InterruptedException {
-    return finished.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
-  }
-
-  @Override
-  public boolean isMounted() {
-    return finished.getCount() != 0;
-  }
-
-  @Override
-  public void unmount() throws FsException {
-    if (finished.getCount() == 0) {
-      return;
-    }
-    if (!MountPoints.unmount(mountPoint, true)) {
-      throw new FsException(FsError.BUSY, "could not unmount " + mountPoint + ": is fusermount installed?");
-    }
-    try {
-      finished.await();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new FsException(FsError.INTERRUPTED, "interrupted while waiting for the unmount of " + mountPoint);
-    }
-  }
-
-  @Override
-  public void close() throws FsException {
-    try {
-      Runtime.getRuntime().removeShutdownHook(shutdownHook);
-    } catch (IllegalStateException e) {
-      // the JVM is shutting down; the hook does the same
-    }
-    unmount();
-  }
-
-  private void unmountQuietly() {
-    try {
-      unmount();
-    } catch (FsException e) {
-      log.warn("{}", e.getMessage());
-    }
-  }
-
-  private void closeFileSystem() {
-    if (!closing.compareAndSet(false, true)) {
-      return;
-    }
-    try {
-      fs.close();
-      log.info("unmounted {}; filesystem closed", mountPoint);
-    } catch (Throwable t) {
-      log.error("closing the filesystem after unmount failed: {}", t.getMessage(), t);
-      failure.compareAndSet(null, t);
-    }
-  }
-
-  @Override
-  public Throwable failure() {
-    return failure.get();
   }
 
   private static String rootMessage(Throwable t) {

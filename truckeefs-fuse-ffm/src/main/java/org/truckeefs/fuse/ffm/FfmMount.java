@@ -6,12 +6,7 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.truckeefs.api.FileSystem;
@@ -20,7 +15,7 @@ import org.truckeefs.api.FsException;
 import org.truckeefs.api.LockRange;
 import org.truckeefs.fuse.FuseCalls;
 import org.truckeefs.fuse.FuseMount;
-import org.truckeefs.fuse.MountedFs;
+import org.truckeefs.fuse.MountLifecycle;
 
 /**
  * A {@link FileSystem} mounted through libfuse 3's low-level API: {@code fuse_session_new} and
@@ -28,19 +23,11 @@ import org.truckeefs.fuse.MountedFs;
  * with a fixed pool of libfuse workers (each with its own /dev/fuse descriptor). When the kernel lets go of the
  * mount the loop returns, the invalidator stops, the session is destroyed and the filesystem closed.
  */
-final class FfmMount implements MountedFs {
+final class FfmMount extends MountLifecycle {
   private static final Logger log = LoggerFactory.getLogger(FfmMount.class);
-  /** How long the exit waits for the loop to end and the filesystem to close (its uploads drain meanwhile). */
-  private static final Duration EXIT_WAIT = Duration.ofSeconds(60);
 
-  private final FileSystem fs;
-  private final Path mountPoint;
   private final LibFuse3 lib;
   private final Arena arena = Arena.ofShared();
-  private final CountDownLatch finished = new CountDownLatch(1);
-  private final AtomicReference<Throwable> failure = new AtomicReference<>();
-  private final AtomicBoolean closed = new AtomicBoolean();
-  private final Thread shutdownHook;
   private final InodeRefs refs = new InodeRefs();
   private MemorySegment session = MemorySegment.NULL;
   private Invalidator invalidator;
@@ -48,10 +35,8 @@ final class FfmMount implements MountedFs {
   private org.truckeefs.api.Subscription xattrWatch = org.truckeefs.api.Subscription.NONE;
 
   private FfmMount(FileSystem fs, Path mountPoint, LibFuse3 lib) {
-    this.fs = fs;
-    this.mountPoint = mountPoint;
+    super(fs, mountPoint);
     this.lib = lib;
-    this.shutdownHook = new Thread(this::unmountOnExit, "truckeefs-unmount-on-exit");
   }
 
   /** See {@link org.truckeefs.fuse.FuseAdapter#mount}. */
@@ -67,7 +52,7 @@ final class FfmMount implements MountedFs {
       if (m != null) {
         m.abandon();
       }
-      closeQuietly(fs);
+      closeAfterFailure(fs);
       throw e instanceof FsException fe ? fe
           : new FsException(FsError.IO, "could not mount on " + mp + ": " + e.getMessage());
     }
@@ -107,7 +92,7 @@ final class FfmMount implements MountedFs {
           log.debug("FUSE loop ended with {}", rc);
         }
       } catch (Throwable t) {
-        failure.set(t);
+        failed(t);
       } finally {
         end(cfg);
       }
@@ -115,7 +100,7 @@ final class FfmMount implements MountedFs {
     loop.start();
     invalidator.start(fs);
     xattrWatch = fs.watch(xattrAbsence::on);
-    Runtime.getRuntime().addShutdownHook(shutdownHook);
+    mounted();
     log.info("mounted on {} (libfuse 3 low level, {} workers, {})", mountPoint, options.workers(), String.join(" ", argv.subList(1, argv.size())));
   }
 
@@ -128,11 +113,13 @@ final class FfmMount implements MountedFs {
       lib.sessionDestroy(session);
       lib.loopCfgDestroy(cfg);
     } catch (Throwable t) {
-      failure.compareAndSet(null, t);
+      failed(t);
     } finally {
-      closeFileSystem();
-      arena.close();
-      finished.countDown();
+      try {
+        loopEnded();
+      } finally {
+        arena.close();
+      }
     }
   }
 
@@ -142,7 +129,7 @@ final class FfmMount implements MountedFs {
       lib.sessionUnmount(session);
       lib.sessionDestroy(session);
     }
-    closed.set(true);
+    abandoned();
     arena.close();
   }
 
@@ -154,99 +141,6 @@ final class FfmMount implements MountedFs {
       return e.error() != FsError.UNSUPPORTED;
     } catch (RuntimeException e) {
       return false;
-    }
-  }
-
-  @Override
-  public Path mountPoint() {
-    return mountPoint;
-  }
-
-  @Override
-  public void awaitUnmounted() throws InterruptedException {
-    finished.await();
-  }
-
-  @Override
-  public boolean awaitUnmounted(Duration timeout) throws InterruptedException {
-    return finished.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
-  }
-
-  @Override
-  public boolean isMounted() {
-    return finished.getCount() != 0;
-  }
-
-  @Override
-  public void unmount() throws FsException {
-    if (finished.getCount() == 0) {
-      return;
-    }
-    if (FuseMount.isMountedAt(mountPoint)) {
-      FuseMount.unmountExternal(mountPoint);
-    }
-    try {
-      finished.await();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new FsException(FsError.INTERRUPTED, "interrupted while waiting for the unmount of " + mountPoint);
-    }
-  }
-
-  @Override
-  public void close() throws FsException {
-    try {
-      Runtime.getRuntime().removeShutdownHook(shutdownHook);
-    } catch (IllegalStateException e) {
-      // the JVM is shutting down; the hook does the same
-    }
-    unmount();
-  }
-
-  @Override
-  public Throwable failure() {
-    return failure.get();
-  }
-
-  /**
-   * The JVM is exiting (SIGTERM, or an error): unmount and let the loop close the filesystem, but only for so long.
-   * A request that never got its answer (its worker died with the error that ends the JVM) keeps the loop from
-   * ending, and an unbounded wait here would hang the exit; what close() returned is journaled, so leaving is safe.
-   */
-  private void unmountOnExit() {
-    try {
-      if (finished.getCount() != 0 && FuseMount.isMountedAt(mountPoint)) {
-        FuseMount.unmountExternal(mountPoint);
-      }
-      if (!finished.await(EXIT_WAIT.toSeconds(), TimeUnit.SECONDS)) {
-        log.warn("the FUSE loop on {} did not end within {} s of the exit; leaving without it (closed files are"
-            + " journaled and recovered at the next start)", mountPoint, EXIT_WAIT.toSeconds());
-      }
-    } catch (FsException e) {
-      log.warn("{}", e.getMessage());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-  }
-
-  private void closeFileSystem() {
-    if (!closed.compareAndSet(false, true)) {
-      return;
-    }
-    try {
-      fs.close();
-      log.info("unmounted {}; filesystem closed", mountPoint);
-    } catch (Throwable t) {
-      log.error("closing the filesystem after unmount failed: {}", t.getMessage(), t);
-      failure.compareAndSet(null, t);
-    }
-  }
-
-  private static void closeQuietly(FileSystem fs) {
-    try {
-      fs.close();
-    } catch (Exception e) {
-      log.warn("closing the filesystem after a failed mount: {}", e.getMessage());
     }
   }
 }
