@@ -52,8 +52,8 @@ final class FileData {
 
   InodeAttributes setattr(Caller caller, InodeId inode, SetAttr c, long handle) throws FsException {
     InodeAttributes a = namespace.getattr(inode);
-    if (c.equals(SetAttr.NONE)) {
-      return a; // nothing to change: ctime stays, as for an empty chattr
+    if (c.isEmpty()) {
+      return a; // nothing to change: ctime stays, as for an empty chattr (and as after the kernel's ctime flush)
     }
     FileHandle fh = handles.fileOf(handle, inode);
     Instant now = clock.instant();
@@ -75,6 +75,12 @@ final class FileData {
       }
       OpenFile f = files.get(inode);
       if (mtime != null && f != null) {
+        if (SetAttrRules.isTimeFlush(c, mtime) && f.deferTimes(mtime)) {
+          // The kernel's write-back cache flushing the times of a write whose data is not sealed yet: the seal
+          // takes them and the data's commit stores them as mtime and ctime, so no transaction of its own (and
+          // none to correct it). ctime then is the kernel's, which is what the mount showed all along.
+          return a.withTimes(a.atime(), mtime, mtime);
+        }
         f.overrideMtime(mtime);
       }
       InodeAttributes after = meta.setAttributes(inode, new AttrUpdate(mode, uid, gid, atime, mtime, now));

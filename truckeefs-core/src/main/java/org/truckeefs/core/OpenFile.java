@@ -76,6 +76,8 @@ final class OpenFile {
   private long size;
   private Instant mtime;
   private Instant ctime;
+  /** The store's ctime as of the last load, refresh or commit of this file (see {@link Snapshot#baseCtime}). */
+  private Instant storeCtime;
   private boolean changed;
   private long nextSeq = 1;
 
@@ -115,6 +117,7 @@ final class OpenFile {
     this.cache = cache;
     this.clock = clock;
     this.version = attrs.version();
+    this.storeCtime = attrs.ctime();
     this.committedSize = attrs.size();
     this.size = attrs.size();
     this.mtime = attrs.mtime();
@@ -470,6 +473,7 @@ final class OpenFile {
         // promises survival of a power loss, which the upload gives (the blob store forces what it stores).
         s = new Snapshot(nextSeq++, dirty, size, mtime);
         s.baseVersion = version;
+        s.baseCtime = storeCtime;
         // Closing the write channels bounds descriptors: a sealed file is only read again, through a lazily
         // opened channel.
         for (DirtyChunk d : dirty.chunks.values()) {
@@ -594,6 +598,7 @@ final class OpenFile {
       committed.tailMap(s.dropFrom, true).clear();
       committed.putAll(uploaded);
       version = after.version();
+      storeCtime = after.ctime();
       committedSize = after.size();
       pending.removeFirst();
       for (DirtyChunk d : s.chunks.values()) {
@@ -624,6 +629,7 @@ final class OpenFile {
         return false;
       }
       version = current.version();
+      storeCtime = current.ctime();
       committedSize = current.size();
       epoch++;
       committed.clear();
@@ -772,6 +778,27 @@ final class OpenFile {
       return a;
     }
     return a.withSize(v.size).withTimes(a.atime(), v.mtime, v.ctime.isAfter(a.ctime()) ? v.ctime : a.ctime());
+  }
+
+  /**
+   * The kernel's flush of the times of a write ({@link SetAttrRules#isTimeFlush}) while that write is not sealed:
+   * the next seal takes {@code t} as the snapshot's mtime, and its commit stores it as mtime and ctime.
+   *
+   * @return false, changing nothing, when there is no unsealed change or a sealed snapshot waits for its commit
+   *     (whose own mtime would need a separate correction: {@link #overrideMtime} and a store write then)
+   */
+  boolean deferTimes(Instant t) {
+    lock.writeLock().lock();
+    try {
+      if (!changed || !pending.isEmpty()) {
+        return false;
+      }
+      mtime = t;
+      ctime = t;
+      return true;
+    } finally {
+      unlockWrite();
+    }
   }
 
   /** utimens while data is unsaved: the later commit must not bring back the sealed mtime. */

@@ -29,6 +29,16 @@ final class SetAttrRules {
   record Plan(Integer mode, Integer uid, Integer gid, Instant atime, Instant mtime) {}
 
   /**
+   * Whether {@code c} is the kernel flushing the times its write-back cache kept for a write: an explicit mtime
+   * equal to the kernel's ctime and nothing else (a utimens sets ctime to the current time, not to the mtime given;
+   * one that gives exactly the current time changes nothing by being saved with the data).
+   */
+  static boolean isTimeFlush(SetAttr c, Instant mtime) {
+    return c.ctime() != null && c.ctime().equals(mtime) && c.mtime() != null && !c.mtime().isNow()
+        && c.mode() == null && c.uid() == null && c.gid() == null && c.size() == null && c.atime() == null;
+  }
+
+  /**
    * Checks {@code c} against the inode's current attributes {@code a} for {@code caller}; EPERM/EACCES/EISDIR/
    * EINVAL/EFBIG as Linux answers.
    *

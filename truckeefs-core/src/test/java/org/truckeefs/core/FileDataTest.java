@@ -31,6 +31,7 @@ import org.truckeefs.api.Name;
 import org.truckeefs.api.OpenFlags;
 import org.truckeefs.api.OpenResult;
 import org.truckeefs.api.SetAttr;
+import org.truckeefs.api.TimeSpec;
 import org.truckeefs.spi.BackendContext;
 import org.truckeefs.spi.NewInode;
 import org.truckeefs.testkit.FakeTicker;
@@ -157,6 +158,79 @@ class FileDataTest {
     assertThat(journal.size()).isZero();
     assertThat(store.getAttributes(r.attributes().id()).size()).isEqualTo(7);
     data.release(r.handle());
+  }
+
+  /**
+   * The kernel's write-back cache flushes the times of a write as a setattr (mtime equal to its ctime) before the
+   * close: while that write is unsealed, the flush is saved with the data's commit, not in a store write of its own.
+   */
+  @Test
+  void theKernelsTimeFlushOfAnUnsealedWrite_isCommittedWithTheData_withoutAStoreWriteOfItsOwn() throws Exception {
+    OpenResult r = create(ALICE, "f", 0644);
+    InodeId id = r.attributes().id();
+    data.write(r.handle(), 0, ByteBuffer.wrap(TestFs.bytes("data")));
+    InodeAttributes before = store.getAttributes(id);
+    Instant written = before.ctime().plusNanos(7_000_123);
+    InodeAttributes shown = data.setattr(ALICE, id,
+        new SetAttr(null, null, null, null, null, TimeSpec.at(written), written), r.handle());
+    assertThat(shown.mtime()).isEqualTo(written);
+    assertThat(shown.ctime()).isEqualTo(written);
+    assertThat(store.getAttributes(id)).as("no store write yet").isEqualTo(before);
+    data.fsync(r.handle(), false);
+    InodeAttributes committed = store.getAttributes(id);
+    assertThat(committed.size()).isEqualTo(4);
+    assertThat(committed.mtime()).isEqualTo(written);
+    assertThat(committed.ctime()).isEqualTo(written);
+    data.release(r.handle());
+  }
+
+  /**
+   * The kernel's timestamps are coarser than this host's clock, so the times it flushes for a write right after the
+   * create may lie just before the creation's ctime: the commit stores them as they are (what the mount showed),
+   * and does not keep the creation's ctime over them, as nothing changed the attributes since the seal.
+   */
+  @Test
+  void aFlushedWriteTimeJustBeforeTheCreation_isCommittedAsGiven() throws Exception {
+    OpenResult r = create(ALICE, "f", 0644);
+    InodeId id = r.attributes().id();
+    data.write(r.handle(), 0, ByteBuffer.wrap(TestFs.bytes("data")));
+    Instant coarse = store.getAttributes(id).ctime().minusNanos(1_500_000);
+    data.setattr(ALICE, id, new SetAttr(null, null, null, null, null, TimeSpec.at(coarse), coarse), r.handle());
+    data.fsync(r.handle(), false);
+    assertThat(store.getAttributes(id).mtime()).isEqualTo(coarse);
+    assertThat(store.getAttributes(id).ctime()).isEqualTo(coarse);
+    data.release(r.handle());
+  }
+
+  /** A utimens (ctime is the current time, not the mtime given) is stored at once, even while data is unsaved. */
+  @Test
+  void aUtimensDuringAnUnsealedWrite_isStoredAtOnce_andCtimeIsNow() throws Exception {
+    OpenResult r = create(ALICE, "f", 0644);
+    InodeId id = r.attributes().id();
+    data.write(r.handle(), 0, ByteBuffer.wrap(TestFs.bytes("data")));
+    InodeAttributes before = store.getAttributes(id);
+    Instant kernelCtime = before.ctime().plusMillis(3);
+    data.setattr(ALICE, id, new SetAttr(null, null, null, null, null, TimeSpec.at(T), kernelCtime), r.handle());
+    InodeAttributes stored = store.getAttributes(id);
+    assertThat(stored.mtime()).as("stored at once").isEqualTo(T);
+    assertThat(stored.ctime()).isAfterOrEqualTo(before.ctime());
+    data.fsync(r.handle(), false);
+    assertThat(store.getAttributes(id).mtime()).as("the commit keeps the utimens' mtime").isEqualTo(T);
+    assertThat(store.getAttributes(id).ctime()).as("and does not take ctime back to it").isAfter(T);
+    data.release(r.handle());
+  }
+
+  /** The kernel sends ctime alone after an unlink or a link; core keeps ctime itself, so that changes nothing. */
+  @Test
+  void aSetattrOfTheKernelsCtimeAlone_changesNothing() throws Exception {
+    OpenResult r = create(ALICE, "f", 0644);
+    data.release(r.handle());
+    InodeId id = r.attributes().id();
+    InodeAttributes before = store.getAttributes(id);
+    InodeAttributes after = data.setattr(ALICE, id, new SetAttr(null, null, null, null, null, null,
+        before.ctime().plusSeconds(5)), -1);
+    assertThat(after.ctime()).isEqualTo(before.ctime());
+    assertThat(store.getAttributes(id)).isEqualTo(before);
   }
 
   @Test

@@ -111,6 +111,7 @@ final class LibFuse3 {
   static final int SET_ATTR_MTIME = 1 << 5;
   static final int SET_ATTR_ATIME_NOW = 1 << 7;
   static final int SET_ATTR_MTIME_NOW = 1 << 8;
+  static final int SET_ATTR_CTIME = 1 << 10;
 
   private static final Linker LINKER = Linker.nativeLinker();
   private final MethodHandle sessionNew;

@@ -237,7 +237,8 @@ final class LowLevelOps {
           (toSet & SET_ATTR_GID) != 0 ? st.get(JAVA_INT, ST_GID) : null,
           (toSet & SET_ATTR_SIZE) != 0 ? st.get(JAVA_LONG, ST_SIZE) : null,
           (toSet & (SET_ATTR_ATIME | SET_ATTR_ATIME_NOW)) != 0 ? Native.time(st, ST_ATIM, (toSet & SET_ATTR_ATIME_NOW) != 0) : null,
-          (toSet & (SET_ATTR_MTIME | SET_ATTR_MTIME_NOW)) != 0 ? Native.time(st, ST_MTIM, (toSet & SET_ATTR_MTIME_NOW) != 0) : null);
+          (toSet & (SET_ATTR_MTIME | SET_ATTR_MTIME_NOW)) != 0 ? Native.time(st, ST_MTIM, (toSet & SET_ATTR_MTIME_NOW) != 0) : null,
+          (toSet & SET_ATTR_CTIME) != 0 ? Native.instant(st, ST_CTIM) : null);
       return attr(req, fs.setattr(caller(req), id(ino), change, handle));
     }));
   }

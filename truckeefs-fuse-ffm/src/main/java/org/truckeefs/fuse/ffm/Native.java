@@ -143,6 +143,11 @@ final class Native {
     return TimeSpec.at(Instant.ofEpochSecond(st.get(JAVA_LONG, off), nsec));
   }
 
+  /** A {@code struct timespec} of a struct stat as it is. */
+  static Instant instant(MemorySegment st, long off) {
+    return Instant.ofEpochSecond(st.get(JAVA_LONG, off), st.get(JAVA_LONG, off + 8));
+  }
+
   static MemorySegment statvfs(Scratch s, StatFs f) {
     MemorySegment st = s.statvfs;
     st.fill((byte) 0);

@@ -55,6 +55,31 @@ class WritebackCacheIT {
     assertThat(out).isEqualTo("hello Jorld 3 b'hel\\x00\\x00\\x00\\x00\\x00\\x00!'");
   }
 
+  /**
+   * The kernel flushes the times it kept for a write (mtime, and ctime equal to it) before the close; core saves
+   * them with the data, so what is committed is what the mount showed, ctime included.
+   */
+  @Test
+  void theCommittedTimesAreTheOnesTheMountShowed() throws Exception {
+    String out = FfmFixture.python("""
+        import os, sys
+        p = sys.argv[1]
+        fd = os.open(p, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o644)
+        os.write(fd, b'x' * 5000)
+        os.close(fd)
+        st = os.stat(p)
+        print(st.st_ino, st.st_mtime_ns, st.st_ctime_ns)
+        """, f.path("times").toString());
+    String[] v = out.split(" ");
+    f.fs.syncAll();
+    var committed = f.fs.getattr(org.truckeefs.api.InodeId.of(Long.parseLong(v[0])));
+    assertThat(committed.size()).isEqualTo(5000);
+    assertThat(committed.mtime().getEpochSecond() * 1_000_000_000L + committed.mtime().getNano())
+        .isEqualTo(Long.parseLong(v[1]));
+    assertThat(committed.ctime().getEpochSecond() * 1_000_000_000L + committed.ctime().getNano())
+        .as("ctime: the kernel's, not the time its flush arrived").isEqualTo(Long.parseLong(v[2]));
+  }
+
   @Test
   void hardLinksAndSizesStayCoherent() throws Exception {
     Files.writeString(f.path("la"), "change");
