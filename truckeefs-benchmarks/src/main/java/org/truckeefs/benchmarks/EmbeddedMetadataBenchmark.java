@@ -23,6 +23,7 @@ import org.truckeefs.api.InodeAttributes;
 import org.truckeefs.api.InodeId;
 import org.truckeefs.api.Name;
 import org.truckeefs.api.OpenFlags;
+import org.truckeefs.api.SetAttr;
 import org.truckeefs.core.RiverFS;
 import org.truckeefs.core.RiverFsConfig;
 
@@ -119,6 +120,33 @@ public class EmbeddedMetadataBenchmark {
     Name n = Name.of("u" + counter++);
     closeNew(createDir, n, false);
     fs.unlink(ME, createDir, n);
+  }
+
+  /**
+   * What the kernel sends the filesystem for one {@code open(O_CREAT|O_EXCL)} + {@code close} and one
+   * {@code unlink} through the mount (default_permissions, writeback cache): LOOKUP of the new name (absent),
+   * CREATE, GETATTR of the directory, FLUSH, RELEASE; then GETATTR of the directory, UNLINK, and SETATTR of ctime
+   * for the unlinked inode, which is gone (ENOENT).
+   */
+  @Benchmark
+  public void kernelCreateUnlinkSequence() throws FsException {
+    Name n = Name.of("k" + counter++);
+    try {
+      fs.lookup(ME, createDir, n);
+    } catch (FsException absent) {
+      // expected: the name is new
+    }
+    var o = fs.create(ME, createDir, n, 0644, OpenFlags.WRITE);
+    fs.getattr(createDir);
+    fs.flush(o.handle());
+    fs.release(o.handle());
+    fs.getattr(createDir);
+    fs.unlink(ME, createDir, n);
+    try {
+      fs.setattr(ME, o.attributes().id(), SetAttr.NONE, -1); // a ctime-only SETATTR changes nothing we keep
+    } catch (FsException gone) {
+      // expected: the inode was purged with its name
+    }
   }
 
   @Benchmark
