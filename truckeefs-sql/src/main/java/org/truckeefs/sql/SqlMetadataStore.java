@@ -64,6 +64,7 @@ final class SqlMetadataStore implements MetadataStore {
   // connection, no jOOQ rendering per call. Plain names valid on both engines; the colder paths keep jOOQ.
   private static final String INODE_COLUMNS =
       "id, type, mode, uid, gid, size, nlink, rdev, atime, mtime, ctime, crtime, version, parent_id, next_cookie";
+  private static final int INODE_COLUMN_COUNT = 15;
   private static final String SELECT_INODE = "SELECT " + INODE_COLUMNS + " FROM inode WHERE id = ?";
   private static final String SELECT_ENTRY_INODE = "SELECT " + INODE_COLUMNS + " FROM inode WHERE id = "
       + "(SELECT inode_id FROM dentry WHERE parent_id = ? AND name = ?)";
@@ -81,6 +82,11 @@ final class SqlMetadataStore implements MetadataStore {
   private static final String SELECT_ENTRY_ATTRIBUTES = "SELECT "
       + INODE_COLUMNS.replaceAll("(\\w+)", "i.$1") + ", p.type FROM inode p "
       + "LEFT JOIN dentry d ON d.parent_id = p.id AND d.name = ? LEFT JOIN inode i ON i.id = d.inode_id WHERE p.id = ?";
+  /** unlink on SQLite (one writer, nothing to lock): the directory's row and the entry's inode in one statement. */
+  private static final String SELECT_DIR_AND_ENTRY_INODE = "SELECT "
+      + INODE_COLUMNS.replaceAll("(\\w+)", "p.$1") + ", " + INODE_COLUMNS.replaceAll("(\\w+)", "i.$1")
+      + " FROM inode p LEFT JOIN dentry d ON d.parent_id = p.id AND d.name = ? "
+      + "LEFT JOIN inode i ON i.id = d.inode_id WHERE p.id = ?";
   private static final String INSERT_INODE = "INSERT INTO inode (type, mode, uid, gid, size, nlink, rdev, atime, "
       + "mtime, ctime, crtime, version, parent_id, next_cookie, symlink_target) "
       + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, 1, ?) RETURNING id";
@@ -411,9 +417,13 @@ final class SqlMetadataStore implements MetadataStore {
       }
       dir = checkDirectory(dirRow, parent, true);
     } else {
-      dir = directory(db, parent, true);
-      // The entry's inode, locked, in one query (the entry itself is guarded by the directory's lock).
-      row = entryInode(db, parent, name, true);
+      // SQLite's single writer guards both rows: read together, with no lock order to keep.
+      try (ResultSet r = Transactor.prepare(db, SELECT_DIR_AND_ENTRY_INODE, name.bytes(), parent.value())
+          .executeQuery()) {
+        dir = checkDirectory(r.next() ? row(r, 0) : null, parent, true);
+        r.getLong(INODE_COLUMN_COUNT + 1);
+        row = r.wasNull() ? null : row(r, INODE_COLUMN_COUNT);
+      }
     }
     if (row == null) {
       throw new FsException(FsError.NOT_FOUND, "no entry '" + name + "' in " + parent);
@@ -944,22 +954,22 @@ final class SqlMetadataStore implements MetadataStore {
     }
   }
 
-  /** The inode an entry names (a subquery rather than a join: both tables have parent_id and type). */
-  private Row entryInode(DSLContext db, InodeId parent, Name name, boolean lock) throws SQLException {
-    try (ResultSet r = Transactor.prepare(db, lock ? selectEntryInodeLocked : SELECT_ENTRY_INODE, parent.value(),
-        name.bytes()).executeQuery()) {
-      return r.next() ? row(r) : null;
-    }
-  }
 
   /** The row at the cursor of a result of {@link #INODE_COLUMNS}. */
   private static Row row(ResultSet r) throws SQLException {
-    InodeAttributes a = new InodeAttributes(InodeId.of(r.getLong(1)), type(r.getInt(2)), r.getInt(3), r.getInt(4),
-        r.getInt(5), r.getLong(6), r.getLong(7), r.getLong(8), instant(r.getLong(9)), instant(r.getLong(10)),
-        instant(r.getLong(11)), instant(r.getLong(12)), r.getLong(13));
-    long parent = r.getLong(14);
+    return row(r, 0);
+  }
+
+  /** The row at the cursor of a result with {@link #INODE_COLUMNS} after its first {@code skip} columns. */
+  private static Row row(ResultSet r, int skip) throws SQLException {
+    int o = skip;
+    InodeAttributes a = new InodeAttributes(InodeId.of(r.getLong(o + 1)), type(r.getInt(o + 2)), r.getInt(o + 3),
+        r.getInt(o + 4), r.getInt(o + 5), r.getLong(o + 6), r.getLong(o + 7), r.getLong(o + 8),
+        instant(r.getLong(o + 9)), instant(r.getLong(o + 10)), instant(r.getLong(o + 11)), instant(r.getLong(o + 12)),
+        r.getLong(o + 13));
+    long parent = r.getLong(o + 14);
     Long p = r.wasNull() ? null : parent;
-    return new Row(a, p, r.getLong(15));
+    return new Row(a, p, r.getLong(o + 15));
   }
 
   private static void set(StringBuilder sql, List<Object> values, String column, Object value) {
