@@ -13,7 +13,8 @@ import org.truckeefs.api.InodeId;
  * @param newSize the file's new length
  * @param upserts chunks that replace (or add) the chunk at their index
  * @param dropFromIndex chunks at this index and above are removed unless upserted (truncation); {@link Long#MAX_VALUE} keeps all
- * @param mtime the new modification time (ctime is set to it as well)
+ * @param mtime the new modification time (ctime is set to it as well, but never earlier than the inode's ctime: the
+ *     kernel's coarse write times may lie just before this host's precise creation time)
  * @param journalId the upload-journal entry this commit completes, removed in the same transaction; 0 for none
  * @param mark recorded in the same transaction (see {@link MetadataStore#commitMarks}); null for none
  */

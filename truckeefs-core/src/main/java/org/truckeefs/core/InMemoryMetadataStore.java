@@ -415,7 +415,7 @@ final class InMemoryMetadataStore implements MetadataStore {
       }
       n.size = c.newSize();
       n.mtime = c.mtime();
-      n.ctime = c.mtime();
+      n.ctime = c.mtime().isAfter(n.ctime) ? c.mtime() : n.ctime; // never back in time, as the SQL store
       n.version++;
       if (c.journalId() != 0) {
         journal.remove(c.journalId());

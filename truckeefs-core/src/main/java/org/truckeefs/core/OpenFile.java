@@ -76,8 +76,6 @@ final class OpenFile {
   private long size;
   private Instant mtime;
   private Instant ctime;
-  /** The store's ctime as of the last load, refresh or commit of this file (see {@link Snapshot#baseCtime}). */
-  private Instant storeCtime;
   private boolean changed;
   private long nextSeq = 1;
 
@@ -117,7 +115,6 @@ final class OpenFile {
     this.cache = cache;
     this.clock = clock;
     this.version = attrs.version();
-    this.storeCtime = attrs.ctime();
     this.committedSize = attrs.size();
     this.size = attrs.size();
     this.mtime = attrs.mtime();
@@ -473,7 +470,6 @@ final class OpenFile {
         // promises survival of a power loss, which the upload gives (the blob store forces what it stores).
         s = new Snapshot(nextSeq++, dirty, size, mtime);
         s.baseVersion = version;
-        s.baseCtime = storeCtime;
         // Closing the write channels bounds descriptors: a sealed file is only read again, through a lazily
         // opened channel.
         for (DirtyChunk d : dirty.chunks.values()) {
@@ -598,7 +594,6 @@ final class OpenFile {
       committed.tailMap(s.dropFrom, true).clear();
       committed.putAll(uploaded);
       version = after.version();
-      storeCtime = after.ctime();
       committedSize = after.size();
       pending.removeFirst();
       for (DirtyChunk d : s.chunks.values()) {
@@ -629,7 +624,6 @@ final class OpenFile {
         return false;
       }
       version = current.version();
-      storeCtime = current.ctime();
       committedSize = current.size();
       epoch++;
       committed.clear();

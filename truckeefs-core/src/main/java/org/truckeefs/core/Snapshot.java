@@ -26,13 +26,6 @@ final class Snapshot extends Layer {
   final List<DirtyChunk> superseded = new ArrayList<>();
   /** A utimens after sealing: applied again after the commit, which sets mtime to the sealed value. */
   Instant mtimeOverride;
-  /**
-   * The store's ctime as the file last knew it when this was sealed (null: unknown, after a restart). The commit
-   * sets ctime to {@link #mtime}; only a store ctime that moved past this since (an attribute change after the
-   * seal) is kept over it, so the commit of a write whose times the kernel gave (coarser than this host's clock,
-   * so perhaps just before the creation) stores exactly those.
-   */
-  Instant baseCtime;
 
   Snapshot(long seq, Layer from, long size, Instant mtime) {
     this.seq = seq;

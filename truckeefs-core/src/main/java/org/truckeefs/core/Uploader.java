@@ -151,8 +151,7 @@ final class Uploader {
           throw e;
         }
         InodeAttributes after = r.attributes();
-        boolean movedSinceSeal = s.baseCtime == null || ctimeBefore.isAfter(s.baseCtime);
-        Instant keepCtime = movedSinceSeal && ctimeBefore.isAfter(after.ctime()) ? ctimeBefore : null;
+        Instant keepCtime = ctimeBefore.isAfter(after.ctime()) ? ctimeBefore : null;
         if (s.mtimeOverride != null || keepCtime != null) {
           after = meta.setAttributes(f.id, new AttrUpdate(null, null, null, null, s.mtimeOverride, keepCtime));
         }

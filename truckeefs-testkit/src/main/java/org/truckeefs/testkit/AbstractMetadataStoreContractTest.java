@@ -962,6 +962,18 @@ public abstract class AbstractMetadataStoreContractTest {
       assertThat(store.chunks(f.id())).containsExactly(chunk(0, blob("b0"), 100), chunk(1, blob("b1"), 50));
     }
 
+    /** The kernel's coarse write times may lie just before the inode's ctime: mtime takes it, ctime never goes back. */
+    @Test
+    void commit_withAnMtimeBeforeTheCtime_setsTheMtime_andKeepsTheCtime() throws Exception {
+      InodeAttributes f = touch(work, "f");
+      Instant earlier = f.ctime().minusMillis(3);
+      CommitResult r = store.commitContent(new ContentCommit(f.id(), f.version(), 5, List.of(chunk(0, blob("e"), 5)),
+          Long.MAX_VALUE, earlier, 0));
+      assertThat(r.attributes().mtime()).isEqualTo(earlier);
+      assertThat(r.attributes().ctime()).isEqualTo(f.ctime());
+      assertThat(store.getAttributes(f.id())).isEqualTo(r.attributes());
+    }
+
     @Test
     void commit_withWrongVersion_isESTALE_andChangesNothing() throws Exception {
       InodeAttributes f = touch(work, "f");
