@@ -2,6 +2,8 @@ package org.truckeefs.core;
 
 import java.nio.ByteBuffer;
 import java.nio.channels.ReadableByteChannel;
+import java.nio.file.Path;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -28,6 +30,10 @@ final class ControlledBlobStore implements BlobStore {
   /** When set, each read takes a permit first. */
   volatile Semaphore readGate;
   final AtomicInteger waitingReads = new AtomicInteger();
+  /** The digest handed to each putFile, in call order (null: none was given). */
+  final List<byte[]> putFileDigests = new CopyOnWriteArrayList<>();
+  /** When set, the wrapped store's {@link BlobCapability#SHA256_NAMES} is hidden: a store that names blobs otherwise. */
+  volatile boolean hideSha256Names;
 
   ControlledBlobStore(BlobStore d) {
     this.d = d;
@@ -52,6 +58,13 @@ final class ControlledBlobStore implements BlobStore {
     }
     puts.incrementAndGet();
     return d.put(src, size);
+  }
+
+  /** Records the digest, then streams the file through {@link #put} as the default does (gated and counted). */
+  @Override
+  public BlobRef putFile(Path file, long size, byte[] sha256) throws FsException {
+    putFileDigests.add(sha256 == null ? null : sha256.clone());
+    return BlobStore.super.putFile(file, size, sha256);
   }
 
   @Override
@@ -85,7 +98,13 @@ final class ControlledBlobStore implements BlobStore {
 
   @Override
   public Set<BlobCapability> capabilities() {
-    return d.capabilities();
+    if (!hideSha256Names) {
+      return d.capabilities();
+    }
+    EnumSet<BlobCapability> c = EnumSet.noneOf(BlobCapability.class);
+    c.addAll(d.capabilities());
+    c.remove(BlobCapability.SHA256_NAMES);
+    return c;
   }
 
   @Override
