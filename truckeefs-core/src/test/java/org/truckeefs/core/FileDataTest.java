@@ -160,19 +160,30 @@ class FileDataTest {
     data.release(r.handle());
   }
 
+  /** A new file, open read-write, with a 4-byte write not sealed yet. */
+  OpenResult unsealedWrite() throws FsException {
+    OpenResult r = create(ALICE, "f", 0644);
+    data.write(r.handle(), 0, ByteBuffer.wrap(TestFs.bytes("data")));
+    return r;
+  }
+
+  /** A setattr as the kernel sends it through its handle: an explicit mtime, with the ctime the kernel keeps. */
+  InodeAttributes setTimes(OpenResult r, Instant mtime, Instant kernelCtime) throws FsException {
+    return data.setattr(ALICE, r.attributes().id(),
+        new SetAttr(null, null, null, null, null, TimeSpec.at(mtime), kernelCtime), r.handle());
+  }
+
   /**
    * The kernel's write-back cache flushes the times of a write as a setattr (mtime equal to its ctime) before the
    * close: while that write is unsealed, the flush is saved with the data's commit, not in a store write of its own.
    */
   @Test
   void theKernelsTimeFlushOfAnUnsealedWrite_isCommittedWithTheData_withoutAStoreWriteOfItsOwn() throws Exception {
-    OpenResult r = create(ALICE, "f", 0644);
+    OpenResult r = unsealedWrite();
     InodeId id = r.attributes().id();
-    data.write(r.handle(), 0, ByteBuffer.wrap(TestFs.bytes("data")));
     InodeAttributes before = store.getAttributes(id);
     Instant written = before.ctime().plusNanos(7_000_123);
-    InodeAttributes shown = data.setattr(ALICE, id,
-        new SetAttr(null, null, null, null, null, TimeSpec.at(written), written), r.handle());
+    InodeAttributes shown = setTimes(r, written, written);
     assertThat(shown.mtime()).isEqualTo(written);
     assertThat(shown.ctime()).isEqualTo(written);
     assertThat(store.getAttributes(id)).as("no store write yet").isEqualTo(before);
@@ -190,12 +201,11 @@ class FileDataTest {
    */
   @Test
   void aFlushedWriteTimeJustBeforeTheCreation_isTheMtime_andCtimeDoesNotGoBack() throws Exception {
-    OpenResult r = create(ALICE, "f", 0644);
+    OpenResult r = unsealedWrite();
     InodeId id = r.attributes().id();
-    data.write(r.handle(), 0, ByteBuffer.wrap(TestFs.bytes("data")));
     Instant created = store.getAttributes(id).ctime();
     Instant coarse = created.minusNanos(1_500_000);
-    data.setattr(ALICE, id, new SetAttr(null, null, null, null, null, TimeSpec.at(coarse), coarse), r.handle());
+    setTimes(r, coarse, coarse);
     data.fsync(r.handle(), false);
     assertThat(store.getAttributes(id).mtime()).isEqualTo(coarse);
     assertThat(store.getAttributes(id).ctime()).isEqualTo(created);
@@ -205,12 +215,11 @@ class FileDataTest {
   /** A utimens (ctime is the current time, not the mtime given) is stored at once, even while data is unsaved. */
   @Test
   void aUtimensDuringAnUnsealedWrite_isStoredAtOnce_andCtimeIsNow() throws Exception {
-    OpenResult r = create(ALICE, "f", 0644);
+    OpenResult r = unsealedWrite();
     InodeId id = r.attributes().id();
-    data.write(r.handle(), 0, ByteBuffer.wrap(TestFs.bytes("data")));
     InodeAttributes before = store.getAttributes(id);
     Instant kernelCtime = before.ctime().plusMillis(3);
-    data.setattr(ALICE, id, new SetAttr(null, null, null, null, null, TimeSpec.at(T), kernelCtime), r.handle());
+    setTimes(r, T, kernelCtime);
     InodeAttributes stored = store.getAttributes(id);
     assertThat(stored.mtime()).as("stored at once").isEqualTo(T);
     assertThat(stored.ctime()).isAfterOrEqualTo(before.ctime());
