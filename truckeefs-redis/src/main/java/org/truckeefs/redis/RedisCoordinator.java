@@ -7,8 +7,15 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -76,6 +83,11 @@ final class RedisCoordinator implements Coordinator {
   private final String graceKey;
   private final RedisReclaims reclaims = new RedisReclaims(this);
   private final java.util.concurrent.ScheduledExecutorService scheduler;
+  /** Ephemeral removals sent but not yet confirmed, by full key; each completes once Redis answered. */
+  private final ConcurrentHashMap<String, CompletableFuture<Void>> removals = new ConcurrentHashMap<>();
+  /** Sends a removal; tests replace it to hold a DEL back and prove a later put waits for it. */
+  volatile Function<Supplier<? extends CompletionStage<Boolean>>, CompletionStage<Boolean>> removalSender =
+      Supplier::get;
 
   RedisCoordinator(RedisSettings settings, BackendContext context) throws FsException {
     this.settings = settings;
@@ -281,6 +293,7 @@ final class RedisCoordinator implements Coordinator {
     if (ttl.isNegative() || ttl.isZero()) {
       throw new FsException(FsError.INVALID, "ephemeral " + key + " needs a positive TTL, got " + ttl);
     }
+    awaitRemoval(prefix + "eph:" + key);
     reclaims.putEphemeral(prefix + "eph:" + key, value, ticker.read() + ttl.toNanos());
     call("put ephemeral", () -> {
       redis.<String>getBucket(prefix + "eph:" + key).set(value, ttl);
@@ -291,14 +304,69 @@ final class RedisCoordinator implements Coordinator {
   @Override
   public Optional<String> getEphemeral(String key) throws FsException {
     open();
+    awaitRemoval(prefix + "eph:" + key);
     return Optional.ofNullable(call("get ephemeral", () -> redis.<String>getBucket(prefix + "eph:" + key).get()));
   }
 
+  /**
+   * Asynchronous: the caller (a FUSE release dropping its open mark) does not wait for Redis. A key that lingers
+   * after its removal only makes another host think the file is still open here, which delays a purge to the
+   * orphan sweep, never loses data. A later put or get of the same key on this host waits for the removal first
+   * ({@link #awaitRemoval}), so a close followed by a reopen can never leave the key removed.
+   */
   @Override
   public void removeEphemeral(String key) throws FsException {
     open();
-    reclaims.removeEphemeral(prefix + "eph:" + key);
-    call("remove ephemeral", () -> redis.getBucket(prefix + "eph:" + key).delete());
+    String full = prefix + "eph:" + key;
+    reclaims.removeEphemeral(full);
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    // Registered before it is sent, so a put that comes next always finds it; one still in flight for the key is
+    // kept in the entry (the newer DEL may overtake it on another connection).
+    CompletableFuture<Void> entry = removals.compute(full,
+        (k, earlier) -> earlier == null ? done : CompletableFuture.allOf(earlier, done));
+    entry.whenComplete((v, e) -> removals.remove(full, entry));
+    try {
+      removalSender.apply(() -> redis.getBucket(full).deleteAsync()).whenComplete((deleted, error) -> {
+        if (error != null) {
+          LOG.warn("cannot remove ephemeral key {} from Redis at {} ({}); it expires with its TTL", key, server,
+              error.getClass().getSimpleName());
+        }
+        done.complete(null);
+      });
+    } catch (RuntimeException e) {
+      done.complete(null);
+      throw RedisErrors.map("remove ephemeral", server, e);
+    }
+  }
+
+  /** Waits until a removal of {@code fullKey} this host sent has been applied (see {@link #removeEphemeral}). */
+  private void awaitRemoval(String fullKey) throws FsException {
+    CompletableFuture<Void> pending = removals.get(fullKey);
+    if (pending == null) {
+      return;
+    }
+    try {
+      // Redisson fails the command itself within the timeout; the margin only guards against a lost callback.
+      pending.get(2 * settings.timeout().toMillis() + 1_000, TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new FsException(FsError.INTERRUPTED, "interrupted while removing ephemeral key " + fullKey);
+    } catch (ExecutionException | TimeoutException e) {
+      throw new FsException(FsError.IO, "Redis at " + server + " did not confirm the removal of " + fullKey);
+    }
+  }
+
+  /** Waits (bounded) for the removals still on their way, so that a clean close leaves no open mark behind. */
+  private void drainRemovals() {
+    try {
+      CompletableFuture.allOf(removals.values().toArray(CompletableFuture[]::new))
+          .get(settings.timeout().toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (ExecutionException | TimeoutException e) {
+      LOG.warn("Redis at {} did not confirm {} removal(s) of ephemeral keys at close; they expire with their TTL",
+          server, removals.size());
+    }
   }
 
   // ---- sessions ------------------------------------------------------------------------------------------
@@ -668,6 +736,7 @@ final class RedisCoordinator implements Coordinator {
       return;
     }
     heartbeat.cancel(false);
+    drainRemovals();
     try {
       // Leaving the registry frees every lock and permit of this host at once for the others.
       script.eval(RScript.Mode.READ_WRITE, "return redis.call('ZREM', KEYS[1], ARGV[1])",
