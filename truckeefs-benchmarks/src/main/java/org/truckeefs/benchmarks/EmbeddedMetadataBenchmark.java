@@ -115,6 +115,20 @@ public class EmbeddedMetadataBenchmark {
     return closeNew(createDir, Name.of("w" + counter++), true);
   }
 
+  /**
+   * As {@link #createWrite100AndClose} with different bytes in every file (the other writes the same 100 zero bytes
+   * every time, which a deduplicating blob store stores once: each file's cache file is then deleted after upload).
+   */
+  @Benchmark
+  public InodeAttributes createWriteDistinct100AndClose() throws FsException {
+    long n = counter++;
+    var o = fs.create(ME, createDir, Name.of("d" + n), 0644, OpenFlags.WRITE);
+    fs.write(o.handle(), 0, ByteBuffer.allocate(100).putLong(0, n).putLong(8, iteration));
+    fs.flush(o.handle());
+    fs.release(o.handle());
+    return o.attributes();
+  }
+
   @Benchmark
   public void createCloseAndUnlink() throws FsException {
     Name n = Name.of("u" + counter++);

@@ -148,7 +148,11 @@ final class ChunkCache implements AutoCloseable {
             Files.deleteIfExists(refFile);
             continue;
           }
-          BlobRef ref = BlobRef.of(Files.readString(refFile, StandardCharsets.UTF_8));
+          BlobRef ref = readRefFile(refFile, key);
+          if (ref == null) {
+            Files.deleteIfExists(refFile); // its data file goes below: no entry names it
+            continue;
+          }
           long len = Files.size(data);
           CacheEntry e = new CacheEntry(ref, key, len, data, true);
           e.lastAccess = now;
@@ -319,11 +323,23 @@ final class ChunkCache implements AutoCloseable {
     }
   }
 
+  /**
+   * Written in place, not through a temp file and a rename (one file operation less per uploaded chunk): the key is
+   * the SHA-256 of the ref, so a ref file that a crash left torn or empty no longer matches its name and is dropped
+   * when the cache is opened ({@link #readRefFile}).
+   */
   private void writeRefFile(String key, BlobRef ref) throws IOException {
-    Path tmp = chunkDir.resolve(key + ".ref.tmp");
-    Files.writeString(tmp, ref.value(), StandardCharsets.UTF_8);
-    Files.move(tmp, chunkDir.resolve(key + ".ref"), StandardCopyOption.ATOMIC_MOVE,
-        StandardCopyOption.REPLACE_EXISTING);
+    Files.writeString(chunkDir.resolve(key + ".ref"), ref.value(), StandardCharsets.UTF_8);
+  }
+
+  /** The ref a ref file names, or null when it does not match its name (torn by a crash, or not ours). */
+  static BlobRef readRefFile(Path refFile, String key) throws IOException {
+    String value = Files.readString(refFile, StandardCharsets.UTF_8);
+    if (value.isEmpty()) {
+      return null;
+    }
+    BlobRef ref = BlobRef.of(value);
+    return key(ref).equals(key) ? ref : null;
   }
 
   // ---- clean reads
@@ -755,7 +771,7 @@ final class ChunkCache implements AutoCloseable {
     }
   }
 
-  private static String key(BlobRef ref) {
+  static String key(BlobRef ref) {
     try {
       byte[] h = MessageDigest.getInstance("SHA-256").digest(ref.value().getBytes(StandardCharsets.UTF_8));
       return HexFormat.of().formatHex(h);

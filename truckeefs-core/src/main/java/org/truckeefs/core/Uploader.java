@@ -1,7 +1,6 @@
 package org.truckeefs.core;
 
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
@@ -119,8 +118,6 @@ final class Uploader {
     boolean conflict = f.rebaseStaleChunks(s);
     Map<DirtyChunk, ChunkRef> uploaded = new IdentityHashMap<>();
     putMissing(s, uploaded);
-    // a commit sets ctime to the sealed mtime; an attribute change made after sealing must not go back in time
-    Instant ctimeBefore = meta.getAttributes(f.id).ctime();
     try (Lease lease = coordinator.writeLock(commitKey(f), COMMIT_LEASE_WAIT)) {
       for (int attempt = 0; ; attempt++) {
         if (f.discarded()) {
@@ -150,10 +147,11 @@ final class Uploader {
           }
           throw e;
         }
+        // the commit sets ctime to the sealed mtime but never earlier than the inode's ctime (the store's contract,
+        // see ContentCommit): an attribute change made after sealing needs no read before nor a fix-up after
         InodeAttributes after = r.attributes();
-        Instant keepCtime = ctimeBefore.isAfter(after.ctime()) ? ctimeBefore : null;
-        if (s.mtimeOverride != null || keepCtime != null) {
-          after = meta.setAttributes(f.id, new AttrUpdate(null, null, null, null, s.mtimeOverride, keepCtime));
+        if (s.mtimeOverride != null) {
+          after = meta.setAttributes(f.id, new AttrUpdate(null, null, null, null, s.mtimeOverride, null));
         }
         f.applyCommit(s, after, refs);
         committed.committed(s.journalId, after);

@@ -346,6 +346,20 @@ class MetadataQueryCountTest {
     assertThat(calls).isEmpty();
   }
 
+  /**
+   * The content commit of a small file is one store write: the store keeps ctime from going back (its contract), so
+   * the commit reads no attributes before and writes none after.
+   */
+  @Test
+  void fsyncOfAWrittenFile_costsTheCommitAndTheSyncOnly() throws Exception {
+    OpenResult o = fs.create(ROOT, InodeId.ROOT, n("small"), 0644, OpenFlags.READ_WRITE);
+    fs.write(o.handle(), 0, java.nio.ByteBuffer.wrap(new byte[100]));
+    calls.clear();
+    fs.fsync(o.handle(), false);
+    assertThat(calls).containsExactly("commitContent", "sync");
+    fs.release(o.handle());
+  }
+
   @Test
   void fsync_endsWithAStoreSync_soTheCommitSurvivesAPowerLoss() throws Exception {
     OpenResult o = fs.create(ROOT, InodeId.ROOT, n("durable"), 0644, OpenFlags.READ_WRITE);

@@ -1,0 +1,68 @@
+package org.truckeefs.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.truckeefs.api.InodeId;
+import org.truckeefs.spi.BlobRef;
+import org.truckeefs.spi.ChunkRef;
+
+/** The chunk cache's files across a restart: an uploaded chunk stays cached, a torn ref file is dropped. */
+class ChunkCacheTest {
+  @TempDir Path tmp;
+
+  private ChunkCache open() throws Exception {
+    return ChunkCache.open(tmp.resolve("cache"), new LocalBlobStore(tmp.resolve("blobs")), Clock.systemUTC(),
+        1 << 30, Duration.ofDays(1), Runnable::run);
+  }
+
+  private Path chunks() {
+    return tmp.resolve("cache").resolve("chunks");
+  }
+
+  private BlobRef adoptOneChunk(ChunkCache cache) throws Exception {
+    Path dirty = cache.newDirtyFile(InodeId.of(7));
+    Files.write(dirty, new byte[] {1, 2, 3});
+    BlobRef ref = BlobRef.of("ab".repeat(32));
+    cache.adopt(dirty, new ChunkRef(0, ref, 3), 3);
+    return ref;
+  }
+
+  @Test
+  void anUploadedChunk_isCachedWithoutATempFile_andStillCachedAfterARestart() throws Exception {
+    BlobRef ref = adoptOneChunk(open());
+    try (var names = Files.list(chunks())) {
+      assertThat(names.map(p -> p.getFileName().toString()))
+          .containsExactlyInAnyOrder(ChunkCache.key(ref), ChunkCache.key(ref) + ".ref");
+    }
+    ChunkCache reopened = open();
+    assertThat(reopened.isCached(ref)).isTrue();
+    assertThat(reopened.cleanBytes()).isEqualTo(3);
+  }
+
+  @Test
+  void aRefFileTornByACrash_isDroppedWithItsData_whenTheCacheOpens() throws Exception {
+    BlobRef ref = adoptOneChunk(open());
+    Path refFile = chunks().resolve(ChunkCache.key(ref) + ".ref");
+    Files.writeString(refFile, ref.value().substring(0, 20), StandardCharsets.UTF_8); // a write cut short
+    ChunkCache reopened = open();
+    assertThat(reopened.isCached(ref)).isFalse();
+    assertThat(reopened.entryCount()).isZero();
+    assertThat(chunks()).isEmptyDirectory();
+  }
+
+  @Test
+  void anEmptyRefFile_isDroppedWithItsData_whenTheCacheOpens() throws Exception {
+    BlobRef ref = adoptOneChunk(open());
+    Files.write(chunks().resolve(ChunkCache.key(ref) + ".ref"), new byte[0]);
+    ChunkCache reopened = open();
+    assertThat(reopened.entryCount()).isZero();
+    assertThat(chunks()).isEmptyDirectory();
+  }
+}
