@@ -3,6 +3,10 @@ package org.truckeefs.core;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicLongArray;
 import org.truckeefs.spi.Ticker;
 
@@ -14,6 +18,11 @@ import org.truckeefs.spi.Ticker;
  * {@link #stamp()} before it reads the store and {@link #put}s only if its key's stripe saw no invalidation since.
  * Invalidations and guarded puts of one stripe take the stripe's lock, held only around the map operation (never
  * across a store call). A false conflict (another key of the stripe) only costs a cache miss.
+ *
+ * <p>The map's upkeep (dropping expired and evicted entries) runs on a background executor when one is given, and
+ * is then also scheduled for when entries expire: done on the caller's thread, the first request after a burst of
+ * entries expired dropped all of them inline (thousands of entries after {@code ls -l} or a create loop: several
+ * milliseconds of a FUSE request, under a stripe's lock). Expiry itself never waits for upkeep: a read checks it.
  */
 final class CacheStripes<K, V> {
   private static final int STRIPES = 64;
@@ -22,12 +31,43 @@ final class CacheStripes<K, V> {
   private final AtomicLongArray invalidations = new AtomicLongArray(STRIPES);
   private final Object[] locks = new Object[STRIPES];
 
+  /** Upkeep on the caller's thread (tests: deterministic). */
   CacheStripes(Duration ttl, long maxEntries, Ticker ticker) {
-    this.map = Caffeine.newBuilder().maximumSize(maxEntries).expireAfterWrite(ttl).ticker(ticker::read)
-        .executor(Runnable::run).build();
+    this(ttl, maxEntries, ticker, null);
+  }
+
+  /** Upkeep on {@code upkeep} (and scheduled on it for when entries expire); null: on the caller's thread. */
+  CacheStripes(Duration ttl, long maxEntries, Ticker ticker, ScheduledExecutorService upkeep) {
+    Caffeine<Object, Object> b = Caffeine.newBuilder().maximumSize(maxEntries).expireAfterWrite(ttl)
+        .ticker(ticker::read);
+    if (upkeep == null) {
+      b.executor(Runnable::run);
+    } else {
+      // A closed filesystem's scheduler refuses: the upkeep then runs here (or not at all), without Caffeine's warning
+      Executor run = r -> {
+        try {
+          upkeep.execute(r);
+        } catch (RejectedExecutionException closed) {
+          r.run();
+        }
+      };
+      b.executor(run).scheduler((executor, command, delay, unit) -> {
+        try {
+          return upkeep.schedule(() -> executor.execute(command), delay, unit);
+        } catch (RejectedExecutionException closed) {
+          return CompletableFuture.completedFuture(null);
+        }
+      });
+    }
+    this.map = b.build();
     for (int i = 0; i < STRIPES; i++) {
       locks[i] = new Object();
     }
+  }
+
+  /** How many entries the map holds, expired ones its upkeep has not dropped yet included. */
+  long size() {
+    return map.estimatedSize();
   }
 
   /** The cached value, or null. */
@@ -91,10 +131,6 @@ final class CacheStripes<K, V> {
       }
     }
     map.invalidateAll();
-  }
-
-  long size() {
-    return map.estimatedSize();
   }
 
   private static int stripe(Object key) {

@@ -5,6 +5,7 @@ import java.time.Instant;
 import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.ScheduledExecutorService;
 import org.truckeefs.api.DirEntry;
 import org.truckeefs.api.DirEntryPlus;
 import org.truckeefs.api.FsChange;
@@ -62,10 +63,16 @@ final class CachedMetadataStore implements MetadataStore {
   /** InodeId to InodeAttributes, EntryKey to Optional of the InodeId it names (empty: no entry), NoXattrs to TRUE. */
   private final CacheStripes<Object, Object> cache;
 
+  /** Cache upkeep on the caller's thread (tests). */
   CachedMetadataStore(MetadataStore store, Duration ttl, Ticker ticker) {
+    this(store, ttl, ticker, null);
+  }
+
+  /** Cache upkeep (dropping expired entries) on {@code upkeep}, the filesystem's background scheduler. */
+  CachedMetadataStore(MetadataStore store, Duration ttl, Ticker ticker, ScheduledExecutorService upkeep) {
     this.store = store;
     this.enabled = !ttl.isZero();
-    this.cache = new CacheStripes<>(enabled ? ttl : Duration.ofNanos(1), MAX_ENTRIES, ticker);
+    this.cache = new CacheStripes<>(enabled ? ttl : Duration.ofNanos(1), MAX_ENTRIES, ticker, upkeep);
   }
 
   /** The store behind the cache, for work that must see every change (a metadata load) and then {@link #clear}. */

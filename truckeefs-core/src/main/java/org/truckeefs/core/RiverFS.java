@@ -127,7 +127,7 @@ public final class RiverFS implements FileSystem {
     this.instrumentedMeta = meta;
     meta = MetadataDumpGate.wrap(meta); // BACKUP: changes pass a gate that a metadata dump closes
     this.config = config;
-    this.cached = new CachedMetadataStore(meta, config.metadataCacheTtl(), config.ticker());
+    this.cached = new CachedMetadataStore(meta, config.metadataCacheTtl(), config.ticker(), scheduler);
     meta = cached;
     this.meta = meta;
     this.blobs = blobs;

@@ -2,7 +2,11 @@ package org.truckeefs.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import static org.awaitility.Awaitility.await;
+
 import java.time.Duration;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import org.junit.jupiter.api.Test;
 import org.truckeefs.testkit.FakeTicker;
 
@@ -68,5 +72,34 @@ class CacheStripesTest {
     cache.invalidate("k"); // another change, applied after this one and invalidated before it replaces
     cache.replace("k", "v1", writer);
     assertThat(cache.get("k")).isNull();
+  }
+
+  @Test
+  void withAnUpkeepExecutor_expiredEntriesAreDroppedInTheBackground_notByTheNextCaller() throws Exception {
+    ScheduledExecutorService upkeep = Executors.newSingleThreadScheduledExecutor();
+    try {
+      CacheStripes<Integer, String> c = new CacheStripes<>(Duration.ofMillis(100), 10_000, ticker, upkeep);
+      for (int i = 0; i < 1000; i++) {
+        c.put(i, "v", c.stamp());
+      }
+      ticker.advance(Duration.ofSeconds(1));
+      assertThat(c.get(1)).isNull(); // expiry never waits for upkeep
+      // nobody touches the cache: the upkeep scheduled for the expiry drops them
+      await().atMost(Duration.ofSeconds(10)).until(() -> c.size() == 0);
+    } finally {
+      upkeep.shutdownNow();
+    }
+  }
+
+  @Test
+  void afterTheUpkeepExecutorIsShutDown_theCacheStillWorks() {
+    ScheduledExecutorService upkeep = Executors.newSingleThreadScheduledExecutor();
+    upkeep.shutdownNow();
+    CacheStripes<Integer, String> c = new CacheStripes<>(Duration.ofSeconds(1), 10, ticker, upkeep);
+    for (int i = 0; i < 100; i++) {
+      c.put(i, "v", c.stamp());
+    }
+    assertThat(c.get(99)).isEqualTo("v");
+    assertThat(c.size()).isLessThanOrEqualTo(10); // eviction ran on the caller's thread instead
   }
 }

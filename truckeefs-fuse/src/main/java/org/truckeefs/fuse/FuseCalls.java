@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import java.time.Duration;
+import java.util.Collection;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -96,6 +97,16 @@ public final class FuseCalls {
       // metrics and logging are best effort: a Throwable escaping an FFM upcall would end the JVM mid-request
     }
     return result;
+  }
+
+  /**
+   * Registers the meters of {@code ops} now rather than on each op's first request, where registering (Micrometer
+   * and the Prometheus collector, cold) took a millisecond or more of that request.
+   */
+  public void prepare(Collection<String> ops) {
+    for (String op : ops) {
+      meters(op);
+    }
   }
 
   private OpMeters meters(String op) {

@@ -107,6 +107,10 @@ final class LowLevelOps {
     }
   }
 
+  /** The ops whose meters {@link #primeListing} registers up front: those of listings, creates and small files. */
+  private static final List<String> HOT_OPS = List.of("lookup", "getattr", "setattr", "opendir", "readdirplus",
+      "readdir", "releasedir", "getxattr", "create", "open", "read", "write", "flush", "release", "unlink");
+
   /** The thread name of {@link #primeListing}: requests the kernel sent never run on it. */
   static final String PRIMER = "truckeefs-fuse-prime";
 
@@ -119,6 +123,7 @@ final class LowLevelOps {
    */
   private void primeListing() {
     Thread t = new Thread(() -> {
+      calls.prepare(HOT_OPS);
       try {
         long h = fs.opendir(Caller.ROOT, InodeId.ROOT);
         try {
