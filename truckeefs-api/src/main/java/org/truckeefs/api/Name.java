@@ -21,7 +21,8 @@ public final class Name implements Comparable<Name> {
   public static final Name DOT_DOT = new Name(new byte[] {'.', '.'}, "..");
 
   private final byte[] bytes;
-  private final String string;
+  /** Decoded on first use: a listing maps thousands of names that nobody prints (racy but idempotent). */
+  private String string;
 
   private Name(byte[] bytes, String string) {
     this.bytes = bytes;
@@ -34,7 +35,7 @@ public final class Name implements Comparable<Name> {
       throw new FsException(FsError.NOT_FOUND, "empty file name");
     }
     byte[] b = name.getBytes(StandardCharsets.UTF_8);
-    check(b, name);
+    check(b);
     // A lone surrogate encodes as '?': refuse rather than store a different name than asked for.
     if (!new String(b, StandardCharsets.UTF_8).equals(name)) {
       throw new FsException(FsError.ILLEGAL_SEQUENCE, "file name is not valid Unicode");
@@ -48,25 +49,28 @@ public final class Name implements Comparable<Name> {
       throw new FsException(FsError.NOT_FOUND, "empty file name");
     }
     byte[] b = raw.clone();
-    String s;
-    try {
-      s = StandardCharsets.UTF_8.newDecoder()
-          .onMalformedInput(CodingErrorAction.REPORT)
-          .onUnmappableCharacter(CodingErrorAction.REPORT)
-          .decode(ByteBuffer.wrap(b))
-          .toString();
-    } catch (CharacterCodingException e) {
-      throw new FsException(FsError.ILLEGAL_SEQUENCE, "file name is not valid UTF-8");
+    if (!check(b)) {
+      // Not plain ASCII (which is always UTF-8): a strict decode, as the lenient String constructor would replace
+      // a malformed sequence rather than refuse it.
+      try {
+        StandardCharsets.UTF_8.newDecoder()
+            .onMalformedInput(CodingErrorAction.REPORT)
+            .onUnmappableCharacter(CodingErrorAction.REPORT)
+            .decode(ByteBuffer.wrap(b));
+      } catch (CharacterCodingException e) {
+        throw new FsException(FsError.ILLEGAL_SEQUENCE, "file name is not valid UTF-8");
+      }
     }
-    check(b, s);
-    return new Name(b, s);
+    return new Name(b, null);
   }
 
-  private static void check(byte[] b, String display) throws FsException {
+  /** Checks the length and the bytes no name may hold; true when every byte is ASCII. */
+  private static boolean check(byte[] b) throws FsException {
     if (b.length > MAX_BYTES) {
       throw new FsException(FsError.NAME_TOO_LONG,
           "file name is " + b.length + " bytes, the limit is " + MAX_BYTES);
     }
+    int high = 0;
     for (byte x : b) {
       if (x == '/') {
         throw new FsException(FsError.INVALID, "file name contains '/'");
@@ -74,7 +78,9 @@ public final class Name implements Comparable<Name> {
       if (x == 0) {
         throw new FsException(FsError.INVALID, "file name contains NUL");
       }
+      high |= x;
     }
+    return high >= 0;
   }
 
   /** The UTF-8 bytes (a copy). */
@@ -117,6 +123,11 @@ public final class Name implements Comparable<Name> {
 
   @Override
   public String toString() {
-    return string;
+    String s = string;
+    if (s == null) {
+      s = new String(bytes, StandardCharsets.UTF_8); // exact: the bytes were checked to be UTF-8
+      string = s;
+    }
+    return s;
   }
 }

@@ -71,4 +71,23 @@ class NameTest {
     assertThat(n.toString()).isEqualTo("abc");
     assertThatThrownBy(() -> Name.of("")).isInstanceOf(FsException.class);
   }
+
+  @Test
+  void of_bytes_rejectsOverlongTruncatedAndSurrogateSequences() {
+    assertThat(errorOf(() -> Name.of(new byte[] {(byte) 0xc0, (byte) 0xaf}))).isEqualTo(FsError.ILLEGAL_SEQUENCE);
+    assertThat(errorOf(() -> Name.of(new byte[] {'a', (byte) 0xc3}))).isEqualTo(FsError.ILLEGAL_SEQUENCE);
+    assertThat(errorOf(() -> Name.of(new byte[] {(byte) 0xed, (byte) 0xa0, (byte) 0x80})))
+        .isEqualTo(FsError.ILLEGAL_SEQUENCE);
+    assertThat(errorOf(() -> Name.of(new byte[] {'a', '/', (byte) 0xc3, (byte) 0xa9}))).isEqualTo(FsError.INVALID);
+  }
+
+  @Test
+  void of_bytes_readsBackAsTheSameString_asciiOrNot() throws FsException {
+    assertThat(Name.of("f00042".getBytes(StandardCharsets.US_ASCII)).toString()).isEqualTo("f00042");
+    byte[] raw = "été \uD83D\uDE00".getBytes(StandardCharsets.UTF_8);
+    Name n = Name.of(raw);
+    raw[0] = 'x'; // the caller's array is not kept
+    assertThat(n.toString()).isEqualTo("été \uD83D\uDE00");
+    assertThat(n).isEqualTo(Name.of("été \uD83D\uDE00"));
+  }
 }

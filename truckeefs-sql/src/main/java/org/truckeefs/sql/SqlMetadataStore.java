@@ -1208,13 +1208,21 @@ final class SqlMetadataStore implements MetadataStore {
     return type.modeBits() >> 12;
   }
 
-  static InodeType type(int code) {
+  /** By code (the S_IFMT bits shifted down: 0 to 15), as listings map one per row. */
+  private static final InodeType[] TYPES = new InodeType[16];
+
+  static {
     for (InodeType t : InodeType.values()) {
-      if (t.modeBits() >> 12 == code) {
-        return t;
-      }
+      TYPES[code(t)] = t;
     }
-    throw new IllegalStateException("unknown inode type code " + code + " in the metadata database");
+  }
+
+  static InodeType type(int code) {
+    InodeType t = code >= 0 && code < TYPES.length ? TYPES[code] : null;
+    if (t == null) {
+      throw new IllegalStateException("unknown inode type code " + code + " in the metadata database");
+    }
+    return t;
   }
 
   private static Name name(byte[] raw) {
