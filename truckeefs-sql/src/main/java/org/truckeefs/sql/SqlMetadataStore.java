@@ -92,6 +92,14 @@ final class SqlMetadataStore implements MetadataStore {
       + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, 1, ?) RETURNING id";
   private static final String INSERT_ENTRY =
       "INSERT INTO dentry (parent_id, name, inode_id, type, cookie) VALUES (?, ?, ?, ?, ?)";
+  /**
+   * A create's entry in the same round trip as the inode's insert (MariaDB): the new inode's id, and the cookie
+   * from the directory's row, which is NULL, so that the statement fails and nothing commits, unless that row is
+   * a live directory (ENOENT or ENOTDIR then; a taken name fails on the primary key: EEXIST).
+   */
+  private static final String INSERT_ENTRY_OF_NEW_INODE = "INSERT INTO dentry (parent_id, name, inode_id, type, "
+      + "cookie) VALUES (?, ?, LAST_INSERT_ID(), ?, (SELECT next_cookie FROM inode WHERE id = ? AND type = ? "
+      + "AND nlink > 0))";
   private static final String DELETE_ENTRY = "DELETE FROM dentry WHERE parent_id = ? AND name = ?";
   private static final String UPDATE_DIRECTORY = "UPDATE inode SET mtime = ?, ctime = ?, size = size + ?, "
       + "nlink = nlink + ?, next_cookie = next_cookie + ? WHERE id = ?";
@@ -129,6 +137,7 @@ final class SqlMetadataStore implements MetadataStore {
   private final String selectInodeLocked;
   private final String selectEntryInodeLocked;
   private final String lockDirectoryAndInsertInode;
+  private final String createInOneTrip;
   private final String increaseBlob;
   private final String lockDirectoryAndEntry;
   private final String lockDirectoryAndEntryWithChunks;
@@ -144,6 +153,7 @@ final class SqlMetadataStore implements MetadataStore {
         + " refcount = refcount + ?, unreferenced_since = NULL";
     // Multi-statements for a server (one round trip each): the directory's row is still locked first.
     this.lockDirectoryAndInsertInode = selectInodeLocked + "; " + INSERT_INODE;
+    this.createInOneTrip = lockDirectoryAndInsertInode + "; " + INSERT_ENTRY_OF_NEW_INODE + "; " + UPDATE_DIRECTORY;
     this.lockDirectoryAndEntry = selectInodeLocked + "; " + selectEntryInodeLocked;
     this.lockDirectoryAndEntryWithChunks = lockDirectoryAndEntry + "; " + SELECT_ENTRY_CHUNK_BLOBS;
   }
@@ -295,6 +305,43 @@ final class SqlMetadataStore implements MetadataStore {
     long size = target == null ? 0 : target.length;
     long nlink = dir ? 2 : 1;
     long t = nanos(spec.time());
+    CreateResult one = tx.writeInOneTrip("create", createInOneTrip,
+        new Object[] {parent.value(), code(spec.type()), spec.mode(), spec.uid(), spec.gid(), size, nlink, spec.rdev(),
+            t, t, t, t, dir ? parent.value() : null, target,
+            parent.value(), name.bytes(), code(spec.type()), parent.value(), code(InodeType.DIRECTORY),
+            t, t, 1L, dir ? 1L : 0L, 1L, parent.value()},
+        new Transactor.OneTrip<>() {
+          @Override
+          public CreateResult results(PreparedStatement s) throws SQLException, FsException {
+            Row p = checkDirectory(nextRow(s, true), parent, true);
+            long id = nextLong(s);
+            Instant at = instant(t);
+            return new CreateResult(new InodeAttributes(InodeId.of(id), spec.type(), spec.mode(), spec.uid(),
+                spec.gid(), size, nlink, spec.rdev(), at, at, at, at, 0L), directoryAfter(p.a(), 1, dir ? 1 : 0, t));
+          }
+
+          @Override
+          public void explain(DSLContext db) throws FsException, SQLException {
+            directory(db, parent, true);
+            requireAbsent(db, parent, name);
+          }
+
+          @Override
+          public CreateResult recover(DSLContext db) throws FsException, SQLException {
+            Row p = directory(db, parent, false);
+            try (ResultSet r = Transactor.prepare(db, SELECT_ENTRY_INODE, parent.value(), name.bytes())
+                .executeQuery()) {
+              if (!r.next()) {
+                throw new FsException(FsError.IO, "'" + name + "' was created in " + parent
+                    + " but is gone again before its creation was confirmed");
+              }
+              return new CreateResult(row(r).a(), p.a());
+            }
+          }
+        });
+    if (one != null) {
+      return one;
+    }
     return tx.write("create", db -> {
       Row p;
       long id;

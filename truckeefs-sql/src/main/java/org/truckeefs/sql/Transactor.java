@@ -77,6 +77,27 @@ final class Transactor implements AutoCloseable {
     void check(DSLContext db) throws FsException;
   }
 
+  /**
+   * A write sent to a server whole, in one round trip ({@link #writeInOneTrip}): its statements, the marker and the
+   * COMMIT, with nothing read first. The statements must stop with an error (so that nothing commits) whenever the
+   * write must not happen.
+   */
+  interface OneTrip<T> {
+    /** Reads the results of the write's own statements; the statement stands at the first. */
+    T results(PreparedStatement s) throws SQLException, FsException;
+
+    /**
+     * After one of the statements failed (not transiently), in the still-open transaction: throws the POSIX answer
+     * (ENOENT, EEXIST...), or returns to let the failure stand.
+     */
+    void explain(DSLContext db) throws FsException, SQLException;
+
+    /** The result of a write that committed although its answer was lost (its marker is there), read afresh. */
+    T recover(DSLContext db) throws FsException, SQLException;
+  }
+
+  private static final String MARKER_AND_COMMIT = "INSERT INTO tx_marker (token, created) VALUES (?, ?); COMMIT";
+
   /** A jOOQ query, or an SQL string with its parameters (a hot statement, run from the statement cache). */
   private record Deferred(Query query, String sql, Object[] params, FailureCheck check) {}
 
@@ -259,6 +280,75 @@ final class Transactor implements AutoCloseable {
     return run(op, writers, body, true, engine.commitCanBeAmbiguous());
   }
 
+  /**
+   * Runs a write in one round trip where the engine batches statements ({@link SqlEngine#batchesStatements}):
+   * {@code sql} with {@code params}, then the marker and the COMMIT. Returns null on an engine that does not batch:
+   * the caller then runs its write as an ordinary {@link #write}.
+   */
+  <T> T writeInOneTrip(String op, String sql, Object[] params, OneTrip<T> trip) throws FsException {
+    if (!engine.batchesStatements() || !engine.commitCanBeAmbiguous()) {
+      return null;
+    }
+    return retrying(op, token -> oneTrip(sql, params, trip, token), db -> trip.recover(db));
+  }
+
+  /** For tests: the next one-trip write commits, then fails as if its connection died before the answer came. */
+  volatile boolean loseNextAnswer;
+
+  private <T> T oneTrip(String sql, Object[] params, OneTrip<T> trip, long token)
+      throws SQLException, FsException, AmbiguousCommit {
+    try (Connection c = writers.getConnection()) {
+      boolean done = false;
+      try {
+        DSLContext db = context(c);
+        sweepMarkers(db);
+        PreparedStatement s = prepare(db, sql + "; " + MARKER_AND_COMMIT);
+        bind(s, params);
+        s.setLong(params.length + 1, token);
+        s.setLong(params.length + 2, SqlMetadataStore.nanos(clock.instant()));
+        T result;
+        try {
+          s.execute();
+          result = trip.results(s);
+          // The marker's and the COMMIT's results: read them, so the connection is clean for the next statement.
+          while (s.getMoreResults() || s.getUpdateCount() != -1) {
+            // nothing to read
+          }
+          if (loseNextAnswer) {
+            loseNextAnswer = false;
+            throw new SQLRecoverableException("the answer to a committed write was lost (test)", "08006");
+          }
+        } catch (SQLException e) {
+          if (!SqlErrors.isTransient(e, engine) && !broken(c)) {
+            trip.explain(db);
+          }
+          throw e;
+        }
+        try {
+          c.commit(); // the driver saw the COMMIT go by: this sends nothing
+        } catch (SQLException | RuntimeException e) {
+          throw new AmbiguousCommit(null, e);
+        }
+        done = true;
+        return result;
+      } catch (SQLException | RuntimeException e) {
+        boolean lost = !SqlErrors.isTransient(e, engine) && broken(c);
+        if (lost) {
+          statements.forget(c);
+        }
+        if (lost || SqlErrors.isTransient(e, engine)) {
+          // The COMMIT went out with everything else: whether it landed is known only from the marker.
+          throw new AmbiguousCommit(null, e);
+        }
+        throw e;
+      } finally {
+        if (!done) {
+          rollbackQuietly(c);
+        }
+      }
+    }
+  }
+
   // ---- group commit (SQLite) ----
 
   /** The most writes one SQLite transaction carries, so that a caller's wait stays bounded. */
@@ -409,8 +499,22 @@ final class Transactor implements AutoCloseable {
     return run(op, readers, body, false, false);
   }
 
-  @SuppressWarnings("unchecked")
+  /** One attempt of an operation, with the marker token its COMMIT carries (0 when unmarked). */
+  @FunctionalInterface
+  private interface Attempt<T> {
+    T run(long token) throws SQLException, FsException, AmbiguousCommit;
+  }
+
   private <T> T run(String op, HikariDataSource pool, Body<T> body, boolean write, boolean marked) throws FsException {
+    return retrying(op, token -> once(pool, body, write, marked, token), null);
+  }
+
+  /**
+   * Runs {@code attempt} with the retries; a COMMIT that may have landed is looked up by its marker, and if it did,
+   * the first attempt's result is returned, or when that attempt could not read one, {@code recover}'s.
+   */
+  @SuppressWarnings("unchecked")
+  private <T> T retrying(String op, Attempt<T> once, Body<T> recover) throws FsException {
     Exception last = null;
     Long pendingToken = null;
     Object pendingResult = null;
@@ -418,13 +522,13 @@ final class Transactor implements AutoCloseable {
       try {
         if (pendingToken != null) {
           if (landed(pendingToken)) {
-            return (T) pendingResult;
+            return recover != null && pendingResult == null ? read(op, recover) : (T) pendingResult;
           }
           pendingToken = null;
         }
-        long token = marked ? ThreadLocalRandom.current().nextLong() : 0;
+        long token = ThreadLocalRandom.current().nextLong();
         try {
-          return once(pool, body, write, marked, token);
+          return once.run(token);
         } catch (AmbiguousCommit e) {
           pendingToken = token;
           pendingResult = e.result;
@@ -474,9 +578,8 @@ final class Transactor implements AutoCloseable {
         }
         DSLContext db = context(c);
         T result = body.run(db);
-        if (marked && ThreadLocalRandom.current().nextInt(MARKER_SWEEP_EVERY) == 0) {
-          long old = SqlMetadataStore.nanos(clock.instant()) - MARKER_TTL.toNanos();
-          db.deleteFrom(TX_MARKER).where(M_CREATED.lt(old)).execute();
+        if (marked) {
+          sweepMarkers(db);
         }
         @SuppressWarnings("unchecked")
         List<Deferred> deferred = (List<Deferred>) db.configuration().data(DEFERRED);
@@ -546,6 +649,14 @@ final class Transactor implements AutoCloseable {
           }
         }
       }
+    }
+  }
+
+  /** Now and then (one write in {@link #MARKER_SWEEP_EVERY}) deletes the markers older than {@link #MARKER_TTL}. */
+  private void sweepMarkers(DSLContext db) {
+    if (ThreadLocalRandom.current().nextInt(MARKER_SWEEP_EVERY) == 0) {
+      long old = SqlMetadataStore.nanos(clock.instant()) - MARKER_TTL.toNanos();
+      db.deleteFrom(TX_MARKER).where(M_CREATED.lt(old)).execute();
     }
   }
 
