@@ -40,6 +40,8 @@ final class LowLevelOps {
   private static final Logger log = LoggerFactory.getLogger(LowLevelOps.class);
   /** Entries fetched from core per directory page; the kernel asks a page (about 4 KiB) at a time. */
   private static final int DIR_BATCH = 512;
+  /** The largest READDIR(PLUS) reply the kernel asks for here (its readdir buffer: 32 pages). */
+  private static final int DIR_REPLY = 128 * 1024;
 
   final FileSystem fs;
   final FuseCalls calls;
@@ -124,6 +126,7 @@ final class LowLevelOps {
   private void primeListing() {
     Thread t = new Thread(() -> {
       calls.prepare(HOT_OPS);
+      Native.prepareScratch(options.workers(), DIR_REPLY);
       try {
         long h = fs.opendir(Caller.ROOT, InodeId.ROOT);
         try {

@@ -7,6 +7,8 @@ import static org.truckeefs.fuse.ffm.LibFuse3.*;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.time.Instant;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import org.truckeefs.api.InodeAttributes;
 import org.truckeefs.api.StatFs;
 import org.truckeefs.api.TimeSpec;
@@ -31,9 +33,13 @@ final class Native {
     final MemorySegment statvfs = arena.allocate(STATVFS_SIZE, 8);
     final MemorySegment flock = arena.allocate(FLOCK_SIZE, 8);
     final MemorySegment name = arena.allocate(4097, 8);
-    private MemorySegment buffer = arena.allocate(64 * 1024, 4096);
+    private MemorySegment buffer;
+    private byte[] staging;
 
-    private byte[] staging = new byte[64 * 1024];
+    Scratch(int bufferSize) {
+      buffer = arena.allocate(bufferSize, 4096);
+      staging = new byte[bufferSize];
+    }
 
     /** A heap array of at least {@code size} bytes to encode a reply into; {@link #copyOut} sends it native. */
     byte[] staging(long size) {
@@ -48,6 +54,11 @@ final class Native {
       MemorySegment b = buffer(n);
       MemorySegment.copy(staging, 0, b, JAVA_BYTE, 0, n);
       return b;
+    }
+
+    /** The size of the native buffer now (it grows on demand). */
+    long bufferSize() {
+      return buffer.byteSize();
     }
 
     /** A buffer of at least {@code size} bytes (the scratch arena keeps the old one until the thread ends). */
@@ -66,7 +77,23 @@ final class Native {
     }
   }
 
-  private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+  /** Scratches made ahead ({@link #prepareScratch}), taken by worker threads as they start. */
+  private static final Queue<Scratch> SPARE = new ConcurrentLinkedQueue<>();
+  private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(() -> {
+    Scratch s = SPARE.poll();
+    return s != null ? s : new Scratch(64 * 1024);
+  });
+
+  /**
+   * Makes {@code count} scratches with buffers of {@code bufferSize} bytes for worker threads to take. A new native
+   * buffer is zeroed and page-faulted in by whoever allocates it: left to the workers, that fell on the first
+   * large reply of each (a directory listing: about a quarter of a fresh mount's first {@code ls -l} CPU).
+   */
+  static void prepareScratch(int count, int bufferSize) {
+    for (int i = 0; i < count; i++) {
+      SPARE.add(new Scratch(bufferSize));
+    }
+  }
 
   static Scratch scratch() {
     return SCRATCH.get();

@@ -85,7 +85,7 @@ class DirentsTest {
       try (Arena arena = Arena.ofConfined()) {
         byte[] ours = filled((byte) 0xa5);
         MemorySegment theirs = arena.allocate(BUF, 8).fill((byte) 0x5a);
-        Native.Scratch s = new Native.Scratch();
+        Native.Scratch s = new Native.Scratch(64 * 1024);
         int pos = 0;
         long cookie = 3;
         for (InodeAttributes a : samples()) {
@@ -118,7 +118,7 @@ class DirentsTest {
     try (Arena arena = Arena.ofConfined()) {
       byte[] ours = filled((byte) 0xa5);
       MemorySegment theirs = arena.allocate(BUF, 8).fill((byte) 0x5a);
-      Native.Scratch s = new Native.Scratch();
+      Native.Scratch s = new Native.Scratch(64 * 1024);
       int pos = 0;
       long cookie = 1;
       for (InodeAttributes a : samples()) {
@@ -145,7 +145,7 @@ class DirentsTest {
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment native_ = arena.allocate(BUF, 8);
       byte[] buf = new byte[(int) BUF];
-      Native.Scratch s = new Native.Scratch();
+      Native.Scratch s = new Native.Scratch(64 * 1024);
       int need = (int) Dirents.plusSize(name.length);
       for (int room : new int[] {need - 1, need - 8, 0}) {
         Arrays.fill(buf, (byte) 0x11);
