@@ -82,6 +82,7 @@ final class RedisCoordinator implements Coordinator {
   private final String epochKey;
   private final String graceKey;
   private final RedisReclaims reclaims = new RedisReclaims(this);
+  private final RedisWire wire;
   private final java.util.concurrent.ScheduledExecutorService scheduler;
   /** Ephemeral removals sent but not yet confirmed, by full key; each completes once Redis answered. */
   private final ConcurrentHashMap<String, CompletableFuture<Void>> removals = new ConcurrentHashMap<>();
@@ -104,6 +105,7 @@ final class RedisCoordinator implements Coordinator {
       throw new FsException(FsError.IO, "cannot connect to Redis at " + server
           + " (" + e.getClass().getSimpleName() + "); check redis_host, redis_port and redis_pass");
     }
+    this.wire = new RedisWire(settings, server);
     this.script = redis.getScript(StringCodec.INSTANCE);
     this.events = redis.getTopic(prefix + "events", ByteArrayCodec.INSTANCE);
     try {
@@ -295,10 +297,8 @@ final class RedisCoordinator implements Coordinator {
     }
     awaitRemoval(prefix + "eph:" + key);
     reclaims.putEphemeral(prefix + "eph:" + key, value, ticker.read() + ttl.toNanos());
-    call("put ephemeral", () -> {
-      redis.<String>getBucket(prefix + "eph:" + key).set(value, ttl);
-      return null;
-    });
+    // On the caller's thread (see RedisWire): the open waits for its mark, so this is on the FUSE request path.
+    wire.set("put ephemeral", prefix + "eph:" + key, value, Math.max(1, ttl.toMillis()));
   }
 
   @Override
@@ -688,6 +688,7 @@ final class RedisCoordinator implements Coordinator {
   void kill() {
     if (closed.compareAndSet(false, true)) {
       heartbeat.cancel(false);
+      wire.close();
       redis.shutdown(0, 2, TimeUnit.SECONDS);
     }
   }
@@ -745,6 +746,7 @@ final class RedisCoordinator implements Coordinator {
       LOG.warn("Redis at {} unreachable at close ({}); this host's locks expire in {} s", server,
           e.getClass().getSimpleName(), settings.sessionTtl().toSeconds());
     } finally {
+      wire.close();
       redis.shutdown(0, 2, TimeUnit.SECONDS);
     }
   }

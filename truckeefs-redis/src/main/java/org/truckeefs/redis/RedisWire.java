@@ -1,0 +1,210 @@
+package org.truckeefs.redis;
+
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.truckeefs.api.FsError;
+import org.truckeefs.api.FsException;
+
+/**
+ * Plain blocking RESP connections for the one command on the FUSE request path that must wait for Redis: the open
+ * mark's {@code SET ... PX} at the first open of a file. The caller's thread writes the command and reads the
+ * answer itself, so a round trip costs one wake-up; through Redisson it costs two thread hand-offs (to its event
+ * loop and back), which on a busy two-core host is most of the 100-250 µs such a call took. Everything else stays
+ * on Redisson.
+ *
+ * <p>Connections are taken from an idle stack, used by one thread, and put back: no lock is held across the network.
+ * A connection that fails is dropped; a reused one may have died while idle (a Redis restart), so the command is
+ * tried once more on a fresh connection, which is safe for a SET.
+ */
+final class RedisWire implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(RedisWire.class);
+  private static final int MAX_IDLE = 8;
+
+  private final RedisSettings settings;
+  private final String server;
+  private final int timeoutMillis;
+  private final ConcurrentLinkedDeque<Connection> idle = new ConcurrentLinkedDeque<>();
+  private final AtomicInteger idleCount = new AtomicInteger();
+  private final AtomicBoolean closed = new AtomicBoolean();
+
+  RedisWire(RedisSettings settings, String server) {
+    this.settings = settings;
+    this.server = server;
+    // Like Redisson's attempts (timeout/3 each): a dead reused connection, a connect and a fresh try fit the timeout.
+    this.timeoutMillis = (int) Math.min(Integer.MAX_VALUE, Math.max(100, settings.timeout().toMillis() / 3));
+  }
+
+  /** {@code SET key value PX millis}. */
+  void set(String operation, String key, String value, long millis) throws FsException {
+    call(operation, "SET", key, value, "PX", Long.toString(millis));
+  }
+
+  /** Sends one command and returns its simple-string answer; a Redis error is EIO, a timeout ETIMEDOUT. */
+  String call(String operation, String... command) throws FsException {
+    if (closed.get()) {
+      throw new FsException(FsError.BAD_HANDLE, "the Redis coordinator is closed");
+    }
+    Connection c = idle.pollFirst();
+    boolean reused = c != null;
+    if (reused) {
+      idleCount.decrementAndGet();
+    }
+    try {
+      for (int attempt = 1; ; attempt++) {
+        try {
+          if (c == null) {
+            c = connect();
+          }
+          String answer = c.call(command);
+          giveBack(c);
+          return answer;
+        } catch (RedisReply e) {
+          giveBack(c); // the connection is fine; the server refused the command
+          throw failure(operation, FsError.IO, "answered " + e.getMessage());
+        } catch (IOException e) {
+          close(c);
+          c = null;
+          if (!(reused && attempt == 1)) {
+            throw failure(operation, e instanceof SocketTimeoutException ? FsError.TIMED_OUT : FsError.IO,
+                "failed (" + e.getClass().getSimpleName() + "); check that Redis is running and reachable");
+          }
+        }
+      }
+    } catch (RuntimeException e) {
+      close(c);
+      throw e;
+    }
+  }
+
+  private FsException failure(String operation, FsError error, String what) {
+    String message = "Redis at " + server + " " + what + " during " + operation;
+    LOG.warn("{}: {}", error.symbol(), message);
+    return new FsException(error, message);
+  }
+
+  private Connection connect() throws IOException {
+    Socket s = new Socket();
+    try {
+      s.setTcpNoDelay(true);
+      s.connect(new InetSocketAddress(settings.host(), settings.port()), timeoutMillis);
+      s.setSoTimeout(timeoutMillis);
+      Connection c = new Connection(s);
+      if (settings.password().isPresent()) {
+        c.call("AUTH", settings.password().get());
+      }
+      if (settings.database() != 0) {
+        c.call("SELECT", Integer.toString(settings.database()));
+      }
+      return c;
+    } catch (RedisReply e) {
+      s.close();
+      // Never the password: the server's answer names only the failure (WRONGPASS, NOAUTH, ...).
+      throw new IOException("Redis refused the connection setup: " + e.getMessage());
+    } catch (IOException | RuntimeException e) {
+      s.close();
+      throw e;
+    }
+  }
+
+  private void giveBack(Connection c) {
+    if (closed.get() || idleCount.incrementAndGet() > MAX_IDLE) {
+      idleCount.decrementAndGet();
+      close(c);
+      return;
+    }
+    idle.offerFirst(c);
+    if (closed.get()) {
+      drain();
+    }
+  }
+
+  private static void close(Connection c) {
+    if (c != null) {
+      try {
+        c.socket.close();
+      } catch (IOException e) {
+        // gone anyway
+      }
+    }
+  }
+
+  private void drain() {
+    for (Connection c; (c = idle.pollFirst()) != null; ) {
+      idleCount.decrementAndGet();
+      close(c);
+    }
+  }
+
+  @Override
+  public void close() {
+    closed.set(true);
+    drain();
+  }
+
+  /** An error answer ({@code -ERR ...}): the command failed, the connection is still in step. */
+  static final class RedisReply extends IOException {
+    private static final long serialVersionUID = 1L;
+
+    RedisReply(String message) {
+      super(message);
+    }
+  }
+
+  /** One connection, used by one thread at a time. */
+  private static final class Connection {
+    final Socket socket;
+    final OutputStream out;
+    final InputStream in;
+
+    Connection(Socket socket) throws IOException {
+      this.socket = socket;
+      this.out = new BufferedOutputStream(socket.getOutputStream(), 1024);
+      this.in = new BufferedInputStream(socket.getInputStream(), 1024);
+    }
+
+    /** Sends a RESP array of bulk strings; returns a simple-string or integer answer as text. */
+    String call(String... command) throws IOException {
+      StringBuilder b = new StringBuilder(64).append('*').append(command.length).append("\r\n");
+      for (String part : command) {
+        byte[] bytes = part.getBytes(StandardCharsets.UTF_8);
+        b.append('$').append(bytes.length).append("\r\n").append(part).append("\r\n");
+      }
+      out.write(b.toString().getBytes(StandardCharsets.UTF_8));
+      out.flush();
+      int type = in.read();
+      String line = line();
+      return switch (type) {
+        case '+', ':' -> line;
+        case '-' -> throw new RedisReply(line.split(" ", 2)[0]);
+        case -1 -> throw new EOFException("Redis closed the connection");
+        default -> throw new IOException("unexpected Redis answer type '" + (char) type + "'");
+      };
+    }
+
+    private String line() throws IOException {
+      StringBuilder b = new StringBuilder(16);
+      for (int c; (c = in.read()) != '\n'; ) {
+        if (c < 0) {
+          throw new EOFException("Redis closed the connection");
+        }
+        if (c != '\r') {
+          b.append((char) c);
+        }
+      }
+      return b.toString();
+    }
+  }
+}

@@ -1,0 +1,102 @@
+package org.truckeefs.redis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.truckeefs.api.FsError;
+import org.truckeefs.api.FsException;
+import org.truckeefs.spi.BackendConfig;
+
+/**
+ * The blocking connections that carry the open marks' SET, on a private {@code redis-server} (port 6395), so that
+ * killing its clients disturbs no one else.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class RedisWireIT {
+  private static final int PORT = 6395;
+  @RegisterExtension
+  static final PrivateRedis REDIS = new PrivateRedis(PORT);
+
+  private static RedisWire wire(int db) throws FsException {
+    RedisSettings s = RedisSettings.from(URI.create("redis://127.0.0.1:" + PORT + "/" + db),
+        BackendConfig.of(Map.of("redis_timeout", "3s")));
+    return new RedisWire(s, "127.0.0.1:" + PORT + "/" + db);
+  }
+
+  private static String cli(String... args) throws Exception {
+    List<String> cmd = new java.util.ArrayList<>(List.of("redis-cli", "-p", String.valueOf(PORT)));
+    cmd.addAll(List.of(args));
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes()).trim();
+    assertThat(p.waitFor()).isZero();
+    return out;
+  }
+
+  @Test
+  void set_storesTheValueWithItsExpiry_inTheConfiguredDatabase() throws Exception {
+    try (RedisWire w = wire(3)) {
+      w.set("put ephemeral", "wire:k", "hello wörld", 60_000);
+      assertThat(cli("-n", "3", "GET", "wire:k")).isEqualTo("hello wörld");
+      assertThat(Long.parseLong(cli("-n", "3", "PTTL", "wire:k"))).isBetween(1L, 60_000L);
+      assertThat(cli("-n", "0", "EXISTS", "wire:k")).isEqualTo("0");
+    }
+  }
+
+  @Test
+  void anErrorAnswer_isEIO_andTheConnectionStaysUsable() throws Exception {
+    try (RedisWire w = wire(0)) {
+      w.set("put ephemeral", "wire:text", "not a number", 60_000);
+      assertThatThrownBy(() -> w.call("incr", "INCR", "wire:text"))
+          .isInstanceOfSatisfying(FsException.class, e -> assertThat(e.error()).isEqualTo(FsError.IO))
+          .hasMessageContaining("ERR").hasMessageContaining("incr")
+          .satisfies(e -> assertThat(e.getMessage()).doesNotContain("not a number"));
+      assertThat(w.call("incr", "INCR", "wire:count")).isEqualTo("1");
+    }
+  }
+
+  @Test
+  void connectionsKilledWhileIdle_areReplaced_withoutAFailure() throws Exception {
+    try (RedisWire w = wire(0)) {
+      w.set("put ephemeral", "wire:a", "1", 60_000);
+      assertThat(Long.parseLong(cli("CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes"))).isPositive();
+      w.set("put ephemeral", "wire:a", "2", 60_000);
+      assertThat(cli("GET", "wire:a")).isEqualTo("2");
+    }
+  }
+
+  @Test
+  void redisDown_isEIO_quickly_andTheNextSetAfterItIsBackWorks() throws Exception {
+    try (RedisWire w = wire(0)) {
+      w.set("put ephemeral", "wire:b", "1", 60_000);
+      REDIS.stop();
+      try {
+        long t0 = System.nanoTime();
+        assertThatThrownBy(() -> w.set("put ephemeral", "wire:b", "2", 60_000))
+            .isInstanceOfSatisfying(FsException.class, e -> assertThat(e.error()).isEqualTo(FsError.IO));
+        assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(3));
+      } finally {
+        REDIS.start();
+      }
+      w.set("put ephemeral", "wire:b", "3", 60_000);
+      assertThat(cli("GET", "wire:b")).isEqualTo("3");
+    }
+  }
+
+  @Test
+  void afterClose_itRefuses() throws Exception {
+    RedisWire w = wire(0);
+    w.close();
+    assertThatThrownBy(() -> w.set("put ephemeral", "wire:c", "1", 60_000))
+        .isInstanceOfSatisfying(FsException.class, e -> assertThat(e.error()).isEqualTo(FsError.BAD_HANDLE));
+    assertThat(Optional.of(cli("EXISTS", "wire:c"))).contains("0");
+  }
+}
