@@ -10,6 +10,8 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.function.LongFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,7 +33,8 @@ import org.truckeefs.spi.Ticker;
 /**
  * The upload and commit steps of the write-back pipeline ({@link WriteBack} owns the pipeline and is this class's
  * only user): uploads a file's sealed, journaled snapshots in order. Each snapshot's chunks are put in parallel (the put pool
- * has {@code max_connections} threads, the bound on concurrent blob uploads), then one compare-and-set commit
+ * has {@code max_connections} threads, the bound on concurrent blob uploads; a snapshot of one chunk, a small file, is
+ * put by the drain itself under the same bound), then one compare-and-set commit
  * records them and the snapshot's commit mark in the same transaction; the pipeline then closes the journal record.
  *
  * <p>Conflict policy: last writer wins per byte range. A commit that finds another version (another host committed
@@ -50,6 +53,12 @@ final class Uploader {
   private final BlobStore blobs;
   private final Coordinator coordinator;
   private final ExecutorService putPool;
+  /**
+   * One permit per concurrent put: as many as the put pool has threads, so that a drain putting its snapshot's only
+   * chunk in its own thread (no hand-off to the pool and back, two context switches per small file) still counts
+   * against {@code max_connections}. Null for a caller's executor of unknown size: every put then goes to it.
+   */
+  private final Semaphore putSlots;
   private final Ticker ticker;
   private final Duration firstRetryDelay;
   private final Duration maxRetryDelay;
@@ -74,6 +83,7 @@ final class Uploader {
     this.blobs = blobs;
     this.coordinator = coordinator;
     this.putPool = putPool;
+    this.putSlots = putPool instanceof ThreadPoolExecutor pool ? new Semaphore(pool.getMaximumPoolSize()) : null;
     this.ticker = ticker;
     this.firstRetryDelay = firstRetryDelay;
     this.maxRetryDelay = maxRetryDelay;
@@ -198,10 +208,20 @@ final class Uploader {
   }
 
   private Map<Long, ChunkRef> putAll(List<DirtyChunk> chunks) throws FsException {
+    if (chunks.size() == 1 && putSlots != null && !putPool.isShutdown() && putSlots.tryAcquire()) {
+      DirtyChunk d = chunks.get(0);
+      try {
+        return Map.of(d.index, new ChunkRef(d.index, put(d), d.length));
+      } catch (RuntimeException e) {
+        throw new FsException(FsError.IO, "upload failed: " + e, e);
+      } finally {
+        putSlots.release();
+      }
+    }
     List<Future<BlobRef>> futures = new ArrayList<>(chunks.size());
     for (DirtyChunk d : chunks) {
       try {
-        futures.add(putPool.submit(() -> put(d)));
+        futures.add(putPool.submit(() -> pooledPut(d)));
       } catch (RejectedExecutionException stopping) {
         // closing (the put pool is shut down): the data stays pending and journaled, as for a failed upload
         for (Future<BlobRef> f : futures) {
@@ -234,6 +254,18 @@ final class Uploader {
       throw failure;
     }
     return out;
+  }
+
+  private BlobRef pooledPut(DirtyChunk d) throws FsException, InterruptedException {
+    if (putSlots == null) {
+      return put(d);
+    }
+    putSlots.acquire(); // a drain may be putting in its own thread: the pool's threads alone no longer bound puts
+    try {
+      return put(d);
+    } finally {
+      putSlots.release();
+    }
   }
 
   private BlobRef put(DirtyChunk d) throws FsException {

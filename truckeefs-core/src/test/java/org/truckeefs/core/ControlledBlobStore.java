@@ -27,6 +27,8 @@ final class ControlledBlobStore implements BlobStore {
   /** When set, each put takes a permit first (tests release permits to let uploads through). */
   volatile Semaphore putGate;
   final AtomicInteger waitingPuts = new AtomicInteger();
+  /** The most puts ever waiting at the gate at once. */
+  final AtomicInteger maxWaitingPuts = new AtomicInteger();
   /** When set, each read takes a permit first. */
   volatile Semaphore readGate;
   final AtomicInteger waitingReads = new AtomicInteger();
@@ -43,7 +45,7 @@ final class ControlledBlobStore implements BlobStore {
   public BlobRef put(ReadableByteChannel src, long size) throws FsException {
     Semaphore gate = putGate;
     if (gate != null) {
-      waitingPuts.incrementAndGet();
+      maxWaitingPuts.accumulateAndGet(waitingPuts.incrementAndGet(), Math::max);
       try {
         gate.acquire();
       } catch (InterruptedException e) {

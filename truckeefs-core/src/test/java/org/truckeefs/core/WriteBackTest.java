@@ -2,6 +2,7 @@ package org.truckeefs.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
@@ -14,6 +15,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.AfterEach;
@@ -251,5 +253,54 @@ class WriteBackTest {
     }
     assertThat(journal.size()).isZero();
     assertThat(store.getAttributes(file.id()).version()).isGreaterThanOrEqualTo(300);
+  }
+
+  /** A small file's only chunk is put by the drain itself: no hand-off to the put pool and back. */
+  @Test
+  void aSnapshotsOnlyChunk_isPutWithoutThePutPool_andSeveralChunksGoToIt() throws Exception {
+    OpenFile f = open();
+    write(f, 0, TestFs.bytes("one chunk"));
+    writeBack.commitNow(f);
+    assertThat(blobs.puts.get()).isEqualTo(1);
+    assertThat(((ThreadPoolExecutor) puts).getCompletedTaskCount()).isZero();
+
+    write(f, 0, new byte[CHUNK + 1]); // two chunks
+    writeBack.commitNow(f);
+    assertThat(blobs.puts.get()).isEqualTo(3);
+    // the pool counts a task done just after its result was handed over
+    await().atMost(Duration.ofSeconds(30)).until(() -> ((ThreadPoolExecutor) puts).getCompletedTaskCount() == 2);
+  }
+
+  /** Puts made by drains themselves still count against the put pool's size (max_connections). */
+  @Test
+  void drainsPuttingTheirOwnChunk_neverExceedThePutPoolsSize() throws Exception {
+    ThreadPoolExecutor fourDrains = (ThreadPoolExecutor) Executors.newFixedThreadPool(4);
+    ExecutorService onePut = Executors.newFixedThreadPool(1);
+    try {
+      writeBack = new WriteBack(meta, blobs, coordinator, files, new DirtyLimit(Long.MAX_VALUE, cache), "host-a",
+          journal, Clock.systemUTC(), ticker, Duration.ofSeconds(1), Duration.ofSeconds(8), fourDrains, onePut,
+          a -> { });
+      blobs.putGate = new Semaphore(0);
+      List<OpenFile> open = new java.util.ArrayList<>();
+      for (int i = 0; i < 4; i++) {
+        InodeAttributes a = store.create(InodeId.ROOT, Name.of("p" + i),
+            new NewInode(InodeType.FILE, 0644, 0, 0, 0, T, null));
+        OpenFile f = files.acquire(a.id(), id -> new OpenFile(a, List.of(), CHUNK, cache, Clock.systemUTC()));
+        write(f, 0, TestFs.bytes("file " + i));
+        writeBack.closed(f);
+        open.add(f);
+      }
+      await().atMost(Duration.ofSeconds(30)).until(() -> fourDrains.getActiveCount() == 4
+          && blobs.waitingPuts.get() == 1);
+      blobs.putGate.release(100);
+      for (OpenFile f : open) {
+        awaitCommitted(f);
+      }
+      assertThat(blobs.maxWaitingPuts.get()).isEqualTo(1);
+      assertThat(blobs.puts.get()).isEqualTo(4);
+    } finally {
+      fourDrains.shutdownNow();
+      onePut.shutdownNow();
+    }
   }
 }
