@@ -113,6 +113,9 @@ final class SqlStores {
     sc.setBusyTimeout((int) SQLITE_BUSY_TIMEOUT.toMillis());
     sc.setTransactionMode(mode);
     sc.setSharedCache(false);
+    // Inserts return their ids with RETURNING: without this the driver lower-cases and regex-scans the SQL of every
+    // update for JDBC's generated keys (about 5% of an unlink's CPU in a profile).
+    sc.setGetGeneratedKeys(false);
     HikariConfig hc = new HikariConfig();
     hc.setPoolName("truckeefs-sqlite-" + POOLS.incrementAndGet());
     hc.setJdbcUrl(url);
