@@ -7,6 +7,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLongArray;
 import org.truckeefs.spi.Ticker;
 
@@ -26,6 +27,8 @@ import org.truckeefs.spi.Ticker;
  */
 final class CacheStripes<K, V> {
   private static final int STRIPES = 64;
+  /** How long upkeep waits to gather writes (far below any ttl: expiry never waits for upkeep anyway). */
+  static final Duration UPKEEP_DELAY = Duration.ofMillis(2);
 
   private final Cache<K, V> map;
   private final AtomicLongArray invalidations = new AtomicLongArray(STRIPES);
@@ -44,9 +47,12 @@ final class CacheStripes<K, V> {
       b.executor(Runnable::run);
     } else {
       // A closed filesystem's scheduler refuses: the upkeep then runs here (or not at all), without Caffeine's warning
+      // Delayed by UPKEEP_DELAY: Caffeine asks for upkeep after a write when none is pending, which at thousands of
+      // creates and commits a second was one hand-off to the upkeep thread (a futex wake and a context switch) per
+      // write. Writes made while one is pending need no other, so the delay gathers them into one run.
       Executor run = r -> {
         try {
-          upkeep.execute(r);
+          upkeep.schedule(r, UPKEEP_DELAY.toNanos(), TimeUnit.NANOSECONDS);
         } catch (RejectedExecutionException closed) {
           r.run();
         }

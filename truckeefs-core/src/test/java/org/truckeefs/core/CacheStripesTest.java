@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 import java.time.Duration;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.truckeefs.testkit.FakeTicker;
 
@@ -101,5 +102,33 @@ class CacheStripesTest {
     }
     assertThat(c.get(99)).isEqualTo("v");
     assertThat(c.size()).isLessThanOrEqualTo(10); // eviction ran on the caller's thread instead
+  }
+
+  /**
+   * Upkeep after a write is asked for {@link CacheStripes#UPKEEP_DELAY} later, not at once: the writes made meanwhile
+   * share that one run instead of handing one task each to the upkeep thread.
+   */
+  @Test
+  void upkeepAfterWrites_isDelayed_soThatABurstSharesOneRun() throws Exception {
+    java.util.List<Long> delays = new java.util.concurrent.CopyOnWriteArrayList<>();
+    java.util.concurrent.ScheduledThreadPoolExecutor upkeep = new java.util.concurrent.ScheduledThreadPoolExecutor(1) {
+      @Override
+      public java.util.concurrent.ScheduledFuture<?> schedule(Runnable r, long delay, TimeUnit unit) {
+        delays.add(unit.toNanos(delay));
+        return super.schedule(r, delay, unit);
+      }
+    };
+    try {
+      CacheStripes<Integer, String> c = new CacheStripes<>(Duration.ofMinutes(1), 10_000, ticker, upkeep);
+      c.put(1, "one", c.stamp());
+      assertThat(delays).containsExactly(CacheStripes.UPKEEP_DELAY.toNanos());
+      for (int i = 2; i <= 100; i++) {
+        c.put(i, "v" + i, c.stamp());
+      }
+      org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> upkeep.getCompletedTaskCount() > 0);
+      assertThat(c.get(100)).isEqualTo("v100");
+    } finally {
+      upkeep.shutdownNow();
+    }
   }
 }
