@@ -239,9 +239,10 @@ public record ConfigKey(String name, List<String> aliases, String defaultValue, 
     t.add(k("dirty_limit", "", Kind.BYTES, s,
         "Written but not yet uploaded data above which writers wait for uploads instead of failing. Empty: chosen"
             + " at start from the free space of the cache's filesystem (and cache_size)."));
-    t.add(k("metadata_cache_ttl", "1", Kind.DURATION, s,
+    t.add(k("metadata_cache_ttl", "", Kind.DURATION, s,
         "How long a host trusts metadata it cached (attributes, directory entries) before reading the store"
-            + " again: the staleness window between hosts."));
+            + " again: the staleness window between hosts. Empty: 1 s with Redis (several hosts); 1 h with the"
+            + " in-JVM coordinator, where this host makes every change and the cache is exact."));
 
     s = Section.SQL;
     t.add(k("sql_host", "", Kind.TEXT, s,

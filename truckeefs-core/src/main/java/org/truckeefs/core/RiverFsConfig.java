@@ -29,8 +29,16 @@ public final class RiverFsConfig {
   public static final int MAX_CHUNK_SIZE = 64 << 20;
   /** The seed's {@code cache_ttl}: unused cache entries older than this are pruned. */
   public static final Duration DEFAULT_CACHE_TTL = Duration.ofSeconds(14400);
-  /** How long metadata cached in-process is trusted: the kernel's default attr/entry timeout, the same window. */
+  /**
+   * How long metadata cached in-process is trusted when other hosts may change it: the kernel's default attr/entry
+   * timeout, the same window.
+   */
   public static final Duration DEFAULT_METADATA_CACHE_TTL = Duration.ofSeconds(1);
+  /**
+   * The same with a private in-JVM coordinator ({@code local:}): no other host exists, every change passes through
+   * the one cache, so it is exact and entries leave by size; the bound only limits how long a bug could last.
+   */
+  public static final Duration ONE_HOST_METADATA_CACHE_TTL = Duration.ofHours(1);
   /** The seed's {@code sleep} for the cache prune daemon. */
   public static final Duration DEFAULT_PRUNE_INTERVAL = Duration.ofSeconds(3600);
   public static final int DEFAULT_MAX_CONNECTIONS = 10;
@@ -58,6 +66,7 @@ public final class RiverFsConfig {
   private final long dirtyLimit;
   private final Duration cacheTtl;
   private final Duration metadataCacheTtl;
+  private final Duration metadataCacheTtlSetting; // null: chosen by the coordinator
   private final boolean cacheMaintenance;
   private final Duration pruneInterval;
   private final int chunkSize;
@@ -86,7 +95,9 @@ public final class RiverFsConfig {
     this.freeSpaceFloor = b.freeSpaceFloor;
     this.dirtyLimit = b.dirtyLimit;
     this.cacheTtl = b.cacheTtl;
-    this.metadataCacheTtl = b.metadataCacheTtl;
+    this.metadataCacheTtlSetting = b.metadataCacheTtl;
+    this.metadataCacheTtl = b.metadataCacheTtl != null ? b.metadataCacheTtl
+        : oneHost(b.coordinatorUri) ? ONE_HOST_METADATA_CACHE_TTL : DEFAULT_METADATA_CACHE_TTL;
     this.cacheMaintenance = b.cacheMaintenance;
     this.pruneInterval = b.pruneInterval;
     this.chunkSize = b.chunkSize;
@@ -122,7 +133,7 @@ public final class RiverFsConfig {
     b.freeSpaceFloor = freeSpaceFloor;
     b.dirtyLimit = dirtyLimit;
     b.cacheTtl = cacheTtl;
-    b.metadataCacheTtl = metadataCacheTtl;
+    b.metadataCacheTtl = metadataCacheTtlSetting;
     b.cacheMaintenance = cacheMaintenance;
     b.pruneInterval = pruneInterval;
     b.chunkSize = chunkSize;
@@ -250,7 +261,9 @@ public final class RiverFsConfig {
       b.dirtyLimit(c.getBytes("dirty_limit", AUTO));
     }
     b.cacheTtl(c.getDuration("cache_ttl", DEFAULT_CACHE_TTL));
-    b.metadataCacheTtl(c.getDuration("metadata_cache_ttl", DEFAULT_METADATA_CACHE_TTL));
+    if (c.get("metadata_cache_ttl").isPresent()) {
+      b.metadataCacheTtl(c.getDuration("metadata_cache_ttl", DEFAULT_METADATA_CACHE_TTL));
+    }
     b.cacheMaintenance(c.getBoolean("cache_maintenance", true));
     b.pruneInterval(c.getDuration("sleep", DEFAULT_PRUNE_INTERVAL));
     long chunk = c.getBytes("chunk_size", DEFAULT_CHUNK_SIZE);
@@ -381,10 +394,17 @@ public final class RiverFsConfig {
 
   /**
    * How long this host answers attributes, directory entries and "no xattrs" from memory: exact for this host's
-   * own changes, at most this stale for another host's (less when its change events arrive); 0 turns it off.
+   * own changes, at most this stale for another host's (less when its change events arrive); 0 turns it off. Unset:
+   * {@link #ONE_HOST_METADATA_CACHE_TTL} with a private in-JVM coordinator, else {@link #DEFAULT_METADATA_CACHE_TTL}.
    */
   public Duration metadataCacheTtl() {
     return metadataCacheTtl;
+  }
+
+  /** A private in-JVM coordinator ({@code local:}, not a shared {@code local://space}): this is the only host. */
+  private static boolean oneHost(URI coordinator) {
+    return coordinator.getScheme().equals("local")
+        && (coordinator.getAuthority() == null || coordinator.getAuthority().isBlank());
   }
 
   public boolean cacheMaintenance() {
@@ -496,7 +516,7 @@ public final class RiverFsConfig {
     private long freeSpaceFloor = AUTO;
     private long dirtyLimit = AUTO;
     private Duration cacheTtl = DEFAULT_CACHE_TTL;
-    private Duration metadataCacheTtl = DEFAULT_METADATA_CACHE_TTL;
+    private Duration metadataCacheTtl; // null: by the coordinator (build)
     private boolean cacheMaintenance = true;
     private Duration pruneInterval = DEFAULT_PRUNE_INTERVAL;
     private int chunkSize = DEFAULT_CHUNK_SIZE;
@@ -695,7 +715,7 @@ public final class RiverFsConfig {
       require(freeSpaceFloor >= 0 || freeSpaceFloor == AUTO, "free_space_floor", freeSpaceFloor, "must be >= 0");
       require(dirtyLimit > 0 || dirtyLimit == AUTO, "dirty_limit", dirtyLimit, "must be > 0");
       require(cacheTtl != null && !cacheTtl.isNegative(), "cache_ttl", cacheTtl, "must be >= 0");
-      require(metadataCacheTtl != null && !metadataCacheTtl.isNegative(), "metadata_cache_ttl", metadataCacheTtl,
+      require(metadataCacheTtl == null || !metadataCacheTtl.isNegative(), "metadata_cache_ttl", metadataCacheTtl,
           "must be >= 0 (0 = no metadata cache)");
       require(pruneInterval != null && !pruneInterval.isNegative() && !pruneInterval.isZero(), "sleep", pruneInterval,
           "must be > 0");

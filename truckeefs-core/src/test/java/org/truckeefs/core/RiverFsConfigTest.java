@@ -27,6 +27,24 @@ class RiverFsConfigTest {
   }
 
   @Test
+  void metadataCacheTtl_isLongOnlyWhenThisIsTheOnlyHost_andAnExplicitValueWins() throws Exception {
+    RiverFsConfig one = RiverFsConfig.builder().dataDir(DATA).build(); // local: is private to this instance
+    assertThat(one.metadataCacheTtl()).isEqualTo(RiverFsConfig.ONE_HOST_METADATA_CACHE_TTL);
+    RiverFsConfig shared = RiverFsConfig.builder().dataDir(DATA).coordinatorUri("local://space").build();
+    assertThat(shared.metadataCacheTtl()).isEqualTo(Duration.ofSeconds(1));
+    RiverFsConfig redis = RiverFsConfig.builder().dataDir(DATA).coordinatorUri("redis://127.0.0.1:6379/0").build();
+    assertThat(redis.metadataCacheTtl()).isEqualTo(Duration.ofSeconds(1));
+    // the choice follows the coordinator through toBuilder, unless it was set
+    assertThat(one.toBuilder().coordinatorUri("redis://h:6379/0").build().metadataCacheTtl())
+        .isEqualTo(Duration.ofSeconds(1));
+    RiverFsConfig set = RiverFsConfig.builder().dataDir(DATA).metadataCacheTtl(Duration.ofSeconds(5)).build();
+    assertThat(set.toBuilder().coordinatorUri("redis://h:6379/0").build().metadataCacheTtl())
+        .isEqualTo(Duration.ofSeconds(5));
+    assertThat(RiverFsConfig.fromSettings(Map.of("data_dir", "/srv/t", "metadata_uri", "memory:",
+        "metadata_cache_ttl", "0"), Backends.discover()).metadataCacheTtl()).isZero();
+  }
+
+  @Test
   void badValues_failNamingTheFieldAndValue() {
     assertThatThrownBy(() -> RiverFsConfig.builder().dataDir(DATA).chunkSize(100_000).build())
         .isInstanceOf(FsException.class).hasMessageContaining("chunk_size").hasMessageContaining("100000");
