@@ -34,10 +34,11 @@ class BackgroundPriorityTest {
 
   @Test
   void uploadsRunAtTheNormalPriority_whileDaemonsRunAtNice(@TempDir Path dir) throws Exception {
-    Map<String, String> settings = Map.of("data_dir", dir.toString(), "metadata_uri", "memory:", "nice", "19");
+    Map<String, String> settings = Map.of("data_dir", dir.toString(), "metadata_uri", "memory:", "nice", "19",
+        "chunk_size", "64k");
     try (RiverFS fs = RiverFS.open(RiverFsConfig.fromSettings(settings))) {
       PathFileSystem paths = new PathFileSystem(fs);
-      paths.write("/f", new byte[] {1, 2, 3});
+      paths.write("/f", new byte[100 << 10]); // two chunks: a drain puts a single chunk itself, two go to the put pool
       fs.syncAll(); // the upload and put pools have run a task, so their threads exist
       // a daemon thread renices itself when it starts, in a short process of its own: wait for that, not a time
       Awaitility.await("a daemon thread at nice 19").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(10))
