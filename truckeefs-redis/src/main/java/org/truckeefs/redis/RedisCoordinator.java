@@ -83,6 +83,8 @@ final class RedisCoordinator implements Coordinator {
   private final String graceKey;
   private final RedisReclaims reclaims = new RedisReclaims(this);
   private final RedisWire wire;
+  private static final byte[] PUBLISH = {'P', 'U', 'B', 'L', 'I', 'S', 'H'};
+  private final byte[] eventsChannel;
   private final java.util.concurrent.ScheduledExecutorService scheduler;
   /** Ephemeral removals sent but not yet confirmed, by full key; each completes once Redis answered. */
   private final ConcurrentHashMap<String, CompletableFuture<Void>> removals = new ConcurrentHashMap<>();
@@ -108,6 +110,7 @@ final class RedisCoordinator implements Coordinator {
     this.wire = new RedisWire(settings, server);
     this.script = redis.getScript(StringCodec.INSTANCE);
     this.events = redis.getTopic(prefix + "events", ByteArrayCodec.INSTANCE);
+    this.eventsChannel = (prefix + "events").getBytes(java.nio.charset.StandardCharsets.UTF_8);
     try {
       beat();
       if (settings.reset()) {
@@ -698,8 +701,10 @@ final class RedisCoordinator implements Coordinator {
   @Override
   public void publish(byte[] message) throws FsException {
     open();
-    // Fire and forget: a lost message only makes a subscriber wait for its cache's time limit.
-    events.publishAsync(message);
+    // Fire and forget: a lost message only makes a subscriber wait for its cache's time limit. Sent on the caller's
+    // thread without waiting (RedisWire.send): through Redisson each message cost its event loop a wake-up, a
+    // write and a decoded answer, most of this JVM's CPU in a create/unlink workload.
+    wire.send("publish", PUBLISH, eventsChannel, message);
   }
 
   @Override

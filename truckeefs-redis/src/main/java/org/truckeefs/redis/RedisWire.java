@@ -52,7 +52,32 @@ final class RedisWire implements AutoCloseable {
     call(operation, "SET", key, value, "PX", Long.toString(millis));
   }
 
-  /** Sends one command and returns its simple-string answer; a Redis error is EIO, a timeout ETIMEDOUT. */
+  /**
+   * Sends a command without waiting for its answer (read before the next command on that connection), for
+   * fire-and-forget commands such as PUBLISH: no thread hand-off and no wait. A failure is logged and the command
+   * lost.
+   */
+  void send(String operation, byte[]... command) {
+    if (closed.get()) {
+      return;
+    }
+    Connection c = idle.pollFirst();
+    if (c != null) {
+      idleCount.decrementAndGet();
+    }
+    try {
+      if (c == null) {
+        c = connect();
+      }
+      c.send(command);
+      giveBack(c);
+    } catch (IOException | RuntimeException e) {
+      close(c);
+      LOG.debug("Redis at {} lost a {} ({})", server, operation, e.toString());
+    }
+  }
+
+  /** Sends one command and returns its answer; a Redis error is EIO, a timeout ETIMEDOUT. */
   String call(String operation, String... command) throws FsException {
     if (closed.get()) {
       throw new FsException(FsError.BAD_HANDLE, "the Redis coordinator is closed");
@@ -168,6 +193,8 @@ final class RedisWire implements AutoCloseable {
     final Socket socket;
     final OutputStream out;
     final InputStream in;
+    /** Answers to commands sent without waiting ({@link RedisWire#send}), read before the next command's. */
+    int unread;
 
     Connection(Socket socket) throws IOException {
       this.socket = socket;
@@ -175,23 +202,74 @@ final class RedisWire implements AutoCloseable {
       this.in = new BufferedInputStream(socket.getInputStream(), 1024);
     }
 
-    /** Sends a RESP array of bulk strings; returns a simple-string or integer answer as text. */
     String call(String... command) throws IOException {
-      StringBuilder b = new StringBuilder(64).append('*').append(command.length).append("\r\n");
-      for (String part : command) {
-        byte[] bytes = part.getBytes(StandardCharsets.UTF_8);
-        b.append('$').append(bytes.length).append("\r\n").append(part).append("\r\n");
+      byte[][] parts = new byte[command.length][];
+      for (int i = 0; i < command.length; i++) {
+        parts[i] = command[i].getBytes(StandardCharsets.UTF_8);
       }
-      out.write(b.toString().getBytes(StandardCharsets.UTF_8));
+      return call(parts);
+    }
+
+    /** Sends a RESP array of bulk strings and returns the answer (a simple string, integer or bulk string). */
+    String call(byte[]... command) throws IOException {
+      write(command);
+      drain();
+      return reply();
+    }
+
+    /** Sends a command and leaves its answer to be read before the next command's. */
+    void send(byte[]... command) throws IOException {
+      write(command);
+      unread++;
+    }
+
+    private void write(byte[]... command) throws IOException {
+      out.write(header('*', command.length));
+      for (byte[] part : command) {
+        out.write(header('$', part.length));
+        out.write(part);
+        out.write(CRLF);
+      }
       out.flush();
+    }
+
+    /** Reads the answers of earlier {@link #send}s; an error answer there was a fire-and-forget's, so it is dropped. */
+    private void drain() throws IOException {
+      for (; unread > 0; unread--) {
+        try {
+          reply();
+        } catch (RedisReply dropped) {
+          LOG.debug("Redis refused a command sent without waiting: {}", dropped.getMessage());
+        }
+      }
+    }
+
+    private String reply() throws IOException {
       int type = in.read();
       String line = line();
-      return switch (type) {
-        case '+', ':' -> line;
+      switch (type) {
+        case '+', ':' -> {
+          return line;
+        }
+        case '$' -> {
+          int length = Integer.parseInt(line);
+          if (length < 0) {
+            return null;
+          }
+          byte[] bytes = in.readNBytes(length + 2);
+          if (bytes.length < length + 2) {
+            throw new EOFException("Redis closed the connection");
+          }
+          return new String(bytes, 0, length, StandardCharsets.UTF_8);
+        }
         case '-' -> throw new RedisReply(line.split(" ", 2)[0]);
         case -1 -> throw new EOFException("Redis closed the connection");
         default -> throw new IOException("unexpected Redis answer type '" + (char) type + "'");
-      };
+      }
+    }
+
+    private static byte[] header(char type, int n) {
+      return (type + Integer.toString(n) + "\r\n").getBytes(StandardCharsets.US_ASCII);
     }
 
     private String line() throws IOException {
@@ -207,4 +285,6 @@ final class RedisWire implements AutoCloseable {
       return b.toString();
     }
   }
+
+  private static final byte[] CRLF = {'\r', '\n'};
 }

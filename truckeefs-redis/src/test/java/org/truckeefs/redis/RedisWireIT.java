@@ -63,6 +63,22 @@ class RedisWireIT {
     }
   }
 
+  private static byte[] b(String s) {
+    return s.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+  }
+
+  @Test
+  void sentCommands_areNotWaitedFor_andTheNextCallReadsPastTheirAnswers_evenErrors() throws Exception {
+    try (RedisWire w = wire(0)) {
+      w.set("put ephemeral", "wire:text2", "text", 60_000);
+      w.send("incr", b("INCR"), b("wire:sent"));
+      w.send("incr", b("INCR"), b("wire:text2")); // an error answer, dropped
+      w.send("incr", b("INCR"), b("wire:sent"));
+      assertThat(w.call("get", "GET", "wire:sent")).isEqualTo("2");
+      assertThat(w.call("get", "GET", "wire:none")).isNull();
+    }
+  }
+
   @Test
   void connectionsKilledWhileIdle_areReplaced_withoutAFailure() throws Exception {
     try (RedisWire w = wire(0)) {
