@@ -37,6 +37,7 @@ public final class Main {
     cl.addSubcommand("status", new StatusCommand());
     cl.addSubcommand("fsck", new FsckCommand());
     cl.addSubcommand("gc", new GcCommand());
+    cl.addSubcommand("aot-train", new AotTrainCommand());
     cl.addSubcommand("dump", new DumpCommand());
     cl.addSubcommand("load", new LoadCommand());
     cl.addSubcommand("backup", new BackupCommand.Backup());

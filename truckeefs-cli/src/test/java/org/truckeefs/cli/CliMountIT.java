@@ -239,6 +239,51 @@ class CliMountIT {
     }
   }
 
+  /**
+   * The build made the JDK's AOT cache (this project's machines have Java 25) and the launcher hands it to the
+   * mount's JVM, the detached child included; a cache older than the jar is not used.
+   */
+  @Test
+  void theLauncher_usesTheBuildsAotCache_whileItIsNewerThanTheJar() throws Exception {
+    Path target = Path.of(jar()).getParent();
+    Path aot = target.resolve("truckeefs.aot");
+    assertThat(aot).as("made by the package phase (see %s)", target.resolve("truckeefs.aot.log")).exists();
+    String launcher = Path.of("..", "truckeefs").toAbsolutePath().normalize().toString();
+    Process p = new ProcessBuilder(launcher, "--data-dir", fs.data().toString(), "mount", "--background",
+        fs.mnt().toString()).redirectErrorStream(true).start();
+    String said = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
+    assertThat(p.exitValue()).as(said).isZero();
+    var m = Pattern.compile("pid (\\d+)").matcher(said);
+    assertThat(m.find()).as(said).isTrue();
+    try {
+      String cmdline = Files.readString(Path.of("/proc", m.group(1), "cmdline")).replace('\0', ' ');
+      assertThat(cmdline).contains("-XX:AOTCache=" + aot);
+    } finally {
+      fs.umount();
+    }
+    assertThat(launcherJvmLog(launcher)).contains("Opened AOT cache " + aot);
+    var aotTime = Files.getLastModifiedTime(aot);
+    try {
+      long jarTime = Files.getLastModifiedTime(Path.of(jar())).toMillis();
+      Files.setLastModifiedTime(aot, java.nio.file.attribute.FileTime.fromMillis(jarTime - 60_000));
+      // the JDK's own default archive may still log; ours is not opened
+      assertThat(launcherJvmLog(launcher)).contains("truckeefs ").doesNotContain("Opened AOT cache " + aot);
+    } finally {
+      Files.setLastModifiedTime(aot, aotTime);
+    }
+  }
+
+  /** {@code truckeefs --version} through the launcher, with the JVM's aot log lines turned back on. */
+  private static String launcherJvmLog(String launcher) throws Exception {
+    ProcessBuilder pb = new ProcessBuilder(launcher, "--version").redirectErrorStream(true);
+    pb.environment().put("TRUCKEEFS_JAVA_OPTS", "-Xlog:aot=info");
+    Process v = pb.start();
+    String said = new String(v.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(v.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    return said;
+  }
+
   /** mount --metrics: scraped while files are written through the kernel, the backend counters move. */
   @Test
   void metricsEndpoint_ofARealMount_countsTheWorkload() throws Exception {
