@@ -25,6 +25,11 @@ import org.truckeefs.api.FsException;
  * loop and back), which on a busy two-core host is most of the 100-250 µs such a call took. Everything else stays
  * on Redisson.
  *
+ * <p>Why not a second client library (Jedis, which also blocks on the caller's thread): this class speaks two
+ * commands whose RESP framing is a few lines, and sends PUBLISH without waiting for its answer (read before the
+ * connection's next command), which Jedis offers only through a pipeline object per connection; Jedis would add
+ * its own pool, reconnect logic and dependencies (commons-pool2, gson, org.json) to the shaded jar beside Redisson.
+ *
  * <p>Connections are taken from an idle stack, used by one thread, and put back: no lock is held across the network.
  * A connection that fails is dropped; a reused one may have died while idle (a Redis restart), so the command is
  * tried once more on a fresh connection, which is safe for a SET.
