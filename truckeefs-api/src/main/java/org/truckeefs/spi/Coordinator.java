@@ -38,7 +38,10 @@ public interface Coordinator extends AutoCloseable {
   /** This host's session id, registered at creation and kept alive by heartbeats until close. */
   String sessionId();
 
-  /** Ids of the sessions whose heartbeat has not expired, this one included. */
+  /**
+   * Ids of the sessions whose heartbeat has not expired, this one included: a snapshot or a weakly consistent live
+   * view, to iterate now rather than keep.
+   */
   Set<String> liveSessions() throws FsException;
 
   /**

@@ -195,10 +195,19 @@ final class FileLifecycle {
     return false;
   }
 
-  /** Whether another live host has {@code id} open; when the coordinator cannot tell, it is assumed open. */
+  /**
+   * Whether another live host has {@code id} open; when the coordinator cannot tell, it is assumed open. Asked on
+   * every unlink of a last name, so it walks the live sessions as the coordinator gives them, without a copy.
+   */
   private boolean openElsewhere(InodeId id) {
     try {
-      return openByAny(id, otherSessions());
+      String self = coordinator.sessionId();
+      for (String s : coordinator.liveSessions()) {
+        if (!s.equals(self) && coordinator.getEphemeral(openKey(id, s)).isPresent()) {
+          return true;
+        }
+      }
+      return false;
     } catch (FsException e) {
       log.warn("cannot ask the coordinator whether {} is open elsewhere ({}); its purge waits for the orphan sweep",
           id, e.getMessage());

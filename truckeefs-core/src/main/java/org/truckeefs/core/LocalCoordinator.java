@@ -2,6 +2,7 @@ package org.truckeefs.core;
 
 import java.time.Duration;
 import java.util.Optional;
+import java.util.Collections;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
@@ -98,7 +99,7 @@ public final class LocalCoordinator implements Coordinator {
   @Override
   public Set<String> liveSessions() throws FsException {
     open();
-    return Set.copyOf(space.sessions);
+    return Collections.unmodifiableSet(space.sessions); // a live view (weakly consistent): unlink asks every time
   }
 
   @Override
