@@ -1,7 +1,6 @@
 package org.truckeefs.core;
 
 import java.time.Duration;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -180,34 +179,24 @@ final class FileLifecycle {
     }
   }
 
-  private Set<String> otherSessions() throws FsException {
-    Set<String> s = new HashSet<>(coordinator.liveSessions());
-    s.remove(coordinator.sessionId());
-    return s;
-  }
-
-  private boolean openByAny(InodeId id, Set<String> sessions) throws FsException {
-    for (String s : sessions) {
-      if (coordinator.getEphemeral(openKey(id, s)).isPresent()) {
+  /**
+   * Whether a live session other than this host's holds an open mark on {@code id}. {@code live} is the
+   * coordinator's set as it gives it (the in-JVM one a live view): asked on every unlink of a last name, so no copy.
+   */
+  private boolean openByOthers(InodeId id, Set<String> live) throws FsException {
+    String self = coordinator.sessionId();
+    for (String s : live) {
+      if (!s.equals(self) && coordinator.getEphemeral(openKey(id, s)).isPresent()) {
         return true;
       }
     }
     return false;
   }
 
-  /**
-   * Whether another live host has {@code id} open; when the coordinator cannot tell, it is assumed open. Asked on
-   * every unlink of a last name, so it walks the live sessions as the coordinator gives them, without a copy.
-   */
+  /** Whether another live host has {@code id} open; when the coordinator cannot tell, it is assumed open. */
   private boolean openElsewhere(InodeId id) {
     try {
-      String self = coordinator.sessionId();
-      for (String s : coordinator.liveSessions()) {
-        if (!s.equals(self) && coordinator.getEphemeral(openKey(id, s)).isPresent()) {
-          return true;
-        }
-      }
-      return false;
+      return openByOthers(id, coordinator.liveSessions());
     } catch (FsException e) {
       log.warn("cannot ask the coordinator whether {} is open elsewhere ({}); its purge waits for the orphan sweep",
           id, e.getMessage());
@@ -236,11 +225,11 @@ final class FileLifecycle {
     if (orphans.isEmpty()) {
       return;
     }
-    Set<String> others = otherSessions();
+    Set<String> live = coordinator.liveSessions();
     for (InodeId id : orphans) {
       if (files.contains(id)) {
         unlinkedWhileOpen.add(id); // its last local release purges it
-      } else if (!openByAny(id, others)) {
+      } else if (!openByOthers(id, live)) {
         purge(id);
       }
     }
