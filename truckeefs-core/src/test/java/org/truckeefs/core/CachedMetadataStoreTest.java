@@ -3,8 +3,6 @@ package org.truckeefs.core;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Proxy;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -50,15 +48,7 @@ class CachedMetadataStoreTest {
   }
 
   MetadataStore counted(MetadataStore target) {
-    return (MetadataStore) Proxy.newProxyInstance(MetadataStore.class.getClassLoader(),
-        new Class<?>[] {MetadataStore.class}, (proxy, m, args) -> {
-          calls.add(m.getName());
-          try {
-            return m.invoke(target, args);
-          } catch (InvocationTargetException e) {
-            throw e.getCause();
-          }
-        });
+    return RecordingStore.of(target, calls);
   }
 
   static Name n(String s) throws FsException {

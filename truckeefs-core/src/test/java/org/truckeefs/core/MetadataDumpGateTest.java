@@ -3,8 +3,6 @@ package org.truckeefs.core;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Proxy;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
@@ -21,15 +19,7 @@ class MetadataDumpGateTest {
   private final InMemoryMetadataStore real = new InMemoryMetadataStore(Clock.systemUTC());
   private final List<String> seen = new CopyOnWriteArrayList<>();
   /** A proxy store, as RiverFS's Instrumented one is: every call it gets is recorded, then forwarded. */
-  private final MetadataStore recorded = (MetadataStore) Proxy.newProxyInstance(MetadataStore.class.getClassLoader(),
-      new Class<?>[] {MetadataStore.class}, (p, m, args) -> {
-        seen.add(m.getName());
-        try {
-          return m.invoke(real, args);
-        } catch (InvocationTargetException e) {
-          throw e.getCause();
-        }
-      });
+  private final MetadataStore recorded = RecordingStore.of(real, seen);
 
   @Test
   void overAProxyStore_eachCallReachesItsHandlerOnce_withAnswersAndErrorsUnchanged() throws Exception {
