@@ -298,17 +298,24 @@ final class RedisCoordinator implements Coordinator {
     if (ttl.isNegative() || ttl.isZero()) {
       throw new FsException(FsError.INVALID, "ephemeral " + key + " needs a positive TTL, got " + ttl);
     }
-    awaitRemoval(prefix + "eph:" + key);
-    reclaims.putEphemeral(prefix + "eph:" + key, value, ticker.read() + ttl.toNanos());
+    String full = ephemeralKey(key);
+    awaitRemoval(full);
+    reclaims.putEphemeral(full, value, ticker.read() + ttl.toNanos());
     // On the caller's thread (see RedisWire): the open waits for its mark, so this is on the FUSE request path.
-    wire.set("put ephemeral", prefix + "eph:" + key, value, Math.max(1, ttl.toMillis()));
+    wire.set("put ephemeral", full, value, Math.max(1, ttl.toMillis()));
+  }
+
+  /** The Redis key of an ephemeral key of this namespace. */
+  private String ephemeralKey(String key) {
+    return prefix + "eph:" + key;
   }
 
   @Override
   public Optional<String> getEphemeral(String key) throws FsException {
     open();
-    awaitRemoval(prefix + "eph:" + key);
-    return Optional.ofNullable(call("get ephemeral", () -> redis.<String>getBucket(prefix + "eph:" + key).get()));
+    String full = ephemeralKey(key);
+    awaitRemoval(full);
+    return Optional.ofNullable(call("get ephemeral", () -> redis.<String>getBucket(full).get()));
   }
 
   /**
@@ -320,7 +327,7 @@ final class RedisCoordinator implements Coordinator {
   @Override
   public void removeEphemeral(String key) throws FsException {
     open();
-    String full = prefix + "eph:" + key;
+    String full = ephemeralKey(key);
     reclaims.removeEphemeral(full);
     CompletableFuture<Void> done = new CompletableFuture<>();
     // Registered before it is sent, so a put that comes next always finds it; one still in flight for the key is

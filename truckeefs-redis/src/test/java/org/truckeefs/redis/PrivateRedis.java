@@ -3,12 +3,22 @@ package org.truckeefs.redis;
 import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ScheduledExecutorService;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.BeforeEachCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
+import org.truckeefs.api.FsException;
+import org.truckeefs.spi.BackendConfig;
+import org.truckeefs.spi.BackendContext;
+import org.truckeefs.spi.Coordinator;
+import org.truckeefs.spi.Ticker;
 import org.truckeefs.testkit.RequiredService;
 
 /**
@@ -57,6 +67,14 @@ final class PrivateRedis implements BeforeAllCallback, AfterAllCallback, BeforeE
   }
 
   /** Skips (or fails in CI) when redis-server is missing or the port is taken. */
+  /** A coordinator on this server: namespace {@code ns}, {@code settings}, background work on {@code scheduler}. */
+  Coordinator coordinator(String ns, Map<String, String> settings, ScheduledExecutorService scheduler)
+      throws FsException {
+    BackendContext ctx = new BackendContext(ns, Path.of("unused"), Clock.systemUTC(), Ticker.system(), scheduler);
+    return new RedisCoordinatorProvider().create(URI.create("redis://127.0.0.1:" + port + "/0"),
+        BackendConfig.of(settings), ctx);
+  }
+
   void require() {
     RequiredService.require(canRun("redis-server"), "redis-server is not installed");
     RequiredService.require(!RequiredService.canConnect("127.0.0.1", port), "port " + port + " is taken");

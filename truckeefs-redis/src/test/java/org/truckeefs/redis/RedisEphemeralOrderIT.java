@@ -2,9 +2,6 @@ package org.truckeefs.redis;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.net.URI;
-import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -16,10 +13,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.truckeefs.api.FsException;
-import org.truckeefs.spi.BackendConfig;
-import org.truckeefs.spi.BackendContext;
 import org.truckeefs.spi.Coordinator;
-import org.truckeefs.spi.Ticker;
 
 /**
  * The removal of an ephemeral key (an open mark at a FUSE release) is sent without waiting for Redis, and a later
@@ -40,9 +34,7 @@ class RedisEphemeralOrderIT {
   }
 
   private Coordinator coordinator(String ns) throws FsException {
-    BackendContext ctx = new BackendContext(ns, Path.of("unused"), Clock.systemUTC(), Ticker.system(), scheduler);
-    return new RedisCoordinatorProvider().create(URI.create("redis://127.0.0.1:" + PORT + "/0"),
-        BackendConfig.of(Map.of("redis_timeout", "6s")), ctx);
+    return REDIS.coordinator(ns, Map.of("redis_timeout", "6s"), scheduler);
   }
 
   /** Redis answers nothing (from any client) for {@link #PAUSE}; commands sent meanwhile queue up. */

@@ -4,9 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import java.net.URI;
-import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -24,11 +21,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.truckeefs.api.FsError;
 import org.truckeefs.api.FsException;
 import org.truckeefs.api.LockRange;
-import org.truckeefs.spi.BackendConfig;
-import org.truckeefs.spi.BackendContext;
 import org.truckeefs.spi.Coordinator;
 import org.truckeefs.spi.Lease;
-import org.truckeefs.spi.Ticker;
 
 /**
  * Redis going away and coming back, on a private throw-away {@code redis-server} on port 6390 (never the shared
@@ -47,9 +41,7 @@ class RedisOutageIT {
   }
 
   private Coordinator coordinator(String ns) throws FsException {
-    BackendContext ctx = new BackendContext(ns, Path.of("unused"), Clock.systemUTC(), Ticker.system(), scheduler);
-    return new RedisCoordinatorProvider().create(URI.create("redis://127.0.0.1:" + PORT + "/0"),
-        BackendConfig.of(Map.of("redis_timeout", "1s", "redis_session_ttl", "3s")), ctx);
+    return REDIS.coordinator(ns, Map.of("redis_timeout", "1s", "redis_session_ttl", "3s"), scheduler);
   }
 
   @Test

@@ -4,9 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import java.net.URI;
-import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -21,11 +18,8 @@ import org.redisson.api.RedissonClient;
 import org.truckeefs.api.FsError;
 import org.truckeefs.api.FsException;
 import org.truckeefs.api.LockRange;
-import org.truckeefs.spi.BackendConfig;
-import org.truckeefs.spi.BackendContext;
 import org.truckeefs.spi.Coordinator;
 import org.truckeefs.spi.Lease;
-import org.truckeefs.spi.Ticker;
 
 /**
  * Locks across a Redis restart that loses everything (a private {@code redis-server} without persistence on port
@@ -47,12 +41,10 @@ class RedisRestartGraceIT {
   }
 
   private Coordinator host(String ns, Map<String, String> extra) throws FsException {
-    BackendContext ctx = new BackendContext(ns, Path.of("unused"), Clock.systemUTC(), Ticker.system(), scheduler);
     Map<String, String> settings = new java.util.HashMap<>(Map.of("redis_timeout", "3s", "redis_session_ttl", "3s",
         "redis_grace_period", "3s"));
     settings.putAll(extra);
-    return new RedisCoordinatorProvider().create(URI.create("redis://127.0.0.1:" + PORT + "/0"),
-        BackendConfig.of(settings), ctx);
+    return redis.coordinator(ns, settings, scheduler);
   }
 
 
