@@ -21,7 +21,9 @@ public interface BlobStore extends AutoCloseable {
 
   /**
    * Stores exactly {@code size} bytes read from {@code src} and returns their reference. When this returns the
-   * blob is durable. A failed put leaves nothing that a reference points to.
+   * blob is complete and readable under its reference; it is durable (survives a power loss) when this returns,
+   * or, for a store that defers forcing (see {@link #sync}), once a later {@code sync()} returns. A failed put
+   * leaves nothing that a reference points to.
    */
   BlobRef put(ReadableByteChannel src, long size) throws FsException;
 
@@ -71,6 +73,16 @@ public interface BlobStore extends AutoCloseable {
 
   /** The blob's length in bytes. */
   long size(BlobRef ref) throws FsException;
+
+  /**
+   * The durability barrier: when it returns, every blob a put of this store returned before the call is durable,
+   * bytes and name. Core calls it before it makes a metadata commit durable on request ({@code fsync},
+   * {@code fdatasync}, {@code syncfs}) and before it releases blobs, so a durable commit never names a blob a power
+   * loss can take. A store may defer forcing its puts until here (the local store does, as a local filesystem's
+   * write-back does) and should then also force them in the background within a bounded time. The default does
+   * nothing: for stores whose puts are durable when they return (Tahoe).
+   */
+  default void sync() throws FsException {}
 
   /** Drops the blob. Best effort and idempotent: releasing an unknown or released blob is not an error. */
   void release(BlobRef ref) throws FsException;

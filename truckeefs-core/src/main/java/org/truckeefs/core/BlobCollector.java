@@ -12,7 +12,8 @@ import org.truckeefs.spi.MetadataStore;
 
 /**
  * The blob GC daemon: releases blobs no chunk has referenced for the grace period. The grace period protects an
- * upload in flight that produced (by deduplication) a blob that just became unreferenced.
+ * upload in flight that produced (by deduplication) a blob that just became unreferenced. Deletion waits for a
+ * {@link Durability#barrier} per batch.
  */
 final class BlobCollector implements Runnable {
   private static final Logger log = LoggerFactory.getLogger(BlobCollector.class);
@@ -23,9 +24,12 @@ final class BlobCollector implements Runnable {
   private final ChunkCache cache;
   private final Clock clock;
   private final Duration grace;
+  private final Durability durability;
 
-  BlobCollector(MetadataStore meta, BlobStore blobs, ChunkCache cache, Clock clock, Duration grace) {
+  BlobCollector(MetadataStore meta, BlobStore blobs, ChunkCache cache, Durability durability, Clock clock,
+      Duration grace) {
     this.meta = meta;
+    this.durability = durability;
     this.blobs = blobs;
     this.cache = cache;
     this.clock = clock;
@@ -46,6 +50,11 @@ final class BlobCollector implements Runnable {
     int total = 0;
     while (true) {
       List<BlobRef> refs = meta.takeReleasableBlobs(clock.instant().minus(grace), BATCH);
+      if (!refs.isEmpty()) {
+        // the commits that dropped these blobs, and the blobs that replaced them, must be durable before the old
+        // blobs go: else a power loss could bring back a commit naming a deleted blob. One barrier per batch.
+        durability.barrier();
+      }
       for (BlobRef ref : refs) {
         cache.invalidate(ref);
         try {

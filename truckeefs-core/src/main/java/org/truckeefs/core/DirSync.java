@@ -5,6 +5,7 @@ import java.io.InterruptedIOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.Collection;
 import java.util.LinkedHashSet;
 import java.util.Set;
 
@@ -45,11 +46,19 @@ final class DirSync {
 
   /** Returns once {@code dir} was forced by a force that began after this call; throws what that force threw. */
   void force(Path dir) throws IOException {
+    force(Set.of(dir));
+  }
+
+  /** {@link #force(Path)} of several directories, all in one round. */
+  void force(Collection<Path> dirs) throws IOException {
+    if (dirs.isEmpty()) {
+      return;
+    }
     Round r;
     boolean lead = false;
     synchronized (this) {
       r = open;
-      r.dirs.add(dir);
+      r.dirs.addAll(dirs);
       r.callers++;
       try {
         while (running && !r.done) {
@@ -90,7 +99,7 @@ final class DirSync {
       failure = r.failure;
     }
     if (failure != null) {
-      throw new IOException("cannot force directory " + dir + ": " + failure.getMessage(), failure);
+      throw new IOException("cannot force directory " + dirs + ": " + failure.getMessage(), failure);
     }
   }
 

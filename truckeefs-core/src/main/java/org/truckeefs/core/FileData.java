@@ -36,10 +36,12 @@ final class FileData {
   private final PosixLocks locks;
   private final Namespace.Changes changes;
   private final Clock clock;
+  private final Durability durability;
 
   FileData(MetadataStore meta, Namespace namespace, HandleTable handles, OpenFiles files, FileLifecycle lifecycle,
-      WriteBack writeBack, PosixLocks locks, Namespace.Changes changes, Clock clock) {
+      WriteBack writeBack, PosixLocks locks, Durability durability, Namespace.Changes changes, Clock clock) {
     this.meta = meta;
+    this.durability = durability;
     this.namespace = namespace;
     this.handles = handles;
     this.files = files;
@@ -205,7 +207,8 @@ final class FileData {
     if (h.file != null) {
       writeBack.commitNow(h.file);
     }
-    meta.sync(); // the commit itself must survive a power loss, not only the blobs
+    // the blobs it names, then the commit itself, must survive a power loss: forced here, not at the upload
+    durability.barrier();
   }
 
   void release(long handle) throws FsException {

@@ -15,12 +15,12 @@ import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.BitSet;
+import java.time.Duration;
 import java.util.EnumSet;
 import java.util.HexFormat;
 import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.regex.Pattern;
 import org.truckeefs.api.FsError;
 import org.truckeefs.api.FsException;
@@ -30,9 +30,11 @@ import org.truckeefs.spi.BlobStore;
 
 /**
  * Blobs as files named by the SHA-256 of their content ({@code <dir>/ab/abcdef...}), so identical content is
- * stored once. A put streams into a temp file, forces it to disk and renames it into place atomically: a crash
- * leaves at most a temp file, never a half-written blob under its final name. A blob is durable, bytes and name,
- * when a put returns; see {@link #putFile(Path, long, byte[])} for the order that makes it so.
+ * stored once. A put streams into a temp file and renames it into place atomically, or takes a sealed cache file by
+ * hard link: a crash leaves at most a temp file, never a half-written blob under its final name as far as any
+ * process sees. A put does not force anything: a blob is durable once {@link #sync} returns (fsync, syncfs and the
+ * blob collector call it), and at most {@link PendingBlobs#MAX_AGE} or {@link PendingBlobs#MAX_BYTES} after its put
+ * by the background flush; see {@link #putFile(Path, long, byte[])} for why this order is safe.
  */
 final class LocalBlobStore implements BlobStore {
   private static final Pattern REF = Pattern.compile("[0-9a-f]{64}");
@@ -43,20 +45,32 @@ final class LocalBlobStore implements BlobStore {
   private final Path dir;
   private final Path tmp;
   private final boolean posix;
-  private final DirSync dirSync;
-  /** Names being made by a put of this store and not yet forced (a count per name: concurrent puts of one content). */
-  private final ConcurrentHashMap<String, Integer> unforced = new ConcurrentHashMap<>();
-  /** Fan-out directories forced since this store opened; guarded by itself. */
-  private final BitSet forcedFanOuts = new BitSet(256);
+  private final PendingBlobs pending;
 
+  /** A store without a background flush: only {@link #sync} forces (tools, tests). */
   LocalBlobStore(Path dir) throws FsException {
-    this(dir, DirSync::forceNow);
+    this(dir, DirSync::forceNow, PendingBlobs::fdatasync, null);
   }
 
-  /** @param dirForcer forces one directory (a seam for tests) */
-  LocalBlobStore(Path dir, DirSync.Forcer dirForcer) throws FsException {
+  /** A store whose background flush runs on {@code scheduler} (the filesystem's). */
+  LocalBlobStore(Path dir, ScheduledExecutorService scheduler) throws FsException {
+    this(dir, DirSync::forceNow, PendingBlobs::fdatasync, scheduler);
+  }
+
+  /**
+   * @param dirForcer forces one directory (a seam for tests)
+   * @param dataForcer forces one file's data (a seam for tests)
+   * @param scheduler runs the background flush; null for none
+   */
+  LocalBlobStore(Path dir, DirSync.Forcer dirForcer, PendingBlobs.DataForcer dataForcer,
+      ScheduledExecutorService scheduler) throws FsException {
+    this(dir, dirForcer, dataForcer, scheduler, PendingBlobs.MAX_AGE, PendingBlobs.MAX_BYTES);
+  }
+
+  LocalBlobStore(Path dir, DirSync.Forcer dirForcer, PendingBlobs.DataForcer dataForcer,
+      ScheduledExecutorService scheduler, Duration maxAge, long maxBytes) throws FsException {
     this.dir = dir;
-    this.dirSync = new DirSync(dirForcer);
+    this.pending = new PendingBlobs(dir, dataForcer, new DirSync(dirForcer), scheduler, maxAge, maxBytes);
     this.tmp = dir.resolve("tmp");
     this.posix = dir.getFileSystem().supportedFileAttributeViews().contains("posix");
     try {
@@ -89,16 +103,15 @@ final class LocalBlobStore implements BlobStore {
           }
           written += n;
         }
-        out.force(true);
       }
       String hex = HexFormat.of().formatHex(sha.digest());
       Path target = path(hex);
-      if (Files.exists(target)) {
+      if (reusable(hex, target, size)) {
         Files.delete(temp);
-        awaitDurableName(hex, target);
       } else {
-        publish(hex, target, () -> {
+        publish(hex, target, size, () -> {
           try {
+            // replaces a torn blob of the same name (see reusable); a rename is atomic either way
             Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
           } catch (FileAlreadyExistsException | AtomicMoveNotSupportedException e) {
             Files.deleteIfExists(temp);
@@ -129,22 +142,20 @@ final class LocalBlobStore implements BlobStore {
   }
 
   /**
-   * The durability order (why a blob's name never points at bytes a power loss can take, and why the caller may
-   * commit a reference to it once this returns):
+   * Why a put may return without forcing, and what keeps a power loss from corrupting more than the unsynced:
    *
    * <ol>
-   *   <li>The file's data is forced ({@code fdatasync}: the bytes and the size/extents needed to read them) while
-   *       it still has only its cache name. A name in the blob directory therefore always means durable bytes,
-   *       which is what lets a later put of the same content trust an existing name (deduplication).
-   *   <li>Only then is the blob name made (hard link), and the fan-out directory (and a new fan-out directory's
-   *       parent) is forced, through {@link DirSync}: concurrent puts share one round of directory forces, on a
-   *       journaling filesystem about one journal commit for all of them.
-   *   <li>A put that finds the name already there (the same content, put earlier or concurrently) returns at once
-   *       only when the name is known durable: no put of this store is between making it and forcing it, and its
-   *       fan-out directory was forced since this store opened (an earlier process may have died between the two).
-   *       Otherwise it waits for a directory force of its own. Its bytes are durable by step 1.
-   *   <li>The caller's metadata commit names the blob after this returns, so the commit can never become durable
-   *       before the blob it names.
+   *   <li>The name is made atomically over complete bytes (a hard link of the sealed cache file, or the rename of
+   *       {@link #put}'s temp file) and remembered as pending; nothing is forced. A process crash loses nothing:
+   *       the page cache holds the bytes and the name.
+   *   <li>{@link #sync} forces every pending blob's data, then their fan-out directories (and a fan-out directory's
+   *       own name, once per store) in one group round. Core calls it before it makes a metadata commit durable on
+   *       request (fsync, fdatasync, syncfs: their commit then never names bytes a power loss can take) and before
+   *       the blob collector deletes blobs (an old blob never vanishes while the commit that replaced it, or the
+   *       new blob, may still be lost). The background flush calls it within {@link PendingBlobs#MAX_AGE} or
+   *       {@link PendingBlobs#MAX_BYTES}, which bounds the power-loss window of what was closed and never synced.
+   *   <li>A put that finds its name already there does not trust it blindly, since a name no longer implies
+   *       durable bytes ({@link #reusable}).
    * </ol>
    *
    * @param sha256 the caller's digest of the file's bytes, or null to read and hash them here
@@ -158,25 +169,36 @@ final class LocalBlobStore implements BlobStore {
       String hex;
       try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ)) {
         hex = sha256 != null && sha256.length == 32 ? HexFormat.of().formatHex(sha256) : hash(in, size);
-        Path target = path(hex);
-        if (Files.exists(target)) {
-          awaitDurableName(hex, target); // its bytes were forced before its name was made (step 1)
-          return BlobRef.of(hex);
-        }
-        if (posix && !Files.getPosixFilePermissions(file).equals(OWNER_RW)) {
-          // before the force, so the mode change rides in the same journal commit; blobs are plaintext
-          Files.setPosixFilePermissions(file, OWNER_RW);
-        }
-        in.force(false); // step 1: durable bytes before any durable name
       }
       Path target = path(hex);
-      boolean linked = publish(hex, target, () -> {
+      if (reusable(hex, target, size)) {
+        return BlobRef.of(hex);
+      }
+      if (posix && !Files.getPosixFilePermissions(file).equals(OWNER_RW)) {
+        Files.setPosixFilePermissions(file, OWNER_RW); // blobs are plaintext
+      }
+      boolean linked = publish(hex, target, size, () -> {
+        if (!Files.exists(target)) {
+          try {
+            Files.createLink(target, file);
+            return true;
+          } catch (FileAlreadyExistsException raced) {
+            return true; // the same content, linked by a concurrent put of this store: complete, and pending
+          } catch (IOException | UnsupportedOperationException notHere) {
+            return false;
+          }
+        }
+        // a torn blob to replace: link under a temp name, then rename over it atomically
+        Path temp = tmp.resolve(UUID.randomUUID() + ".link");
         try {
-          Files.createLink(target, file);
-        } catch (FileAlreadyExistsException raced) {
-          // the same content, linked by a concurrent put: its force covers ours, or ours covers it
+          Files.createLink(temp, file);
         } catch (IOException | UnsupportedOperationException notHere) {
           return false;
+        }
+        try {
+          Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+          Files.deleteIfExists(temp);
         }
         return true;
       });
@@ -192,55 +214,59 @@ final class LocalBlobStore implements BlobStore {
     boolean make() throws IOException;
   }
 
-  /**
-   * Step 2: makes the name, then forces its fan-out directory (and a new fan-out directory's parent). The name is
-   * marked unforced from before it exists until its force returned, for step 3.
-   */
-  private boolean publish(String hex, Path target, NameMaker maker) throws IOException {
-    boolean newFanOut = !Files.isDirectory(target.getParent());
-    if (newFanOut) {
+  /** Makes the name (creating its fan-out directory if needed), then remembers it as pending. */
+  private boolean publish(String hex, Path target, long size, NameMaker maker) throws IOException {
+    if (!Files.isDirectory(target.getParent())) {
       Files.createDirectories(target.getParent());
     }
-    unforced.merge(hex, 1, Integer::sum);
-    try {
-      if (!maker.make()) {
-        return false;
-      }
-      if (newFanOut) {
-        dirSync.force(dir);
-      }
-      forceFanOut(target.getParent());
-      return true;
-    } finally {
-      unforced.computeIfPresent(hex, (k, n) -> n == 1 ? null : n - 1);
+    if (!maker.make()) {
+      return false;
     }
+    pending.add(hex, target, size);
+    return true;
   }
 
   /**
-   * Step 3: an existing name is durable once no put of this store is between making it and forcing it, and its
-   * fan-out directory was forced once since this store opened (a name made by an earlier process that died before
-   * its force is still only in the page cache). Otherwise wait for a directory force of our own.
+   * Whether a put may return an existing name instead of making it (deduplication). A name that is pending is
+   * covered by the next barrier like the put's own would be; a name a barrier of this store forced is durable.
+   * Any other name may come from an earlier process, or from before a power loss that took its bytes but not its
+   * name (a rename or link can reach the journal before the data): it is reused only when its size is the
+   * content's, and it becomes pending so the next barrier forces it (cheap when it is clean already). A torn blob
+   * (on ext4 after a power loss: zero-length or short, since data=ordered and XFS only make a size durable after
+   * the data it covers) is replaced, atomically, by the caller's bytes. The size check does not catch a blob of
+   * the right size with wrong bytes, which only a filesystem that writes metadata before data (ext4
+   * data=writeback) can leave; reading every blob back to hash it would cost a chunk's read per dedup hit.
    */
-  private void awaitDurableName(String hex, Path target) throws IOException {
-    boolean forcedOnce;
-    synchronized (forcedFanOuts) {
-      forcedOnce = forcedFanOuts.get(fanOut(hex));
+  private boolean reusable(String hex, Path target, long size) throws IOException {
+    if (pending.isPending(hex) || pending.isDurable(hex)) {
+      return true;
     }
-    if (unforced.containsKey(hex) || !forcedOnce) {
-      forceFanOut(target.getParent());
+    long existing;
+    try {
+      existing = Files.size(target);
+    } catch (NoSuchFileException absent) {
+      return false;
+    }
+    if (existing != size) {
+      return false;
+    }
+    pending.add(hex, target, size);
+    return true;
+  }
+
+  /** Forces every pending blob (see {@link #putFile(Path, long, byte[])}); all of them, not only one file's. */
+  @Override
+  public void sync() throws FsException {
+    try {
+      pending.barrier();
+    } catch (IOException e) {
+      throw DiskErrors.map("force blobs in " + dir, e);
     }
   }
 
-  private void forceFanOut(Path fanOutDir) throws IOException {
-    dirSync.force(fanOutDir);
-    int i = Integer.parseInt(fanOutDir.getFileName().toString(), 16);
-    synchronized (forcedFanOuts) {
-      forcedFanOuts.set(i);
-    }
-  }
-
-  private static int fanOut(String hex) {
-    return Integer.parseInt(hex.substring(0, 2), 16);
+  /** Bytes put and not yet forced (for tests and status). */
+  long pendingBytes() {
+    return pending.pendingBytes();
   }
 
   private static String hash(FileChannel in, long size) throws IOException {
@@ -307,6 +333,7 @@ final class LocalBlobStore implements BlobStore {
     }
     try {
       Files.deleteIfExists(path(ref.value()));
+      pending.forget(ref.value());
     } catch (IOException e) {
       throw new FsException(FsError.IO, "cannot delete blob " + ref + ": " + e.getMessage(), e);
     }
@@ -327,8 +354,11 @@ final class LocalBlobStore implements BlobStore {
     }
   }
 
+  /** A clean close leaves every blob durable, as unmounting a local filesystem does. */
   @Override
-  public void close() {}
+  public void close() throws FsException {
+    sync();
+  }
 
   private Path existing(BlobRef ref) throws FsException {
     if (!REF.matcher(ref.value()).matches()) {

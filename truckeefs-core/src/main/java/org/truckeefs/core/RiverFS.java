@@ -95,6 +95,7 @@ public final class RiverFS implements FileSystem {
   /** The store behind the dump gate, as {@link Instrumented} counts it. */
   private final MetadataStore instrumentedMeta;
   private final BlobStore blobs;
+  private final Durability durability;
   private final Coordinator coordinator;
   private final ChunkCache cache;
   private final DirtyLimit dirtyLimit;
@@ -143,7 +144,8 @@ public final class RiverFS implements FileSystem {
     this.hostId = HostId.load(config.cacheDir());
     this.journal = WriteBackJournal.open(config.cacheDir());
     this.pruner = new CachePruner(cache);
-    this.collector = new BlobCollector(meta, blobs, cache, config.clock(), config.blobGcGrace());
+    this.durability = new Durability(blobs, meta);
+    this.collector = new BlobCollector(meta, blobs, cache, durability, config.clock(), config.blobGcGrace());
     this.feed = new ChangeFeed(coordinator);
     feed.watch(cached::onChange); // first watcher: a FUSE adapter's invalidation then finds the cache current
     this.namespace = new Namespace(cached, files, feed::publish, new Namespace.Removal() {
@@ -195,7 +197,7 @@ public final class RiverFS implements FileSystem {
         namespace.changed(inode);
       }
     }, config.clock(), config.ticker(), Namespace.SEARCH_CACHE_TTL);
-    this.data = new FileData(meta, namespace, handles, files, lifecycle, writeBack, locks, feed::publish,
+    this.data = new FileData(meta, namespace, handles, files, lifecycle, writeBack, locks, durability, feed::publish,
         config.clock());
     cache.onOverLimit(() -> daemons.soon(pruner));
   }
@@ -584,7 +586,7 @@ public final class RiverFS implements FileSystem {
   @Override
   public void syncfs() throws FsException {
     syncAll();
-    meta.sync();
+    durability.barrier();
   }
 
   /** Runs the upload-retry daemon's pass now: re-queues files whose backoff has passed. */

@@ -69,6 +69,12 @@ final class ControlledBlobStore implements BlobStore {
     return BlobStore.super.putFile(file, size, sha256);
   }
 
+  /** Forwarded: the wrapped local store defers forcing its puts to here. */
+  @Override
+  public void sync() throws FsException {
+    d.sync();
+  }
+
   @Override
   public int read(BlobRef ref, long offset, ByteBuffer dst) throws FsException {
     Semaphore gate = readGate;

@@ -94,7 +94,8 @@ class FileDataTest {
         writeBack.revalidate(f);
       }
     });
-    data = new FileData(meta, namespace, new HandleTable(), files, lifecycle[0], writeBack, locks, c -> { },
+    data = new FileData(meta, namespace, new HandleTable(), files, lifecycle[0], writeBack, locks,
+        new Durability(blobs, meta), c -> { },
         Clock.systemUTC());
     root = store.initRoot(new NewInode(InodeType.DIRECTORY, 01777, 0, 0, 0, T, null)).id();
   }

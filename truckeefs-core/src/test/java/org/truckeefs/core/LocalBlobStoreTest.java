@@ -1,7 +1,7 @@
 package org.truckeefs.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 import static org.truckeefs.core.NamespaceTest.assertErrno;
 
 import java.io.ByteArrayInputStream;
@@ -9,15 +9,11 @@ import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -67,54 +63,127 @@ class LocalBlobStoreTest {
     assertThat(b.array()).isEqualTo(data);
   }
 
-  @Test
-  void aNameAlreadyForced_costsNoForce_butOneMadeByAnEarlierStoreIsForcedOnce() throws Exception {
-    List<Path> forced = new CopyOnWriteArrayList<>();
-    byte[] data = TestFs.pattern(5000, 4);
-    Path blobs = dir.resolve("blobs");
-    LocalBlobStore first = new LocalBlobStore(blobs, d -> forced.add(d));
-    BlobRef r = first.putFile(sealed("a", data), data.length);
-    assertThat(forced).as("the new fan-out directory's parent, then the fan-out directory")
-        .containsExactly(blobs, blobPath(r).getParent());
-    forced.clear();
-    first.putFile(sealed("b", data), data.length);
-    assertThat(forced).as("the same content again: its name is durable already").isEmpty();
+  /** Records every data and directory force, in order ("data <file>", "dir <dir>"). */
+  final List<String> forced = new CopyOnWriteArrayList<>();
 
-    LocalBlobStore second = new LocalBlobStore(blobs, d -> forced.add(d)); // a new process on the same store
-    second.putFile(sealed("c", data), data.length);
-    second.putFile(sealed("d", data), data.length);
-    assertThat(forced).as("its name may be from a process that died before the force").containsExactly(
-        blobPath(r).getParent());
+  LocalBlobStore recording(Path blobs, ScheduledExecutorService scheduler, Duration maxAge, long maxBytes)
+      throws Exception {
+    return new LocalBlobStore(blobs, d -> forced.add("dir " + blobs.relativize(d)),
+        f -> forced.add("data " + f.getFileName()), scheduler, maxAge, maxBytes);
+  }
+
+  LocalBlobStore recording(Path blobs) throws Exception {
+    return recording(blobs, null, Duration.ofHours(1), Long.MAX_VALUE);
   }
 
   @Test
-  void aPutThatFindsANameAnotherPutHasNotForcedYet_waitsForAForceOfItsOwn() throws Exception {
-    CountDownLatch firstForcing = new CountDownLatch(1);
-    CompletableFuture<Void> release = new CompletableFuture<>();
-    List<Path> forced = new CopyOnWriteArrayList<>();
-    LocalBlobStore s = new LocalBlobStore(dir.resolve("blobs"), d -> {
-      forced.add(d);
-      if (d.getFileName().toString().length() == 2 && firstForcing.getCount() > 0) {
-        firstForcing.countDown();
-        release.join(); // the first put has linked its name and is forcing it
-      }
-    });
-    byte[] data = TestFs.pattern(5000, 5);
-    ExecutorService pool = Executors.newFixedThreadPool(2);
-    try {
-      Future<BlobRef> a = pool.submit(() -> s.putFile(sealed("a", data), data.length));
-      assertThat(firstForcing.await(10, TimeUnit.SECONDS)).isTrue();
-      Future<BlobRef> b = pool.submit(() -> s.putFile(sealed("b", data), data.length, sha256(data)));
-      assertThatThrownBy(() -> b.get(200, TimeUnit.MILLISECONDS)).isInstanceOf(TimeoutException.class);
-      release.complete(null);
-      BlobRef ref = a.get(10, TimeUnit.SECONDS);
-      assertThat(b.get(10, TimeUnit.SECONDS)).isEqualTo(ref);
-      Path fanOut = blobPath(ref).getParent();
-      assertThat(forced).filteredOn(d -> d.equals(fanOut)).hasSize(2);
-    } finally {
-      release.complete(null);
-      pool.shutdownNow();
+  void aPut_forcesNothing_andSyncForcesEveryPendingBlob_dataBeforeDirectories() throws Exception {
+    Path blobs = dir.resolve("blobs");
+    LocalBlobStore s = recording(blobs);
+    byte[] a = TestFs.pattern(5000, 4);
+    byte[] b = TestFs.pattern(7000, 5);
+    BlobRef ra = s.putFile(sealed("a", a), a.length);
+    BlobRef rb = put(s, b);
+    assertThat(forced).as("a background put forces nothing").isEmpty();
+    assertThat(s.pendingBytes()).isEqualTo(a.length + b.length);
+
+    s.sync();
+    assertThat(forced.subList(0, 2)).containsExactlyInAnyOrder("data " + ra.value(), "data " + rb.value());
+    assertThat(forced.subList(2, forced.size())).as("then, in one round, the store's directory (new fan-outs)"
+        + " and the fan-out directories").containsExactlyInAnyOrder("dir ", "dir " + ra.value().substring(0, 2),
+        "dir " + rb.value().substring(0, 2));
+    assertThat(s.pendingBytes()).isZero();
+
+    forced.clear();
+    s.sync();
+    s.putFile(sealed("a2", a), a.length);
+    s.sync();
+    assertThat(forced).as("nothing pending; a name this store forced is durable").isEmpty();
+  }
+
+  @Test
+  void aDedupHit_onAPendingName_staysPending_andOneOnAnEarlierStoresName_isForcedAtTheNextSync() throws Exception {
+    Path blobs = dir.resolve("blobs");
+    byte[] data = TestFs.pattern(5000, 6);
+    LocalBlobStore first = recording(blobs);
+    BlobRef r = first.putFile(sealed("a", data), data.length);
+    first.putFile(sealed("b", data), data.length, sha256(data));
+    assertThat(first.pendingBytes()).as("one blob, pending once").isEqualTo(data.length);
+    first.sync();
+    assertThat(forced).filteredOn(f -> f.startsWith("data")).containsExactly("data " + r.value());
+
+    forced.clear();
+    LocalBlobStore second = recording(blobs); // a new process: the name may be from one that died before forcing
+    assertThat(second.putFile(sealed("c", data), data.length)).isEqualTo(r);
+    assertThat(forced).isEmpty();
+    second.sync();
+    assertThat(forced).contains("data " + r.value(), "dir ", "dir " + r.value().substring(0, 2));
+  }
+
+  @Test
+  void aDedupHit_onATornBlob_replacesIt() throws Exception {
+    Path blobs = dir.resolve("blobs");
+    byte[] data = TestFs.pattern(300_000, 7);
+    BlobRef r = new LocalBlobStore(blobs).putFile(sealed("a", data), data.length);
+    Path blob = blobPath(r);
+    // what a power loss can leave: the name reached the journal, the data did not
+    Files.delete(blob);
+    Files.write(blob, new byte[0]);
+    LocalBlobStore afterPowerLoss = recording(blobs);
+    assertThat(afterPowerLoss.putFile(sealed("b", data), data.length)).isEqualTo(r);
+    assertThat(Files.readAllBytes(blob)).isEqualTo(data);
+    assertThat(afterPowerLoss.pendingBytes()).as("the replacement is pending").isEqualTo(data.length);
+
+    Files.write(blob, java.util.Arrays.copyOf(data, 4096)); // torn short, then put through put()
+    LocalBlobStore again = recording(blobs);
+    assertThat(put(again, data)).isEqualTo(r);
+    assertThat(Files.readAllBytes(blob)).isEqualTo(data);
+    try (Stream<Path> temps = Files.list(blobs.resolve("tmp"))) {
+      assertThat(temps).isEmpty();
     }
+  }
+
+  @Test
+  void theBackgroundFlush_forcesPendingBlobs_afterMaxAge_andOnceMaxBytesArePending() throws Exception {
+    ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
+    try {
+      LocalBlobStore timed = recording(dir.resolve("timed"), scheduler, Duration.ofMillis(50), Long.MAX_VALUE);
+      BlobRef r = put(timed, TestFs.pattern(3000, 8));
+      await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+        assertThat(forced).contains("data " + r.value());
+        assertThat(timed.pendingBytes()).isZero();
+      });
+
+      forced.clear();
+      LocalBlobStore sized = recording(dir.resolve("sized"), scheduler, Duration.ofHours(1), 10_000);
+      BlobRef small = put(sized, TestFs.pattern(4000, 9));
+      assertThat(sized.pendingBytes()).isEqualTo(4000);
+      BlobRef big = put(sized, TestFs.pattern(8000, 10));
+      await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+        assertThat(forced).contains("data " + small.value(), "data " + big.value());
+        assertThat(sized.pendingBytes()).isZero();
+      });
+    } finally {
+      scheduler.shutdownNow();
+    }
+  }
+
+  @Test
+  void release_ofAPendingBlob_leavesNothingToForce() throws Exception {
+    LocalBlobStore s = recording(dir.resolve("blobs"));
+    BlobRef r = put(s, TestFs.pattern(3000, 11));
+    s.release(r);
+    assertThat(s.pendingBytes()).isZero();
+    s.sync();
+    assertThat(forced).isEmpty();
+  }
+
+  @Test
+  void close_forcesWhatIsPending() throws Exception {
+    LocalBlobStore s = recording(dir.resolve("blobs"));
+    BlobRef r = put(s, TestFs.pattern(3000, 12));
+    s.close();
+    assertThat(forced).contains("data " + r.value());
   }
 
   private Path sealed(String name, byte[] data) throws Exception {
