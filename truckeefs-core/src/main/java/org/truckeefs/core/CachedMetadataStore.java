@@ -2,6 +2,7 @@ package org.truckeefs.core;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
@@ -41,8 +42,9 @@ import org.truckeefs.spi.UnlinkResult;
  * changes reach it as remote {@link FsChange} events ({@link #onChange}); a missed event costs at most the ttl
  * ({@code metadata_cache_ttl}, by default the kernel's own 1 s attribute/entry timeout).
  *
- * <p>Only the {@code cached*} methods answer from memory. The SPI reads go to the store (and, but for readDirPlus, refresh the cache), so
- * code that needs the store's latest state (close-to-open revalidation, uploads, recovery) keeps getting it.
+ * <p>Only the {@code cached*} methods answer from memory. The SPI reads go to the store (and, but for readDirPlus,
+ * refresh the cache), so code that needs the store's latest state (close-to-open revalidation, uploads, recovery)
+ * keeps getting it.
  */
 final class CachedMetadataStore implements MetadataStore {
   private static final long MAX_ENTRIES = 200_000;
@@ -136,6 +138,33 @@ final class CachedMetadataStore implements MetadataStore {
     return listXattr(inode);
   }
 
+  /**
+   * The names from the store, the attributes from memory: a listing's entries map four columns a row instead of
+   * fifteen, and {@code ls -l} of a directory whose files this host made or stat-ed costs one light query per page.
+   * From the first entry whose attributes are not in memory on, the page is the store's join; its attributes are
+   * remembered (one put per entry), so the next listing of the directory is served from memory too.
+   */
+  List<DirEntryPlus> cachedReadDirPlus(InodeId directory, long afterCookie, int limit) throws FsException {
+    if (!enabled) {
+      return store.readDirPlus(directory, afterCookie, limit);
+    }
+    List<DirEntry> names = store.readDir(directory, afterCookie, limit);
+    List<DirEntryPlus> out = new ArrayList<>(names.size());
+    for (DirEntry e : names) {
+      if (!(cache.get(e.inode()) instanceof InodeAttributes a)) {
+        long after = out.isEmpty() ? afterCookie : out.get(out.size() - 1).entry().cookie();
+        long[] stamp = cache.stamp();
+        for (DirEntryPlus p : store.readDirPlus(directory, after, limit - out.size())) {
+          cache.put(p.attributes().id(), p.attributes(), stamp);
+          out.add(p);
+        }
+        return out;
+      }
+      out.add(new DirEntryPlus(e, a));
+    }
+    return out;
+  }
+
   /** Forgets everything: another host may have missed events, or the store changed behind this cache. */
   void clear() {
     cache.clear();
@@ -194,11 +223,7 @@ final class CachedMetadataStore implements MetadataStore {
     return page;
   }
 
-  /**
-   * Not remembered, unlike the other reads: a listing with attributes is what the kernel asks for READDIRPLUS, and
-   * the kernel then keeps every entry and its attributes itself, for longer than this cache would; two cache puts
-   * per entry were ~40% of the listing's cost (an {@code ls -l} of thousands of files) and served nobody.
-   */
+  /** Not remembered: the kernel keeps a READDIRPLUS listing's attributes itself ({@link #cachedReadDirPlus}). */
   @Override
   public List<DirEntryPlus> readDirPlus(InodeId directory, long afterCookie, int limit) throws FsException {
     return store.readDirPlus(directory, afterCookie, limit);

@@ -181,7 +181,11 @@ final class Namespace {
 
   /** opendir(3): the directory's attributes, if {@code caller} may list it. */
   InodeAttributes checkOpendir(Caller caller, InodeId inode) throws FsException {
-    InodeAttributes a = dirAttrs(inode);
+    // from memory: the kernel sends OPENDIR for every listing and checked the same attributes just before
+    InodeAttributes a = meta.cachedAttributes(inode);
+    if (!a.isDirectory()) {
+      throw new FsException(FsError.NOT_DIRECTORY, inode + " is not a directory");
+    }
     Access.check(caller, a, Access.R, "list " + inode);
     return a;
   }
@@ -521,7 +525,7 @@ final class Namespace {
         return new DirListingPlus(out, false);
       }
       long drops = files.drops();
-      List<DirEntryPlus> page = meta.readDirPlus(dir, Math.max(0, cookie - 2), want + 1);
+      List<DirEntryPlus> page = meta.cachedReadDirPlus(dir, Math.max(0, cookie - 2), want + 1);
       for (int i = 0; i < page.size() && i < want; i++) {
         DirEntry e = page.get(i).entry();
         InodeAttributes a = current(page.get(i).attributes(), drops);

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.truckeefs.api.DirEntryPlus;
 import org.truckeefs.api.FsChange;
 import org.truckeefs.api.FsError;
 import org.truckeefs.api.FsException;
@@ -248,6 +249,44 @@ class CachedMetadataStoreTest {
     b.setAttributes(f.id(), new AttrUpdate(0600, null, null, null, null, null));
     assertThat(a.getAttributes(f.id()).mode()).isEqualTo(0600);
     assertThat(a.cachedAttributes(f.id()).mode()).as("and refresh the cache").isEqualTo(0600);
+  }
+
+  @Test
+  void aListingWithAttributes_takesThemFromMemory_andFromTheStoreJoinFromTheFirstUnknownOn() throws Exception {
+    InodeId d = a.create(InodeId.ROOT, n("d"), dir()).id();
+    for (int i = 0; i < 6; i++) {
+      a.create(d, n("f" + i), file());
+    }
+    InodeAttributes made = b.create(d, n("g"), file()); // another host's file: its attributes are not in a's memory
+    b.create(d, n("h"), file());
+    b.setAttributes(a.cachedLookupAttributes(d, n("f1")).orElseThrow().id(),
+        new AttrUpdate(0600, null, null, null, null, null)); // a's memory keeps 0644 within the ttl, as stat does
+    calls.clear();
+
+    List<DirEntryPlus> first = a.cachedReadDirPlus(d, 0, 3);
+    assertThat(first).extracting(p -> p.entry().name().toString()).containsExactly("f0", "f1", "f2");
+    assertThat(first.get(1).attributes().mode()).as("as cached").isEqualTo(0644);
+    assertThat(calls).as("names only").containsExactly("readDir");
+
+    calls.clear();
+    List<DirEntryPlus> all = a.cachedReadDirPlus(d, 0, 100);
+    assertThat(all).extracting(p -> p.entry().name().toString())
+        .containsExactly("f0", "f1", "f2", "f3", "f4", "f5", "g", "h");
+    assertThat(all).extracting(p -> p.entry().cookie()).isSorted();
+    assertThat(all.get(6).attributes()).isEqualTo(made);
+    assertThat(calls).as("the join from g on").containsExactly("readDir", "readDirPlus");
+
+    calls.clear();
+    assertThat(a.cachedReadDirPlus(d, 0, 100)).isEqualTo(all);
+    assertThat(calls).as("g's and h's attributes were remembered").containsExactly("readDir");
+
+    a.unlink(d, n("f3"), false, T);
+    a.setAttributes(made.id(), new AttrUpdate(0640, null, null, null, null, null));
+    List<DirEntryPlus> after = a.cachedReadDirPlus(d, 0, 100);
+    assertThat(after).extracting(p -> p.entry().name().toString())
+        .containsExactly("f0", "f1", "f2", "f4", "f5", "g", "h");
+    assertThat(after.get(5).attributes().mode()).as("this host's change, at once").isEqualTo(0640);
+    assertThat(a.readDirPlus(d, 0, 100).get(1).attributes().mode()).as("the SPI read: the store's").isEqualTo(0600);
   }
 
   @Test

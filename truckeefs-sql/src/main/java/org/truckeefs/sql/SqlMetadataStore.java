@@ -72,6 +72,9 @@ final class SqlMetadataStore implements MetadataStore {
   private static final String SELECT_DIR_PLUS = "SELECT d.name, d.cookie, i.id, i.type, i.mode, i.uid, i.gid, "
       + "i.size, i.nlink, i.rdev, i.atime, i.mtime, i.ctime, i.crtime, i.version FROM dentry d JOIN inode i "
       + "ON i.id = d.inode_id WHERE d.parent_id = ? AND d.cookie > ? ORDER BY d.cookie LIMIT ?";
+  /** readDir: the entries after a cookie, without their inodes (the listing a cache completes with attributes). */
+  private static final String SELECT_DIR = "SELECT name, inode_id, type, cookie FROM dentry "
+      + "WHERE parent_id = ? AND cookie > ? ORDER BY cookie LIMIT ?";
   /**
    * lookup and lookupAttributes: the directory's type joined with the entry (and its inode), so that a name that is
    * absent costs one statement too (one round trip on MariaDB), not a second one to tell ENOENT/ENOTDIR from
@@ -226,18 +229,24 @@ final class SqlMetadataStore implements MetadataStore {
     return tx.read("parentOf", db -> InodeId.of(directory(db, dir, false).parent()));
   }
 
+  /**
+   * One statement from the statement cache, four columns a row: what {@code ls -l} costs when the attributes are
+   * already in memory (the core's metadata cache). The directory is checked only when the page is empty.
+   */
   @Override
   public List<DirEntry> readDir(InodeId dir, long afterCookie, int limit) throws FsException {
     if (limit <= 0) {
       return List.of();
     }
     return tx.read("readDir", db -> {
-      directory(db, dir, false);
-      List<DirEntry> out = new ArrayList<>();
-      for (Record r : db.select(D_NAME, D_INODE, D_TYPE, D_COOKIE).from(DENTRY)
-          .where(D_PARENT.eq(dir.value()), D_COOKIE.gt(afterCookie))
-          .orderBy(D_COOKIE).limit(limit).fetch()) {
-        out.add(new DirEntry(dir, name(r.get(D_NAME)), InodeId.of(r.get(D_INODE)), type(r.get(D_TYPE)), r.get(D_COOKIE)));
+      List<DirEntry> out = new ArrayList<>(Math.min(limit, 1024));
+      try (ResultSet r = Transactor.prepare(db, SELECT_DIR, dir.value(), afterCookie, limit).executeQuery()) {
+        while (r.next()) {
+          out.add(new DirEntry(dir, name(r.getBytes(1)), InodeId.of(r.getLong(2)), type(r.getInt(3)), r.getLong(4)));
+        }
+      }
+      if (out.isEmpty()) {
+        directory(db, dir, false);
       }
       return out;
     });
