@@ -12,7 +12,12 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -165,6 +170,42 @@ class LocalBlobStoreTest {
       });
     } finally {
       scheduler.shutdownNow();
+    }
+  }
+
+  @Test
+  void aBarrierThatArrivesDuringAnother_waitsForIt_andForcesOnlyWhatIsLeft() throws Exception {
+    CountDownLatch forcing = new CountDownLatch(1);
+    CompletableFuture<Void> release = new CompletableFuture<>();
+    Path blobs = dir.resolve("blobs");
+    LocalBlobStore s = new LocalBlobStore(blobs, d -> forced.add("dir " + blobs.relativize(d)), f -> {
+      forced.add("data " + f.getFileName());
+      forcing.countDown();
+      release.join(); // the first barrier is forcing
+    }, null, Duration.ofHours(1), Long.MAX_VALUE);
+    BlobRef first = put(s, TestFs.pattern(3000, 13));
+    ExecutorService pool = Executors.newFixedThreadPool(2);
+    try {
+      Future<?> a = pool.submit(() -> {
+        s.sync();
+        return null;
+      });
+      assertThat(forcing.await(10, TimeUnit.SECONDS)).isTrue();
+      BlobRef second = put(s, TestFs.pattern(4000, 14));
+      Future<?> b = pool.submit(() -> {
+        s.sync();
+        return null;
+      });
+      await().during(Duration.ofMillis(200)).atMost(Duration.ofSeconds(5)).until(() -> !b.isDone());
+      release.complete(null);
+      a.get(10, TimeUnit.SECONDS);
+      b.get(10, TimeUnit.SECONDS);
+      assertThat(forced).filteredOn(f -> f.startsWith("data ")).as("each blob forced once, in turn")
+          .containsExactly("data " + first.value(), "data " + second.value());
+      assertThat(s.pendingBytes()).isZero();
+    } finally {
+      release.complete(null);
+      pool.shutdownNow();
     }
   }
 
