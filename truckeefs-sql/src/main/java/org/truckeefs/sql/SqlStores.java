@@ -22,6 +22,7 @@ import org.truckeefs.spi.BackendContext;
 final class SqlStores {
   private static final AtomicInteger POOLS = new AtomicInteger();
   private static final Duration SQLITE_BUSY_TIMEOUT = Duration.ofSeconds(30);
+  private static final Duration CHECKPOINT_BUSY_TIMEOUT = Duration.ofSeconds(2);
 
   private SqlStores() {}
 
@@ -71,6 +72,13 @@ final class SqlStores {
   }
 
   static SqlMetadataStore openSqlite(URI uri, BackendConfig config, BackendContext context) throws FsException {
+    return openSqlite(uri, config, context, SqliteCheckpointer.PASSIVE_AFTER_WRITES, SqliteCheckpointer.PERIOD,
+        SqliteCheckpointer.TRUNCATE_ABOVE_FRAMES);
+  }
+
+  /** With the checkpoint thread's thresholds ({@link SqliteCheckpointer}); tests make them small. */
+  static SqlMetadataStore openSqlite(URI uri, BackendConfig config, BackendContext context, int passiveAfterWrites,
+      Duration checkpointPeriod, int truncateAboveFrames) throws FsException {
     Path file = sqlitePath(uri, context);
     try {
       Files.createDirectories(file.toAbsolutePath().getParent());
@@ -85,14 +93,34 @@ final class SqlStores {
     int readers = config.getInt("sql_pool_size", 4);
     HikariDataSource writer = sqlitePool(url, 1, SQLiteConfig.TransactionMode.IMMEDIATE);
     HikariDataSource reader = null;
+    SqliteCheckpointer checkpointer = null;
     try {
       Migrations.migrate(writer, SqlEngine.SQLITE, "the metadata file " + file, "data_dir");
       reader = sqlitePool(url, Math.max(1, readers), SQLiteConfig.TransactionMode.DEFERRED);
+      checkpointer = new SqliteCheckpointer(checkpointConnection(url), passiveAfterWrites, checkpointPeriod,
+          truncateAboveFrames);
     } catch (FsException | RuntimeException e) {
+      if (reader != null) {
+        reader.close();
+      }
       writer.close();
       throw e;
     }
-    return new SqlMetadataStore(new Transactor(SqlEngine.SQLITE, writer, reader, context.clock()), context.clock());
+    return new SqlMetadataStore(new Transactor(SqlEngine.SQLITE, writer, reader, context.clock(), checkpointer),
+        context.clock());
+  }
+
+  /** The checkpoint thread's own connection ({@link SqliteCheckpointer}), outside both pools. */
+  private static java.sql.Connection checkpointConnection(String url) throws FsException {
+    SQLiteConfig sc = sqliteConfig(SQLiteConfig.TransactionMode.DEFERRED);
+    // A TRUNCATE checkpoint waits this long for the writer and readers, then gives up until its next round.
+    sc.setBusyTimeout((int) CHECKPOINT_BUSY_TIMEOUT.toMillis());
+    try {
+      return sc.createConnection(url);
+    } catch (SQLException e) {
+      throw new FsException(FsError.IO, "cannot open the metadata file " + url.substring("jdbc:sqlite:".length())
+          + " for checkpoints: " + SqlErrors.describe(e) + " (check data_dir)");
+    }
   }
 
   static Path sqlitePath(URI uri, BackendContext context) throws FsException {
@@ -104,8 +132,7 @@ final class SqlStores {
     return p.isAbsolute() ? p : context.dataDir().resolve(p);
   }
 
-  private static HikariDataSource sqlitePool(String url, int size, SQLiteConfig.TransactionMode mode)
-      throws FsException {
+  private static SQLiteConfig sqliteConfig(SQLiteConfig.TransactionMode mode) {
     SQLiteConfig sc = new SQLiteConfig();
     sc.setJournalMode(SQLiteConfig.JournalMode.WAL);
     // NORMAL in WAL mode: a commit survives a process crash; a power loss may lose the last commits, never the file.
@@ -116,6 +143,14 @@ final class SqlStores {
     // Inserts return their ids with RETURNING: without this the driver lower-cases and regex-scans the SQL of every
     // update for JDBC's generated keys (about 5% of an unlink's CPU in a profile).
     sc.setGetGeneratedKeys(false);
+    // No automatic checkpoint on the commit that crosses 1000 WAL pages: SqliteCheckpointer's thread checkpoints.
+    sc.setPragma(SQLiteConfig.Pragma.WAL_AUTOCHECKPOINT, "0");
+    return sc;
+  }
+
+  private static HikariDataSource sqlitePool(String url, int size, SQLiteConfig.TransactionMode mode)
+      throws FsException {
+    SQLiteConfig sc = sqliteConfig(mode);
     HikariConfig hc = new HikariConfig();
     hc.setPoolName("truckeefs-sqlite-" + POOLS.incrementAndGet());
     hc.setJdbcUrl(url);

@@ -199,6 +199,7 @@ final class Transactor implements AutoCloseable {
   private final Clock clock;
   private final Settings settings;
   private final StatementCache statements;
+  private final SqliteCheckpointer checkpointer;
   /**
    * Hot statements and deferred changes sent, a multi-statement counting once: on MariaDB the round trips of the
    * namespace operations (a COMMIT sent alone and jOOQ's cold-path queries are not counted). For tests.
@@ -206,6 +207,16 @@ final class Transactor implements AutoCloseable {
   private final LongAdder sent = new LongAdder();
 
   Transactor(SqlEngine engine, HikariDataSource writers, HikariDataSource readers, Clock clock) {
+    this(engine, writers, readers, clock, null);
+  }
+
+  /** @param checkpointer SQLite's WAL checkpoint thread, told of every write; null on MariaDB */
+  Transactor(SqlEngine engine, HikariDataSource writers, HikariDataSource readers, Clock clock,
+      SqliteCheckpointer checkpointer) {
+    this.checkpointer = checkpointer;
+    if (checkpointer != null) {
+      checkpointer.holdWritersWith(combiner);
+    }
     this.engine = engine;
     this.writers = writers;
     this.readers = readers;
@@ -226,6 +237,11 @@ final class Transactor implements AutoCloseable {
   /** See {@link #sent}. */
   long statementsSent() {
     return sent.sum();
+  }
+
+  /** SQLite's WAL checkpoint thread, or null. For tests. */
+  SqliteCheckpointer checkpointer() {
+    return checkpointer;
   }
 
   private final java.util.concurrent.atomic.AtomicLong syncRequests = new java.util.concurrent.atomic.AtomicLong();
@@ -406,6 +422,9 @@ final class Transactor implements AutoCloseable {
       }
     } finally {
       combiner.unlock();
+    }
+    if (checkpointer != null) {
+      checkpointer.wrote();
     }
     if (job.failure != null) {
       throw job.failure;
@@ -712,6 +731,9 @@ final class Transactor implements AutoCloseable {
 
   @Override
   public void close() {
+    if (checkpointer != null) {
+      checkpointer.close();
+    }
     statements.close();
     if (readers != writers) {
       readers.close();

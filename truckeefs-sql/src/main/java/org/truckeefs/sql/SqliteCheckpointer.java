@@ -1,0 +1,164 @@
+package org.truckeefs.sql;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.Lock;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.concurrent.locks.LockSupport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Checkpoints the SQLite WAL on a thread of its own, so that requests pay for as little of it as possible. With
+ * SQLite's automatic checkpoint (every 1000 WAL pages) the commit that crosses the mark copies the WAL into the
+ * database file and fsyncs both (3 to 9 ms each on our VM disk), while it holds the single writer connection and
+ * with it every other write waiting to group-commit: 68 fsyncs in 5 s of create+write+close in a profile. The
+ * writer connections run with {@code wal_autocheckpoint=0} instead, and this thread, every
+ * {@link #passiveAfterWrites} writes (at the latest {@link #period} after a write):
+ * <ol>
+ *   <li>runs a PASSIVE checkpoint, which waits for no reader or writer: the bulk of the copy and its fsyncs;
+ *   <li>then, holding this process's writers back ({@link #holdWritersWith}), a second PASSIVE checkpoint, which
+ *       copies only what was committed during the first. Without it the WAL would never start over: SQLite restarts
+ *       it from its beginning only when a write begins with every page already copied, which a checkpoint racing a
+ *       steady writer never achieves (the WAL grew to 64 MiB in a benchmark). Writers wait for this step (two
+ *       fsyncs of a few pages) once per cycle, instead of for a whole checkpoint every 1000 pages.
+ * </ol>
+ *
+ * <p>Bounded: should the WAL still hold more than {@link #truncateAboveFrames} pages (a reader kept the WAL from
+ * starting over, or another process writes), a TRUNCATE checkpoint waits (busy timeout) for writers and readers,
+ * copies the rest and empties the file. Crash safety and durability are SQLite's own and unchanged: a checkpoint
+ * fsyncs the WAL before it copies and the database file before it lets the WAL start over, whichever connection
+ * runs it; commits stay unsynced (synchronous=NORMAL) until {@link Transactor#syncWal} syncs the WAL. The last
+ * connection to close still checkpoints and removes the WAL.
+ */
+final class SqliteCheckpointer implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(SqliteCheckpointer.class);
+  /**
+   * About 3,000 WAL pages (12 MiB) of creates and content commits: three times the autocheckpoint's 1,000, so that
+   * writers wait for the second step a third as often; reads look pages up in a WAL index a few hash tables long.
+   */
+  static final int PASSIVE_AFTER_WRITES = 512;
+  static final Duration PERIOD = Duration.ofSeconds(1);
+  /** 64 MiB of 4 KiB pages. */
+  static final int TRUNCATE_ABOVE_FRAMES = 16_384;
+
+  private final Connection connection;
+  private final int passiveAfterWrites;
+  private final Duration period;
+  private final int truncateAboveFrames;
+  private final AtomicLong writes = new AtomicLong();
+  private final AtomicLong checkpoints = new AtomicLong();
+  private final AtomicLong truncations = new AtomicLong();
+  private final Thread thread;
+  private volatile boolean closing;
+  /** WAL pages after the last checkpoint's copy; -1 before the first. For tests and diagnostics. */
+  private volatile long lastWalFrames = -1;
+  /** Held while the second step runs: the lock this process's writers take ({@link Transactor}'s combiner). */
+  private volatile Lock writers = new ReentrantLock();
+
+  /** @param connection its own connection: neither the writer (it must not wait for it) nor a pooled reader */
+  SqliteCheckpointer(Connection connection, int passiveAfterWrites, Duration period, int truncateAboveFrames) {
+    this.connection = connection;
+    this.passiveAfterWrites = passiveAfterWrites;
+    this.period = period;
+    this.truncateAboveFrames = truncateAboveFrames;
+    this.thread = new Thread(this::loop, "truckeefs-sqlite-checkpoint");
+    thread.setDaemon(true);
+    thread.start();
+  }
+
+  /** Makes the second step of a round hold {@code lock}, which every write of this process takes. */
+  void holdWritersWith(Lock lock) {
+    this.writers = lock;
+  }
+
+  /** A write committed: wakes the thread every {@link #passiveAfterWrites} writes (one atomic add otherwise). */
+  void wrote() {
+    if (writes.incrementAndGet() % passiveAfterWrites == 0) {
+      LockSupport.unpark(thread);
+    }
+  }
+
+  long checkpoints() {
+    return checkpoints.get();
+  }
+
+  long truncations() {
+    return truncations.get();
+  }
+
+  long lastWalFrames() {
+    return lastWalFrames;
+  }
+
+  private void loop() {
+    long seen = 0;
+    while (!closing) {
+      LockSupport.parkNanos(this, period.toNanos());
+      long now = writes.get();
+      if (closing || now == seen) {
+        continue;
+      }
+      seen = now;
+      try {
+        checkpoint();
+      } catch (SQLException | RuntimeException e) {
+        // A busy or failing checkpoint leaves the WAL as it is; the next round tries again.
+        LOG.debug("WAL checkpoint failed: {}", SqlErrors.describe(e));
+      }
+    }
+  }
+
+  private void checkpoint() throws SQLException {
+    run("PASSIVE");
+    long[] passive;
+    Lock held = writers;
+    held.lock();
+    try {
+      // Nothing to copy (no write since the first step) costs no fsync.
+      passive = run("PASSIVE");
+    } finally {
+      held.unlock();
+    }
+    long frames = passive[1];
+    if (frames >= truncateAboveFrames) {
+      long[] truncate = run("TRUNCATE");
+      if (truncate[0] == 0) {
+        truncations.incrementAndGet();
+        frames = truncate[1];
+      }
+    }
+    lastWalFrames = frames;
+  }
+
+  /** Runs one checkpoint: {busy (1 if it could not finish), WAL pages, pages copied}. */
+  private long[] run(String mode) throws SQLException {
+    try (Statement s = connection.createStatement();
+        ResultSet r = s.executeQuery("PRAGMA wal_checkpoint(" + mode + ")")) {
+      checkpoints.incrementAndGet();
+      return r.next() ? new long[] {r.getLong(1), r.getLong(2), r.getLong(3)} : new long[] {1, 0, 0};
+    }
+  }
+
+  /** Stops the thread (waiting for a checkpoint under way) and closes the connection. */
+  @Override
+  public void close() {
+    closing = true;
+    LockSupport.unpark(thread);
+    try {
+      thread.join(TimeUnit.SECONDS.toMillis(60));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    try {
+      connection.close();
+    } catch (SQLException e) {
+      LOG.debug("closing the checkpoint connection failed: {}", SqlErrors.describe(e));
+    }
+  }
+}
