@@ -27,6 +27,12 @@ import org.truckeefs.spi.MetadataStore;
  * <p>Locking: none of its own (see {@link OpenFile} and {@link OpenFiles}).
  */
 final class FileData {
+  /**
+   * How far from where the handle's reads reached a read may start and still count as sequential: the kernel's
+   * read-ahead sends several READs at once (four of 1 MiB in flight were seen), and they arrive in any order.
+   */
+  static final long SEQUENTIAL_SLACK = 8L << 20;
+
   private final MetadataStore meta;
   private final Namespace namespace;
   private final HandleTable handles;
@@ -146,8 +152,11 @@ final class FileData {
     if (offset < 0) {
       throw new FsException(FsError.INVALID, "negative offset " + offset);
     }
-    int n = h.file.read(offset, dst, offset == h.lastReadEnd);
-    h.lastReadEnd = offset + n;
+    long last = h.lastReadEnd;
+    int n = h.file.read(offset, dst, offset == 0 || last >= 0 && Math.abs(offset - last) <= SEQUENTIAL_SLACK);
+    if (offset + n > last) {
+      h.lastReadEnd = offset + n; // racy but monotone enough: a lost update only narrows one read's test
+    }
     return n;
   }
 

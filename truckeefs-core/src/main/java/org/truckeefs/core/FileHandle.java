@@ -12,7 +12,7 @@ final class FileHandle {
   final InodeId inode;
   final OpenFlags flags;
   final Caller caller;
-  /** Where the last read ended: a read starting there is sequential and triggers read-ahead. */
+  /** How far this handle's reads reached: a read starting near there is sequential and triggers read-ahead. */
   volatile long lastReadEnd = -1;
   /** Whether the first write already dropped setuid/setgid (checked once per handle, not per write). */
   volatile boolean privilegesChecked;

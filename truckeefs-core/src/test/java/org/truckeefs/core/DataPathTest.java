@@ -242,6 +242,33 @@ class DataPathTest {
     assertThat(all.array()).isEqualTo(data);
   }
 
+  /**
+   * The kernel's read-ahead sends several READs at once; they arrive out of order and are still sequential: each
+   * fetches the chunk after it in the background (a read far from where the handle's reads reached does not).
+   */
+  @Test
+  void readsArrivingOutOfOrder_countAsSequential_andFetchTheNextChunkAhead() throws Exception {
+    long h = createFile(fs, "ooo");
+    byte[] data = new byte[4 * CHUNK];
+    new java.util.Random(7).nextBytes(data); // four different chunks, four blobs
+    write(fs, h, 0, data);
+    fs.release(h);
+    fs.syncAll();
+    fs.close();
+    TestFs.deleteQuietly(tmp.resolve("cache").resolve("chunks"));
+    fs = t.open();
+    java.util.List<ChunkRef> chunks = t.meta.chunks(id("ooo"));
+    long r = fs.open(ROOT, id("ooo"), OpenFlags.READ).handle();
+    read(fs, r, 0, CHUNK / 2);
+    read(fs, r, CHUNK + CHUNK / 2, CHUNK / 2); // the later request first
+    org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+        assertThat(blobs.readCalls).extracting(ControlledBlobStore.ReadCall::ref).contains(chunks.get(2).blob()));
+    assertThat(blobs.readCalls).extracting(ControlledBlobStore.ReadCall::ref).doesNotContain(chunks.get(3).blob());
+    read(fs, r, CHUNK / 2, CHUNK); // then the earlier one
+    assertThat(read(fs, r, 0, 4 * CHUNK)).isEqualTo(data);
+    fs.release(r);
+  }
+
   @Test
   void afterUpload_dataStaysCached_andIsNotDownloadedAgain() throws Exception {
     long h = createFile(fs, "c");
