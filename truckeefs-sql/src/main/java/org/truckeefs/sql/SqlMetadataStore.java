@@ -821,7 +821,8 @@ final class SqlMetadataStore implements MetadataStore {
 
   @Override
   public List<InodeId> orphans() throws FsException {
-    return tx.read("orphans", db -> db.select(I_ID).from(INODE).where(I_NLINK.eq(0L)).orderBy(I_ID)
+    // 0 inlined, not bound: SQLite uses its partial index (WHERE nlink = 0) only for a query that says nlink = 0.
+    return tx.read("orphans", db -> db.select(I_ID).from(INODE).where(I_NLINK.eq(DSL.inline(0L))).orderBy(I_ID)
         .fetch(r -> InodeId.of(r.value1())));
   }
 
