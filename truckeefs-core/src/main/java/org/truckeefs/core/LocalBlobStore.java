@@ -357,6 +357,7 @@ final class LocalBlobStore implements BlobStore {
   /** A clean close leaves every blob durable, as unmounting a local filesystem does. */
   @Override
   public void close() throws FsException {
+    pending.close();
     sync();
   }
 

@@ -16,6 +16,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -83,6 +84,8 @@ final class PendingBlobs {
   private final AtomicLong pendingBytes = new AtomicLong();
   private final AtomicBoolean timerArmed = new AtomicBoolean();
   private final AtomicBoolean sizeFlushQueued = new AtomicBoolean();
+  private volatile ScheduledFuture<?> timer;
+  private volatile boolean closed;
   /** Names a barrier of this store forced (bounded: cleared when full; forgetting one only costs a stat). */
   private final Set<String> durable = ConcurrentHashMap.newKeySet();
   /** Barriers run one at a time (puts never wait for one); guards {@link #barrierRunning}. */
@@ -109,17 +112,19 @@ final class PendingBlobs {
     Entry old = pending.put(hex, new Entry(path, size));
     long bytes = pendingBytes.addAndGet(size - (old == null ? 0 : old.size));
     durable.remove(hex);
-    if (scheduler == null) {
+    if (scheduler == null || closed) {
       return;
     }
     try {
       if (timerArmed.compareAndSet(false, true)) {
-        scheduler.schedule(this::timedFlush, maxAgeMillis, TimeUnit.MILLISECONDS);
+        timer = scheduler.schedule(this::timedFlush, maxAgeMillis, TimeUnit.MILLISECONDS);
       }
       if (bytes >= maxBytes && sizeFlushQueued.compareAndSet(false, true)) {
         scheduler.execute(() -> {
           sizeFlushQueued.set(false);
-          flushQuietly("size");
+          if (!closed) {
+            flushQuietly("size");
+          }
         });
       }
     } catch (RejectedExecutionException closing) {
@@ -224,7 +229,21 @@ final class PendingBlobs {
 
   private void timedFlush() {
     timerArmed.set(false); // blobs added from here on arm the next timer
-    flushQuietly("timed");
+    if (!closed) {
+      flushQuietly("timed");
+    }
+  }
+
+  /**
+   * No background flush from now on (the caller's scheduler may outlive this store); the store's close runs the
+   * last barrier itself.
+   */
+  void close() {
+    closed = true;
+    ScheduledFuture<?> t = timer;
+    if (t != null) {
+      t.cancel(false);
+    }
   }
 
   private void flushQuietly(String why) {
@@ -235,7 +254,7 @@ final class PendingBlobs {
       log.warn("{} flush of the local blob store's pending blobs failed: {}", why, e.getMessage());
       if (!pending.isEmpty() && timerArmed.compareAndSet(false, true)) {
         try {
-          scheduler.schedule(this::timedFlush, maxAgeMillis, TimeUnit.MILLISECONDS);
+          timer = scheduler.schedule(this::timedFlush, maxAgeMillis, TimeUnit.MILLISECONDS);
         } catch (RejectedExecutionException closing) {
           timerArmed.set(false);
         }

@@ -220,11 +220,19 @@ class LocalBlobStoreTest {
   }
 
   @Test
-  void close_forcesWhatIsPending() throws Exception {
-    LocalBlobStore s = recording(dir.resolve("blobs"));
-    BlobRef r = put(s, TestFs.pattern(3000, 12));
-    s.close();
-    assertThat(forced).contains("data " + r.value());
+  void close_forcesWhatIsPending_andStopsTheBackgroundFlush() throws Exception {
+    ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(); // outlives the store
+    try {
+      LocalBlobStore s = recording(dir.resolve("blobs"), scheduler, Duration.ofMillis(100), Long.MAX_VALUE);
+      BlobRef r = put(s, TestFs.pattern(3000, 12));
+      s.close();
+      assertThat(forced).contains("data " + r.value());
+      forced.clear();
+      put(s, TestFs.pattern(2000, 15)); // a late put of a closed store is left for an explicit sync
+      await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(5)).until(forced::isEmpty);
+    } finally {
+      scheduler.shutdownNow();
+    }
   }
 
   private Path sealed(String name, byte[] data) throws Exception {
