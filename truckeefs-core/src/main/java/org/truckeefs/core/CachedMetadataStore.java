@@ -64,6 +64,8 @@ final class CachedMetadataStore implements MetadataStore {
   private final boolean enabled;
   /** InodeId to InodeAttributes, EntryKey to Optional of the InodeId it names (empty: no entry), NoXattrs to TRUE. */
   private final CacheStripes<Object, Object> cache;
+  /** The directories whose every name is known, for lookups of absent names; null when the cache is off. */
+  private final DirectoryNames names;
 
   /** Cache upkeep on the caller's thread (tests). */
   CachedMetadataStore(MetadataStore store, Duration ttl, Ticker ticker) {
@@ -75,6 +77,9 @@ final class CachedMetadataStore implements MetadataStore {
     this.store = store;
     this.enabled = !ttl.isZero();
     this.cache = new CacheStripes<>(enabled ? ttl : Duration.ofNanos(1), MAX_ENTRIES, ticker, upkeep);
+    // one host keeps them as long as its other entries; several, as long as the kernel keeps a negative entry
+    this.names = enabled ? new DirectoryNames(ticker, ttl.compareTo(DirectoryNames.LIFETIME) > 0 ? ttl
+        : DirectoryNames.LIFETIME, DirectoryNames.MAX_NAMES) : null;
   }
 
   /** The store behind the cache, for work that must see every change (a metadata load) and then {@link #clear}. */
@@ -108,6 +113,9 @@ final class CachedMetadataStore implements MetadataStore {
         return Optional.of(a);
       }
     }
+    if (enabled && names.absent(parent, name)) {
+      return Optional.empty();
+    }
     return lookupAttributes(parent, name);
   }
 
@@ -118,6 +126,9 @@ final class CachedMetadataStore implements MetadataStore {
   Optional<InodeId> cachedEntry(InodeId parent, Name name) {
     if (enabled && cache.get(new EntryKey(parent, name)) instanceof Optional<?> e) {
       return e.map(InodeId.class::cast);
+    }
+    if (enabled && names.absent(parent, name)) {
+      return Optional.empty();
     }
     return null;
   }
@@ -168,6 +179,9 @@ final class CachedMetadataStore implements MetadataStore {
   /** Forgets everything: another host may have missed events, or the store changed behind this cache. */
   void clear() {
     cache.clear();
+    if (enabled) {
+      names.clear();
+    }
   }
 
   /** A change event; only other hosts' changes matter (this host's went through here). */
@@ -181,8 +195,11 @@ final class CachedMetadataStore implements MetadataStore {
       forget(c.inode());
     } else if (change instanceof FsChange.Entry e) {
       entryChanged(e.parent(), e.name());
+      if (enabled) {
+        names.remoteChange(e.parent());
+      }
     } else {
-      cache.clear(); // Overflow
+      clear(); // Overflow
     }
   }
 
@@ -292,6 +309,7 @@ final class CachedMetadataStore implements MetadataStore {
   @Override
   public CreateResult createEntry(InodeId parent, Name name, NewInode spec) throws FsException {
     long[] stamp = cache.stamp();
+    long mark = enabled ? names.mark() : 0;
     CreateResult r;
     try {
       r = store.createEntry(parent, name, spec);
@@ -306,6 +324,10 @@ final class CachedMetadataStore implements MetadataStore {
       // nobody can have read the new inode before it existed (replace: a GONE of a reused id must not survive)
       cache.replace(a.id(), a, stamp);
       cache.put(new NoXattrs(a.id()), Boolean.TRUE, stamp);
+      names.added(parent, name);
+      if (a.isDirectory()) {
+        names.made(a.id(), mark);
+      }
     } else {
       cache.invalidate(new EntryKey(parent, name));
     }
@@ -316,7 +338,11 @@ final class CachedMetadataStore implements MetadataStore {
   @Override
   public InodeAttributes link(InodeId inode, InodeId parent, Name name, Instant now) throws FsException {
     try {
-      return store.link(inode, parent, name, now);
+      InodeAttributes a = store.link(inode, parent, name, now);
+      if (enabled) {
+        names.added(parent, name);
+      }
+      return a;
     } finally {
       entryChanged(parent, name);
       cache.invalidate(inode);
@@ -357,6 +383,10 @@ final class CachedMetadataStore implements MetadataStore {
     Optional<InodeId> replaced = cachedTarget(newParent, newName);
     try {
       RenameResult r = store.rename(parent, name, newParent, newName, flags, now);
+      if (enabled && flags != RenameFlags.EXCHANGE) { // an exchange keeps both names
+        names.removed(parent, name);
+        names.added(newParent, newName);
+      }
       entryChanged(parent, name);
       entryChanged(newParent, newName);
       cache.invalidate(r.moved().id());
@@ -368,6 +398,9 @@ final class CachedMetadataStore implements MetadataStore {
     } catch (FsException | RuntimeException e) {
       failed(e, parent, name);
       entryChanged(newParent, newName);
+      if (enabled) {
+        names.forget(newParent);
+      }
       throw e;
     }
   }
@@ -512,6 +545,10 @@ final class CachedMetadataStore implements MetadataStore {
    */
   private void removed(InodeId parent, Name name, Optional<InodeId> cachedVictim, InodeId victim,
       InodeAttributes parentAfter, long[] stamp, boolean purged) {
+    if (enabled) {
+      names.removed(parent, name);
+      names.forget(victim); // a removed directory
+    }
     if (enabled && parentAfter != null) {
       cache.replace(new EntryKey(parent, name), Optional.empty(), stamp);
       cache.replace(parent, parentAfter, stamp);
@@ -533,7 +570,9 @@ final class CachedMetadataStore implements MetadataStore {
   private void failed(Exception e, InodeId parent, Name name) {
     entryChanged(parent, name);
     if (!(e instanceof FsException f) || f.error() == FsError.IO) {
-      cache.clear();
+      clear();
+    } else if (enabled && f.error() == FsError.EXISTS) {
+      names.forget(parent); // a name this host took for absent: another host's, whose event has not come
     }
   }
 

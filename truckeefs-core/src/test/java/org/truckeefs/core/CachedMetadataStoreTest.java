@@ -290,6 +290,51 @@ class CachedMetadataStoreTest {
   }
 
   @Test
+  void inADirectoryThisHostMade_anAbsentNameCostsNoStoreCall_untilAnotherHostChangesIt() throws Exception {
+    InodeId d = a.create(InodeId.ROOT, n("d"), dir()).id();
+    calls.clear();
+    assertThat(a.cachedLookupAttributes(d, n("x"))).isEmpty();
+    assertThat(a.cachedEntry(d, n("y"))).isEmpty();
+    assertThat(calls).isEmpty();
+
+    InodeAttributes x = a.create(d, n("x"), file());
+    calls.clear();
+    assertThat(a.cachedLookupAttributes(d, n("x"))).contains(x);
+    a.rename(d, n("x"), d, n("x2"), RenameFlags.NONE, T);
+    assertThat(a.cachedLookupAttributes(d, n("x2")).map(InodeAttributes::id)).contains(x.id());
+    calls.clear();
+    assertThat(a.cachedLookupAttributes(d, n("x"))).as("renamed away").isEmpty();
+    a.unlink(d, n("x2"), false, T);
+    calls.clear();
+    assertThat(a.cachedLookupAttributes(d, n("x2"))).isEmpty();
+    assertThat(calls).isEmpty();
+
+    InodeAttributes y = b.create(d, n("y"), file()); // another host, its event still on the way
+    assertThat(a.cachedLookupAttributes(d, n("y"))).as("as late as the kernel would see it").isEmpty();
+    a.onChange(new FsChange.Entry(d, n("y"), true));
+    assertThat(a.cachedLookupAttributes(d, n("y"))).contains(y);
+    calls.clear();
+    assertThat(a.cachedLookupAttributes(d, n("z"))).isEmpty();
+    assertThat(calls).as("no longer known whole: asks the store").isNotEmpty();
+  }
+
+  @Test
+  void aNameAnotherHostMadeUnseen_isFoundWhenThisHostCreatesIt_andAfterTheLifetime() throws Exception {
+    InodeId d = a.create(InodeId.ROOT, n("d"), dir()).id();
+    InodeId e = a.create(InodeId.ROOT, n("e"), dir()).id();
+    b.create(d, n("y"), file());
+    b.create(e, n("y"), file());
+    assertThat(a.cachedLookupAttributes(d, n("y"))).isEmpty();
+    assertThatThrownBy(() -> a.create(d, n("y"), file())).isInstanceOf(FsException.class)
+        .extracting(t -> ((FsException) t).error()).isEqualTo(FsError.EXISTS);
+    assertThat(a.cachedLookupAttributes(d, n("y"))).as("the store asked again").isPresent();
+
+    assertThat(a.cachedLookupAttributes(e, n("y"))).isEmpty();
+    ticker.advance(DirectoryNames.LIFETIME.plusMillis(1));
+    assertThat(a.cachedLookupAttributes(e, n("y"))).isPresent();
+  }
+
+  @Test
   void ttlZero_cachesNothing() throws Exception {
     CachedMetadataStore off = new CachedMetadataStore(counted(shared), Duration.ZERO, ticker);
     InodeAttributes f = off.create(InodeId.ROOT, n("f"), file());
