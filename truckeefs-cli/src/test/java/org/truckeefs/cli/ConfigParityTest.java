@@ -35,7 +35,7 @@ class ConfigParityTest {
       "flag_utime_omit_ok", "fuse_operations", "hard_remove", "keep_cache", "next_cookie", "no_remote_lock",
       "truckeefs_schema_history", "tx_marker", "upload_journal", "use_ino", "user_allow_other", "auto_unmount",
       "max_read", "fsname", "kernel_cache", "auto_cache", "direct_io", "max_write", "end_fsync", "commit_mark",
-      "sync_mark", "cache_readdir");
+      "sync_mark", "cache_readdir", "inode_by_nlink", "blob_by_unreferenced");
 
   @TempDir Path dir;
 
