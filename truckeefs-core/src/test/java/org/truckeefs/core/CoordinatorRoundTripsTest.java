@@ -47,7 +47,7 @@ class CoordinatorRoundTripsTest {
       }
     };
     fs = RiverFS.open(t.config().backends(Backends.empty()
-            .register(DataPathTest.provider(t.meta)).register(DataPathTest.blobProvider(t.blobs)).register(counting))
+            .register(TestFs.metaProvider("testmeta2", t.meta)).register(TestFs.blobProvider(t.blobs)).register(counting))
         .metadataUri("testmeta2:").coordinatorUri("counting:").build());
   }
 

@@ -50,6 +50,14 @@ class DataPathTest {
     return lookup(fs, name).id();
   }
 
+  /** Uploads everything, then starts again without cached chunks: every read goes to the blob store. */
+  private void reopenWithEmptyCache() throws Exception {
+    fs.syncAll();
+    fs.close();
+    TestFs.deleteQuietly(tmp.resolve("cache").resolve("chunks"));
+    fs = t.open();
+  }
+
   private long openRw(String name) throws FsException {
     return fs.open(ROOT, id(name), OpenFlags.READ_WRITE).handle();
   }
@@ -221,10 +229,7 @@ class DataPathTest {
     byte[] data = pattern(5 * CHUNK + 99, 2);
     write(fs, h, 0, data);
     fs.release(h);
-    fs.syncAll();
-    fs.close();
-    TestFs.deleteQuietly(tmp.resolve("cache").resolve("chunks"));
-    fs = t.open();
+    reopenWithEmptyCache();
     long r = fs.open(ROOT, id("seq"), OpenFlags.READ).handle();
     ByteBuffer all = ByteBuffer.allocate(data.length);
     long off = 0;
@@ -253,10 +258,7 @@ class DataPathTest {
     new java.util.Random(7).nextBytes(data); // four different chunks, four blobs
     write(fs, h, 0, data);
     fs.release(h);
-    fs.syncAll();
-    fs.close();
-    TestFs.deleteQuietly(tmp.resolve("cache").resolve("chunks"));
-    fs = t.open();
+    reopenWithEmptyCache();
     java.util.List<ChunkRef> chunks = t.meta.chunks(id("ooo"));
     long r = fs.open(ROOT, id("ooo"), OpenFlags.READ).handle();
     read(fs, r, 0, CHUNK / 2);
@@ -296,7 +298,7 @@ class DataPathTest {
     ControlledBlobStore afterRestart = new ControlledBlobStore(new LocalBlobStore(tmp.resolve("blobs")));
     TestFs t2 = new TestFs(tmp, afterRestart);
     RiverFS fs2 = RiverFS.open(t2.config().metadataUri("testmeta2:").backends(
-        Backends.empty().register(provider(t.meta)).register(blobProvider(afterRestart))).build());
+        Backends.empty().register(TestFs.metaProvider("testmeta2", t.meta)).register(TestFs.blobProvider(afterRestart))).build());
     try {
       assertThat(fs2.hostId()).isEqualTo(host);
       InodeId id = fs2.lookup(ROOT, InodeId.ROOT, n("crash")).id();
@@ -341,7 +343,7 @@ class DataPathTest {
     ControlledBlobStore afterRestart = new ControlledBlobStore(new LocalBlobStore(tmp.resolve("blobs")));
     TestFs t2 = new TestFs(tmp, afterRestart);
     RiverFS fs2 = RiverFS.open(t2.config().metadataUri("testmeta2:").backends(
-        Backends.empty().register(provider(t.meta)).register(blobProvider(afterRestart))).build());
+        Backends.empty().register(TestFs.metaProvider("testmeta2", t.meta)).register(TestFs.blobProvider(afterRestart))).build());
     try {
       fs2.syncAll();
       assertThat(fs2.journaledUploads()).isZero();
@@ -356,36 +358,6 @@ class DataPathTest {
       blobs.failPuts = true;
       blobs.putGate.release(100);
     }
-  }
-
-  static org.truckeefs.spi.MetadataStoreProvider provider(org.truckeefs.spi.MetadataStore store) {
-    return new org.truckeefs.spi.MetadataStoreProvider() {
-      @Override
-      public String scheme() {
-        return "testmeta2";
-      }
-
-      @Override
-      public org.truckeefs.spi.MetadataStore create(java.net.URI u, org.truckeefs.spi.BackendConfig c,
-          org.truckeefs.spi.BackendContext x) {
-        return new TestFs.Unclosable(store);
-      }
-    };
-  }
-
-  static org.truckeefs.spi.BlobStoreProvider blobProvider(org.truckeefs.spi.BlobStore store) {
-    return new org.truckeefs.spi.BlobStoreProvider() {
-      @Override
-      public String scheme() {
-        return "testblobs";
-      }
-
-      @Override
-      public org.truckeefs.spi.BlobStore create(java.net.URI u, org.truckeefs.spi.BackendConfig c,
-          org.truckeefs.spi.BackendContext x) {
-        return store;
-      }
-    };
   }
 
   static void waitFor(java.util.function.BooleanSupplier cond) throws InterruptedException {

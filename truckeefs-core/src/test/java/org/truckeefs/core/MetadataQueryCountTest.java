@@ -58,7 +58,7 @@ class MetadataQueryCountTest {
       }
     };
     fs = RiverFS.open(t.config().backends(Backends.empty().register(provider)
-            .register(DataPathTest.blobProvider(t.blobs)).register(new LocalCoordinatorProvider()))
+            .register(TestFs.blobProvider(t.blobs)).register(new LocalCoordinatorProvider()))
         .metadataUri("countingmeta:").ticker(ticker)
         // the several-hosts window: these tests also count what its expiry costs (one host alone keeps 1 h)
         .metadataCacheTtl(RiverFsConfig.DEFAULT_METADATA_CACHE_TTL).build());

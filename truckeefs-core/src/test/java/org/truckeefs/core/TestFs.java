@@ -47,29 +47,9 @@ final class TestFs {
 
   RiverFsConfig.Builder config() throws FsException {
     Backends b = Backends.empty()
-        .register(new MetadataStoreProvider() {
-          @Override
-          public String scheme() {
-            return "testmeta";
-          }
-
-          @Override
-          public MetadataStore create(URI uri, BackendConfig c, BackendContext ctx) {
-            return new Unclosable(meta);
-          }
-        })
+        .register(metaProvider("testmeta", meta))
         .register(new LocalCoordinatorProvider())
-        .register(new BlobStoreProvider() {
-          @Override
-          public String scheme() {
-            return "testblobs";
-          }
-
-          @Override
-          public BlobStore create(URI uri, BackendConfig c, BackendContext ctx) {
-            return blobs;
-          }
-        });
+        .register(blobProvider(blobs));
     return RiverFsConfig.builder()
         .backends(b)
         .dataDir(dir.resolve("data"))
@@ -97,6 +77,36 @@ final class TestFs {
   }
 
   /** The shared store survives a RiverFS close, as a database would. */
+  /** A provider of {@code store} (not closed with the filesystem: tests reopen on it) under {@code scheme}. */
+  static MetadataStoreProvider metaProvider(String scheme, MetadataStore store) {
+    return new MetadataStoreProvider() {
+      @Override
+      public String scheme() {
+        return scheme;
+      }
+
+      @Override
+      public MetadataStore create(URI uri, BackendConfig c, BackendContext ctx) {
+        return new Unclosable(store);
+      }
+    };
+  }
+
+  /** A provider of {@code store} under {@code testblobs}. */
+  static BlobStoreProvider blobProvider(BlobStore store) {
+    return new BlobStoreProvider() {
+      @Override
+      public String scheme() {
+        return "testblobs";
+      }
+
+      @Override
+      public BlobStore create(URI uri, BackendConfig c, BackendContext ctx) {
+        return store;
+      }
+    };
+  }
+
   static final class Unclosable extends ForwardingMetadataStore {
     Unclosable(MetadataStore d) {
       super(d);
