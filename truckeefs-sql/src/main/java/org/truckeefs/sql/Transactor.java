@@ -321,7 +321,7 @@ final class Transactor implements AutoCloseable {
         PreparedStatement s = prepare(db, sql + "; " + MARKER_AND_COMMIT);
         bind(s, params);
         s.setLong(params.length + 1, token);
-        s.setLong(params.length + 2, SqlMetadataStore.nanos(clock.instant()));
+        s.setLong(params.length + 2, SqlValues.nanos(clock.instant()));
         T result;
         try {
           s.execute();
@@ -626,7 +626,7 @@ final class Transactor implements AutoCloseable {
               sql.append(inlined(db, d)).append("; ");
             }
             sql.append("INSERT INTO tx_marker (token, created) VALUES (").append(token).append(", ")
-                .append(SqlMetadataStore.nanos(clock.instant())).append("); COMMIT");
+                .append(SqlValues.nanos(clock.instant())).append("); COMMIT");
             try (Statement s = c.createStatement()) {
               sent.increment();
               s.execute(sql.toString());
@@ -674,7 +674,7 @@ final class Transactor implements AutoCloseable {
   /** Now and then (one write in {@link #MARKER_SWEEP_EVERY}) deletes the markers older than {@link #MARKER_TTL}. */
   private void sweepMarkers(DSLContext db) {
     if (ThreadLocalRandom.current().nextInt(MARKER_SWEEP_EVERY) == 0) {
-      long old = SqlMetadataStore.nanos(clock.instant()) - MARKER_TTL.toNanos();
+      long old = SqlValues.nanos(clock.instant()) - MARKER_TTL.toNanos();
       db.deleteFrom(TX_MARKER).where(M_CREATED.lt(old)).execute();
     }
   }

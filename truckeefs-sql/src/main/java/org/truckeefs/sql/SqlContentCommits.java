@@ -1,0 +1,249 @@
+package org.truckeefs.sql;
+
+import static org.truckeefs.sql.Schema.*;
+import static org.truckeefs.sql.SqlValues.*;
+
+import java.nio.charset.StandardCharsets;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import org.jooq.Condition;
+import org.jooq.DSLContext;
+import org.jooq.Record;
+import org.jooq.Record1;
+import org.jooq.impl.DSL;
+import org.truckeefs.api.FsError;
+import org.truckeefs.api.FsException;
+import org.truckeefs.api.InodeAttributes;
+import org.truckeefs.api.InodeId;
+import org.truckeefs.api.InodeType;
+import org.truckeefs.spi.BlobRef;
+import org.truckeefs.spi.ChunkRef;
+import org.truckeefs.spi.CommitResult;
+import org.truckeefs.spi.ContentCommit;
+import org.truckeefs.spi.JournalEntry;
+import org.truckeefs.sql.SqlRows.Row;
+
+/**
+ * A file's content as the store records it: its chunk list, the compare-and-set that commits an upload (chunks,
+ * blob counts, size and version, journal entry and commit mark in one transaction), the upload journal, the commit
+ * marks, and the purge of an orphan's rows.
+ *
+ * <p>Lock order: a commit locks the inode's row first (SELECT ... FOR UPDATE on MariaDB), then its chunks, then
+ * the blob rows in key order ({@link SqlBlobRefs}); a purge that comes with an unlink reads the chunk list only
+ * after the inode's lock, for the same reason.
+ */
+final class SqlContentCommits {
+  private static final String SELECT_CHUNK_BLOBS = "SELECT blob_ref FROM chunk WHERE inode_id = ?";
+  private static final String DELETE_CHUNKS = "DELETE FROM chunk WHERE inode_id = ?";
+  private static final String DELETE_XATTRS = "DELETE FROM xattr WHERE inode_id = ?";
+  private static final String DELETE_INODE = "DELETE FROM inode WHERE id = ?";
+  private static final String INSERT_JOURNAL = "INSERT INTO upload_journal (inode_id, owner, base_version, payload, "
+      + "created) VALUES (?, ?, ?, ?, ?) RETURNING id";
+  private static final String DELETE_JOURNAL = "DELETE FROM upload_journal WHERE id = ?";
+  private static final String SELECT_CHUNKS_DROPPED = "SELECT blob_ref FROM chunk WHERE inode_id = ? AND idx >= ?";
+  private static final String SELECT_CHUNKS_REPLACED_ONE =
+      "SELECT blob_ref FROM chunk WHERE inode_id = ? AND (idx >= ? OR idx = ?)";
+  private static final String DELETE_CHUNKS_DROPPED = "DELETE FROM chunk WHERE inode_id = ? AND idx >= ?";
+  private static final String DELETE_CHUNKS_REPLACED_ONE =
+      "DELETE FROM chunk WHERE inode_id = ? AND (idx >= ? OR idx = ?)";
+  private static final String INSERT_CHUNK = "INSERT INTO chunk (inode_id, idx, blob_ref, length) VALUES (?, ?, ?, ?)";
+  /** ctime follows the write's mtime but never goes back: the upload may commit after a later chmod. */
+  private static final String UPDATE_CONTENT = "UPDATE inode SET size = ?, mtime = ?, "
+      + "ctime = CASE WHEN ctime > ? THEN ctime ELSE ? END, version = version + 1 WHERE id = ?";
+
+  private final Transactor tx;
+  private final SqlRows rows;
+  private final SqlBlobRefs blobs;
+  private final String insertMark;
+
+  SqlContentCommits(Transactor tx, SqlRows rows, SqlBlobRefs blobs) {
+    this.tx = tx;
+    this.rows = rows;
+    this.blobs = blobs;
+    // What jOOQ's onConflict(owner, seq).doNothing() renders on each engine.
+    this.insertMark = tx.engine() == SqlEngine.SQLITE
+        ? "INSERT INTO commit_mark (owner, seq) VALUES (?, ?) ON CONFLICT (owner, seq) DO NOTHING"
+        : "INSERT IGNORE INTO commit_mark (owner, seq) VALUES (?, ?)";
+  }
+
+  List<ChunkRef> chunks(InodeId inode) throws FsException {
+    return tx.read("chunks", db -> {
+      List<ChunkRef> out = new ArrayList<>();
+      for (Record r : db.select(C_IDX, C_BLOB, C_LENGTH).from(CHUNK).where(C_INODE.eq(inode.value()))
+          .orderBy(C_IDX).fetch()) {
+        out.add(new ChunkRef(r.get(C_IDX), blob(r.get(C_BLOB)), r.get(C_LENGTH)));
+      }
+      if (out.isEmpty()) {
+        rows.existing(db, inode, false);
+      }
+      return out;
+    });
+  }
+
+  CommitResult commitContent(ContentCommit commit) throws FsException {
+    Set<Long> upsertIndexes = new HashSet<>();
+    for (ChunkRef c : commit.upserts()) {
+      if (!upsertIndexes.add(c.index())) {
+        throw new FsException(FsError.INVALID, "chunk " + c.index() + " appears twice in one commit");
+      }
+    }
+    long mtime = nanos(commit.mtime());
+    return tx.write("commitContent", db -> {
+      long id = commit.inode().value();
+      InodeAttributes row = rows.existing(db, commit.inode(), true).a();
+      if (row.type() == InodeType.DIRECTORY) {
+        throw new FsException(FsError.IS_DIRECTORY, "inode " + commit.inode() + " is a directory");
+      }
+      if (row.version() != commit.expectedVersion()) {
+        throw new FsException(FsError.STALE, "inode " + commit.inode() + " is at version " + row.version()
+            + ", the commit expected " + commit.expectedVersion());
+      }
+      Map<String, Long> deltas = new TreeMap<>();
+      if (commit.upserts().size() <= 1) {
+        // The common commit (a small file: at most one chunk replaced) on cached statements.
+        boolean one = commit.upserts().size() == 1;
+        Object[] where = one ? new Object[] {id, commit.dropFromIndex(), commit.upserts().get(0).index()}
+            : new Object[] {id, commit.dropFromIndex()};
+        try (ResultSet r = Transactor.prepare(db, one ? SELECT_CHUNKS_REPLACED_ONE : SELECT_CHUNKS_DROPPED, where)
+            .executeQuery()) {
+          while (r.next()) {
+            deltas.merge(new String(r.getBytes(1), StandardCharsets.UTF_8), -1L, Long::sum);
+          }
+        }
+        Transactor.prepare(db, one ? DELETE_CHUNKS_REPLACED_ONE : DELETE_CHUNKS_DROPPED, where).executeUpdate();
+        if (one) {
+          ChunkRef c = commit.upserts().get(0);
+          Transactor.prepare(db, INSERT_CHUNK, id, c.index(), bytes(c.blob()), c.length()).executeUpdate();
+          deltas.merge(c.blob().value(), 1L, Long::sum);
+        }
+      } else {
+        Condition replaced = C_IDX.ge(commit.dropFromIndex()).or(C_IDX.in(upsertIndexes));
+        for (Record1<byte[]> old : db.select(C_BLOB).from(CHUNK).where(C_INODE.eq(id)).and(replaced).fetch()) {
+          deltas.merge(new String(old.value1(), StandardCharsets.UTF_8), -1L, Long::sum);
+        }
+        db.deleteFrom(CHUNK).where(C_INODE.eq(id)).and(replaced).execute();
+        var insert = db.insertInto(CHUNK, C_INODE, C_IDX, C_BLOB, C_LENGTH);
+        for (ChunkRef c : commit.upserts()) {
+          insert = insert.values(id, c.index(), bytes(c.blob()), c.length());
+          deltas.merge(c.blob().value(), 1L, Long::sum);
+        }
+        insert.execute();
+      }
+      List<BlobRef> unreferenced = blobs.applyBlobDeltas(db, deltas);
+      Transactor.prepare(db, UPDATE_CONTENT, commit.newSize(), mtime, mtime, mtime, id).executeUpdate();
+      if (commit.journalId() != 0) {
+        Transactor.prepare(db, DELETE_JOURNAL, commit.journalId()).executeUpdate();
+      }
+      if (commit.mark() != null) {
+        // Every upload's commit carries a mark: from the statement cache (through jOOQ it was parsed anew each time,
+        // a fifth of an upload thread's commit in a profile).
+        Transactor.prepare(db, insertMark, owner(commit.mark().owner()), commit.mark().seq()).executeUpdate();
+      }
+      // The row was read (and on MariaDB locked) above: its new state is what UPDATE_CONTENT made of it.
+      long ctime = Math.max(nanos(row.ctime()), mtime);
+      InodeAttributes after = new InodeAttributes(row.id(), row.type(), row.mode(), row.uid(), row.gid(),
+          commit.newSize(), row.nlink(), row.rdev(), row.atime(), instant(mtime), instant(ctime), row.crtime(),
+          row.version() + 1);
+      return new CommitResult(after, unreferenced);
+    });
+  }
+
+  List<Long> commitMarks(String owner) throws FsException {
+    byte[] o = owner(owner);
+    return tx.read("commitMarks", db -> db.select(K_SEQ).from(MARK).where(K_OWNER.eq(o)).orderBy(K_SEQ)
+        .fetch(Record1::value1));
+  }
+
+  void clearCommitMarks(String owner, long upToSeq) throws FsException {
+    byte[] o = owner(owner);
+    tx.write("clearCommitMarks", db -> db.deleteFrom(MARK).where(K_OWNER.eq(o), K_SEQ.le(upToSeq)).execute());
+  }
+
+  CommitResult purge(InodeId inode) throws FsException {
+    return tx.write("purge", db -> {
+      long id = inode.value();
+      Row row = rows.inodeRow(db, id, true);
+      if (row == null) {
+        return new CommitResult(null, List.of());
+      }
+      if (row.a().nlink() > 0) {
+        throw new FsException(FsError.BUSY, "inode " + inode + " still has " + row.a().nlink() + " links");
+      }
+      return new CommitResult(null, purgeIn(db, id, null));
+    });
+  }
+
+  /**
+   * Deletes a locked orphan's rows in the caller's transaction; returns the blobs left unreferenced.
+   * {@code chunkBlobs}: the inode's chunk list if the caller already read it (after the inode's lock), else null.
+   */
+  List<BlobRef> purgeIn(DSLContext db, long id, List<byte[]> chunkBlobs) throws SQLException {
+    Map<String, Long> deltas = new TreeMap<>();
+    if (chunkBlobs == null) {
+      chunkBlobs = new ArrayList<>();
+      try (ResultSet r = Transactor.prepare(db, SELECT_CHUNK_BLOBS, id).executeQuery()) {
+        while (r.next()) {
+          chunkBlobs.add(r.getBytes(1));
+        }
+      }
+    }
+    for (byte[] b : chunkBlobs) {
+      deltas.merge(new String(b, StandardCharsets.UTF_8), -1L, Long::sum);
+    }
+    // The deletes go with the COMMIT; nothing below reads the rows they remove.
+    if (!deltas.isEmpty()) {
+      Transactor.atCommit(db, DELETE_CHUNKS, null, id);
+    }
+    Transactor.atCommit(db, DELETE_XATTRS, null, id);
+    Transactor.atCommit(db, DELETE_INODE, null, id);
+    return blobs.applyBlobDeltas(db, deltas);
+  }
+
+  List<InodeId> orphans() throws FsException {
+    // 0 inlined, not bound: SQLite uses its partial index (WHERE nlink = 0) only for a query that says nlink = 0.
+    return tx.read("orphans", db -> db.select(I_ID).from(INODE).where(I_NLINK.eq(DSL.inline(0L))).orderBy(I_ID)
+        .fetch(r -> InodeId.of(r.value1())));
+  }
+
+  // ---- upload journal ----
+
+  JournalEntry journalAppend(JournalEntry entry) throws FsException {
+    byte[] owner = entry.owner().getBytes(StandardCharsets.UTF_8);
+    if (owner.length > 255) {
+      throw new FsException(FsError.INVALID, "journal owner name is longer than 255 bytes");
+    }
+    return tx.write("journalAppend", db -> {
+      try (ResultSet r = Transactor.prepare(db, INSERT_JOURNAL, entry.inode().value(), owner, entry.baseVersion(),
+          entry.payload(), nanos(entry.created())).executeQuery()) {
+        r.next();
+        return entry.withId(r.getLong(1));
+      }
+    });
+  }
+
+  List<JournalEntry> journal(String owner) throws FsException {
+    return tx.read("journal", db -> db.select(J_ID, J_INODE, J_OWNER, J_BASE_VERSION, J_PAYLOAD, J_CREATED)
+        .from(JOURNAL).where(J_OWNER.eq(owner.getBytes(StandardCharsets.UTF_8))).orderBy(J_ID)
+        .fetch(r -> new JournalEntry(r.get(J_ID), InodeId.of(r.get(J_INODE)),
+            new String(r.get(J_OWNER), StandardCharsets.UTF_8), r.get(J_BASE_VERSION), r.get(J_PAYLOAD),
+            instant(r.get(J_CREATED)))));
+  }
+
+  void journalRemove(long id) throws FsException {
+    tx.write("journalRemove", db -> Transactor.prepare(db, DELETE_JOURNAL, id).executeUpdate());
+  }
+
+  private static byte[] owner(String owner) throws FsException {
+    byte[] b = owner.getBytes(StandardCharsets.UTF_8);
+    if (b.length > 255) {
+      throw new FsException(FsError.INVALID, "commit mark owner name is longer than 255 bytes");
+    }
+    return b;
+  }
+}

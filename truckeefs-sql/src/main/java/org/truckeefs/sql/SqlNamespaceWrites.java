@@ -1,0 +1,356 @@
+package org.truckeefs.sql;
+
+import static org.truckeefs.sql.Schema.*;
+import static org.truckeefs.sql.SqlDeferredChanges.*;
+import static org.truckeefs.sql.SqlRows.*;
+import static org.truckeefs.sql.SqlValues.*;
+
+import java.nio.charset.StandardCharsets;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import org.jooq.DSLContext;
+import org.jooq.exception.DataAccessException;
+import org.truckeefs.api.FsError;
+import org.truckeefs.api.FsException;
+import org.truckeefs.api.InodeAttributes;
+import org.truckeefs.api.InodeId;
+import org.truckeefs.api.InodeType;
+import org.truckeefs.api.Name;
+import org.truckeefs.spi.AttrUpdate;
+import org.truckeefs.spi.CreateResult;
+import org.truckeefs.spi.NewInode;
+import org.truckeefs.spi.UnlinkResult;
+
+/**
+ * The namespace writes of {@link SqlMetadataStore} but rename ({@link SqlRename}): the root, create, link, unlink
+ * (with the purge of an orphan in the same transaction) and setattr.
+ *
+ * <p>Lock order: a change to a directory's entries first locks that directory's inode row, then the entry's inode.
+ * On a server that batches statements (MariaDB) the locks, the reads and the changes are sent as multi-statements,
+ * the directory's lock still first, so that a create or an unlink costs one or two round trips; SQLite has a single
+ * writer and reads the rows together. The changes that cannot fail go with the COMMIT ({@link SqlDeferredChanges}).
+ */
+final class SqlNamespaceWrites {
+  /** unlink on SQLite (one writer, nothing to lock): the directory's row and the entry's inode in one statement. */
+  private static final String SELECT_DIR_AND_ENTRY_INODE = "SELECT "
+      + INODE_COLUMNS.replaceAll("(\\w+)", "p.$1") + ", " + INODE_COLUMNS.replaceAll("(\\w+)", "i.$1")
+      + " FROM inode p LEFT JOIN dentry d ON d.parent_id = p.id AND d.name = ? "
+      + "LEFT JOIN inode i ON i.id = d.inode_id WHERE p.id = ?";
+  private static final String INSERT_INODE = "INSERT INTO inode (type, mode, uid, gid, size, nlink, rdev, atime, "
+      + "mtime, ctime, crtime, version, parent_id, next_cookie, symlink_target) "
+      + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, 1, ?) RETURNING id";
+  private static final String INSERT_ENTRY =
+      "INSERT INTO dentry (parent_id, name, inode_id, type, cookie) VALUES (?, ?, ?, ?, ?)";
+  /**
+   * A create's entry in the same round trip as the inode's insert (MariaDB): the new inode's id, and the cookie
+   * from the directory's row, which is NULL, so that the statement fails and nothing commits, unless that row is
+   * a live directory (ENOENT or ENOTDIR then; a taken name fails on the primary key: EEXIST).
+   */
+  private static final String INSERT_ENTRY_OF_NEW_INODE = "INSERT INTO dentry (parent_id, name, inode_id, type, "
+      + "cookie) VALUES (?, ?, LAST_INSERT_ID(), ?, (SELECT next_cookie FROM inode WHERE id = ? AND type = ? "
+      + "AND nlink > 0))";
+  private static final String DELETE_ENTRY = "DELETE FROM dentry WHERE parent_id = ? AND name = ?";
+  private static final String SELECT_ENTRY_CHUNK_BLOBS = "SELECT blob_ref FROM chunk WHERE inode_id = "
+      + "(SELECT inode_id FROM dentry WHERE parent_id = ? AND name = ?)";
+
+  private final Transactor tx;
+  private final SqlRows rows;
+  private final SqlContentCommits content;
+  private final String lockDirectoryAndInsertInode;
+  private final String createInOneTrip;
+  private final String lockDirectoryAndEntry;
+  private final String lockDirectoryAndEntryWithChunks;
+
+  SqlNamespaceWrites(Transactor tx, SqlRows rows, SqlContentCommits content) {
+    this.tx = tx;
+    this.rows = rows;
+    this.content = content;
+    // Multi-statements for a server (one round trip each): the directory's row is still locked first.
+    this.lockDirectoryAndInsertInode = rows.selectInodeLocked() + "; " + INSERT_INODE;
+    this.createInOneTrip = lockDirectoryAndInsertInode + "; " + INSERT_ENTRY_OF_NEW_INODE + "; " + UPDATE_DIRECTORY;
+    this.lockDirectoryAndEntry = rows.selectInodeLocked() + "; " + rows.selectEntryInodeLocked();
+    this.lockDirectoryAndEntryWithChunks = lockDirectoryAndEntry + "; " + SELECT_ENTRY_CHUNK_BLOBS;
+  }
+
+  InodeAttributes initRoot(NewInode spec) throws FsException {
+    if (spec.type() != InodeType.DIRECTORY) {
+      throw new FsException(FsError.INVALID, "the root must be a directory");
+    }
+    checkMode(spec.mode());
+    return tx.write("initRoot", db -> {
+      Row row = rows.inodeRow(db, InodeId.ROOT.value(), true);
+      if (row == null) {
+        long t = nanos(spec.time());
+        db.insertInto(INODE)
+            .set(I_ID, InodeId.ROOT.value()).set(I_TYPE, code(InodeType.DIRECTORY)).set(I_MODE, spec.mode())
+            .set(I_UID, spec.uid()).set(I_GID, spec.gid()).set(I_SIZE, 0L).set(I_NLINK, 2L).set(I_RDEV, 0L)
+            .set(I_ATIME, t).set(I_MTIME, t).set(I_CTIME, t).set(I_CRTIME, t).set(I_VERSION, 0L)
+            .set(I_PARENT, InodeId.ROOT.value()).set(I_NEXT_COOKIE, 1L)
+            .onConflict(I_ID).doNothing()
+            .execute();
+        row = rows.inodeRow(db, InodeId.ROOT.value(), false);
+      }
+      return row.a();
+    });
+  }
+
+  InodeAttributes create(InodeId parent, Name name, NewInode spec) throws FsException {
+    return createEntry(parent, name, spec).created();
+  }
+
+  /** The directory's attributes come from its row, which the transaction locked before it changed it. */
+  CreateResult createEntry(InodeId parent, Name name, NewInode spec) throws FsException {
+    checkMode(spec.mode());
+    byte[] target = spec.symlinkTarget() == null ? null : spec.symlinkTarget().getBytes(StandardCharsets.UTF_8);
+    boolean dir = spec.type() == InodeType.DIRECTORY;
+    long size = target == null ? 0 : target.length;
+    long nlink = dir ? 2 : 1;
+    long t = nanos(spec.time());
+    CreateResult one = tx.writeInOneTrip("create", createInOneTrip,
+        new Object[] {parent.value(), code(spec.type()), spec.mode(), spec.uid(), spec.gid(), size, nlink, spec.rdev(),
+            t, t, t, t, dir ? parent.value() : null, target,
+            parent.value(), name.bytes(), code(spec.type()), parent.value(), code(InodeType.DIRECTORY),
+            t, t, 1L, dir ? 1L : 0L, 1L, parent.value()},
+        new Transactor.OneTrip<>() {
+                  public CreateResult results(PreparedStatement s) throws SQLException, FsException {
+            Row p = checkDirectory(nextRow(s, true), parent, true);
+            long id = nextLong(s);
+            Instant at = instant(t);
+            return new CreateResult(new InodeAttributes(InodeId.of(id), spec.type(), spec.mode(), spec.uid(),
+                spec.gid(), size, nlink, spec.rdev(), at, at, at, at, 0L), directoryAfter(p.a(), 1, dir ? 1 : 0, t));
+          }
+
+                  public void explain(DSLContext db) throws FsException, SQLException {
+            rows.directory(db, parent, true);
+            requireAbsent(db, parent, name);
+          }
+
+                  public CreateResult recover(DSLContext db) throws FsException, SQLException {
+            Row p = rows.directory(db, parent, false);
+            try (ResultSet r = Transactor.prepare(db, SELECT_ENTRY_INODE, parent.value(), name.bytes())
+                .executeQuery()) {
+              if (!r.next()) {
+                throw new FsException(FsError.IO, "'" + name + "' was created in " + parent
+                    + " but is gone again before its creation was confirmed");
+              }
+              return new CreateResult(row(r).a(), p.a());
+            }
+          }
+        });
+    if (one != null) {
+      return one;
+    }
+    return tx.write("create", db -> {
+      Row p;
+      long id;
+      if (tx.engine().batchesStatements()) {
+        // The directory's lock and the inode's insert in one round trip; if the parent turns out not to be a live
+        // directory, the body throws and the insert rolls back with the transaction.
+        PreparedStatement s = Transactor.prepare(db, lockDirectoryAndInsertInode, parent.value(), code(spec.type()),
+            spec.mode(), spec.uid(), spec.gid(), size, nlink, spec.rdev(), t, t, t, t, dir ? parent.value() : null,
+            target);
+        s.execute();
+        p = checkDirectory(nextRow(s, true), parent, true);
+        id = nextLong(s);
+      } else {
+        p = rows.directory(db, parent, true);
+        try (ResultSet r = Transactor.prepare(db, INSERT_INODE, code(spec.type()), spec.mode(), spec.uid(),
+            spec.gid(), size, nlink, spec.rdev(), t, t, t, t, dir ? parent.value() : null, target).executeQuery()) {
+          r.next();
+          id = r.getLong(1);
+        }
+      }
+      // The entry and the directory's counters go with the COMMIT (one round trip on MariaDB). No existence check
+      // first: the entry's primary key refuses a taken name, and then nothing commits.
+      Transactor.atCommit(db, INSERT_ENTRY, check -> requireAbsent(check, parent, name),
+          parent.value(), name.bytes(), id, code(spec.type()), p.nextCookie());
+      directoryUpdate(db, parent, 1, dir ? 1 : 0, true, t);
+      Instant at = instant(t);
+      return new CreateResult(new InodeAttributes(InodeId.of(id), spec.type(), spec.mode(), spec.uid(), spec.gid(),
+          size, nlink, spec.rdev(), at, at, at, at, 0L), directoryAfter(p.a(), 1, dir ? 1 : 0, t));
+    });
+  }
+
+  InodeAttributes link(InodeId inode, InodeId parent, Name name, Instant now) throws FsException {
+    long t = nanos(now);
+    return tx.write("link", db -> {
+      Row p = rows.directory(db, parent, true);
+      Row row = rows.existing(db, inode, true);
+      InodeType type = row.a().type();
+      if (type == InodeType.DIRECTORY) {
+        throw new FsException(FsError.NOT_PERMITTED, "cannot make a hard link to directory " + inode);
+      }
+      if (row.a().nlink() == 0) {
+        throw new FsException(FsError.NOT_FOUND, "inode " + inode + " has been removed");
+      }
+      insertNewEntry(db, parent, name, inode.value(), type, p.nextCookie());
+      db.update(INODE).set(I_NLINK, I_NLINK.plus(1)).set(I_CTIME, t).where(I_ID.eq(inode.value())).execute();
+      directoryUpdate(db, parent, 1, 0, true, t);
+      return rows.inodeRow(db, inode.value(), false).a();
+    });
+  }
+
+  InodeAttributes unlink(InodeId parent, Name name, boolean directory, Instant now) throws FsException {
+    long t = nanos(now);
+    return tx.write(directory ? "rmdir" : "unlink", db -> {
+      Unlinked u = unlinkIn(db, parent, name, directory, t, false);
+      setNlink(db, u.after(), t);
+      return u.after();
+    });
+  }
+
+  /** The unlink and, at link count 0, the purge in one transaction (one COMMIT, one round trip fewer). */
+  UnlinkResult unlink(InodeId parent, Name name, boolean directory, Instant now, InodeId purgeIfOrphan)
+      throws FsException {
+    long t = nanos(now);
+    return tx.write(directory ? "rmdir" : "unlink", db -> {
+      Unlinked u = unlinkIn(db, parent, name, directory, t, purgeIfOrphan != null && !directory);
+      InodeAttributes a = u.after();
+      if (purgeIfOrphan == null || a.nlink() != 0 || !a.id().equals(purgeIfOrphan)) {
+        setNlink(db, a, t);
+        return new UnlinkResult(a, false, List.of(), u.parent());
+      }
+      // The row is locked and its link count drops to 0 in this transaction: nothing can link it again. It is
+      // deleted, so its link count is not written first.
+      return new UnlinkResult(a, true, content.purgeIn(db, a.id().value(), u.chunkBlobs()), u.parent());
+    });
+  }
+
+  /**
+   * What {@link #unlinkIn} did: the inode after losing the name, its chunks' blobs if they were fetched, and the
+   * directory after losing the entry.
+   */
+  private record Unlinked(InodeAttributes after, List<byte[]> chunkBlobs, InodeAttributes parent) {}
+
+  /**
+   * Removes an entry; the caller writes the inode's new link count ({@link SqlDeferredChanges#setNlink}) unless it
+   * purges it. With {@code chunks} on a server, the inode's chunk list comes in the same round trip as the
+   * locks (read after the inode's lock, which every content commit takes first), for a purge to use.
+   */
+  private Unlinked unlinkIn(DSLContext db, InodeId parent, Name name, boolean directory, long t, boolean chunks)
+      throws FsException, SQLException {
+    Row row;
+    Row dir;
+    List<byte[]> chunkBlobs = null;
+    if (tx.engine().batchesStatements()) {
+      // The directory's lock, then the entry's inode locked, in one round trip.
+      PreparedStatement s = chunks
+          ? Transactor.prepare(db, lockDirectoryAndEntryWithChunks, parent.value(), parent.value(), name.bytes(),
+              parent.value(), name.bytes())
+          : Transactor.prepare(db, lockDirectoryAndEntry, parent.value(), parent.value(), name.bytes());
+      s.execute();
+      Row dirRow = nextRow(s, true);
+      row = nextRow(s, false);
+      if (chunks) {
+        chunkBlobs = new ArrayList<>();
+        if (!s.getMoreResults()) {
+          throw new SQLException("the multi-statement returned no chunk list");
+        }
+        try (ResultSet r = s.getResultSet()) {
+          while (r.next()) {
+            chunkBlobs.add(r.getBytes(1));
+          }
+        }
+      }
+      dir = checkDirectory(dirRow, parent, true);
+    } else {
+      // SQLite's single writer guards both rows: read together, with no lock order to keep.
+      try (ResultSet r = Transactor.prepare(db, SELECT_DIR_AND_ENTRY_INODE, name.bytes(), parent.value())
+          .executeQuery()) {
+        dir = checkDirectory(r.next() ? row(r, 0) : null, parent, true);
+        r.getLong(INODE_COLUMN_COUNT + 1);
+        row = r.wasNull() ? null : row(r, INODE_COLUMN_COUNT);
+      }
+    }
+    if (row == null) {
+      throw new FsException(FsError.NOT_FOUND, "no entry '" + name + "' in " + parent);
+    }
+    long id = row.a().id().value();
+    boolean isDir = row.a().type() == InodeType.DIRECTORY;
+    if (directory && !isDir) {
+      throw new FsException(FsError.NOT_DIRECTORY, "'" + name + "' is not a directory");
+    }
+    if (!directory && isDir) {
+      throw new FsException(FsError.IS_DIRECTORY, "'" + name + "' is a directory");
+    }
+    if (isDir && db.fetchExists(DENTRY, D_PARENT.eq(id))) {
+      throw new FsException(FsError.NOT_EMPTY, "directory '" + name + "' is not empty");
+    }
+    // The changes go with the COMMIT; the row is locked, so the result is computed rather than read back.
+    Transactor.atCommit(db, DELETE_ENTRY, null, parent.value(), name.bytes());
+    InodeAttributes after = dropped(row.a(), isDir, t);
+    directoryUpdate(db, parent, -1, isDir ? -1 : 0, false, t);
+    return new Unlinked(after, chunkBlobs, directoryAfter(dir.a(), -1, isDir ? -1 : 0, t));
+  }
+
+  InodeAttributes setAttributes(InodeId inode, AttrUpdate update) throws FsException {
+    if (update.mode() != null) {
+      checkMode(update.mode());
+    }
+    return tx.write("setAttributes", db -> {
+      // At most 64 distinct statements (which attributes change), each kept by the statement cache.
+      StringBuilder sql = new StringBuilder("UPDATE inode SET ");
+      List<Object> values = new ArrayList<>(7);
+      set(sql, values, "mode", update.mode());
+      set(sql, values, "uid", update.uid());
+      set(sql, values, "gid", update.gid());
+      set(sql, values, "atime", update.atime() == null ? null : nanos(update.atime()));
+      set(sql, values, "mtime", update.mtime() == null ? null : nanos(update.mtime()));
+      set(sql, values, "ctime", update.ctime() == null ? null : nanos(update.ctime()));
+      if (!values.isEmpty()) {
+        values.add(inode.value());
+        sql.append(" WHERE id = ?");
+        if (tx.engine().batchesStatements()) {
+          // The update and the read-back in one round trip; a missing row is both unchanged and not read.
+          values.add(inode.value());
+          PreparedStatement s = Transactor.prepare(db, sql + "; " + SELECT_INODE, values.toArray());
+          s.execute();
+          Row r = nextRow(s, false);
+          if (r == null) {
+            throw notFound(inode);
+          }
+          return r.a();
+        }
+        if (Transactor.prepare(db, sql.toString(), values.toArray()).executeUpdate() == 0) {
+          throw notFound(inode);
+        }
+      }
+      return rows.existing(db, inode, false).a();
+    });
+  }
+  private static void set(StringBuilder sql, List<Object> values, String column, Object value) {
+    if (value != null) {
+      sql.append(values.isEmpty() ? "" : ", ").append(column).append(" = ?");
+      values.add(value);
+    }
+  }
+
+  private static void requireAbsent(DSLContext db, InodeId parent, Name name) throws FsException {
+    if (db.fetchExists(DENTRY, D_PARENT.eq(parent.value()), D_NAME.eq(name.bytes()))) {
+      throw new FsException(FsError.EXISTS, "'" + name + "' exists in " + parent);
+    }
+  }
+
+  /** Inserts an entry whose name may be taken: EEXIST (the caller's transaction rolls back) if it is. */
+  private void insertNewEntry(DSLContext db, InodeId parent, Name name, long inode, InodeType type, long cookie)
+      throws FsException {
+    try {
+      insertEntry(db, parent, name, inode, type, cookie);
+    } catch (DataAccessException e) {
+      // A failed statement leaves the transaction usable on both engines, so the name can be checked; the
+      // directory row stays locked, so nothing else can have inserted or removed it meanwhile.
+      if (!SqlErrors.isTransient(e, tx.engine()) && entry(db, parent, name) != null) {
+        throw new FsException(FsError.EXISTS, "'" + name + "' exists in " + parent);
+      }
+      throw e;
+    }
+  }
+
+  private static void insertEntry(DSLContext db, InodeId parent, Name name, long inode, InodeType type, long cookie) {
+    entryInsert(db, parent, name, inode, type, cookie).execute();
+  }
+}
