@@ -149,7 +149,8 @@ class DataPathTest {
     write(fs, h, 0, first);
     blobs.putGate = new Semaphore(0);
     fs.flush(h); // upload of snapshot 1 starts and blocks in put
-    waitFor(() -> blobs.waitingPuts.get() == 1);
+    org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(5))
+        .until(() -> blobs.waitingPuts.get() == 1);
     write(fs, h, 10, bytes("second"));
     assertThat(read(fs, h, 0, 16)).startsWith(Arrays.copyOf(first, 10)).endsWith(bytes("second"));
     blobs.putGate.release(100);
@@ -357,16 +358,6 @@ class DataPathTest {
       fs2.close();
       blobs.failPuts = true;
       blobs.putGate.release(100);
-    }
-  }
-
-  static void waitFor(java.util.function.BooleanSupplier cond) throws InterruptedException {
-    long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-    while (!cond.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("condition not reached");
-      }
-      Thread.sleep(5);
     }
   }
 

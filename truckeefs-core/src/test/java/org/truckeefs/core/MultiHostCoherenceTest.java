@@ -2,6 +2,7 @@ package org.truckeefs.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 import static org.truckeefs.core.TestFs.ROOT;
 import static org.truckeefs.core.TestFs.bytes;
 import static org.truckeefs.core.TestFs.createFile;
@@ -13,6 +14,7 @@ import static org.truckeefs.core.TestFs.write;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -32,6 +34,7 @@ import org.truckeefs.api.LockRange;
 import org.truckeefs.api.OpenFlags;
 import org.truckeefs.api.OpenResult;
 import org.truckeefs.api.SetAttr;
+import org.truckeefs.testkit.BlockingCall;
 
 /**
  * Several RiverFS "hosts" in one JVM (separate cache directories, one metadata store, one blob directory, one
@@ -164,14 +167,18 @@ class MultiHostCoherenceTest {
     long ha = open(a, "f", OpenFlags.READ_WRITE);
     long hb = open(b, "f", OpenFlags.READ_WRITE);
     a.flock(ha, 1, LockRange.Type.WRITE, false);
+    BlockingCall blocking = new BlockingCall();
     CompletableFuture<Void> waiter = CompletableFuture.runAsync(() -> {
       try {
-        b.flock(hb, 2, LockRange.Type.WRITE, true);
-      } catch (FsException e) {
+        blocking.call(() -> {
+          b.flock(hb, 2, LockRange.Type.WRITE, true);
+          return null;
+        });
+      } catch (Exception e) {
         throw new IllegalStateException(e);
       }
     });
-    Thread.sleep(100); // give the waiter time to block; the assertion below does not depend on it
+    blocking.awaitBlocked();
     assertThat(waiter).isNotDone();
     a.flock(ha, 1, LockRange.Type.UNLOCK, false);
     waiter.get(10, TimeUnit.SECONDS);
@@ -361,7 +368,9 @@ class MultiHostCoherenceTest {
   void emptySetattr_changesNothing_notEvenCtime() throws Exception {
     committedFile("f", "x");
     InodeAttributes before = lookup(a, "f");
-    Thread.sleep(5);
+    // A change would stamp the clock's time: wait until that differs from before's ctime even at millisecond precision.
+    await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(1))
+        .until(() -> Clock.systemUTC().instant().isAfter(before.ctime().plusMillis(1)));
     InodeAttributes after = a.setattr(ROOT, before.id(), SetAttr.NONE, -1);
     assertThat(after.ctime()).isEqualTo(before.ctime());
     assertThat(t.meta.getAttributes(before.id()).ctime()).isEqualTo(before.ctime());

@@ -1,6 +1,7 @@
 package org.truckeefs.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
@@ -72,11 +73,8 @@ class OpenFileLockTest {
           throw new RuntimeException(e);
         }
       }, pool);
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-      while (blobs.waitingReads.get() == 0) {
-        assertThat(System.nanoTime()).as("the read reaches the blob store").isLessThan(deadline);
-        java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
-      }
+      await("the read reaches the blob store").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(1))
+          .until(() -> blobs.waitingReads.get() > 0);
       // the GET is stalled; a write replacing chunk 1 completes meanwhile
       CompletableFuture<Integer> writer = CompletableFuture.supplyAsync(() -> {
         try {

@@ -1,6 +1,7 @@
 package org.truckeefs.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.io.ByteArrayInputStream;
 import java.nio.ByteBuffer;
@@ -14,8 +15,6 @@ import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -121,12 +120,9 @@ class RecoveryTest {
     return b.array();
   }
 
-  void awaitJournalEmpty() throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    while (journal.size() > 0 || files.all().stream().anyMatch(f -> f.pendingCount() > 0)) {
-      assertThat(System.nanoTime()).as("resumed uploads commit within 30 s").isLessThan(deadline);
-      LockSupport.parkNanos(1_000_000);
-    }
+  void awaitJournalEmpty() {
+    await("resumed uploads commit").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(1))
+        .until(() -> journal.size() == 0 && files.all().stream().noneMatch(f -> f.pendingCount() > 0));
   }
 
   @Test

@@ -17,7 +17,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -126,12 +125,10 @@ class WriteBackTest {
     return journal.entries();
   }
 
-  void awaitCommitted(OpenFile f) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    while (f.pendingCount() > 0 || !journal().isEmpty()) {
-      assertThat(System.nanoTime()).as("commit within 30 s").isLessThan(deadline);
-      LockSupport.parkNanos(1_000_000); // the upload runs on the drain pool; nothing to be notified by
-    }
+  void awaitCommitted(OpenFile f) {
+    // the upload runs on the drain pool; nothing to be notified by
+    await("commit").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(1))
+        .until(() -> f.pendingCount() == 0 && journal().isEmpty());
   }
 
   @Test
@@ -245,12 +242,9 @@ class WriteBackTest {
       writeBack.commitNow(f);
     }
     Path journalFile = cache.root().resolve(WriteBackJournal.DIR).resolve(WriteBackJournal.FILE);
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
     // the compactions run in the background; each lets the store forget the marks it no longer needs
-    while (store.commitMarks("host-a").size() > 40 || java.nio.file.Files.size(journalFile) > 2048 + 400) {
-      assertThat(System.nanoTime()).as("compacted within 30 s").isLessThan(deadline);
-      LockSupport.parkNanos(1_000_000);
-    }
+    await("compacted").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(1))
+        .until(() -> store.commitMarks("host-a").size() <= 40 && java.nio.file.Files.size(journalFile) <= 2048 + 400);
     assertThat(journal.size()).isZero();
     assertThat(store.getAttributes(file.id()).version()).isGreaterThanOrEqualTo(300);
   }

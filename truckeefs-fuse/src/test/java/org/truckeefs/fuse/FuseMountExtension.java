@@ -7,7 +7,9 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.Map;
@@ -118,6 +120,18 @@ final class FuseMountExtension implements BeforeAllCallback, AfterAllCallback {
   static void eventually(Runnable check) {
     Awaitility.await().atMost(Duration.ofMillis(2_500)).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(50))
         .pollInSameThread().untilAsserted(check::run);
+  }
+
+  /**
+   * Waits until the wall clock the filesystem stamps times with (the system clock) is past {@code epochNanos}, a time
+   * it stamped: a change made afterwards must then show a later time.
+   */
+  static void awaitClockPast(long epochNanos) {
+    Awaitility.await("the clock passes " + epochNanos + " ns").atMost(Duration.ofSeconds(2)).pollDelay(Duration.ZERO)
+        .pollInterval(Duration.ofMillis(1)).until(() -> {
+          Instant now = Clock.systemUTC().instant();
+          return now.getEpochSecond() * 1_000_000_000L + now.getNano() > epochNanos;
+        });
   }
 
   static void deleteTree(Path p) {

@@ -78,8 +78,9 @@ class ToolsIT {
     sh("echo data > " + f + " && touch -d '2001-01-01' " + f);
     String before = sh("stat -c %Z " + f);
     mnt.uploadAll();
-    Thread.sleep(1100); // and until the kernel's cached attributes (attr_timeout 1 s) from before the commit expired
-    assertThat(sh("stat -c %Z " + f)).isEqualTo(before);
+    // --cached=never (statx AT_STATX_FORCE_SYNC): the kernel asks the filesystem instead of answering from the
+    // attributes it cached before the commit (attr_timeout 1 s)
+    assertThat(sh("stat --cached=never -c %Z " + f)).isEqualTo(before);
   }
 
   @Test

@@ -46,7 +46,8 @@ class RedisCoordinatorContractIT extends AbstractCoordinatorContractTest {
 
   @Override
   protected void advance(Duration d) throws InterruptedException {
-    // Redis expires keys on its own clock, which no fake ticker reaches: the contract's TTL tests wait it out.
+    // Redis expires keys on its own clock, which no fake ticker reaches: the contract's TTL tests wait it out. The
+    // time passing is the point here, not a condition to poll for.
     Thread.sleep(d.toMillis());
   }
 

@@ -102,7 +102,7 @@ class MariaDbFaultInjectionIT {
         try (Connection admin = TestBackends.adminConnection()) {
           while (!done.get()) {
             kills.addAndGet(killPoolConnections(admin));
-            Thread.sleep(40);
+            Thread.sleep(40); // the fault injector's pace (a kill round every 40 ms), not a wait for a condition
           }
         }
         return null;

@@ -2,6 +2,8 @@ package org.truckeefs.tahoe;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,8 +19,10 @@ import org.junit.jupiter.api.io.TempDir;
 import org.truckeefs.api.PathFileSystem;
 import org.truckeefs.core.LocalCoordinator;
 import org.truckeefs.core.RiverFS;
+import org.truckeefs.spi.Coordinator;
 import org.truckeefs.spi.JournalEntry;
 import org.truckeefs.spi.Lease;
+import org.truckeefs.testkit.BlockingCall;
 import org.truckeefs.testkit.tahoe.EmulatedEntry;
 import org.truckeefs.testkit.tahoe.Fault;
 import org.truckeefs.testkit.tahoe.LatencyModel;
@@ -131,14 +135,28 @@ class TahoeMirrorLosslessIT {
   @Test
   void theMirrorWritesOnlyUnderItsCoordinatorLock() throws Exception {
     TahoeRiverFs h = new TahoeRiverFs(gw, tmp, "backend_storage_strategy", "MIRROR", "coordinator_uri", "testcoord:");
-    h.coordinator = new LocalCoordinator(TahoeStores.context(tmp.resolve("coord"), TahoeStores.scheduler()));
     // The key names a hash of rootcap, never the cap: another host (here the test) takes the same lock.
     byte[] digest = MessageDigest.getInstance("SHA-256").digest(h.rootcap.getBytes(StandardCharsets.UTF_8));
     String key = "mirror:" + HexFormat.of().formatHex(digest, 0, 16);
+    LocalCoordinator coordinator =
+        new LocalCoordinator(TahoeStores.context(tmp.resolve("coord"), TahoeStores.scheduler()));
+    BlockingCall mirrorTakingTheLock = new BlockingCall();
+    h.coordinator = (Coordinator) Proxy.newProxyInstance(Coordinator.class.getClassLoader(),
+        new Class<?>[] {Coordinator.class}, (proxy, method, args) -> {
+          try {
+            return method.getName().equals("writeLock") && key.equals(args[0])
+                ? mirrorTakingTheLock.call(() -> method.invoke(coordinator, args))
+                : method.invoke(coordinator, args);
+          } catch (InvocationTargetException e) {
+            throw e.getCause();
+          }
+        });
     try (RiverFS fs = h.open()) {
-      Lease other = h.coordinator.writeLock(key, Duration.ofSeconds(5));
+      Lease other = coordinator.writeLock(key, Duration.ofSeconds(5));
       new PathFileSystem(fs).write("/f", bytes(100, 5));
-      Thread.sleep(300); // a negative check: nothing may happen while the other writer holds the lock
+      // A negative check: nothing may happen while the other writer holds the lock. Once the mirror's writer waits
+      // for it, the file is not in Tahoe.
+      TahoeRiverFs.await(Duration.ofSeconds(10), "the mirror waits for the lock", mirrorTakingTheLock::isBlocked);
       assertThat(gw.list(h.rootcap).orElseThrow()).doesNotContainKey("f");
       other.close();
       TahoeRiverFs.await(Duration.ofSeconds(10), "the file mirrored once the lock is free",

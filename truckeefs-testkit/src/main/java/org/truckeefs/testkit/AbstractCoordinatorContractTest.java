@@ -10,11 +10,11 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Nested;
@@ -155,13 +155,9 @@ public abstract class AbstractCoordinatorContractTest {
     void waitingWriter_getsTheLock_whenTheHolderReleases() throws Exception {
       Coordinator c = host();
       Lease held = c.writeLock("inode:6", SHORT);
-      CountDownLatch started = new CountDownLatch(1);
-      Future<Lease> waiter = inThread(() -> {
-        started.countDown();
-        return c.writeLock("inode:6", LONG);
-      });
-      started.await();
-      Thread.sleep(50); // let the waiter block; correctness does not depend on it
+      BlockingCall blocking = new BlockingCall();
+      Future<Lease> waiter = inThread(() -> blocking.call(() -> c.writeLock("inode:6", LONG)));
+      blocking.awaitBlocked();
       assertThat(waiter.isDone()).isFalse();
       held.close();
       try (Lease got = waiter.get(LONG.toMillis(), TimeUnit.MILLISECONDS)) {
@@ -249,8 +245,9 @@ public abstract class AbstractCoordinatorContractTest {
     void waiter_getsAPermit_whenOneIsReleased() throws Exception {
       Coordinator c = host();
       Lease p = c.acquirePermit("one", 1, SHORT);
-      Future<Lease> waiter = inThread(() -> c.acquirePermit("one", 1, LONG));
-      Thread.sleep(50);
+      BlockingCall blocking = new BlockingCall();
+      Future<Lease> waiter = inThread(() -> blocking.call(() -> c.acquirePermit("one", 1, LONG)));
+      blocking.awaitBlocked();
       assertThat(waiter.isDone()).isFalse();
       p.close();
       try (Lease got = waiter.get(LONG.toMillis(), TimeUnit.MILLISECONDS)) {
@@ -429,11 +426,9 @@ public abstract class AbstractCoordinatorContractTest {
       Coordinator b = host();
       String gone = b.sessionId();
       kill(b);
-      long deadline = System.nanoTime() + deathTimeout().plus(LONG).toNanos();
-      while (a.liveSessions().contains(gone) && System.nanoTime() < deadline) {
-        Thread.sleep(100);
-      }
-      assertThat(a.liveSessions()).contains(a.sessionId()).doesNotContain(gone);
+      Awaitility.await("the killed host's session expires").atMost(deathTimeout().plus(LONG))
+          .pollInterval(Duration.ofMillis(100))
+          .untilAsserted(() -> assertThat(a.liveSessions()).contains(a.sessionId()).doesNotContain(gone));
     }
   }
 
@@ -508,11 +503,12 @@ public abstract class AbstractCoordinatorContractTest {
     void blockingLock_wakesUpWhenTheHolderReleases() throws Exception {
       Coordinator c = host();
       c.setPosixLock("f", 1, write(0, Long.MAX_VALUE, 1), Duration.ZERO);
-      Future<?> waiter = inThread(() -> {
+      BlockingCall blocking = new BlockingCall();
+      Future<?> waiter = inThread(() -> blocking.call(() -> {
         c.setPosixLock("f", 2, write(0, Long.MAX_VALUE, 2), LONG);
         return null;
-      });
-      Thread.sleep(50);
+      }));
+      blocking.awaitBlocked();
       assertThat(waiter.isDone()).isFalse();
       c.releasePosixLocks("f", 1);
       waiter.get(LONG.toMillis(), TimeUnit.MILLISECONDS);

@@ -3,6 +3,7 @@ package org.truckeefs.testkit.fs;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.ByteBuffer;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -12,6 +13,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.truckeefs.api.DirEntry;
@@ -127,17 +129,11 @@ public abstract class AbstractFunctionalSuite extends FileSystemSuiteSupport {
     fs.release(h);
     assertThat(storedBlobCount()).as("blobs after fsync").isGreaterThan(before);
     paths.delete("/doomed");
-    Instant deadline = Instant.now().plusSeconds(10);
-    long now;
-    do {
-      runBackgroundWork();
-      now = storedBlobCount();
-      if (now <= before) {
-        break;
-      }
-      Thread.sleep(20);
-    } while (Instant.now().isBefore(deadline));
-    assertThat(now).as("blobs after deletion (waited up to 10 s for background cleanup)").isLessThanOrEqualTo(before);
+    Awaitility.await("background cleanup of the deleted file's blobs").atMost(Duration.ofSeconds(10))
+        .pollInterval(Duration.ofMillis(20)).pollInSameThread().untilAsserted(() -> {
+          runBackgroundWork();
+          assertThat(storedBlobCount()).as("blobs after deletion").isLessThanOrEqualTo(before);
+        });
   }
 
   @Test
