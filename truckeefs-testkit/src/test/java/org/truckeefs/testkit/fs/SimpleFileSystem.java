@@ -96,6 +96,30 @@ final class SimpleFileSystem implements FileSystem {
     inodes.put(1L, root);
   }
 
+  /**
+   * The same files after a restart: a new instance over this one's inodes with no handle open. Inodes whose last
+   * name went while they were open (link count 0) are gone, as a filesystem purges such orphans when it starts.
+   * This instance must not be used afterwards.
+   */
+  SimpleFileSystem restarted() {
+    SimpleFileSystem next = new SimpleFileSystem(clock);
+    next.inodes.clear();
+    inodes.forEach((id, i) -> {
+      if (i.nlink > 0) {
+        i.openCount = 0;
+        next.inodes.put(id, i);
+      }
+    });
+    next.nextId = nextId;
+    next.nextHandle = nextHandle;
+    return next;
+  }
+
+  /** How many regular files hold content: the reference's count of stored blobs. */
+  long storedContents() {
+    return inodes.values().stream().filter(i -> i.type == InodeType.FILE && i.size > 0).count();
+  }
+
   // ---- helpers
 
   private Instant now() {

@@ -11,6 +11,18 @@ class SimpleFsFunctionalTest extends AbstractFunctionalSuite {
     return new SimpleFileSystem(Clock.systemUTC());
   }
 
+  /** The reference keeps its files in memory: a restart is a new instance over the same inodes. */
+  @Override
+  protected FileSystem reopen(FileSystem old, Path tmp) {
+    return ((SimpleFileSystem) old).restarted();
+  }
+
+  /** The reference has no blob store: a file's content is its stored unit. */
+  @Override
+  protected long storedBlobCount() {
+    return ((SimpleFileSystem) fs).storedContents();
+  }
+
   @Override
   protected int multiChunkSize() {
     return 3 * 1024 * 1024 + 5;
