@@ -7,7 +7,6 @@ import static org.truckeefs.core.TestFs.n;
 
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
-import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -20,13 +19,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.truckeefs.api.InodeId;
 import org.truckeefs.api.OpenFlags;
-import org.truckeefs.spi.BackendConfig;
-import org.truckeefs.spi.BackendContext;
 import org.truckeefs.spi.BlobRef;
 import org.truckeefs.spi.BlobStore;
-import org.truckeefs.spi.BlobStoreProvider;
 import org.truckeefs.spi.MetadataStore;
-import org.truckeefs.spi.MetadataStoreProvider;
 
 /**
  * Where the local blob store's durability is paid: background uploads (close) force nothing; fsync, syncfs and the
@@ -48,35 +43,15 @@ class BlobDurabilityTest {
     MetadataStore meta = recording(MetadataStore.class, new InMemoryMetadataStore(Clock.systemUTC()), "sync",
         a -> "meta sync");
     Backends b = Backends.empty()
-        .register(new MetadataStoreProvider() {
-          @Override
-          public String scheme() {
-            return "recmeta";
-          }
-
-          @Override
-          public MetadataStore create(URI uri, BackendConfig c, BackendContext ctx) {
-            return meta;
-          }
-        })
+        .register(TestFs.metaProvider("recmeta", meta))
         .register(new LocalCoordinatorProvider())
-        .register(new BlobStoreProvider() {
-          @Override
-          public String scheme() {
-            return "recblobs";
-          }
-
-          @Override
-          public BlobStore create(URI uri, BackendConfig c, BackendContext ctx) {
-            return blobs;
-          }
-        });
+        .register(TestFs.blobProvider(blobs));
     fs = RiverFS.open(RiverFsConfig.builder()
         .backends(b)
         .dataDir(dir.resolve("data"))
         .cacheDir(dir.resolve("cache"))
         .metadataUri("recmeta:")
-        .blobUri("recblobs:")
+        .blobUri("testblobs:")
         .chunkSize(TestFs.CHUNK)
         .blobGcGrace(Duration.ZERO)
         .build());

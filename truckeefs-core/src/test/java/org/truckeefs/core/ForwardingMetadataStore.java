@@ -1,9 +1,11 @@
 package org.truckeefs.core;
 
 import java.time.Instant;
+import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 import org.truckeefs.api.DirEntry;
+import org.truckeefs.api.DirEntryPlus;
 import org.truckeefs.api.FsException;
 import org.truckeefs.api.InodeAttributes;
 import org.truckeefs.api.InodeId;
@@ -23,7 +25,10 @@ import org.truckeefs.spi.RenameResult;
 import org.truckeefs.spi.StoreStats;
 import org.truckeefs.spi.UnlinkResult;
 
-/** A MetadataStore that forwards every call; tests override what they observe or break. */
+/**
+ * A MetadataStore that forwards every call, the SPI's default methods too (a default left to itself would hide the
+ * delegate's own implementation, e.g. its {@code sync}); tests override what they observe or break.
+ */
 class ForwardingMetadataStore implements MetadataStore {
   final MetadataStore d;
 
@@ -34,6 +39,8 @@ class ForwardingMetadataStore implements MetadataStore {
   @Override public InodeAttributes initRoot(NewInode spec) throws FsException { return d.initRoot(spec); }
   @Override public InodeAttributes getAttributes(InodeId inode) throws FsException { return d.getAttributes(inode); }
   @Override public Optional<DirEntry> lookup(InodeId parent, Name name) throws FsException { return d.lookup(parent, name); }
+  @Override public Optional<InodeAttributes> lookupAttributes(InodeId parent, Name name) throws FsException { return d.lookupAttributes(parent, name); }
+  @Override public List<DirEntryPlus> readDirPlus(InodeId directory, long afterCookie, int limit) throws FsException { return d.readDirPlus(directory, afterCookie, limit); }
   @Override public InodeId parentOf(InodeId directory) throws FsException { return d.parentOf(directory); }
   @Override public List<DirEntry> readDir(InodeId directory, long afterCookie, int limit) throws FsException { return d.readDir(directory, afterCookie, limit); }
   @Override public InodeAttributes create(InodeId parent, Name name, NewInode spec) throws FsException { return d.create(parent, name, spec); }
@@ -59,6 +66,9 @@ class ForwardingMetadataStore implements MetadataStore {
   @Override public void journalRemove(long id) throws FsException { d.journalRemove(id); }
   @Override public List<Long> commitMarks(String owner) throws FsException { return d.commitMarks(owner); }
   @Override public void clearCommitMarks(String owner, long upToSeq) throws FsException { d.clearCommitMarks(owner, upToSeq); }
+  @Override public void noteUnreferenced(Collection<BlobRef> blobs, Instant now) throws FsException { d.noteUnreferenced(blobs, now); }
+  @Override public String filesystemId() throws FsException { return d.filesystemId(); }
+  @Override public void sync() throws FsException { d.sync(); }
   @Override public StoreStats stats() throws FsException { return d.stats(); }
   @Override public void close() throws FsException { d.close(); }
 }
