@@ -64,8 +64,8 @@ final class CachedMetadataStore implements MetadataStore {
   private final boolean enabled;
   /** InodeId to InodeAttributes, EntryKey to Optional of the InodeId it names (empty: no entry), NoXattrs to TRUE. */
   private final CacheStripes<Object, Object> cache;
-  /** The directories whose every name is known, for lookups of absent names; null when the cache is off. */
-  private final DirectoryNames names;
+  /** The directories whose every name is known, for lookups of absent names; keeps none when the cache is off. */
+  private final DirectoryNames dirNames;
 
   /** Cache upkeep on the caller's thread (tests). */
   CachedMetadataStore(MetadataStore store, Duration ttl, Ticker ticker) {
@@ -78,8 +78,8 @@ final class CachedMetadataStore implements MetadataStore {
     this.enabled = !ttl.isZero();
     this.cache = new CacheStripes<>(enabled ? ttl : Duration.ofNanos(1), MAX_ENTRIES, ticker, upkeep);
     // one host keeps them as long as its other entries; several, as long as the kernel keeps a negative entry
-    this.names = enabled ? new DirectoryNames(ticker, ttl.compareTo(DirectoryNames.LIFETIME) > 0 ? ttl
-        : DirectoryNames.LIFETIME, DirectoryNames.MAX_NAMES) : null;
+    this.dirNames = new DirectoryNames(ticker, !enabled ? Duration.ZERO
+        : ttl.compareTo(DirectoryNames.LIFETIME) > 0 ? ttl : DirectoryNames.LIFETIME, DirectoryNames.MAX_NAMES);
   }
 
   /** The store behind the cache, for work that must see every change (a metadata load) and then {@link #clear}. */
@@ -113,7 +113,7 @@ final class CachedMetadataStore implements MetadataStore {
         return Optional.of(a);
       }
     }
-    if (enabled && names.absent(parent, name)) {
+    if (dirNames.absent(parent, name)) {
       return Optional.empty();
     }
     return lookupAttributes(parent, name);
@@ -127,7 +127,7 @@ final class CachedMetadataStore implements MetadataStore {
     if (enabled && cache.get(new EntryKey(parent, name)) instanceof Optional<?> e) {
       return e.map(InodeId.class::cast);
     }
-    if (enabled && names.absent(parent, name)) {
+    if (dirNames.absent(parent, name)) {
       return Optional.empty();
     }
     return null;
@@ -179,9 +179,7 @@ final class CachedMetadataStore implements MetadataStore {
   /** Forgets everything: another host may have missed events, or the store changed behind this cache. */
   void clear() {
     cache.clear();
-    if (enabled) {
-      names.clear();
-    }
+    dirNames.clear();
   }
 
   /** A change event; only other hosts' changes matter (this host's went through here). */
@@ -195,9 +193,7 @@ final class CachedMetadataStore implements MetadataStore {
       forget(c.inode());
     } else if (change instanceof FsChange.Entry e) {
       entryChanged(e.parent(), e.name());
-      if (enabled) {
-        names.remoteChange(e.parent());
-      }
+      dirNames.remoteChange(e.parent());
     } else {
       clear(); // Overflow
     }
@@ -309,7 +305,7 @@ final class CachedMetadataStore implements MetadataStore {
   @Override
   public CreateResult createEntry(InodeId parent, Name name, NewInode spec) throws FsException {
     long[] stamp = cache.stamp();
-    long mark = enabled ? names.mark() : 0;
+    long mark = dirNames.mark();
     CreateResult r;
     try {
       r = store.createEntry(parent, name, spec);
@@ -324,9 +320,9 @@ final class CachedMetadataStore implements MetadataStore {
       // nobody can have read the new inode before it existed (replace: a GONE of a reused id must not survive)
       cache.replace(a.id(), a, stamp);
       cache.put(new NoXattrs(a.id()), Boolean.TRUE, stamp);
-      names.added(parent, name);
+      dirNames.added(parent, name);
       if (a.isDirectory()) {
-        names.made(a.id(), mark);
+        dirNames.made(a.id(), mark);
       }
     } else {
       cache.invalidate(new EntryKey(parent, name));
@@ -339,9 +335,7 @@ final class CachedMetadataStore implements MetadataStore {
   public InodeAttributes link(InodeId inode, InodeId parent, Name name, Instant now) throws FsException {
     try {
       InodeAttributes a = store.link(inode, parent, name, now);
-      if (enabled) {
-        names.added(parent, name);
-      }
+      dirNames.added(parent, name);
       return a;
     } finally {
       entryChanged(parent, name);
@@ -383,9 +377,9 @@ final class CachedMetadataStore implements MetadataStore {
     Optional<InodeId> replaced = cachedTarget(newParent, newName);
     try {
       RenameResult r = store.rename(parent, name, newParent, newName, flags, now);
-      if (enabled && flags != RenameFlags.EXCHANGE) { // an exchange keeps both names
-        names.removed(parent, name);
-        names.added(newParent, newName);
+      if (flags != RenameFlags.EXCHANGE) { // an exchange keeps both names
+        dirNames.removed(parent, name);
+        dirNames.added(newParent, newName);
       }
       entryChanged(parent, name);
       entryChanged(newParent, newName);
@@ -398,9 +392,7 @@ final class CachedMetadataStore implements MetadataStore {
     } catch (FsException | RuntimeException e) {
       failed(e, parent, name);
       entryChanged(newParent, newName);
-      if (enabled) {
-        names.forget(newParent);
-      }
+      dirNames.forget(newParent);
       throw e;
     }
   }
@@ -545,10 +537,8 @@ final class CachedMetadataStore implements MetadataStore {
    */
   private void removed(InodeId parent, Name name, Optional<InodeId> cachedVictim, InodeId victim,
       InodeAttributes parentAfter, long[] stamp, boolean purged) {
-    if (enabled) {
-      names.removed(parent, name);
-      names.forget(victim); // a removed directory
-    }
+    dirNames.removed(parent, name);
+    dirNames.forget(victim); // a removed directory
     if (enabled && parentAfter != null) {
       cache.replace(new EntryKey(parent, name), Optional.empty(), stamp);
       cache.replace(parent, parentAfter, stamp);
@@ -571,8 +561,8 @@ final class CachedMetadataStore implements MetadataStore {
     entryChanged(parent, name);
     if (!(e instanceof FsException f) || f.error() == FsError.IO) {
       clear();
-    } else if (enabled && f.error() == FsError.EXISTS) {
-      names.forget(parent); // a name this host took for absent: another host's, whose event has not come
+    } else if (f.error() == FsError.EXISTS) {
+      dirNames.forget(parent); // a name this host took for absent: another host's, whose event has not come
     }
   }
 

@@ -49,6 +49,7 @@ final class DirectoryNames {
     this(ticker, LIFETIME, MAX_NAMES);
   }
 
+  /** @param lifetime how long a directory stays known; zero keeps none (the metadata cache is off) */
   DirectoryNames(Ticker ticker, Duration lifetime, int maxNames) {
     this.ticker = ticker;
     this.lifetimeNanos = lifetime.toNanos();
@@ -65,7 +66,7 @@ final class DirectoryNames {
    * when a remote change arrived since {@code mark}: then it is not known.
    */
   synchronized void made(InodeId dir, long mark) {
-    if (mark == remoteChanges) {
+    if (lifetimeNanos > 0 && mark == remoteChanges) {
       dirs.put(dir, new Known(ticker.read()));
     }
   }

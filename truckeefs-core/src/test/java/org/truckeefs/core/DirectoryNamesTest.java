@@ -32,6 +32,15 @@ class DirectoryNamesTest {
   }
 
   @Test
+  void aZeroLifetime_keepsNoDirectory() throws Exception {
+    DirectoryNames off = new DirectoryNames(ticker, Duration.ZERO, 5);
+    off.made(d, off.mark());
+    off.added(d, n("x"));
+    assertThat(off.absent(d, n("y"))).as("the metadata cache is off: every lookup asks the store").isFalse();
+    assertThat(off.size()).isZero();
+  }
+
+  @Test
   void itIsForgotten_byAnotherHostsChange_aGap_orTheEndOfItsLifetime() throws Exception {
     names.made(d, names.mark());
     names.remoteChange(d);
