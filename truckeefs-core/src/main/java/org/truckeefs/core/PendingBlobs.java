@@ -117,20 +117,29 @@ final class PendingBlobs {
     if (scheduler == null || closed) {
       return;
     }
-    try {
-      if (timerArmed.compareAndSet(false, true)) {
-        timer = scheduler.schedule(this::timedFlush, maxAgeMillis, TimeUnit.MILLISECONDS);
-      }
-      if (bytes >= maxBytes && sizeFlushQueued.compareAndSet(false, true)) {
+    armTimer();
+    if (bytes >= maxBytes && sizeFlushQueued.compareAndSet(false, true)) {
+      try {
         scheduler.execute(() -> {
           sizeFlushQueued.set(false);
           if (!closed) {
             flushQuietly("size");
           }
         });
+      } catch (RejectedExecutionException closing) {
+        // the filesystem is closing; its close runs the barrier
       }
-    } catch (RejectedExecutionException closing) {
-      // the filesystem is closing; its close runs the barrier
+    }
+  }
+
+  /** Schedules the timed flush unless one is scheduled already. */
+  private void armTimer() {
+    if (timerArmed.compareAndSet(false, true)) {
+      try {
+        timer = scheduler.schedule(this::timedFlush, maxAgeMillis, TimeUnit.MILLISECONDS);
+      } catch (RejectedExecutionException closing) {
+        timerArmed.set(false); // the filesystem is closing; its close runs the barrier
+      }
     }
   }
 
@@ -254,12 +263,8 @@ final class PendingBlobs {
     } catch (IOException | RuntimeException e) {
       // they stay pending: the next barrier (fsync, the next flush) tries again and reports its own failure
       log.warn("{} flush of the local blob store's pending blobs failed: {}", why, e.getMessage());
-      if (!pending.isEmpty() && timerArmed.compareAndSet(false, true)) {
-        try {
-          timer = scheduler.schedule(this::timedFlush, maxAgeMillis, TimeUnit.MILLISECONDS);
-        } catch (RejectedExecutionException closing) {
-          timerArmed.set(false);
-        }
+      if (!pending.isEmpty()) {
+        armTimer();
       }
     }
   }
