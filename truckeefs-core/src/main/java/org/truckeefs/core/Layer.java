@@ -3,8 +3,8 @@ package org.truckeefs.core;
 import java.util.TreeMap;
 
 /**
- * One layer of an {@link OpenFile}'s view (guarded by the file's lock): the chunks it wrote and how it cut the file
- * below it. A chunk at or past {@link #dropFrom} that this layer did not write is a hole.
+ * One layer of an {@link OpenFile}'s view ({@link ChunkLayers}; guarded by the file's lock): the chunks it wrote and
+ * how it cut the file below it. A chunk at or past {@link #dropFrom} that this layer did not write is a hole.
  */
 class Layer {
   final TreeMap<Long, DirtyChunk> chunks = new TreeMap<>();

@@ -2,33 +2,28 @@ package org.truckeefs.core;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.Executor;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.Supplier;
 import org.truckeefs.api.FsError;
 import org.truckeefs.api.FsException;
 import org.truckeefs.api.InodeAttributes;
 import org.truckeefs.api.InodeId;
+import org.truckeefs.core.ChunkLayers.Clean;
 import org.truckeefs.spi.ChunkRef;
 
 /**
- * The content state of one file inode on this host, shared by all its handles. The file is seen through layers:
- * the current dirty layer (chunks being written), sealed snapshots waiting for upload (oldest first), and the
- * committed chunk map. A chunk is looked up top-down; a layer's truncation point hides the chunks below it, and a
- * chunk found nowhere is a hole (zeros).
+ * The content state of one file inode on this host, shared by all its handles: the locking, the orchestration of
+ * reads, writes and truncation (which chunks, what size), and the seal/commit protocol with the write-back pipeline.
+ * The file is seen through layers kept by {@link ChunkLayers} (the current dirty layer, sealed snapshots waiting
+ * for upload, the committed chunk map); the bytes of each chunk are moved by {@link ChunkIo}.
  *
  * <p>Sealing moves the dirty layer into a snapshot whose files never change again, so an upload can read them
  * while new writes go to new dirty files (copied from the snapshot's file when a chunk is partly overwritten).
@@ -39,23 +34,25 @@ import org.truckeefs.spi.ChunkRef;
  * committed it is rebuilt byte-exactly: the newer committed bytes with only this host's written ranges on top. So the
  * last writer wins per byte range, and bytes this host did not write are never overwritten with old content.
  *
- * <p>Locking: {@link #lock} guards all content state (reads share it, writes, truncation, sealing and commit
- * application take it exclusively; the attribute overlay reads a copy published at each release of the exclusive
- * lock instead, see {@link #view}); it is never held across a blob-store call, a journal insert or a disk sync
- * (reads fetch missing chunks before taking it). {@link #journalLock} orders this file's journal appends and
- * {@link #uploadLock} serialises its uploads, so snapshots are journaled and commit in order; both are taken
- * before {@link #lock}, never while holding it. The handle count is guarded by the open-file table. The layers
- * ({@link Layer}, {@link Snapshot}) and their {@link DirtyChunk}s are guarded by {@link #lock} too; the rebase
- * itself ({@link ChunkRebase}) runs outside it, on sealed files only.
+ * <p>State: this class owns the times, the published attribute view, the discard flag and the upload bookkeeping
+ * (handle count, failures, retry time); {@link #layers} owns the layers, the committed view (version, epoch,
+ * committed length) and the size; {@link #chunkIo} owns none.
+ *
+ * <p>Locking: {@link #lock} guards all content state, this class's and {@link #layers}' (reads share it, writes,
+ * truncation, sealing and commit application take it exclusively; the attribute overlay reads a copy published at
+ * each release of the exclusive lock instead, see {@link #view}); neither helper has a lock of its own. It is never
+ * held across a blob-store call, a journal insert or a disk sync (reads fetch missing chunks before taking it).
+ * {@link #journalLock} orders this file's journal appends and {@link #uploadLock} serialises its uploads, so
+ * snapshots are journaled and commit in order; both are taken before {@link #lock}, never while holding it. The
+ * handle count is guarded by the open-file table. The layers ({@link Layer}, {@link Snapshot}) and their
+ * {@link DirtyChunk}s are guarded by {@link #lock} too; the rebase itself ({@link ChunkRebase}) runs outside it, on
+ * sealed files only.
  */
 final class OpenFile {
   final InodeId id;
   private final int chunkSize;
   private final ChunkCache cache;
   private final Clock clock;
-  /** Runs the running hashes' catch-ups (see {@link RunningHash}), off the writer's thread. */
-  private final Executor hashers;
-  private final int hashStep;
   final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
   final ReentrantLock uploadLock = new ReentrantLock();
   /**
@@ -66,18 +63,10 @@ final class OpenFile {
   final AtomicBoolean drainQueued = new AtomicBoolean();
 
   // @GuardedBy("lock")
-  private long version;
-  /** Advances whenever the committed view is replaced by another host's newer version. */
-  private long epoch;
-  private long committedSize;
-  private final TreeMap<Long, ChunkRef> committed = new TreeMap<>();
-  private final ArrayDeque<Snapshot> pending = new ArrayDeque<>();
-  private Layer dirty = new Layer();
-  private long size;
+  private final ChunkLayers layers;
+  private final ChunkIo chunkIo;
   private Instant mtime;
   private Instant ctime;
-  private boolean changed;
-  private long nextSeq = 1;
 
   /**
    * The attributes this host adds to the store's, published at every release of {@link #lock}'s write lock, so
@@ -109,69 +98,30 @@ final class OpenFile {
   OpenFile(InodeAttributes attrs, List<ChunkRef> chunks, int chunkSize, ChunkCache cache, Clock clock,
       Executor hashers) {
     this.id = attrs.id();
-    this.hashers = hashers;
-    this.hashStep = Math.min(RunningHash.MAX_STEP, chunkSize / 4);
     this.chunkSize = chunkSize;
     this.cache = cache;
     this.clock = clock;
-    this.version = attrs.version();
-    this.committedSize = attrs.size();
-    this.size = attrs.size();
+    this.layers = new ChunkLayers(chunkSize, attrs.version(), attrs.size(), chunks);
+    this.chunkIo = new ChunkIo(id, chunkSize, cache, hashers, layers);
     this.mtime = attrs.mtime();
     this.ctime = attrs.ctime();
-    for (ChunkRef c : chunks) {
-      committed.put(c.index(), c);
+    this.view = new AttrView(true, attrs.version(), attrs.size(), mtime, ctime);
+  }
+
+  /** A query of the content state, under the read lock. */
+  private <T> T reading(Supplier<T> query) {
+    lock.readLock().lock();
+    try {
+      return query.get();
+    } finally {
+      lock.readLock().unlock();
     }
-    this.view = new AttrView(true, version, size, mtime, ctime);
   }
 
   /** Releases the write lock, publishing the attributes changed under it first (see {@link #view}). */
   private void unlockWrite() {
-    view = new AttrView(!changed && pending.isEmpty(), version, size, mtime, ctime);
+    view = new AttrView(layers.clean(), layers.version(), layers.size(), mtime, ctime);
     lock.writeLock().unlock();
-  }
-
-  /** Where a chunk's bytes come from. */
-  private sealed interface Source permits Hole, Dirty, Clean {}
-
-  private record Hole() implements Source {}
-
-  private record Dirty(DirtyChunk chunk) implements Source {}
-
-  private record Clean(ChunkRef ref) implements Source {}
-
-  private static final Hole HOLE = new Hole();
-
-  private Source resolve(long idx) {
-    DirtyChunk d = dirty.chunks.get(idx);
-    if (d != null) {
-      return new Dirty(d);
-    }
-    if (idx >= dirty.dropFrom) {
-      return HOLE;
-    }
-    for (Iterator<Snapshot> it = pending.descendingIterator(); it.hasNext(); ) {
-      Snapshot s = it.next();
-      d = s.chunks.get(idx);
-      if (d != null) {
-        return new Dirty(d);
-      }
-      if (idx >= s.dropFrom) {
-        return HOLE;
-      }
-    }
-    ChunkRef c = committed.get(idx);
-    return c == null ? HOLE : new Clean(c);
-  }
-
-  private static long length(Source s) {
-    if (s instanceof Dirty d) {
-      return d.chunk.length;
-    }
-    if (s instanceof Clean c) {
-      return c.ref.length();
-    }
-    return 0;
   }
 
   // ---- reads
@@ -180,6 +130,7 @@ final class OpenFile {
     prefetch(offset, dst.remaining(), sequential);
     lock.readLock().lock();
     try {
+      long size = layers.size();
       if (offset >= size || !dst.hasRemaining()) {
         return 0;
       }
@@ -190,27 +141,12 @@ final class OpenFile {
         long idx = pos / chunkSize;
         int within = (int) (pos % chunkSize);
         int n = (int) Math.min(end - pos, chunkSize - within);
-        Source s = resolve(idx);
-        long avail = Math.max(0, Math.min(n, length(s) - within));
-        if (avail > 0) {
-          int limit = dst.limit();
-          dst.limit(dst.position() + (int) avail);
-          try {
-            if (s instanceof Dirty d) {
-              ChunkBytes.readFully(d.chunk.channel(), dst, within);
-            } else {
-              cache.read(((Clean) s).ref, within, dst, sequential);
-            }
-          } finally {
-            dst.limit(limit);
-          }
-        }
-        ChunkBytes.zeros(dst, n - (int) avail);
+        chunkIo.read(idx, within, n, dst, sequential);
         pos += n;
         lastIdx = idx;
       }
-      if (sequential && lastIdx >= 0 && resolve(lastIdx + 1) instanceof Clean next) {
-        cache.readAhead(next.ref);
+      if (sequential && lastIdx >= 0 && layers.resolve(lastIdx + 1) instanceof Clean next) {
+        cache.readAhead(next.ref());
       }
       return (int) (end - offset);
     } catch (IOException e) {
@@ -226,35 +162,19 @@ final class OpenFile {
    * cached (if the view changed or a chunk was evicted meanwhile, it fetches under the lock, as before).
    */
   private void prefetch(long offset, int length, boolean sequential) throws FsException {
-    List<long[]> wanted = null; // {chunk index, offset within, length}
-    List<ChunkRef> refs = null;
+    List<ChunkIo.Wanted> wanted;
     lock.readLock().lock();
     try {
+      long size = layers.size();
       if (offset >= size || length <= 0) {
         return;
       }
-      long end = offset + Math.min(length, size - offset);
-      for (long pos = offset; pos < end; ) {
-        long idx = pos / chunkSize;
-        int within = (int) (pos % chunkSize);
-        int n = (int) Math.min(end - pos, chunkSize - within);
-        if (resolve(idx) instanceof Clean c && !cache.isCached(c.ref.blob())) {
-          if (wanted == null) {
-            wanted = new ArrayList<>();
-            refs = new ArrayList<>();
-          }
-          wanted.add(new long[] {within, n});
-          refs.add(c.ref);
-        }
-        pos += n;
-      }
+      wanted = chunkIo.uncached(offset, offset + Math.min(length, size - offset));
     } finally {
       lock.readLock().unlock();
     }
-    if (wanted != null) {
-      for (int i = 0; i < wanted.size(); i++) {
-        cache.prefetch(refs.get(i), wanted.get(i)[0], (int) wanted.get(i)[1], sequential);
-      }
+    for (ChunkIo.Wanted w : wanted) {
+      cache.prefetch(w.ref(), w.within(), w.length(), sequential);
     }
   }
 
@@ -269,7 +189,7 @@ final class OpenFile {
     long start = 0;
     int done = 0;
     try {
-      start = append ? size : offset;
+      start = append ? layers.size() : offset;
       int total = src.remaining();
       if (start + total > RiverFS.MAX_FILE_SIZE || start + total < 0) {
         throw new FsException(FsError.FILE_TOO_BIG, "write would grow the file past " + RiverFS.MAX_FILE_SIZE);
@@ -279,31 +199,13 @@ final class OpenFile {
         long idx = pos / chunkSize;
         int within = (int) (pos % chunkSize);
         int n = Math.min(src.remaining(), chunkSize - within);
-        DirtyChunk d = dirtyChunk(idx, within, n);
-        ByteBuffer part = src.slice(src.position(), n);
-        long p = within;
+        int before = src.position();
         try {
-          while (part.hasRemaining()) {
-            try {
-              p += d.ch.write(part, p);
-            } catch (IOException e) {
-              if (!DiskErrors.isNoSpace(e) || !cache.makeRoom(part.remaining())) {
-                throw e;
-              }
-            }
-          }
+          chunkIo.write(idx, within, n, src);
         } finally {
-          int k = part.position(); // what reached the file, also when the disk filled up part way
-          if (k > 0) {
-            src.position(src.position() + k);
-            d.written.add(within, within + k);
-            long newLen = Math.max(d.length, within + k);
-            cache.addDirty(newLen - d.length);
-            d.length = newLen;
-            pos += k;
-            done += k;
-            claimForHash(d, within);
-          }
+          int k = src.position() - before; // what reached the file, also when the disk filled up part way
+          pos += k;
+          done += k;
         }
       }
       return done;
@@ -314,77 +216,11 @@ final class OpenFile {
       throw io("write", e);
     } finally {
       if (done > 0) {
-        size = Math.max(size, start + done);
+        layers.wrote(start + done);
         touch();
       }
       unlockWrite();
     }
-  }
-
-  /**
-   * Tells the chunk's running hash that bytes from {@code within} reached its file; the hashing executor then
-   * hashes them while this writer goes on (its put need not hash the chunk again).
-   */
-  private void claimForHash(DirtyChunk d, int within) {
-    if (hashers != null && d.hash.wrote(within, d.written.runEnd(within), hashStep)) {
-      try {
-        hashers.execute(() -> d.hash.catchUp(d.hashSource));
-      } catch (RejectedExecutionException closing) {
-        d.hash.notQueued(); // the put hashes what is left
-      }
-    }
-  }
-
-  /** The dirty chunk at {@code idx}, made by copy-on-write unless the write replaces all existing bytes. */
-  private DirtyChunk dirtyChunk(long idx, int within, int n) throws IOException, FsException {
-    DirtyChunk d = dirty.chunks.get(idx);
-    if (d != null) {
-      return d;
-    }
-    try {
-      return newDirtyChunk(idx, within, n);
-    } catch (IOException e) {
-      if (!DiskErrors.isNoSpace(e) || !cache.makeRoom(chunkSize)) {
-        throw e;
-      }
-      return newDirtyChunk(idx, within, n);
-    }
-  }
-
-  private DirtyChunk newDirtyChunk(long idx, int within, int n) throws IOException, FsException {
-    DirtyChunk d;
-    Source s = resolve(idx);
-    long existing = length(s);
-    Path p = cache.newDirtyFile(id);
-    FileChannel ch = ChunkCache.createDirtyFile(p);
-    long len = 0;
-    long base = epoch;
-    try {
-      boolean replacesAll = within == 0 && n >= existing;
-      if (!replacesAll && s instanceof Dirty from) {
-        FileChannel src = from.chunk.channel();
-        long done = 0;
-        while (done < existing) {
-          done += src.transferTo(done, existing - done, ch.position(done));
-        }
-        len = existing;
-        base = from.chunk.baseEpoch;
-      } else if (!replacesAll && s instanceof Clean c) {
-        cache.copyInto(c.ref, ch);
-        len = existing;
-      }
-    } catch (IOException | RuntimeException e) {
-      ch.close();
-      Files.deleteIfExists(p);
-      throw e;
-    }
-    d = new DirtyChunk(idx, p, ch, len, new ByteRanges(), base);
-    if (hashers == null) {
-      d.hash.lost(); // its put then passes no digest, and computes none
-    }
-    cache.addDirty(len);
-    dirty.chunks.put(idx, d);
-    return d;
   }
 
   /** Sets the length; shrinking drops whole chunks past the end and trims the chunk that holds the new end. */
@@ -394,31 +230,16 @@ final class OpenFile {
     }
     lock.writeLock().lock();
     try {
-      if (newSize < size) {
-        long keep = (newSize + chunkSize - 1) / chunkSize;
-        for (Iterator<DirtyChunk> it = dirty.chunks.tailMap(keep, true).values().iterator(); it.hasNext(); ) {
-          DirtyChunk d = it.next();
-          it.remove();
-          cache.addDirty(-d.length);
-          d.delete();
+      if (newSize < layers.size()) {
+        for (DirtyChunk d : layers.dropPast(newSize)) {
+          chunkIo.free(d);
         }
-        dirty.dropFrom = Math.min(dirty.dropFrom, keep);
         int within = (int) (newSize % chunkSize);
         if (within > 0) {
-          long idx = keep - 1;
-          if (length(resolve(idx)) > within) {
-            DirtyChunk d = dirtyChunk(idx, 0, 0);
-            d.hash.lost();
-            d.ch.truncate(within);
-            d.written.trimTo(within);
-            cache.addDirty(within - d.length);
-            d.length = within;
-          }
+          chunkIo.trim(newSize / chunkSize, within);
         }
       }
-      size = newSize;
-      dirty.sizeSet = true;
-      dirty.truncatedTo = Math.min(dirty.truncatedTo, newSize);
+      layers.truncated(newSize);
       touch();
     } catch (IOException e) {
       throw io("truncate", e);
@@ -427,20 +248,15 @@ final class OpenFile {
     }
   }
 
+  /** The times of a change to the content (which {@link ChunkLayers} recorded). */
   private void touch() {
     Instant now = clock.instant();
     mtime = now;
     ctime = now;
-    changed = true;
   }
 
   long size() {
-    lock.readLock().lock();
-    try {
-      return size;
-    } finally {
-      lock.readLock().unlock();
-    }
+    return reading(layers::size);
   }
 
   // ---- sealing and commits
@@ -465,19 +281,15 @@ final class OpenFile {
     Snapshot s = null;
     lock.writeLock().lock();
     try {
-      if (changed) {
-        // No force here: close() promises survival of a process crash, which the page cache already gives; fsync
-        // promises survival of a power loss, which the upload gives (the blob store forces what it stores).
-        s = new Snapshot(nextSeq++, dirty, size, mtime);
-        s.baseVersion = version;
+      // No force here: close() promises survival of a process crash, which the page cache already gives; fsync
+      // promises survival of a power loss, which the upload gives (the blob store forces what it stores).
+      s = layers.seal(mtime);
+      if (s != null) {
         // Closing the write channels bounds descriptors: a sealed file is only read again, through a lazily
         // opened channel.
-        for (DirtyChunk d : dirty.chunks.values()) {
+        for (DirtyChunk d : s.chunks.values()) {
           d.close();
         }
-        pending.addLast(s);
-        dirty = new Layer();
-        changed = false;
       }
     } finally {
       unlockWrite();
@@ -495,16 +307,11 @@ final class OpenFile {
     journalLock.lock();
     try {
       while (true) {
-        Snapshot next = null;
+        Snapshot next;
         PendingUpload payload;
         lock.readLock().lock();
         try {
-          for (Snapshot p : pending) {
-            if (p.journalId == Snapshot.NOT_JOURNALED) {
-              next = p;
-              break;
-            }
-          }
+          next = layers.firstUnjournaled();
           if (next == null) {
             return;
           }
@@ -535,21 +342,7 @@ final class OpenFile {
   void addRecovered(PendingUpload p, long journalId, long baseVersion, List<DirtyChunk> chunks) {
     lock.writeLock().lock();
     try {
-      Layer l = new Layer();
-      // sealed on top of the version now committed: its copies are current; else another host committed since
-      long base = baseVersion == version ? epoch : -1;
-      for (DirtyChunk d : chunks) {
-        d.baseEpoch = base;
-        l.chunks.put(d.index, d);
-      }
-      l.dropFrom = p.dropFrom();
-      l.sizeSet = p.sizeSet();
-      l.truncatedTo = p.truncatedTo();
-      Snapshot s = new Snapshot(nextSeq++, l, p.size(), p.mtime());
-      s.baseVersion = baseVersion;
-      s.journalId = journalId;
-      pending.addLast(s);
-      size = p.size();
+      layers.addRecovered(p, journalId, baseVersion, chunks);
       mtime = p.mtime();
       ctime = p.mtime();
     } finally {
@@ -559,22 +352,14 @@ final class OpenFile {
 
   /** The oldest pending snapshot if it is journaled (an unjournaled one must not commit before its entry exists). */
   Snapshot headPending() {
-    lock.readLock().lock();
-    try {
-      Snapshot s = pending.peekFirst();
+    return reading(() -> {
+      Snapshot s = layers.oldestPending();
       return s == null || s.journalId == Snapshot.NOT_JOURNALED ? null : s;
-    } finally {
-      lock.readLock().unlock();
-    }
+    });
   }
 
   long version() {
-    lock.readLock().lock();
-    try {
-      return version;
-    } finally {
-      lock.readLock().unlock();
-    }
+    return reading(layers::version);
   }
 
   boolean discarded() {
@@ -588,24 +373,16 @@ final class OpenFile {
       if (discarded) {
         return; // unlinked while uploading: the files are gone and the inode is being purged
       }
-      if (pending.peekFirst() != s) {
+      if (layers.oldestPending() != s) {
         throw new IllegalStateException("snapshots of " + id + " committed out of order");
       }
-      committed.tailMap(s.dropFrom, true).clear();
-      committed.putAll(uploaded);
-      version = after.version();
-      committedSize = after.size();
-      pending.removeFirst();
+      layers.commit(s, after, uploaded);
       for (DirtyChunk d : s.chunks.values()) {
         d.close();
         cache.adopt(d.path, uploaded.get(d.index), d.length);
       }
       for (DirtyChunk d : s.superseded) {
-        cache.addDirty(-d.length);
-        d.delete();
-      }
-      if (pending.isEmpty() && !changed) {
-        size = after.size(); // a rebased commit may have merged in another host's length
+        chunkIo.free(d);
       }
     } finally {
       unlockWrite();
@@ -620,39 +397,17 @@ final class OpenFile {
   boolean refresh(InodeAttributes current, List<ChunkRef> chunks) {
     lock.writeLock().lock();
     try {
-      if (current.version() <= version) {
+      if (!layers.refresh(current, chunks)) {
         return false;
       }
-      version = current.version();
-      committedSize = current.size();
-      epoch++;
-      committed.clear();
-      for (ChunkRef c : chunks) {
-        committed.put(c.index(), c);
-      }
-      if (!changed && pending.isEmpty()) {
-        size = current.size();
+      if (layers.clean()) {
         mtime = current.mtime();
         ctime = current.ctime();
-      } else if (!localSizeSet()) {
-        size = Math.max(size, current.size());
       }
       return true;
     } finally {
       unlockWrite();
     }
-  }
-
-  private boolean localSizeSet() {
-    if (dirty.sizeSet) {
-      return true;
-    }
-    for (Snapshot s : pending) {
-      if (s.sizeSet) {
-        return true;
-      }
-    }
-    return false;
   }
 
   /**
@@ -663,44 +418,15 @@ final class OpenFile {
    * @return whether any chunk was rebuilt
    */
   boolean rebaseStaleChunks(Snapshot s) throws FsException {
-    List<DirtyChunk> stale = new ArrayList<>();
-    Map<Long, ChunkRef> theirs = new TreeMap<>();
-    long current;
-    lock.readLock().lock();
-    try {
-      current = epoch;
-      for (DirtyChunk d : s.chunks.values()) {
-        if (d.baseEpoch != current) {
-          stale.add(d);
-          ChunkRef c = d.index < s.dropFrom ? committed.get(d.index) : null;
-          if (c != null) {
-            theirs.put(d.index, c);
-          }
-        }
-      }
-    } finally {
-      lock.readLock().unlock();
-    }
-    if (stale.isEmpty()) {
+    ChunkLayers.Stale stale = reading(() -> layers.stale(s));
+    if (stale.chunks().isEmpty()) {
       return false;
     }
-    List<DirtyChunk> rebuilt = new ArrayList<>();
-    try {
-      for (DirtyChunk d : stale) {
-        rebuilt.add(ChunkRebase.rebuild(id, chunkSize, cache, d, theirs.get(d.index), s.truncatedTo, current));
-      }
-    } catch (FsException | RuntimeException e) {
-      for (DirtyChunk r : rebuilt) {
-        cache.addDirty(-r.length);
-        r.delete();
-      }
-      throw e;
-    }
+    List<DirtyChunk> rebuilt = chunkIo.rebuild(stale, s.truncatedTo);
     lock.writeLock().lock();
     try {
-      for (int i = 0; i < stale.size(); i++) {
-        s.superseded.add(stale.get(i));
-        s.chunks.put(rebuilt.get(i).index, rebuilt.get(i));
+      for (int i = 0; i < rebuilt.size(); i++) {
+        s.supersede(stale.chunks().get(i), rebuilt.get(i));
       }
     } finally {
       unlockWrite();
@@ -713,21 +439,7 @@ final class OpenFile {
    * newer committed length and the end of what this host wrote.
    */
   long mergedSize(Snapshot s) {
-    lock.readLock().lock();
-    try {
-      if (s.sizeSet) {
-        return s.size;
-      }
-      long end = 0;
-      for (DirtyChunk d : s.chunks.values()) {
-        if (d.written.end() > 0) {
-          end = Math.max(end, d.index * chunkSize + d.written.end());
-        }
-      }
-      return Math.max(committedSize, end);
-    } finally {
-      lock.readLock().unlock();
-    }
+    return reading(() -> layers.mergedSize(s));
   }
 
   /** Drops all unsaved and pending data (the file was unlinked); returns the journal ids to remove. */
@@ -736,26 +448,14 @@ final class OpenFile {
     try {
       discarded = true;
       List<Long> ids = new ArrayList<>();
-      for (Snapshot s : pending) {
+      for (Snapshot s : layers.pending()) {
         if (s.journalId != Snapshot.NOT_JOURNALED) {
           ids.add(s.journalId);
         }
-        for (DirtyChunk d : s.chunks.values()) {
-          cache.addDirty(-d.length);
-          d.delete();
-        }
-        for (DirtyChunk d : s.superseded) {
-          cache.addDirty(-d.length);
-          d.delete();
-        }
       }
-      pending.clear();
-      for (DirtyChunk d : dirty.chunks.values()) {
-        cache.addDirty(-d.length);
-        d.delete();
+      for (DirtyChunk d : layers.dropLocal()) {
+        chunkIo.free(d);
       }
-      dirty = new Layer();
-      changed = false;
       return ids;
     } finally {
       unlockWrite();
@@ -784,7 +484,7 @@ final class OpenFile {
   boolean deferTimes(Instant t) {
     lock.writeLock().lock();
     try {
-      if (!changed || !pending.isEmpty()) {
+      if (!layers.changed() || layers.oldestPending() != null) {
         return false;
       }
       mtime = t;
@@ -800,7 +500,7 @@ final class OpenFile {
     lock.writeLock().lock();
     try {
       mtime = t;
-      for (Snapshot s : pending) {
+      for (Snapshot s : layers.pending()) {
         s.mtimeOverride = t;
       }
     } finally {
@@ -809,57 +509,31 @@ final class OpenFile {
   }
 
   boolean hasLocalChanges() {
-    lock.readLock().lock();
-    try {
-      return changed || !pending.isEmpty();
-    } finally {
-      lock.readLock().unlock();
-    }
+    return reading(() -> !layers.clean());
   }
 
   int pendingCount() {
-    lock.readLock().lock();
-    try {
-      return pending.size();
-    } finally {
-      lock.readLock().unlock();
-    }
+    return reading(() -> layers.pending().size());
   }
 
   /** When the oldest pending snapshot was queued (System.nanoTime), or {@link Long#MAX_VALUE} when none is. */
   long oldestPendingNanos() {
-    lock.readLock().lock();
-    try {
-      Snapshot s = pending.peekFirst();
+    return reading(() -> {
+      Snapshot s = layers.oldestPending();
       return s == null ? Long.MAX_VALUE : s.queuedNanos;
-    } finally {
-      lock.readLock().unlock();
-    }
+    });
   }
 
   /** Nothing unsaved, nothing pending: the object may be dropped when no handle has it. */
   boolean idle() {
-    lock.readLock().lock();
-    try {
-      return !changed && pending.isEmpty() && dirty.chunks.isEmpty();
-    } finally {
-      lock.readLock().unlock();
-    }
+    return reading(layers::idle);
   }
 
   void closeResources() {
     lock.writeLock().lock();
     try {
-      for (DirtyChunk d : dirty.chunks.values()) {
+      for (DirtyChunk d : layers.localChunks()) {
         d.close();
-      }
-      for (Snapshot s : pending) {
-        for (DirtyChunk d : s.chunks.values()) {
-          d.close();
-        }
-        for (DirtyChunk d : s.superseded) {
-          d.close();
-        }
       }
     } finally {
       unlockWrite();

@@ -45,6 +45,15 @@ final class Snapshot extends Layer {
     return dropFrom;
   }
 
+  /**
+   * {@code rebuilt} replaces {@code stale} in this snapshot; the stale file stays on disk until the commit, because
+   * the journal entry still names it.
+   */
+  void supersede(DirtyChunk stale, DirtyChunk rebuilt) {
+    superseded.add(stale);
+    chunks.put(rebuilt.index, rebuilt);
+  }
+
   PendingUpload payload() {
     List<PendingUpload.Part> parts = new ArrayList<>();
     for (DirtyChunk d : chunks.values()) {
