@@ -18,7 +18,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.BitSet;
-import java.util.Comparator;
 import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.HexFormat;
@@ -274,8 +273,7 @@ final class ChunkCache implements AutoCloseable {
    * @return whether anything was evicted, so the caller may try again
    */
   boolean makeRoom(long bytes) {
-    List<CacheEntry> byAge = new ArrayList<>(entries.values());
-    byAge.sort(Comparator.comparingLong(e -> e.lastAccess));
+    List<CacheEntry> byAge = oldestFirst(entries.values());
     int evicted = 0;
     for (CacheEntry e : byAge) {
       if (evicted > 0 && !space.wouldGoUnder(bytes)) {
@@ -689,6 +687,25 @@ final class ChunkCache implements AutoCloseable {
     return space.wouldGoUnder(0);
   }
 
+  /**
+   * The entries, least recently used first, by the access times they had when this was called. Each time is read
+   * once: readers keep moving {@link CacheEntry#lastAccess} during the sort, and a comparator reading it live breaks
+   * TimSort's contract ("Comparison method violates its general contract!"), which failed every prune and left the
+   * cache unbounded.
+   */
+  static List<CacheEntry> oldestFirst(java.util.Collection<CacheEntry> entries) {
+    List<Map.Entry<Long, CacheEntry>> stamped = new ArrayList<>(entries.size());
+    for (CacheEntry e : entries) {
+      stamped.add(Map.entry(e.lastAccess, e));
+    }
+    stamped.sort(Map.Entry.comparingByKey());
+    List<CacheEntry> out = new ArrayList<>(stamped.size());
+    for (Map.Entry<Long, CacheEntry> e : stamped) {
+      out.add(e.getValue());
+    }
+    return out;
+  }
+
   // ---- pruning
 
   /**
@@ -698,8 +715,7 @@ final class ChunkCache implements AutoCloseable {
   PruneResult prune() {
     long now = clock.millis();
     long ttlCut = now - ttl.toMillis();
-    List<CacheEntry> byAge = new ArrayList<>(entries.values());
-    byAge.sort(Comparator.comparingLong(e -> e.lastAccess));
+    List<CacheEntry> byAge = oldestFirst(entries.values());
     int expired = 0;
     int sized = 0;
     for (CacheEntry e : byAge) {

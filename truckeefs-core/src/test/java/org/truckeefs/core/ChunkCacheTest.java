@@ -65,4 +65,42 @@ class ChunkCacheTest {
     assertThat(reopened.entryCount()).isZero();
     assertThat(chunks()).isEmptyDirectory();
   }
+
+  /**
+   * Readers move entries' access times while a prune sorts them; a comparator that read the live field broke
+   * TimSort's contract now and then ("Comparison method violates its general contract!") and failed the prune.
+   */
+  @Test
+  void oldestFirstSortsBySnapshotWhileAccessTimesMove() throws Exception {
+    java.util.List<CacheEntry> entries = new java.util.ArrayList<>();
+    for (int i = 0; i < 4_000; i++) {
+      CacheEntry e = new CacheEntry(BlobRef.of(String.format("%064x", i)), "k" + i, 1, Path.of("unused"), true);
+      e.lastAccess = i;
+      entries.add(e);
+    }
+    java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+    Thread readers = new Thread(() -> {
+      java.util.concurrent.ThreadLocalRandom r = java.util.concurrent.ThreadLocalRandom.current();
+      while (!stop.get()) {
+        entries.get(r.nextInt(entries.size())).lastAccess = r.nextLong(8_000);
+      }
+    });
+    readers.start();
+    try {
+      for (int round = 0; round < 300; round++) {
+        java.util.List<CacheEntry> sorted = ChunkCache.oldestFirst(entries);
+        assertThat(sorted).hasSize(entries.size());
+        assertThat(new java.util.HashSet<>(sorted)).hasSize(entries.size());
+      }
+    } finally {
+      stop.set(true);
+      readers.join();
+    }
+    for (int i = 0; i < entries.size(); i++) {
+      entries.get(i).lastAccess = entries.size() - i;
+    }
+    java.util.List<CacheEntry> quiet = ChunkCache.oldestFirst(entries);
+    assertThat(quiet.get(0)).isSameAs(entries.get(entries.size() - 1));
+    assertThat(quiet.get(quiet.size() - 1)).isSameAs(entries.get(0));
+  }
 }
