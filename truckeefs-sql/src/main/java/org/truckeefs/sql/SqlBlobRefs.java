@@ -62,9 +62,9 @@ final class SqlBlobRefs {
       long delta = d.getValue();
       byte[] ref = d.getKey().getBytes(StandardCharsets.UTF_8);
       if (delta > 0) {
-        Transactor.prepare(db, increaseBlob, ref, delta, delta).executeUpdate();
+        HotStatements.prepare(db, increaseBlob, ref, delta, delta).executeUpdate();
       } else if (delta < 0) {
-        Transactor.prepare(db, DECREASE_BLOB, delta, now, delta, delta, ref).executeUpdate();
+        HotStatements.prepare(db, DECREASE_BLOB, delta, now, delta, delta, ref).executeUpdate();
         decreased.add(ref);
       }
     }
@@ -72,7 +72,7 @@ final class SqlBlobRefs {
       return List.of();
     }
     if (decreased.size() == 1) {
-      try (ResultSet r = Transactor.prepare(db, UNREFERENCED_BLOB, decreased.get(0)).executeQuery()) {
+      try (ResultSet r = HotStatements.prepare(db, UNREFERENCED_BLOB, decreased.get(0)).executeQuery()) {
         return r.next() ? List.of(blob(r.getBytes(1))) : List.of();
       }
     }

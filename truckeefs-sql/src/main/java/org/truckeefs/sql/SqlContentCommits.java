@@ -110,16 +110,16 @@ final class SqlContentCommits {
         boolean one = commit.upserts().size() == 1;
         Object[] where = one ? new Object[] {id, commit.dropFromIndex(), commit.upserts().get(0).index()}
             : new Object[] {id, commit.dropFromIndex()};
-        try (ResultSet r = Transactor.prepare(db, one ? SELECT_CHUNKS_REPLACED_ONE : SELECT_CHUNKS_DROPPED, where)
+        try (ResultSet r = HotStatements.prepare(db, one ? SELECT_CHUNKS_REPLACED_ONE : SELECT_CHUNKS_DROPPED, where)
             .executeQuery()) {
           while (r.next()) {
             deltas.merge(new String(r.getBytes(1), StandardCharsets.UTF_8), -1L, Long::sum);
           }
         }
-        Transactor.prepare(db, one ? DELETE_CHUNKS_REPLACED_ONE : DELETE_CHUNKS_DROPPED, where).executeUpdate();
+        HotStatements.prepare(db, one ? DELETE_CHUNKS_REPLACED_ONE : DELETE_CHUNKS_DROPPED, where).executeUpdate();
         if (one) {
           ChunkRef c = commit.upserts().get(0);
-          Transactor.prepare(db, INSERT_CHUNK, id, c.index(), bytes(c.blob()), c.length()).executeUpdate();
+          HotStatements.prepare(db, INSERT_CHUNK, id, c.index(), bytes(c.blob()), c.length()).executeUpdate();
           deltas.merge(c.blob().value(), 1L, Long::sum);
         }
       } else {
@@ -136,14 +136,14 @@ final class SqlContentCommits {
         insert.execute();
       }
       List<BlobRef> unreferenced = blobs.applyBlobDeltas(db, deltas);
-      Transactor.prepare(db, UPDATE_CONTENT, commit.newSize(), mtime, mtime, mtime, id).executeUpdate();
+      HotStatements.prepare(db, UPDATE_CONTENT, commit.newSize(), mtime, mtime, mtime, id).executeUpdate();
       if (commit.journalId() != 0) {
-        Transactor.prepare(db, DELETE_JOURNAL, commit.journalId()).executeUpdate();
+        HotStatements.prepare(db, DELETE_JOURNAL, commit.journalId()).executeUpdate();
       }
       if (commit.mark() != null) {
         // Every upload's commit carries a mark: from the statement cache (through jOOQ it was parsed anew each time,
         // a fifth of an upload thread's commit in a profile).
-        Transactor.prepare(db, insertMark, owner(commit.mark().owner()), commit.mark().seq()).executeUpdate();
+        HotStatements.prepare(db, insertMark, owner(commit.mark().owner()), commit.mark().seq()).executeUpdate();
       }
       // The row was read (and on MariaDB locked) above: its new state is what UPDATE_CONTENT made of it.
       long ctime = Math.max(nanos(row.ctime()), mtime);
@@ -187,7 +187,7 @@ final class SqlContentCommits {
     Map<String, Long> deltas = new TreeMap<>();
     if (chunkBlobs == null) {
       chunkBlobs = new ArrayList<>();
-      try (ResultSet r = Transactor.prepare(db, SELECT_CHUNK_BLOBS, id).executeQuery()) {
+      try (ResultSet r = HotStatements.prepare(db, SELECT_CHUNK_BLOBS, id).executeQuery()) {
         while (r.next()) {
           chunkBlobs.add(r.getBytes(1));
         }
@@ -198,10 +198,10 @@ final class SqlContentCommits {
     }
     // The deletes go with the COMMIT; nothing below reads the rows they remove.
     if (!deltas.isEmpty()) {
-      Transactor.atCommit(db, DELETE_CHUNKS, null, id);
+      DeferredStatements.atCommit(db, DELETE_CHUNKS, null, id);
     }
-    Transactor.atCommit(db, DELETE_XATTRS, null, id);
-    Transactor.atCommit(db, DELETE_INODE, null, id);
+    DeferredStatements.atCommit(db, DELETE_XATTRS, null, id);
+    DeferredStatements.atCommit(db, DELETE_INODE, null, id);
     return blobs.applyBlobDeltas(db, deltas);
   }
 
@@ -219,7 +219,7 @@ final class SqlContentCommits {
       throw new FsException(FsError.INVALID, "journal owner name is longer than 255 bytes");
     }
     return tx.write("journalAppend", db -> {
-      try (ResultSet r = Transactor.prepare(db, INSERT_JOURNAL, entry.inode().value(), owner, entry.baseVersion(),
+      try (ResultSet r = HotStatements.prepare(db, INSERT_JOURNAL, entry.inode().value(), owner, entry.baseVersion(),
           entry.payload(), nanos(entry.created())).executeQuery()) {
         r.next();
         return entry.withId(r.getLong(1));
@@ -236,7 +236,7 @@ final class SqlContentCommits {
   }
 
   void journalRemove(long id) throws FsException {
-    tx.write("journalRemove", db -> Transactor.prepare(db, DELETE_JOURNAL, id).executeUpdate());
+    tx.write("journalRemove", db -> HotStatements.prepare(db, DELETE_JOURNAL, id).executeUpdate());
   }
 
   private static byte[] owner(String owner) throws FsException {

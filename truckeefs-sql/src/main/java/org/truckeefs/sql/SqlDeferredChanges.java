@@ -13,8 +13,8 @@ import org.truckeefs.api.Name;
 
 /**
  * The changes a namespace write ({@link SqlNamespaceWrites}, {@link SqlRename}) sends with the COMMIT
- * ({@link Transactor#atCommit}), and the attributes the rows will have after them. The writes lock the rows they
- * change first, so these changes cannot fail on their own and their results are computed, not read back: a
+ * ({@link DeferredStatements#atCommit}), and the attributes the rows will have after them. The writes lock the rows
+ * they change first, so these changes cannot fail on their own and their results are computed, not read back: a
  * write costs one round trip fewer on MariaDB.
  */
 final class SqlDeferredChanges {
@@ -26,12 +26,12 @@ final class SqlDeferredChanges {
 
   /** A change that cannot fail on its own, sent with the COMMIT. */
   static void atCommit(DSLContext db, Query change) {
-    Transactor.atCommit(db, change, null);
+    DeferredStatements.atCommit(db, change, null);
   }
 
   /** Writes a locked inode's link count and ctime as {@link #dropped} computed them; sent with the COMMIT. */
   static void setNlink(DSLContext db, InodeAttributes after, long t) {
-    Transactor.atCommit(db, SET_NLINK, null, after.nlink(), t, after.id().value());
+    DeferredStatements.atCommit(db, SET_NLINK, null, after.nlink(), t, after.id().value());
   }
 
   /**
@@ -40,7 +40,8 @@ final class SqlDeferredChanges {
    */
   static void directoryUpdate(DSLContext db, InodeId dir, long sizeDelta, long linkDelta, boolean cookieUsed,
       long t) {
-    Transactor.atCommit(db, UPDATE_DIRECTORY, null, t, t, sizeDelta, linkDelta, cookieUsed ? 1L : 0L, dir.value());
+    DeferredStatements.atCommit(db, UPDATE_DIRECTORY, null, t, t, sizeDelta, linkDelta, cookieUsed ? 1L : 0L,
+        dir.value());
   }
 
   /** A locked directory's attributes after {@link #directoryUpdate} with the same deltas and time. */

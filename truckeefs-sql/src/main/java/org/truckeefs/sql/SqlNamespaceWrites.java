@@ -131,7 +131,7 @@ final class SqlNamespaceWrites {
 
                   public CreateResult recover(DSLContext db) throws FsException, SQLException {
             Row p = rows.directory(db, parent, false);
-            try (ResultSet r = Transactor.prepare(db, SELECT_ENTRY_INODE, parent.value(), name.bytes())
+            try (ResultSet r = HotStatements.prepare(db, SELECT_ENTRY_INODE, parent.value(), name.bytes())
                 .executeQuery()) {
               if (!r.next()) {
                 throw new FsException(FsError.IO, "'" + name + "' was created in " + parent
@@ -150,7 +150,7 @@ final class SqlNamespaceWrites {
       if (tx.engine().batchesStatements()) {
         // The directory's lock and the inode's insert in one round trip; if the parent turns out not to be a live
         // directory, the body throws and the insert rolls back with the transaction.
-        PreparedStatement s = Transactor.prepare(db, lockDirectoryAndInsertInode, parent.value(), code(spec.type()),
+        PreparedStatement s = HotStatements.prepare(db, lockDirectoryAndInsertInode, parent.value(), code(spec.type()),
             spec.mode(), spec.uid(), spec.gid(), size, nlink, spec.rdev(), t, t, t, t, dir ? parent.value() : null,
             target);
         s.execute();
@@ -158,7 +158,7 @@ final class SqlNamespaceWrites {
         id = nextLong(s);
       } else {
         p = rows.directory(db, parent, true);
-        try (ResultSet r = Transactor.prepare(db, INSERT_INODE, code(spec.type()), spec.mode(), spec.uid(),
+        try (ResultSet r = HotStatements.prepare(db, INSERT_INODE, code(spec.type()), spec.mode(), spec.uid(),
             spec.gid(), size, nlink, spec.rdev(), t, t, t, t, dir ? parent.value() : null, target).executeQuery()) {
           r.next();
           id = r.getLong(1);
@@ -166,7 +166,7 @@ final class SqlNamespaceWrites {
       }
       // The entry and the directory's counters go with the COMMIT (one round trip on MariaDB). No existence check
       // first: the entry's primary key refuses a taken name, and then nothing commits.
-      Transactor.atCommit(db, INSERT_ENTRY, check -> requireAbsent(check, parent, name),
+      DeferredStatements.atCommit(db, INSERT_ENTRY, check -> requireAbsent(check, parent, name),
           parent.value(), name.bytes(), id, code(spec.type()), p.nextCookie());
       directoryUpdate(db, parent, 1, dir ? 1 : 0, true, t);
       Instant at = instant(t);
@@ -239,9 +239,9 @@ final class SqlNamespaceWrites {
     if (tx.engine().batchesStatements()) {
       // The directory's lock, then the entry's inode locked, in one round trip.
       PreparedStatement s = chunks
-          ? Transactor.prepare(db, lockDirectoryAndEntryWithChunks, parent.value(), parent.value(), name.bytes(),
+          ? HotStatements.prepare(db, lockDirectoryAndEntryWithChunks, parent.value(), parent.value(), name.bytes(),
               parent.value(), name.bytes())
-          : Transactor.prepare(db, lockDirectoryAndEntry, parent.value(), parent.value(), name.bytes());
+          : HotStatements.prepare(db, lockDirectoryAndEntry, parent.value(), parent.value(), name.bytes());
       s.execute();
       Row dirRow = nextRow(s, true);
       row = nextRow(s, false);
@@ -259,7 +259,7 @@ final class SqlNamespaceWrites {
       dir = checkDirectory(dirRow, parent, true);
     } else {
       // SQLite's single writer guards both rows: read together, with no lock order to keep.
-      try (ResultSet r = Transactor.prepare(db, SELECT_DIR_AND_ENTRY_INODE, name.bytes(), parent.value())
+      try (ResultSet r = HotStatements.prepare(db, SELECT_DIR_AND_ENTRY_INODE, name.bytes(), parent.value())
           .executeQuery()) {
         dir = checkDirectory(r.next() ? row(r, 0) : null, parent, true);
         r.getLong(INODE_COLUMN_COUNT + 1);
@@ -281,7 +281,7 @@ final class SqlNamespaceWrites {
       throw new FsException(FsError.NOT_EMPTY, "directory '" + name + "' is not empty");
     }
     // The changes go with the COMMIT; the row is locked, so the result is computed rather than read back.
-    Transactor.atCommit(db, DELETE_ENTRY, null, parent.value(), name.bytes());
+    DeferredStatements.atCommit(db, DELETE_ENTRY, null, parent.value(), name.bytes());
     InodeAttributes after = dropped(row.a(), isDir, t);
     directoryUpdate(db, parent, -1, isDir ? -1 : 0, false, t);
     return new Unlinked(after, chunkBlobs, directoryAfter(dir.a(), -1, isDir ? -1 : 0, t));
@@ -307,7 +307,7 @@ final class SqlNamespaceWrites {
         if (tx.engine().batchesStatements()) {
           // The update and the read-back in one round trip; a missing row is both unchanged and not read.
           values.add(inode.value());
-          PreparedStatement s = Transactor.prepare(db, sql + "; " + SELECT_INODE, values.toArray());
+          PreparedStatement s = HotStatements.prepare(db, sql + "; " + SELECT_INODE, values.toArray());
           s.execute();
           Row r = nextRow(s, false);
           if (r == null) {
@@ -315,7 +315,7 @@ final class SqlNamespaceWrites {
           }
           return r.a();
         }
-        if (Transactor.prepare(db, sql.toString(), values.toArray()).executeUpdate() == 0) {
+        if (HotStatements.prepare(db, sql.toString(), values.toArray()).executeUpdate() == 0) {
           throw notFound(inode);
         }
       }

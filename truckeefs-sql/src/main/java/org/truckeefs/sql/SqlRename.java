@@ -140,7 +140,7 @@ final class SqlRename {
       long toLinks = 0;
       if (dst != null) {
         atCommit(db, db.deleteFrom(DENTRY).where(D_PARENT.eq(newParent.value()), D_NAME.eq(newName.bytes())));
-        Transactor.atCommit(db, SET_NLINK, null, dropped(dstRow.a(), dstDir, t).nlink(), t, dstId);
+        DeferredStatements.atCommit(db, SET_NLINK, null, dropped(dstRow.a(), dstDir, t).nlink(), t, dstId);
         toSize -= 1;
         toLinks -= dstDir ? 1 : 0;
       }

@@ -21,7 +21,7 @@ import org.truckeefs.api.Name;
  * The inode row as every part of {@link SqlMetadataStore} reads it: its columns, the statements that select it
  * (plain or locked), its mapping to {@link InodeAttributes}, and the checks that a row is a live directory.
  *
- * <p>The hot statements are SQL text, run through the statement cache ({@link Transactor#prepare}): parsed once per
+ * <p>The hot statements are SQL text, run through the statement cache ({@link HotStatements#prepare}): parsed once per
  * connection, no jOOQ rendering per call. Plain names valid on both engines; the colder paths keep jOOQ. The
  * statement cache and the MariaDB one-round-trip writes key on the exact text, so the strings here are shared, not
  * copied. A locked read ({@code lock}) is SELECT ... FOR UPDATE on MariaDB and a plain read on SQLite, whose single
@@ -64,7 +64,7 @@ final class SqlRows {
   }
 
   Row inodeRow(DSLContext db, long id, boolean lock) throws SQLException {
-    try (ResultSet r = Transactor.prepare(db, lock ? selectInodeLocked : SELECT_INODE, id).executeQuery()) {
+    try (ResultSet r = HotStatements.prepare(db, lock ? selectInodeLocked : SELECT_INODE, id).executeQuery()) {
       return r.next() ? row(r) : null;
     }
   }

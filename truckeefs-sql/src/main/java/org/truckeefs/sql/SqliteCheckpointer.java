@@ -33,7 +33,7 @@ import org.slf4j.LoggerFactory;
  * starting over, or another process writes), a TRUNCATE checkpoint waits (busy timeout) for writers and readers,
  * copies the rest and empties the file. Crash safety and durability are SQLite's own and unchanged: a checkpoint
  * fsyncs the WAL before it copies and the database file before it lets the WAL start over, whichever connection
- * runs it; commits stay unsynced (synchronous=NORMAL) until {@link Transactor#syncWal} syncs the WAL. The last
+ * runs it; commits stay unsynced (synchronous=NORMAL) until {@link SqliteWalSync} syncs the WAL. The last
  * connection to close still checkpoints and removes the WAL.
  */
 final class SqliteCheckpointer implements AutoCloseable {
@@ -58,7 +58,7 @@ final class SqliteCheckpointer implements AutoCloseable {
   private volatile boolean closing;
   /** WAL pages after the last checkpoint's copy; -1 before the first. For tests and diagnostics. */
   private volatile long lastWalFrames = -1;
-  /** Held while the second step runs: the lock this process's writers take ({@link Transactor}'s combiner). */
+  /** Held while the second step runs: the lock this process's writers take ({@link GroupCommit}'s combiner). */
   private volatile Lock writers = new ReentrantLock();
 
   /** @param connection its own connection: neither the writer (it must not wait for it) nor a pooled reader */
