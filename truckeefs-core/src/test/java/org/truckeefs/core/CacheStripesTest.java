@@ -5,8 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.truckeefs.testkit.FakeTicker;
@@ -107,27 +112,47 @@ class CacheStripesTest {
   /**
    * Upkeep after a write is asked for {@link CacheStripes#UPKEEP_DELAY} later, not at once: the writes made meanwhile
    * share that one run instead of handing one task each to the upkeep thread.
+   *
+   * <p>The upkeep thread is kept busy until the burst has been counted: once the upkeep runs, it also schedules itself
+   * for when the entries expire (the ttl, a minute here), and a test thread slower than the 2 ms delay would count
+   * that too.
    */
   @Test
   void upkeepAfterWrites_isDelayed_soThatABurstSharesOneRun() throws Exception {
-    java.util.List<Long> delays = new java.util.concurrent.CopyOnWriteArrayList<>();
-    java.util.concurrent.ScheduledThreadPoolExecutor upkeep = new java.util.concurrent.ScheduledThreadPoolExecutor(1) {
+    List<Long> delays = new CopyOnWriteArrayList<>();
+    ScheduledThreadPoolExecutor upkeep = new ScheduledThreadPoolExecutor(1) {
       @Override
-      public java.util.concurrent.ScheduledFuture<?> schedule(Runnable r, long delay, TimeUnit unit) {
+      public ScheduledFuture<?> schedule(Runnable r, long delay, TimeUnit unit) {
         delays.add(unit.toNanos(delay));
         return super.schedule(r, delay, unit);
       }
     };
+    CountDownLatch busy = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
     try {
+      upkeep.execute(() -> {
+        busy.countDown();
+        try {
+          release.await();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      });
+      assertThat(busy.await(30, TimeUnit.SECONDS)).as("the upkeep thread is busy").isTrue();
+      delays.clear();
       CacheStripes<Integer, String> c = new CacheStripes<>(Duration.ofMinutes(1), 10_000, ticker, upkeep);
       c.put(1, "one", c.stamp());
       assertThat(delays).containsExactly(CacheStripes.UPKEEP_DELAY.toNanos());
       for (int i = 2; i <= 100; i++) {
         c.put(i, "v" + i, c.stamp());
       }
-      org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> upkeep.getCompletedTaskCount() > 0);
+      assertThat(delays).as("upkeep asked for by the burst").containsExactly(CacheStripes.UPKEEP_DELAY.toNanos());
+
+      release.countDown();
+      await().atMost(Duration.ofSeconds(30)).until(() -> upkeep.getCompletedTaskCount() >= 2);
       assertThat(c.get(100)).isEqualTo("v100");
     } finally {
+      release.countDown();
       upkeep.shutdownNow();
     }
   }

@@ -3,7 +3,10 @@ package org.truckeefs.sql;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import java.io.IOException;
 import java.net.URI;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -24,15 +27,17 @@ import org.truckeefs.spi.NewInode;
 
 /**
  * The WAL is checkpointed by a thread of its own ({@link SqliteCheckpointer}), not by the commit that crosses
- * SQLite's automatic checkpoint mark: the writer has that off, yet a long write loop keeps the WAL bounded (the WAL
- * starts over after each round), a WAL a reader kept from starting over is truncated once the reader is gone, and
- * every write is still there after a reopen.
+ * SQLite's automatic checkpoint mark: the writer has that off, yet the WAL stays bounded during a long write loop
+ * because it starts over after each round, a WAL a reader kept from starting over is truncated once the reader is
+ * gone, and every write is still there after a reopen.
  */
 class SqliteCheckpointTest {
   private static final Instant T = Instant.parse("2026-01-01T00:00:00Z");
   private static final int FILES = 4_000;
-  /** Far below what 4,000 creates leave in a WAL nobody checkpoints (over 100 MiB: about 7 pages each). */
-  private static final long BOUND = 24L << 20;
+  /** The fewest checkpoint rounds the steady writer must see complete (there are dozens in 4,000 creates). */
+  private static final int ROUNDS = 3;
+  /** However slow the checkpointer's fsyncs: rounds take milliseconds, a few seconds on a loaded machine. */
+  private static final Duration ROUNDS_WITHIN = Duration.ofSeconds(60);
 
   @TempDir Path dir;
 
@@ -55,22 +60,59 @@ class SqliteCheckpointTest {
     return parent;
   }
 
+  /**
+   * The WAL starts over after each round: a steady writer (each create right after the last) runs while the
+   * checkpointer's rounds come and go, and whenever one completed between two creates, the WAL started over by the
+   * end of the create after them. How far the WAL grows between rounds is not asserted: the writer never waits for
+   * the checkpointer (that is the point), so that depends on how long the checkpointer's fsyncs take, which on a
+   * loaded machine can be seconds (41 MiB of WAL once in CI). Without the round's second step the WAL would not
+   * start over at all and grow past 100 MiB here (about 7 pages a create); that is what this test catches.
+   */
   @Test
   void theWriterDoesNotCheckpoint_theWalStartsOverAfterEachRound_andNothingIsLost() throws Exception {
     Path file = dir.resolve("metadata.db");
     Path wal = Path.of(file + "-wal");
-    long[] largest = {0};
     InodeId parent;
+    int files = 0;
     // No TRUNCATE (its threshold is out of reach): the WAL stays bounded because it starts over.
     try (SqlMetadataStore s = open(file, Integer.MAX_VALUE)) {
       Transactor tx = s.transactor();
       Object auto = tx.write("probe", db -> db.fetchValue("PRAGMA wal_autocheckpoint"));
       assertThat(((Number) auto).intValue()).as("the writer's automatic checkpoint").isZero();
       s.initRoot(new NewInode(InodeType.DIRECTORY, 0755, 0, 0, 0, T, null));
-      parent = createMany(s, "d", FILES, wal, largest);
-      assertThat(largest[0]).as("the largest WAL seen during %d creates", FILES).isLessThan(BOUND);
       SqliteCheckpointer c = tx.checkpointer();
-      assertThat(c.checkpoints()).isPositive();
+      parent = s.create(InodeId.ROOT, Name.of("d"), new NewInode(InodeType.DIRECTORY, 0755, 0, 0, 0, T, null)).id();
+      int roundsChecked = 0;
+      long deadline = System.nanoTime() + ROUNDS_WITHIN.toNanos();
+      try (FileChannel walFile = FileChannel.open(wal)) {
+        // Read before each create: the rounds completed so far, and the WAL's salt. A round that completed between
+        // the reads before creates i-2 and i-1 held the writers while it copied the whole WAL, before create i-2
+        // began or after it ended: create i-2 or i-1 was the first write after it and started the WAL over.
+        long rounds2 = 0;
+        long rounds1 = 0;
+        int salt2 = 0;
+        int salt1 = 0;
+        for (int i = 0; ; i++) {
+          long rounds = completedRounds(c);
+          int salt = walSalt(walFile);
+          if (i >= 2 && rounds1 > rounds2) {
+            assertThat(salt).as("the WAL's salt after create %d (a round completed between the reads before creates"
+                + " %d and %d)", i - 1, i - 2, i - 1).isNotEqualTo(salt2);
+            roundsChecked++;
+          }
+          if (i >= FILES && roundsChecked >= ROUNDS) {
+            files = i;
+            break;
+          }
+          assertThat(System.nanoTime() - deadline).as("%d rounds seen in %s of creates", roundsChecked,
+              ROUNDS_WITHIN).isNegative();
+          s.create(parent, Name.of("f" + i), new NewInode(InodeType.FILE, 0644, 0, 0, 0, T, null));
+          rounds2 = rounds1;
+          rounds1 = rounds;
+          salt2 = salt1;
+          salt1 = salt;
+        }
+      }
       assertThat(c.truncations()).isZero();
       // Once the writes stop, a round copies the whole WAL into the database file.
       s.create(parent, Name.of("last"), new NewInode(InodeType.FILE, 0644, 0, 0, 0, T, null));
@@ -78,8 +120,26 @@ class SqliteCheckpointTest {
       await().atMost(Duration.ofSeconds(30)).until(() -> c.checkpoints() > before);
     }
     try (MetadataStore s = TestBackends.sqlite(file)) {
-      assertThat(s.readDir(parent, 0, FILES + 10)).hasSize(FILES + 1);
+      assertThat(s.readDir(parent, 0, files + 10)).hasSize(files + 1);
     }
+  }
+
+  /** Rounds completed: each runs two checkpoints (no TRUNCATE in this test), the second with the writers held. */
+  private static long completedRounds(SqliteCheckpointer c) {
+    return c.checkpoints() / 2;
+  }
+
+  /**
+   * The WAL header's salt-1, which SQLite changes each time the WAL starts over from its beginning (it increments it
+   * in the header the first write after the reset writes; https://www.sqlite.org/fileformat2.html#walformat).
+   * Only the test's own creates write, so the header does not change under this read.
+   */
+  private static int walSalt(FileChannel wal) throws IOException {
+    ByteBuffer b = ByteBuffer.allocate(4);
+    while (b.hasRemaining() && wal.read(b, 16 + b.position()) >= 0) {
+      // a short read of a regular file: read the rest
+    }
+    return b.getInt(0);
   }
 
   @Test
