@@ -15,7 +15,6 @@ import org.truckeefs.core.ChunkLayers.Clean;
 import org.truckeefs.core.ChunkLayers.Dirty;
 import org.truckeefs.core.ChunkLayers.Source;
 import org.truckeefs.spi.ChunkRef;
-import org.truckeefs.spi.WriteOut;
 
 /**
  * The bytes of one chunk of an {@link OpenFile}: read from whichever layer answers for it, written into the dirty
@@ -34,16 +33,13 @@ final class ChunkIo {
   /** Runs the running hashes' catch-ups (see {@link RunningHash}), off the writer's thread; null: no hashing. */
   private final Executor hashers;
   private final int hashStep;
-  /** Starts writing to disk what a catch-up hashed (see {@link #catchUp}). */
-  private final WriteOut writeOut;
   private final ChunkLayers layers;
 
-  ChunkIo(InodeId id, int chunkSize, ChunkCache cache, Executor hashers, WriteOut writeOut, ChunkLayers layers) {
+  ChunkIo(InodeId id, int chunkSize, ChunkCache cache, Executor hashers, ChunkLayers layers) {
     this.id = id;
     this.chunkSize = chunkSize;
     this.cache = cache;
     this.hashers = hashers;
-    this.writeOut = writeOut;
     this.hashStep = Math.min(RunningHash.MAX_STEP, chunkSize / 4);
     this.layers = layers;
   }
@@ -166,29 +162,9 @@ final class ChunkIo {
   private void claimForHash(DirtyChunk d, int within) {
     if (hashers != null && d.hash.wrote(within, d.written.runEnd(within), hashStep)) {
       try {
-        hashers.execute(() -> catchUp(d));
+        hashers.execute(() -> d.hash.catchUp(d.hashSource));
       } catch (RejectedExecutionException closing) {
         d.hash.notQueued(); // the put hashes what is left
-      }
-    }
-  }
-
-  /**
-   * A catch-up of the chunk's running hash, then the write-out of the bytes it hashed: a sequential writer's
-   * finished bytes start for the disk while it goes on, so the fsync that follows a large write waits for little
-   * more than the last step instead of writing everything at once (the kernel itself would start only after 30 s).
-   * The hash's pass is the place: it runs behind the writer, in order, a step at a time, on bytes just written.
-   * A file deleted meanwhile only makes the write-out fail, which changes nothing.
-   */
-  private void catchUp(DirtyChunk d) {
-    long from = d.hash.hashedEnd();
-    d.hash.catchUp(d.hashSource);
-    long to = d.hash.hashedEnd();
-    if (to > from) {
-      try {
-        writeOut.start(d.path, from, to - from);
-      } catch (IOException | RuntimeException e) {
-        // deleted or unreadable: its fsync (if it comes) writes the bytes itself
       }
     }
   }

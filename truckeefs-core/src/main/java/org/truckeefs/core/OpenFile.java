@@ -18,7 +18,6 @@ import org.truckeefs.api.InodeAttributes;
 import org.truckeefs.api.InodeId;
 import org.truckeefs.core.ChunkLayers.Clean;
 import org.truckeefs.spi.ChunkRef;
-import org.truckeefs.spi.WriteOut;
 
 /**
  * The content state of one file inode on this host, shared by all its handles: the locking, the orchestration of
@@ -98,18 +97,12 @@ final class OpenFile {
    */
   OpenFile(InodeAttributes attrs, List<ChunkRef> chunks, int chunkSize, ChunkCache cache, Clock clock,
       Executor hashers) {
-    this(attrs, chunks, chunkSize, cache, clock, hashers, WriteOut.NONE);
-  }
-
-  /** @param writeOut starts the write-out of the bytes each catch-up hashed (see {@link ChunkIo}) */
-  OpenFile(InodeAttributes attrs, List<ChunkRef> chunks, int chunkSize, ChunkCache cache, Clock clock,
-      Executor hashers, WriteOut writeOut) {
     this.id = attrs.id();
     this.chunkSize = chunkSize;
     this.cache = cache;
     this.clock = clock;
     this.layers = new ChunkLayers(chunkSize, attrs.version(), attrs.size(), chunks);
-    this.chunkIo = new ChunkIo(id, chunkSize, cache, hashers, writeOut, layers);
+    this.chunkIo = new ChunkIo(id, chunkSize, cache, hashers, layers);
     this.mtime = attrs.mtime();
     this.ctime = attrs.ctime();
     this.view = new AttrView(true, attrs.version(), attrs.size(), mtime, ctime);

@@ -65,7 +65,6 @@ import org.truckeefs.spi.MetadataStore;
 import org.truckeefs.spi.NewInode;
 import org.truckeefs.spi.RenameResult;
 import org.truckeefs.spi.StoreStats;
-import org.truckeefs.spi.WriteOut;
 
 /**
  * TruckeeFS as a {@link FileSystem}: POSIX semantics over a {@link MetadataStore} (the namespace), a
@@ -107,8 +106,6 @@ public final class RiverFS implements FileSystem {
   private final String hostId;
   private final Daemons daemons;
   private final WorkerPools pools;
-  /** Starts the write-out of chunk bytes a sequential writer finished (see {@link ChunkIo}). */
-  private final WriteOut writeOut;
   private final ExecutorService drainPool;
   private final ExecutorService putPool;
   private final ExecutorService fetchPool;
@@ -138,7 +135,6 @@ public final class RiverFS implements FileSystem {
     this.coordinator = coordinator;
     this.daemons = new Daemons(scheduler, ownsScheduler);
     this.pools = new WorkerPools(config);
-    this.writeOut = config.writeOut().orElseGet(WriteOut::discover);
     this.drainPool = pools.uploads;
     this.putPool = pools.puts;
     this.fetchPool = pools.readAhead;
@@ -531,7 +527,7 @@ public final class RiverFS implements FileSystem {
     // a store that does not name blobs by SHA-256 ignores the digest: then nobody hashes (a core's worth at 1 GB/s)
     Executor hashers = blobs.capabilities().contains(BlobCapability.SHA256_NAMES) ? pools.hashers : null;
     return new OpenFile(attrs, isNew ? List.of() : meta.chunks(attrs.id()), config.chunkSize(), cache, config.clock(),
-        hashers, writeOut);
+        hashers);
   }
 
   // ======================================================================= lifecycle and extras

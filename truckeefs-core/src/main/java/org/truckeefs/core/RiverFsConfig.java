@@ -17,7 +17,6 @@ import org.truckeefs.api.FsError;
 import org.truckeefs.api.FsException;
 import org.truckeefs.spi.BackendConfig;
 import org.truckeefs.spi.Ticker;
-import org.truckeefs.spi.WriteOut;
 
 /**
  * Everything {@link RiverFS#open} needs, validated once and then immutable. Build it with {@link #builder()} or
@@ -82,7 +81,6 @@ public final class RiverFsConfig {
   private final ExecutorService putExecutor;
   private final ExecutorService readAheadExecutor;
   private final ExecutorService hashExecutor;
-  private final WriteOut writeOut;
   private final Backends backends;
   private final String filesystemId;
 
@@ -114,7 +112,6 @@ public final class RiverFsConfig {
     this.putExecutor = b.putExecutor;
     this.readAheadExecutor = b.readAheadExecutor;
     this.hashExecutor = b.hashExecutor;
-    this.writeOut = b.writeOut;
     this.backends = b.backends;
     this.filesystemId = b.filesystemId;
   }
@@ -151,7 +148,6 @@ public final class RiverFsConfig {
     b.putExecutor = putExecutor;
     b.readAheadExecutor = readAheadExecutor;
     b.hashExecutor = hashExecutor;
-    b.writeOut = writeOut;
     b.backends = backends;
     b.filesystemId = filesystemId;
     return b;
@@ -476,14 +472,6 @@ public final class RiverFsConfig {
     return Optional.ofNullable(hashExecutor);
   }
 
-  /**
-   * Starts writing a sequential writer's finished chunk bytes to disk ahead of their fsync, or empty: the provider
-   * {@link WriteOut#discover()} finds at open (none on Java 17, where fsync writes everything itself).
-   */
-  public Optional<WriteOut> writeOut() {
-    return Optional.ofNullable(writeOut);
-  }
-
   /** The provider registry, or empty: {@link Backends#discover()} at open. */
   public Optional<Backends> backends() {
     return Optional.ofNullable(backends);
@@ -543,7 +531,6 @@ public final class RiverFsConfig {
     private ExecutorService putExecutor;
     private ExecutorService readAheadExecutor;
     private ExecutorService hashExecutor;
-    private WriteOut writeOut;
     private Backends backends;
     private String filesystemId = DEFAULT_FILESYSTEM_ID;
 
@@ -696,12 +683,6 @@ public final class RiverFsConfig {
     /** Hashes chunks behind their writers; owned by the caller. Null: RiverFS creates and owns one. */
     public Builder hashExecutor(ExecutorService hashers) {
       this.hashExecutor = hashers;
-      return this;
-    }
-
-    /** Starts the write-out of finished chunk bytes ({@link WriteOut#NONE}: never). Null: discovered at open. */
-    public Builder writeOut(WriteOut writeOut) {
-      this.writeOut = writeOut;
       return this;
     }
 

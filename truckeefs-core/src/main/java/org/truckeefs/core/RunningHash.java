@@ -78,11 +78,6 @@ final class RunningHash {
     return true;
   }
 
-  /** Where the hashed prefix ends: bytes {@code [0, hashedEnd())} are hashed (or were, before the hash was lost). */
-  synchronized long hashedEnd() {
-    return end;
-  }
-
   /** The task {@link #wrote} asked for could not be queued (the executor is shut down): the put hashes it all. */
   synchronized void notQueued() {
     queued = false;
