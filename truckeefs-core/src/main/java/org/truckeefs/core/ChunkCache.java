@@ -695,14 +695,10 @@ final class ChunkCache implements AutoCloseable {
    */
   static List<CacheEntry> oldestFirst(java.util.Collection<CacheEntry> entries) {
     List<Map.Entry<Long, CacheEntry>> stamped = new ArrayList<>(entries.size());
-    for (CacheEntry e : entries) {
-      stamped.add(Map.entry(e.lastAccess, e));
-    }
+    entries.forEach(e -> stamped.add(Map.entry(e.lastAccess, e)));
     stamped.sort(Map.Entry.comparingByKey());
     List<CacheEntry> out = new ArrayList<>(stamped.size());
-    for (Map.Entry<Long, CacheEntry> e : stamped) {
-      out.add(e.getValue());
-    }
+    stamped.forEach(e -> out.add(e.getValue()));
     return out;
   }
 
