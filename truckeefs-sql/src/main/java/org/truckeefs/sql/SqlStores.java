@@ -73,12 +73,19 @@ final class SqlStores {
 
   static SqlMetadataStore openSqlite(URI uri, BackendConfig config, BackendContext context) throws FsException {
     return openSqlite(uri, config, context, SqliteCheckpointer.PASSIVE_AFTER_WRITES, SqliteCheckpointer.PERIOD,
-        SqliteCheckpointer.TRUNCATE_ABOVE_FRAMES);
+        SqliteCheckpointer.TRUNCATE_ABOVE_FRAMES, SqliteWriter.WINDOW, SqliteWriter.MAX_UNCOMMITTED);
   }
 
   /** With the checkpoint thread's thresholds ({@link SqliteCheckpointer}); tests make them small. */
   static SqlMetadataStore openSqlite(URI uri, BackendConfig config, BackendContext context, int passiveAfterWrites,
       Duration checkpointPeriod, int truncateAboveFrames) throws FsException {
+    return openSqlite(uri, config, context, passiveAfterWrites, checkpointPeriod, truncateAboveFrames,
+        SqliteWriter.WINDOW, SqliteWriter.MAX_UNCOMMITTED);
+  }
+
+  /** With the checkpoint thread's thresholds and the write-behind's ({@link SqliteWriter}); tests make them small. */
+  static SqlMetadataStore openSqlite(URI uri, BackendConfig config, BackendContext context, int passiveAfterWrites,
+      Duration checkpointPeriod, int truncateAboveFrames, Duration window, int maxUncommitted) throws FsException {
     Path file = sqlitePath(uri, context);
     try {
       Files.createDirectories(file.toAbsolutePath().getParent());
@@ -91,23 +98,66 @@ final class SqlStores {
     }
     String url = "jdbc:sqlite:" + file.toAbsolutePath();
     int readers = config.getInt("sql_pool_size", 4);
-    HikariDataSource writer = sqlitePool(url, 1, SQLiteConfig.TransactionMode.IMMEDIATE);
+    Path redoFile = file.resolveSibling(file.getFileName() + "-redo");
+    Connection writer = null;
+    RedoLog redo = null;
     HikariDataSource reader = null;
     SqliteCheckpointer checkpointer = null;
     try {
-      Migrations.migrate(writer, SqlEngine.SQLITE, "the metadata file " + file, "data_dir");
+      writer = writerConnection(url);
+      redo = openRedo(redoFile);
+      if (redo.size() > 0) {
+        // Before the migrations: the entries were recorded against the tables as they were.
+        SqliteWriter.replay(writer, redo);
+      }
+      try (HikariDataSource migrator = sqlitePool(url, 1, SQLiteConfig.TransactionMode.IMMEDIATE)) {
+        Migrations.migrate(migrator, SqlEngine.SQLITE, "the metadata file " + file, "data_dir");
+      }
       reader = sqlitePool(url, Math.max(1, readers), SQLiteConfig.TransactionMode.DEFERRED);
       checkpointer = new SqliteCheckpointer(checkpointConnection(url), passiveAfterWrites, checkpointPeriod,
           truncateAboveFrames);
+      return new SqlMetadataStore(new Transactor(writer, redo, reader, checkpointer, window, maxUncommitted),
+          context.clock());
     } catch (FsException | RuntimeException e) {
+      if (checkpointer != null) {
+        checkpointer.close();
+      }
       if (reader != null) {
         reader.close();
       }
-      writer.close();
+      closeQuietly(redo);
+      closeQuietly(writer);
       throw e;
     }
-    return new SqlMetadataStore(new Transactor(SqlEngine.SQLITE, writer, reader, context.clock(), checkpointer),
-        context.clock());
+  }
+
+  private static RedoLog openRedo(Path file) throws FsException {
+    try {
+      return RedoLog.open(file);
+    } catch (IOException e) {
+      throw new FsException(FsError.IO, "cannot open the metadata redo log " + file + ": " + e.getClass().getSimpleName()
+          + " (check data_dir)");
+    }
+  }
+
+  private static void closeQuietly(AutoCloseable c) {
+    if (c != null) {
+      try {
+        c.close();
+      } catch (Exception e) {
+        // failing already
+      }
+    }
+  }
+
+  /** The single writer's connection, outside any pool: it holds its transaction across writes. */
+  private static Connection writerConnection(String url) throws FsException {
+    try {
+      return sqliteConfig(SQLiteConfig.TransactionMode.IMMEDIATE).createConnection(url);
+    } catch (SQLException e) {
+      throw new FsException(FsError.IO, "cannot open the metadata file " + url.substring("jdbc:sqlite:".length())
+          + ": " + SqlErrors.describe(e) + " (check data_dir)");
+    }
   }
 
   /** The checkpoint thread's own connection ({@link SqliteCheckpointer}), outside both pools. */

@@ -19,7 +19,8 @@ import org.slf4j.LoggerFactory;
  * database file and fsyncs both (3 to 9 ms each on our VM disk), while it holds the single writer connection and
  * with it every other write waiting to group-commit: 68 fsyncs in 5 s of create+write+close in a profile. The
  * writer connections run with {@code wal_autocheckpoint=0} instead, and this thread, every
- * {@link #passiveAfterWrites} writes (at the latest {@link #period} after a write):
+ * {@link #passiveAfterWrites} commits (at the latest {@link #period} after one; {@link SqliteWriter} commits a
+ * batch of writes at a time):
  * <ol>
  *   <li>runs a PASSIVE checkpoint, which waits for no reader or writer: the bulk of the copy and its fsyncs;
  *   <li>then, holding this process's writers back ({@link #holdWritersWith}), a second PASSIVE checkpoint, which
@@ -33,14 +34,15 @@ import org.slf4j.LoggerFactory;
  * starting over, or another process writes), a TRUNCATE checkpoint waits (busy timeout) for writers and readers,
  * copies the rest and empties the file. Crash safety and durability are SQLite's own and unchanged: a checkpoint
  * fsyncs the WAL before it copies and the database file before it lets the WAL start over, whichever connection
- * runs it; commits stay unsynced (synchronous=NORMAL) until {@link SqliteWalSync} syncs the WAL. The last
+ * runs it; commits stay unsynced (synchronous=NORMAL) until {@link SqliteWriter#sync} syncs the WAL. The last
  * connection to close still checkpoints and removes the WAL.
  */
 final class SqliteCheckpointer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(SqliteCheckpointer.class);
   /**
-   * About 3,000 WAL pages (12 MiB) of creates and content commits: three times the autocheckpoint's 1,000, so that
-   * writers wait for the second step a third as often; reads look pages up in a WAL index a few hash tables long.
+   * Counted in commits. When each write committed on its own, 512 were about 3,000 WAL pages (12 MiB): three times
+   * the autocheckpoint's 1,000, so that writers waited for the second step a third as often. Batched commits
+   * (up to 10 ms of writes each) usually reach {@link #PERIOD} first.
    */
   static final int PASSIVE_AFTER_WRITES = 512;
   static final Duration PERIOD = Duration.ofSeconds(1);
@@ -58,7 +60,7 @@ final class SqliteCheckpointer implements AutoCloseable {
   private volatile boolean closing;
   /** WAL pages after the last checkpoint's copy; -1 before the first. For tests and diagnostics. */
   private volatile long lastWalFrames = -1;
-  /** Held while the second step runs: the lock this process's writers take ({@link GroupCommit}'s combiner). */
+  /** Held while the second step runs: the lock this process's writers take ({@link SqliteWriter}'s). */
   private volatile Lock writers = new ReentrantLock();
 
   /** @param connection its own connection: neither the writer (it must not wait for it) nor a pooled reader */
@@ -77,7 +79,7 @@ final class SqliteCheckpointer implements AutoCloseable {
     this.writers = lock;
   }
 
-  /** A write committed: wakes the thread every {@link #passiveAfterWrites} writes (one atomic add otherwise). */
+  /** A commit: wakes the thread every {@link #passiveAfterWrites} commits (one atomic add otherwise). */
   void wrote() {
     if (writes.incrementAndGet() % passiveAfterWrites == 0) {
       LockSupport.unpark(thread);

@@ -7,6 +7,7 @@ import java.sql.SQLException;
 import java.sql.SQLRecoverableException;
 import java.sql.Statement;
 import java.time.Clock;
+import java.time.Duration;
 import org.jooq.DSLContext;
 import org.truckeefs.api.FsError;
 import org.truckeefs.api.FsException;
@@ -22,8 +23,8 @@ import org.truckeefs.sql.CommitMarkers.AmbiguousCommit;
  * rename costs two or three round trips instead of seven to ten.
  *
  * <p>SQLite has one writer connection (begun IMMEDIATE, so the write lock is taken up front and a transaction
- * never fails half-way to upgrade it) and a pool of readers that WAL lets run alongside it; concurrent writes share
- * its transactions ({@link GroupCommit}).
+ * never fails half-way to upgrade it), whose writes commit in batches behind a redo log ({@link SqliteWriter}), and
+ * a pool of readers that WAL lets run alongside it.
  */
 final class Transactor implements AutoCloseable {
   static {
@@ -62,28 +63,40 @@ final class Transactor implements AutoCloseable {
   private final HotStatements statements;
   private final CommitMarkers markers;
   private final Retries retries;
-  private final GroupCommit group;
-  private final SqliteWalSync walSync;
+  private final SqliteWriter sqlite;
   private final SqliteCheckpointer checkpointer;
 
+  /** On MariaDB: a pool of writers (transactions) and one of readers (autocommit). */
   Transactor(SqlEngine engine, HikariDataSource writers, HikariDataSource readers, Clock clock) {
-    this(engine, writers, readers, clock, null);
-  }
-
-  /** @param checkpointer SQLite's WAL checkpoint thread, told of every write; null on MariaDB */
-  Transactor(SqlEngine engine, HikariDataSource writers, HikariDataSource readers, Clock clock,
-      SqliteCheckpointer checkpointer) {
-    this.checkpointer = checkpointer;
     this.engine = engine;
     this.writers = writers;
     this.readers = readers;
-    this.statements = new HotStatements(engine, writers.getMaximumPoolSize()
-        + (readers == writers ? 0 : readers.getMaximumPoolSize()));
+    this.checkpointer = null;
+    this.sqlite = null;
+    this.statements = new HotStatements(engine, writers.getMaximumPoolSize() + readers.getMaximumPoolSize());
     this.markers = new CommitMarkers(writers, statements, clock);
     this.retries = new Retries(engine, markers);
-    this.group = new GroupCommit(engine, writers, statements, checkpointer,
-        (op, body) -> run(op, writers, body, true, false));
-    this.walSync = new SqliteWalSync(engine, writers);
+  }
+
+  /**
+   * On SQLite: the single writer connection (write-behind, {@link SqliteWriter}) and a pool of readers.
+   *
+   * @param writer the writer connection, idle in autocommit, not yet wrapped
+   * @param redo the redo log, replayed now
+   * @param checkpointer SQLite's WAL checkpoint thread, told of every commit
+   */
+  Transactor(Connection writer, RedoLog redo, HikariDataSource readers, SqliteCheckpointer checkpointer,
+      Duration window, int maxUncommitted) throws FsException {
+    this.engine = SqlEngine.SQLITE;
+    this.writers = null;
+    this.readers = readers;
+    this.checkpointer = checkpointer;
+    this.statements = new HotStatements(engine, readers.getMaximumPoolSize() + 1);
+    this.markers = null;
+    this.retries = new Retries(engine, null);
+    StatementRecorder recorder = new StatementRecorder();
+    this.sqlite = new SqliteWriter(recorder.wrap(writer), recorder, redo, statements, checkpointer, window,
+        maxUncommitted);
   }
 
   SqlEngine engine() {
@@ -100,19 +113,24 @@ final class Transactor implements AutoCloseable {
     return checkpointer;
   }
 
-  /** Writes committed as part of a group of two or more (for tests and diagnostics). */
+  /** SQLite only: writes run as part of a group of two or more (for tests and diagnostics). */
   long groupedWrites() {
-    return group.groupedWrites();
+    return sqlite.groupedWrites();
   }
 
-  /** SQLite only: makes every earlier commit durable ({@link SqliteWalSync}). */
+  /** SQLite only: the writer (for tests). */
+  SqliteWriter sqliteWriter() {
+    return sqlite;
+  }
+
+  /** SQLite only: makes every write that returned durable ({@link SqliteWriter#sync}). */
   void syncWal() throws FsException {
-    walSync.sync();
+    sqlite.sync();
   }
 
   <T> T write(String op, Body<T> body) throws FsException {
-    if (engine == SqlEngine.SQLITE) {
-      return group.write(op, body);
+    if (sqlite != null) {
+      return sqlite.write(op, body);
     }
     return run(op, writers, body, true, engine.commitCanBeAmbiguous());
   }
@@ -186,7 +204,14 @@ final class Transactor implements AutoCloseable {
     }
   }
 
+  @SuppressWarnings("unchecked")
   <T> T read(String op, Body<T> body) throws FsException {
+    if (sqlite != null) {
+      Object r = sqlite.readIfUncommitted(op, body);
+      if (r != SqliteWriter.COMMITTED) {
+        return (T) r;
+      }
+    }
     return run(op, readers, body, false, false);
   }
 
@@ -280,13 +305,16 @@ final class Transactor implements AutoCloseable {
 
   @Override
   public void close() {
+    if (sqlite != null) {
+      sqlite.close();
+    }
     if (checkpointer != null) {
       checkpointer.close();
     }
     statements.close();
-    if (readers != writers) {
-      readers.close();
+    readers.close();
+    if (writers != null) {
+      writers.close();
     }
-    writers.close();
   }
 }

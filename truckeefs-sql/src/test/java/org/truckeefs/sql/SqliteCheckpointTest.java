@@ -41,9 +41,10 @@ class SqliteCheckpointTest {
 
   @TempDir Path dir;
 
+  /** Every write commits at once (no write-behind batch): the checkpointer's rounds race a writer's commits. */
   private SqlMetadataStore open(Path file, int truncateAboveFrames) throws FsException {
     return SqlStores.openSqlite(URI.create("sqlite:" + file), BackendConfig.empty(), TestBackends.context(dir), 32,
-        Duration.ofMillis(20), truncateAboveFrames);
+        Duration.ofMillis(20), truncateAboveFrames, SqliteWriter.WINDOW, 1);
   }
 
   private static InodeId createMany(MetadataStore s, String prefix, int n, Path wal, long[] largest)

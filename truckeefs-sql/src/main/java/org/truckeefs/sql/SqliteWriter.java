@@ -1,0 +1,513 @@
+package org.truckeefs.sql;
+
+import java.io.IOException;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
+import org.jooq.DSLContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.truckeefs.api.FsError;
+import org.truckeefs.api.FsException;
+import org.truckeefs.sql.Transactor.Body;
+
+/**
+ * SQLite's single writer, with write-behind: writes run inside one open transaction, each in a savepoint, and return
+ * once their statements are in the redo log ({@link RedoLog}); the transaction commits every {@link #window} (or
+ * every {@link #maxUncommitted} writes, at {@link #sync} and at close). A process crash keeps the redo log, and the
+ * next open replays what the last commit does not cover, so a write that returned survives a crash of the process,
+ * as a commit under synchronous=NORMAL did; a power loss loses what no {@link #sync} covered, as before. What this
+ * saves is the commit per write: its lock round in the WAL's shared memory and the WAL frames of every page it
+ * touched, which a batch writes once.
+ *
+ * <p>Reads see the writes that returned: while writes are uncommitted, reads run on this connection (under the lock,
+ * so they wait for the group being written); otherwise on the pool of readers, alongside writes, as WAL allows.
+ *
+ * <p>Concurrent writers share the lock's turns by flat combining: a writer queues its body, then whoever holds the
+ * lock runs every queued body, each in its own savepoint, and appends their redo entries with one write. A body
+ * that fails (an FsException such as EEXIST, or a statement error) is rolled back to its savepoint alone; the
+ * others stand.
+ *
+ * <p>Lock order: {@link #lock}, then nothing; {@link SqliteCheckpointer} takes it (its second step), never the other
+ * way. It is held across SQL run in this process's memory and the redo log's {@code write(2)}, and, as the single
+ * writer connection always was, across a commit's WAL writes and {@link #sync}'s WAL fsync.
+ */
+final class SqliteWriter implements AutoCloseable {
+  /** Transactor's, like every failure of a metadata operation, so that one logger setting covers them all. */
+  private static final Logger LOG = LoggerFactory.getLogger(Transactor.class);
+
+  /**
+   * How long a write stays uncommitted at most: short enough that other processes (fsck, a backup of the file)
+   * see a change almost at once and that reads rarely find writes pending; long enough that a burst of creates
+   * shares one commit (at 5,000 writes a second, 50 per commit).
+   */
+  static final Duration WINDOW = Duration.ofMillis(10);
+  /** The most writes one transaction carries (bounds the redo log and the dirty pages in memory). */
+  static final int MAX_UNCOMMITTED = 4096;
+  /** The most writes one turn of the lock runs, so that a caller's wait stays bounded. */
+  private static final int MAX_GROUP = 64;
+  /** The redo log is emptied after a commit once it is this long. */
+  private static final long RESET_ABOVE = 1 << 20;
+  /** sync_mark's row that holds the last redo entry a commit covers (row 1 is {@link #sync}'s). */
+  private static final int REDO_MARK = 2;
+  private static final String SET_MARK =
+      "INSERT INTO sync_mark (k, n) VALUES (?, ?) ON CONFLICT (k) DO UPDATE SET n = excluded.n";
+
+  /** A write waiting for the lock; its outcome is set by the holder that ran it. */
+  private static final class Job {
+    final String op;
+    final Body<?> body;
+    boolean done;
+    Object result;
+    FsException failure;
+    List<RedoLog.Statement> statements;
+
+    Job(String op, Body<?> body) {
+      this.op = op;
+      this.body = body;
+    }
+  }
+
+  /** The answer of {@link #readIfUncommitted} when nothing is uncommitted: read on the pool instead. */
+  static final Object COMMITTED = new Object();
+
+  private final ReentrantLock lock = new ReentrantLock();
+  private final ConcurrentLinkedQueue<Job> pending = new ConcurrentLinkedQueue<>();
+  private final SqlEngine engine = SqlEngine.SQLITE;
+  private final Connection connection;
+  private final StatementRecorder recorder;
+  private final RedoLog redo;
+  private final HotStatements statements;
+  private final SqliteCheckpointer checkpointer;
+  private final Duration window;
+  private final int maxUncommitted;
+  private final AtomicLong groupedWrites = new AtomicLong();
+  private final AtomicLong commits = new AtomicLong();
+  private final AtomicLong syncRequests = new AtomicLong();
+  private final Thread committer;
+
+  // Guarded by lock.
+  private boolean open;
+  private long nextSeq;
+  private int uncommitted;
+  private long syncedUpTo;
+  /** When the oldest uncommitted write returned (System.nanoTime); written under the lock. */
+  private volatile long oldestUncommitted;
+  /** Whether writes that returned are not committed yet: reads then run here. */
+  private volatile boolean dirty;
+  private volatile boolean closing;
+
+  /**
+   * @param connection the writer connection, wrapped by {@code recorder}, idle in autocommit
+   * @param checkpointer told of every commit and given the lock for its second step; or null
+   */
+  SqliteWriter(Connection connection, StatementRecorder recorder, RedoLog redo, HotStatements statements,
+      SqliteCheckpointer checkpointer, Duration window, int maxUncommitted) throws FsException {
+    this.connection = connection;
+    this.recorder = recorder;
+    this.redo = redo;
+    this.statements = statements;
+    this.checkpointer = checkpointer;
+    this.window = window;
+    this.maxUncommitted = maxUncommitted;
+    lock.lock();
+    try {
+      this.nextSeq = replay(connection, redo) + 1;
+    } finally {
+      lock.unlock();
+    }
+    if (checkpointer != null) {
+      checkpointer.holdWritersWith(lock);
+    }
+    this.committer = new Thread(this::commitLoop, "truckeefs-sqlite-commit");
+    committer.setDaemon(true);
+    committer.start();
+  }
+
+  long groupedWrites() {
+    return groupedWrites.get();
+  }
+
+  long commits() {
+    return commits.get();
+  }
+
+  @SuppressWarnings("unchecked")
+  <T> T write(String op, Body<T> body) throws FsException {
+    Job job = new Job(op, body);
+    pending.add(job);
+    lock.lock();
+    try {
+      while (!job.done) {
+        List<Job> group = new ArrayList<>();
+        for (Job j; group.size() < MAX_GROUP && (j = pending.poll()) != null; ) {
+          group.add(j);
+        }
+        if (!group.isEmpty()) {
+          runGroup(group);
+        }
+      }
+    } finally {
+      lock.unlock();
+    }
+    if (job.failure != null) {
+      throw job.failure;
+    }
+    return (T) job.result;
+  }
+
+  /**
+   * Runs a read here if writes are uncommitted (so that it sees them), else answers {@link #COMMITTED}: the pool's
+   * readers then see every write that returned.
+   */
+  Object readIfUncommitted(String op, Body<?> body) throws FsException {
+    if (!dirty) {
+      return COMMITTED;
+    }
+    lock.lock();
+    try {
+      if (!dirty) {
+        return COMMITTED;
+      }
+      return body.run(statements.context(connection));
+    } catch (SQLException | RuntimeException e) {
+      LOG.warn("metadata operation {} failed: {}", op, SqlErrors.describe(e));
+      throw new FsException(FsError.IO, "metadata store failed in " + op + ": " + SqlErrors.describe(e), e);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private void runGroup(List<Job> group) {
+    List<RedoLog.Entry> entries = new ArrayList<>(group.size());
+    try {
+      begin();
+      Map<String, PreparedStatement> cache = statements.of(connection);
+      PreparedStatement savepoint = StatementCache.prepare(cache, connection, "SAVEPOINT w");
+      PreparedStatement release = StatementCache.prepare(cache, connection, "RELEASE w");
+      PreparedStatement rollbackTo = StatementCache.prepare(cache, connection, "ROLLBACK TO w");
+      // The group's own savepoint: should the redo log refuse its entries, the whole group is undone.
+      StatementCache.prepare(cache, connection, "SAVEPOINT g").execute();
+      for (Job job : group) {
+        savepoint.execute();
+        recorder.start();
+        try {
+          DSLContext db = statements.context(connection);
+          job.result = job.body.run(db);
+          DeferredStatements.execute(db, engine);
+        } catch (FsException e) {
+          job.failure = e;
+        } catch (SQLException | RuntimeException e) {
+          LOG.warn("metadata operation {} failed: {}", job.op, SqlErrors.describe(e));
+          job.failure = new FsException(FsError.IO,
+              "metadata store failed in " + job.op + ": " + SqlErrors.describe(e), e);
+        } finally {
+          job.statements = recorder.stop();
+        }
+        if (job.failure != null) {
+          rollbackTo.execute();
+          job.result = null;
+        } else if (!job.statements.isEmpty()) {
+          entries.add(new RedoLog.Entry(nextSeq + entries.size(), job.statements));
+        }
+        release.execute();
+      }
+      boolean logged = false;
+      try {
+        redo.append(entries);
+        logged = true;
+      } catch (IOException | RuntimeException e) {
+        StatementCache.prepare(cache, connection, "ROLLBACK TO g").execute();
+        FsError error = String.valueOf(e.getMessage()).contains("No space left") ? FsError.NO_SPACE : FsError.IO;
+        LOG.warn("cannot append to the metadata redo log {}: {}", redo.file(), e.toString());
+        for (Job job : group) {
+          if (job.failure == null) {
+            job.result = null;
+            job.failure = new FsException(error, "cannot append to the metadata redo log " + redo.file() + ": " + e);
+          }
+        }
+      }
+      StatementCache.prepare(cache, connection, "RELEASE g").execute();
+      if (logged && !entries.isEmpty()) {
+        nextSeq += entries.size();
+        uncommitted += entries.size();
+        if (!dirty) {
+          oldestUncommitted = System.nanoTime();
+          dirty = true;
+          LockSupport.unpark(committer);
+        }
+      }
+      if (uncommitted == 0) {
+        // Nothing written (every write failed or changed nothing): do not hold the file's write lock for it.
+        connection.rollback();
+        connection.setAutoCommit(true);
+        open = false;
+      }
+      if (group.size() > 1) {
+        groupedWrites.addAndGet(group.size());
+      }
+      if (uncommitted >= maxUncommitted) {
+        commit();
+      }
+    } catch (SQLException | RuntimeException e) {
+      // The transaction itself failed (an I/O error): what the redo log holds is put back, the group fails.
+      LOG.warn("metadata writes failed, restoring the uncommitted ones from the redo log: {}", SqlErrors.describe(e));
+      for (Job job : group) {
+        if (job.failure == null) {
+          job.result = null;
+          job.failure = new FsException(FsError.IO, "metadata store failed in " + job.op + ": "
+              + SqlErrors.describe(e), e);
+        }
+      }
+      restore();
+    } finally {
+      for (Job job : group) {
+        job.done = true;
+      }
+    }
+  }
+
+  private void begin() throws SQLException {
+    if (!open) {
+      // BEGIN IMMEDIATE (the connection's transaction mode): the write lock up front, held until the commit.
+      connection.setAutoCommit(false);
+      open = true;
+    }
+  }
+
+  /** Commits the open transaction with the redo mark it covers. Holds the lock. */
+  private void commit() throws SQLException {
+    if (!open) {
+      return;
+    }
+    PreparedStatement mark = StatementCache.prepare(statements.of(connection), connection, SET_MARK);
+    mark.setInt(1, REDO_MARK);
+    mark.setLong(2, nextSeq - 1);
+    mark.executeUpdate();
+    // sqlite-jdbc BEGINs again after a COMMIT while autocommit is off, which would hold the file's write lock
+    // between batches and shut other processes out: the connection idles in autocommit instead.
+    connection.setAutoCommit(true);
+    open = false;
+    uncommitted = 0;
+    dirty = false;
+    commits.incrementAndGet();
+    if (redo.size() > RESET_ABOVE) {
+      try {
+        redo.reset();
+      } catch (IOException e) {
+        LOG.warn("cannot empty the metadata redo log {}: {}", redo.file(), e.toString());
+      }
+    }
+    if (checkpointer != null) {
+      checkpointer.wrote();
+    }
+  }
+
+  /** After a failed transaction: rolls back, replays the redo log's uncommitted entries. Holds the lock. */
+  private void restore() {
+    Retries.rollbackQuietly(connection);
+    try {
+      connection.setAutoCommit(true);
+    } catch (SQLException | RuntimeException e) {
+      // reported by the next write
+    }
+    open = false;
+    uncommitted = 0;
+    dirty = false;
+    try {
+      long mark = replay(connection, redo);
+      nextSeq = mark + 1;
+    } catch (FsException e) {
+      LOG.error("{}", e.getMessage());
+    }
+  }
+
+  /**
+   * Applies the redo log's entries after the last commit's mark, in one transaction, then empties the log; returns
+   * the mark now committed. {@code connection} idles in autocommit, and nothing else writes on it meanwhile.
+   */
+  static long replay(Connection connection, RedoLog redo) throws FsException {
+    try {
+      long mark = readMark(connection);
+      List<RedoLog.Entry> entries = redo.readAll();
+      long expected = mark + 1;
+      int applied = 0;
+      for (RedoLog.Entry e : entries) {
+        if (e.seq() < expected) {
+          continue;
+        }
+        if (e.seq() > expected) {
+          break; // a gap: the commit that covered the rest was lost with the power, and so was the rest
+        }
+        if (applied == 0) {
+          connection.setAutoCommit(false);
+        }
+        for (RedoLog.Statement s : e.statements()) {
+          execute(connection, s);
+        }
+        applied++;
+        expected++;
+      }
+      if (applied > 0) {
+        try (PreparedStatement p = connection.prepareStatement(SET_MARK)) {
+          p.setInt(1, REDO_MARK);
+          p.setLong(2, expected - 1);
+          p.executeUpdate();
+        }
+        connection.setAutoCommit(true);
+        LOG.info("replayed {} metadata writes from the redo log {}", applied, redo.file());
+      }
+      redo.reset();
+      return expected - 1;
+    } catch (SQLException | IOException | RuntimeException e) {
+      Retries.rollbackQuietly(connection);
+      throw new FsException(FsError.IO, "cannot replay the metadata redo log " + redo.file() + ": "
+          + (e instanceof SQLException s ? SqlErrors.describe(s) : e.toString())
+          + " (keep the file: it holds the last writes; move it aside to start without them)", e);
+    }
+  }
+
+  private static long readMark(Connection connection) throws SQLException {
+    try (PreparedStatement p = connection.prepareStatement("SELECT n FROM sync_mark WHERE k = ?")) {
+      p.setInt(1, REDO_MARK);
+      try (ResultSet r = p.executeQuery()) {
+        return r.next() ? r.getLong(1) : 0;
+      }
+    }
+  }
+
+  private static void execute(Connection connection, RedoLog.Statement s) throws SQLException {
+    try (PreparedStatement p = connection.unwrap(Connection.class).prepareStatement(s.sql())) {
+      Object[] params = s.params();
+      for (int i = 0; i < params.length; i++) {
+        Object v = params[i];
+        if (v == null) {
+          p.setNull(i + 1, java.sql.Types.NULL);
+        } else {
+          p.setObject(i + 1, v);
+        }
+      }
+      if (p.execute()) {
+        p.getResultSet().close();
+      }
+    }
+  }
+
+  /**
+   * Makes every write that returned before this call durable: commits the open transaction, then one commit under
+   * synchronous=FULL (an fsync of the WAL). A caller that finds, once it holds the lock, that a sync started after
+   * its request has finished returns at once: concurrent fsyncs share one disk sync.
+   */
+  void sync() throws FsException {
+    long ticket = syncRequests.incrementAndGet();
+    lock.lock();
+    try {
+      if (syncedUpTo >= ticket) {
+        return;
+      }
+      long covers = syncRequests.get();
+      commit();
+      try (Statement s = connection.createStatement()) {
+        s.execute("PRAGMA synchronous=FULL");
+        // A commit that writes nothing syncs nothing: rewrite one row.
+        try (PreparedStatement p = connection.prepareStatement(SET_MARK)) {
+          p.setInt(1, 1);
+          p.setLong(2, covers);
+          p.executeUpdate();
+        } finally {
+          s.execute("PRAGMA synchronous=NORMAL");
+        }
+      }
+      syncedUpTo = covers;
+    } catch (SQLException | RuntimeException e) {
+      restore();
+      throw new FsException(FsError.IO, "metadata store failed in sync: " + SqlErrors.describe(e), e);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Commits every {@link #window}, on a thread of its own, what writes left uncommitted. */
+  private void commitLoop() {
+    long windowNanos = window.toNanos();
+    while (!closing) {
+      long due = oldestUncommitted + windowNanos - System.nanoTime();
+      if (!dirty) {
+        LockSupport.park(this); // the first uncommitted write wakes this thread
+        continue;
+      }
+      if (due > 0) {
+        LockSupport.parkNanos(this, due);
+        continue;
+      }
+      lock.lock();
+      try {
+        commit();
+      } catch (SQLException | RuntimeException e) {
+        LOG.warn("committing metadata writes failed, restoring them from the redo log: {}", SqlErrors.describe(e));
+        restore();
+      } finally {
+        lock.unlock();
+      }
+    }
+  }
+
+  /** Commits what is left, stops the commit thread, empties the redo log and closes the connection. */
+  @Override
+  public void close() {
+    closing = true;
+    LockSupport.unpark(committer);
+    try {
+      committer.join(TimeUnit.SECONDS.toMillis(60));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    lock.lock();
+    try {
+      commit();
+      redo.reset();
+    } catch (SQLException | IOException | RuntimeException e) {
+      LOG.warn("closing the metadata store left writes in the redo log {} (replayed at the next start): {}",
+          redo.file(), e.toString());
+    } finally {
+      lock.unlock();
+    }
+    try {
+      redo.close();
+    } catch (IOException e) {
+      LOG.debug("closing the redo log failed: {}", e.toString());
+    }
+    try {
+      connection.close();
+    } catch (SQLException e) {
+      LOG.debug("closing the writer connection failed: {}", SqlErrors.describe(e));
+    }
+  }
+
+  /** For tests: drops the connection as a crash would (uncommitted writes are lost, the redo log stays). */
+  void crashForTest() {
+    closing = true;
+    LockSupport.unpark(committer);
+    lock.lock();
+    try {
+      Retries.rollbackQuietly(connection);
+      redo.close();
+      connection.close();
+    } catch (SQLException | IOException e) {
+      // as a crash
+    } finally {
+      lock.unlock();
+    }
+  }
+}

@@ -1,0 +1,89 @@
+package org.truckeefs.sql;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.channels.FileChannel;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The redo log's file: what it keeps, where it stops reading, who may read it. */
+class RedoLogTest {
+  @TempDir Path dir;
+
+  static RedoLog.Entry entry(long seq, Object... params) {
+    return new RedoLog.Entry(seq, List.of(new RedoLog.Statement("INSERT INTO t VALUES (?)", params),
+        new RedoLog.Statement("DELETE FROM t", new Object[0])));
+  }
+
+  @Test
+  void entries_roundTrip_withEveryParameterType() throws Exception {
+    Path file = dir.resolve("metadata.db-redo");
+    try (RedoLog log = RedoLog.open(file)) {
+      log.append(List.of(entry(1, null, 7L, 8, new byte[] {1, 2}, "név", 1.5, true)));
+      log.append(List.of(entry(2, 3L), entry(3, 4L)));
+    }
+    try (RedoLog log = RedoLog.open(file)) {
+      List<RedoLog.Entry> read = log.readAll();
+      assertThat(read).extracting(RedoLog.Entry::seq).containsExactly(1L, 2L, 3L);
+      Object[] p = read.get(0).statements().get(0).params();
+      assertThat(p[0]).isNull();
+      assertThat(p[1]).isEqualTo(7L);
+      assertThat(p[2]).isEqualTo(8);
+      assertThat((byte[]) p[3]).containsExactly(1, 2);
+      assertThat(p[4]).isEqualTo("név");
+      assertThat(p[5]).isEqualTo(1.5);
+      assertThat(p[6]).isEqualTo(true);
+      assertThat(read.get(0).statements().get(1).sql()).isEqualTo("DELETE FROM t");
+      assertThat(read.get(2).statements().get(0).params()).containsExactly(4L);
+    }
+  }
+
+  @Test
+  void reading_stopsAtATornOrCorruptRecord() throws Exception {
+    Path file = dir.resolve("metadata.db-redo");
+    long afterTwo;
+    try (RedoLog log = RedoLog.open(file)) {
+      log.append(List.of(entry(1, 1L), entry(2, 2L)));
+      afterTwo = log.size();
+      log.append(List.of(entry(3, 3L)));
+    }
+    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
+      ch.truncate(Files.size(file) - 3); // the last record torn by a crash mid-write
+    }
+    try (RedoLog log = RedoLog.open(file)) {
+      assertThat(log.readAll()).extracting(RedoLog.Entry::seq).containsExactly(1L, 2L);
+    }
+    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
+      ch.write(ByteBuffer.wrap(new byte[] {(byte) 0xff}), afterTwo - 5); // a byte of the second record flipped
+    }
+    try (RedoLog log = RedoLog.open(file)) {
+      assertThat(log.readAll()).extracting(RedoLog.Entry::seq).containsExactly(1L);
+    }
+  }
+
+  @Test
+  void reset_emptiesTheFile_andAppendsStartOver() throws Exception {
+    try (RedoLog log = RedoLog.open(dir.resolve("metadata.db-redo"))) {
+      log.append(List.of(entry(1, 1L)));
+      log.reset();
+      assertThat(log.size()).isZero();
+      assertThat(log.readAll()).isEmpty();
+      log.append(List.of(entry(2, 2L)));
+      assertThat(log.readAll()).extracting(RedoLog.Entry::seq).containsExactly(2L);
+    }
+  }
+
+  @Test
+  void theFile_isOwnerOnly_becauseItHoldsNamesAndBlobReferences() throws Exception {
+    Path file = dir.resolve("metadata.db-redo");
+    try (RedoLog log = RedoLog.open(file)) {
+      assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file))).isEqualTo("rw-------");
+    }
+  }
+}

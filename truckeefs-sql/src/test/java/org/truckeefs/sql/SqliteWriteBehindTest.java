@@ -1,0 +1,237 @@
+package org.truckeefs.sql;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.truckeefs.api.DirEntryPlus;
+import org.truckeefs.api.FsError;
+import org.truckeefs.api.FsException;
+import org.truckeefs.api.InodeAttributes;
+import org.truckeefs.api.InodeId;
+import org.truckeefs.api.InodeType;
+import org.truckeefs.api.Name;
+import org.truckeefs.api.RenameFlags;
+import org.truckeefs.api.XattrMode;
+import org.truckeefs.spi.AttrUpdate;
+import org.truckeefs.spi.BackendConfig;
+import org.truckeefs.spi.NewInode;
+
+/**
+ * SQLite's write-behind ({@link SqliteWriter}): writes return before they commit, reads see them, a crash of the
+ * process loses none of those that returned (the redo log replays them), and the redo log stays bounded.
+ */
+class SqliteWriteBehindTest {
+  @TempDir Path dir;
+  final Instant now = Instant.parse("2026-01-01T00:00:00Z");
+
+  SqlMetadataStore open(Path file, Duration window, int maxUncommitted) throws FsException {
+    return SqlStores.openSqlite(URI.create("sqlite:" + file), BackendConfig.empty(), TestBackends.context(dir),
+        SqliteCheckpointer.PASSIVE_AFTER_WRITES, SqliteCheckpointer.PERIOD, SqliteCheckpointer.TRUNCATE_ABOVE_FRAMES,
+        window, maxUncommitted);
+  }
+
+  NewInode file() {
+    return new NewInode(InodeType.FILE, 0644, 0, 0, 0, now, null);
+  }
+
+  NewInode directory() {
+    return new NewInode(InodeType.DIRECTORY, 0755, 0, 0, 0, now, null);
+  }
+
+  /** Dentries another connection (another process, a backup) sees: committed ones only. */
+  static long committedEntries(Path file) throws Exception {
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file);
+        Statement s = c.createStatement();
+        ResultSet r = s.executeQuery("SELECT count(*) FROM dentry")) {
+      r.next();
+      return r.getLong(1);
+    }
+  }
+
+  static List<String> tree(SqlMetadataStore s, InodeId dir) throws FsException {
+    List<String> out = new java.util.ArrayList<>();
+    for (DirEntryPlus e : s.readDirPlus(dir, 0, 10_000)) {
+      InodeAttributes a = e.attributes();
+      out.add(e.entry().name() + " " + a.id() + " " + a.type() + " " + Integer.toOctalString(a.mode()) + " n" + a.nlink()
+          + " " + a.size() + " " + s.listXattr(a.id()));
+      if (a.type() == InodeType.DIRECTORY) {
+        for (String child : tree(s, a.id())) {
+          out.add(e.entry().name() + "/" + child);
+        }
+      }
+    }
+    return out;
+  }
+
+  @Test
+  void writesThatReturned_areReadBack_beforeTheyCommit_andSurviveACrash() throws Exception {
+    Path file = dir.resolve("metadata.db");
+    List<String> before;
+    try (SqlMetadataStore s = open(file, Duration.ofHours(1), 1_000_000)) {
+      s.initRoot(directory());
+      s.sync(); // the root is committed; nothing after it will be
+      InodeId d = s.create(InodeId.ROOT, Name.of("d"), directory()).id();
+      for (int i = 0; i < 300; i++) {
+        s.create(i % 2 == 0 ? InodeId.ROOT : d, Name.of("f" + i), file());
+      }
+      InodeId f0 = s.lookup(InodeId.ROOT, Name.of("f0")).orElseThrow().inode();
+      s.link(f0, d, Name.of("hard"), now);
+      s.unlink(InodeId.ROOT, Name.of("f2"), false, now);
+      s.rename(InodeId.ROOT, Name.of("f4"), d, Name.of("moved"), RenameFlags.NONE, now);
+      s.setAttributes(f0, new AttrUpdate(0600, null, null, null, null, now));
+      s.setXattr(f0, "user.k", new byte[] {1, 2, 3}, XattrMode.CREATE, now);
+      assertThatThrownBy(() -> s.create(InodeId.ROOT, Name.of("f6"), file()))
+          .isInstanceOfSatisfying(FsException.class, e -> assertThat(e.error()).isEqualTo(FsError.EXISTS));
+      before = tree(s, InodeId.ROOT);
+      assertThat(before).hasSize(301);
+      assertThat(committedEntries(file)).as("another connection sees only the committed root").isZero();
+      s.transactor().sqliteWriter().crashForTest();
+    }
+    assertThat(Files.size(Path.of(file + "-redo"))).as("the redo log outlived the crash").isPositive();
+    try (SqlMetadataStore s = open(file, SqliteWriter.WINDOW, SqliteWriter.MAX_UNCOMMITTED)) {
+      assertThat(tree(s, InodeId.ROOT)).as("replayed").isEqualTo(before);
+      assertThat(Files.size(Path.of(file + "-redo"))).as("emptied once replayed").isZero();
+      assertThat(committedEntries(file)).as("and committed").isEqualTo(301);
+      // Replay leaves the numbering right: new writes after it survive the next crash too.
+      s.create(InodeId.ROOT, Name.of("after"), file());
+      s.transactor().sqliteWriter().crashForTest();
+    }
+    try (SqlMetadataStore s = open(file, SqliteWriter.WINDOW, SqliteWriter.MAX_UNCOMMITTED)) {
+      assertThat(s.lookup(InodeId.ROOT, Name.of("after"))).isPresent();
+      assertThat(tree(s, InodeId.ROOT)).hasSize(302);
+    }
+  }
+
+  @Test
+  void theWindow_commitsWithoutFurtherWrites() throws Exception {
+    Path file = dir.resolve("metadata.db");
+    try (SqlMetadataStore s = open(file, Duration.ofMillis(20), 1_000_000)) {
+      s.initRoot(directory());
+      s.create(InodeId.ROOT, Name.of("a"), file());
+      await().atMost(Duration.ofSeconds(10)).until(() -> committedEntries(file) == 1);
+    }
+  }
+
+  @Test
+  void maxUncommitted_commitsAGrowingBatch_andTheRedoLogStaysBounded() throws Exception {
+    Path file = dir.resolve("metadata.db");
+    Path redo = Path.of(file + "-redo");
+    long largest = 0;
+    try (SqlMetadataStore s = open(file, Duration.ofHours(1), 100)) {
+      s.initRoot(directory());
+      for (int i = 0; i < 8_000; i++) {
+        s.create(InodeId.ROOT, Name.of("file-with-a-longish-name-" + i), file());
+        largest = Math.max(largest, Files.size(redo));
+      }
+      assertThat(s.transactor().sqliteWriter().commits()).isGreaterThanOrEqualTo(79);
+      assertThat(committedEntries(file)).isGreaterThanOrEqualTo(7_900);
+    }
+    assertThat(largest).as("emptied after the commit that finds it over 1 MiB").isLessThan(1_200_000);
+    assertThat(Files.size(redo)).as("emptied at close").isZero();
+  }
+
+  @Test
+  void replay_stopsAtAGap_andSkipsWhatTheCommitCovers() throws Exception {
+    Path file = dir.resolve("metadata.db");
+    try (SqlMetadataStore s = open(file, SqliteWriter.WINDOW, SqliteWriter.MAX_UNCOMMITTED)) {
+      s.initRoot(directory());
+    }
+    long mark;
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file);
+        Statement st = c.createStatement();
+        ResultSet r = st.executeQuery("SELECT n FROM sync_mark WHERE k = 2")) {
+      mark = r.next() ? r.getLong(1) : 0;
+    }
+    // What a power loss can leave: an entry the commit covers, the next one, then a lost page and a later entry.
+    try (RedoLog log = RedoLog.open(Path.of(file + "-redo"))) {
+      log.append(List.of(insert(mark, 100), insert(mark + 1, 101), insert(mark + 3, 103)));
+    }
+    try (SqlMetadataStore s = open(file, SqliteWriter.WINDOW, SqliteWriter.MAX_UNCOMMITTED)) {
+      List<Long> replayed = s.transactor().read("probe", db -> db.fetch("SELECT k FROM sync_mark WHERE k >= 100")
+          .getValues(0, Long.class));
+      assertThat(replayed).containsExactly(101L);
+      // and the numbering goes on from the entry replayed
+      s.create(InodeId.ROOT, Name.of("x"), file());
+      s.transactor().sqliteWriter().crashForTest();
+    }
+    try (SqlMetadataStore s = open(file, SqliteWriter.WINDOW, SqliteWriter.MAX_UNCOMMITTED)) {
+      assertThat(s.lookup(InodeId.ROOT, Name.of("x"))).isPresent();
+    }
+  }
+
+  static RedoLog.Entry insert(long seq, long k) {
+    return new RedoLog.Entry(seq, List.of(new RedoLog.Statement(
+        "INSERT INTO sync_mark (k, n) VALUES (?, ?)", new Object[] {k, seq})));
+  }
+
+  @Test
+  void aWriteTheRedoLogCannotHold_fails_andChangesNothing() throws Exception {
+    Path file = dir.resolve("metadata.db");
+    try (SqlMetadataStore s = open(file, Duration.ofHours(1), 1_000_000)) {
+      s.initRoot(directory());
+      assertThatThrownBy(() -> s.transactor().write("probe", db -> {
+        try (java.sql.PreparedStatement p = db.configuration().connectionProvider().acquire()
+            .prepareStatement("INSERT INTO sync_mark (k, n) VALUES (?, 1)")) {
+          p.setBigDecimal(1, java.math.BigDecimal.TEN);
+          return p.executeUpdate();
+        }
+      })).isInstanceOfSatisfying(FsException.class, e -> assertThat(e.error()).isEqualTo(FsError.IO));
+      List<Long> rows = s.transactor().read("probe", db -> db.fetch("SELECT k FROM sync_mark WHERE k = 10")
+          .getValues(0, Long.class));
+      assertThat(rows).isEmpty();
+    }
+  }
+
+  @Test
+  void aFailedWriteAlone_leavesNoTransactionOpen_soOtherProcessesCanWrite() throws Exception {
+    Path file = dir.resolve("metadata.db");
+    try (SqlMetadataStore s = open(file, Duration.ofHours(1), 1_000_000)) {
+      s.initRoot(directory());
+      s.create(InodeId.ROOT, Name.of("a"), file());
+      s.sync();
+      assertThatThrownBy(() -> s.create(InodeId.ROOT, Name.of("a"), file()))
+          .isInstanceOfSatisfying(FsException.class, e -> assertThat(e.error()).isEqualTo(FsError.EXISTS));
+      assertThatThrownBy(() -> s.unlink(InodeId.ROOT, Name.of("absent"), false, now))
+          .isInstanceOfSatisfying(FsException.class, e -> assertThat(e.error()).isEqualTo(FsError.NOT_FOUND));
+      try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file);
+          Statement st = c.createStatement()) {
+        st.execute("PRAGMA busy_timeout = 0");
+        st.execute("BEGIN IMMEDIATE"); // SQLITE_BUSY if the writer still held its transaction
+        st.execute("ROLLBACK");
+      }
+    }
+  }
+
+  @Test
+  void anInterruptedCaller_doesNotBreakTheRedoLogForOthers() throws Exception {
+    Path file = dir.resolve("metadata.db");
+    try (SqlMetadataStore s = open(file, Duration.ofHours(1), 1_000_000)) {
+      s.initRoot(directory());
+      Thread.currentThread().interrupt();
+      try {
+        s.create(InodeId.ROOT, Name.of("while-interrupted"), file());
+      } finally {
+        Thread.interrupted();
+      }
+      s.create(InodeId.ROOT, Name.of("after"), file());
+      s.transactor().sqliteWriter().crashForTest();
+    }
+    try (SqlMetadataStore s = open(file, SqliteWriter.WINDOW, SqliteWriter.MAX_UNCOMMITTED)) {
+      assertThat(s.lookup(InodeId.ROOT, Name.of("while-interrupted"))).isPresent();
+      assertThat(s.lookup(InodeId.ROOT, Name.of("after"))).isPresent();
+    }
+  }
+}
