@@ -145,8 +145,8 @@ final class MountCommand implements Callable<Integer> {
 
   /**
    * The low-level adapter keeps the kernel's caches coherent (other hosts' changes arrive as invalidations), so its
-   * timeouts default to {@link #COHERENT_TIMEOUT} instead of 1 s; and with a local coordinator no other host writes,
-   * so the kernel may cache writes too.
+   * timeouts default to {@link #COHERENT_TIMEOUT} instead of 1 s; and with {@code writeback_cache} (one host only)
+   * the kernel caches writes too.
    */
   static FuseOptions kernelCaching(Settings s, FuseAdapter adapter, FuseOptions opts) {
     if (!adapter.name().equals(FuseAdapters.LOWLEVEL)) {
@@ -155,9 +155,8 @@ final class MountCommand implements Callable<Integer> {
     // The settings carry the keys' defaults, so "unset" cannot be told from "set to the default (1 s)": the default
     // value stands for the adapter's default.
     FuseOptions o = opts.withTimeouts(coherent(opts.attrTimeout()), coherent(opts.entryTimeout()));
-    boolean localCoordinator = s.get("redis_host").isEmpty()
-        && s.get("coordinator_uri").map(u -> u.startsWith("local:")).orElse(true);
-    return o.withWritebackCache(localCoordinator);
+    // Validated with the settings: true only with the in-JVM coordinator (one host).
+    return o.withWritebackCache(s.flag("writeback_cache"));
   }
 
   private static Duration coherent(Duration configured) {

@@ -158,4 +158,36 @@ class ConfigMapperTest {
     Settings s = load(null, Map.of("sql_pass", "hunter2", "rootcap", "URI:DIR2:secret:x"), Map.of());
     assertThat(s.toString()).doesNotContain("hunter2").doesNotContain("secret");
   }
+
+  /** A lowlevel adapter that is never mounted: kernelCaching only reads its name. */
+  private static final org.truckeefs.fuse.FuseAdapter LOWLEVEL = new org.truckeefs.fuse.FuseAdapter() {
+    @Override
+    public String name() {
+      return org.truckeefs.fuse.FuseAdapters.LOWLEVEL;
+    }
+
+    @Override
+    public java.util.List<String> problems() {
+      return java.util.List.of();
+    }
+
+    @Override
+    public org.truckeefs.fuse.MountedFs mount(org.truckeefs.api.FileSystem fs, Path mountPoint,
+        org.truckeefs.fuse.FuseOptions options) {
+      throw new UnsupportedOperationException();
+    }
+  };
+
+  @Test
+  void writebackCache_isOff_unlessAsked_andRefusedWithSeveralHosts() throws IOException {
+    Settings plain = load(null, Map.of(), Map.of());
+    assertThat(MountCommand.kernelCaching(plain, LOWLEVEL, plain.fuseOptions()).writebackCache()).isFalse();
+    Settings asked = load("writeback_cache: yes\n", Map.of(), Map.of());
+    assertThat(MountCommand.kernelCaching(asked, LOWLEVEL, asked.fuseOptions()).writebackCache()).isTrue();
+    assertThatThrownBy(() -> load("writeback_cache: true\nredis_host: 127.0.0.1\n", Map.of(), Map.of()))
+        .isInstanceOfSatisfying(UserError.class, e -> {
+          assertThat(e.exitCode()).isEqualTo(2);
+          assertThat(e.getMessage()).contains("writeback_cache", "redis_host").doesNotContain("\n");
+        });
+  }
 }

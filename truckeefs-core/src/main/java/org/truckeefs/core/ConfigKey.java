@@ -300,6 +300,11 @@ public record ConfigKey(String name, List<String> aliases, String defaultValue, 
             + " hosts); 30 s with the lowlevel adapter, whose caches other hosts' changes invalidate."));
     t.add(k("entry_timeout", "", Kind.DURATION, s,
         "How long the kernel caches name lookups. Empty: as attr_timeout."));
+    t.add(k("writeback_cache", "false", Kind.BOOL, s,
+        "Let the kernel cache writes (lowlevel adapter; one host only, so refused with redis_host): 4 KiB writes"
+            + " reach TruckeeFS merged (twice as fast), but every close and unlink then waits for the kernel to"
+            + " send its times, and every stat after a close asks for the block count (unlinks 40% slower, a stat"
+            + " after writing 10 times). Off by default, as in rclone and sshfs."));
     t.add(k("allow_other", "false", Kind.BOOL, s,
         "Let users other than the one who mounted enter the mount (non-root needs user_allow_other in"
             + " /etc/fuse.conf)."));

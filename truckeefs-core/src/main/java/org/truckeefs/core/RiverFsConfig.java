@@ -225,6 +225,13 @@ public final class RiverFsConfig {
     if (out.containsKey("sql_host") && !out.containsKey("sql_db") && !out.containsKey("metadata_uri")) {
       throw new FsException(FsError.INVALID, "setting sql_db is required when sql_host is set");
     }
+    boolean oneHost = !out.containsKey("redis_host")
+        && out.getOrDefault("coordinator_uri", "local:").startsWith("local:");
+    if (out.get("writeback_cache").equals("true") && !oneHost) {
+      // Another host's write would not reach this kernel's cached pages, nor its cached size and times.
+      throw new FsException(FsError.INVALID, "setting writeback_cache = true needs one host (the in-JVM"
+          + " coordinator): unset redis_host/coordinator_uri or writeback_cache");
+    }
     return out;
   }
 

@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 import org.truckeefs.fuse.FuseOptions;
 
 /**
- * With the kernel's write-back cache (the default with a local coordinator) the kernel owns size and mtime while a
+ * With the kernel's write-back cache (`writeback_cache`, one host only) the kernel owns size and mtime while a
  * file is open, handles O_APPEND itself and reads pages of files opened write-only: the results must not change.
  */
 class WritebackCacheIT {
