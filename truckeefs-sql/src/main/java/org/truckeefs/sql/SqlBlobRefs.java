@@ -123,7 +123,7 @@ final class SqlBlobRefs {
     if (limit <= 0) {
       return List.of();
     }
-    return tx.read("liveBlobs", db -> {
+    return tx.scan("liveBlobs", db -> {
       Condition c = B_REFCOUNT.gt(0L);
       if (afterRef != null) {
         c = c.and(B_REF.gt(afterRef.getBytes(StandardCharsets.UTF_8)));

@@ -156,7 +156,7 @@ final class SqlContentCommits {
 
   List<Long> commitMarks(String owner) throws FsException {
     byte[] o = owner(owner);
-    return tx.read("commitMarks", db -> db.select(K_SEQ).from(MARK).where(K_OWNER.eq(o)).orderBy(K_SEQ)
+    return tx.scan("commitMarks", db -> db.select(K_SEQ).from(MARK).where(K_OWNER.eq(o)).orderBy(K_SEQ)
         .fetch(Record1::value1));
   }
 
@@ -207,7 +207,7 @@ final class SqlContentCommits {
 
   List<InodeId> orphans() throws FsException {
     // 0 inlined, not bound: SQLite uses its partial index (WHERE nlink = 0) only for a query that says nlink = 0.
-    return tx.read("orphans", db -> db.select(I_ID).from(INODE).where(I_NLINK.eq(DSL.inline(0L))).orderBy(I_ID)
+    return tx.scan("orphans", db -> db.select(I_ID).from(INODE).where(I_NLINK.eq(DSL.inline(0L))).orderBy(I_ID)
         .fetch(r -> InodeId.of(r.value1())));
   }
 
@@ -228,7 +228,7 @@ final class SqlContentCommits {
   }
 
   List<JournalEntry> journal(String owner) throws FsException {
-    return tx.read("journal", db -> db.select(J_ID, J_INODE, J_OWNER, J_BASE_VERSION, J_PAYLOAD, J_CREATED)
+    return tx.scan("journal", db -> db.select(J_ID, J_INODE, J_OWNER, J_BASE_VERSION, J_PAYLOAD, J_CREATED)
         .from(JOURNAL).where(J_OWNER.eq(owner.getBytes(StandardCharsets.UTF_8))).orderBy(J_ID)
         .fetch(r -> new JournalEntry(r.get(J_ID), InodeId.of(r.get(J_INODE)),
             new String(r.get(J_OWNER), StandardCharsets.UTF_8), r.get(J_BASE_VERSION), r.get(J_PAYLOAD),

@@ -95,7 +95,7 @@ final class SqlReads {
     if (limit <= 0) {
       return List.of();
     }
-    return tx.read("readDir", db -> {
+    return tx.scan("readDir", db -> {
       List<DirEntry> out = new ArrayList<>(Math.min(limit, 1024));
       try (ResultSet r = HotStatements.prepare(db, SELECT_DIR, dir.value(), afterCookie, limit).executeQuery()) {
         while (r.next()) {
@@ -118,7 +118,7 @@ final class SqlReads {
     if (limit <= 0) {
       return List.of();
     }
-    return tx.read("readDirPlus", db -> {
+    return tx.scan("readDirPlus", db -> {
       List<DirEntryPlus> out = new ArrayList<>(Math.min(limit, 1024));
       try (ResultSet r = HotStatements.prepare(db, SELECT_DIR_PLUS, dir.value(), afterCookie, limit).executeQuery()) {
         while (r.next()) {
@@ -154,7 +154,7 @@ final class SqlReads {
   }
 
   StoreStats stats() throws FsException {
-    return tx.read("stats", db -> {
+    return tx.scan("stats", db -> {
       long inodes = db.fetchCount(INODE);
       Object bytes = db.select(DSL.sum(I_SIZE)).from(INODE).where(I_TYPE.eq(code(InodeType.FILE))).fetchOne().value1();
       return new StoreStats(inodes, bytes == null ? 0 : ((Number) bytes).longValue());

@@ -31,8 +31,9 @@ import org.truckeefs.sql.Transactor.Body;
  * saves is the commit per write: its lock round in the WAL's shared memory and the WAL frames of every page it
  * touched, which a batch writes once.
  *
- * <p>Reads see the writes that returned: while writes are uncommitted, reads run on this connection (under the lock,
- * so they wait for the group being written); otherwise on the pool of readers, alongside writes, as WAL allows.
+ * <p>Reads see the writes that returned. While writes are uncommitted, a read of a few rows runs on this connection
+ * (under the lock, so it waits for the group being written), and a scan (a listing page, a sweep, a count) commits
+ * them first and runs on the pool of readers; otherwise both run on the readers, alongside writes, as WAL allows.
  *
  * <p>Concurrent writers share the lock's turns by flat combining: a writer queues its body, then whoever holds the
  * lock runs every queued body, each in its own savepoint, and appends their redo entries with one write. A body
@@ -183,6 +184,27 @@ final class SqliteWriter implements AutoCloseable {
       return body.run(statements.context(connection));
     } catch (SQLException | RuntimeException e) {
       LOG.warn("metadata operation {} failed: {}", op, SqlErrors.describe(e));
+      throw new FsException(FsError.IO, "metadata store failed in " + op + ": " + SqlErrors.describe(e), e);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * Before a scan on the readers' pool ({@link Transactor#scan}): commits the writes that returned and are not
+   * committed yet, so that the scan sees them without holding this writer's lock for its length.
+   */
+  void commitForReaders(String op) throws FsException {
+    if (!dirty) {
+      return;
+    }
+    lock.lock();
+    try {
+      commit();
+    } catch (SQLException | RuntimeException e) {
+      LOG.warn("committing metadata writes before {} failed, restoring them from the redo log: {}", op,
+          SqlErrors.describe(e));
+      restore();
       throw new FsException(FsError.IO, "metadata store failed in " + op + ": " + SqlErrors.describe(e), e);
     } finally {
       lock.unlock();

@@ -204,6 +204,21 @@ final class Transactor implements AutoCloseable {
     }
   }
 
+  /**
+   * A scan: a read of many rows (a listing page, a sweep, a count). On SQLite it first commits the writes that
+   * returned, then runs on a reader beside the writer, so that a long scan never holds writes back.
+   */
+  <T> T scan(String op, Body<T> body) throws FsException {
+    if (sqlite != null) {
+      sqlite.commitForReaders(op);
+    }
+    return run(op, readers, body, false, false);
+  }
+
+  /**
+   * A read of a few rows. On SQLite, while writes are uncommitted, it runs on the writer (under its lock) to see
+   * them; otherwise on a reader.
+   */
   @SuppressWarnings("unchecked")
   <T> T read(String op, Body<T> body) throws FsException {
     if (sqlite != null) {

@@ -76,35 +76,48 @@ class SqliteWriteBehindTest {
     return out;
   }
 
+  /** Writes and point reads only (a scan would commit them): creates, a link, an unlink, a rename, setattr, xattr. */
+  void writeAFewOfEverything(SqlMetadataStore s) throws FsException {
+    InodeId d = s.create(InodeId.ROOT, Name.of("d"), directory()).id();
+    for (int i = 0; i < 300; i++) {
+      s.create(i % 2 == 0 ? InodeId.ROOT : d, Name.of("f" + i), file());
+    }
+    InodeId f0 = s.lookup(InodeId.ROOT, Name.of("f0")).orElseThrow().inode();
+    s.link(f0, d, Name.of("hard"), now);
+    s.unlink(InodeId.ROOT, Name.of("f2"), false, now);
+    s.rename(InodeId.ROOT, Name.of("f4"), d, Name.of("moved"), RenameFlags.NONE, now);
+    s.setAttributes(f0, new AttrUpdate(0600, null, null, null, null, now));
+    s.setXattr(f0, "user.k", new byte[] {1, 2, 3}, XattrMode.CREATE, now);
+    assertThat(s.getAttributes(f0).nlink()).as("a point read sees the uncommitted link").isEqualTo(2);
+    assertThat(s.listXattr(f0)).containsExactly("user.k");
+    assertThatThrownBy(() -> s.create(InodeId.ROOT, Name.of("f6"), file()))
+        .isInstanceOfSatisfying(FsException.class, e -> assertThat(e.error()).isEqualTo(FsError.EXISTS));
+  }
+
   @Test
   void writesThatReturned_areReadBack_beforeTheyCommit_andSurviveACrash() throws Exception {
     Path file = dir.resolve("metadata.db");
-    List<String> before;
+    Path reference = dir.resolve("reference").resolve("metadata.db");
+    Files.createDirectories(reference.getParent());
+    List<String> expected;
+    try (SqlMetadataStore s = open(reference, SqliteWriter.WINDOW, SqliteWriter.MAX_UNCOMMITTED)) {
+      s.initRoot(directory());
+      writeAFewOfEverything(s);
+      expected = tree(s, InodeId.ROOT);
+    }
+    assertThat(expected).hasSize(301);
     try (SqlMetadataStore s = open(file, Duration.ofHours(1), 1_000_000)) {
       s.initRoot(directory());
       s.sync(); // the root is committed; nothing after it will be
-      InodeId d = s.create(InodeId.ROOT, Name.of("d"), directory()).id();
-      for (int i = 0; i < 300; i++) {
-        s.create(i % 2 == 0 ? InodeId.ROOT : d, Name.of("f" + i), file());
-      }
-      InodeId f0 = s.lookup(InodeId.ROOT, Name.of("f0")).orElseThrow().inode();
-      s.link(f0, d, Name.of("hard"), now);
-      s.unlink(InodeId.ROOT, Name.of("f2"), false, now);
-      s.rename(InodeId.ROOT, Name.of("f4"), d, Name.of("moved"), RenameFlags.NONE, now);
-      s.setAttributes(f0, new AttrUpdate(0600, null, null, null, null, now));
-      s.setXattr(f0, "user.k", new byte[] {1, 2, 3}, XattrMode.CREATE, now);
-      assertThatThrownBy(() -> s.create(InodeId.ROOT, Name.of("f6"), file()))
-          .isInstanceOfSatisfying(FsException.class, e -> assertThat(e.error()).isEqualTo(FsError.EXISTS));
-      before = tree(s, InodeId.ROOT);
-      assertThat(before).hasSize(301);
+      writeAFewOfEverything(s);
       assertThat(committedEntries(file)).as("another connection sees only the committed root").isZero();
       s.transactor().sqliteWriter().crashForTest();
     }
     assertThat(Files.size(Path.of(file + "-redo"))).as("the redo log outlived the crash").isPositive();
     try (SqlMetadataStore s = open(file, SqliteWriter.WINDOW, SqliteWriter.MAX_UNCOMMITTED)) {
-      assertThat(tree(s, InodeId.ROOT)).as("replayed").isEqualTo(before);
+      assertThat(committedEntries(file)).as("replayed and committed at open").isEqualTo(301);
       assertThat(Files.size(Path.of(file + "-redo"))).as("emptied once replayed").isZero();
-      assertThat(committedEntries(file)).as("and committed").isEqualTo(301);
+      assertThat(tree(s, InodeId.ROOT)).as("the same as without a crash").isEqualTo(expected);
       // Replay leaves the numbering right: new writes after it survive the next crash too.
       s.create(InodeId.ROOT, Name.of("after"), file());
       s.transactor().sqliteWriter().crashForTest();
@@ -112,6 +125,22 @@ class SqliteWriteBehindTest {
     try (SqlMetadataStore s = open(file, SqliteWriter.WINDOW, SqliteWriter.MAX_UNCOMMITTED)) {
       assertThat(s.lookup(InodeId.ROOT, Name.of("after"))).isPresent();
       assertThat(tree(s, InodeId.ROOT)).hasSize(302);
+    }
+  }
+
+  @Test
+  void aScan_commitsTheWritesBeforeIt_andRunsBesideTheWriter() throws Exception {
+    Path file = dir.resolve("metadata.db");
+    try (SqlMetadataStore s = open(file, Duration.ofHours(1), 1_000_000)) {
+      s.initRoot(directory());
+      s.create(InodeId.ROOT, Name.of("a"), file());
+      assertThat(s.lookup(InodeId.ROOT, Name.of("a"))).isPresent();
+      assertThat(committedEntries(file)).as("a point read ran on the writer").isZero();
+      assertThat(s.readDir(InodeId.ROOT, 0, 10)).as("a scan sees every write that returned").hasSize(1);
+      assertThat(committedEntries(file)).as("because it committed them first").isEqualTo(1);
+      long commits = s.transactor().sqliteWriter().commits();
+      assertThat(s.readDir(InodeId.ROOT, 0, 10)).hasSize(1);
+      assertThat(s.transactor().sqliteWriter().commits()).as("nothing left to commit").isEqualTo(commits);
     }
   }
 
