@@ -407,12 +407,25 @@ final class CachedMetadataStore implements MetadataStore {
   }
 
   @Override
+  /**
+   * The inode is cached as the commit left it (the close that follows asks whether it was unlinked, the kernel for
+   * its size), unless another change of it came in between.
+   */
   public CommitResult commitContent(ContentCommit commit) throws FsException {
+    long[] stamp = cache.stamp();
+    CommitResult r;
     try {
-      return store.commitContent(commit);
-    } finally {
+      r = store.commitContent(commit);
+    } catch (FsException | RuntimeException e) {
+      cache.invalidate(commit.inode());
+      throw e;
+    }
+    if (enabled && r.attributes() != null) {
+      cache.replace(commit.inode(), r.attributes(), stamp);
+    } else {
       cache.invalidate(commit.inode());
     }
+    return r;
   }
 
   @Override

@@ -371,4 +371,18 @@ class MetadataQueryCountTest {
     assertThat(calls).contains("commitContent").last().isEqualTo("sync");
     fs.release(o.handle());
   }
+
+  /** The commit's result is cached: the close after it and a stat of the file ask the store nothing. */
+  @Test
+  void afterAContentCommit_closeAndStat_costNoStoreCall() throws Exception {
+    OpenResult o = fs.create(ROOT, InodeId.ROOT, n("committed"), 0644, OpenFlags.READ_WRITE);
+    fs.write(o.handle(), 0, java.nio.ByteBuffer.wrap(new byte[100]));
+    fs.fsync(o.handle(), false);
+    calls.clear();
+    fs.release(o.handle());
+    InodeAttributes a = fs.getattr(o.attributes().id());
+    assertThat(calls).as("release (was the file unlinked?) and getattr").isEmpty();
+    assertThat(a).isEqualTo(meta.getAttributes(o.attributes().id()));
+    assertThat(a.size()).isEqualTo(100);
+  }
 }
