@@ -342,6 +342,10 @@ final class LowLevelOps {
       MemorySegment fi = Native.fi(fiPtr);
       long h = fs.opendir(caller(req), id(ino));
       fi.set(JAVA_LONG, FI_FH, h);
+      // The kernel keeps the listing in the directory's page cache across opens (a repeated `ls` sends no
+      // READDIR); it starts over when the directory changed: its own changes through this mount bump the
+      // directory's version, other hosts' arrive as notify_inval_entry (Invalidator), which does too.
+      fi.set(JAVA_INT, FI_BITS, fi.get(JAVA_INT, FI_BITS) | FI_CACHE_READDIR | FI_KEEP_CACHE);
       if (lib.replyOpen(req, fi) != 0) {
         fs.releasedir(h);
       }

@@ -106,6 +106,11 @@ class TwoHostsIT {
     long listed = shows(() -> names(b.path("d")).equals(java.util.List.of("new")));
     long looked = shows(() -> Files.exists(b.path("d").resolve("new")));
     System.err.printf("B listed A's new entry after %d ms, found it by name after %d ms%n", listed, looked);
+    // B's kernel keeps listings across opens (cache_readdir): A's rename and unlink must reset it too.
+    Files.move(dirA.resolve("new"), dirA.resolve("renamed"));
+    shows(() -> names(b.path("d")).equals(java.util.List.of("renamed")));
+    Files.delete(dirA.resolve("renamed"));
+    shows(() -> names(b.path("d")).isEmpty());
   }
 
   @Test
