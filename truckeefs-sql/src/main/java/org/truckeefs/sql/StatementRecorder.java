@@ -80,12 +80,24 @@ final class StatementRecorder {
     }
   }
 
-  private static Object unwrapOrDelegate(Object proxy, Object target, Method m, Object[] args) throws Throwable {
-    Class<?> iface = (Class<?>) args[0];
-    if (m.getName().equals("unwrap")) {
-      return iface.isInstance(proxy) ? proxy : invoke(target, m, args);
+  /**
+   * What every proxy does with a call it does not record: answers {@code unwrap}/{@code isWrapperFor} for itself
+   * (so that code unwrapping to the interface keeps the proxy), identity for {@code equals}/{@code hashCode}, and
+   * passes anything else to {@code target}.
+   */
+  private static Object passOn(Object proxy, Object target, Method m, Object[] args) throws Throwable {
+    switch (m.getName()) {
+      case "unwrap":
+        return ((Class<?>) args[0]).isInstance(proxy) ? proxy : invoke(target, m, args);
+      case "isWrapperFor":
+        return ((Class<?>) args[0]).isInstance(proxy) || (boolean) invoke(target, m, args);
+      case "equals":
+        return proxy == args[0];
+      case "hashCode":
+        return System.identityHashCode(proxy);
+      default:
+        return invoke(target, m, args);
     }
-    return iface.isInstance(proxy) || (boolean) invoke(target, m, args);
   }
 
   private final class ConnectionHandler implements InvocationHandler {
@@ -106,15 +118,8 @@ final class StatementRecorder {
           Statement s = (Statement) StatementRecorder.invoke(raw, m, args);
           return Proxy.newProxyInstance(Statement.class.getClassLoader(), new Class<?>[] {Statement.class},
               new PlainHandler(s));
-        case "unwrap":
-        case "isWrapperFor":
-          return unwrapOrDelegate(proxy, raw, m, args);
-        case "equals":
-          return proxy == args[0];
-        case "hashCode":
-          return System.identityHashCode(proxy);
         default:
-          return StatementRecorder.invoke(raw, m, args);
+          return passOn(proxy, raw, m, args);
       }
     }
   }
@@ -162,14 +167,8 @@ final class StatementRecorder {
         }
         batch.clear();
         return result;
-      } else if (name.equals("unwrap") || name.equals("isWrapperFor")) {
-        return unwrapOrDelegate(proxy, target, m, args);
-      } else if (name.equals("equals")) {
-        return proxy == args[0];
-      } else if (name.equals("hashCode")) {
-        return System.identityHashCode(proxy);
       }
-      return StatementRecorder.invoke(target, m, args);
+      return passOn(proxy, target, m, args);
     }
 
     private void bind(int index, String setter, Object value) {
@@ -218,16 +217,7 @@ final class StatementRecorder {
       if (recording != null && (name.equals("addBatch") || name.equals("executeBatch"))) {
         throw new SQLFeatureNotSupportedException("the redo log does not record batches of plain statements");
       }
-      if (name.equals("unwrap") || name.equals("isWrapperFor")) {
-        return unwrapOrDelegate(proxy, target, m, args);
-      }
-      if (name.equals("equals")) {
-        return proxy == args[0];
-      }
-      if (name.equals("hashCode")) {
-        return System.identityHashCode(proxy);
-      }
-      return StatementRecorder.invoke(target, m, args);
+      return passOn(proxy, target, m, args);
     }
   }
 }
