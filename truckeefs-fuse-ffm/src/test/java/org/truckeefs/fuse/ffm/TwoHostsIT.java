@@ -32,13 +32,15 @@ class TwoHostsIT {
   private static final String DB = "ffm_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
   private static FfmFixture a;
   private static FfmFixture b;
+  /** The blob directory both hosts share (a local blob store stands in for the shared Tahoe grid). */
+  private static Path blobs;
 
   @BeforeAll
   static void mountBoth() throws Exception {
     RequiredService.requireMariaDb();
     RequiredService.requireRedis();
     sql("CREATE DATABASE " + DB);
-    Path blobs = Files.createTempDirectory("truckeefs-ffm-blobs-");
+    blobs = Files.createTempDirectory("truckeefs-ffm-blobs-");
     Files.setPosixFilePermissions(blobs, PosixFilePermissions.fromString("rwxr-xr-x"));
     Map<String, String> shared = Map.of("sql_host", "127.0.0.1:3306", "sql_db", DB, "sql_user", "root", "sql_pass", "",
         "redis_host", "127.0.0.1", "filesystem_id", DB, "blob_dir", blobs.toString(), "sql_pool_size", "4");
@@ -58,6 +60,13 @@ class TwoHostsIT {
       }
     } finally {
       sql("DROP DATABASE IF EXISTS " + DB);
+      if (blobs != null) {
+        try (var all = Files.walk(blobs)) {
+          for (Path p : (Iterable<Path>) all.sorted(java.util.Comparator.reverseOrder())::iterator) {
+            Files.deleteIfExists(p);
+          }
+        }
+      }
     }
   }
 
