@@ -235,15 +235,29 @@ final class WriteBack {
    */
   void forget(long seq) {
     local.done(seq);
+    compactIfDue();
+  }
+
+  /**
+   * Starts a background compaction when the journal outgrew its bound and none runs. Records closed while one ran
+   * found it busy; so a compaction that succeeded looks again, else the end of a burst could leave the journal
+   * over its bound (and the store its marks) until the next write.
+   */
+  private void compactIfDue() {
     if (local.dueForCompaction() && compacting.compareAndSet(false, true)) {
       try {
         drainPool.execute(() -> {
+          boolean compacted = false;
           try {
             compactJournal();
+            compacted = true;
           } catch (FsException e) {
             log.warn("cannot compact the write-back journal (tried again when it grows): {}", e.getMessage());
           } finally {
             compacting.set(false);
+          }
+          if (compacted) {
+            compactIfDue();
           }
         });
       } catch (RuntimeException rejected) {
