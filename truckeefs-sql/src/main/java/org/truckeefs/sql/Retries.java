@@ -73,8 +73,7 @@ final class Retries {
         }
       } catch (SQLException | RuntimeException e) {
         if (!SqlErrors.isTransient(e, engine)) {
-          LOG.warn("metadata operation {} failed: {}", op, SqlErrors.describe(e));
-          throw new FsException(FsError.IO, "metadata store failed in " + op + ": " + SqlErrors.describe(e), e);
+          throw SqlErrors.failed(op, e);
         }
         last = e;
       }

@@ -8,6 +8,8 @@ import java.sql.SQLException;
 import java.sql.SQLNonTransientConnectionException;
 import java.sql.SQLRecoverableException;
 import java.sql.SQLTransientException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.truckeefs.api.FsError;
 import org.truckeefs.api.FsException;
 
@@ -31,6 +33,15 @@ final class SqlErrors {
   private static final int SQLITE_LOCKED = 6;
 
   /** Deadlocks, lock wait timeouts, serialization failures, busy SQLite files and lost connections. */
+  /** Transactor's, like every failure of a metadata operation, so that one logger setting covers them all. */
+  private static final Logger LOG = LoggerFactory.getLogger(Transactor.class);
+
+  /** A metadata operation that failed for good (not transiently): logged, and EIO naming the operation. */
+  static FsException failed(String op, Throwable e) {
+    LOG.warn("metadata operation {} failed: {}", op, describe(e));
+    return new FsException(FsError.IO, "metadata store failed in " + op + ": " + describe(e), e);
+  }
+
   static boolean isTransient(Throwable failure, SqlEngine engine) {
     for (Throwable t = failure; t != null; t = t.getCause()) {
       if (t instanceof SQLTransientException || t instanceof SQLRecoverableException

@@ -72,7 +72,6 @@ final class SqliteWriter implements AutoCloseable {
     boolean done;
     Object result;
     FsException failure;
-    List<RedoLog.Statement> statements;
 
     Job(String op, Body<?> body) {
       this.op = op;
@@ -183,8 +182,7 @@ final class SqliteWriter implements AutoCloseable {
       }
       return body.run(statements.context(connection));
     } catch (SQLException | RuntimeException e) {
-      LOG.warn("metadata operation {} failed: {}", op, SqlErrors.describe(e));
-      throw new FsException(FsError.IO, "metadata store failed in " + op + ": " + SqlErrors.describe(e), e);
+      throw SqlErrors.failed(op, e);
     } finally {
       lock.unlock();
     }
@@ -224,6 +222,7 @@ final class SqliteWriter implements AutoCloseable {
       for (Job job : group) {
         savepoint.execute();
         recorder.start();
+        List<RedoLog.Statement> executed;
         try {
           DSLContext db = statements.context(connection);
           job.result = job.body.run(db);
@@ -231,17 +230,15 @@ final class SqliteWriter implements AutoCloseable {
         } catch (FsException e) {
           job.failure = e;
         } catch (SQLException | RuntimeException e) {
-          LOG.warn("metadata operation {} failed: {}", job.op, SqlErrors.describe(e));
-          job.failure = new FsException(FsError.IO,
-              "metadata store failed in " + job.op + ": " + SqlErrors.describe(e), e);
+          job.failure = SqlErrors.failed(job.op, e);
         } finally {
-          job.statements = recorder.stop();
+          executed = recorder.stop();
         }
         if (job.failure != null) {
           rollbackTo.execute();
           job.result = null;
-        } else if (!job.statements.isEmpty()) {
-          entries.add(new RedoLog.Entry(nextSeq + entries.size(), job.statements));
+        } else if (!executed.isEmpty()) {
+          entries.add(new RedoLog.Entry(nextSeq + entries.size(), executed));
         }
         release.execute();
       }

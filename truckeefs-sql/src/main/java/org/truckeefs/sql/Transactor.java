@@ -250,27 +250,19 @@ final class Transactor implements AutoCloseable {
           throw e;
         }
       }
+      // Writes here are MariaDB's (SQLite's go to SqliteWriter): the pool's connections run with autocommit off.
       boolean done = false;
-      boolean sqlite = engine == SqlEngine.SQLITE;
       try {
-        if (sqlite) {
-          // sqlite-jdbc BEGINs again right after every COMMIT while autocommit is off, which on the IMMEDIATE
-          // writer would hold the file's write lock between operations and shut other processes out. So SQLite
-          // connections idle in autocommit, and each transaction is bracketed by switching it off and on.
-          c.setAutoCommit(false);
-        }
         DSLContext db = statements.context(c);
         T result = body.run(db);
         if (marked) {
           markers.sweep(db);
         }
-        if (sqlite || !marked) {
+        if (!marked) {
           DeferredStatements.execute(db, engine);
         }
         try {
-          if (sqlite) {
-            c.setAutoCommit(true);
-          } else if (marked) {
+          if (marked) {
             // The deferred statements, the marker and the COMMIT travel in one round trip (allowMultiQueries); the
             // driver then knows the transaction is over, so commit() below sends nothing.
             StringBuilder sql = new StringBuilder();
@@ -306,13 +298,6 @@ final class Transactor implements AutoCloseable {
       } finally {
         if (!done) {
           Retries.rollbackQuietly(c);
-          if (sqlite) {
-            try {
-              c.setAutoCommit(true);
-            } catch (SQLException | RuntimeException e) {
-              // a broken connection; the pool drops it
-            }
-          }
         }
       }
     }
