@@ -2,7 +2,9 @@ package org.truckeefs.benchmarks;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -49,6 +51,7 @@ public class EmbeddedMetadataBenchmark {
   private Name fName;
   private InodeId listed;
   private InodeId createDir;
+  private Path nioDir;
   private long iteration;
   private long counter;
 
@@ -74,7 +77,8 @@ public class EmbeddedMetadataBenchmark {
 
   /** A fresh directory per iteration, so that directory sizes stay comparable between iterations. */
   @Setup(Level.Iteration)
-  public void newDirectory() throws FsException {
+  public void newDirectory() throws IOException {
+    nioDir = Files.createDirectory(dir.resolve("nio" + iteration));
     createDir = fs.mkdir(ME, InodeId.ROOT, Name.of("create" + iteration++), 0755).id();
     counter = 0;
   }
@@ -127,6 +131,17 @@ public class EmbeddedMetadataBenchmark {
     fs.flush(o.handle());
     fs.release(o.handle());
     return o.attributes();
+  }
+
+  /**
+   * The disk's own cost of {@link #createWrite100AndClose}: the same 100 bytes written to a new file with java.nio
+   * in a directory beside the data directory (same filesystem). A RiverFS small file is a cache file of its own
+   * until it is uploaded, so this bounds that benchmark.
+   */
+  @Benchmark
+  public Path nioCreateWrite100AndClose() throws IOException {
+    return Files.write(nioDir.resolve("w" + counter++), HUNDRED, StandardOpenOption.CREATE_NEW,
+        StandardOpenOption.WRITE);
   }
 
   @Benchmark

@@ -389,10 +389,8 @@ final class RedisCoordinator implements Coordinator {
   @Override
   public Set<String> liveSessions() throws FsException {
     open();
-    List<?> live = (List<?>) evalMulti("list sessions", RedisScripts.LIVE_SESSIONS, List.of(sessionsKey));
-    Set<String> out = new HashSet<>();
-    live.forEach(s -> out.add(s.toString()));
-    return out;
+    // On the caller's thread (see RedisWire): asked at every unlink of a last name, on the FUSE request path.
+    return new HashSet<>(wire.callForList("list sessions", "EVAL", RedisScripts.LIVE_SESSIONS, "1", sessionsKey));
   }
 
   private void beat() throws FsException {

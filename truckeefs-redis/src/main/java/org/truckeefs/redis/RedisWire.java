@@ -10,6 +10,8 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -19,20 +21,21 @@ import org.truckeefs.api.FsError;
 import org.truckeefs.api.FsException;
 
 /**
- * Plain blocking RESP connections for the one command on the FUSE request path that must wait for Redis: the open
- * mark's {@code SET ... PX} at the first open of a file. The caller's thread writes the command and reads the
+ * Plain blocking RESP connections for the commands on the FUSE request path that must wait for Redis: the open
+ * mark's {@code SET ... PX} at the first open of a file, and the list of live sessions at the unlink of a last name. The caller's thread writes the command and reads the
  * answer itself, so a round trip costs one wake-up; through Redisson it costs two thread hand-offs (to its event
  * loop and back), which on a busy two-core host is most of the 100-250 µs such a call took. Everything else stays
  * on Redisson.
  *
- * <p>Why not a second client library (Jedis, which also blocks on the caller's thread): this class speaks two
+ * <p>Why not a second client library (Jedis, which also blocks on the caller's thread): this class speaks a few
  * commands whose RESP framing is a few lines, and sends PUBLISH without waiting for its answer (read before the
  * connection's next command), which Jedis offers only through a pipeline object per connection; Jedis would add
  * its own pool, reconnect logic and dependencies (commons-pool2, gson, org.json) to the shaded jar beside Redisson.
  *
  * <p>Connections are taken from an idle stack, used by one thread, and put back: no lock is held across the network.
  * A connection that fails is dropped; a reused one may have died while idle (a Redis restart), so the command is
- * tried once more on a fresh connection, which is safe for a SET.
+ * tried once more on a fresh connection, which is safe for what it carries (a SET, a script that only drops expired
+ * members and reads).
  */
 final class RedisWire implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(RedisWire.class);
@@ -84,6 +87,33 @@ final class RedisWire implements AutoCloseable {
 
   /** Sends one command and returns its answer; a Redis error is EIO, a timeout ETIMEDOUT. */
   String call(String operation, String... command) throws FsException {
+    Object answer = exchange(operation, command);
+    if (answer instanceof List) {
+      throw failure(operation, FsError.IO, "answered a list where one value was expected");
+    }
+    return (String) answer;
+  }
+
+  /**
+   * Sends one command whose answer is a list of values (an {@code EVAL} of a script that returns a table): with
+   * {@link #call}, a read on the FUSE request path that should not pay Redisson's thread hand-offs.
+   */
+  List<String> callForList(String operation, String... command) throws FsException {
+    Object answer = exchange(operation, command);
+    if (!(answer instanceof List<?> list)) {
+      throw failure(operation, FsError.IO, "answered one value where a list was expected");
+    }
+    List<String> out = new ArrayList<>(list.size());
+    for (Object o : list) {
+      if (o instanceof List) {
+        throw failure(operation, FsError.IO, "answered a nested list");
+      }
+      out.add((String) o);
+    }
+    return out;
+  }
+
+  private Object exchange(String operation, String... command) throws FsException {
     if (closed.get()) {
       throw new FsException(FsError.BAD_HANDLE, "the Redis coordinator is closed");
     }
@@ -98,7 +128,7 @@ final class RedisWire implements AutoCloseable {
           if (c == null) {
             c = connect();
           }
-          String answer = c.call(command);
+          Object answer = c.call(command);
           giveBack(c);
           return answer;
         } catch (RedisReply e) {
@@ -207,7 +237,7 @@ final class RedisWire implements AutoCloseable {
       this.in = new BufferedInputStream(socket.getInputStream(), 1024);
     }
 
-    String call(String... command) throws IOException {
+    Object call(String... command) throws IOException {
       byte[][] parts = new byte[command.length][];
       for (int i = 0; i < command.length; i++) {
         parts[i] = command[i].getBytes(StandardCharsets.UTF_8);
@@ -215,8 +245,11 @@ final class RedisWire implements AutoCloseable {
       return call(parts);
     }
 
-    /** Sends a RESP array of bulk strings and returns the answer (a simple string, integer or bulk string). */
-    String call(byte[]... command) throws IOException {
+    /**
+     * Sends a RESP array of bulk strings and returns the answer: a simple string, integer or bulk string as a String
+     * (null for a null bulk string), an array as a List of those.
+     */
+    Object call(byte[]... command) throws IOException {
       write(command);
       drain();
       return reply();
@@ -249,12 +282,23 @@ final class RedisWire implements AutoCloseable {
       }
     }
 
-    private String reply() throws IOException {
+    private Object reply() throws IOException {
       int type = in.read();
       String line = line();
       switch (type) {
         case '+', ':' -> {
           return line;
+        }
+        case '*' -> {
+          int n = Integer.parseInt(line);
+          if (n < 0) {
+            return null;
+          }
+          List<Object> items = new ArrayList<>(n);
+          for (int i = 0; i < n; i++) {
+            items.add(reply());
+          }
+          return items;
         }
         case '$' -> {
           int length = Integer.parseInt(line);

@@ -63,6 +63,21 @@ class RedisWireIT {
     }
   }
 
+  @Test
+  void callForList_readsAScriptsTable_andRefusesAnswersOfTheOtherShape() throws Exception {
+    try (RedisWire w = wire(0)) {
+      cli("ZADD", "wire:z", "1", "a", "2", "b", "3", "c");
+      assertThat(w.callForList("list", "EVAL", "return redis.call('ZRANGE', KEYS[1], 0, -1)", "1", "wire:z"))
+          .containsExactly("a", "b", "c");
+      assertThat(w.callForList("list", "ZRANGE", "wire:none", "0", "-1")).isEmpty();
+      assertThatThrownBy(() -> w.callForList("list", "GET", "wire:z-missing"))
+          .isInstanceOfSatisfying(FsException.class, e -> assertThat(e.error()).isEqualTo(FsError.IO));
+      assertThatThrownBy(() -> w.call("one", "ZRANGE", "wire:z", "0", "-1"))
+          .isInstanceOfSatisfying(FsException.class, e -> assertThat(e.error()).isEqualTo(FsError.IO));
+      assertThat(w.call("get", "GET", "wire:none")).isNull(); // the connection is still in step
+    }
+  }
+
   private static byte[] b(String s) {
     return s.getBytes(java.nio.charset.StandardCharsets.UTF_8);
   }

@@ -55,12 +55,6 @@ final class CommitMarkers {
     }
   }
 
-  /** Appends the marker with {@code token} inlined, and the COMMIT. */
-  void appendMarkerAndCommit(StringBuilder sql, long token) {
-    sql.append("INSERT INTO tx_marker (token, created) VALUES (").append(token).append(", ")
-        .append(SqlValues.nanos(clock.instant())).append("); COMMIT");
-  }
-
   /** Binds {@link #MARKER_AND_COMMIT}'s parameters, the first at {@code index}. */
   void bind(PreparedStatement s, int index, long token) throws SQLException {
     s.setLong(index, token);

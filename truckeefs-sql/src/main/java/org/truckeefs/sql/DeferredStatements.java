@@ -2,15 +2,15 @@ package org.truckeefs.sql;
 
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.jooq.DSLContext;
 import org.jooq.Query;
-import org.jooq.impl.DSL;
 import org.truckeefs.api.FsException;
 
 /**
  * The statements a body leaves to run just before its COMMIT ({@link #atCommit}), kept on the body's context. On
- * MariaDB they travel with the marker and the COMMIT in one round trip ({@link #appendInlined}); elsewhere they run
+ * MariaDB they travel with the marker and the COMMIT in one round trip ({@link #appendBound}); elsewhere they run
  * one by one after the body ({@link #execute}). What they change is {@link SqlDeferredChanges}' business.
  */
 final class DeferredStatements {
@@ -87,10 +87,22 @@ final class DeferredStatements {
     }
   }
 
-  /** Appends what the body left with its values inlined, each followed by "; ", for MariaDB's one-trip COMMIT. */
-  static void appendInlined(DSLContext db, StringBuilder sql) {
+  /**
+   * Appends what the body left, each statement followed by "; ", for MariaDB's one-trip COMMIT: the text with
+   * placeholders to {@code sql}, their values in order to {@code params}. A hot statement's text is a constant, so
+   * the whole multi-statement is one of a few texts, prepared once per connection; only a jOOQ query (a rename's)
+   * is rendered per call.
+   */
+  static void appendBound(DSLContext db, StringBuilder sql, List<Object> params) {
     for (Deferred d : leftOrNone(db)) {
-      sql.append(inlined(db, d)).append("; ");
+      if (d.query() != null) {
+        sql.append(db.render(d.query()));
+        params.addAll(db.extractBindValues(d.query()));
+      } else {
+        sql.append(d.sql());
+        params.addAll(Arrays.asList(d.params()));
+      }
+      sql.append("; ");
     }
   }
 
@@ -99,11 +111,6 @@ final class DeferredStatements {
     for (Deferred d : leftOrNone(db)) {
       checkFailure(db, engine, d, e);
     }
-  }
-
-  /** The statement with its values inlined, for MariaDB's one-round-trip COMMIT. */
-  private static String inlined(DSLContext db, Deferred d) {
-    return d.query() != null ? db.renderInlined(d.query()) : db.renderInlined(DSL.query(d.sql(), d.params()));
   }
 
   private static void checkFailure(DSLContext db, SqlEngine engine, Deferred d, Exception e) throws FsException {

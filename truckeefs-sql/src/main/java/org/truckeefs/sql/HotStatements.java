@@ -102,6 +102,8 @@ final class HotStatements implements AutoCloseable {
         p.setInt(i + 1, n);
       } else if (v instanceof byte[] b) {
         p.setBytes(i + 1, b);
+      } else if (v instanceof String || v instanceof Short || v instanceof Byte || v instanceof Boolean) {
+        p.setObject(i + 1, v); // from a jOOQ query's bind values (a deferred change of a rename)
       } else {
         throw new IllegalArgumentException("unsupported parameter type " + v.getClass().getName());
       }

@@ -5,9 +5,10 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.SQLRecoverableException;
-import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import org.jooq.DSLContext;
 import org.truckeefs.api.FsError;
 import org.truckeefs.api.FsException;
@@ -165,10 +166,7 @@ final class Transactor implements AutoCloseable {
         try {
           s.execute();
           result = trip.results(s);
-          // The marker's and the COMMIT's results: read them, so the connection is clean for the next statement.
-          while (s.getMoreResults() || s.getUpdateCount() != -1) {
-            // nothing to read
-          }
+          drainResults(s);
           if (loseNextAnswer) {
             loseNextAnswer = false;
             throw new SQLRecoverableException("the answer to a committed write was lost (test)", "08006");
@@ -264,13 +262,17 @@ final class Transactor implements AutoCloseable {
         try {
           if (marked) {
             // The deferred statements, the marker and the COMMIT travel in one round trip (allowMultiQueries); the
-            // driver then knows the transaction is over, so commit() below sends nothing.
+            // driver then knows the transaction is over, so commit() below sends nothing. Bound, not inlined: the
+            // text is one of a few, prepared once per connection, and no value is rendered into SQL.
             StringBuilder sql = new StringBuilder();
-            DeferredStatements.appendInlined(db, sql);
-            markers.appendMarkerAndCommit(sql, token);
-            try (Statement s = c.createStatement()) {
-              statements.countSent();
-              s.execute(sql.toString());
+            List<Object> params = new ArrayList<>();
+            DeferredStatements.appendBound(db, sql, params);
+            PreparedStatement s = HotStatements.prepare(db, sql.append(CommitMarkers.MARKER_AND_COMMIT).toString());
+            try {
+              HotStatements.bind(s, params.toArray());
+              markers.bind(s, params.size() + 1, token);
+              s.execute();
+              drainResults(s);
             } catch (SQLException e) {
               if (!SqlErrors.isTransient(e, engine) && !Retries.broken(c)) {
                 DeferredStatements.checkFailure(db, engine, e);
@@ -300,6 +302,13 @@ final class Transactor implements AutoCloseable {
           Retries.rollbackQuietly(c);
         }
       }
+    }
+  }
+
+  /** Reads what a multi-statement's last statements answered (the marker, the COMMIT), so the connection is clean. */
+  private static void drainResults(PreparedStatement s) throws SQLException {
+    while (s.getMoreResults() || s.getUpdateCount() != -1) {
+      // nothing to read
     }
   }
 

@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.sql.SQLException;
 import java.sql.SQLTransactionRollbackException;
+import java.util.ArrayList;
+import java.util.List;
 import org.jooq.DSLContext;
 import org.jooq.SQLDialect;
 import org.jooq.impl.DSL;
@@ -15,26 +17,32 @@ import org.truckeefs.api.FsException;
 
 /**
  * What a body leaves for its COMMIT, without a database: MariaDB's one-trip text keeps the order with the values
- * inlined, and a statement's check answers only a failure that is not worth retrying.
+ * bound, and a statement's check answers only a failure that is not worth retrying.
  */
 class DeferredStatementsTest {
   private final DSLContext db = DSL.using(SQLDialect.MARIADB);
 
   @Test
-  void appendInlined_nothingLeft_appendsNothing() {
+  void appendBound_nothingLeft_appendsNothing() {
     StringBuilder sql = new StringBuilder("x");
-    DeferredStatements.appendInlined(db, sql);
+    List<Object> params = new ArrayList<>();
+    DeferredStatements.appendBound(db, sql, params);
     assertThat(sql).hasToString("x");
+    assertThat(params).isEmpty();
   }
 
   @Test
-  void appendInlined_keepsTheOrderAndInlinesTheValues() {
+  void appendBound_keepsTheOrder_andBindsTheValuesRatherThanRenderingThem() {
     DeferredStatements.atCommit(db, SqlDeferredChanges.SET_NLINK, null, 2L, 9L, 7L);
     DeferredStatements.atCommit(db, "DELETE FROM xattr WHERE inode_id = ?", null, 7L);
+    DeferredStatements.atCommit(db, DSL.deleteFrom(DSL.table("dentry")).where(DSL.field("name").eq(new byte[] {1})),
+        null);
     StringBuilder sql = new StringBuilder();
-    DeferredStatements.appendInlined(db, sql);
-    assertThat(sql).hasToString("UPDATE inode SET nlink = 2, ctime = 9 WHERE id = 7; "
-        + "DELETE FROM xattr WHERE inode_id = 7; ");
+    List<Object> params = new ArrayList<>();
+    DeferredStatements.appendBound(db, sql, params);
+    assertThat(sql).hasToString(SqlDeferredChanges.SET_NLINK + "; DELETE FROM xattr WHERE inode_id = ?; "
+        + "delete from dentry where name = ?; ");
+    assertThat(params).containsExactly(2L, 9L, 7L, 7L, new byte[] {1});
   }
 
   @Test
