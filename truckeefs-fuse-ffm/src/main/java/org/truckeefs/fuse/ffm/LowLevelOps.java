@@ -49,6 +49,9 @@ final class LowLevelOps {
   final FfmOptions options;
   final InodeRefs refs;
   private final CallerGroups groups = new CallerGroups();
+  private static final int O_ACCMODE = 3;
+  private static final int O_WRONLY = 1;
+  final DirectWrites direct;
   private final double attrTimeout;
   private final double entryTimeout;
   private final Dirents dirents;
@@ -68,6 +71,7 @@ final class LowLevelOps {
     this.attrTimeout = options.attrTimeout();
     this.entryTimeout = options.entryTimeout();
     this.dirents = new Dirents(attrTimeout, entryTimeout);
+    this.direct = new DirectWrites(!options.writebackCache());
   }
 
   void onInit(Runnable r) {
@@ -265,12 +269,13 @@ final class LowLevelOps {
     done(req, calls.run("create", parent, () -> {
       MemorySegment fi = Native.fi(fiPtr);
       OpenResult r = fs.create(caller(req), id(parent), name(name), mode & 07777, openFlags(fi));
-      opened(fi, r);
+      long ino = r.attributes().id().value();
+      opened(fi, ino, r);
       int rc = lib.replyCreate(req, Native.entry(Native.scratch(), r.attributes(), attrTimeout, entryTimeout), fi);
       if (rc == 0) {
-        refs.add(r.attributes().id().value());
+        refs.add(ino);
       } else {
-        fs.release(r.handle()); // the caller was interrupted: nobody will ever release this handle
+        released(ino, r.handle()); // the caller was interrupted: nobody will ever release this handle
       }
       return 0;
     }));
@@ -280,9 +285,9 @@ final class LowLevelOps {
     done(req, calls.run("open", ino, () -> {
       MemorySegment fi = Native.fi(fiPtr);
       OpenResult r = fs.open(caller(req), id(ino), openFlags(fi));
-      opened(fi, r);
+      opened(fi, ino, r);
       if (lib.replyOpen(req, fi) != 0) {
-        fs.release(r.handle());
+        released(ino, r.handle());
       }
       return 0;
     }));
@@ -313,7 +318,7 @@ final class LowLevelOps {
   }
 
   void release(MemorySegment req, long ino, MemorySegment fiPtr) {
-    done(req, calls.run("release", ino, () -> { fs.release(Native.fi(fiPtr).get(JAVA_LONG, FI_FH)); return ok(req); }));
+    done(req, calls.run("release", ino, () -> { released(ino, Native.fi(fiPtr).get(JAVA_LONG, FI_FH)); return ok(req); }));
   }
 
   void fsync(MemorySegment req, long ino, int datasync, MemorySegment fiPtr) {
@@ -470,13 +475,22 @@ final class LowLevelOps {
     return OpenFlags.of(flags);
   }
 
-  private static void opened(MemorySegment fi, OpenResult r) {
+  /** Fills the open reply: the handle, and whether the kernel keeps the file's pages or bypasses them. */
+  private void opened(MemorySegment fi, long ino, OpenResult r) {
     fi.set(JAVA_LONG, FI_FH, r.handle());
     int bits = fi.get(JAVA_INT, FI_BITS) & ~(FI_DIRECT_IO | FI_KEEP_CACHE);
-    if (r.keepCache()) {
+    boolean writeOnly = (fi.get(JAVA_INT, FI_FLAGS) & O_ACCMODE) == O_WRONLY;
+    if (direct.opened(ino, r.handle(), writeOnly)) {
+      bits |= FI_DIRECT_IO;
+    } else if (r.keepCache()) {
       bits |= FI_KEEP_CACHE;
     }
     fi.set(JAVA_INT, FI_BITS, bits);
+  }
+
+  private void released(long ino, long handle) throws FsException {
+    direct.released(ino, handle);
+    fs.release(handle);
   }
 
   private int entry(MemorySegment req, InodeAttributes a) {

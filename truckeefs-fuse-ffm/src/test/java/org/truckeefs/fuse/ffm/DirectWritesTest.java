@@ -1,0 +1,44 @@
+package org.truckeefs.fuse.ffm;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+
+/** Which handles bypass the page cache: write-only ones opened alone, and every handle opened beside one of them. */
+class DirectWritesTest {
+  @Test
+  void aWriteOnlyHandleOpenedAlone_isDirect_andSoIsEveryOpenBesideIt() {
+    DirectWrites d = new DirectWrites(true);
+    assertThat(d.opened(7, 1, true)).isTrue();
+    assertThat(d.opened(7, 2, false)).as("a reader beside a direct writer").isTrue();
+    assertThat(d.opened(7, 3, true)).isTrue();
+    d.released(7, 1);
+    d.released(7, 3);
+    assertThat(d.opened(7, 4, false)).as("the reader opened while a direct writer was open is still open").isTrue();
+    d.released(7, 2);
+    d.released(7, 4);
+    assertThat(d.inodes()).isZero();
+    assertThat(d.opened(7, 5, false)).as("no direct handle left").isFalse();
+  }
+
+  @Test
+  void aWriteOnlyHandle_besideACachingOne_keepsThePageCache() {
+    DirectWrites d = new DirectWrites(true);
+    assertThat(d.opened(9, 1, false)).isFalse();
+    assertThat(d.opened(9, 2, true)).as("another handle may hold cached pages").isFalse();
+    d.released(9, 1);
+    assertThat(d.opened(9, 3, true)).as("handle 2 still caches").isFalse();
+    d.released(9, 2);
+    d.released(9, 3);
+    assertThat(d.opened(9, 4, true)).isTrue();
+    assertThat(d.opened(10, 5, true)).as("other inodes are independent").isTrue();
+  }
+
+  @Test
+  void disabled_neverDirect() {
+    DirectWrites d = new DirectWrites(false);
+    assertThat(d.opened(7, 1, true)).isFalse();
+    d.released(7, 1);
+    assertThat(d.inodes()).isZero();
+  }
+}
