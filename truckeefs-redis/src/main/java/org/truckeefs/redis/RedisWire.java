@@ -22,10 +22,10 @@ import org.truckeefs.api.FsException;
 
 /**
  * Plain blocking RESP connections for the commands on the FUSE request path that must wait for Redis: the open
- * mark's {@code SET ... PX} at the first open of a file, and the list of live sessions at the unlink of a last name. The caller's thread writes the command and reads the
- * answer itself, so a round trip costs one wake-up; through Redisson it costs two thread hand-offs (to its event
- * loop and back), which on a busy two-core host is most of the 100-250 µs such a call took. Everything else stays
- * on Redisson.
+ * mark's {@code SET ... PX} at the first open of a file, and the list of live sessions at the unlink of a last
+ * name. The caller's thread writes the command and reads the answer itself, so a round trip costs one wake-up;
+ * through Redisson it costs two thread hand-offs (to its event loop and back), which on a busy two-core host is
+ * most of the 100-250 µs such a call took. Everything else stays on Redisson.
  *
  * <p>Why not a second client library (Jedis, which also blocks on the caller's thread): this class speaks a few
  * commands whose RESP framing is a few lines, and sends PUBLISH without waiting for its answer (read before the
