@@ -189,8 +189,13 @@ final class OpenFiles {
     files.computeIfPresent(f.id, (id, cur) -> cur == f ? dropIfIdle(cur) : cur);
   }
 
+  /**
+   * Drops an unused, idle file, but never while an upload holds it: between the commit that made it idle and the
+   * commit's announcements (the mirror's update, the change event) it must stay in the table, so that a
+   * {@code syncAll} (an unmount) finds it and waits for them; the upload drops it when it is done.
+   */
   private OpenFile dropIfIdle(OpenFile cur) {
-    if (cur.refs == 0 && cur.idle()) {
+    if (cur.refs == 0 && cur.idle() && !cur.uploadLock.isLocked()) {
       cur.closeResources();
       dropped.incrementAndGet();
       return null;

@@ -100,8 +100,13 @@ final class WriteBack {
 
   /** fsync, lock release, revalidation: the file's unsaved and pending data is uploaded and committed now. */
   void commitNow(OpenFile f) throws FsException {
-    f.seal(journal);
-    drain(f);
+    try {
+      f.seal(journal);
+      drain(f);
+    } finally {
+      // a last release while this drain held the file kept it in the table (OpenFiles.dropIfIdle): drop it now
+      files.dropIfUnused(f);
+    }
   }
 
   /**

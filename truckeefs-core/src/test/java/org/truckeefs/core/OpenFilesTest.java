@@ -82,6 +82,32 @@ class OpenFilesTest {
   }
 
   @Test
+  void anIdleFileWhoseUploadIsStillFinishing_staysAfterItsLastRelease_untilTheUploadDropsIt() throws Exception {
+    OpenFile f = table.acquire(A, this::file);
+    CountDownLatch held = new CountDownLatch(1);
+    CountDownLatch done = new CountDownLatch(1);
+    CompletableFuture<Void> upload = CompletableFuture.runAsync(() -> {
+      f.uploadLock.lock(); // an upload that committed and is announcing it
+      try {
+        held.countDown();
+        done.await(30, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      } finally {
+        f.uploadLock.unlock();
+      }
+    });
+    assertThat(held.await(30, TimeUnit.SECONDS)).isTrue();
+    assertThat(f.idle()).isTrue();
+    assertThat(table.release(f)).isZero();
+    assertThat(table.get(A)).as("kept while its upload finishes").isSameAs(f);
+    done.countDown();
+    upload.get(30, TimeUnit.SECONDS);
+    table.dropIfUnused(f);
+    assertThat(table.get(A)).isNull();
+  }
+
+  @Test
   void aSlowStoreReadHoldsNoLock_aConcurrentOpenOfTheSameInodeGoesAhead() throws Exception {
     CountDownLatch storeStalled = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
