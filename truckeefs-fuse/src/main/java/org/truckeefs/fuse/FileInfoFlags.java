@@ -10,9 +10,16 @@ import ru.serce.jnrfuse.struct.FuseFileInfo;
  */
 final class FileInfoFlags {
   static final int BITS_OFFSET = 20;
+  static final int DIRECT_IO = 1;
   static final int KEEP_CACHE = 1 << 1;
 
   private FileInfoFlags() {}
+
+  /** Makes the kernel bypass its page cache for this open ({@link DirectWrites}). */
+  static void directIo(FuseFileInfo fi) {
+    jnr.ffi.Pointer p = Struct.getMemory(fi);
+    p.putInt(BITS_OFFSET, p.getInt(BITS_OFFSET) | DIRECT_IO);
+  }
 
   /** Lets the kernel keep its cached pages of the file across this open (content unchanged since). */
   static void keepCache(FuseFileInfo fi) {

@@ -75,6 +75,10 @@ public final class TruckeeFuse extends FuseStubFS {
   private final PathResolver paths;
   private final CallerGroups groups = new CallerGroups();
   private final Map<Long, InodeId> openInodes = new ConcurrentHashMap<>();
+  /** libfuse 2 has no write-back cache, so write-only opens may always bypass the page cache. */
+  private final DirectWrites direct = new DirectWrites(true);
+  private static final int O_ACCMODE = 3;
+  private static final int O_WRONLY = 1;
   private volatile Runnable onDestroy = () -> {};
 
   public TruckeeFuse(FileSystem fs, FuseOptions options) {
@@ -235,7 +239,7 @@ public final class TruckeeFuse extends FuseStubFS {
 
   @Override
   public int flush(String path, FuseFileInfo fi) {
-    return calls.run("flush", path, () -> { fs.flush(fi.fh.get(), fi.lock_owner.get()); return 0; });
+    return calls.run("flush", path, () -> { direct.flushed(fi.fh.get()); fs.flush(fi.fh.get(), fi.lock_owner.get()); return 0; });
   }
 
   @Override
@@ -245,7 +249,15 @@ public final class TruckeeFuse extends FuseStubFS {
 
   @Override
   public int release(String path, FuseFileInfo fi) {
-    return calls.run("release", path, () -> { long fh = fi.fh.get(); openInodes.remove(fh); fs.release(fh); return 0; });
+    return calls.run("release", path, () -> {
+      long fh = fi.fh.get();
+      InodeId id = openInodes.remove(fh);
+      if (id != null) {
+        direct.released(id.value(), fh);
+      }
+      fs.release(fh);
+      return 0;
+    });
   }
 
   // ---- directories
@@ -340,7 +352,9 @@ public final class TruckeeFuse extends FuseStubFS {
   private int opened(FuseFileInfo fi, OpenResult r) {
     fi.fh.set(r.handle());
     openInodes.put(r.handle(), r.attributes().id());
-    if (r.keepCache()) {
+    if (direct.opened(r.attributes().id().value(), r.handle(), (fi.flags.get() & O_ACCMODE) == O_WRONLY)) {
+      FileInfoFlags.directIo(fi);
+    } else if (r.keepCache()) {
       FileInfoFlags.keepCache(fi);
     }
     return 0;

@@ -27,6 +27,7 @@ import org.truckeefs.api.OpenResult;
 import org.truckeefs.api.RenameFlags;
 import org.truckeefs.api.SetAttr;
 import org.truckeefs.fuse.CallerGroups;
+import org.truckeefs.fuse.DirectWrites;
 import org.truckeefs.fuse.FuseCalls;
 
 /**
@@ -312,6 +313,7 @@ final class LowLevelOps {
   void flush(MemorySegment req, long ino, MemorySegment fiPtr) {
     done(req, calls.run("flush", ino, () -> {
       MemorySegment fi = Native.fi(fiPtr);
+      direct.flushed(fi.get(JAVA_LONG, FI_FH));
       fs.flush(fi.get(JAVA_LONG, FI_FH), fi.get(JAVA_LONG, FI_LOCK_OWNER));
       return ok(req);
     }));

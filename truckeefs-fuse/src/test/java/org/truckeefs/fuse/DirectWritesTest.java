@@ -1,7 +1,11 @@
-package org.truckeefs.fuse.ffm;
+package org.truckeefs.fuse;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /** Which handles bypass the page cache: write-only ones opened alone, and every handle opened beside one of them. */
@@ -32,6 +36,35 @@ class DirectWritesTest {
     d.released(9, 3);
     assertThat(d.opened(9, 4, true)).isTrue();
     assertThat(d.opened(10, 5, true)).as("other inodes are independent").isTrue();
+  }
+
+  @Test
+  void anOpenAfterTheWritersClose_waitsForItsRelease_andKeepsThePageCache() throws Exception {
+    DirectWrites d = new DirectWrites(true, Duration.ofSeconds(30));
+    assertThat(d.opened(7, 1, true)).isTrue();
+    d.flushed(1); // close(2) returned; the kernel sends RELEASE in the background
+    CompletableFuture<Boolean> reader = new CompletableFuture<>();
+    Thread t = new Thread(() -> reader.complete(d.opened(7, 2, false)));
+    t.start();
+    await().atMost(Duration.ofSeconds(30)).until(() -> t.getState() == Thread.State.TIMED_WAITING);
+    assertThat(reader).isNotDone();
+    d.released(7, 1);
+    assertThat(reader.get(30, TimeUnit.SECONDS)).as("cached: the writer is gone").isFalse();
+  }
+
+  @Test
+  void aWriterStillOpen_makesAnOpenBesideItDirect_atOnce() {
+    DirectWrites d = new DirectWrites(true, Duration.ofSeconds(30));
+    assertThat(d.opened(7, 1, true)).isTrue();
+    assertThat(d.opened(7, 2, false)).isTrue(); // no FLUSH came: no wait
+  }
+
+  @Test
+  void aFlushedWriterThatStaysOpen_aDuplicatedDescriptor_makesTheOpenDirectAfterTheWait() {
+    DirectWrites d = new DirectWrites(true, Duration.ofMillis(20));
+    assertThat(d.opened(7, 1, true)).isTrue();
+    d.flushed(1);
+    assertThat(d.opened(7, 2, false)).isTrue();
   }
 
   @Test
