@@ -89,7 +89,6 @@ public final class DirectWrites {
 
   public void released(long ino, long handle) {
     boolean direct = directHandles.remove(handle) != null;
-    closing.remove(handle);
     byInode.computeIfPresent(ino, (k, o) -> {
       if (o.handles() <= 1) {
         return null;
@@ -101,6 +100,9 @@ public final class DirectWrites {
       fewer.remove(handle);
       return new Opens(o.handles() - 1, Set.copyOf(fewer));
     });
+    // Only now: a direct handle leaves `closing` after it left its inode's direct handles, so that an open never
+    // sees it still direct but no longer closing (it would then decide at once, and direct).
+    closing.remove(handle);
     if (direct) {
       synchronized (releases) {
         releases.notifyAll();

@@ -5,6 +5,10 @@ import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
@@ -50,6 +54,38 @@ class DirectWritesTest {
     assertThat(reader).isNotDone();
     d.released(7, 1);
     assertThat(reader.get(30, TimeUnit.SECONDS)).as("cached: the writer is gone").isFalse();
+  }
+
+  /** An open racing the RELEASE of a closed writer is cached whichever comes first (CI saw it direct once). */
+  @Test
+  void anOpenRacingAClosedWritersRelease_isNeverDirect() throws Exception {
+    DirectWrites d = new DirectWrites(true, Duration.ofSeconds(30));
+    ExecutorService two = Executors.newFixedThreadPool(2);
+    try {
+      for (long i = 0; i < 5_000; i++) {
+        long writer = 2 * i + 1;
+        long reader = 2 * i + 2;
+        assertThat(d.opened(7, writer, true)).isTrue();
+        d.flushed(writer);
+        CountDownLatch go = new CountDownLatch(1);
+        Future<?> release = two.submit(() -> {
+          go.await();
+          d.released(7, writer);
+          return null;
+        });
+        Future<Boolean> open = two.submit(() -> {
+          go.await();
+          return d.opened(7, reader, false);
+        });
+        go.countDown();
+        release.get(30, TimeUnit.SECONDS);
+        assertThat(open.get(30, TimeUnit.SECONDS)).as("iteration %d", i).isFalse();
+        d.released(7, reader);
+      }
+    } finally {
+      two.shutdownNow();
+    }
+    assertThat(d.inodes()).isZero();
   }
 
   @Test
