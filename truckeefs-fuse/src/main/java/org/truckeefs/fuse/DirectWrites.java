@@ -2,10 +2,10 @@ package org.truckeefs.fuse;
 
 import java.time.Duration;
 import java.util.HashSet;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import org.truckeefs.api.OpenFlags;
 
 /**
  * Which open handles bypass the kernel's page cache (the open reply's {@code direct_io}), for both adapters. A file
@@ -25,8 +25,8 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>State: per inode, its open handles and its direct ones, replaced atomically per inode
  * ({@link ConcurrentHashMap#compute}), so an open racing another open of the same inode sees it; the direct handles
- * whose close has come in a concurrent set. Waiting opens wait on {@link #releases}, notified by each release of a
- * direct handle; nothing else is held while waiting.
+ * whose close has come in a concurrent set, changed only inside or after their inode's compute. Waiting opens
+ * wait on {@link #releases}, notified by each release of a direct handle; nothing else is held while waiting.
  */
 public final class DirectWrites {
   /** How long an open waits for the RELEASE of write-only handles whose close already came. */
@@ -36,8 +36,6 @@ public final class DirectWrites {
   private record Opens(int handles, Set<Long> direct) {}
 
   private final ConcurrentHashMap<Long, Opens> byInode = new ConcurrentHashMap<>();
-  /** The direct handles (handle → inode), so that their release is told apart. */
-  private final Map<Long, Long> directHandles = new ConcurrentHashMap<>();
   /** Direct handles whose close(2) came (FLUSH); their RELEASE is on its way. */
   private final Set<Long> closing = ConcurrentHashMap.newKeySet();
   private final Object releases = new Object();
@@ -55,10 +53,11 @@ public final class DirectWrites {
   }
 
   /**
-   * Registers a handle just opened and decides whether it bypasses the page cache; a handle whose open reply fails
-   * must be {@link #released} all the same.
+   * Registers a handle just opened with {@code openFlags} (the open(2) flags the kernel passed) and decides whether
+   * it bypasses the page cache; a handle whose open reply fails must be {@link #released} all the same.
    */
-  public boolean opened(long ino, long handle, boolean writeOnly) {
+  public boolean opened(long ino, long handle, int openFlags) {
+    boolean writeOnly = (openFlags & OpenFlags.O_ACCMODE) == OpenFlags.O_WRONLY;
     if (enabled) {
       awaitClosingWriters(ino);
     }
@@ -74,26 +73,30 @@ public final class DirectWrites {
       more.add(handle);
       return new Opens(handles + 1, Set.copyOf(more));
     });
-    if (direct[0]) {
-      directHandles.put(handle, ino);
-    }
     return direct[0];
   }
 
-  /** A close(2) of one of the handle's descriptors (FLUSH): for a direct handle, its RELEASE may follow. */
-  public void flushed(long handle) {
-    if (directHandles.containsKey(handle)) {
-      closing.add(handle);
-    }
+  /**
+   * A close(2) of one of the handle's descriptors (FLUSH): for a direct handle, its RELEASE may follow. Marked inside
+   * the inode's compute, so that a release racing it (a FLUSH from a duplicate's close) never leaves it marked.
+   */
+  public void flushed(long ino, long handle) {
+    byInode.computeIfPresent(ino, (k, o) -> {
+      if (o.direct().contains(handle)) {
+        closing.add(handle);
+      }
+      return o;
+    });
   }
 
   public void released(long ino, long handle) {
-    boolean direct = directHandles.remove(handle) != null;
+    boolean[] direct = new boolean[1];
     byInode.computeIfPresent(ino, (k, o) -> {
+      direct[0] = o.direct().contains(handle);
       if (o.handles() <= 1) {
         return null;
       }
-      if (!direct) {
+      if (!direct[0]) {
         return new Opens(o.handles() - 1, o.direct());
       }
       Set<Long> fewer = new HashSet<>(o.direct());
@@ -103,7 +106,7 @@ public final class DirectWrites {
     // Only now: a direct handle leaves `closing` after it left its inode's direct handles, so that an open never
     // sees it still direct but no longer closing (it would then decide at once, and direct).
     closing.remove(handle);
-    if (direct) {
+    if (direct[0]) {
       synchronized (releases) {
         releases.notifyAll();
       }

@@ -77,8 +77,6 @@ public final class TruckeeFuse extends FuseStubFS {
   private final Map<Long, InodeId> openInodes = new ConcurrentHashMap<>();
   /** libfuse 2 has no write-back cache, so write-only opens may always bypass the page cache. */
   private final DirectWrites direct = new DirectWrites(true);
-  private static final int O_ACCMODE = 3;
-  private static final int O_WRONLY = 1;
   private volatile Runnable onDestroy = () -> {};
 
   public TruckeeFuse(FileSystem fs, FuseOptions options) {
@@ -239,7 +237,15 @@ public final class TruckeeFuse extends FuseStubFS {
 
   @Override
   public int flush(String path, FuseFileInfo fi) {
-    return calls.run("flush", path, () -> { direct.flushed(fi.fh.get()); fs.flush(fi.fh.get(), fi.lock_owner.get()); return 0; });
+    return calls.run("flush", path, () -> {
+      long fh = fi.fh.get();
+      InodeId id = openInodes.get(fh);
+      if (id != null) {
+        direct.flushed(id.value(), fh);
+      }
+      fs.flush(fh, fi.lock_owner.get());
+      return 0;
+    });
   }
 
   @Override
@@ -352,7 +358,7 @@ public final class TruckeeFuse extends FuseStubFS {
   private int opened(FuseFileInfo fi, OpenResult r) {
     fi.fh.set(r.handle());
     openInodes.put(r.handle(), r.attributes().id());
-    if (direct.opened(r.attributes().id().value(), r.handle(), (fi.flags.get() & O_ACCMODE) == O_WRONLY)) {
+    if (direct.opened(r.attributes().id().value(), r.handle(), fi.flags.get())) {
       FileInfoFlags.directIo(fi);
     } else if (r.keepCache()) {
       FileInfoFlags.keepCache(fi);

@@ -2,13 +2,8 @@ package org.truckeefs.fuse;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -20,20 +15,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class DirectWriteIT {
   @RegisterExtension static final FuseMountExtension mnt = new FuseMountExtension();
 
-  private static String python(String script, String... args) throws IOException, InterruptedException {
-    List<String> cmd = new ArrayList<>(List.of("python3", "-c", script));
-    cmd.addAll(List.of(args));
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
-      throw new AssertionError("python failed: " + out);
-    }
-    return out.strip();
-  }
-
   @Test
   void aReaderBesideAWriteOnlyHandle_seesEveryWrite_butCannotMapItShared() throws Exception {
-    String out = python("""
+    String out = Python.run("""
         import mmap, os, sys
         w = os.open(sys.argv[1], os.O_CREAT | os.O_WRONLY, 0o644)
         os.write(w, b'a' * 8192)
@@ -57,7 +41,7 @@ class DirectWriteIT {
 
   @Test
   void aWriteOnlyOpenBesideACachingOne_keepsThePageCache_andTheMappingSeesTheWrite() throws Exception {
-    String out = python("""
+    String out = Python.run("""
         import mmap, os, sys
         fd = os.open(sys.argv[1], os.O_CREAT | os.O_RDWR, 0o644)
         os.write(fd, b'a' * 8192)
@@ -72,7 +56,7 @@ class DirectWriteIT {
   @Test
   void largeWritesAndAppends_throughWriteOnlyHandles_landWhole() throws Exception {
     String d = mnt.newDir();
-    python("""
+    Python.run("""
         import os, sys
         fd = os.open(sys.argv[1], os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o644)
         for i in range(6):

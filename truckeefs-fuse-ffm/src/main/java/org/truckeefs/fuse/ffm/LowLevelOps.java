@@ -50,8 +50,6 @@ final class LowLevelOps {
   final FfmOptions options;
   final InodeRefs refs;
   private final CallerGroups groups = new CallerGroups();
-  private static final int O_ACCMODE = 3;
-  private static final int O_WRONLY = 1;
   final DirectWrites direct;
   private final double attrTimeout;
   private final double entryTimeout;
@@ -313,7 +311,7 @@ final class LowLevelOps {
   void flush(MemorySegment req, long ino, MemorySegment fiPtr) {
     done(req, calls.run("flush", ino, () -> {
       MemorySegment fi = Native.fi(fiPtr);
-      direct.flushed(fi.get(JAVA_LONG, FI_FH));
+      direct.flushed(ino, fi.get(JAVA_LONG, FI_FH));
       fs.flush(fi.get(JAVA_LONG, FI_FH), fi.get(JAVA_LONG, FI_LOCK_OWNER));
       return ok(req);
     }));
@@ -481,8 +479,7 @@ final class LowLevelOps {
   private void opened(MemorySegment fi, long ino, OpenResult r) {
     fi.set(JAVA_LONG, FI_FH, r.handle());
     int bits = fi.get(JAVA_INT, FI_BITS) & ~(FI_DIRECT_IO | FI_KEEP_CACHE);
-    boolean writeOnly = (fi.get(JAVA_INT, FI_FLAGS) & O_ACCMODE) == O_WRONLY;
-    if (direct.opened(ino, r.handle(), writeOnly)) {
+    if (direct.opened(ino, r.handle(), fi.get(JAVA_INT, FI_FLAGS))) {
       bits |= FI_DIRECT_IO;
     } else if (r.keepCache()) {
       bits |= FI_KEEP_CACHE;

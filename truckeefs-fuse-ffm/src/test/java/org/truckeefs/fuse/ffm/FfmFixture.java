@@ -24,6 +24,7 @@ import org.truckeefs.core.RiverFsConfig;
 import org.truckeefs.fuse.FuseMount;
 import org.truckeefs.fuse.FuseOptions;
 import org.truckeefs.fuse.MountedFs;
+import org.truckeefs.fuse.Python;
 import org.truckeefs.testkit.RequiredService;
 
 /**
@@ -108,14 +109,7 @@ final class FfmFixture implements AutoCloseable {
 
   /** Runs a Python 3 snippet (argv[1..] = args) and returns its stdout; fails on a non-zero exit. */
   static String python(String script, String... args) throws IOException, InterruptedException {
-    List<String> cmd = new ArrayList<>(List.of("python3", "-c", script));
-    cmd.addAll(List.of(args));
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
-      throw new AssertionError("python failed: " + out);
-    }
-    return out.strip();
+    return Python.run(script, args);
   }
 
   /** Runs a shell command line and returns its stdout; fails on a non-zero exit. */
