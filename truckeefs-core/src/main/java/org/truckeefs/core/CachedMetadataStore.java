@@ -406,11 +406,11 @@ final class CachedMetadataStore implements MetadataStore {
     }
   }
 
-  @Override
   /**
    * The inode is cached as the commit left it (the close that follows asks whether it was unlinked, the kernel for
    * its size), unless another change of it came in between.
    */
+  @Override
   public CommitResult commitContent(ContentCommit commit) throws FsException {
     long[] stamp = cache.stamp();
     CommitResult r;

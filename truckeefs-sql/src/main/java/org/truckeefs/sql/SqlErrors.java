@@ -32,7 +32,6 @@ final class SqlErrors {
   private static final int SQLITE_BUSY = 5;
   private static final int SQLITE_LOCKED = 6;
 
-  /** Deadlocks, lock wait timeouts, serialization failures, busy SQLite files and lost connections. */
   /** Transactor's, like every failure of a metadata operation, so that one logger setting covers them all. */
   private static final Logger LOG = LoggerFactory.getLogger(Transactor.class);
 
@@ -42,6 +41,7 @@ final class SqlErrors {
     return new FsException(FsError.IO, "metadata store failed in " + op + ": " + describe(e), e);
   }
 
+  /** Deadlocks, lock wait timeouts, serialization failures, busy SQLite files and lost connections. */
   static boolean isTransient(Throwable failure, SqlEngine engine) {
     for (Throwable t = failure; t != null; t = t.getCause()) {
       if (t instanceof SQLTransientException || t instanceof SQLRecoverableException
