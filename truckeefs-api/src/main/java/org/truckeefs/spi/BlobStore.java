@@ -56,6 +56,40 @@ public interface BlobStore extends AutoCloseable {
   }
 
   /**
+   * {@link #put} of bytes in memory ({@code bytes.remaining()} of them, from its position; the buffer is not changed).
+   * Small files' chunks are uploaded from memory (core keeps them there until they are committed). The default
+   * streams them through {@link #put}.
+   */
+  default BlobRef putBytes(ByteBuffer bytes) throws FsException {
+    return put(readerOf(bytes), bytes.remaining());
+  }
+
+  /** A channel that reads {@code bytes}' remaining bytes without changing the buffer: a {@link #put} source. */
+  static ReadableByteChannel readerOf(ByteBuffer bytes) {
+    ByteBuffer src = bytes.duplicate();
+    return new ReadableByteChannel() {
+      @Override
+      public int read(ByteBuffer dst) {
+        if (!src.hasRemaining()) {
+          return -1;
+        }
+        int n = Math.min(dst.remaining(), src.remaining());
+        dst.put(src.slice(src.position(), n));
+        src.position(src.position() + n);
+        return n;
+      }
+
+      @Override
+      public boolean isOpen() {
+        return true;
+      }
+
+      @Override
+      public void close() {}
+    };
+  }
+
+  /**
    * The local file that holds the blob's bytes, for stores that keep blobs as plain files on this host: the cache
    * may then link it instead of copying it. The file must only be read. Empty by default.
    */

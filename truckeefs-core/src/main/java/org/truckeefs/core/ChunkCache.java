@@ -74,6 +74,15 @@ final class ChunkCache implements AutoCloseable {
   private final AtomicLong cleanBytes = new AtomicLong();
   private final AtomicLong dirtyBytes = new AtomicLong();
   private final CacheChannels channels = new CacheChannels();
+  private final MemoryBudget memory;
+  private final long memoryBytes;
+  /**
+   * Whether the cache's filesystem has room for twice the memory budget above the floor: chunks kept in memory are
+   * written to the journal at close, so they are taken only while the disk could hold them all (else a write would
+   * succeed into memory and the close fail). Read again whenever the free space is (every {@link FreeSpace#CHECK_EVERY}
+   * bytes added).
+   */
+  private volatile boolean roomForMemory;
   private volatile Runnable overLimit = () -> {};
 
   /** Why an entry left the cache. */
@@ -92,8 +101,11 @@ final class ChunkCache implements AutoCloseable {
   final LongAdder evictedBytes = new LongAdder();
 
   private ChunkCache(Path root, BlobStore blobs, Clock clock, long maxBytes, Duration ttl, Executor fetcher,
-      FreeSpace space) {
+      FreeSpace space, long memoryBytes) {
     this.space = space;
+    this.memory = new MemoryBudget(memoryBytes);
+    this.memoryBytes = memoryBytes;
+    this.roomForMemory = hasRoomForMemory();
     this.root = root;
     this.chunkDir = root.resolve("chunks");
     this.dirtyDir = root.resolve("dirty");
@@ -116,6 +128,12 @@ final class ChunkCache implements AutoCloseable {
    */
   static ChunkCache open(Path root, BlobStore blobs, Clock clock, long maxBytes, Duration ttl, Executor fetcher,
       long freeSpaceFloor) throws FsException {
+    return open(root, blobs, clock, maxBytes, ttl, fetcher, freeSpaceFloor, RiverFsConfig.DEFAULT_DIRTY_MEMORY);
+  }
+
+  /** @param memoryBytes how much small dirty chunks may keep in memory ({@code dirty_memory}) */
+  static ChunkCache open(Path root, BlobStore blobs, Clock clock, long maxBytes, Duration ttl, Executor fetcher,
+      long freeSpaceFloor, long memoryBytes) throws FsException {
     try {
       PrivateDirectory.prepare(root, "cache_dir"); // checked, never chmod-ed: it may be the user's own directory
       ownerOnlyDirectory(root.resolve("chunks"));
@@ -125,7 +143,8 @@ final class ChunkCache implements AutoCloseable {
     }
     ChunkCache c;
     try {
-      c = new ChunkCache(root, blobs, clock, maxBytes, ttl, fetcher, FreeSpace.of(root, freeSpaceFloor));
+      c = new ChunkCache(root, blobs, clock, maxBytes, ttl, fetcher, FreeSpace.of(root, freeSpaceFloor),
+          memoryBytes);
     } catch (IOException e) {
       throw DiskErrors.map("read free space of " + root, e);
     }
@@ -210,6 +229,24 @@ final class ChunkCache implements AutoCloseable {
     return dirtyDir;
   }
 
+  /** The memory small dirty chunks may hold ({@link DirtyChunk}). */
+  MemoryBudget memory() {
+    return memory;
+  }
+
+  /** Reserves memory for a new chunk kept in memory; false when it must go to a file (see {@link #roomForMemory}). */
+  boolean reserveMemory(int bytes) {
+    return roomForMemory && memory.tryReserve(bytes);
+  }
+
+  private boolean hasRoomForMemory() {
+    if (memoryBytes == 0) {
+      return false;
+    }
+    long usable = space.usable();
+    return usable == Long.MAX_VALUE || usable - space.floor() > 2 * memoryBytes;
+  }
+
   long usedBytes() {
     return cleanBytes.get() + dirtyBytes.get();
   }
@@ -252,6 +289,7 @@ final class ChunkCache implements AutoCloseable {
   void addDirty(long delta) {
     dirtyBytes.addAndGet(delta);
     if (space.added(delta)) {
+      roomForMemory = hasRoomForMemory();
       overLimit.run();
     }
   }
@@ -318,6 +356,39 @@ final class ChunkCache implements AutoCloseable {
       } catch (IOException ignored) {
         // nothing else to do: the data is in the blob store
       }
+    }
+  }
+
+  /**
+   * An uploaded chunk that was kept in memory ({@link DirtyChunk}) becomes the clean entry of its blob: its bytes are
+   * written to a cache file, so reading them back does not fetch them. With a deduplicating store the blob may be
+   * cached already. Best effort, as {@link #adopt}: the data is in the blob store.
+   */
+  void adoptBytes(ChunkRef c, ByteBuffer bytes) {
+    int len = bytes.remaining();
+    dirtyBytes.addAndGet(-len);
+    if (entries.containsKey(c.blob())) {
+      return;
+    }
+    String key = key(c.blob());
+    Path data = chunkDir.resolve(key);
+    try {
+      // the data before its ref file: at the next start a data file without its ref file is dropped
+      try (FileChannel out = FileChannel.open(data, EnumSet.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+          StandardOpenOption.TRUNCATE_EXISTING), PrivateDirectory.fileAttributes(data))) {
+        for (long at = 0; bytes.hasRemaining(); ) {
+          at += out.write(bytes, at);
+        }
+      }
+      writeRefFile(key, c.blob());
+      CacheEntry e = new CacheEntry(c.blob(), key, len, data, true);
+      e.lastAccess = clock.millis();
+      if (entries.putIfAbsent(c.blob(), e) == null) {
+        cleanBytes.addAndGet(len); // counted for the free-space check when it was written, as dirty bytes
+        checkLimit();
+      }
+    } catch (IOException e) {
+      log.debug("cannot keep uploaded chunk in the cache: {}", e.toString());
     }
   }
 

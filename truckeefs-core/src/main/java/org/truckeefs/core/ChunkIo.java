@@ -53,7 +53,7 @@ final class ChunkIo {
       dst.limit(dst.position() + (int) avail);
       try {
         if (s instanceof Dirty d) {
-          ChunkBytes.readFully(d.chunk().channel(), dst, within);
+          d.chunk().readFully(dst, within);
         } else {
           cache.read(((Clean) s).ref(), within, dst, sequential);
         }
@@ -91,6 +91,15 @@ final class ChunkIo {
    */
   void write(long idx, int within, int n, ByteBuffer src) throws IOException, FsException {
     DirtyChunk d = dirtyChunk(idx, within, n);
+    if (d.inMemory()) {
+      if (d.reserve(within + n)) {
+        d.put(src.slice(src.position(), n), within);
+        src.position(src.position() + n);
+        wrote(d, within, n);
+        return;
+      }
+      moveToFile(d);
+    }
     ByteBuffer part = src.slice(src.position(), n);
     long p = within;
     try {
@@ -107,12 +116,45 @@ final class ChunkIo {
       int k = part.position(); // what reached the file, also when the disk filled up part way
       if (k > 0) {
         src.position(src.position() + k);
-        d.written.add(within, within + k);
-        long newLen = Math.max(d.length, within + k);
-        cache.addDirty(newLen - d.length);
-        d.length = newLen;
+        wrote(d, within, k);
         claimForHash(d, within);
       }
+    }
+  }
+
+  /** Bytes {@code [within, within + k)} of {@code d} were written: its written ranges, length and dirty count. */
+  private void wrote(DirtyChunk d, int within, int k) {
+    d.written.add(within, within + k);
+    long newLen = Math.max(d.length, within + k);
+    cache.addDirty(newLen - d.length);
+    d.length = newLen;
+  }
+
+  /**
+   * A chunk in memory outgrew it (or the budget is spent): it moves to a dirty file of its own, and what this host
+   * wrote from its start is claimed for hashing as if just written there.
+   */
+  private void moveToFile(DirtyChunk d) throws IOException, FsException {
+    try {
+      moveToNewFile(d);
+    } catch (IOException e) {
+      if (!DiskErrors.isNoSpace(e) || !cache.makeRoom(d.length)) {
+        throw e;
+      }
+      moveToNewFile(d);
+    }
+    claimForHash(d, 0);
+  }
+
+  private void moveToNewFile(DirtyChunk d) throws IOException {
+    Path p = cache.newDirtyFile(id);
+    FileChannel ch = ChunkCache.createDirtyFile(p);
+    try {
+      d.moveToFile(p, ch);
+    } catch (IOException | RuntimeException e) {
+      ch.close();
+      Files.deleteIfExists(p);
+      throw e;
     }
   }
 
@@ -121,7 +163,11 @@ final class ChunkIo {
     if (layers.resolve(idx).length() > within) {
       DirtyChunk d = dirtyChunk(idx, 0, 0);
       d.hash.lost();
-      d.ch.truncate(within);
+      if (d.inMemory()) {
+        d.cut(within);
+      } else {
+        d.ch.truncate(within);
+      }
       d.written.trimTo(within);
       cache.addDirty(within - d.length);
       d.length = within;
@@ -185,21 +231,69 @@ final class ChunkIo {
     }
   }
 
+  /**
+   * A new dirty chunk for a write of {@code n} bytes at {@code within}: in memory when it stays small and the budget
+   * has room (see {@link DirtyChunk}), else in a new dirty file; either way holding the chunk's current bytes unless
+   * the write replaces them all.
+   */
   private DirtyChunk newDirtyChunk(long idx, int within, int n) throws IOException, FsException {
-    DirtyChunk d;
     Source s = layers.resolve(idx);
+    long existing = s.length();
+    boolean replacesAll = within == 0 && n >= existing;
+    long end = Math.max(replacesAll ? 0 : existing, (long) within + n);
+    int capacity = (int) Math.max(end, 64);
+    DirtyChunk d = end <= DirtyChunk.MAX_IN_MEMORY && cache.reserveMemory(capacity)
+        ? newChunkInMemory(idx, s, replacesAll, capacity)
+        : newChunkInFile(idx, s, replacesAll);
+    if (hashers == null) {
+      d.hash.lost(); // its put then passes no digest, and computes none
+    }
+    cache.addDirty(d.length);
+    layers.addDirty(d);
+    return d;
+  }
+
+  /** Call with {@code capacity} bytes reserved: they belong to the new chunk, or go back when it fails. */
+  private DirtyChunk newChunkInMemory(long idx, Source s, boolean replacesAll, int capacity)
+      throws IOException, FsException {
+    byte[] bytes = new byte[capacity];
+    long len = 0;
+    long base = layers.epoch();
+    try {
+      if (!replacesAll && s instanceof Dirty from) {
+        len = from.chunk().length;
+        from.chunk().readFully(ByteBuffer.wrap(bytes, 0, (int) len), 0);
+        base = from.chunk().baseEpoch;
+      } else if (!replacesAll && s instanceof Clean c) {
+        len = c.ref().length();
+        cache.read(c.ref(), 0, ByteBuffer.wrap(bytes, 0, (int) len), false);
+      }
+    } catch (IOException | RuntimeException e) {
+      cache.memory().release(capacity);
+      throw e;
+    }
+    return new DirtyChunk(idx, bytes, len, new ByteRanges(), base, cache.memory());
+  }
+
+  private DirtyChunk newChunkInFile(long idx, Source s, boolean replacesAll) throws IOException, FsException {
     long existing = s.length();
     Path p = cache.newDirtyFile(id);
     FileChannel ch = ChunkCache.createDirtyFile(p);
     long len = 0;
     long base = layers.epoch();
     try {
-      boolean replacesAll = within == 0 && n >= existing;
       if (!replacesAll && s instanceof Dirty from) {
-        FileChannel src = from.chunk().channel();
-        long done = 0;
-        while (done < existing) {
-          done += src.transferTo(done, existing - done, ch.position(done));
+        if (from.chunk().inMemory()) {
+          ByteBuffer b = from.chunk().bytes();
+          for (long at = 0; b.hasRemaining(); ) {
+            at += ch.write(b, at);
+          }
+        } else {
+          FileChannel src = from.chunk().channel();
+          long done = 0;
+          while (done < existing) {
+            done += src.transferTo(done, existing - done, ch.position(done));
+          }
         }
         len = existing;
         base = from.chunk().baseEpoch;
@@ -212,12 +306,6 @@ final class ChunkIo {
       Files.deleteIfExists(p);
       throw e;
     }
-    d = new DirtyChunk(idx, p, ch, len, new ByteRanges(), base);
-    if (hashers == null) {
-      d.hash.lost(); // its put then passes no digest, and computes none
-    }
-    cache.addDirty(len);
-    layers.addDirty(d);
-    return d;
+    return new DirtyChunk(idx, p, ch, len, new ByteRanges(), base);
   }
 }

@@ -34,12 +34,11 @@ final class ChunkRebase {
           cache.copyInto(theirs, ch);
           ch.truncate(theirsLen);
         }
-        FileChannel src = mine.channel();
         ByteBuffer buf = ByteBuffer.allocate(64 * 1024);
         for (long[] r : mine.written.pairs()) {
           for (long pos = r[0]; pos < r[1]; ) {
             buf.clear().limit((int) Math.min(buf.capacity(), r[1] - pos));
-            ChunkBytes.readFully(src, buf, pos);
+            mine.readFully(buf, pos);
             buf.flip();
             long w = pos;
             while (buf.hasRemaining()) {

@@ -82,9 +82,14 @@ final class LocalBlobStore implements BlobStore {
 
   @Override
   public BlobRef put(ReadableByteChannel src, long size) throws FsException {
+    return put(src, size, null);
+  }
+
+  /** @param knownHex the bytes' SHA-256 in hex when the caller hashed them, else null (hashed while copied) */
+  private BlobRef put(ReadableByteChannel src, long size, String knownHex) throws FsException {
     Path temp = tmp.resolve(UUID.randomUUID() + ".tmp");
     try {
-      MessageDigest sha = MessageDigest.getInstance("SHA-256");
+      MessageDigest sha = knownHex == null ? MessageDigest.getInstance("SHA-256") : null;
       long written = 0;
       try (FileChannel out = FileChannel.open(temp, EnumSet.of(StandardOpenOption.CREATE_NEW,
           StandardOpenOption.WRITE), PrivateDirectory.fileAttributes(temp))) { // 0600: blobs are plaintext
@@ -97,14 +102,16 @@ final class LocalBlobStore implements BlobStore {
             throw new FsException(FsError.IO, "blob source ended after " + written + " of " + size + " bytes");
           }
           buf.flip();
-          sha.update(buf.duplicate());
+          if (sha != null) {
+            sha.update(buf.duplicate());
+          }
           while (buf.hasRemaining()) {
             out.write(buf);
           }
           written += n;
         }
       }
-      String hex = HexFormat.of().formatHex(sha.digest());
+      String hex = sha == null ? knownHex : HexFormat.of().formatHex(sha.digest());
       Path target = path(hex);
       if (reusable(hex, target, size)) {
         Files.delete(temp);
@@ -129,6 +136,28 @@ final class LocalBlobStore implements BlobStore {
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }
+  }
+
+  /**
+   * Bytes already in memory are hashed first, so content this store holds already costs no file at all (a small
+   * file written again, or the same bytes in many files); new content is written as {@link #put} writes it.
+   */
+  @Override
+  public BlobRef putBytes(ByteBuffer bytes) throws FsException {
+    String hex;
+    try {
+      MessageDigest sha = MessageDigest.getInstance("SHA-256");
+      sha.update(bytes.duplicate());
+      hex = HexFormat.of().formatHex(sha.digest());
+      if (reusable(hex, path(hex), bytes.remaining())) {
+        return BlobRef.of(hex);
+      }
+    } catch (IOException e) {
+      throw DiskErrors.map("store blob in " + dir, e);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+    return put(BlobStore.readerOf(bytes), bytes.remaining(), hex);
   }
 
   /**

@@ -379,7 +379,12 @@ final class OpenFile {
       layers.commit(s, after, uploaded);
       for (DirtyChunk d : s.chunks.values()) {
         d.close();
-        cache.adopt(d.path, uploaded.get(d.index), d.length);
+        if (d.inMemory()) {
+          cache.adoptBytes(uploaded.get(d.index), d.bytes());
+          d.delete();
+        } else {
+          cache.adopt(d.path(), uploaded.get(d.index), d.length);
+        }
       }
       for (DirtyChunk d : s.superseded) {
         chunkIo.free(d);

@@ -6,6 +6,7 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -13,8 +14,8 @@ import org.truckeefs.api.FsError;
 import org.truckeefs.api.FsException;
 
 /**
- * The payload of an upload-journal entry: which dirty cache files hold which chunks and which byte ranges of them
- * this host wrote, and the file's size, truncation point and mtime at the time the snapshot was sealed. Enough to
+ * The payload of an upload-journal entry: which dirty cache files hold which chunks (or, for chunks kept in memory,
+ * their bytes) and which byte ranges of them this host wrote, and the file's size, truncation point and mtime at the time the snapshot was sealed. Enough to
  * redo the upload and the commit after a restart, including a byte-exact rebase onto a newer version.
  *
  * @param sizeSet whether the snapshot set the length (truncate): then its size wins over a newer version's
@@ -23,12 +24,32 @@ import org.truckeefs.api.FsException;
  */
 record PendingUpload(long size, long dropFrom, Instant mtime, boolean sizeSet, long truncatedTo, List<Part> parts) {
   private static final int FORMAT_V1 = 1;
-  private static final int FORMAT = 2;
+  /** Adds the written ranges, sizeSet and truncatedTo. */
+  private static final int FORMAT_V2 = 2;
+  /** Adds the bytes of chunks kept in memory. */
+  private static final int FORMAT = 3;
 
-  /** One chunk: its dirty file, its length and the {@code [start, end)} ranges this host wrote in it. */
-  record Part(long index, long length, String file, List<long[]> written) {
+  /**
+   * One chunk: its dirty file, its length and the {@code [start, end)} ranges this host wrote in it.
+   *
+   * @param file the dirty cache file holding the chunk; empty when the record holds the bytes
+   * @param bytes the chunk's bytes when it was kept in memory ({@link DirtyChunk}), else null
+   */
+  record Part(long index, long length, String file, List<long[]> written, byte[] bytes) {
     Part {
       written = List.copyOf(written);
+    }
+
+    /** A chunk in a dirty cache file. */
+    Part(long index, long length, String file, List<long[]> written) {
+      this(index, length, file, written, null);
+    }
+
+    /** A chunk whose bytes the record carries: all of {@code bytes}' remaining bytes, copied. */
+    static Part inline(long index, List<long[]> written, ByteBuffer bytes) {
+      byte[] b = new byte[bytes.remaining()];
+      bytes.get(b);
+      return new Part(index, b.length, "", written, b);
     }
   }
 
@@ -57,6 +78,10 @@ record PendingUpload(long size, long dropFrom, Instant mtime, boolean sizeSet, l
           out.writeLong(r[0]);
           out.writeLong(r[1]);
         }
+        out.writeBoolean(p.bytes() != null);
+        if (p.bytes() != null) {
+          out.write(p.bytes()); // as long as the part
+        }
       }
       out.flush();
       return bytes.toByteArray();
@@ -69,7 +94,7 @@ record PendingUpload(long size, long dropFrom, Instant mtime, boolean sizeSet, l
     try {
       DataInputStream in = new DataInputStream(new ByteArrayInputStream(payload));
       int format = in.readByte();
-      if (format != FORMAT && format != FORMAT_V1) {
+      if (format != FORMAT && format != FORMAT_V2 && format != FORMAT_V1) {
         throw new FsException(FsError.IO, "upload journal entry has unknown format " + format);
       }
       long size = in.readLong();
@@ -92,7 +117,15 @@ record PendingUpload(long size, long dropFrom, Instant mtime, boolean sizeSet, l
             written.add(new long[] {in.readLong(), in.readLong()});
           }
         }
-        parts.add(new Part(index, length, file, written));
+        byte[] bytes = null;
+        if (format >= FORMAT && in.readBoolean()) {
+          if (length < 0 || length > payload.length) {
+            throw new FsException(FsError.IO, "upload journal entry is corrupt: a part of " + length + " bytes");
+          }
+          bytes = new byte[(int) length];
+          in.readFully(bytes);
+        }
+        parts.add(new Part(index, length, file, written, bytes));
       }
       return new PendingUpload(size, dropFrom, mtime, sizeSet, truncatedTo, parts);
     } catch (IOException e) {

@@ -18,7 +18,8 @@ import org.truckeefs.spi.MetadataStore;
 
 /**
  * Startup replay of the write-back journal ({@link WriteBackJournal}): every snapshot this cache journaled and did
- * not close becomes a pending snapshot of its file again and is queued for upload, unless the store holds its commit
+ * not close becomes a pending snapshot of its file again (its chunks in their dirty cache files, or in memory again
+ * from the bytes the record carries) and is queued for upload, unless the store holds its commit
  * mark (it committed, and the crash came before its done record: applying it again would lay old bytes over newer
  * ones). Records that cannot be used (their cache files lost or short, as a power loss before fsync may leave them;
  * the file gone or unlinked) are closed through the write-back pipeline; dirty cache files no record names are
@@ -70,6 +71,12 @@ final class Recovery {
       List<DirtyChunk> chunks = new ArrayList<>();
       boolean complete = true;
       for (PendingUpload.Part part : p.parts()) {
+        if (part.bytes() != null) { // kept in memory: the record holds the bytes
+          cache.memory().force(part.bytes().length);
+          chunks.add(new DirtyChunk(part.index(), part.bytes(), part.length(), ByteRanges.of(part.written()), -1,
+              cache.memory()));
+          continue;
+        }
         Path file = cache.dirtyDir().resolve(part.file());
         // close() does not force: after a power loss (not a process crash) a file closed but never fsynced may
         // be short or missing. Its data was never promised; uploading what is left would commit garbage.
@@ -95,13 +102,17 @@ final class Recovery {
               + "that unsynced data cannot be recovered", e.inode());
         }
         writeBack.forget(e.seq());
+        chunks.stream().filter(DirtyChunk::inMemory).forEach(DirtyChunk::delete); // (files: swept below)
         continue;
       }
+      chunks.stream().filter(DirtyChunk::inMemory).forEach(d -> cache.addDirty(d.length));
       InodeAttributes attrs = a;
       OpenFile f = files.getOrLoad(e.inode(), id -> loader.load(attrs));
       f.addRecovered(p, e.seq(), e.baseVersion(), chunks);
       for (PendingUpload.Part part : p.parts()) {
-        keep.add(part.file());
+        if (part.bytes() == null) {
+          keep.add(part.file());
+        }
       }
     }
     // durable before the store forgets anything: the compacted journal no longer names what the marks covered

@@ -139,7 +139,7 @@ public final class RiverFS implements FileSystem {
     this.putPool = pools.puts;
     this.fetchPool = pools.readAhead;
     this.cache = ChunkCache.open(config.cacheDir(), blobs, config.clock(), config.cacheSize(), config.cacheTtl(),
-        fetchPool, config.freeSpaceFloor());
+        fetchPool, config.freeSpaceFloor(), config.dirtyMemory());
     this.dirtyLimit = new DirtyLimit(DirtyLimit.effective(config, cache, cache.usableBytes()), cache);
     this.hostId = HostId.load(config.cacheDir());
     this.journal = WriteBackJournal.open(config.cacheDir());

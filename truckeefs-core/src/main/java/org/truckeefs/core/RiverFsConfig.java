@@ -29,6 +29,8 @@ public final class RiverFsConfig {
   public static final int MAX_CHUNK_SIZE = 64 << 20;
   /** The seed's {@code cache_ttl}: unused cache entries older than this are pruned. */
   public static final Duration DEFAULT_CACHE_TTL = Duration.ofSeconds(14400);
+  /** {@code dirty_memory}: memory for small files' unsaved bytes (chunks up to 128 KiB) until they are uploaded. */
+  public static final long DEFAULT_DIRTY_MEMORY = 64L << 20;
   /**
    * How long metadata cached in-process is trusted when other hosts may change it: the kernel's default attr/entry
    * timeout, the same window.
@@ -64,6 +66,7 @@ public final class RiverFsConfig {
   private final long cacheSize;
   private final long freeSpaceFloor;
   private final long dirtyLimit;
+  private final long dirtyMemory;
   private final Duration cacheTtl;
   private final Duration metadataCacheTtl;
   private final Duration metadataCacheTtlSetting; // null: chosen by the coordinator
@@ -94,6 +97,7 @@ public final class RiverFsConfig {
     this.cacheSize = b.cacheSize;
     this.freeSpaceFloor = b.freeSpaceFloor;
     this.dirtyLimit = b.dirtyLimit;
+    this.dirtyMemory = b.dirtyMemory;
     this.cacheTtl = b.cacheTtl;
     this.metadataCacheTtlSetting = b.metadataCacheTtl;
     this.metadataCacheTtl = b.metadataCacheTtl != null ? b.metadataCacheTtl
@@ -132,6 +136,7 @@ public final class RiverFsConfig {
     b.cacheSize = cacheSize;
     b.freeSpaceFloor = freeSpaceFloor;
     b.dirtyLimit = dirtyLimit;
+    b.dirtyMemory = dirtyMemory;
     b.cacheTtl = cacheTtl;
     b.metadataCacheTtl = metadataCacheTtlSetting;
     b.cacheMaintenance = cacheMaintenance;
@@ -267,6 +272,7 @@ public final class RiverFsConfig {
     if (c.get("dirty_limit").isPresent()) {
       b.dirtyLimit(c.getBytes("dirty_limit", AUTO));
     }
+    b.dirtyMemory(c.getBytes("dirty_memory", DEFAULT_DIRTY_MEMORY));
     b.cacheTtl(c.getDuration("cache_ttl", DEFAULT_CACHE_TTL));
     if (c.get("metadata_cache_ttl").isPresent()) {
       b.metadataCacheTtl(c.getDuration("metadata_cache_ttl", DEFAULT_METADATA_CACHE_TTL));
@@ -393,6 +399,11 @@ public final class RiverFsConfig {
    */
   public long dirtyLimit() {
     return dirtyLimit;
+  }
+
+  /** Bytes small files' unsaved chunks may keep in memory (and in the write-back journal) instead of cache files. */
+  public long dirtyMemory() {
+    return dirtyMemory;
   }
 
   public Duration cacheTtl() {
@@ -522,6 +533,7 @@ public final class RiverFsConfig {
     private long cacheSize = 0;
     private long freeSpaceFloor = AUTO;
     private long dirtyLimit = AUTO;
+    private long dirtyMemory = DEFAULT_DIRTY_MEMORY;
     private Duration cacheTtl = DEFAULT_CACHE_TTL;
     private Duration metadataCacheTtl; // null: by the coordinator (build)
     private boolean cacheMaintenance = true;
@@ -605,6 +617,12 @@ public final class RiverFsConfig {
     /** In bytes, or {@link RiverFsConfig#AUTO}. */
     public Builder dirtyLimit(long bytes) {
       this.dirtyLimit = bytes;
+      return this;
+    }
+
+    /** In bytes; 0 keeps every unsaved chunk in a cache file of its own. */
+    public Builder dirtyMemory(long bytes) {
+      this.dirtyMemory = bytes;
       return this;
     }
 
@@ -721,6 +739,7 @@ public final class RiverFsConfig {
       require(cacheSize >= 0, "cache_size", cacheSize, "must be >= 0 (0 = unlimited)");
       require(freeSpaceFloor >= 0 || freeSpaceFloor == AUTO, "free_space_floor", freeSpaceFloor, "must be >= 0");
       require(dirtyLimit > 0 || dirtyLimit == AUTO, "dirty_limit", dirtyLimit, "must be > 0");
+      require(dirtyMemory >= 0, "dirty_memory", dirtyMemory, "must be >= 0 (0 = none)");
       require(cacheTtl != null && !cacheTtl.isNegative(), "cache_ttl", cacheTtl, "must be >= 0");
       require(metadataCacheTtl == null || !metadataCacheTtl.isNegative(), "metadata_cache_ttl", metadataCacheTtl,
           "must be >= 0 (0 = no metadata cache)");

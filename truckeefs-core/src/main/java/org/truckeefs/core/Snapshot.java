@@ -57,7 +57,9 @@ final class Snapshot extends Layer {
   PendingUpload payload() {
     List<PendingUpload.Part> parts = new ArrayList<>();
     for (DirtyChunk d : chunks.values()) {
-      parts.add(new PendingUpload.Part(d.index, d.length, d.path.getFileName().toString(), d.written.pairs()));
+      parts.add(d.inMemory()
+          ? PendingUpload.Part.inline(d.index, d.written.pairs(), d.bytes())
+          : new PendingUpload.Part(d.index, d.length, d.path().getFileName().toString(), d.written.pairs()));
     }
     return new PendingUpload(size, dropFrom, mtime, sizeSet, truncatedTo, parts);
   }

@@ -269,8 +269,11 @@ final class Uploader {
   }
 
   private BlobRef put(DirtyChunk d) throws FsException {
+    if (d.inMemory()) {
+      return blobs.putBytes(d.bytes()); // sealed: its bytes never change again
+    }
     // a chunk written sequentially was hashed as it was written: the store need not read it again.
     // A sealed file is never written again, so a local store may take it by hard link instead of a second copy
-    return blobs.putFile(d.path, d.length, d.knownSha256());
+    return blobs.putFile(d.path(), d.length, d.knownSha256());
   }
 }

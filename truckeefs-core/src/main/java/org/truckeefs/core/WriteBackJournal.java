@@ -22,8 +22,8 @@ import org.truckeefs.api.InodeId;
 
 /**
  * The local write-back journal: an append-only file in the cache directory ({@code <cache_dir>/journal/write-back},
- * 0600 in a 0700 directory) that names the dirty cache files of every snapshot sealed and not yet committed, so a
- * process crash loses nothing. A close() appends one record with one {@code write()} and no sync: the contract of
+ * 0600 in a 0700 directory) that names the dirty cache files of every snapshot sealed and not yet committed, or
+ * holds the bytes of those kept in memory ({@link DirtyChunk}), so a process crash loses nothing. A close() appends one record with one {@code write()} and no sync: the contract of
  * close() is survival of a process crash, which the page cache gives (as on ext4, a power loss may lose what was
  * never synced). fsync does not need this file forced either: it commits the snapshot itself.
  *
@@ -46,8 +46,12 @@ class WriteBackJournal implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(WriteBackJournal.class);
   static final String DIR = "journal";
   static final String FILE = "write-back";
-  /** Compaction is due once the file holds this much beyond twice its live records. */
-  static final long DEFAULT_SLACK_BYTES = 4L << 20;
+  /**
+   * Compaction is due once the file holds this much beyond twice its live records. Records carry the bytes of small
+   * files (up to 128 KiB each, see {@link DirtyChunk}); a compaction forces a file and a directory, so it should
+   * come every few hundred such files at most, not every few dozen.
+   */
+  static final long DEFAULT_SLACK_BYTES = 64L << 20;
   private static final byte[] MAGIC = "TFSWBJ1\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
   private static final byte PENDING = 1;
   private static final byte DONE = 2;

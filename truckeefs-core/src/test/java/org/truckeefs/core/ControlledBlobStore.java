@@ -34,6 +34,8 @@ final class ControlledBlobStore implements BlobStore {
   final AtomicInteger waitingReads = new AtomicInteger();
   /** The digest handed to each putFile, in call order (null: none was given). */
   final List<byte[]> putFileDigests = new CopyOnWriteArrayList<>();
+  /** Puts of chunks kept in memory ({@link BlobStore#putBytes}). */
+  final AtomicInteger putBytesCalls = new AtomicInteger();
   /** When set, the wrapped store's {@link BlobCapability#SHA256_NAMES} is hidden: a store that names blobs otherwise. */
   volatile boolean hideSha256Names;
 
@@ -67,6 +69,13 @@ final class ControlledBlobStore implements BlobStore {
   public BlobRef putFile(Path file, long size, byte[] sha256) throws FsException {
     putFileDigests.add(sha256 == null ? null : sha256.clone());
     return BlobStore.super.putFile(file, size, sha256);
+  }
+
+  /** Counts, then streams the bytes through {@link #put} as the default does (gated and counted). */
+  @Override
+  public BlobRef putBytes(ByteBuffer bytes) throws FsException {
+    putBytesCalls.incrementAndGet();
+    return BlobStore.super.putBytes(bytes);
   }
 
   /** Forwarded: the wrapped local store defers forcing its puts to here. */

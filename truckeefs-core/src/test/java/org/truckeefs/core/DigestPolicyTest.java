@@ -21,7 +21,7 @@ class DigestPolicyTest {
     ControlledBlobStore blobs = new ControlledBlobStore(new LocalBlobStore(tmp.resolve("blobs-" + sha256Names)));
     blobs.hideSha256Names = !sha256Names;
     TestFs t = new TestFs(tmp.resolve("fs-" + sha256Names), blobs);
-    try (RiverFS fs = t.open()) {
+    try (RiverFS fs = RiverFS.open(t.config().dirtyMemory(0).build())) { // chunks in files: their puts hash
       long h = TestFs.createFile(fs, "f");
       TestFs.write(fs, h, 0, TestFs.pattern(2 * TestFs.CHUNK, 1));
       fs.fsync(h, false);
@@ -49,5 +49,23 @@ class DigestPolicyTest {
   @Test
   void aStoreThatNamesBlobsOtherwise_getsNoDigest_soNoneIsComputed() throws Exception {
     assertThat(digestsOfAnFsyncedFile(false)).containsExactly("none", "none");
+  }
+
+  @Test
+  void smallChunksKeptInMemory_arePutFromMemory_withoutAFileOrADigest() throws Exception {
+    ControlledBlobStore blobs = new ControlledBlobStore(new LocalBlobStore(tmp.resolve("blobs-mem")));
+    TestFs t = new TestFs(tmp.resolve("fs-mem"), blobs);
+    byte[] data = TestFs.pattern(2 * TestFs.CHUNK, 1);
+    try (RiverFS fs = t.open()) {
+      long h = TestFs.createFile(fs, "f");
+      TestFs.write(fs, h, 0, data);
+      fs.fsync(h, false);
+      fs.release(h);
+      assertThat(blobs.putBytesCalls.get()).isEqualTo(2);
+      assertThat(blobs.putFileDigests).isEmpty();
+      long r = fs.open(TestFs.ROOT, TestFs.lookup(fs, "f").id(), org.truckeefs.api.OpenFlags.READ).handle();
+      assertThat(TestFs.read(fs, r, 0, data.length)).isEqualTo(data);
+      fs.release(r);
+    }
   }
 }

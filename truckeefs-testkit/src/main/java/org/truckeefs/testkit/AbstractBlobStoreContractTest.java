@@ -264,6 +264,22 @@ public abstract class AbstractBlobStoreContractTest {
   }
 
   @Test
+  void putBytes_storesTheBuffersRemainingBytes_andLeavesTheBufferAsItWas() throws Exception {
+    byte[] content = randomBytes(21, 5000);
+    ByteBuffer b = ByteBuffer.wrap(content, 100, 4000);
+    BlobRef ref = store.putBytes(b);
+    assertThat(b.position()).isEqualTo(100);
+    assertThat(b.remaining()).isEqualTo(4000);
+    assertThat(store.size(ref)).isEqualTo(4000);
+    assertThat(read(ref, 0, 4000)).isEqualTo(java.util.Arrays.copyOfRange(content, 100, 4100));
+    if (store.capabilities().contains(BlobCapability.DEDUPLICATING)) {
+      assertThat(store.putBytes(ByteBuffer.wrap(java.util.Arrays.copyOfRange(content, 100, 4100)).asReadOnlyBuffer()))
+          .as("the same bytes again, from a read-only buffer").isEqualTo(ref);
+    }
+    assertThat(store.size(store.putBytes(ByteBuffer.allocate(0)))).isZero();
+  }
+
+  @Test
   void putFile_withAKnownDigest_ofAnEmptyFile() throws Exception {
     BlobRef ref = store.putFile(fileWith(new byte[0]), 0, sha256(new byte[0]));
     assertThat(store.size(ref)).isZero();
