@@ -361,13 +361,17 @@ final class ChunkCache implements AutoCloseable {
 
   /**
    * An uploaded chunk that was kept in memory ({@link DirtyChunk}) becomes the clean entry of its blob: its bytes are
-   * written to a cache file, so reading them back does not fetch them. With a deduplicating store the blob may be
-   * cached already. Best effort, as {@link #adopt}: the data is in the blob store.
+   * written to a cache file, so reading them back does not fetch them (from Tahoe, a round trip or more). Not for a
+   * store whose blobs are files on this host ({@link BlobStore#localFile}): a read copies the blob as cheaply when
+   * it comes, and most small files written are not read back soon, so a second file per small file would only cost
+   * the writes (a quarter of in-process small-file throughput with distinct content, benchmarks.md). With a
+   * deduplicating store the blob may be cached already. Best effort, as {@link #adopt}: the data is in the blob
+   * store.
    */
   void adoptBytes(ChunkRef c, ByteBuffer bytes) {
     int len = bytes.remaining();
     dirtyBytes.addAndGet(-len);
-    if (entries.containsKey(c.blob())) {
+    if (entries.containsKey(c.blob()) || isLocal(c.blob())) {
       return;
     }
     String key = key(c.blob());
@@ -389,6 +393,14 @@ final class ChunkCache implements AutoCloseable {
       }
     } catch (IOException e) {
       log.debug("cannot keep uploaded chunk in the cache: {}", e.toString());
+    }
+  }
+
+  private boolean isLocal(BlobRef ref) {
+    try {
+      return blobs.localFile(ref).isPresent();
+    } catch (FsException e) {
+      return false;
     }
   }
 

@@ -158,6 +158,29 @@ class DirtyChunkMemoryTest {
   }
 
   @Test
+  void anUploadedChunkFromMemory_isCachedForARemoteStore_butNotForLocalBlobFiles() throws Exception {
+    LocalBlobStore local = new LocalBlobStore(tmp.resolve("blobs"));
+    byte[] data = TestFs.pattern(5000, 7);
+    org.truckeefs.spi.BlobRef ref = local.putBytes(ByteBuffer.wrap(data));
+    org.truckeefs.spi.ChunkRef chunk = new org.truckeefs.spi.ChunkRef(0, ref, data.length);
+    try (ChunkCache localCache = ChunkCache.open(tmp.resolve("c1"), local, Clock.systemUTC(), 0, Duration.ofHours(1),
+        Runnable::run)) {
+      localCache.adoptBytes(chunk, ByteBuffer.wrap(data));
+      assertThat(localCache.isCached(ref)).as("a local blob is a file already").isFalse();
+    }
+    ControlledBlobStore remote = new ControlledBlobStore(local); // hides localFile: a store elsewhere
+    try (ChunkCache remoteCache = ChunkCache.open(tmp.resolve("c2"), remote, Clock.systemUTC(), 0,
+        Duration.ofHours(1), Runnable::run)) {
+      remoteCache.adoptBytes(chunk, ByteBuffer.wrap(data));
+      assertThat(remoteCache.isCached(ref)).isTrue();
+      ByteBuffer back = ByteBuffer.allocate(data.length);
+      remoteCache.read(chunk, 0, back, false);
+      assertThat(back.array()).isEqualTo(data);
+      assertThat(remote.reads.get()).as("read from the cache file, not fetched").isZero();
+    }
+  }
+
+  @Test
   void zeroMemory_keepsEveryChunkInAFile() throws Exception {
     OpenFile f = file(0);
     f.write(0, ByteBuffer.wrap(new byte[] {1}), false);
