@@ -13,7 +13,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The durability contract through a real mount: once close(2) returned, a kill -9 of the mount loses nothing (the
- * data is in the cache file and the upload journal names it, whether or not its upload had started); what fsync(2)
+ * data is in the cache file and the upload journal names it, or, for the small files here, the journal record holds
+ * their bytes, whether or not the upload had started); what fsync(2)
  * returned for is in the blob store. Uploads race the kill here on purpose: some files are uploaded, some are being
  * uploaded, some wait; the next mount must serve every one of them intact, and fsck must find nothing wrong.
  */

@@ -38,6 +38,11 @@ final class SqlErrors {
   /** A metadata operation that failed for good (not transiently): logged, and EIO naming the operation. */
   static FsException failed(String op, Throwable e) {
     LOG.warn("metadata operation {} failed: {}", op, describe(e));
+    return io(op, e);
+  }
+
+  /** The EIO a failed operation reports, for callers that log the failure their own way. */
+  static FsException io(String op, Throwable e) {
     return new FsException(FsError.IO, "metadata store failed in " + op + ": " + describe(e), e);
   }
 

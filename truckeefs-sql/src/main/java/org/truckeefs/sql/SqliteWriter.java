@@ -203,7 +203,7 @@ final class SqliteWriter implements AutoCloseable {
       LOG.warn("committing metadata writes before {} failed, restoring them from the redo log: {}", op,
           SqlErrors.describe(e));
       restore();
-      throw new FsException(FsError.IO, "metadata store failed in " + op + ": " + SqlErrors.describe(e), e);
+      throw SqlErrors.io(op, e);
     } finally {
       lock.unlock();
     }
@@ -285,8 +285,7 @@ final class SqliteWriter implements AutoCloseable {
       for (Job job : group) {
         if (job.failure == null) {
           job.result = null;
-          job.failure = new FsException(FsError.IO, "metadata store failed in " + job.op + ": "
-              + SqlErrors.describe(e), e);
+          job.failure = SqlErrors.io(job.op, e);
         }
       }
       restore();
