@@ -51,7 +51,7 @@ class MetricsEndpointTest {
       }
       fs.syncAll();
       for (int i = 0; i < 20; i++) {
-        // small files go from memory to the local blob store without a cache copy: reading them back caches them
+        // read back: served from the cache (the uploaded blobs' files, linked into it)
         assertThat(p.readAllBytes("/f" + i)).hasSize(100_000);
       }
       String after = scrape(endpoint.address());

@@ -23,6 +23,7 @@ import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -360,28 +361,31 @@ final class ChunkCache implements AutoCloseable {
   }
 
   /**
-   * An uploaded chunk that was kept in memory ({@link DirtyChunk}) becomes the clean entry of its blob: its bytes are
-   * written to a cache file, so reading them back does not fetch them (from Tahoe, a round trip or more). Not for a
-   * store whose blobs are files on this host ({@link BlobStore#localFile}): a read copies the blob as cheaply when
-   * it comes, and most small files written are not read back soon, so a second file per small file would only cost
-   * the writes (a quarter of in-process small-file throughput with distinct content, benchmarks.md). With a
+   * An uploaded chunk that was kept in memory ({@link DirtyChunk}) becomes the clean entry of its blob, so reading it
+   * back does not fetch it (from Tahoe, a round trip or more; from the local store, a copy into the cache at the
+   * first read, which halved reading small files back in {@code compare.sh}). A store whose blobs are files on this
+   * host ({@link BlobStore#localFile}) lends its file by hard link, as a chunk uploaded from a dirty file shares its
+   * file with its blob: no second copy of the bytes. Otherwise the bytes are written to a cache file. With a
    * deduplicating store the blob may be cached already. Best effort, as {@link #adopt}: the data is in the blob
    * store.
    */
   void adoptBytes(ChunkRef c, ByteBuffer bytes) {
     int len = bytes.remaining();
     dirtyBytes.addAndGet(-len);
-    if (entries.containsKey(c.blob()) || isLocal(c.blob())) {
+    if (entries.containsKey(c.blob())) {
       return;
     }
     String key = key(c.blob());
     Path data = chunkDir.resolve(key);
     try {
       // the data before its ref file: at the next start a data file without its ref file is dropped
-      try (FileChannel out = FileChannel.open(data, EnumSet.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-          StandardOpenOption.TRUNCATE_EXISTING), PrivateDirectory.fileAttributes(data))) {
-        for (long at = 0; bytes.hasRemaining(); ) {
-          at += out.write(bytes, at);
+      Files.deleteIfExists(data); // left by an entry that is gone (a crash between its data and ref files)
+      if (!linkLocal(c.blob(), data)) {
+        try (FileChannel out = FileChannel.open(data, EnumSet.of(StandardOpenOption.CREATE_NEW,
+            StandardOpenOption.WRITE), PrivateDirectory.fileAttributes(data))) {
+          for (long at = 0; bytes.hasRemaining(); ) {
+            at += out.write(bytes, at);
+          }
         }
       }
       writeRefFile(key, c.blob());
@@ -396,11 +400,17 @@ final class ChunkCache implements AutoCloseable {
     }
   }
 
-  private boolean isLocal(BlobRef ref) {
+  /** Links the blob's local file as {@code data}; false when the store has none or the link is refused here. */
+  private boolean linkLocal(BlobRef ref, Path data) {
     try {
-      return blobs.localFile(ref).isPresent();
-    } catch (FsException e) {
-      return false;
+      Optional<Path> local = blobs.localFile(ref);
+      if (local.isEmpty()) {
+        return false;
+      }
+      Files.createLink(data, local.get());
+      return true;
+    } catch (IOException | UnsupportedOperationException e) {
+      return false; // another filesystem, or links not allowed: copied instead
     }
   }
 

@@ -158,7 +158,7 @@ class DirtyChunkMemoryTest {
   }
 
   @Test
-  void anUploadedChunkFromMemory_isCachedForARemoteStore_butNotForLocalBlobFiles() throws Exception {
+  void anUploadedChunkFromMemory_isCached_byLinkingALocalBlobsFile_elseByWritingIt() throws Exception {
     LocalBlobStore local = new LocalBlobStore(tmp.resolve("blobs"));
     byte[] data = TestFs.pattern(5000, 7);
     org.truckeefs.spi.BlobRef ref = local.putBytes(ByteBuffer.wrap(data));
@@ -166,7 +166,12 @@ class DirtyChunkMemoryTest {
     try (ChunkCache localCache = ChunkCache.open(tmp.resolve("c1"), local, Clock.systemUTC(), 0, Duration.ofHours(1),
         Runnable::run)) {
       localCache.adoptBytes(chunk, ByteBuffer.wrap(data));
-      assertThat(localCache.isCached(ref)).as("a local blob is a file already").isFalse();
+      assertThat(localCache.isCached(ref)).isTrue();
+      Path cached = tmp.resolve("c1").resolve("chunks").resolve(ChunkCache.key(ref));
+      assertThat(Files.isSameFile(cached, local.localFile(ref).orElseThrow())).as("the blob's file, linked").isTrue();
+      ByteBuffer back = ByteBuffer.allocate(data.length);
+      localCache.read(chunk, 0, back, false);
+      assertThat(back.array()).isEqualTo(data);
     }
     ControlledBlobStore remote = new ControlledBlobStore(local); // hides localFile: a store elsewhere
     try (ChunkCache remoteCache = ChunkCache.open(tmp.resolve("c2"), remote, Clock.systemUTC(), 0,
