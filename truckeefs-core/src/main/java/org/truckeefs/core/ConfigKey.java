@@ -240,7 +240,7 @@ public record ConfigKey(String name, List<String> aliases, String defaultValue, 
         "Written but not yet uploaded data above which writers wait for uploads instead of failing. Empty: chosen"
             + " at start from the free space of the cache's filesystem (and cache_size)."));
     t.add(k("dirty_memory", "64M", Kind.BYTES, s,
-        "Memory for small files' written, not yet uploaded bytes (chunks up to 128 KiB): kept there and in the"
+        "Memory for small files' written, not yet uploaded bytes (chunks up to 64 KiB): kept there and in the"
             + " write-back journal instead of a cache file each; 0 = none."));
     t.add(k("metadata_cache_ttl", "", Kind.DURATION, s,
         "How long a host trusts metadata it cached (attributes, directory entries) before reading the store"

@@ -29,7 +29,7 @@ public final class RiverFsConfig {
   public static final int MAX_CHUNK_SIZE = 64 << 20;
   /** The seed's {@code cache_ttl}: unused cache entries older than this are pruned. */
   public static final Duration DEFAULT_CACHE_TTL = Duration.ofSeconds(14400);
-  /** {@code dirty_memory}: memory for small files' unsaved bytes (chunks up to 128 KiB) until they are uploaded. */
+  /** {@code dirty_memory}: memory for small files' unsaved bytes (chunks up to 64 KiB) until they are uploaded. */
   public static final long DEFAULT_DIRTY_MEMORY = 64L << 20;
   /**
    * How long metadata cached in-process is trusted when other hosts may change it: the kernel's default attr/entry

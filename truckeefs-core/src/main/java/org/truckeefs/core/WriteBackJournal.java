@@ -48,7 +48,7 @@ class WriteBackJournal implements AutoCloseable {
   static final String FILE = "write-back";
   /**
    * Compaction is due once the file holds this much beyond twice its live records. Records carry the bytes of small
-   * files (up to 128 KiB each, see {@link DirtyChunk}); a compaction forces a file and a directory, so it should
+   * files (up to 64 KiB each, see {@link DirtyChunk}); a compaction forces a file and a directory, so it should
    * come every few hundred such files at most, not every few dozen.
    */
   static final long DEFAULT_SLACK_BYTES = 64L << 20;
