@@ -55,6 +55,27 @@ class SqliteSyncTest {
   }
 
   @Test
+  void aSyncWithNoWriteSinceTheLastOne_syncsNothing_andTheNextWriteIsSyncedAgain() throws Exception {
+    try (MetadataStore s = TestBackends.sqlite(dir.resolve("metadata.db"))) {
+      s.initRoot(new NewInode(InodeType.DIRECTORY, 0755, 0, 0, 0, now, null));
+      Transactor tx = ((SqlMetadataStore) s).transactor();
+      s.create(InodeId.ROOT, Name.of("a"), new NewInode(InodeType.FILE, 0644, 0, 0, 0, now, null));
+      s.sync(); // request 1: written under FULL
+      assertThat(syncMark(tx)).isEqualTo(1);
+      s.sync(); // request 2: nothing written since
+      s.sync();
+      assertThat(syncMark(tx)).as("no sync commit for syncs with nothing new").isEqualTo(1);
+      s.create(InodeId.ROOT, Name.of("b"), new NewInode(InodeType.FILE, 0644, 0, 0, 0, now, null));
+      s.sync(); // request 4
+      assertThat(syncMark(tx)).as("a write since: synced").isEqualTo(4);
+    }
+  }
+
+  private static long syncMark(Transactor tx) throws Exception {
+    return ((Number) tx.read("probe", db -> db.fetchValue("SELECT n FROM sync_mark WHERE k = 1"))).longValue();
+  }
+
+  @Test
   void concurrentSyncs_allReturn() throws Exception {
     ExecutorService pool = Executors.newFixedThreadPool(8);
     try (MetadataStore s = TestBackends.sqlite(dir.resolve("metadata.db"))) {
