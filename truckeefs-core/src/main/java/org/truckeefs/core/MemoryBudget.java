@@ -36,6 +36,10 @@ final class MemoryBudget {
     used.addAndGet(-bytes);
   }
 
+  long limit() {
+    return limit;
+  }
+
   long used() {
     return used.get();
   }

@@ -139,7 +139,7 @@ public final class RiverFS implements FileSystem {
     this.putPool = pools.puts;
     this.fetchPool = pools.readAhead;
     this.cache = ChunkCache.open(config.cacheDir(), blobs, config.clock(), config.cacheSize(), config.cacheTtl(),
-        fetchPool, config.freeSpaceFloor(), config.dirtyMemory());
+        fetchPool, config.freeSpaceFloor(), Math.min(config.dirtyMemory(), Runtime.getRuntime().maxMemory() / 8));
     this.dirtyLimit = new DirtyLimit(DirtyLimit.effective(config, cache, cache.usableBytes()), cache);
     this.hostId = HostId.load(config.cacheDir());
     this.journal = WriteBackJournal.open(config.cacheDir());

@@ -186,6 +186,17 @@ class DirtyChunkMemoryTest {
   }
 
   @Test
+  void dirtyMemory_isAtMostAnEighthOfTheHeap() throws Exception {
+    TestFs t = new TestFs(tmp.resolve("fs"), new LocalBlobStore(tmp.resolve("fs-blobs")));
+    try (RiverFS fs = RiverFS.open(t.config().dirtyMemory(Long.MAX_VALUE / 2).build())) {
+      assertThat(fs.cache().memory().limit()).isEqualTo(Runtime.getRuntime().maxMemory() / 8);
+    }
+    try (RiverFS fs = RiverFS.open(t.config().dirtyMemory(1 << 20).build())) {
+      assertThat(fs.cache().memory().limit()).isEqualTo(1 << 20);
+    }
+  }
+
+  @Test
   void zeroMemory_keepsEveryChunkInAFile() throws Exception {
     OpenFile f = file(0);
     f.write(0, ByteBuffer.wrap(new byte[] {1}), false);
