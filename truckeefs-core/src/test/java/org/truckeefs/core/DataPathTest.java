@@ -46,6 +46,29 @@ class DataPathTest {
     }
   }
 
+  /** The next process on the crashed one's cache directory, metadata store and blob directory. */
+  private RiverFS restartAfterCrash(ControlledBlobStore blobsNow) throws FsException {
+    TestFs t2 = new TestFs(tmp, blobsNow);
+    return RiverFS.open(t2.config().metadataUri("testmeta2:").backends(Backends.empty()
+        .register(TestFs.metaProvider("testmeta2", t.meta)).register(TestFs.blobProvider(blobsNow))).build());
+  }
+
+  private static void assertContent(RiverFS in, InodeId id, byte[] expected) throws FsException {
+    long r = in.open(ROOT, id, OpenFlags.READ).handle();
+    try {
+      assertThat(read(in, r, 0, expected.length)).isEqualTo(expected);
+    } finally {
+      in.release(r);
+    }
+  }
+
+  /** Closes the restarted filesystem, then lets the crashed one's uploads, blocked at the gate, fail and end. */
+  private void closeAfterCrash(RiverFS restarted) throws FsException {
+    restarted.close();
+    blobs.failPuts = true;
+    blobs.putGate.release(100);
+  }
+
   private InodeId id(String name) throws FsException {
     return lookup(fs, name).id();
   }
@@ -297,9 +320,7 @@ class DataPathTest {
     fs = null; // dropped without close(): a crash (its upload threads stay blocked on the gate)
     assertThat(RiverFS.pendingUploads(tmp.resolve("cache"), t.meta)).as("what status reports").isEqualTo(1);
     ControlledBlobStore afterRestart = new ControlledBlobStore(new LocalBlobStore(tmp.resolve("blobs")));
-    TestFs t2 = new TestFs(tmp, afterRestart);
-    RiverFS fs2 = RiverFS.open(t2.config().metadataUri("testmeta2:").backends(
-        Backends.empty().register(TestFs.metaProvider("testmeta2", t.meta)).register(TestFs.blobProvider(afterRestart))).build());
+    RiverFS fs2 = restartAfterCrash(afterRestart);
     try {
       assertThat(fs2.hostId()).isEqualTo(host);
       InodeId id = fs2.lookup(ROOT, InodeId.ROOT, n("crash")).id();
@@ -309,13 +330,9 @@ class DataPathTest {
       assertThat(t.meta.getAttributes(id).size()).isEqualTo(data.length);
       assertThat(RiverFS.pendingUploads(tmp.resolve("cache"), t.meta)).isZero();
       assertThat(afterRestart.puts.get()).isEqualTo(3);
-      long r = fs2.open(ROOT, id, OpenFlags.READ).handle();
-      assertThat(read(fs2, r, 0, data.length)).isEqualTo(data);
-      fs2.release(r);
+      assertContent(fs2, id, data);
     } finally {
-      fs2.close();
-      blobs.failPuts = true; // let the crashed instance's blocked upload fail instead of hanging
-      blobs.putGate.release(100);
+      closeAfterCrash(fs2);
     }
   }
 
@@ -344,22 +361,16 @@ class DataPathTest {
       }
     }
     ControlledBlobStore afterRestart = new ControlledBlobStore(new LocalBlobStore(tmp.resolve("blobs")));
-    TestFs t2 = new TestFs(tmp, afterRestart);
-    RiverFS fs2 = RiverFS.open(t2.config().metadataUri("testmeta2:").backends(
-        Backends.empty().register(TestFs.metaProvider("testmeta2", t.meta)).register(TestFs.blobProvider(afterRestart))).build());
+    RiverFS fs2 = restartAfterCrash(afterRestart);
     try {
       fs2.syncAll();
       assertThat(fs2.journaledUploads()).isZero();
       assertThat(t.meta.getAttributes(lostId).size()).as("unsynced data is gone, not replaced by garbage")
           .isZero();
       InodeId keptId = fs2.lookup(ROOT, InodeId.ROOT, n("kept")).id();
-      long r = fs2.open(ROOT, keptId, OpenFlags.READ).handle();
-      assertThat(read(fs2, r, 0, keptData.length)).isEqualTo(keptData);
-      fs2.release(r);
+      assertContent(fs2, keptId, keptData);
     } finally {
-      fs2.close();
-      blobs.failPuts = true;
-      blobs.putGate.release(100);
+      closeAfterCrash(fs2);
     }
   }
 
@@ -380,9 +391,7 @@ class DataPathTest {
     fs.releaseDataDirAsIfCrashed();
     fs = null; // a crash: what close() returned is in the journal only
     ControlledBlobStore afterRestart = new ControlledBlobStore(new LocalBlobStore(tmp.resolve("blobs")));
-    TestFs t2 = new TestFs(tmp, afterRestart);
-    RiverFS fs2 = RiverFS.open(t2.config().metadataUri("testmeta2:").backends(
-        Backends.empty().register(TestFs.metaProvider("testmeta2", t.meta)).register(TestFs.blobProvider(afterRestart))).build());
+    RiverFS fs2 = restartAfterCrash(afterRestart);
     try {
       fs2.syncAll();
       assertThat(fs2.journaledUploads()).isZero();
@@ -390,14 +399,10 @@ class DataPathTest {
       for (int i = 0; i < data.length; i++) {
         InodeId id = fs2.lookup(ROOT, InodeId.ROOT, n("small" + i)).id();
         assertThat(t.meta.getAttributes(id).size()).isEqualTo(data[i].length);
-        long r = fs2.open(ROOT, id, OpenFlags.READ).handle();
-        assertThat(read(fs2, r, 0, data[i].length)).as("small%d", i).isEqualTo(data[i]);
-        fs2.release(r);
+        assertContent(fs2, id, data[i]);
       }
     } finally {
-      fs2.close();
-      blobs.failPuts = true;
-      blobs.putGate.release(100);
+      closeAfterCrash(fs2);
     }
   }
 
@@ -419,20 +424,14 @@ class DataPathTest {
       ch.truncate(ch.size() - 100);
     }
     ControlledBlobStore afterRestart = new ControlledBlobStore(new LocalBlobStore(tmp.resolve("blobs")));
-    TestFs t2 = new TestFs(tmp, afterRestart);
-    RiverFS fs2 = RiverFS.open(t2.config().metadataUri("testmeta2:").backends(
-        Backends.empty().register(TestFs.metaProvider("testmeta2", t.meta)).register(TestFs.blobProvider(afterRestart))).build());
+    RiverFS fs2 = restartAfterCrash(afterRestart);
     try {
       fs2.syncAll();
       assertThat(fs2.journaledUploads()).isZero();
       assertThat(t.meta.getAttributes(lostId).size()).as("unsynced data is gone, not replaced by garbage").isZero();
-      long r = fs2.open(ROOT, fs2.lookup(ROOT, InodeId.ROOT, n("kept")).id(), OpenFlags.READ).handle();
-      assertThat(read(fs2, r, 0, keptData.length)).isEqualTo(keptData);
-      fs2.release(r);
+      assertContent(fs2, fs2.lookup(ROOT, InodeId.ROOT, n("kept")).id(), keptData);
     } finally {
-      fs2.close();
-      blobs.failPuts = true;
-      blobs.putGate.release(100);
+      closeAfterCrash(fs2);
     }
   }
 

@@ -11,7 +11,6 @@ import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -29,16 +28,7 @@ class DirtyChunkMemoryTest {
 
   @TempDir Path tmp;
   ChunkCache cache;
-  final AtomicLong journalIds = new AtomicLong();
-  final OpenFile.Journal journal = new OpenFile.Journal() {
-    @Override
-    public long append(OpenFile file, long baseVersion, PendingUpload payload) {
-      return journalIds.incrementAndGet();
-    }
-
-    @Override
-    public void remove(long journalId) {}
-  };
+  final OpenFile.Journal journal = new NumberingJournal();
 
   @AfterEach
   void tearDown() throws Exception {

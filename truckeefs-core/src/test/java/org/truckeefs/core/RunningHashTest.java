@@ -15,7 +15,6 @@ import java.util.Random;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -34,16 +33,7 @@ class RunningHashTest {
 
   @TempDir Path tmp;
   ChunkCache cache;
-  final AtomicLong journalIds = new AtomicLong();
-  final OpenFile.Journal journal = new OpenFile.Journal() {
-    @Override
-    public long append(OpenFile file, long baseVersion, PendingUpload payload) {
-      return journalIds.incrementAndGet();
-    }
-
-    @Override
-    public void remove(long journalId) {}
-  };
+  final OpenFile.Journal journal = new NumberingJournal();
 
   @AfterEach
   void tearDown() throws Exception {
