@@ -6,6 +6,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -379,14 +380,12 @@ final class ChunkCache implements AutoCloseable {
     Path data = chunkDir.resolve(key);
     try {
       // the data before its ref file: at the next start a data file without its ref file is dropped
-      Files.deleteIfExists(data); // left by an entry that is gone (a crash between its data and ref files)
-      if (!linkLocal(c.blob(), data)) {
-        try (FileChannel out = FileChannel.open(data, EnumSet.of(StandardOpenOption.CREATE_NEW,
-            StandardOpenOption.WRITE), PrivateDirectory.fileAttributes(data))) {
-          for (long at = 0; bytes.hasRemaining(); ) {
-            at += out.write(bytes, at);
-          }
-        }
+      if (!place(c.blob(), bytes, data)) {
+        // the name is taken: by a file a crash left without its ref file, or by an entry of the same blob that a
+        // reader fetched just now (the same bytes); replaced atomically, never deleted under a reader
+        Path tmp = chunkDir.resolve(key + "." + Long.toHexString(ThreadLocalRandom.current().nextLong()) + ".tmp");
+        place(c.blob(), bytes, tmp);
+        Files.move(tmp, data, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
       }
       writeRefFile(key, c.blob());
       CacheEntry e = new CacheEntry(c.blob(), key, len, data, true);
@@ -400,15 +399,42 @@ final class ChunkCache implements AutoCloseable {
     }
   }
 
-  /** Links the blob's local file as {@code data}; false when the store has none or the link is refused here. */
-  private boolean linkLocal(BlobRef ref, Path data) {
+  /**
+   * Makes {@code target} hold the blob's bytes: a hard link of its local file, else a copy of {@code bytes} (left
+   * unchanged); false when {@code target} exists.
+   */
+  private boolean place(BlobRef ref, ByteBuffer bytes, Path target) throws IOException {
+    try {
+      if (linkLocal(ref, target)) {
+        return true;
+      }
+      try (FileChannel out = FileChannel.open(target, EnumSet.of(StandardOpenOption.CREATE_NEW,
+          StandardOpenOption.WRITE), PrivateDirectory.fileAttributes(target))) {
+        ByteBuffer b = bytes.duplicate();
+        for (long at = 0; b.hasRemaining(); ) {
+          at += out.write(b, at);
+        }
+      }
+      return true;
+    } catch (FileAlreadyExistsException taken) {
+      return false;
+    }
+  }
+
+  /**
+   * Links the blob's local file as {@code target}; false when the store has none or the link is refused here.
+   * Throws when {@code target} exists.
+   */
+  private boolean linkLocal(BlobRef ref, Path target) throws FileAlreadyExistsException {
     try {
       Optional<Path> local = blobs.localFile(ref);
       if (local.isEmpty()) {
         return false;
       }
-      Files.createLink(data, local.get());
+      Files.createLink(target, local.get());
       return true;
+    } catch (FileAlreadyExistsException taken) {
+      throw taken;
     } catch (IOException | UnsupportedOperationException e) {
       return false; // another filesystem, or links not allowed: copied instead
     }

@@ -142,7 +142,9 @@ final class DirtyChunk {
     byte[] m = memory;
     if (m != null) {
       int n = (int) Math.max(0, Math.min(dst.remaining(), Math.min(length, m.length) - pos));
-      dst.put(m, (int) pos, n);
+      if (n > 0) {
+        dst.put(m, (int) pos, n);
+      }
       ChunkBytes.zeros(dst, dst.remaining());
       return;
     }

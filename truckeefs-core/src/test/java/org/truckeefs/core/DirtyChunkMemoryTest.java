@@ -176,6 +176,31 @@ class DirtyChunkMemoryTest {
   }
 
   @Test
+  void aCacheNameLeftTakenByACrash_isReplacedAtomically_andTheBlobIsNotTouched() throws Exception {
+    LocalBlobStore local = new LocalBlobStore(tmp.resolve("blobs"));
+    byte[] data = TestFs.pattern(3000, 8);
+    org.truckeefs.spi.BlobRef ref = local.putBytes(ByteBuffer.wrap(data));
+    org.truckeefs.spi.ChunkRef chunk = new org.truckeefs.spi.ChunkRef(0, ref, data.length);
+    for (org.truckeefs.spi.BlobStore store : List.of(local, new ControlledBlobStore(local))) {
+      Path dir = tmp.resolve("c-" + store.getClass().getSimpleName());
+      try (ChunkCache c = ChunkCache.open(dir, store, Clock.systemUTC(), 0, Duration.ofHours(1), Runnable::run)) {
+        Path stale = dir.resolve("chunks").resolve(ChunkCache.key(ref));
+        Files.write(stale, new byte[] {6, 6, 6}); // a data file whose ref file a crash never wrote
+        c.adoptBytes(chunk, ByteBuffer.wrap(data));
+        ByteBuffer back = ByteBuffer.allocate(data.length);
+        c.read(chunk, 0, back, false);
+        assertThat(back.array()).isEqualTo(data);
+        try (var left = Files.list(dir.resolve("chunks"))) {
+          assertThat(left.filter(f -> f.toString().endsWith(".tmp"))).isEmpty();
+        }
+      }
+    }
+    ByteBuffer blob = ByteBuffer.allocate(data.length);
+    local.read(ref, 0, blob);
+    assertThat(blob.array()).isEqualTo(data);
+  }
+
+  @Test
   void dirtyMemory_isAtMostAnEighthOfTheHeap() throws Exception {
     TestFs t = new TestFs(tmp.resolve("fs"), new LocalBlobStore(tmp.resolve("fs-blobs")));
     try (RiverFS fs = RiverFS.open(t.config().dirtyMemory(Long.MAX_VALUE / 2).build())) {
