@@ -241,8 +241,7 @@ public record ConfigKey(String name, List<String> aliases, String defaultValue, 
             + " at start from the free space of the cache's filesystem (and cache_size)."));
     t.add(k("dirty_memory", "64M", Kind.BYTES, s,
         "Memory for small files' written, not yet uploaded bytes (chunks up to 64 KiB): kept there and in the"
-            + " write-back journal instead of a cache file each; at most an eighth of the JVM's heap (the journal"
-            + " keeps a copy until the upload); 0 = none."));
+            + " write-back journal instead of a cache file each; at most an eighth of the JVM's heap; 0 = none."));
     t.add(k("metadata_cache_ttl", "", Kind.DURATION, s,
         "How long a host trusts metadata it cached (attributes, directory entries) before reading the store"
             + " again: the staleness window between hosts. Empty: 1 s with Redis (several hosts); 1 h with the"

@@ -287,7 +287,7 @@ final class WriteBack {
   }
 
   /** The snapshots this cache journaled and did not close (for {@link Recovery}). */
-  List<WriteBackJournal.Entry> journaled() {
+  List<WriteBackJournal.Entry> journaled() throws FsException {
     return local.entries();
   }
 

@@ -10,7 +10,9 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.zip.CRC32C;
@@ -40,7 +42,8 @@ import org.truckeefs.api.InodeId;
  * new file no longer holds ({@link #compact} returns up to which sequence number).
  *
  * <p>Locking: one lock orders the appends (one {@code pwrite} each, never a sync); a compaction forces its
- * temporary file outside it and takes it only to copy what was appended meanwhile and to swap the files.
+ * temporary file outside it (reading the live records from the old file, where they never change) and takes it only
+ * to copy what was appended meanwhile, to swap the files and to move the live records' places.
  */
 class WriteBackJournal implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(WriteBackJournal.class);
@@ -67,8 +70,14 @@ class WriteBackJournal implements AutoCloseable {
   private final long slackBytes;
   private final ReentrantLock lock = new ReentrantLock();
   private final Object compacting = new Object();
-  /** Live PENDING records by sequence number, as written (so compaction copies them verbatim). */
-  private final TreeMap<Long, byte[]> live = new TreeMap<>();
+  /**
+   * Where each live PENDING record is in the file, by sequence number: compaction copies them verbatim from there.
+   * Not their bytes: a record may carry a small file's bytes ({@link DirtyChunk}), which memory holds once already.
+   */
+  private final TreeMap<Long, Span> live = new TreeMap<>();
+
+  /** A whole framed record: {@code length} bytes at {@code at} in the current file. */
+  private record Span(long at, int length) {}
   private FileChannel channel;
   private long end;
   private long liveBytes;
@@ -168,20 +177,20 @@ class WriteBackJournal implements AutoCloseable {
         all.position(at);
         break;
       }
-      byte[] record = Arrays.copyOfRange(all.array(), at, at + FRAME + len);
+      Span record = new Span(at, FRAME + len);
       byte type = all.get();
       long seq = all.getLong();
       all.position(at + FRAME + len);
       switch (type) {
         case PENDING -> {
           into.live.put(seq, record);
-          into.liveBytes += record.length;
+          into.liveBytes += record.length();
           into.nextSeq = Math.max(into.nextSeq, seq + 1);
         }
         case DONE -> {
-          byte[] gone = into.live.remove(seq);
+          Span gone = into.live.remove(seq);
           if (gone != null) {
-            into.liveBytes -= gone.length;
+            into.liveBytes -= gone.length();
           }
         }
         case NEXT -> into.nextSeq = Math.max(into.nextSeq, seq);
@@ -201,12 +210,14 @@ class WriteBackJournal implements AutoCloseable {
     return dst;
   }
 
-  /** The snapshots journaled and not done, oldest first. */
-  List<Entry> entries() {
+  /** The snapshots journaled and not done, oldest first (read back from the file). */
+  List<Entry> entries() throws FsException {
     lock.lock();
     try {
+      ensureOpen();
       List<Entry> out = new ArrayList<>(live.size());
-      for (byte[] r : live.values()) {
+      for (Span at : live.values()) {
+        byte[] r = read(channel, at);
         ByteBuffer b = ByteBuffer.wrap(r, FRAME + 1, r.length - FRAME - 1);
         long seq = b.getLong();
         InodeId inode = new InodeId(b.getLong());
@@ -216,9 +227,25 @@ class WriteBackJournal implements AutoCloseable {
         out.add(new Entry(seq, inode, base, payload));
       }
       return out;
+    } catch (IOException e) {
+      if (e instanceof FsException fe) {
+        throw fe;
+      }
+      throw DiskErrors.map("read the write-back journal " + file, e);
     } finally {
       lock.unlock();
     }
+  }
+
+  /** The bytes of a whole record at {@code at} in {@code ch}. */
+  private static byte[] read(FileChannel ch, Span at) throws IOException {
+    ByteBuffer b = ByteBuffer.allocate(at.length());
+    while (b.hasRemaining()) {
+      if (ch.read(b, at.at() + b.position()) < 0) {
+        throw new java.io.EOFException("write-back journal ends inside a live record");
+      }
+    }
+    return b.array();
   }
 
   /** How many snapshots are journaled and not done. */
@@ -262,9 +289,9 @@ class WriteBackJournal implements AutoCloseable {
       ensureOpen();
       long seq = nextSeq++;
       body.putLong(seq).putLong(inode.value()).putLong(baseVersion).put(payload);
-      byte[] record = write(PENDING, body.array());
+      Span record = write(PENDING, body.array());
       live.put(seq, record);
-      liveBytes += record.length;
+      liveBytes += record.length();
       return seq;
     } finally {
       lock.unlock();
@@ -278,11 +305,11 @@ class WriteBackJournal implements AutoCloseable {
   void done(long seq) {
     lock.lock();
     try {
-      byte[] gone = live.remove(seq);
+      Span gone = live.remove(seq);
       if (gone == null || closed) {
         return;
       }
-      liveBytes -= gone.length;
+      liveBytes -= gone.length();
       write(DONE, ByteBuffer.allocate(8).putLong(seq).array());
     } catch (FsException e) {
       log.warn("write-back journal: cannot record that upload {} is done ({}); the next start tells it by its "
@@ -312,14 +339,16 @@ class WriteBackJournal implements AutoCloseable {
   long compact() throws FsException {
     synchronized (compacting) {
       Path tmp = dir.resolve(FILE + ".tmp");
-      List<byte[]> records;
+      List<Map.Entry<Long, Span>> records;
+      FileChannel src;
       long from;
       long next;
       long bound;
       lock.lock();
       try {
         ensureOpen();
-        records = new ArrayList<>(live.values());
+        records = new ArrayList<>(live.entrySet());
+        src = channel; // only a compaction swaps it, and this is the only one running
         from = end;
         next = nextSeq;
         bound = live.isEmpty() ? nextSeq - 1 : live.firstKey() - 1;
@@ -334,8 +363,11 @@ class WriteBackJournal implements AutoCloseable {
           head.put(MAGIC);
           frame(head, NEXT, ByteBuffer.allocate(8).putLong(next).array());
           long at = writeFully(fresh, head.flip(), 0);
-          for (byte[] r : records) {
-            at = writeFully(fresh, ByteBuffer.wrap(r), at);
+          Map<Long, Span> moved = new HashMap<>();
+          for (Map.Entry<Long, Span> r : records) {
+            // read outside the lock: these records were written before the snapshot and never change
+            moved.put(r.getKey(), new Span(at, r.getValue().length()));
+            at = writeFully(fresh, ByteBuffer.wrap(read(src, r.getValue())), at);
           }
           fresh.force(true); // outside the lock: appends go on into the old file meanwhile
           lock.lock();
@@ -347,12 +379,18 @@ class WriteBackJournal implements AutoCloseable {
             while (tail.hasRemaining() && channel.read(tail, from + tail.position()) >= 0) {
               // read until full
             }
+            long tailAt = at;
             at = writeFully(fresh, tail.flip(), at);
             Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             FileChannel old = channel;
             channel = fresh;
             end = at;
             old.close();
+            // the live records' places in the new file: copied ones where they were copied, later ones shifted
+            for (Map.Entry<Long, Span> e : live.entrySet()) {
+              Span was = e.getValue();
+              e.setValue(was.at() >= from ? new Span(was.at() - from + tailAt, was.length()) : moved.get(e.getKey()));
+            }
           } finally {
             lock.unlock();
           }
@@ -392,10 +430,10 @@ class WriteBackJournal implements AutoCloseable {
   }
 
   /** Appends one framed record at the end; call with {@link #lock} held. */
-  private byte[] write(byte type, byte[] body) throws FsException {
+  private Span write(byte type, byte[] body) throws FsException {
     ByteBuffer b = ByteBuffer.allocate(FRAME + 1 + body.length);
     frame(b, type, body);
-    byte[] record = b.array();
+    Span record = new Span(end, b.capacity());
     try {
       end = writeFully(channel, b.flip(), end);
       return record;

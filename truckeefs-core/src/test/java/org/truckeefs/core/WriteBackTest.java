@@ -121,7 +121,7 @@ class WriteBackTest {
     f.write(offset, ByteBuffer.wrap(data), false);
   }
 
-  List<WriteBackJournal.Entry> journal() {
+  List<WriteBackJournal.Entry> journal() throws FsException {
     return journal.entries();
   }
 
