@@ -90,7 +90,7 @@ final class InfoCommand implements Callable<Integer> {
     return sha256(ref.value()).substring(0, 12);
   }
 
-  /** The cache's file name for a blob: core's ChunkCache keys chunk files by the SHA-256 of the reference. */
+  /** The cache's file name for a blob: core's CacheDirectory names chunk files by the SHA-256 of the reference. */
   static String cacheKey(BlobRef ref) {
     return sha256(ref.value());
   }

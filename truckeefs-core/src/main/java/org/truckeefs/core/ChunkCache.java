@@ -4,27 +4,18 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryStream;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFilePermission;
-import java.nio.file.attribute.PosixFilePermissions;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.EnumSet;
 import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -43,11 +34,10 @@ import org.truckeefs.spi.BlobStore;
 import org.truckeefs.spi.ChunkRef;
 
 /**
- * The local disk cache. Clean chunks live in {@code <cache_dir>/chunks/<sha256(ref)>} (named by a hash of the blob
- * reference so a Tahoe capability never appears in a file name); a chunk being filled is {@code <name>.part} and
- * is filled in {@value #BLOCK}-byte blocks, so a small random read fetches one block with a ranged blob read and
- * never the whole chunk. Dirty chunks of open files live in {@code <cache_dir>/dirty/}; they are never evicted and
- * become clean entries (by rename, no copy) once uploaded.
+ * The local disk cache, laid out on disk as {@link CacheDirectory} says. A chunk being fetched is filled in
+ * {@value #BLOCK}-byte blocks, so a small random read fetches one block with a ranged blob read and
+ * never the whole chunk. Dirty chunks are never evicted and become clean entries (by rename or link, no copy) once
+ * uploaded.
  *
  * <p>Each chunk is a {@link CacheEntry}, guarded by its own monitor; its open file is lent by the bounded
  * {@link CacheChannels} pool. No other lock is taken while an entry's monitor is held, and no blob read happens
@@ -57,8 +47,6 @@ final class ChunkCache implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ChunkCache.class);
   /** Unit of ranged fetches: a small random read costs at most two of these. */
   static final int BLOCK = 128 * 1024;
-  private static final String PART = ".part";
-  private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rwx------");
   /** Open cache-file channels are bounded (see {@link CacheChannels}). */
   static final int MAX_OPEN_CHANNELS = CacheChannels.MAX_OPEN;
 
@@ -137,9 +125,7 @@ final class ChunkCache implements AutoCloseable {
   static ChunkCache open(Path root, BlobStore blobs, Clock clock, long maxBytes, Duration ttl, Executor fetcher,
       long freeSpaceFloor, long memoryBytes) throws FsException {
     try {
-      PrivateDirectory.prepare(root, "cache_dir"); // checked, never chmod-ed: it may be the user's own directory
-      ownerOnlyDirectory(root.resolve("chunks"));
-      ownerOnlyDirectory(root.resolve("dirty"));
+      CacheDirectory.prepare(root);
     } catch (IOException e) {
       throw DiskErrors.map("create cache directory " + root, e);
     }
@@ -151,50 +137,10 @@ final class ChunkCache implements AutoCloseable {
       throw DiskErrors.map("read free space of " + root, e);
     }
     try {
-      long now = clock.millis();
-      try (DirectoryStream<Path> ds = Files.newDirectoryStream(c.chunkDir)) {
-        for (Path p : ds) {
-          String name = p.getFileName().toString();
-          if (name.endsWith(PART) || name.endsWith(".tmp")) {
-            Files.deleteIfExists(p); // partly fetched: its block map was in memory only
-          }
-        }
-      }
-      try (DirectoryStream<Path> ds = Files.newDirectoryStream(c.chunkDir, "*.ref")) {
-        for (Path refFile : ds) {
-          String key = refFile.getFileName().toString().replace(".ref", "");
-          Path data = c.chunkDir.resolve(key);
-          if (!Files.exists(data)) {
-            Files.deleteIfExists(refFile);
-            continue;
-          }
-          BlobRef ref = readRefFile(refFile, key);
-          if (ref == null) {
-            Files.deleteIfExists(refFile); // its data file goes below: no entry names it
-            continue;
-          }
-          long len = Files.size(data);
-          CacheEntry e = new CacheEntry(ref, key, len, data, true);
-          e.lastAccess = now;
-          c.entries.put(ref, e);
-          c.cleanBytes.addAndGet(len);
-        }
-      }
-      Set<String> keys = new java.util.HashSet<>();
-      c.entries.values().forEach(e -> keys.add(e.key));
-      try (DirectoryStream<Path> ds = Files.newDirectoryStream(c.chunkDir)) {
-        for (Path p : ds) {
-          String name = p.getFileName().toString();
-          if (!name.endsWith(".ref") && !keys.contains(name)) {
-            Files.deleteIfExists(p);
-          }
-        }
-      }
-      try (DirectoryStream<Path> ds = Files.newDirectoryStream(c.dirtyDir)) {
-        for (Path p : ds) {
-          c.dirtyBytes.addAndGet(Files.size(p));
-        }
-      }
+      CacheDirectory.Index index = CacheDirectory.load(c.chunkDir, c.dirtyDir, clock.millis());
+      c.entries.putAll(index.entries());
+      c.cleanBytes.set(index.cleanBytes());
+      c.dirtyBytes.set(index.dirtyBytes());
     } catch (IOException e) {
       if (e instanceof FsException fe) {
         throw fe;
@@ -202,21 +148,6 @@ final class ChunkCache implements AutoCloseable {
       throw DiskErrors.map("open cache directory " + root, e);
     }
     return c;
-  }
-
-  private static void ownerOnlyDirectory(Path dir) throws IOException {
-    boolean posix = dir.getFileSystem().supportedFileAttributeViews().contains("posix");
-    if (!Files.isDirectory(dir)) {
-      if (posix) {
-        Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(OWNER_ONLY));
-      } else {
-        Files.createDirectories(dir);
-      }
-    }
-    if (posix && !Files.getPosixFilePermissions(dir).equals(OWNER_ONLY)) {
-      log.warn("cache directory {} was not mode 0700 (it holds plaintext); fixing it", dir);
-      Files.setPosixFilePermissions(dir, OWNER_ONLY);
-    }
   }
 
   void onOverLimit(Runnable r) {
@@ -341,9 +272,9 @@ final class ChunkCache implements AutoCloseable {
         Files.deleteIfExists(dirtyFile);
         return;
       }
-      String key = key(c.blob());
+      String key = CacheDirectory.key(c.blob());
       Path data = chunkDir.resolve(key);
-      writeRefFile(key, c.blob());
+      CacheDirectory.writeRefFile(chunkDir, key, c.blob());
       Files.move(dirtyFile, data, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
       CacheEntry e = new CacheEntry(c.blob(), key, c.length(), data, true);
       e.lastAccess = clock.millis();
@@ -376,18 +307,18 @@ final class ChunkCache implements AutoCloseable {
     if (entries.containsKey(c.blob())) {
       return;
     }
-    String key = key(c.blob());
+    String key = CacheDirectory.key(c.blob());
     Path data = chunkDir.resolve(key);
     try {
       // the data before its ref file: at the next start a data file without its ref file is dropped
-      if (!place(c.blob(), bytes, data)) {
+      if (!CacheDirectory.place(blobs, c.blob(), bytes, data)) {
         // the name is taken: by a file a crash left without its ref file, or by an entry of the same blob that a
         // reader fetched just now (the same bytes); replaced atomically, never deleted under a reader
         Path tmp = chunkDir.resolve(key + "." + Long.toHexString(ThreadLocalRandom.current().nextLong()) + ".tmp");
-        place(c.blob(), bytes, tmp);
+        CacheDirectory.place(blobs, c.blob(), bytes, tmp);
         Files.move(tmp, data, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
       }
-      writeRefFile(key, c.blob());
+      CacheDirectory.writeRefFile(chunkDir, key, c.blob());
       CacheEntry e = new CacheEntry(c.blob(), key, len, data, true);
       e.lastAccess = clock.millis();
       if (entries.putIfAbsent(c.blob(), e) == null) {
@@ -397,66 +328,6 @@ final class ChunkCache implements AutoCloseable {
     } catch (IOException e) {
       log.debug("cannot keep uploaded chunk in the cache: {}", e.toString());
     }
-  }
-
-  /**
-   * Makes {@code target} hold the blob's bytes: a hard link of its local file, else a copy of {@code bytes} (left
-   * unchanged); false when {@code target} exists.
-   */
-  private boolean place(BlobRef ref, ByteBuffer bytes, Path target) throws IOException {
-    try {
-      if (linkLocal(ref, target)) {
-        return true;
-      }
-      try (FileChannel out = FileChannel.open(target, EnumSet.of(StandardOpenOption.CREATE_NEW,
-          StandardOpenOption.WRITE), PrivateDirectory.fileAttributes(target))) {
-        ByteBuffer b = bytes.duplicate();
-        for (long at = 0; b.hasRemaining(); ) {
-          at += out.write(b, at);
-        }
-      }
-      return true;
-    } catch (FileAlreadyExistsException taken) {
-      return false;
-    }
-  }
-
-  /**
-   * Links the blob's local file as {@code target}; false when the store has none or the link is refused here.
-   * Throws when {@code target} exists.
-   */
-  private boolean linkLocal(BlobRef ref, Path target) throws FileAlreadyExistsException {
-    try {
-      Optional<Path> local = blobs.localFile(ref);
-      if (local.isEmpty()) {
-        return false;
-      }
-      Files.createLink(target, local.get());
-      return true;
-    } catch (FileAlreadyExistsException taken) {
-      throw taken;
-    } catch (IOException | UnsupportedOperationException e) {
-      return false; // another filesystem, or links not allowed: copied instead
-    }
-  }
-
-  /**
-   * Written in place, not through a temp file and a rename (one file operation less per uploaded chunk): the key is
-   * the SHA-256 of the ref, so a ref file that a crash left torn or empty no longer matches its name and is dropped
-   * when the cache is opened ({@link #readRefFile}).
-   */
-  private void writeRefFile(String key, BlobRef ref) throws IOException {
-    Files.writeString(chunkDir.resolve(key + ".ref"), ref.value(), StandardCharsets.UTF_8);
-  }
-
-  /** The ref a ref file names, or null when it does not match its name (torn by a crash, or not ours). */
-  static BlobRef readRefFile(Path refFile, String key) throws IOException {
-    String value = Files.readString(refFile, StandardCharsets.UTF_8);
-    if (value.isEmpty()) {
-      return null;
-    }
-    BlobRef ref = BlobRef.of(value);
-    return key(ref).equals(key) ? ref : null;
   }
 
   // ---- clean reads
@@ -646,8 +517,8 @@ final class ChunkCache implements AutoCloseable {
       CacheEntry e;
       try {
         e = entries.computeIfAbsent(c.blob(), ref -> {
-          String key = key(ref);
-          return new CacheEntry(ref, key, c.length(), chunkDir.resolve(key + PART), false);
+          String key = CacheDirectory.key(ref);
+          return new CacheEntry(ref, key, c.length(), chunkDir.resolve(key + CacheDirectory.PART), false);
         });
       } catch (UncheckedIOException ex) {
         throw io("create cache entry", ex.getCause());
@@ -786,7 +657,7 @@ final class ChunkCache implements AutoCloseable {
   private void complete(CacheEntry e) {
     Path data = chunkDir.resolve(e.key);
     try {
-      writeRefFile(e.key, e.ref);
+      CacheDirectory.writeRefFile(chunkDir, e.key, e.ref);
       Files.move(e.path, data, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
       e.path = data;
     } catch (IOException ex) {
@@ -899,15 +770,6 @@ final class ChunkCache implements AutoCloseable {
       synchronized (e) {
         channels.close(e);
       }
-    }
-  }
-
-  static String key(BlobRef ref) {
-    try {
-      byte[] h = MessageDigest.getInstance("SHA-256").digest(ref.value().getBytes(StandardCharsets.UTF_8));
-      return HexFormat.of().formatHex(h);
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
     }
   }
 

@@ -39,7 +39,7 @@ class ChunkCacheTest {
     BlobRef ref = adoptOneChunk(open());
     try (var names = Files.list(chunks())) {
       assertThat(names.map(p -> p.getFileName().toString()))
-          .containsExactlyInAnyOrder(ChunkCache.key(ref), ChunkCache.key(ref) + ".ref");
+          .containsExactlyInAnyOrder(CacheDirectory.key(ref), CacheDirectory.key(ref) + ".ref");
     }
     ChunkCache reopened = open();
     assertThat(reopened.isCached(ref)).isTrue();
@@ -49,7 +49,7 @@ class ChunkCacheTest {
   @Test
   void aRefFileTornByACrash_isDroppedWithItsData_whenTheCacheOpens() throws Exception {
     BlobRef ref = adoptOneChunk(open());
-    Path refFile = chunks().resolve(ChunkCache.key(ref) + ".ref");
+    Path refFile = chunks().resolve(CacheDirectory.key(ref) + ".ref");
     Files.writeString(refFile, ref.value().substring(0, 20), StandardCharsets.UTF_8); // a write cut short
     ChunkCache reopened = open();
     assertThat(reopened.isCached(ref)).isFalse();
@@ -60,7 +60,7 @@ class ChunkCacheTest {
   @Test
   void anEmptyRefFile_isDroppedWithItsData_whenTheCacheOpens() throws Exception {
     BlobRef ref = adoptOneChunk(open());
-    Files.write(chunks().resolve(ChunkCache.key(ref) + ".ref"), new byte[0]);
+    Files.write(chunks().resolve(CacheDirectory.key(ref) + ".ref"), new byte[0]);
     ChunkCache reopened = open();
     assertThat(reopened.entryCount()).isZero();
     assertThat(chunks()).isEmptyDirectory();
