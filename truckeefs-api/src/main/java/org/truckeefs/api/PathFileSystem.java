@@ -475,14 +475,14 @@ public final class PathFileSystem {
       throw FsException.notFound("empty path");
     }
     boolean mustBeDir = path.endsWith("/") && components(path).size() > 0;
-    Deque<String> todo = new ArrayDeque<>(components(path));
+    Deque<String> unresolved = new ArrayDeque<>(components(path));
     InodeAttributes dir = fs.getattr(fs.root());
     InodeAttributes parent = null;
     Name lastName = null;
     int links = 0;
-    while (!todo.isEmpty()) {
-      String component = todo.removeFirst();
-      boolean last = todo.isEmpty();
+    while (!unresolved.isEmpty()) {
+      String component = unresolved.removeFirst();
+      boolean last = unresolved.isEmpty();
       if (!dir.isDirectory()) {
         throw new FsException(FsError.NOT_DIRECTORY, "a component of " + path + " is not a directory");
       }
@@ -511,7 +511,7 @@ public final class PathFileSystem {
         }
         List<String> parts = components(target);
         for (int i = parts.size() - 1; i >= 0; i--) {
-          todo.addFirst(parts.get(i));
+          unresolved.addFirst(parts.get(i));
         }
         continue;
       }

@@ -195,14 +195,14 @@ final class Uploader {
   }
 
   private void putMissing(Snapshot s, Map<DirtyChunk, ChunkRef> uploaded) throws FsException {
-    List<DirtyChunk> todo = new ArrayList<>();
+    List<DirtyChunk> missing = new ArrayList<>();
     for (DirtyChunk d : s.chunks().values()) {
       if (!uploaded.containsKey(d)) {
-        todo.add(d);
+        missing.add(d);
       }
     }
-    Map<Long, ChunkRef> refs = putAll(todo);
-    for (DirtyChunk d : todo) {
+    Map<Long, ChunkRef> refs = putAll(missing);
+    for (DirtyChunk d : missing) {
       uploaded.put(d, refs.get(d.index));
     }
   }

@@ -17,6 +17,9 @@ import org.junit.jupiter.api.io.TempDir;
 import org.truckeefs.api.InodeAttributes;
 import org.truckeefs.api.InodeId;
 import org.truckeefs.api.InodeType;
+import org.truckeefs.spi.BlobRef;
+import org.truckeefs.spi.BlobStore;
+import org.truckeefs.spi.ChunkRef;
 
 /**
  * Small dirty chunks live in memory (no cache file per small file) until they outgrow {@link DirtyChunk#MAX_IN_MEMORY}
@@ -147,30 +150,33 @@ class DirtyChunkMemoryTest {
     assertThat(cache.memory().used()).isEqualTo(5000);
   }
 
+  /** The whole chunk, read through the cache. */
+  static byte[] cached(ChunkCache c, ChunkRef chunk) throws Exception {
+    ByteBuffer back = ByteBuffer.allocate((int) chunk.length());
+    c.read(chunk, 0, back, false);
+    return back.array();
+  }
+
   @Test
   void anUploadedChunkFromMemory_isCached_byLinkingALocalBlobsFile_elseByWritingIt() throws Exception {
     LocalBlobStore local = new LocalBlobStore(tmp.resolve("blobs"));
     byte[] data = TestFs.pattern(5000, 7);
-    org.truckeefs.spi.BlobRef ref = local.putBytes(ByteBuffer.wrap(data));
-    org.truckeefs.spi.ChunkRef chunk = new org.truckeefs.spi.ChunkRef(0, ref, data.length);
+    BlobRef ref = local.putBytes(ByteBuffer.wrap(data));
+    ChunkRef chunk = new ChunkRef(0, ref, data.length);
     try (ChunkCache localCache = ChunkCache.open(tmp.resolve("c1"), local, Clock.systemUTC(), 0, Duration.ofHours(1),
         Runnable::run)) {
       localCache.adoptBytes(chunk, ByteBuffer.wrap(data));
       assertThat(localCache.isCached(ref)).isTrue();
-      Path cached = tmp.resolve("c1").resolve("chunks").resolve(ChunkCache.key(ref));
+      Path cached = tmp.resolve("c1").resolve("chunks").resolve(CacheDirectory.key(ref));
       assertThat(Files.isSameFile(cached, local.localFile(ref).orElseThrow())).as("the blob's file, linked").isTrue();
-      ByteBuffer back = ByteBuffer.allocate(data.length);
-      localCache.read(chunk, 0, back, false);
-      assertThat(back.array()).isEqualTo(data);
+      assertThat(cached(localCache, chunk)).isEqualTo(data);
     }
     ControlledBlobStore remote = new ControlledBlobStore(local); // hides localFile: a store elsewhere
     try (ChunkCache remoteCache = ChunkCache.open(tmp.resolve("c2"), remote, Clock.systemUTC(), 0,
         Duration.ofHours(1), Runnable::run)) {
       remoteCache.adoptBytes(chunk, ByteBuffer.wrap(data));
       assertThat(remoteCache.isCached(ref)).isTrue();
-      ByteBuffer back = ByteBuffer.allocate(data.length);
-      remoteCache.read(chunk, 0, back, false);
-      assertThat(back.array()).isEqualTo(data);
+      assertThat(cached(remoteCache, chunk)).isEqualTo(data);
       assertThat(remote.reads.get()).as("read from the cache file, not fetched").isZero();
     }
   }
@@ -179,17 +185,15 @@ class DirtyChunkMemoryTest {
   void aCacheNameLeftTakenByACrash_isReplacedAtomically_andTheBlobIsNotTouched() throws Exception {
     LocalBlobStore local = new LocalBlobStore(tmp.resolve("blobs"));
     byte[] data = TestFs.pattern(3000, 8);
-    org.truckeefs.spi.BlobRef ref = local.putBytes(ByteBuffer.wrap(data));
-    org.truckeefs.spi.ChunkRef chunk = new org.truckeefs.spi.ChunkRef(0, ref, data.length);
-    for (org.truckeefs.spi.BlobStore store : List.of(local, new ControlledBlobStore(local))) {
+    BlobRef ref = local.putBytes(ByteBuffer.wrap(data));
+    ChunkRef chunk = new ChunkRef(0, ref, data.length);
+    for (BlobStore store : List.of(local, new ControlledBlobStore(local))) {
       Path dir = tmp.resolve("c-" + store.getClass().getSimpleName());
       try (ChunkCache c = ChunkCache.open(dir, store, Clock.systemUTC(), 0, Duration.ofHours(1), Runnable::run)) {
-        Path stale = dir.resolve("chunks").resolve(ChunkCache.key(ref));
+        Path stale = dir.resolve("chunks").resolve(CacheDirectory.key(ref));
         Files.write(stale, new byte[] {6, 6, 6}); // a data file whose ref file a crash never wrote
         c.adoptBytes(chunk, ByteBuffer.wrap(data));
-        ByteBuffer back = ByteBuffer.allocate(data.length);
-        c.read(chunk, 0, back, false);
-        assertThat(back.array()).isEqualTo(data);
+        assertThat(cached(c, chunk)).isEqualTo(data);
         try (var left = Files.list(dir.resolve("chunks"))) {
           assertThat(left.filter(f -> f.toString().endsWith(".tmp"))).isEmpty();
         }
