@@ -157,7 +157,8 @@ public interface MetadataStore extends AutoCloseable {
   /**
    * Compare-and-set of a file's content: if the inode's version is {@code commit.expectedVersion()}, applies the
    * chunk changes, size and mtime, increments the version, adjusts blob reference counts and removes the journal
-   * entry, all in one transaction. Otherwise fails with {@link FsError#STALE} and changes nothing.
+   * entry, all in one transaction. Otherwise fails with {@link FsError#STALE} and changes nothing; a missing inode
+   * is {@link FsError#NOT_FOUND}, a directory {@link FsError#IS_DIRECTORY}.
    */
   CommitResult commitContent(ContentCommit commit) throws FsException;
 

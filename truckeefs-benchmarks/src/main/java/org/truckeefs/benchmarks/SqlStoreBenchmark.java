@@ -9,6 +9,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.ServiceLoader;
 import java.util.UUID;
@@ -38,6 +39,11 @@ import org.truckeefs.api.Name;
 import org.truckeefs.spi.AttrUpdate;
 import org.truckeefs.spi.BackendConfig;
 import org.truckeefs.spi.BackendContext;
+import org.truckeefs.spi.BlobRef;
+import org.truckeefs.spi.ChunkRef;
+import org.truckeefs.spi.CommitMark;
+import org.truckeefs.spi.CommitResult;
+import org.truckeefs.spi.ContentCommit;
 import org.truckeefs.spi.MetadataStore;
 import org.truckeefs.spi.MetadataStoreProvider;
 import org.truckeefs.spi.NewInode;
@@ -157,6 +163,19 @@ public class SqlStoreBenchmark {
     Name n = name("u" + counter.incrementAndGet());
     InodeAttributes created = store.create(createDir, n, fileSpec());
     return store.unlink(createDir, n, false, Instant.now(), created.id());
+  }
+
+  /**
+   * A small file's two store writes: its create, then its upload's content commit (one chunk, a blob of its own, the
+   * commit mark that makes a replay after a crash idempotent), as the write-back pipeline sends them.
+   */
+  @Benchmark
+  public CommitResult createAndCommit() throws FsException {
+    long n = counter.incrementAndGet();
+    InodeAttributes created = store.create(createDir, name("c" + n), fileSpec());
+    BlobRef blob = BlobRef.of(String.format("sha256:%064x", n));
+    return store.commitContent(new ContentCommit(created.id(), created.version(), 100,
+        List.of(new ChunkRef(0, blob, 100)), 1, Instant.now(), 0, new CommitMark("bench", n)));
   }
 
   @Benchmark

@@ -391,6 +391,9 @@ final class InMemoryMetadataStore implements MetadataStore {
   public CommitResult commitContent(ContentCommit c) throws FsException {
     synchronized (lock) {
       Node n = node(c.inode());
+      if (n.type == InodeType.DIRECTORY) {
+        throw new FsException(FsError.IS_DIRECTORY, c.inode() + " is a directory");
+      }
       if (n.type != InodeType.FILE) {
         throw new FsException(FsError.INVALID, c.inode() + " is not a regular file");
       }

@@ -1,7 +1,5 @@
 package org.truckeefs.sql;
 
-import java.io.ByteArrayOutputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
@@ -11,7 +9,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.zip.CRC32C;
 
 /**
@@ -38,7 +39,13 @@ final class RedoLog implements AutoCloseable {
   private static final int HEADER = 8; // length, CRC32C
   private static final int MAX_ENTRY = 64 << 20;
 
+  /** Distinct statement texts whose UTF-8 bytes are kept (the hot ones are a few dozen constants). */
+  private static final int MAX_CACHED_SQL = 512;
+
   private final Path file;
+  private final Encoder encoder = new Encoder(4096);
+  /** Each statement text's UTF-8 bytes, encoded once. */
+  private final Map<String, byte[]> sqlBytes = new HashMap<>();
   /**
    * A RandomAccessFile, not a FileChannel: a thread interrupted in a FileChannel's write closes the channel for
    * every later writer (ClosedByInterruptException), and writers here are the callers' threads.
@@ -78,19 +85,20 @@ final class RedoLog implements AutoCloseable {
     if (entries.isEmpty()) {
       return;
     }
-    ByteArrayOutputStream bytes = new ByteArrayOutputStream(256 * entries.size());
-    DataOutputStream out = new DataOutputStream(bytes);
+    Encoder out = encoder;
+    out.reset();
     for (Entry e : entries) {
-      byte[] body = encode(e);
+      int header = out.reserve(HEADER);
+      out.encode(e, sqlBytes);
+      int length = out.position() - header - HEADER;
       CRC32C crc = new CRC32C();
-      crc.update(body);
-      out.writeInt(body.length);
-      out.writeInt((int) crc.getValue());
-      out.write(body);
+      crc.update(out.array(), header + HEADER, length);
+      out.putInt(header, length);
+      out.putInt(header + 4, (int) crc.getValue());
     }
     long at = size;
     try {
-      raf.write(bytes.toByteArray());
+      raf.write(out.array(), 0, out.position());
     } catch (IOException e) {
       try {
         raf.setLength(at);
@@ -99,8 +107,10 @@ final class RedoLog implements AutoCloseable {
         // replay stops at the torn record anyway (its CRC)
       }
       throw e;
+    } finally {
+      out.trim();
     }
-    size = at + bytes.size();
+    size = at + out.position();
   }
 
   /** Empties the file: every entry in it is committed. */
@@ -163,41 +173,11 @@ final class RedoLog implements AutoCloseable {
   private static final byte DOUBLE = 5;
   private static final byte BOOLEAN = 6;
 
-  static byte[] encode(Entry e) throws IOException {
-    ByteArrayOutputStream bytes = new ByteArrayOutputStream(256);
-    DataOutputStream out = new DataOutputStream(bytes);
-    out.writeLong(e.seq());
-    out.writeInt(e.statements().size());
-    for (Statement s : e.statements()) {
-      writeBytes(out, s.sql().getBytes(StandardCharsets.UTF_8));
-      out.writeInt(s.params().length);
-      for (Object v : s.params()) {
-        if (v == null) {
-          out.writeByte(NULL);
-        } else if (v instanceof Long l) {
-          out.writeByte(LONG);
-          out.writeLong(l);
-        } else if (v instanceof Integer i) {
-          out.writeByte(INT);
-          out.writeInt(i);
-        } else if (v instanceof byte[] b) {
-          out.writeByte(BYTES);
-          writeBytes(out, b);
-        } else if (v instanceof String str) {
-          out.writeByte(STRING);
-          writeBytes(out, str.getBytes(StandardCharsets.UTF_8));
-        } else if (v instanceof Double d) {
-          out.writeByte(DOUBLE);
-          out.writeDouble(d);
-        } else if (v instanceof Boolean b) {
-          out.writeByte(BOOLEAN);
-          out.writeBoolean(b);
-        } else {
-          throw new IllegalArgumentException("a redo log cannot hold a " + v.getClass().getName());
-        }
-      }
-    }
-    return bytes.toByteArray();
+  /** One entry's bytes, as {@link #append} writes them after the record's header. */
+  static byte[] encode(Entry e) {
+    Encoder out = new Encoder(256);
+    out.encode(e, new HashMap<>());
+    return Arrays.copyOf(out.array(), out.position());
   }
 
   static Entry decode(ByteBuffer in) {
@@ -225,9 +205,125 @@ final class RedoLog implements AutoCloseable {
     return new Entry(seq, statements);
   }
 
-  private static void writeBytes(DataOutputStream out, byte[] b) throws IOException {
-    out.writeInt(b.length);
-    out.write(b);
+  /**
+   * The records of one {@link #append}, encoded into one array that is reused from append to append (an append per
+   * group of writes is on every write's path; encoding through streams copied each record three times). Big-endian,
+   * as DataOutputStream wrote it, so that logs written before read back unchanged.
+   */
+  private static final class Encoder {
+    /** What an encoder keeps between appends; a larger group's array is dropped after it. */
+    private static final int KEEP = 1 << 20;
+    private byte[] buf;
+    private int pos;
+
+    Encoder(int capacity) {
+      buf = new byte[capacity];
+    }
+
+    byte[] array() {
+      return buf;
+    }
+
+    int position() {
+      return pos;
+    }
+
+    void reset() {
+      pos = 0;
+    }
+
+    void trim() {
+      if (buf.length > KEEP) {
+        buf = new byte[KEEP];
+      }
+    }
+
+    /** Skips {@code n} bytes to fill in later; returns where they start. */
+    int reserve(int n) {
+      ensure(n);
+      int at = pos;
+      pos += n;
+      return at;
+    }
+
+    void putInt(int at, int v) {
+      buf[at] = (byte) (v >>> 24);
+      buf[at + 1] = (byte) (v >>> 16);
+      buf[at + 2] = (byte) (v >>> 8);
+      buf[at + 3] = (byte) v;
+    }
+
+    void encode(Entry e, Map<String, byte[]> sqlBytes) {
+      putLong(e.seq());
+      putInt(e.statements().size());
+      for (Statement s : e.statements()) {
+        byte[] sql = sqlBytes.get(s.sql());
+        if (sql == null) {
+          sql = s.sql().getBytes(StandardCharsets.UTF_8);
+          if (sqlBytes.size() < MAX_CACHED_SQL) {
+            sqlBytes.put(s.sql(), sql);
+          }
+        }
+        putBytes(sql);
+        putInt(s.params().length);
+        for (Object v : s.params()) {
+          if (v == null) {
+            putByte(NULL);
+          } else if (v instanceof Long l) {
+            putByte(LONG);
+            putLong(l);
+          } else if (v instanceof Integer i) {
+            putByte(INT);
+            putInt(i);
+          } else if (v instanceof byte[] b) {
+            putByte(BYTES);
+            putBytes(b);
+          } else if (v instanceof String str) {
+            putByte(STRING);
+            putBytes(str.getBytes(StandardCharsets.UTF_8));
+          } else if (v instanceof Double d) {
+            putByte(DOUBLE);
+            putLong(Double.doubleToLongBits(d));
+          } else if (v instanceof Boolean b) {
+            putByte(BOOLEAN);
+            putByte(b ? (byte) 1 : (byte) 0);
+          } else {
+            throw new IllegalArgumentException("a redo log cannot hold a " + v.getClass().getName());
+          }
+        }
+      }
+    }
+
+    private void putByte(byte b) {
+      ensure(1);
+      buf[pos++] = b;
+    }
+
+    private void putInt(int v) {
+      ensure(4);
+      putInt(pos, v);
+      pos += 4;
+    }
+
+    private void putLong(long v) {
+      ensure(8);
+      putInt(pos, (int) (v >>> 32));
+      putInt(pos + 4, (int) v);
+      pos += 8;
+    }
+
+    private void putBytes(byte[] b) {
+      putInt(b.length);
+      ensure(b.length);
+      System.arraycopy(b, 0, buf, pos, b.length);
+      pos += b.length;
+    }
+
+    private void ensure(int n) {
+      if (pos + n > buf.length) {
+        buf = Arrays.copyOf(buf, Math.max(pos + n, 2 * buf.length));
+      }
+    }
   }
 
   private static byte[] readBytes(ByteBuffer in) {

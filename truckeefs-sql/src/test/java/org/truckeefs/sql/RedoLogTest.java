@@ -2,13 +2,17 @@ package org.truckeefs.sql;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.channels.FileChannel;
+import java.io.ByteArrayOutputStream;
+import java.io.DataOutputStream;
 import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
+import java.util.zip.CRC32C;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -41,6 +45,76 @@ class RedoLogTest {
       assertThat(p[6]).isEqualTo(true);
       assertThat(read.get(0).statements().get(1).sql()).isEqualTo("DELETE FROM t");
       assertThat(read.get(2).statements().get(0).params()).containsExactly(4L);
+    }
+  }
+
+  /**
+   * The record format is fixed: a log written by an earlier version (whose encoder was a DataOutputStream) replays
+   * after an upgrade. The expected bytes are built here the way that encoder wrote them.
+   */
+  @Test
+  void records_keepTheFormatEarlierVersionsWrote() throws Exception {
+    RedoLog.Entry e = entry(42, null, 7L, 8, new byte[] {1, 2}, "név", 1.5, true);
+    ByteArrayOutputStream expected = new ByteArrayOutputStream();
+    DataOutputStream out = new DataOutputStream(expected);
+    out.writeLong(42);
+    out.writeInt(2);
+    byte[] insert = "INSERT INTO t VALUES (?)".getBytes(StandardCharsets.UTF_8);
+    out.writeInt(insert.length);
+    out.write(insert);
+    out.writeInt(7);
+    out.writeByte(0);
+    out.writeByte(1);
+    out.writeLong(7);
+    out.writeByte(2);
+    out.writeInt(8);
+    out.writeByte(3);
+    out.writeInt(2);
+    out.write(new byte[] {1, 2});
+    byte[] nev = "név".getBytes(StandardCharsets.UTF_8);
+    out.writeByte(4);
+    out.writeInt(nev.length);
+    out.write(nev);
+    out.writeByte(5);
+    out.writeDouble(1.5);
+    out.writeByte(6);
+    out.writeBoolean(true);
+    byte[] delete = "DELETE FROM t".getBytes(StandardCharsets.UTF_8);
+    out.writeInt(delete.length);
+    out.write(delete);
+    out.writeInt(0);
+    byte[] body = expected.toByteArray();
+    assertThat(RedoLog.encode(e)).containsExactly(body);
+
+    Path file = dir.resolve("metadata.db-redo");
+    try (RedoLog log = RedoLog.open(file)) {
+      log.append(List.of(e, e));
+    }
+    CRC32C crc = new CRC32C();
+    crc.update(body);
+    ByteBuffer record = ByteBuffer.allocate(8 + body.length).putInt(body.length).putInt((int) crc.getValue())
+        .put(body);
+    byte[] one = record.array();
+    byte[] both = new byte[2 * one.length];
+    System.arraycopy(one, 0, both, 0, one.length);
+    System.arraycopy(one, 0, both, one.length, one.length);
+    assertThat(Files.readAllBytes(file)).containsExactly(both);
+  }
+
+  /** A group larger than the encoder keeps between appends is written whole, and the next group still is. */
+  @Test
+  void aGroupLargerThanTheKeptBuffer_isWrittenWhole() throws Exception {
+    Path file = dir.resolve("metadata.db-redo");
+    byte[] big = new byte[3 << 20];
+    big[big.length - 1] = 9;
+    try (RedoLog log = RedoLog.open(file)) {
+      log.append(List.of(entry(1, big), entry(2, 2L)));
+      log.append(List.of(entry(3, 3L)));
+    }
+    try (RedoLog log = RedoLog.open(file)) {
+      List<RedoLog.Entry> read = log.readAll();
+      assertThat(read).extracting(RedoLog.Entry::seq).containsExactly(1L, 2L, 3L);
+      assertThat((byte[]) read.get(0).statements().get(0).params()[0]).isEqualTo(big);
     }
   }
 

@@ -116,6 +116,14 @@ abstract class ContentContract extends MetadataStoreContract {
     }
 
     @Test
+    void commit_ofADirectory_isEISDIR_andChangesNothing() throws Exception {
+      InodeAttributes dir = store.getAttributes(work);
+      assertError(FsError.IS_DIRECTORY, () -> store.commitContent(new ContentCommit(work, dir.version(), 1,
+          List.of(chunk(0, blob("d"), 1)), Long.MAX_VALUE, later(), 0)));
+      assertThat(store.getAttributes(work)).isEqualTo(dir);
+    }
+
+    @Test
     void commit_ofMissingInode_isENOENT() {
       assertError(FsError.NOT_FOUND, () -> store.commitContent(new ContentCommit(InodeId.of(Long.MAX_VALUE / 2), 0, 1,
           List.of(), Long.MAX_VALUE, later(), 0)));
