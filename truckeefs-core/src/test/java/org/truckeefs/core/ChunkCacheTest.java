@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.truckeefs.api.InodeId;
@@ -102,5 +103,42 @@ class ChunkCacheTest {
     java.util.List<CacheEntry> quiet = ChunkCache.oldestFirst(entries);
     assertThat(quiet.get(0)).isSameAs(entries.get(entries.size() - 1));
     assertThat(quiet.get(quiet.size() - 1)).isSameAs(entries.get(0));
+  }
+
+  /**
+   * A prune sorts every entry by age, so writing asks for one only when the cache is over its size or the disk is
+   * under its floor (asked for at every MiB whatever the need, it kept a core sorting on a busy mount).
+   */
+  @Test
+  void writing_asksForAPrune_onlyWhenOverTheSizeOrUnderTheFloor() throws Exception {
+    LocalBlobStore blobs = new LocalBlobStore(tmp.resolve("blobs"));
+    ChunkCache roomy = ChunkCache.open(tmp.resolve("roomy"), blobs, Clock.systemUTC(), 0, Duration.ofDays(1),
+        Runnable::run, 0);
+    AtomicInteger roomyAsked = new AtomicInteger();
+    roomy.onOverLimit(roomyAsked::incrementAndGet);
+    for (int i = 0; i < 64; i++) {
+      roomy.addDirty(1 << 20);
+    }
+    assertThat(roomyAsked).hasValue(0);
+
+    ChunkCache small = ChunkCache.open(tmp.resolve("small"), blobs, Clock.systemUTC(), 2 << 20, Duration.ofDays(1),
+        Runnable::run, 0);
+    AtomicInteger smallAsked = new AtomicInteger();
+    small.onOverLimit(smallAsked::incrementAndGet);
+    small.addDirty(1 << 20);
+    assertThat(smallAsked).as("under its size").hasValue(0);
+    for (int i = 0; i < 4; i++) {
+      small.addDirty(1 << 20);
+    }
+    assertThat(smallAsked.get()).as("over its size").isGreaterThanOrEqualTo(2);
+
+    ChunkCache full = ChunkCache.open(tmp.resolve("full"), blobs, Clock.systemUTC(), 0, Duration.ofDays(1),
+        Runnable::run, Long.MAX_VALUE / 4);
+    AtomicInteger fullAsked = new AtomicInteger();
+    full.onOverLimit(fullAsked::incrementAndGet);
+    for (int i = 0; i < 4; i++) {
+      full.addDirty(1 << 20);
+    }
+    assertThat(fullAsked.get()).as("under its floor").isGreaterThanOrEqualTo(4);
   }
 }
