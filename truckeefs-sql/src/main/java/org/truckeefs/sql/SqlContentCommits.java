@@ -105,50 +105,21 @@ final class SqlContentCommits {
       }
     }
     long mtime = nanos(commit.mtime());
-    if (!tx.engine().lockingReads()) {
+    if (tx.engine() == SqlEngine.SQLITE) {
       return commitOnSqlite(commit, mtime);
     }
     return tx.write("commitContent", db -> {
       long id = commit.inode().value();
       InodeAttributes row = rows.existing(db, commit.inode(), true).a();
-      if (row.type() == InodeType.DIRECTORY) {
-        throw new FsException(FsError.IS_DIRECTORY, "inode " + commit.inode() + " is a directory");
-      }
-      if (row.version() != commit.expectedVersion()) {
-        throw new FsException(FsError.STALE, "inode " + commit.inode() + " is at version " + row.version()
-            + ", the commit expected " + commit.expectedVersion());
+      FsException refused = refusal(row, commit);
+      if (refused != null) {
+        throw refused;
       }
       Map<String, Long> deltas = new TreeMap<>();
-      if (commit.upserts().size() <= 1) {
-        // The common commit (a small file: at most one chunk replaced) on cached statements.
-        boolean one = commit.upserts().size() == 1;
-        Object[] where = one ? new Object[] {id, commit.dropFromIndex(), commit.upserts().get(0).index()}
-            : new Object[] {id, commit.dropFromIndex()};
-        try (ResultSet r = HotStatements.prepare(db, one ? SELECT_CHUNKS_REPLACED_ONE : SELECT_CHUNKS_DROPPED, where)
-            .executeQuery()) {
-          while (r.next()) {
-            deltas.merge(new String(r.getBytes(1), StandardCharsets.UTF_8), -1L, Long::sum);
-          }
-        }
-        HotStatements.prepare(db, one ? DELETE_CHUNKS_REPLACED_ONE : DELETE_CHUNKS_DROPPED, where).executeUpdate();
-        if (one) {
-          ChunkRef c = commit.upserts().get(0);
-          HotStatements.prepare(db, INSERT_CHUNK, id, c.index(), bytes(c.blob()), c.length()).executeUpdate();
-          deltas.merge(c.blob().value(), 1L, Long::sum);
-        }
-      } else {
-        replaceChunks(db, id, commit, deltas);
-      }
+      replaceChunks(db, id, commit, deltas);
       List<BlobRef> unreferenced = blobs.applyBlobDeltas(db, deltas);
       HotStatements.prepare(db, UPDATE_CONTENT, commit.newSize(), mtime, mtime, mtime, id).executeUpdate();
-      if (commit.journalId() != 0) {
-        HotStatements.prepare(db, DELETE_JOURNAL, commit.journalId()).executeUpdate();
-      }
-      if (commit.mark() != null) {
-        // Every upload's commit carries a mark: from the statement cache (through jOOQ it was parsed anew each time,
-        // a fifth of an upload thread's commit in a profile).
-        HotStatements.prepare(db, insertMark, owner(commit.mark().owner()), commit.mark().seq()).executeUpdate();
-      }
+      closeOut(db, commit);
       // The row was read (and on MariaDB locked) above: its new state is what UPDATE_CONTENT made of it.
       long ctime = Math.max(nanos(row.ctime()), mtime);
       InodeAttributes after = new InodeAttributes(row.id(), row.type(), row.mode(), row.uid(), row.gid(),
@@ -171,52 +142,67 @@ final class SqlContentCommits {
       try (ResultSet r = HotStatements.prepare(db, UPDATE_CONTENT_IF_AT, commit.newSize(), mtime, mtime, mtime, id,
           commit.expectedVersion(), code(InodeType.DIRECTORY)).executeQuery()) {
         if (!r.next()) {
-          throw refusal(db, commit);
+          // Changed no row: a second look says why (ENOENT from existing(), else EISDIR or ESTALE).
+          FsException refused = refusal(rows.existing(db, commit.inode(), false).a(), commit);
+          throw refused != null ? refused
+              : new FsException(FsError.IO, "the commit of " + commit.inode() + " changed no row");
         }
         after = SqlRows.row(r).a();
       }
       Map<String, Long> deltas = new TreeMap<>();
-      if (commit.upserts().size() <= 1) {
-        boolean one = commit.upserts().size() == 1;
-        Object[] where = one ? new Object[] {id, commit.dropFromIndex(), commit.upserts().get(0).index()}
-            : new Object[] {id, commit.dropFromIndex()};
-        try (ResultSet r = HotStatements.prepare(db,
-            one ? DELETE_CHUNKS_REPLACED_ONE_RETURNING : DELETE_CHUNKS_DROPPED_RETURNING, where).executeQuery()) {
-          while (r.next()) {
-            deltas.merge(new String(r.getBytes(1), StandardCharsets.UTF_8), -1L, Long::sum);
-          }
-        }
-        if (one) {
-          ChunkRef c = commit.upserts().get(0);
-          HotStatements.prepare(db, INSERT_CHUNK, id, c.index(), bytes(c.blob()), c.length()).executeUpdate();
-          deltas.merge(c.blob().value(), 1L, Long::sum);
-        }
-      } else {
-        replaceChunks(db, id, commit, deltas);
-      }
+      replaceChunks(db, id, commit, deltas);
       List<BlobRef> unreferenced = blobs.applyBlobDeltas(db, deltas);
-      if (commit.journalId() != 0) {
-        HotStatements.prepare(db, DELETE_JOURNAL, commit.journalId()).executeUpdate();
-      }
-      if (commit.mark() != null) {
-        HotStatements.prepare(db, insertMark, owner(commit.mark().owner()), commit.mark().seq()).executeUpdate();
-      }
+      closeOut(db, commit);
       return new CommitResult(after, unreferenced);
     });
   }
 
-  /** Why a version-checked update changed no row: ENOENT, EISDIR or ESTALE, as {@link #commitContent} says. */
-  private FsException refusal(DSLContext db, ContentCommit commit) throws FsException, SQLException {
-    InodeAttributes row = rows.existing(db, commit.inode(), false).a();
+  /** EISDIR or ESTALE when {@code commit} cannot apply to {@code row}; null when it can. */
+  private static FsException refusal(InodeAttributes row, ContentCommit commit) {
     if (row.type() == InodeType.DIRECTORY) {
       return new FsException(FsError.IS_DIRECTORY, "inode " + commit.inode() + " is a directory");
     }
-    return new FsException(FsError.STALE, "inode " + commit.inode() + " is at version " + row.version()
-        + ", the commit expected " + commit.expectedVersion());
+    if (row.version() != commit.expectedVersion()) {
+      return new FsException(FsError.STALE, "inode " + commit.inode() + " is at version " + row.version()
+          + ", the commit expected " + commit.expectedVersion());
+    }
+    return null;
+  }
+
+  /**
+   * Removes the chunks {@code commit} replaces or drops (their blobs counted down in {@code deltas}) and inserts its
+   * new ones (counted up). The common commit (a small file: at most one chunk replaced) runs on cached statements,
+   * and on SQLite removes and names the old chunks in one statement.
+   */
+  private void replaceChunks(DSLContext db, long id, ContentCommit commit, Map<String, Long> deltas)
+      throws SQLException {
+    if (commit.upserts().size() > 1) {
+      replaceManyChunks(db, id, commit, deltas);
+      return;
+    }
+    boolean one = commit.upserts().size() == 1;
+    Object[] where = one ? new Object[] {id, commit.dropFromIndex(), commit.upserts().get(0).index()}
+        : new Object[] {id, commit.dropFromIndex()};
+    boolean returning = tx.engine() == SqlEngine.SQLITE;
+    String removed = returning ? (one ? DELETE_CHUNKS_REPLACED_ONE_RETURNING : DELETE_CHUNKS_DROPPED_RETURNING)
+        : (one ? SELECT_CHUNKS_REPLACED_ONE : SELECT_CHUNKS_DROPPED);
+    try (ResultSet r = HotStatements.prepare(db, removed, where).executeQuery()) {
+      while (r.next()) {
+        deltas.merge(new String(r.getBytes(1), StandardCharsets.UTF_8), -1L, Long::sum);
+      }
+    }
+    if (!returning) {
+      HotStatements.prepare(db, one ? DELETE_CHUNKS_REPLACED_ONE : DELETE_CHUNKS_DROPPED, where).executeUpdate();
+    }
+    if (one) {
+      ChunkRef c = commit.upserts().get(0);
+      HotStatements.prepare(db, INSERT_CHUNK, id, c.index(), bytes(c.blob()), c.length()).executeUpdate();
+      deltas.merge(c.blob().value(), 1L, Long::sum);
+    }
   }
 
   /** Replaces several chunks (a large commit): the replaced ones' blobs counted down, the new ones inserted. */
-  private static void replaceChunks(DSLContext db, long id, ContentCommit commit, Map<String, Long> deltas) {
+  private static void replaceManyChunks(DSLContext db, long id, ContentCommit commit, Map<String, Long> deltas) {
     Set<Long> upsertIndexes = new HashSet<>();
     commit.upserts().forEach(c -> upsertIndexes.add(c.index()));
     Condition replaced = C_IDX.ge(commit.dropFromIndex()).or(C_IDX.in(upsertIndexes));
@@ -230,6 +216,18 @@ final class SqlContentCommits {
       deltas.merge(c.blob().value(), 1L, Long::sum);
     }
     insert.execute();
+  }
+
+  /** The commit's journal entry removed and its mark recorded, in its transaction. */
+  private void closeOut(DSLContext db, ContentCommit commit) throws SQLException, FsException {
+    if (commit.journalId() != 0) {
+      HotStatements.prepare(db, DELETE_JOURNAL, commit.journalId()).executeUpdate();
+    }
+    if (commit.mark() != null) {
+      // Every upload's commit carries a mark: from the statement cache (through jOOQ it was parsed anew each time,
+      // a fifth of an upload thread's commit in a profile).
+      HotStatements.prepare(db, insertMark, owner(commit.mark().owner()), commit.mark().seq()).executeUpdate();
+    }
   }
 
   List<Long> commitMarks(String owner) throws FsException {
