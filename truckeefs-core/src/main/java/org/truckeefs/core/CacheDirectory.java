@@ -146,10 +146,7 @@ final class CacheDirectory {
       }
       try (FileChannel out = FileChannel.open(target, EnumSet.of(StandardOpenOption.CREATE_NEW,
           StandardOpenOption.WRITE), PrivateDirectory.fileAttributes(target))) {
-        ByteBuffer b = bytes.duplicate();
-        for (long at = 0; b.hasRemaining(); ) {
-          at += out.write(b, at);
-        }
+        ChunkBytes.writeFully(out, bytes.duplicate(), 0);
       }
       return true;
     } catch (FileAlreadyExistsException taken) {

@@ -4,7 +4,10 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 
-/** Byte copying for chunk reads: a hole reads as zeros, and so does the sparse end of a dirty file. */
+/**
+ * Byte copying for chunk and cache files: a read fills its buffer (a hole reads as zeros, and so does the sparse end
+ * of a dirty file); a positional write writes all of its buffer.
+ */
 final class ChunkBytes {
   private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(64 * 1024).asReadOnlyBuffer();
 
@@ -29,5 +32,14 @@ final class ChunkBytes {
       }
       p += n;
     }
+  }
+
+  /** Writes all of {@code b} at {@code at}; returns the position after it. */
+  static long writeFully(FileChannel ch, ByteBuffer b, long at) throws IOException {
+    long p = at;
+    while (b.hasRemaining()) {
+      p += ch.write(b, p);
+    }
+    return p;
   }
 }

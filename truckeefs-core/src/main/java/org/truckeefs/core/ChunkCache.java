@@ -232,9 +232,8 @@ final class ChunkCache implements AutoCloseable {
   private void lookAtSpace() {
     long usable = space.usable();
     roomForMemory = hasRoomForMemory(usable);
-    boolean overSize = maxBytes > 0 && usedBytes() > maxBytes;
     boolean underFloor = usable != Long.MAX_VALUE && usable < space.floor();
-    if (overSize || underFloor) {
+    if (overSize() || underFloor) {
       overLimit.run();
     }
   }
@@ -679,9 +678,13 @@ final class ChunkCache implements AutoCloseable {
   }
 
   private void checkLimit() {
-    if (maxBytes > 0 && usedBytes() > maxBytes) {
+    if (overSize()) {
       overLimit.run();
     }
+  }
+
+  private boolean overSize() {
+    return maxBytes > 0 && usedBytes() > maxBytes;
   }
 
   /** Whether the free-space floor asks for eviction now. */

@@ -284,10 +284,7 @@ final class ChunkIo {
     try {
       if (!replacesAll && s instanceof Dirty from) {
         if (from.chunk().inMemory()) {
-          ByteBuffer b = from.chunk().bytes();
-          for (long at = 0; b.hasRemaining(); ) {
-            at += ch.write(b, at);
-          }
+          ChunkBytes.writeFully(ch, from.chunk().bytes(), 0);
         } else {
           FileChannel src = from.chunk().channel();
           long done = 0;

@@ -126,11 +126,7 @@ final class DirtyChunk {
    * and its memory goes back to the budget. Its written bytes are claimed for hashing by the caller, as a write's.
    */
   void moveToFile(Path file, FileChannel channel) throws IOException {
-    ByteBuffer b = ByteBuffer.wrap(memory, 0, (int) length);
-    long at = 0;
-    while (b.hasRemaining()) {
-      at += channel.write(b, at);
-    }
+    ChunkBytes.writeFully(channel, ByteBuffer.wrap(memory, 0, (int) length), 0);
     returnBudget();
     this.path = file;
     this.ch = channel;

@@ -89,7 +89,7 @@ final class LocalBlobStore implements BlobStore {
   private BlobRef put(ReadableByteChannel src, long size, String knownHex) throws FsException {
     Path temp = tmp.resolve(UUID.randomUUID() + ".tmp");
     try {
-      MessageDigest sha = knownHex == null ? MessageDigest.getInstance("SHA-256") : null;
+      MessageDigest sha = knownHex == null ? sha256() : null;
       long written = 0;
       try (FileChannel out = FileChannel.open(temp, EnumSet.of(StandardOpenOption.CREATE_NEW,
           StandardOpenOption.WRITE), PrivateDirectory.fileAttributes(temp))) { // 0600: blobs are plaintext
@@ -133,8 +133,6 @@ final class LocalBlobStore implements BlobStore {
     } catch (IOException e) {
       deleteQuietly(temp);
       throw DiskErrors.map("store blob in " + dir, e);
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
     }
   }
 
@@ -144,18 +142,15 @@ final class LocalBlobStore implements BlobStore {
    */
   @Override
   public BlobRef putBytes(ByteBuffer bytes) throws FsException {
-    String hex;
+    MessageDigest sha = sha256();
+    sha.update(bytes.duplicate());
+    String hex = HexFormat.of().formatHex(sha.digest());
     try {
-      MessageDigest sha = MessageDigest.getInstance("SHA-256");
-      sha.update(bytes.duplicate());
-      hex = HexFormat.of().formatHex(sha.digest());
       if (reusable(hex, path(hex), bytes.remaining())) {
         return BlobRef.of(hex);
       }
     } catch (IOException e) {
       throw DiskErrors.map("store blob in " + dir, e);
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
     }
     return put(BlobStore.readerOf(bytes), bytes.remaining(), hex);
   }

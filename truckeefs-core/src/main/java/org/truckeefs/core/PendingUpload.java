@@ -15,8 +15,9 @@ import org.truckeefs.api.FsException;
 
 /**
  * The payload of an upload-journal entry: which dirty cache files hold which chunks (or, for chunks kept in memory,
- * their bytes) and which byte ranges of them this host wrote, and the file's size, truncation point and mtime at the time the snapshot was sealed. Enough to
- * redo the upload and the commit after a restart, including a byte-exact rebase onto a newer version.
+ * their bytes) and which byte ranges of them this host wrote, and the file's size, truncation point and mtime at the
+ * time the snapshot was sealed. Enough to redo the upload and the commit after a restart, including a byte-exact
+ * rebase onto a newer version.
  *
  * @param sizeSet whether the snapshot set the length (truncate): then its size wins over a newer version's
  * @param truncatedTo the smallest length set in the snapshot ({@link Long#MAX_VALUE} if none): bytes from there on

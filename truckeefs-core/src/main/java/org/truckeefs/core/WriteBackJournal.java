@@ -112,7 +112,7 @@ class WriteBackJournal implements AutoCloseable {
       ByteBuffer b = ByteBuffer.allocate(MAGIC.length + FRAME + 9);
       b.put(MAGIC);
       frame(b, NEXT, ByteBuffer.allocate(8).putLong(nextSeq).array());
-      end = writeFully(channel, b.flip(), 0);
+      end = ChunkBytes.writeFully(channel, b.flip(), 0);
       return;
     }
     PrivateDirectory.makePrivateFile(file);
@@ -362,12 +362,12 @@ class WriteBackJournal implements AutoCloseable {
           ByteBuffer head = ByteBuffer.allocate(MAGIC.length + FRAME + 9);
           head.put(MAGIC);
           frame(head, NEXT, ByteBuffer.allocate(8).putLong(next).array());
-          long at = writeFully(fresh, head.flip(), 0);
+          long at = ChunkBytes.writeFully(fresh, head.flip(), 0);
           Map<Long, Span> moved = new HashMap<>();
           for (Map.Entry<Long, Span> r : records) {
             // read outside the lock: these records were written before the snapshot and never change
             moved.put(r.getKey(), new Span(at, r.getValue().length()));
-            at = writeFully(fresh, ByteBuffer.wrap(read(src, r.getValue())), at);
+            at = ChunkBytes.writeFully(fresh, ByteBuffer.wrap(read(src, r.getValue())), at);
           }
           fresh.force(true); // outside the lock: appends go on into the old file meanwhile
           lock.lock();
@@ -380,7 +380,7 @@ class WriteBackJournal implements AutoCloseable {
               // read until full
             }
             long tailAt = at;
-            at = writeFully(fresh, tail.flip(), at);
+            at = ChunkBytes.writeFully(fresh, tail.flip(), at);
             Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             FileChannel old = channel;
             channel = fresh;
@@ -435,7 +435,7 @@ class WriteBackJournal implements AutoCloseable {
     frame(b, type, body);
     Span record = new Span(end, b.capacity());
     try {
-      end = writeFully(channel, b.flip(), end);
+      end = ChunkBytes.writeFully(channel, b.flip(), end);
       return record;
     } catch (IOException e) {
       try {
@@ -452,13 +452,6 @@ class WriteBackJournal implements AutoCloseable {
     crc.update(type);
     crc.update(body);
     b.putInt(1 + body.length).putInt((int) crc.getValue()).put(type).put(body);
-  }
-
-  private static long writeFully(FileChannel ch, ByteBuffer b, long at) throws IOException {
-    while (b.hasRemaining()) {
-      at += ch.write(b, at);
-    }
-    return at;
   }
 
   private static FileChannel create(Path p) throws IOException {
