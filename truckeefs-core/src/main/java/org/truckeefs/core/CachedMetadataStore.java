@@ -42,9 +42,9 @@ import org.truckeefs.spi.UnlinkResult;
  * changes reach it as remote {@link FsChange} events ({@link #onChange}); a missed event costs at most the ttl
  * ({@code metadata_cache_ttl}, by default the kernel's own 1 s attribute/entry timeout).
  *
- * <p>Only the {@code cached*} methods answer from memory. The SPI reads go to the store (and, but for readDirPlus,
- * refresh the cache), so code that needs the store's latest state (close-to-open revalidation, uploads, recovery)
- * keeps getting it.
+ * <p>Only the {@code cached*} methods answer from memory, and {@link #latestAttributes} when this is the only host.
+ * The SPI reads go to the store (and, but for readDirPlus, refresh the cache), so code that needs the store's latest
+ * state (uploads, recovery) keeps getting it.
  */
 final class CachedMetadataStore implements MetadataStore {
   private static final long MAX_ENTRIES = 200_000;
@@ -62,6 +62,8 @@ final class CachedMetadataStore implements MetadataStore {
 
   private final MetadataStore store;
   private final boolean enabled;
+  /** This host is the only one: nothing changes the store but through here, so the cache is exact. */
+  private final boolean soleHost;
   /** InodeId to InodeAttributes, EntryKey to Optional of the InodeId it names (empty: no entry), NoXattrs to TRUE. */
   private final CacheStripes<Object, Object> cache;
   /** The directories whose every name is known, for lookups of absent names; keeps none when the cache is off. */
@@ -74,8 +76,18 @@ final class CachedMetadataStore implements MetadataStore {
 
   /** Cache upkeep (dropping expired entries) on {@code upkeep}, the filesystem's background scheduler. */
   CachedMetadataStore(MetadataStore store, Duration ttl, Ticker ticker, ScheduledExecutorService upkeep) {
+    this(store, ttl, ticker, upkeep, false);
+  }
+
+  /**
+   * @param soleHost this is the only host ({@link RiverFsConfig#soleHost}): {@link #latestAttributes} may answer
+   *     from memory
+   */
+  CachedMetadataStore(MetadataStore store, Duration ttl, Ticker ticker, ScheduledExecutorService upkeep,
+      boolean soleHost) {
     this.store = store;
     this.enabled = !ttl.isZero();
+    this.soleHost = soleHost;
     this.cache = new CacheStripes<>(enabled ? ttl : Duration.ofNanos(1), MAX_ENTRIES, ticker, upkeep);
     // one host keeps them as long as its other entries; several, as long as the kernel keeps a negative entry
     this.dirNames = new DirectoryNames(ticker, !enabled ? Duration.ZERO
@@ -101,6 +113,15 @@ final class CachedMetadataStore implements MetadataStore {
       }
     }
     return getAttributes(inode);
+  }
+
+  /**
+   * The attributes as the store has them now, for close-to-open (an open must see what another host committed):
+   * from memory when this is the only host, since then every change passes through here and the cache is exact;
+   * else from the store.
+   */
+  InodeAttributes latestAttributes(InodeId inode) throws FsException {
+    return soleHost ? cachedAttributes(inode) : getAttributes(inode);
   }
 
   /** The attributes of the inode {@code name} names in {@code parent}, or empty, from memory when known. */

@@ -108,6 +108,11 @@ final class ChunkLayers {
     return version;
   }
 
+  /** The committed chunk map (of {@link #version}), in index order. */
+  List<ChunkRef> committedChunks() {
+    return List.copyOf(committed.values());
+  }
+
   long epoch() {
     return epoch;
   }

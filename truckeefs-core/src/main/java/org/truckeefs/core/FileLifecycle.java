@@ -89,9 +89,9 @@ final class FileLifecycle {
     return marked(inode, files.acquire(inode, id -> loader.load(created, true), fromStore(), claimStamp));
   }
 
-  /** Loads a file from the store, outside the table's compute (see OpenFiles). */
+  /** Loads a file as the store has it now, outside the table's compute (see OpenFiles). */
   private OpenFiles.Loader fromStore() {
-    return id -> loader.load(meta.getAttributes(id), false);
+    return id -> loader.load(meta.latestAttributes(id), false);
   }
 
   private OpenFile marked(InodeId inode, OpenFile f) throws FsException {

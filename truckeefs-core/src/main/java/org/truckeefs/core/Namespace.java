@@ -245,10 +245,13 @@ final class Namespace {
     return f == null ? a : f.overlay(a);
   }
 
-  /** {@link #getattr} from the store itself: close-to-open must see what another host committed just now. */
+  /**
+   * {@link #getattr} as the store has it now: close-to-open must see what another host committed just now (on the
+   * only host, the exact cache: {@link CachedMetadataStore#latestAttributes}).
+   */
   InodeAttributes getattrFresh(InodeId inode) throws FsException {
     OpenFile f = files.get(inode);
-    InodeAttributes a = meta.getAttributes(inode);
+    InodeAttributes a = meta.latestAttributes(inode);
     return f == null ? a : f.overlay(a);
   }
 

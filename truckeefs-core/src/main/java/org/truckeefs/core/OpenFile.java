@@ -362,6 +362,16 @@ final class OpenFile {
     return reading(layers::version);
   }
 
+  /** Hands the committed view (version and chunk map, read together) to {@code maps}, as the file leaves the table. */
+  void rememberCommitted(ChunkMaps maps) {
+    lock.readLock().lock();
+    try {
+      maps.remember(id, layers.version(), layers.committedChunks());
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
   boolean discarded() {
     return discarded;
   }

@@ -1,12 +1,14 @@
 package org.truckeefs.core;
 
 import java.util.Collection;
+import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicLong;
 import org.truckeefs.api.FsError;
 import org.truckeefs.api.FsException;
 import org.truckeefs.api.InodeId;
+import org.truckeefs.spi.ChunkRef;
 
 /**
  * The open-file table: the one {@link OpenFile} per inode that this host has open or still holds unsaved or pending
@@ -21,6 +23,9 @@ import org.truckeefs.api.InodeId;
  * succeeds only while the table holds nothing of it. Until the claim ends, an open of that inode waits (for one
  * store transaction) and then loads it again: it finds the inode gone (ENOENT, as if it came after the unlink) or
  * still linked. So no handle can hold an inode that a purge removes under it.
+ *
+ * <p>A file that leaves hands its committed chunk map to {@link ChunkMaps}, so that its next open need not read it
+ * from the store ({@link #chunksWhenLeft}).
  */
 final class OpenFiles {
   /** Builds the OpenFile of an inode not in the table; may read the metadata store. */
@@ -40,6 +45,16 @@ final class OpenFiles {
   /** Inodes claimed by an unlink that purges them; changed only inside the table's compute of the same key. */
   private final ConcurrentHashMap<InodeId, CountDownLatch> claims = new ConcurrentHashMap<>();
   private final AtomicLong claimsEnded = new AtomicLong();
+  private final ChunkMaps chunkMaps;
+
+  OpenFiles() {
+    this(new ChunkMaps());
+  }
+
+  /** @param chunkMaps remembers the committed chunk maps of the files that leave */
+  OpenFiles(ChunkMaps chunkMaps) {
+    this.chunkMaps = chunkMaps;
+  }
 
   OpenFile get(InodeId id) {
     return files.get(id);
@@ -60,6 +75,14 @@ final class OpenFiles {
 
   long drops() {
     return dropped.get();
+  }
+
+  /**
+   * The committed chunk map {@code id} had at {@code version} when it last left the table, or null when that is
+   * not known (see {@link ChunkMaps}: exact, as a map is given only for the version it belongs to).
+   */
+  List<ChunkRef> chunksWhenLeft(InodeId id, long version) {
+    return chunkMaps.get(id, version);
   }
 
   /** The inode's OpenFile with its handle count raised, loaded with {@code loader} (outside the map) if absent. */
@@ -152,6 +175,7 @@ final class OpenFiles {
         CountDownLatch c = new CountDownLatch(1);
         if (claims.putIfAbsent(id, c) == null) {
           out[0] = c;
+          chunkMaps.forget(id); // the purge may go ahead: its map is of no use any more
         }
       }
       return f;
@@ -196,6 +220,7 @@ final class OpenFiles {
    */
   private OpenFile dropIfIdle(OpenFile cur) {
     if (cur.refs == 0 && cur.idle() && !cur.uploadLock.isLocked()) {
+      cur.rememberCommitted(chunkMaps);
       cur.closeResources();
       dropped.incrementAndGet();
       return null;
@@ -218,6 +243,7 @@ final class OpenFiles {
       dropped.incrementAndGet();
       return null;
     });
+    chunkMaps.forget(id); // ids are never reused: only memory to give back
     return out[0];
   }
 }

@@ -58,6 +58,7 @@ import org.truckeefs.spi.AttrUpdate;
 import org.truckeefs.spi.BackendContext;
 import org.truckeefs.spi.BlobCapability;
 import org.truckeefs.spi.BlobStore;
+import org.truckeefs.spi.ChunkRef;
 import org.truckeefs.spi.CommitResult;
 import org.truckeefs.spi.Coordinator;
 import org.truckeefs.spi.JournalEntry;
@@ -128,7 +129,8 @@ public final class RiverFS implements FileSystem {
     this.instrumentedMeta = meta;
     meta = MetadataDumpGate.wrap(meta); // BACKUP: changes pass a gate that a metadata dump closes
     this.config = config;
-    this.cached = new CachedMetadataStore(meta, config.metadataCacheTtl(), config.ticker(), scheduler);
+    this.cached = new CachedMetadataStore(meta, config.metadataCacheTtl(), config.ticker(), scheduler,
+        config.soleHost());
     meta = cached;
     this.meta = meta;
     this.blobs = blobs;
@@ -526,8 +528,11 @@ public final class RiverFS implements FileSystem {
   private OpenFile newOpenFile(InodeAttributes attrs, boolean isNew) throws FsException {
     // a store that does not name blobs by SHA-256 ignores the digest: then nobody hashes (a core's worth at 1 GB/s)
     Executor hashers = blobs.capabilities().contains(BlobCapability.SHA256_NAMES) ? pools.hashers : null;
-    return new OpenFile(attrs, isNew ? List.of() : meta.chunks(attrs.id()), config.chunkSize(), cache, config.clock(),
-        hashers);
+    List<ChunkRef> chunks = isNew ? List.of() : files.chunksWhenLeft(attrs.id(), attrs.version());
+    if (chunks == null) {
+      chunks = meta.chunks(attrs.id());
+    }
+    return new OpenFile(attrs, chunks, config.chunkSize(), cache, config.clock(), hashers);
   }
 
   // ======================================================================= lifecycle and extras

@@ -419,6 +419,11 @@ public final class RiverFsConfig {
     return metadataCacheTtl;
   }
 
+  /** Whether this is the only host (a private in-JVM coordinator): then the metadata cache is exact. */
+  boolean soleHost() {
+    return oneHost(coordinatorUri);
+  }
+
   /** A private in-JVM coordinator ({@code local:}, not a shared {@code local://space}): this is the only host. */
   private static boolean oneHost(URI coordinator) {
     return coordinator.getScheme().equals("local")

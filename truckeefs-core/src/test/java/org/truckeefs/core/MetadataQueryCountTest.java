@@ -43,6 +43,13 @@ class MetadataQueryCountTest {
 
   @BeforeEach
   void setUp() throws Exception {
+    fs = RiverFS.open(config()
+        // the several-hosts window: these tests also count what its expiry costs (one host alone keeps 1 h)
+        .metadataCacheTtl(RiverFsConfig.DEFAULT_METADATA_CACHE_TTL).build());
+  }
+
+  /** A filesystem on the counted store, one host by default (a private in-JVM coordinator). */
+  private RiverFsConfig.Builder config() throws FsException {
     TestFs t = TestFs.local(tmp);
     MetadataStore counted = counted(new TestFs.Unclosable(t.meta));
     meta = counted;
@@ -57,11 +64,9 @@ class MetadataQueryCountTest {
         return counted;
       }
     };
-    fs = RiverFS.open(t.config().backends(Backends.empty().register(provider)
+    return t.config().backends(Backends.empty().register(provider)
             .register(TestFs.blobProvider(t.blobs)).register(new LocalCoordinatorProvider()))
-        .metadataUri("countingmeta:").ticker(ticker)
-        // the several-hosts window: these tests also count what its expiry costs (one host alone keeps 1 h)
-        .metadataCacheTtl(RiverFsConfig.DEFAULT_METADATA_CACHE_TTL).build());
+        .metadataUri("countingmeta:").ticker(ticker);
   }
 
   @AfterEach
@@ -245,6 +250,51 @@ class MetadataQueryCountTest {
     fs.syncAll();
     assertThat(TestFs.read(fs, fs.open(ROOT, TestFs.lookup(fs, "g").id(),
         org.truckeefs.api.OpenFlags.READ).handle(), 0, 200)).hasSize(100);
+  }
+
+  /**
+   * Opening a closed file again (cat, a build reading its sources) costs the only host no store call: the
+   * attributes are the exact cache's, the chunk map the one the file had when it left the open-file table.
+   */
+  @Test
+  void reopeningAClosedFile_onTheOnlyHost_readsNothingFromTheStore() throws Exception {
+    byte[] data = TestFs.pattern(3 * TestFs.CHUNK + 100, 7);
+    long h = TestFs.createFile(fs, "r");
+    TestFs.write(fs, h, 0, data);
+    fs.release(h);
+    fs.syncAll();
+    assertThat(fs.status().openFiles()).as("committed, so it left the table").isZero();
+    InodeId id = TestFs.lookup(fs, "r").id();
+    for (int round = 0; round < 2; round++) {
+      calls.clear();
+      long r = fs.open(ROOT, id, OpenFlags.READ).handle();
+      assertThat(TestFs.read(fs, r, 0, data.length + 10)).isEqualTo(data);
+      fs.release(r);
+      assertThat(calls).as("open, read and close, round " + round).isEmpty();
+    }
+  }
+
+  /**
+   * With several hosts an open still reads the attributes (close-to-open must see another host's commit), but the
+   * chunk map of an unchanged version comes from memory.
+   */
+  @Test
+  void reopeningAClosedFile_withSeveralHosts_readsTheAttributesButNotTheChunkMap() throws Exception {
+    fs.close();
+    fs = RiverFS.open(config().coordinatorUri("local://mq-" + java.util.UUID.randomUUID())
+        .dataDir(tmp.resolve("many-data")).cacheDir(tmp.resolve("many-cache")).build());
+    byte[] data = TestFs.pattern(TestFs.CHUNK + 1, 3);
+    long h = TestFs.createFile(fs, "r");
+    TestFs.write(fs, h, 0, data);
+    fs.release(h);
+    fs.syncAll();
+    assertThat(fs.status().openFiles()).isZero();
+    InodeId id = TestFs.lookup(fs, "r").id();
+    calls.clear();
+    long r = fs.open(ROOT, id, OpenFlags.READ).handle();
+    assertThat(TestFs.read(fs, r, 0, data.length)).isEqualTo(data);
+    fs.release(r);
+    assertThat(calls).contains("getAttributes").doesNotContain("chunks");
   }
 
   @Test

@@ -111,6 +111,25 @@ class MultiHostCoherenceTest {
     void run() throws FsException;
   }
 
+  // ---- close-to-open
+
+  /**
+   * A host that opens a file again uses the chunk map it remembered only while the file is at that version: what
+   * another host committed meanwhile is what it reads.
+   */
+  @Test
+  void reopeningAFile_afterAnotherHostCommitted_readsTheNewContent() throws Exception {
+    committedFile("f", "first version");
+    assertThat(readAll(b, "f")).isEqualTo("first version");
+    assertThat(b.status().openFiles()).as("b remembers the map of the first version").isZero();
+    long h = open(a, "f", OpenFlags.WRITE);
+    write(a, h, 0, bytes("SECOND"));
+    a.fsync(h, false);
+    a.release(h);
+    assertThat(readAll(b, "f")).isEqualTo("SECONDversion");
+    assertThat(readAll(b, "f")).as("again, from the map of the second version").isEqualTo("SECONDversion");
+  }
+
   // ---- locks
 
   @Test
