@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
+import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
@@ -11,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Arrays;
 import java.util.List;
 import java.util.zip.CRC32C;
 import org.junit.jupiter.api.Test;
@@ -87,8 +89,10 @@ class RedoLogTest {
     assertThat(RedoLog.encode(e)).containsExactly(body);
 
     Path file = dir.resolve("metadata.db-redo");
+    long end;
     try (RedoLog log = RedoLog.open(file)) {
       log.append(List.of(e, e));
+      end = log.size();
     }
     CRC32C crc = new CRC32C();
     crc.update(body);
@@ -98,7 +102,10 @@ class RedoLogTest {
     byte[] both = new byte[2 * one.length];
     System.arraycopy(one, 0, both, 0, one.length);
     System.arraycopy(one, 0, both, one.length, one.length);
-    assertThat(Files.readAllBytes(file)).containsExactly(both);
+    byte[] all = Files.readAllBytes(file);
+    assertThat(end).isEqualTo(both.length);
+    assertThat(Arrays.copyOf(all, both.length)).containsExactly(both);
+    assertThat(Arrays.copyOfRange(all, both.length, all.length)).as("zeros after the records").containsOnly(0);
   }
 
   /** A group larger than the encoder keeps between appends is written whole, and the next group still is. */
@@ -122,13 +129,15 @@ class RedoLogTest {
   void reading_stopsAtATornOrCorruptRecord() throws Exception {
     Path file = dir.resolve("metadata.db-redo");
     long afterTwo;
+    long afterThree;
     try (RedoLog log = RedoLog.open(file)) {
       log.append(List.of(entry(1, 1L), entry(2, 2L)));
       afterTwo = log.size();
       log.append(List.of(entry(3, 3L)));
+      afterThree = log.size();
     }
     try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
-      ch.truncate(Files.size(file) - 3); // the last record torn by a crash mid-write
+      ch.truncate(afterThree - 3); // the last record torn by a crash mid-write
     }
     try (RedoLog log = RedoLog.open(file)) {
       assertThat(log.readAll()).extracting(RedoLog.Entry::seq).containsExactly(1L, 2L);
@@ -150,6 +159,73 @@ class RedoLogTest {
       assertThat(log.readAll()).isEmpty();
       log.append(List.of(entry(2, 2L)));
       assertThat(log.readAll()).extracting(RedoLog.Entry::seq).containsExactly(2L);
+    }
+  }
+
+  /**
+   * What an append copied into the mapping is in the file as soon as the append returns, as a write(2) was: another
+   * open of the file (the next start after a crash of this process) reads it while this one still has it open.
+   */
+  @Test
+  void appended_isReadByAnotherOpen_whileTheAppenderHasNotClosed() throws Exception {
+    Path file = dir.resolve("metadata.db-redo");
+    try (RedoLog log = RedoLog.open(file)) {
+      log.append(List.of(entry(1, 1L)));
+      log.append(List.of(entry(2, 2L), entry(3, 3L)));
+      try (RandomAccessFile other = new RandomAccessFile(file.toFile(), "r")) {
+        byte[] all = new byte[(int) other.length()];
+        other.readFully(all);
+        assertThat(Arrays.copyOf(all, (int) log.size())).isNotEqualTo(new byte[(int) log.size()]);
+      }
+      Path copy = dir.resolve("copy-redo");
+      Files.copy(file, copy);
+      try (RedoLog crashed = RedoLog.open(copy)) {
+        assertThat(crashed.readAll()).extracting(RedoLog.Entry::seq).containsExactly(1L, 2L, 3L);
+        assertThat(crashed.size()).isEqualTo(log.size());
+      }
+    }
+  }
+
+  /** A start after a crash appends after the last valid record: what a torn record left there is zeroed first. */
+  @Test
+  void open_appendsAfterTheLastValidRecord_overWhatATornOneLeft() throws Exception {
+    Path file = dir.resolve("metadata.db-redo");
+    long afterOne;
+    try (RedoLog log = RedoLog.open(file)) {
+      log.append(List.of(entry(1, 1L)));
+      afterOne = log.size();
+      log.append(List.of(entry(2, new byte[5000])));
+    }
+    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
+      ch.write(ByteBuffer.wrap(new byte[] {(byte) 0xff}), afterOne + 100); // the second record torn
+    }
+    try (RedoLog log = RedoLog.open(file)) {
+      assertThat(log.size()).isEqualTo(afterOne);
+      log.append(List.of(entry(7, 7L)));
+    }
+    try (RedoLog log = RedoLog.open(file)) {
+      assertThat(log.readAll()).extracting(RedoLog.Entry::seq).containsExactly(1L, 7L);
+    }
+  }
+
+  /** The file stays at its capacity: a group larger than it grows it, and emptying the log shrinks it back. */
+  @Test
+  void theFile_growsForALargeGroup_andShrinksBackWhenEmptied() throws Exception {
+    Path file = dir.resolve("metadata.db-redo");
+    try (RedoLog log = RedoLog.open(file)) {
+      assertThat(Files.size(file)).isEqualTo(RedoLog.CAPACITY);
+      for (int round = 0; round < 3; round++) {
+        log.append(List.of(entry(1, new byte[RedoLog.CAPACITY + 12345])));
+        assertThat(Files.size(file)).isGreaterThan(RedoLog.CAPACITY);
+        log.append(List.of(entry(2, 2L)));
+        assertThat(log.readAll()).extracting(RedoLog.Entry::seq).containsExactly(1L, 2L);
+        log.reset();
+        assertThat(Files.size(file)).isEqualTo(RedoLog.CAPACITY);
+        assertThat(log.readAll()).isEmpty();
+        log.append(List.of(entry(3, 3L)));
+        assertThat(log.readAll()).extracting(RedoLog.Entry::seq).containsExactly(3L);
+        log.reset();
+      }
     }
   }
 

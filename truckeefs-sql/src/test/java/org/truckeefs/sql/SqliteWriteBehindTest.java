@@ -113,10 +113,10 @@ class SqliteWriteBehindTest {
       assertThat(committedEntries(file)).as("another connection sees only the committed root").isZero();
       s.transactor().sqliteWriter().crashForTest();
     }
-    assertThat(Files.size(Path.of(file + "-redo"))).as("the redo log outlived the crash").isPositive();
+    assertThat(RedoLog.recordBytes(Path.of(file + "-redo"))).as("the redo log outlived the crash").isPositive();
     try (SqlMetadataStore s = open(file, SqliteWriter.WINDOW, SqliteWriter.MAX_UNCOMMITTED)) {
       assertThat(committedEntries(file)).as("replayed and committed at open").isEqualTo(301);
-      assertThat(Files.size(Path.of(file + "-redo"))).as("emptied once replayed").isZero();
+      assertThat(RedoLog.recordBytes(Path.of(file + "-redo"))).as("emptied once replayed").isZero();
       assertThat(tree(s, InodeId.ROOT)).as("the same as without a crash").isEqualTo(expected);
       // Replay leaves the numbering right: new writes after it survive the next crash too.
       s.create(InodeId.ROOT, Name.of("after"), file());
@@ -163,13 +163,14 @@ class SqliteWriteBehindTest {
       s.initRoot(directory());
       for (int i = 0; i < 8_000; i++) {
         s.create(InodeId.ROOT, Name.of("file-with-a-longish-name-" + i), file());
-        largest = Math.max(largest, Files.size(redo));
+        largest = Math.max(largest, RedoLog.recordBytes(redo));
       }
       assertThat(s.transactor().sqliteWriter().commits()).isGreaterThanOrEqualTo(79);
       assertThat(committedEntries(file)).isGreaterThanOrEqualTo(7_900);
     }
     assertThat(largest).as("emptied after the commit that finds it over 1 MiB").isLessThan(1_200_000);
-    assertThat(Files.size(redo)).as("emptied at close").isZero();
+    assertThat(Files.size(redo)).as("the file stays at its capacity").isEqualTo(RedoLog.CAPACITY);
+    assertThat(RedoLog.recordBytes(redo)).as("emptied at close").isZero();
   }
 
   @Test
