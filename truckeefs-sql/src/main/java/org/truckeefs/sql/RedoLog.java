@@ -113,7 +113,7 @@ final class RedoLog implements AutoCloseable {
     return file;
   }
 
-  /** How many bytes of valid records the log at {@code file} holds, read without changing it (tests, fsck). */
+  /** How many bytes of valid records the log at {@code file} holds, read without changing it (for tests). */
   static long recordBytes(Path file) throws IOException {
     try (RandomAccessFile r = new RandomAccessFile(file.toFile(), "r")) {
       long[] end = {0};
