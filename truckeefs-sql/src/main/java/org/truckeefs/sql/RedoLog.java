@@ -93,7 +93,8 @@ final class RedoLog implements AutoCloseable {
 
   /** Opens (creating owner-only) the log at {@code file}; appends go after its last valid record. */
   static RedoLog open(Path file) throws IOException {
-    if (!Files.exists(file)) {
+    boolean created = !Files.exists(file);
+    if (created) {
       try {
         Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
       } catch (UnsupportedOperationException e) {
@@ -105,6 +106,9 @@ final class RedoLog implements AutoCloseable {
       return new RedoLog(file, raf);
     } catch (IOException | RuntimeException e) {
       raf.close();
+      if (created) {
+        Files.deleteIfExists(file); // a log this open made holds nothing: leave no zeros on a full disk
+      }
       throw e;
     }
   }

@@ -31,6 +31,10 @@ final class SqlErrors {
   private static final int CR_SERVER_LOST = 2013;
   private static final int SQLITE_BUSY = 5;
   private static final int SQLITE_LOCKED = 6;
+  /** SQLite could not grow its file or journal: the disk is full. */
+  private static final int SQLITE_FULL = 13;
+  /** MariaDB/MySQL: a table cannot grow (its disk or tablespace is full). */
+  private static final int ER_RECORD_FILE_FULL = 1114;
 
   /** Transactor's, like every failure of a metadata operation, so that one logger setting covers them all. */
   private static final Logger LOG = LoggerFactory.getLogger(Transactor.class);
@@ -41,9 +45,31 @@ final class SqlErrors {
     return io(op, e);
   }
 
-  /** The EIO a failed operation reports, for callers that log the failure their own way. */
+  /**
+   * The errno a failed operation reports, for callers that log the failure their own way: ENOSPC when the metadata's
+   * disk is full (as a full local disk is), else EIO.
+   */
   static FsException io(String op, Throwable e) {
+    if (isDiskFull(e)) {
+      return new FsException(FsError.NO_SPACE, "metadata store failed in " + op + ": its disk is full: "
+          + describe(e), e);
+    }
     return new FsException(FsError.IO, "metadata store failed in " + op + ": " + describe(e), e);
+  }
+
+  /** SQLite's SQLITE_FULL or MariaDB's full table anywhere in the causes. */
+  static boolean isDiskFull(Throwable failure) {
+    for (Throwable t = failure; t != null; t = t.getCause()) {
+      // SQLite's codes (with their extended bits) stay below MariaDB's, which start at 1000
+      if (t instanceof SQLException s && (s.getErrorCode() < 1000 && (s.getErrorCode() & 0xff) == SQLITE_FULL
+          || s.getErrorCode() == ER_RECORD_FILE_FULL)) {
+        return true;
+      }
+      if (t.getCause() == t) {
+        break;
+      }
+    }
+    return false;
   }
 
   /** Deadlocks, lock wait timeouts, serialization failures, busy SQLite files and lost connections. */

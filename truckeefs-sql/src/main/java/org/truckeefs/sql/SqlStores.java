@@ -104,8 +104,10 @@ final class SqlStores {
     HikariDataSource reader = null;
     SqliteCheckpointer checkpointer = null;
     try {
-      writer = writerConnection(url);
+      // the redo log first: it writes 4 MiB ahead, so a full disk is told apart (ENOSPC) before SQLite's own files
+      // fail with a less specific error
       redo = openRedo(redoFile);
+      writer = writerConnection(url);
       if (redo.size() > 0) {
         // Before the migrations: the entries were recorded against the tables as they were.
         SqliteWriter.replay(writer, redo);
@@ -135,6 +137,11 @@ final class SqlStores {
     try {
       return RedoLog.open(file);
     } catch (IOException e) {
+      if (String.valueOf(e.getMessage()).contains("No space left")) {
+        // the log keeps 4 MiB written ahead (see RedoLog), so a full disk shows here first
+        throw new FsException(FsError.NO_SPACE, "cannot open the metadata redo log " + file
+            + ": no space left on the disk of data_dir (it needs 4 MiB free)");
+      }
       throw new FsException(FsError.IO, "cannot open the metadata redo log " + file + ": " + e.getClass().getSimpleName()
           + " (check data_dir)");
     }
@@ -155,6 +162,10 @@ final class SqlStores {
     try {
       return sqliteConfig(SQLiteConfig.TransactionMode.IMMEDIATE).createConnection(url);
     } catch (SQLException e) {
+      if (SqlErrors.isDiskFull(e)) {
+        throw new FsException(FsError.NO_SPACE, "cannot open the metadata file "
+            + url.substring("jdbc:sqlite:".length()) + ": no space left on the disk of data_dir");
+      }
       throw new FsException(FsError.IO, "cannot open the metadata file " + url.substring("jdbc:sqlite:".length())
           + ": " + SqlErrors.describe(e) + " (check data_dir)");
     }
