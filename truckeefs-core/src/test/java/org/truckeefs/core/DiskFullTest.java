@@ -19,7 +19,7 @@ import org.truckeefs.api.FsError;
 import org.truckeefs.api.FsException;
 import org.truckeefs.api.InodeId;
 import org.truckeefs.api.OpenFlags;
-import org.truckeefs.testkit.RequiredService;
+import org.truckeefs.testkit.SmallDisk;
 
 /**
  * A full disk is ENOSPC and survivable, on a real 8 MiB tmpfs holding the cache directory (the blob store lives on
@@ -34,17 +34,14 @@ class DiskFullTest {
 
   @TempDir Path tmp;
   Path disk;
+  SmallDisk smallDisk;
   RiverFS fs;
   ControlledBlobStore blobs;
 
   @BeforeEach
   void mountSmallDisk() throws Exception {
-    disk = tmp.resolve("disk");
-    Files.createDirectories(disk);
-    Process p = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=" + DISK, "tmpfs", disk.toString())
-        .redirectErrorStream(true).start();
-    boolean mounted = p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0;
-    RequiredService.require(mounted, "mounting a tmpfs (run the tests as root, or in a container with CAP_SYS_ADMIN)");
+    smallDisk = SmallDisk.mount(tmp.resolve("disk"), DISK);
+    disk = smallDisk.dir();
     blobs = new ControlledBlobStore(new LocalBlobStore(tmp.resolve("blobs")));
   }
 
@@ -58,7 +55,9 @@ class DiskFullTest {
         fs.close();
       }
     } finally {
-      new ProcessBuilder("umount", disk.toString()).inheritIO().start().waitFor(30, TimeUnit.SECONDS);
+      if (smallDisk != null) {
+        smallDisk.close();
+      }
     }
   }
 

@@ -253,6 +253,17 @@ class MetadataQueryCountTest {
         org.truckeefs.api.OpenFlags.READ).handle(), 0, 200)).hasSize(100);
   }
 
+  /** A file written, closed and committed, which has left the open-file table. */
+  private InodeId closedFile(String name, byte[] data) throws Exception {
+    long h = TestFs.createFile(fs, name);
+    TestFs.write(fs, h, 0, data);
+    fs.release(h);
+    fs.syncAll();
+    // committed, so it leaves the table (the background drain that release started may be the one that drops it)
+    await().until(() -> fs.status().openFiles() == 0);
+    return TestFs.lookup(fs, name).id();
+  }
+
   /**
    * Opening a closed file again (cat, a build reading its sources) costs the only host no store call: the
    * attributes are the exact cache's, the chunk map the one the file had when it left the open-file table.
@@ -260,13 +271,7 @@ class MetadataQueryCountTest {
   @Test
   void reopeningAClosedFile_onTheOnlyHost_readsNothingFromTheStore() throws Exception {
     byte[] data = TestFs.pattern(3 * TestFs.CHUNK + 100, 7);
-    long h = TestFs.createFile(fs, "r");
-    TestFs.write(fs, h, 0, data);
-    fs.release(h);
-    fs.syncAll();
-    // committed, so it leaves the table (the background drain that release started may be the one that drops it)
-    await().until(() -> fs.status().openFiles() == 0);
-    InodeId id = TestFs.lookup(fs, "r").id();
+    InodeId id = closedFile("r", data);
     for (int round = 0; round < 2; round++) {
       calls.clear();
       long r = fs.open(ROOT, id, OpenFlags.READ).handle();
@@ -286,12 +291,7 @@ class MetadataQueryCountTest {
     fs = RiverFS.open(config().coordinatorUri("local://mq-" + java.util.UUID.randomUUID())
         .dataDir(tmp.resolve("many-data")).cacheDir(tmp.resolve("many-cache")).build());
     byte[] data = TestFs.pattern(TestFs.CHUNK + 1, 3);
-    long h = TestFs.createFile(fs, "r");
-    TestFs.write(fs, h, 0, data);
-    fs.release(h);
-    fs.syncAll();
-    await().until(() -> fs.status().openFiles() == 0);
-    InodeId id = TestFs.lookup(fs, "r").id();
+    InodeId id = closedFile("r", data);
     calls.clear();
     long r = fs.open(ROOT, id, OpenFlags.READ).handle();
     assertThat(TestFs.read(fs, r, 0, data.length)).isEqualTo(data);

@@ -18,7 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.truckeefs.api.FsError;
 import org.truckeefs.api.FsException;
 import org.truckeefs.spi.BackendConfig;
-import org.truckeefs.testkit.RequiredService;
+import org.truckeefs.testkit.SmallDisk;
 
 /**
  * The mapped redo log on a real full disk (an 8 MiB tmpfs): appends into the zeros it already holds keep working (a
@@ -31,20 +31,19 @@ class RedoLogDiskFullTest {
   @TempDir Path tmp;
   private Path disk;
 
+  private SmallDisk smallDisk;
+
   @BeforeEach
   void mountSmallDisk() throws Exception {
-    disk = tmp.resolve("disk");
-    Files.createDirectories(disk);
-    Process p = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=" + DISK, "tmpfs", disk.toString())
-        .redirectErrorStream(true).start();
-    boolean mounted = p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0;
-    RequiredService.require(mounted, "mounting a tmpfs (run the tests as root, or in a container with CAP_SYS_ADMIN)");
+    smallDisk = SmallDisk.mount(tmp.resolve("disk"), DISK);
+    disk = smallDisk.dir();
   }
 
   @AfterEach
   void unmount() throws Exception {
-    new ProcessBuilder("umount", "-l", disk.toString()).redirectErrorStream(true).start().waitFor(30,
-        TimeUnit.SECONDS);
+    if (smallDisk != null) {
+      smallDisk.close();
+    }
   }
 
   /** Fills the disk with a file of its own until a write fails; returns it (delete it to make room again). */
