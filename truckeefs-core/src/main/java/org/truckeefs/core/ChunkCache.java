@@ -232,8 +232,7 @@ final class ChunkCache implements AutoCloseable {
   private void lookAtSpace() {
     long usable = space.usable();
     roomForMemory = hasRoomForMemory(usable);
-    boolean underFloor = usable != Long.MAX_VALUE && usable < space.floor();
-    if (overSize() || underFloor) {
+    if (overSize() || space.underFloor(usable)) {
       overLimit.run();
     }
   }

@@ -62,7 +62,12 @@ final class FreeSpace {
   /** Whether {@code bytes} more would leave less than the floor free. */
   boolean wouldGoUnder(long bytes) {
     long free = usable();
-    return free != Long.MAX_VALUE && free - bytes < floor;
+    return free != Long.MAX_VALUE && underFloor(free - bytes);
+  }
+
+  /** Whether {@code free} bytes, as {@link #usable} gave them, are under the floor. */
+  boolean underFloor(long free) {
+    return free != Long.MAX_VALUE && free < floor;
   }
 
   /** Counts bytes added to the cache; true when it is time to look at the free space again. */

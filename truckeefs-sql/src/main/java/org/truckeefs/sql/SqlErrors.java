@@ -1,5 +1,6 @@
 package org.truckeefs.sql;
 
+import java.io.IOException;
 import java.net.ConnectException;
 import java.net.NoRouteToHostException;
 import java.net.SocketTimeoutException;
@@ -57,9 +58,15 @@ final class SqlErrors {
     return new FsException(FsError.IO, "metadata store failed in " + op + ": " + describe(e), e);
   }
 
-  /** SQLite's SQLITE_FULL or MariaDB's full table anywhere in the causes. */
+  /**
+   * SQLite's SQLITE_FULL, MariaDB's full table, or a file write's ENOSPC (the JDK's "No space left on device": the
+   * redo log's) anywhere in the causes.
+   */
   static boolean isDiskFull(Throwable failure) {
     for (Throwable t = failure; t != null; t = t.getCause()) {
+      if (t instanceof IOException && String.valueOf(t.getMessage()).contains("No space left")) {
+        return true;
+      }
       // SQLite's codes (with their extended bits) stay below MariaDB's, which start at 1000
       if (t instanceof SQLException s && (s.getErrorCode() < 1000 && (s.getErrorCode() & 0xff) == SQLITE_FULL
           || s.getErrorCode() == ER_RECORD_FILE_FULL)) {

@@ -137,7 +137,7 @@ final class SqlStores {
     try {
       return RedoLog.open(file);
     } catch (IOException e) {
-      if (String.valueOf(e.getMessage()).contains("No space left")) {
+      if (SqlErrors.isDiskFull(e)) {
         // the log keeps 4 MiB written ahead (see RedoLog), so a full disk shows here first
         throw new FsException(FsError.NO_SPACE, "cannot open the metadata redo log " + file
             + ": no space left on the disk of data_dir (it needs 4 MiB free)");

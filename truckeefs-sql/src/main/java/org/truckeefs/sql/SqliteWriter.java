@@ -253,7 +253,7 @@ final class SqliteWriter implements AutoCloseable {
         logged = true;
       } catch (IOException | RuntimeException e) {
         StatementCache.prepare(cache, connection, "ROLLBACK TO g").execute();
-        FsError error = String.valueOf(e.getMessage()).contains("No space left") ? FsError.NO_SPACE : FsError.IO;
+        FsError error = SqlErrors.isDiskFull(e) ? FsError.NO_SPACE : FsError.IO;
         LOG.warn("cannot append to the metadata redo log {}: {}", redo.file(), e.toString());
         for (Job job : group) {
           if (job.failure == null) {

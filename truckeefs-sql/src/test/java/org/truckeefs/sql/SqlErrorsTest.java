@@ -14,6 +14,9 @@ class SqlErrorsTest {
         .isEqualTo(FsError.NO_SPACE);
     assertThat(SqlErrors.io("create", new RuntimeException(new SQLException("The table 'inode' is full", "HY000",
         1114))).error()).isEqualTo(FsError.NO_SPACE);
+    assertThat(SqlErrors.isDiskFull(new java.io.IOException("No space left on device"))).as("the redo log's")
+        .isTrue();
+    assertThat(SqlErrors.isDiskFull(new java.io.IOException("Input/output error"))).isFalse();
     assertThat(SqlErrors.io("create", new SQLException("[SQLITE_IOERR] disk I/O error", null, 10)).error())
         .isEqualTo(FsError.IO);
     assertThat(SqlErrors.io("create", new SQLException("Duplicate entry", "23000", 1062)).error())
