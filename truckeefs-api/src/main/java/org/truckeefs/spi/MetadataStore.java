@@ -163,6 +163,23 @@ public interface MetadataStore extends AutoCloseable {
   CommitResult commitContent(ContentCommit commit) throws FsException;
 
   /**
+   * Several independent commits (of different files), each applied exactly as {@link #commitContent} applies it and
+   * atomic on its own: one that fails changes nothing and leaves the others standing. The answers are in the order of
+   * {@code commits}. A store with a single writer may run them in one turn of it; this default runs them one by one.
+   */
+  default List<CommitOutcome> commitContents(List<ContentCommit> commits) {
+    List<CommitOutcome> out = new ArrayList<>(commits.size());
+    for (ContentCommit c : commits) {
+      try {
+        out.add(CommitOutcome.of(commitContent(c)));
+      } catch (FsException e) {
+        out.add(CommitOutcome.failed(e));
+      }
+    }
+    return out;
+  }
+
+  /**
    * The commit marks of {@code owner} recorded by {@link #commitContent} and not yet cleared, in increasing order.
    */
   default List<Long> commitMarks(String owner) throws FsException {

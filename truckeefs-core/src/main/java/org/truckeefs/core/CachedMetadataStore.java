@@ -20,6 +20,7 @@ import org.truckeefs.api.XattrMode;
 import org.truckeefs.spi.AttrUpdate;
 import org.truckeefs.spi.BlobRef;
 import org.truckeefs.spi.ChunkRef;
+import org.truckeefs.spi.CommitOutcome;
 import org.truckeefs.spi.CommitResult;
 import org.truckeefs.spi.ContentCommit;
 import org.truckeefs.spi.CreateResult;
@@ -447,6 +448,29 @@ final class CachedMetadataStore implements MetadataStore {
       cache.invalidate(commit.inode());
     }
     return r;
+  }
+
+  /** As {@link #commitContent}, for each of the commits. */
+  @Override
+  public List<CommitOutcome> commitContents(List<ContentCommit> commits) {
+    long[] stamp = cache.stamp();
+    List<CommitOutcome> out;
+    try {
+      out = store.commitContents(commits);
+    } catch (RuntimeException e) {
+      commits.forEach(c -> cache.invalidate(c.inode()));
+      throw e;
+    }
+    for (int i = 0; i < out.size(); i++) {
+      CommitResult r = out.get(i).result();
+      InodeId inode = commits.get(i).inode();
+      if (enabled && r != null && r.attributes() != null) {
+        cache.replace(inode, r.attributes(), stamp);
+      } else {
+        cache.invalidate(inode);
+      }
+    }
+    return out;
   }
 
   @Override

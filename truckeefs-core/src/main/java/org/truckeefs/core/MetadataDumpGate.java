@@ -23,7 +23,7 @@ import org.truckeefs.spi.MetadataStore;
 final class MetadataDumpGate implements InvocationHandler {
   /** The SPI methods that change what a dump contains. */
   private static final Set<String> CHANGES = Set.of("initRoot", "create", "createEntry", "link", "unlink", "rename",
-      "setAttributes", "commitContent", "purge", "setXattr", "removeXattr");
+      "setAttributes", "commitContent", "commitContents", "purge", "setXattr", "removeXattr");
 
   /** Work done while the gate is closed, on the store itself. */
   @FunctionalInterface

@@ -35,7 +35,8 @@ import org.truckeefs.spi.Ticker;
  * only user): uploads a file's sealed, journaled snapshots in order. Each snapshot's chunks are put in parallel (the put pool
  * has {@code max_connections} threads, the bound on concurrent blob uploads; a snapshot of one chunk, a small file, is
  * put by the drain itself under the same bound), then one compare-and-set commit
- * records them and the snapshot's commit mark in the same transaction; the pipeline then closes the journal record.
+ * records them and the snapshot's commit mark in the same transaction (handed to {@link CommitBatches}, which
+ * sends the commits of uploads that finish together in one store call); the pipeline then closes the journal record.
  *
  * <p>Conflict policy: last writer wins per byte range. A commit that finds another version (another host committed
  * first) is rebased byte-exactly: only the bytes this host wrote are laid over the newer content, never whole
@@ -64,6 +65,7 @@ final class Uploader {
   private final Duration maxRetryDelay;
   private final LongFunction<CommitMark> marks;
   private final Committed committed;
+  private final CommitBatches commits;
 
   /** Told of each commit, after it is applied to the file. */
   interface Committed {
@@ -89,6 +91,7 @@ final class Uploader {
     this.maxRetryDelay = maxRetryDelay;
     this.marks = marks;
     this.committed = committed;
+    this.commits = new CommitBatches(meta);
   }
 
   /**
@@ -147,7 +150,7 @@ final class Uploader {
             s.mtime, 0, marks.apply(s.journalId));
         CommitResult r;
         try {
-          r = meta.commitContent(c);
+          r = commits.commit(c);
         } catch (FsException e) {
           if (e.error() == FsError.STALE && attempt < MAX_REBASES) {
             log.info("{} was changed by another host; rebasing this host's written bytes onto its version", f.id);

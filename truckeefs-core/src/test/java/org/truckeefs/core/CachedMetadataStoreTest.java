@@ -21,6 +21,10 @@ import org.truckeefs.api.Name;
 import org.truckeefs.api.RenameFlags;
 import org.truckeefs.api.XattrMode;
 import org.truckeefs.spi.AttrUpdate;
+import org.truckeefs.spi.BlobRef;
+import org.truckeefs.spi.ChunkRef;
+import org.truckeefs.spi.CommitOutcome;
+import org.truckeefs.spi.ContentCommit;
 import org.truckeefs.spi.CreateResult;
 import org.truckeefs.spi.MetadataStore;
 import org.truckeefs.spi.NewInode;
@@ -190,6 +194,24 @@ class CachedMetadataStoreTest {
     a.cachedLookupAttributes(InodeId.ROOT, n("f"));
     a.cachedLookupAttributes(InodeId.ROOT, n("f"));
     assertThat(calls).as("create cached the entry, and the failed unlink kept it").isEmpty();
+  }
+
+  /** Commits gathered into one call: a committed file is cached as its commit left it, a refused one read again. */
+  @Test
+  void commitContents_cachesWhatEachCommitLeft_andForgetsARefusedOne() throws Exception {
+    InodeAttributes f = a.create(InodeId.ROOT, n("f"), file());
+    InodeAttributes g = a.create(InodeId.ROOT, n("g"), file());
+    a.cachedAttributes(f.id());
+    a.cachedAttributes(g.id());
+    List<CommitOutcome> out = a.commitContents(List.of(
+        new ContentCommit(f.id(), f.version(), 7, List.of(new ChunkRef(0, BlobRef.of("x"), 7)), Long.MAX_VALUE, T, 0),
+        new ContentCommit(g.id(), g.version() + 1, 9, List.of(), Long.MAX_VALUE, T, 0)));
+    assertThat(out.get(1).failure().error()).isEqualTo(FsError.STALE);
+    calls.clear();
+    assertThat(a.cachedAttributes(f.id())).isEqualTo(out.get(0).result().attributes());
+    assertThat(calls).as("the committed file's attributes came with its commit").isEmpty();
+    assertThat(a.cachedAttributes(g.id()).version()).isEqualTo(g.version());
+    assertThat(calls).as("the refused commit's file is read again").containsExactly("getAttributes");
   }
 
   @Test

@@ -15,6 +15,7 @@ import org.truckeefs.api.XattrMode;
 import org.truckeefs.spi.AttrUpdate;
 import org.truckeefs.spi.BlobRef;
 import org.truckeefs.spi.ChunkRef;
+import org.truckeefs.spi.CommitOutcome;
 import org.truckeefs.spi.CommitResult;
 import org.truckeefs.spi.ContentCommit;
 import org.truckeefs.spi.CreateResult;
@@ -52,6 +53,7 @@ class ForwardingMetadataStore implements MetadataStore {
   @Override public InodeAttributes setAttributes(InodeId inode, AttrUpdate update) throws FsException { return d.setAttributes(inode, update); }
   @Override public List<ChunkRef> chunks(InodeId inode) throws FsException { return d.chunks(inode); }
   @Override public CommitResult commitContent(ContentCommit commit) throws FsException { return d.commitContent(commit); }
+  @Override public List<CommitOutcome> commitContents(List<ContentCommit> commits) { return d.commitContents(commits); }
   @Override public UnlinkResult unlink(InodeId parent, Name name, boolean directory, Instant now, InodeId purgeIfOrphan) throws FsException { return d.unlink(parent, name, directory, now, purgeIfOrphan); }
   @Override public CommitResult purge(InodeId inode) throws FsException { return d.purge(inode); }
   @Override public List<InodeId> orphans() throws FsException { return d.orphans(); }

@@ -305,7 +305,7 @@ class MetadataQueryCountTest {
     TestFs.write(fs, h, 0, new byte[100]);
     calls.clear();
     fs.release(h); // the upload and its commit run on the upload pool, not here
-    assertThat(calls).doesNotContain("journalAppend", "commitContent", "setAttributes", "sync");
+    assertThat(calls).doesNotContain("journalAppend", "commitContent", "commitContents", "setAttributes", "sync");
     fs.syncAll();
     assertThat(fs.journaledUploads()).isZero();
   }
@@ -410,7 +410,7 @@ class MetadataQueryCountTest {
     fs.write(o.handle(), 0, java.nio.ByteBuffer.wrap(new byte[100]));
     calls.clear();
     fs.fsync(o.handle(), false);
-    assertThat(calls).containsExactly("commitContent", "sync");
+    assertThat(calls).containsExactly("commitContents", "sync");
     fs.release(o.handle());
   }
 
@@ -420,7 +420,7 @@ class MetadataQueryCountTest {
     fs.write(o.handle(), 0, java.nio.ByteBuffer.wrap(new byte[] {1, 2, 3}));
     calls.clear();
     fs.fsync(o.handle(), false);
-    assertThat(calls).contains("commitContent").last().isEqualTo("sync");
+    assertThat(calls).contains("commitContents").last().isEqualTo("sync");
     fs.release(o.handle());
   }
 

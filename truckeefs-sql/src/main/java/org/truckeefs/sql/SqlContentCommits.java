@@ -24,10 +24,12 @@ import org.truckeefs.api.InodeId;
 import org.truckeefs.api.InodeType;
 import org.truckeefs.spi.BlobRef;
 import org.truckeefs.spi.ChunkRef;
+import org.truckeefs.spi.CommitOutcome;
 import org.truckeefs.spi.CommitResult;
 import org.truckeefs.spi.ContentCommit;
 import org.truckeefs.spi.JournalEntry;
 import org.truckeefs.sql.SqlRows.Row;
+import org.truckeefs.sql.Transactor.Body;
 
 /**
  * A file's content as the store records it: its chunk list, the compare-and-set that commits an upload (chunks,
@@ -98,6 +100,36 @@ final class SqlContentCommits {
   }
 
   CommitResult commitContent(ContentCommit commit) throws FsException {
+    return tx.write("commitContent", commitBody(commit));
+  }
+
+  /**
+   * Independent commits (of different files), each its own atomic write as {@link #commitContent}'s; on SQLite
+   * queued on the single writer together, so that many uploads' commits take its lock once.
+   */
+  List<CommitOutcome> commitContents(List<ContentCommit> commits) {
+    List<CommitOutcome> out = new ArrayList<>(commits.size());
+    List<Body<CommitResult>> bodies = new ArrayList<>(commits.size());
+    List<Integer> at = new ArrayList<>(commits.size());
+    for (ContentCommit c : commits) {
+      try {
+        bodies.add(commitBody(c));
+        at.add(out.size());
+        out.add(null);
+      } catch (FsException e) {
+        out.add(CommitOutcome.failed(e));
+      }
+    }
+    List<Transactor.Written<CommitResult>> written = tx.writeAll("commitContent", bodies);
+    for (int i = 0; i < written.size(); i++) {
+      Transactor.Written<CommitResult> w = written.get(i);
+      out.set(at.get(i), w.failure() != null ? CommitOutcome.failed(w.failure()) : CommitOutcome.of(w.result()));
+    }
+    return out;
+  }
+
+  /** The transaction body of one commit, once its arguments are checked. */
+  private Body<CommitResult> commitBody(ContentCommit commit) throws FsException {
     Set<Long> upsertIndexes = new HashSet<>();
     for (ChunkRef c : commit.upserts()) {
       if (!upsertIndexes.add(c.index())) {
@@ -108,7 +140,7 @@ final class SqlContentCommits {
     if (tx.engine() == SqlEngine.SQLITE) {
       return commitOnSqlite(commit, mtime);
     }
-    return tx.write("commitContent", db -> {
+    return db -> {
       long id = commit.inode().value();
       InodeAttributes row = rows.existing(db, commit.inode(), true).a();
       FsException refused = refusal(row, commit);
@@ -126,7 +158,7 @@ final class SqlContentCommits {
           commit.newSize(), row.nlink(), row.rdev(), row.atime(), instant(mtime), instant(ctime), row.crtime(),
           row.version() + 1);
       return new CommitResult(after, unreferenced);
-    });
+    };
   }
 
   /**
@@ -135,8 +167,8 @@ final class SqlContentCommits {
    * statement. A small file's first commit is five statements instead of seven, each of which the write-behind also
    * records in its redo log.
    */
-  private CommitResult commitOnSqlite(ContentCommit commit, long mtime) throws FsException {
-    return tx.write("commitContent", db -> {
+  private Body<CommitResult> commitOnSqlite(ContentCommit commit, long mtime) {
+    return db -> {
       long id = commit.inode().value();
       InodeAttributes after;
       try (ResultSet r = HotStatements.prepare(db, UPDATE_CONTENT_IF_AT, commit.newSize(), mtime, mtime, mtime, id,
@@ -154,7 +186,7 @@ final class SqlContentCommits {
       List<BlobRef> unreferenced = blobs.applyBlobDeltas(db, deltas);
       closeOut(db, commit);
       return new CommitResult(after, unreferenced);
-    });
+    };
   }
 
   /** EISDIR or ESTALE when {@code commit} cannot apply to {@code row}; null when it can. */

@@ -16,6 +16,7 @@ import org.truckeefs.api.XattrMode;
 import org.truckeefs.spi.AttrUpdate;
 import org.truckeefs.spi.BlobRef;
 import org.truckeefs.spi.ChunkRef;
+import org.truckeefs.spi.CommitOutcome;
 import org.truckeefs.spi.CommitResult;
 import org.truckeefs.spi.ContentCommit;
 import org.truckeefs.spi.CreateResult;
@@ -158,6 +159,11 @@ final class SqlMetadataStore implements MetadataStore {
   @Override
   public CommitResult commitContent(ContentCommit commit) throws FsException {
     return content.commitContent(commit);
+  }
+
+  @Override
+  public List<CommitOutcome> commitContents(List<ContentCommit> commits) {
+    return content.commitContents(commits);
   }
 
   @Override

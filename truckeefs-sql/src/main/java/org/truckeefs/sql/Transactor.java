@@ -136,6 +136,28 @@ final class Transactor implements AutoCloseable {
     return run(op, writers, body, true, engine.commitCanBeAmbiguous());
   }
 
+  /** One body's answer in {@link #writeAll}: its result, or the error it failed with. */
+  record Written<T>(T result, FsException failure) {}
+
+  /**
+   * Runs independent writes, each atomic on its own as {@link #write} runs it; answers in their order. On SQLite
+   * they are queued on the writer together ({@link SqliteWriter#writeAll}); elsewhere each is a transaction.
+   */
+  <T> List<Written<T>> writeAll(String op, List<? extends Body<T>> bodies) {
+    if (sqlite != null) {
+      return sqlite.writeAll(op, bodies);
+    }
+    List<Written<T>> out = new ArrayList<>(bodies.size());
+    for (Body<T> b : bodies) {
+      try {
+        out.add(new Written<>(write(op, b), null));
+      } catch (FsException e) {
+        out.add(new Written<>(null, e));
+      }
+    }
+    return out;
+  }
+
   /**
    * Runs a write in one round trip where the engine batches statements ({@link SqlEngine#batchesStatements}):
    * {@code sql} with {@code params}, then the marker and the COMMIT. Returns null on an engine that does not batch:

@@ -27,6 +27,11 @@ import org.truckeefs.api.RenameFlags;
 import org.truckeefs.api.XattrMode;
 import org.truckeefs.spi.AttrUpdate;
 import org.truckeefs.spi.BackendConfig;
+import org.truckeefs.spi.BlobRef;
+import org.truckeefs.spi.ChunkRef;
+import org.truckeefs.spi.CommitMark;
+import org.truckeefs.spi.CommitOutcome;
+import org.truckeefs.spi.ContentCommit;
 import org.truckeefs.spi.NewInode;
 
 /**
@@ -125,6 +130,51 @@ class SqliteWriteBehindTest {
     try (SqlMetadataStore s = open(file, SqliteWriter.WINDOW, SqliteWriter.MAX_UNCOMMITTED)) {
       assertThat(s.lookup(InodeId.ROOT, Name.of("after"))).isPresent();
       assertThat(tree(s, InodeId.ROOT)).hasSize(302);
+    }
+  }
+
+  /**
+   * Commits queued together ({@link SqliteWriter#writeAll}): each in its own savepoint and redo entry, so a crash
+   * before the transaction commits replays the ones that succeeded and not the one that failed, whose statements
+   * (the version-checked update that matched no row) were undone.
+   */
+  @Test
+  void commitsQueuedTogether_failAlone_andThoseThatReturnedSurviveACrash() throws Exception {
+    Path file = dir.resolve("metadata.db");
+    List<InodeId> files = new java.util.ArrayList<>();
+    try (SqlMetadataStore s = open(file, Duration.ofHours(1), 1_000_000)) {
+      s.initRoot(directory());
+      for (int i = 0; i < 5; i++) {
+        files.add(s.create(InodeId.ROOT, Name.of("c" + i), file()).id());
+      }
+      s.sync();
+      List<ContentCommit> commits = new java.util.ArrayList<>();
+      for (int i = 0; i < 5; i++) {
+        long version = i == 2 ? 99 : 0; // the third is stale
+        commits.add(new ContentCommit(files.get(i), version, 10 + i,
+            List.of(new ChunkRef(0, BlobRef.of("blob" + i), 10 + i)), Long.MAX_VALUE, now, 0,
+            new CommitMark("host", i + 1)));
+      }
+      long commitsBefore = s.transactor().sqliteWriter().commits();
+      List<CommitOutcome> out = s.commitContents(commits);
+      assertThat(out).extracting(o -> o.failure() == null ? "ok" : o.failure().error().name())
+          .containsExactly("ok", "ok", "STALE", "ok", "ok");
+      assertThat(s.transactor().sqliteWriter().commits()).as("not committed yet").isEqualTo(commitsBefore);
+      s.transactor().sqliteWriter().crashForTest();
+    }
+    try (SqlMetadataStore s = open(file, SqliteWriter.WINDOW, SqliteWriter.MAX_UNCOMMITTED)) {
+      for (int i = 0; i < 5; i++) {
+        InodeAttributes a = s.getAttributes(files.get(i));
+        if (i == 2) {
+          assertThat(a.version()).isZero();
+          assertThat(s.chunks(files.get(i))).isEmpty();
+        } else {
+          assertThat(a.version()).isEqualTo(1);
+          assertThat(a.size()).isEqualTo(10 + i);
+          assertThat(s.chunks(files.get(i))).containsExactly(new ChunkRef(0, BlobRef.of("blob" + i), 10 + i));
+        }
+      }
+      assertThat(s.commitMarks("host")).containsExactly(1L, 2L, 4L, 5L);
     }
   }
 

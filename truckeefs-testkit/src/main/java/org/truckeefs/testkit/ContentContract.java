@@ -18,6 +18,8 @@ import org.truckeefs.api.RenameFlags;
 import org.truckeefs.api.XattrMode;
 import org.truckeefs.spi.BlobRef;
 import org.truckeefs.spi.ChunkRef;
+import org.truckeefs.spi.CommitMark;
+import org.truckeefs.spi.CommitOutcome;
 import org.truckeefs.spi.CommitResult;
 import org.truckeefs.spi.ContentCommit;
 import org.truckeefs.spi.JournalEntry;
@@ -45,6 +47,35 @@ abstract class ContentContract extends MetadataStoreContract {
       assertThat(r.unreferenced()).isEmpty();
       assertThat(store.getAttributes(f.id())).isEqualTo(r.attributes());
       assertThat(store.chunks(f.id())).containsExactly(chunk(0, blob("b0"), 100), chunk(1, blob("b1"), 50));
+    }
+
+    /** Uploads' commits gathered into one call: each as commitContent applies it, a failing one alone undone. */
+    @Test
+    void commitContents_appliesEachCommit_andOneThatFailsChangesOnlyItself() throws Exception {
+      InodeAttributes a = touch(work, "a");
+      InodeAttributes b = touch(work, "b");
+      InodeAttributes c = touch(work, "c");
+      InodeAttributes bBefore = store.getAttributes(b.id());
+      Instant t = later();
+      List<CommitOutcome> out = store.commitContents(List.of(
+          new ContentCommit(a.id(), a.version(), 10, List.of(chunk(0, blob("ca"), 10)), Long.MAX_VALUE, t, 0,
+              new CommitMark("batch", 1)),
+          new ContentCommit(b.id(), b.version() + 7, 20, List.of(chunk(0, blob("cb"), 20)), Long.MAX_VALUE, t, 0,
+              new CommitMark("batch", 2)),
+          new ContentCommit(c.id(), c.version(), 30, List.of(chunk(0, blob("cc"), 30)), Long.MAX_VALUE, t, 0,
+              new CommitMark("batch", 3))));
+      assertThat(out).hasSize(3);
+      assertThat(out.get(0).get().attributes().size()).isEqualTo(10);
+      assertThat(out.get(0).get().attributes().version()).isEqualTo(a.version() + 1);
+      assertThat(out.get(1).failure().error()).isEqualTo(FsError.STALE);
+      assertThat(out.get(2).get().attributes().size()).isEqualTo(30);
+      assertThat(store.getAttributes(a.id())).isEqualTo(out.get(0).result().attributes());
+      assertThat(store.getAttributes(c.id())).isEqualTo(out.get(2).result().attributes());
+      assertThat(store.chunks(a.id())).containsExactly(chunk(0, blob("ca"), 10));
+      assertThat(store.chunks(c.id())).containsExactly(chunk(0, blob("cc"), 30));
+      assertThat(store.getAttributes(b.id())).isEqualTo(bBefore);
+      assertThat(store.chunks(b.id())).isEmpty();
+      assertThat(store.commitMarks("batch")).containsExactly(1L, 3L);
     }
 
     /** The kernel's coarse write times may lie just before the inode's ctime: mtime takes it, ctime never goes back. */
