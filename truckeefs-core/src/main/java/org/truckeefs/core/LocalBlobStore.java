@@ -43,6 +43,9 @@ final class LocalBlobStore implements BlobStore {
   private static final Set<PosixFilePermission> OWNER_RW = PosixFilePermissions.fromString("rw-------");
 
   private final Path dir;
+  /** Where puts write before they rename into place: a subdirectory of the blob directory (same filesystem). */
+  static final String TMP = "tmp";
+
   private final Path tmp;
   private final boolean posix;
   private final PendingBlobs pending;
@@ -71,7 +74,7 @@ final class LocalBlobStore implements BlobStore {
       ScheduledExecutorService scheduler, Duration maxAge, long maxBytes) throws FsException {
     this.dir = dir;
     this.pending = new PendingBlobs(dir, dataForcer, new DirSync(dirForcer), scheduler, maxAge, maxBytes);
-    this.tmp = dir.resolve("tmp");
+    this.tmp = dir.resolve(TMP);
     this.posix = dir.getFileSystem().supportedFileAttributeViews().contains("posix");
     try {
       Files.createDirectories(tmp);

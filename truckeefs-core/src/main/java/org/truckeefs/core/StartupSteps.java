@@ -90,9 +90,14 @@ final class StartupSteps {
     created.addAll(PrivateDirectory.prepare(config.cacheDir(), "cache_dir"));
     // 5: blobs in a local directory
     if (localBlobs) {
-      created.addAll(PrivateDirectory.prepare(LocalBlobStoreProvider.directory(config.blobUri(), config.dataDir()),
-          "blob_dir"));
+      Path blobDir = LocalBlobStoreProvider.directory(config.blobUri(), config.dataDir());
+      created.addAll(PrivateDirectory.prepare(blobDir, "blob_dir"));
+      Path scratch = blobDir.resolve(LocalBlobStore.TMP);
+      boolean freshScratch = !Files.exists(scratch);
       blobs = blobStore(blobProvider, ctx);
+      if (freshScratch) {
+        created.add(scratch); // the store made it: removed with the blob directory if a later step fails
+      }
     }
     // 6: metadata, last: it may migrate a database
     privateMetadataFile();
