@@ -46,7 +46,7 @@ final class Background {
       if (!p.isAlive()) {
         String said = Files.readString(log, StandardCharsets.UTF_8).strip();
         throw new UserError(p.exitValue() == 0 ? UserError.FAILED : p.exitValue(),
-            said.isEmpty() ? "the mount process ended without mounting" : said.replaceFirst("^truckeefs: ", ""));
+            said.isEmpty() ? silentEnd(log, p.exitValue()) : said.replaceFirst("^truckeefs: ", ""));
       }
       if (FuseMount.isMountedAt(mountPoint) && Files.readString(log, StandardCharsets.UTF_8).contains("mounted on")) {
         out.println("truckeefs: mounted on " + mountPoint + " in the background (pid " + p.pid() + ", output in " + log + ")");
@@ -57,6 +57,22 @@ final class Background {
       }
       Thread.sleep(50);
     }
+  }
+
+  /**
+   * Why a child that failed said nothing: most often, its output file's disk is full (the one-line error it wrote
+   * was lost with the rest), which this says, naming the directory to free.
+   */
+  static String silentEnd(Path log, int exitCode) {
+    try {
+      if (Files.getFileStore(log).getUsableSpace() == 0) {
+        return "the mount process ended (exit " + exitCode + ") and could not say why: no space left on the disk of "
+            + log.getParent() + " (free some, then mount again)";
+      }
+    } catch (IOException e) {
+      // as below
+    }
+    return "the mount process ended (exit " + exitCode + ") without mounting and without a message in " + log;
   }
 
   /**
