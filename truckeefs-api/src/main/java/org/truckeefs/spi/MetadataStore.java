@@ -163,6 +163,16 @@ public interface MetadataStore extends AutoCloseable {
   CommitResult commitContent(ContentCommit commit) throws FsException;
 
   /**
+   * Whether every write of this store goes through one writer (SQLite's single writer connection): then concurrent
+   * uploads hand their commits to {@link #commitContents} together instead of each waiting for the writer's turn. A
+   * store that commits concurrently (MariaDB, several connections) answers false, and each upload commits on its own,
+   * in parallel, as before.
+   */
+  default boolean singleWriter() {
+    return false;
+  }
+
+  /**
    * Several independent commits (of different files), each applied exactly as {@link #commitContent} applies it and
    * atomic on its own: one that fails changes nothing and leaves the others standing. The answers are in the order of
    * {@code commits}. A store with a single writer may run them in one turn of it; this default runs them one by one.

@@ -450,6 +450,11 @@ final class CachedMetadataStore implements MetadataStore {
     return r;
   }
 
+  @Override
+  public boolean singleWriter() {
+    return store.singleWriter();
+  }
+
   /** As {@link #commitContent}, for each of the commits. */
   @Override
   public List<CommitOutcome> commitContents(List<ContentCommit> commits) {

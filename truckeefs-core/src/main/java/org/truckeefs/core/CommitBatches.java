@@ -24,9 +24,11 @@ import org.truckeefs.spi.MetadataStore;
  * no hand-off; a waiter is woken by the holder that ran its commit, or, when its commit came too late for that
  * batch, by the holder leaving so that it takes the next turn.
  *
- * <p>Lock order: a file's commit lease (held by the caller), then {@link #turn}, then the store's own. The turn is
- * held across the store call (a SQL transaction): it orders only the commits, which go through the store's one
- * writer anyway.
+ * <p>Only for a store with a single writer ({@link MetadataStore#singleWriter}: SQLite, whose writes run in this
+ * process's memory and its redo log, never over a network): the turn is held across the store call, which orders
+ * only commits that go through that one writer anyway. A store that commits in parallel (MariaDB) is not given one.
+ *
+ * <p>Lock order: a file's commit lease (held by the caller), then {@link #turn}, then the store's own.
  */
 final class CommitBatches {
   /** At most this many commits in one store call: a caller's wait stays bounded. */

@@ -35,8 +35,9 @@ import org.truckeefs.spi.Ticker;
  * only user): uploads a file's sealed, journaled snapshots in order. Each snapshot's chunks are put in parallel (the put pool
  * has {@code max_connections} threads, the bound on concurrent blob uploads; a snapshot of one chunk, a small file, is
  * put by the drain itself under the same bound), then one compare-and-set commit
- * records them and the snapshot's commit mark in the same transaction (handed to {@link CommitBatches}, which
- * sends the commits of uploads that finish together in one store call); the pipeline then closes the journal record.
+ * records them and the snapshot's commit mark in the same transaction (on a store with a single writer, handed to
+ * {@link CommitBatches}, which sends the commits of uploads that finish together in one store call); the pipeline
+ * then closes the journal record.
  *
  * <p>Conflict policy: last writer wins per byte range. A commit that finds another version (another host committed
  * first) is rebased byte-exactly: only the bytes this host wrote are laid over the newer content, never whole
@@ -65,6 +66,7 @@ final class Uploader {
   private final Duration maxRetryDelay;
   private final LongFunction<CommitMark> marks;
   private final Committed committed;
+  /** Null unless the store has a single writer: a store that commits in parallel gets each commit at once. */
   private final CommitBatches commits;
 
   /** Told of each commit, after it is applied to the file. */
@@ -91,7 +93,7 @@ final class Uploader {
     this.maxRetryDelay = maxRetryDelay;
     this.marks = marks;
     this.committed = committed;
-    this.commits = new CommitBatches(meta);
+    this.commits = meta.singleWriter() ? new CommitBatches(meta) : null;
   }
 
   /**
@@ -150,7 +152,7 @@ final class Uploader {
             s.mtime, 0, marks.apply(s.journalId));
         CommitResult r;
         try {
-          r = commits.commit(c);
+          r = commits != null ? commits.commit(c) : meta.commitContent(c);
         } catch (FsException e) {
           if (e.error() == FsError.STALE && attempt < MAX_REBASES) {
             log.info("{} was changed by another host; rebasing this host's written bytes onto its version", f.id);

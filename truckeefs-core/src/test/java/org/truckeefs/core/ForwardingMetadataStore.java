@@ -54,6 +54,7 @@ class ForwardingMetadataStore implements MetadataStore {
   @Override public List<ChunkRef> chunks(InodeId inode) throws FsException { return d.chunks(inode); }
   @Override public CommitResult commitContent(ContentCommit commit) throws FsException { return d.commitContent(commit); }
   @Override public List<CommitOutcome> commitContents(List<ContentCommit> commits) { return d.commitContents(commits); }
+  @Override public boolean singleWriter() { return d.singleWriter(); }
   @Override public UnlinkResult unlink(InodeId parent, Name name, boolean directory, Instant now, InodeId purgeIfOrphan) throws FsException { return d.unlink(parent, name, directory, now, purgeIfOrphan); }
   @Override public CommitResult purge(InodeId inode) throws FsException { return d.purge(inode); }
   @Override public List<InodeId> orphans() throws FsException { return d.orphans(); }

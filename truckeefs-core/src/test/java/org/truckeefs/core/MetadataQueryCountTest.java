@@ -41,6 +41,8 @@ class MetadataQueryCountTest {
   private final Thread testThread = Thread.currentThread();
   private RiverFS fs;
   private MetadataStore meta;
+  /** What the counted store answers to singleWriter() (the in-memory store commits in parallel). */
+  private boolean singleWriter;
 
   @BeforeEach
   void setUp() throws Exception {
@@ -78,6 +80,9 @@ class MetadataQueryCountTest {
   private MetadataStore counted(MetadataStore target) {
     return (MetadataStore) Proxy.newProxyInstance(MetadataStore.class.getClassLoader(),
         new Class<?>[] {MetadataStore.class}, (p, m, args) -> {
+          if (m.getName().equals("singleWriter")) {
+            return singleWriter;
+          }
           if (Thread.currentThread() == testThread) {
             calls.add(m.getName());
           }
@@ -410,6 +415,20 @@ class MetadataQueryCountTest {
     fs.write(o.handle(), 0, java.nio.ByteBuffer.wrap(new byte[100]));
     calls.clear();
     fs.fsync(o.handle(), false);
+    assertThat(calls).containsExactly("commitContent", "sync");
+    fs.release(o.handle());
+  }
+
+  /** A store with a single writer (SQLite) gets uploads' commits gathered, through commitContents. */
+  @Test
+  void onASingleWriterStore_theCommitGoesThroughCommitContents() throws Exception {
+    fs.close();
+    singleWriter = true;
+    fs = RiverFS.open(config().build());
+    OpenResult o = fs.create(ROOT, InodeId.ROOT, n("batched"), 0644, OpenFlags.READ_WRITE);
+    fs.write(o.handle(), 0, java.nio.ByteBuffer.wrap(new byte[100]));
+    calls.clear();
+    fs.fsync(o.handle(), false);
     assertThat(calls).containsExactly("commitContents", "sync");
     fs.release(o.handle());
   }
@@ -420,7 +439,7 @@ class MetadataQueryCountTest {
     fs.write(o.handle(), 0, java.nio.ByteBuffer.wrap(new byte[] {1, 2, 3}));
     calls.clear();
     fs.fsync(o.handle(), false);
-    assertThat(calls).contains("commitContents").last().isEqualTo("sync");
+    assertThat(calls).contains("commitContent").last().isEqualTo("sync");
     fs.release(o.handle());
   }
 

@@ -162,6 +162,11 @@ final class SqlMetadataStore implements MetadataStore {
   }
 
   @Override
+  public boolean singleWriter() {
+    return tx.engine() == SqlEngine.SQLITE;
+  }
+
+  @Override
   public List<CommitOutcome> commitContents(List<ContentCommit> commits) {
     return content.commitContents(commits);
   }

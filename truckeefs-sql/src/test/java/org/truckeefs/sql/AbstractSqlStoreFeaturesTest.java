@@ -65,6 +65,13 @@ abstract class AbstractSqlStoreFeaturesTest {
     return ((SqlMetadataStore) store).transactor().engine().batchesStatements();
   }
 
+  /** SQLite has one writer connection, whose turns uploads' commits share; MariaDB commits on several at once. */
+  @Test
+  void onlySqlite_saysItHasASingleWriter() {
+    boolean sqlite = ((SqlMetadataStore) store).transactor().engine() == SqlEngine.SQLITE;
+    assertThat(store.singleWriter()).isEqualTo(sqlite);
+  }
+
   /** A name that is not there, and why, in one statement (one round trip on MariaDB), not a second for the directory. */
   @Test
   void lookupOfAnAbsentName_isOneStatement() throws Exception {
