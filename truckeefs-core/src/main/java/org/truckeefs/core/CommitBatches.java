@@ -56,6 +56,7 @@ final class CommitBatches {
   CommitResult commit(ContentCommit commit) throws FsException {
     Waiting self = new Waiting(commit);
     queue.add(self);
+    boolean interrupted = false;
     while (self.outcome == null) {
       if (turn.tryLock()) {
         try {
@@ -72,7 +73,13 @@ final class CommitBatches {
         }
       } else {
         LockSupport.park(this);
+        // An interrupt (a pool shutting down) would make park return at once: the commit is someone else's to
+        // finish now, so wait for it and hand the interrupt back afterwards.
+        interrupted |= Thread.interrupted();
       }
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
     }
     return self.outcome.get();
   }

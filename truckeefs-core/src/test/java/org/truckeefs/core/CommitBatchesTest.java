@@ -128,6 +128,27 @@ class CommitBatchesTest {
     assertThat(memory.getAttributes(files.get(5).id()).version()).isEqualTo(files.get(5).version());
   }
 
+  /** An interrupted waiter still gets its answer once the batch that holds its commit ends, and keeps its interrupt. */
+  @Test
+  void anInterruptedWaiter_getsItsAnswer_andKeepsItsInterrupt() throws Exception {
+    Future<CommitResult> first = commitInAThread(commitOf(0, files.get(0).version()));
+    await().atMost(Duration.ofSeconds(30)).until(() -> batchSizes.size() == 1);
+    AtomicBoolean interruptKept = new AtomicBoolean();
+    Thread[] waiter = new Thread[1];
+    Future<CommitResult> second = threads.submit(() -> {
+      waiter[0] = Thread.currentThread();
+      CommitResult r = batches.commit(commitOf(1, files.get(1).version()));
+      interruptKept.set(Thread.currentThread().isInterrupted());
+      return r;
+    });
+    awaitWaiting(1);
+    waiter[0].interrupt();
+    firstCallMayGo.countDown();
+    assertThat(first.get(30, TimeUnit.SECONDS).attributes().id()).isEqualTo(files.get(0).id());
+    assertThat(second.get(30, TimeUnit.SECONDS).attributes().id()).isEqualTo(files.get(1).id());
+    assertThat(interruptKept).isTrue();
+  }
+
   @Test
   void aStoreThatThrows_failsThatBatchsCommitsWithEIO_andTheNextCommitGoesThrough() throws Exception {
     firstCallMayGo.countDown();
