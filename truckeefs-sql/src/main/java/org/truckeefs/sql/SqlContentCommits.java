@@ -104,8 +104,8 @@ final class SqlContentCommits {
   }
 
   /**
-   * Independent commits (of different files), each its own atomic write as {@link #commitContent}'s; on SQLite
-   * queued on the single writer together, so that many uploads' commits take its lock once.
+   * Independent commits (of different files), each its own atomic write as {@link #commitContent}'s, queued on
+   * SQLite's single writer together, so that many uploads' commits take its lock once. SQLite only.
    */
   List<CommitOutcome> commitContents(List<ContentCommit> commits) {
     List<CommitOutcome> out = new ArrayList<>(commits.size());

@@ -168,7 +168,8 @@ final class SqlMetadataStore implements MetadataStore {
 
   @Override
   public List<CommitOutcome> commitContents(List<ContentCommit> commits) {
-    return content.commitContents(commits);
+    // MariaDB commits each in a transaction of its own, on its pooled connections: the SPI's default
+    return singleWriter() ? content.commitContents(commits) : MetadataStore.super.commitContents(commits);
   }
 
   @Override

@@ -140,22 +140,15 @@ final class Transactor implements AutoCloseable {
   record Written<T>(T result, FsException failure) {}
 
   /**
-   * Runs independent writes, each atomic on its own as {@link #write} runs it; answers in their order. On SQLite
-   * they are queued on the writer together ({@link SqliteWriter#writeAll}); elsewhere each is a transaction.
+   * SQLite only (the store's single writer): runs independent writes, each atomic on its own as {@link #write} runs
+   * it, queued on the writer together ({@link SqliteWriter#writeAll}); answers in their order. Other engines run
+   * such writes one by one, as the SPI's default {@code commitContents} does.
    */
   <T> List<Written<T>> writeAll(String op, List<? extends Body<T>> bodies) {
-    if (sqlite != null) {
-      return sqlite.writeAll(op, bodies);
+    if (sqlite == null) {
+      throw new IllegalStateException(op + ": writeAll needs SQLite's single writer, this is " + engine);
     }
-    List<Written<T>> out = new ArrayList<>(bodies.size());
-    for (Body<T> b : bodies) {
-      try {
-        out.add(new Written<>(write(op, b), null));
-      } catch (FsException e) {
-        out.add(new Written<>(null, e));
-      }
-    }
-    return out;
+    return sqlite.writeAll(op, bodies);
   }
 
   /**
