@@ -411,12 +411,7 @@ class MetadataQueryCountTest {
    */
   @Test
   void fsyncOfAWrittenFile_costsTheCommitAndTheSyncOnly() throws Exception {
-    OpenResult o = fs.create(ROOT, InodeId.ROOT, n("small"), 0644, OpenFlags.READ_WRITE);
-    fs.write(o.handle(), 0, java.nio.ByteBuffer.wrap(new byte[100]));
-    calls.clear();
-    fs.fsync(o.handle(), false);
-    assertThat(calls).containsExactly("commitContent", "sync");
-    fs.release(o.handle());
+    assertThat(storeCallsOfFsync("small")).containsExactly("commitContent", "sync");
   }
 
   /** A store with a single writer (SQLite) gets uploads' commits gathered, through commitContents. */
@@ -425,12 +420,18 @@ class MetadataQueryCountTest {
     fs.close();
     singleWriter = true;
     fs = RiverFS.open(config().build());
-    OpenResult o = fs.create(ROOT, InodeId.ROOT, n("batched"), 0644, OpenFlags.READ_WRITE);
+    assertThat(storeCallsOfFsync("batched")).containsExactly("commitContents", "sync");
+  }
+
+  /** The store calls (on this thread) of the fsync of a new file with 100 bytes written. */
+  private List<String> storeCallsOfFsync(String name) throws FsException {
+    OpenResult o = fs.create(ROOT, InodeId.ROOT, n(name), 0644, OpenFlags.READ_WRITE);
     fs.write(o.handle(), 0, java.nio.ByteBuffer.wrap(new byte[100]));
     calls.clear();
     fs.fsync(o.handle(), false);
-    assertThat(calls).containsExactly("commitContents", "sync");
+    List<String> made = List.copyOf(calls);
     fs.release(o.handle());
+    return made;
   }
 
   @Test
