@@ -37,9 +37,9 @@ import org.truckeefs.sql.Transactor.Written;
  * them first and runs on the pool of readers; otherwise both run on the readers, alongside writes, as WAL allows.
  *
  * <p>Concurrent writers share the lock's turns by flat combining: a writer queues its body, then whoever holds the
- * lock runs every queued body, each in its own savepoint, and appends their redo entries with one write. A body
- * that fails (an FsException such as EEXIST, or a statement error) is rolled back to its savepoint alone; the
- * others stand.
+ * lock runs every queued body, each in its own savepoint, and appends each one's redo entry (a copy into the mapped
+ * log) before that savepoint ends. A body that fails (an FsException such as EEXIST, or a statement error), or whose
+ * entry the log refuses, is rolled back to its savepoint alone; the others stand.
  *
  * <p>Lock order: {@link #lock}, then nothing; {@link SqliteCheckpointer} takes it (its second step), never the other
  * way. It is held across SQL run in this process's memory and the redo log's {@code write(2)}, and, as the single
@@ -71,6 +71,8 @@ final class SqliteWriter implements AutoCloseable {
     final String op;
     final Body<?> body;
     boolean done;
+    /** Its redo entry is in the log: it stands even if the transaction fails later (the log replays it). */
+    boolean logged;
     Object result;
     FsException failure;
 
@@ -245,15 +247,19 @@ final class SqliteWriter implements AutoCloseable {
   }
 
   private void runGroup(List<Job> group) {
-    List<RedoLog.Entry> entries = new ArrayList<>(group.size());
     try {
       begin();
       Map<String, PreparedStatement> cache = statements.of(connection);
       PreparedStatement savepoint = StatementCache.prepare(cache, connection, "SAVEPOINT w");
       PreparedStatement release = StatementCache.prepare(cache, connection, "RELEASE w");
       PreparedStatement rollbackTo = StatementCache.prepare(cache, connection, "ROLLBACK TO w");
-      // The group's own savepoint: should the redo log refuse its entries, the whole group is undone.
-      StatementCache.prepare(cache, connection, "SAVEPOINT g").execute();
+      // Each write is its own outermost savepoint, and its redo entry is appended before the savepoint ends: a
+      // savepoint around the whole group (to undo it when the log refused the group's entries) kept every write's
+      // pages in SQLite's statement journal until the group ended, which past 64 KiB (a few writes) SQLite moves to
+      // a temp file for the rest of the transaction, so that every later write paid a write(2) per page it changed
+      // (benchmarks.md). Now the journal holds one write's pages, in memory, and an entry the log refuses undoes
+      // its write alone.
+      long appended = 0;
       for (Job job : group) {
         savepoint.execute();
         recorder.start();
@@ -269,33 +275,26 @@ final class SqliteWriter implements AutoCloseable {
         } finally {
           executed = recorder.stop();
         }
-        if (job.failure != null) {
-          rollbackTo.execute();
-          job.result = null;
-        } else if (!executed.isEmpty()) {
-          entries.add(new RedoLog.Entry(nextSeq + entries.size(), executed));
-        }
-        release.execute();
-      }
-      boolean logged = false;
-      try {
-        redo.append(entries);
-        logged = true;
-      } catch (IOException | RuntimeException e) {
-        StatementCache.prepare(cache, connection, "ROLLBACK TO g").execute();
-        FsError error = SqlErrors.isDiskFull(e) ? FsError.NO_SPACE : FsError.IO;
-        LOG.warn("cannot append to the metadata redo log {}: {}", redo.file(), e.toString());
-        for (Job job : group) {
-          if (job.failure == null) {
-            job.result = null;
+        if (job.failure == null && !executed.isEmpty()) {
+          try {
+            redo.append(List.of(new RedoLog.Entry(nextSeq, executed)));
+            job.logged = true;
+            nextSeq++;
+            appended++;
+          } catch (IOException | RuntimeException e) {
+            FsError error = SqlErrors.isDiskFull(e) ? FsError.NO_SPACE : FsError.IO;
+            LOG.warn("cannot append to the metadata redo log {}: {}", redo.file(), e.toString());
             job.failure = new FsException(error, "cannot append to the metadata redo log " + redo.file() + ": " + e);
           }
         }
+        if (job.failure != null) {
+          rollbackTo.execute();
+          job.result = null;
+        }
+        release.execute();
       }
-      StatementCache.prepare(cache, connection, "RELEASE g").execute();
-      if (logged && !entries.isEmpty()) {
-        nextSeq += entries.size();
-        uncommitted += entries.size();
+      if (appended > 0) {
+        uncommitted += appended;
         if (!dirty) {
           oldestUncommitted = System.nanoTime();
           dirty = true;
@@ -315,10 +314,11 @@ final class SqliteWriter implements AutoCloseable {
         commit();
       }
     } catch (SQLException | RuntimeException e) {
-      // The transaction itself failed (an I/O error): what the redo log holds is put back, the group fails.
+      // The transaction itself failed (an I/O error): what the redo log holds is put back; the writes of the group
+      // that are not in it fail.
       LOG.warn("metadata writes failed, restoring the uncommitted ones from the redo log: {}", SqlErrors.describe(e));
       for (Job job : group) {
-        if (job.failure == null) {
+        if (job.failure == null && !job.logged) {
           job.result = null;
           job.failure = SqlErrors.io(job.op, e);
         }

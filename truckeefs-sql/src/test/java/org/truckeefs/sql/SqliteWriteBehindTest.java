@@ -178,6 +178,97 @@ class SqliteWriteBehindTest {
     }
   }
 
+  /** The SQLite temp files this process has open (SQLite names them etilqs_*, unlinked at once). */
+  static List<String> sqliteTempFiles() throws java.io.IOException {
+    List<String> out = new java.util.ArrayList<>();
+    try (java.nio.file.DirectoryStream<Path> fds = Files.newDirectoryStream(Path.of("/proc/self/fd"))) {
+      for (Path fd : fds) {
+        try {
+          String target = Files.readSymbolicLink(fd).toString();
+          if (target.contains("etilqs_")) {
+            out.add(target);
+          }
+        } catch (java.io.IOException gone) {
+          // closed meanwhile
+        }
+      }
+    }
+    return out;
+  }
+
+  /**
+   * A group of writes (here the commits of 64 uploads, run in one turn of the writer's lock) keeps SQLite's
+   * statement journal in memory: each write's savepoint ends before the next one starts, so the journal never holds
+   * more than one write's pages. A savepoint around the whole group made it outgrow its 64 KiB in memory and move
+   * to a temp file, which every later write of the open transaction then wrote each page it changed to.
+   */
+  @Test
+  void aGroupOfWrites_keepsTheStatementJournalInMemory() throws Exception {
+    Path file = dir.resolve("metadata.db");
+    try (SqlMetadataStore s = open(file, Duration.ofHours(1), 1_000_000)) {
+      s.initRoot(directory());
+      List<InodeId> files = new java.util.ArrayList<>();
+      for (int i = 0; i < 64 * 40; i++) {
+        files.add(s.create(InodeId.ROOT, Name.of("f" + i), file()).id());
+      }
+      s.sync();
+      // Every 40th file: each commit changes an inode row on a leaf page of its own, as commits of unrelated files
+      // in a large table do, so that the group changes far more than 64 KiB of pages.
+      List<ContentCommit> commits = new java.util.ArrayList<>();
+      for (int i = 0; i < 64; i++) {
+        commits.add(new ContentCommit(files.get(i * 40), 0, 100, List.of(new ChunkRef(0, BlobRef.of("b" + i), 100)),
+            Long.MAX_VALUE, now, 0, new CommitMark("host", i + 1)));
+      }
+      long commitsBefore = s.transactor().sqliteWriter().commits();
+      assertThat(s.commitContents(commits)).allSatisfy(o -> assertThat(o.failure()).isNull());
+      assertThat(s.transactor().sqliteWriter().commits()).as("the transaction is still open").isEqualTo(commitsBefore);
+      assertThat(sqliteTempFiles()).as("temp files SQLite opened for the open transaction").isEmpty();
+    }
+  }
+
+  /**
+   * A write whose redo entry the log refuses (it needs the log to grow on a full disk) fails with ENOSPC and is
+   * undone alone: the writes run in the same turn of the lock before and after it stand, and survive a crash.
+   */
+  @Test
+  void aWriteTheRedoLogRefuses_failsAlone() throws Exception {
+    try (org.truckeefs.testkit.SmallDisk disk = org.truckeefs.testkit.SmallDisk.mount(dir.resolve("disk"), 16 << 20)) {
+      Path file = disk.dir().resolve("metadata.db");
+      Path filler = disk.dir().resolve("filler");
+      try (SqlMetadataStore s = open(file, Duration.ofHours(1), 1_000_000)) {
+        s.initRoot(directory());
+        s.sync();
+        try (java.io.OutputStream out = Files.newOutputStream(filler)) {
+          byte[] block = new byte[64 << 10];
+          while (true) {
+            out.write(block);
+          }
+        } catch (java.io.IOException full) {
+          assertThat(full.getMessage()).contains("No space left");
+        }
+        // An update that changes no row but is recorded, with a parameter larger than the log's mapped capacity.
+        byte[] huge = new byte[RedoLog.CAPACITY + (1 << 20)];
+        List<Transactor.Body<String>> bodies = List.of(
+            db -> s.create(InodeId.ROOT, Name.of("before"), file()).id().toString(),
+            db -> {
+              HotStatements.prepare(db, "UPDATE inode SET symlink_target = ? WHERE id = -1", huge).executeUpdate();
+              return "huge";
+            },
+            db -> s.create(InodeId.ROOT, Name.of("after"), file()).id().toString());
+        List<Transactor.Written<String>> out = s.transactor().sqliteWriter().writeAll("test", bodies);
+        assertThat(out).extracting(w -> w.failure() == null ? "ok" : w.failure().error().name())
+            .containsExactly("ok", "NO_SPACE", "ok");
+        assertThat(out.get(1).failure()).hasMessageContaining("redo log");
+        s.transactor().sqliteWriter().crashForTest();
+      }
+      Files.delete(filler);
+      try (SqlMetadataStore s = open(file, SqliteWriter.WINDOW, SqliteWriter.MAX_UNCOMMITTED)) {
+        assertThat(s.lookup(InodeId.ROOT, Name.of("before"))).isPresent();
+        assertThat(s.lookup(InodeId.ROOT, Name.of("after"))).isPresent();
+      }
+    }
+  }
+
   @Test
   void aScan_commitsTheWritesBeforeIt_andRunsBesideTheWriter() throws Exception {
     Path file = dir.resolve("metadata.db");
