@@ -42,8 +42,9 @@ import org.truckeefs.sql.Transactor.Written;
  * entry the log refuses, is rolled back to its savepoint alone; the others stand.
  *
  * <p>Lock order: {@link #lock}, then nothing; {@link SqliteCheckpointer} takes it (its second step), never the other
- * way. It is held across SQL run in this process's memory and the redo log's {@code write(2)}, and, as the single
- * writer connection always was, across a commit's WAL writes and {@link #sync}'s WAL fsync.
+ * way. It is held across SQL run in this process's memory and the redo log's appends (copies into its mapping; a
+ * growth writes zeros to the file), and, as the single writer connection always was, across a commit's WAL writes
+ * and {@link #sync}'s WAL fsync.
  */
 final class SqliteWriter implements AutoCloseable {
   /** Transactor's, like every failure of a metadata operation, so that one logger setting covers them all. */

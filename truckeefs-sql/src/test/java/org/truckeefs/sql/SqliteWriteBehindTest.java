@@ -246,15 +246,14 @@ class SqliteWriteBehindTest {
         } catch (java.io.IOException full) {
           assertThat(full.getMessage()).contains("No space left");
         }
-        // An update that changes no row but is recorded, with a parameter larger than the log's mapped capacity.
+        // Three writes in one turn of the lock; the second changes no row but is recorded, with a parameter larger
+        // than the log's mapped capacity, so that its entry needs the file to grow.
         byte[] huge = new byte[RedoLog.CAPACITY + (1 << 20)];
+        long root = InodeId.ROOT.value();
         List<Transactor.Body<String>> bodies = List.of(
-            db -> s.create(InodeId.ROOT, Name.of("before"), file()).id().toString(),
-            db -> {
-              HotStatements.prepare(db, "UPDATE inode SET symlink_target = ? WHERE id = -1", huge).executeUpdate();
-              return "huge";
-            },
-            db -> s.create(InodeId.ROOT, Name.of("after"), file()).id().toString());
+            db -> update(db, "UPDATE inode SET uid = ? WHERE id = ?", 42L, root),
+            db -> update(db, "UPDATE inode SET symlink_target = ? WHERE id = -1", huge),
+            db -> update(db, "UPDATE inode SET gid = ? WHERE id = ?", 43L, root));
         List<Transactor.Written<String>> out = s.transactor().sqliteWriter().writeAll("test", bodies);
         assertThat(out).extracting(w -> w.failure() == null ? "ok" : w.failure().error().name())
             .containsExactly("ok", "NO_SPACE", "ok");
@@ -263,10 +262,15 @@ class SqliteWriteBehindTest {
       }
       Files.delete(filler);
       try (SqlMetadataStore s = open(file, SqliteWriter.WINDOW, SqliteWriter.MAX_UNCOMMITTED)) {
-        assertThat(s.lookup(InodeId.ROOT, Name.of("before"))).isPresent();
-        assertThat(s.lookup(InodeId.ROOT, Name.of("after"))).isPresent();
+        InodeAttributes a = s.getAttributes(InodeId.ROOT);
+        assertThat(a.uid()).as("the write before the refused one").isEqualTo(42);
+        assertThat(a.gid()).as("the write after it").isEqualTo(43);
       }
     }
+  }
+
+  private static String update(org.jooq.DSLContext db, String sql, Object... params) throws java.sql.SQLException {
+    return HotStatements.prepare(db, sql, params).executeUpdate() + " rows";
   }
 
   @Test
