@@ -442,12 +442,17 @@ final class CachedMetadataStore implements MetadataStore {
       cache.invalidate(commit.inode());
       throw e;
     }
-    if (enabled && r.attributes() != null) {
-      cache.replace(commit.inode(), r.attributes(), stamp);
-    } else {
-      cache.invalidate(commit.inode());
-    }
+    committed(commit.inode(), r, stamp);
     return r;
+  }
+
+  /** After a content commit of {@code inode}: caches the attributes it left, or forgets them (a failed commit). */
+  private void committed(InodeId inode, CommitResult r, long[] stamp) {
+    if (enabled && r != null && r.attributes() != null) {
+      cache.replace(inode, r.attributes(), stamp);
+    } else {
+      cache.invalidate(inode);
+    }
   }
 
   @Override
@@ -467,13 +472,7 @@ final class CachedMetadataStore implements MetadataStore {
       throw e;
     }
     for (int i = 0; i < out.size(); i++) {
-      CommitResult r = out.get(i).result();
-      InodeId inode = commits.get(i).inode();
-      if (enabled && r != null && r.attributes() != null) {
-        cache.replace(inode, r.attributes(), stamp);
-      } else {
-        cache.invalidate(inode);
-      }
+      committed(commits.get(i).inode(), out.get(i).result(), stamp);
     }
     return out;
   }
