@@ -14,14 +14,23 @@ import java.util.concurrent.ScheduledExecutorService;
  * @param clock wall-clock time (timestamps)
  * @param ticker monotonic time (timeouts, expiry)
  * @param scheduler for the backend's periodic work; owned by the caller, never shut down by the backend
+ * @param diskWriteback starts local files' disk writes early (the local blob store's barrier starts them all before
+ *     it waits for each); {@link DiskWriteback#NONE} where there is none
  */
-public record BackendContext(
-    String filesystemId, Path dataDir, Clock clock, Ticker ticker, ScheduledExecutorService scheduler) {
+public record BackendContext(String filesystemId, Path dataDir, Clock clock, Ticker ticker,
+    ScheduledExecutorService scheduler, DiskWriteback diskWriteback) {
   public BackendContext {
     Objects.requireNonNull(filesystemId, "filesystemId");
     Objects.requireNonNull(dataDir, "dataDir");
     Objects.requireNonNull(clock, "clock");
     Objects.requireNonNull(ticker, "ticker");
     Objects.requireNonNull(scheduler, "scheduler");
+    Objects.requireNonNull(diskWriteback, "diskWriteback");
+  }
+
+  /** A context without early disk writes. */
+  public BackendContext(String filesystemId, Path dataDir, Clock clock, Ticker ticker,
+      ScheduledExecutorService scheduler) {
+    this(filesystemId, dataDir, clock, ticker, scheduler, DiskWriteback.NONE);
   }
 }

@@ -56,6 +56,15 @@ public interface BlobStore extends AutoCloseable {
   }
 
   /**
+   * Whether a put of bytes whose SHA-256 is {@code sha256} would find them stored already (and only look them up),
+   * for stores with {@link BlobCapability#SHA256_NAMES}. A hint, never an error: core asks it to avoid writing
+   * such bytes to its own disk early. The default is false.
+   */
+  default boolean holds(byte[] sha256) {
+    return false;
+  }
+
+  /**
    * {@link #put} of bytes in memory ({@code bytes.remaining()} of them, from its position; the buffer is not changed).
    * Small files' chunks are uploaded from memory (core keeps them there until they are committed). The default
    * streams them through {@link #put}.

@@ -33,13 +33,17 @@ final class ChunkIo {
   /** Runs the running hashes' catch-ups (see {@link RunningHash}), off the writer's thread; null: no hashing. */
   private final Executor hashers;
   private final int hashStep;
+  /** Told of each full chunk a catch-up hashed. */
+  private final EarlyWriteback writeback;
   private final ChunkLayers layers;
 
-  ChunkIo(InodeId id, int chunkSize, ChunkCache cache, Executor hashers, ChunkLayers layers) {
+  ChunkIo(InodeId id, int chunkSize, ChunkCache cache, Executor hashers, EarlyWriteback writeback,
+      ChunkLayers layers) {
     this.id = id;
     this.chunkSize = chunkSize;
     this.cache = cache;
     this.hashers = hashers;
+    this.writeback = writeback;
     this.hashStep = Math.min(RunningHash.MAX_STEP, chunkSize / 4);
     this.layers = layers;
   }
@@ -203,12 +207,18 @@ final class ChunkIo {
 
   /**
    * Tells the chunk's running hash that bytes from {@code within} reached its file; the hashing executor then
-   * hashes them while this writer goes on (its put need not hash the chunk again).
+   * hashes them while this writer goes on (its put need not hash the chunk again), and once the chunk is full
+   * may start its disk write ({@link EarlyWriteback}); never the writer itself, as starting a write may wait for
+   * the disk's queue.
    */
   private void claimForHash(DirtyChunk d, int within) {
-    if (hashers != null && d.hash.wrote(within, d.written.runEnd(within), hashStep)) {
+    long runEnd = d.written.runEnd(within);
+    // a chunk's last bytes are hashed at once, however few: then its digest is known, and it may be written early
+    if (hashers != null && d.hash.wrote(within, runEnd, runEnd >= chunkSize ? 0 : hashStep)) {
+      RunningHash.Full full = writeback.enabled()
+          ? sha -> writeback.fullChunkHashed(d.path(), chunkSize, sha) : null;
       try {
-        hashers.execute(() -> d.hash.catchUp(d.hashSource));
+        hashers.execute(() -> d.hash.catchUp(d.hashSource, chunkSize, full));
       } catch (RejectedExecutionException closing) {
         d.hash.notQueued(); // the put hashes what is left
       }

@@ -27,6 +27,7 @@ import org.truckeefs.api.FsException;
 import org.truckeefs.spi.BlobCapability;
 import org.truckeefs.spi.BlobRef;
 import org.truckeefs.spi.BlobStore;
+import org.truckeefs.spi.DiskWriteback;
 
 /**
  * Blobs as files named by the SHA-256 of their content ({@code <dir>/ab/abcdef...}), so identical content is
@@ -61,6 +62,15 @@ final class LocalBlobStore implements BlobStore {
   }
 
   /**
+   * A store whose background flush runs on {@code scheduler} (the filesystem's) and whose barriers start every
+   * pending blob's disk write through {@code writeback} before they wait for each.
+   */
+  LocalBlobStore(Path dir, ScheduledExecutorService scheduler, DiskWriteback writeback) throws FsException {
+    this(dir, DirSync::forceNow, PendingBlobs::fdatasync, scheduler, PendingBlobs.MAX_AGE, PendingBlobs.MAX_BYTES,
+        writeback);
+  }
+
+  /**
    * @param dirForcer forces one directory (a seam for tests)
    * @param dataForcer forces one file's data (a seam for tests)
    * @param scheduler runs the background flush; null for none
@@ -72,8 +82,15 @@ final class LocalBlobStore implements BlobStore {
 
   LocalBlobStore(Path dir, DirSync.Forcer dirForcer, PendingBlobs.DataForcer dataForcer,
       ScheduledExecutorService scheduler, Duration maxAge, long maxBytes) throws FsException {
+    this(dir, dirForcer, dataForcer, scheduler, maxAge, maxBytes, DiskWriteback.NONE);
+  }
+
+  LocalBlobStore(Path dir, DirSync.Forcer dirForcer, PendingBlobs.DataForcer dataForcer,
+      ScheduledExecutorService scheduler, Duration maxAge, long maxBytes, DiskWriteback writeback)
+      throws FsException {
     this.dir = dir;
-    this.pending = new PendingBlobs(dir, dataForcer, new DirSync(dirForcer), scheduler, maxAge, maxBytes);
+    this.pending = new PendingBlobs(dir, dataForcer, new DirSync(dirForcer), scheduler, maxAge, maxBytes,
+        writeback);
     this.tmp = dir.resolve(TMP);
     this.posix = dir.getFileSystem().supportedFileAttributeViews().contains("posix");
     try {
@@ -234,6 +251,16 @@ final class LocalBlobStore implements BlobStore {
     } catch (IOException e) {
       throw DiskErrors.map("store blob in " + dir, e);
     }
+  }
+
+  /** A name this store made, or one on its disk (a put would weigh it in {@link #reusable}, by its size). */
+  @Override
+  public boolean holds(byte[] sha256) {
+    if (sha256 == null || sha256.length != 32) {
+      return false;
+    }
+    String hex = HexFormat.of().formatHex(sha256);
+    return pending.isPending(hex) || pending.isDurable(hex) || Files.exists(path(hex));
   }
 
   /** Makes a blob's name; false when it cannot here (the caller then copies). */

@@ -25,7 +25,7 @@ public final class LocalBlobStoreProvider implements BlobStoreProvider {
 
   @Override
   public BlobStore create(URI uri, BackendConfig config, BackendContext context) throws FsException {
-    return new LocalBlobStore(directory(uri, context.dataDir()), context.scheduler());
+    return new LocalBlobStore(directory(uri, context.dataDir()), context.scheduler(), context.diskWriteback());
   }
 
   /** The directory {@code uri} names: {@code local:/dir}, or {@code <data_dir>/blobs} for a bare {@code local:}. */

@@ -91,18 +91,25 @@ final class OpenFile {
     this(attrs, chunks, chunkSize, cache, clock, Runnable::run);
   }
 
+  /** A file whose chunks' disk writes are never started early. */
+  OpenFile(InodeAttributes attrs, List<ChunkRef> chunks, int chunkSize, ChunkCache cache, Clock clock,
+      Executor hashers) {
+    this(attrs, chunks, chunkSize, cache, clock, hashers, EarlyWriteback.NONE);
+  }
+
   /**
    * @param hashers runs the catch-ups of the running hashes of this file's dirty chunks; null when the blob store
    *     does not use a digest (then no chunk is hashed)
+   * @param writeback told of each full chunk its running hash completed
    */
   OpenFile(InodeAttributes attrs, List<ChunkRef> chunks, int chunkSize, ChunkCache cache, Clock clock,
-      Executor hashers) {
+      Executor hashers, EarlyWriteback writeback) {
     this.id = attrs.id();
     this.chunkSize = chunkSize;
     this.cache = cache;
     this.clock = clock;
     this.layers = new ChunkLayers(chunkSize, attrs.version(), attrs.size(), chunks);
-    this.chunkIo = new ChunkIo(id, chunkSize, cache, hashers, layers);
+    this.chunkIo = new ChunkIo(id, chunkSize, cache, hashers, writeback, layers);
     this.mtime = attrs.mtime();
     this.ctime = attrs.ctime();
     this.view = new AttrView(true, attrs.version(), attrs.size(), mtime, ctime);

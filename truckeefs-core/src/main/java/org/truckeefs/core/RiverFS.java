@@ -110,6 +110,8 @@ public final class RiverFS implements FileSystem {
   private final ExecutorService drainPool;
   private final ExecutorService putPool;
   private final ExecutorService fetchPool;
+  /** Starts the disk writes of full chunk files behind their hashes (none where unavailable). */
+  private final EarlyWriteback writeback;
   private final CachePruner pruner;
   private final BlobCollector collector;
   private final OpenFiles files = new OpenFiles();
@@ -140,6 +142,7 @@ public final class RiverFS implements FileSystem {
     this.drainPool = pools.uploads;
     this.putPool = pools.puts;
     this.fetchPool = pools.readAhead;
+    this.writeback = new EarlyWriteback(DiskWritebacks.of(config), blobs);
     this.cache = ChunkCache.open(config.cacheDir(), blobs, config.clock(), config.cacheSize(), config.cacheTtl(),
         fetchPool, config.freeSpaceFloor(), Math.min(config.dirtyMemory(), Runtime.getRuntime().maxMemory() / 8));
     this.dirtyLimit = new DirtyLimit(DirtyLimit.effective(config, cache, cache.usableBytes()), cache);
@@ -532,7 +535,7 @@ public final class RiverFS implements FileSystem {
     if (chunks == null) {
       chunks = meta.chunks(attrs.id());
     }
-    return new OpenFile(attrs, chunks, config.chunkSize(), cache, config.clock(), hashers);
+    return new OpenFile(attrs, chunks, config.chunkSize(), cache, config.clock(), hashers, writeback);
   }
 
   // ======================================================================= lifecycle and extras

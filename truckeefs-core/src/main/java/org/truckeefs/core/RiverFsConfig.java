@@ -16,6 +16,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import org.truckeefs.api.FsError;
 import org.truckeefs.api.FsException;
 import org.truckeefs.spi.BackendConfig;
+import org.truckeefs.spi.DiskWriteback;
 import org.truckeefs.spi.Ticker;
 
 /**
@@ -84,6 +85,7 @@ public final class RiverFsConfig {
   private final ExecutorService putExecutor;
   private final ExecutorService readAheadExecutor;
   private final ExecutorService hashExecutor;
+  private final DiskWriteback diskWriteback;
   private final Backends backends;
   private final String filesystemId;
 
@@ -116,6 +118,7 @@ public final class RiverFsConfig {
     this.putExecutor = b.putExecutor;
     this.readAheadExecutor = b.readAheadExecutor;
     this.hashExecutor = b.hashExecutor;
+    this.diskWriteback = b.diskWriteback;
     this.backends = b.backends;
     this.filesystemId = b.filesystemId;
   }
@@ -153,6 +156,7 @@ public final class RiverFsConfig {
     b.putExecutor = putExecutor;
     b.readAheadExecutor = readAheadExecutor;
     b.hashExecutor = hashExecutor;
+    b.diskWriteback = diskWriteback;
     b.backends = backends;
     b.filesystemId = filesystemId;
     return b;
@@ -495,6 +499,14 @@ public final class RiverFsConfig {
     return Optional.ofNullable(hashExecutor);
   }
 
+  /**
+   * Starts the disk write of chunk files written sequentially while they are written (see {@link DiskWriteback}),
+   * or empty: the one {@link java.util.ServiceLoader} finds, if any.
+   */
+  public Optional<DiskWriteback> diskWriteback() {
+    return Optional.ofNullable(diskWriteback);
+  }
+
   /** The provider registry, or empty: {@link Backends#discover()} at open. */
   public Optional<Backends> backends() {
     return Optional.ofNullable(backends);
@@ -555,6 +567,7 @@ public final class RiverFsConfig {
     private ExecutorService putExecutor;
     private ExecutorService readAheadExecutor;
     private ExecutorService hashExecutor;
+    private DiskWriteback diskWriteback;
     private Backends backends;
     private String filesystemId = DEFAULT_FILESYSTEM_ID;
 
@@ -713,6 +726,12 @@ public final class RiverFsConfig {
     /** Hashes chunks behind their writers; owned by the caller. Null: RiverFS creates and owns one. */
     public Builder hashExecutor(ExecutorService hashers) {
       this.hashExecutor = hashers;
+      return this;
+    }
+
+    /** Starts chunk files' disk writes early; {@link DiskWriteback#NONE} for never. Null: found at open. */
+    public Builder diskWriteback(DiskWriteback writeback) {
+      this.diskWriteback = writeback;
       return this;
     }
 

@@ -129,8 +129,19 @@ final class RunningHash {
     };
   }
 
-  /** Hashes the claimed bytes until caught up; run on the hashing executor after {@link #wrote} asked for it. */
-  void catchUp(Source chunk) {
+  /** Told by a catch-up that the chunk's bytes are all hashed, up to the most a chunk holds. */
+  interface Full {
+    /** @param sha256 the SHA-256 of the chunk's bytes as they are now (a later write may still change them) */
+    void hashed(byte[] sha256);
+  }
+
+  /**
+   * Hashes the claimed bytes until caught up; run on the hashing executor after {@link #wrote} asked for it.
+   *
+   * @param full told when this catch-up hashed the chunk up to {@code fullLength} bytes (it cannot grow more), or
+   *     null
+   */
+  void catchUp(Source chunk, long fullLength, Full full) {
     synchronized (this) {
       queued = false;
       if (running) {
@@ -138,7 +149,10 @@ final class RunningHash {
       }
       running = true;
     }
-    hashClaimed(chunk);
+    MessageDigest whole = hashClaimed(chunk, full == null ? -1 : fullLength);
+    if (whole != null) {
+      full.hashed(whole.digest());
+    }
   }
 
   /**
@@ -159,7 +173,7 @@ final class RunningHash {
       }
       running = true;
     }
-    hashClaimed(chunk);
+    hashClaimed(chunk, -1);
     synchronized (this) {
       if (running || sha == null || end != length) {
         return null;
@@ -200,18 +214,28 @@ final class RunningHash {
    * the caller. Reads through a channel of its own, never the writer's: an interrupt during a read closes the
    * channel it reads from, and the writer's must not close under it. A read that fails leaves the rest to the put,
    * which then has the store hash the file itself.
+   *
+   * @param fullLength where a full chunk ends, or -1
+   * @return a copy of the digest when this call hashed the chunk's last bytes up to {@code fullLength}, else null
    */
-  private void hashClaimed(Source chunk) {
+  private MessageDigest hashClaimed(Source chunk, long fullLength) {
     ByteBuffer buf = null;
     Reader in = null;
+    MessageDigest md = null;
+    boolean stopped = false;
     try {
       while (true) {
-        MessageDigest md;
         long from;
         long to;
         synchronized (this) {
           if (sha == null || end >= claimed) {
-            return;
+            // Caught up: stop running in the same critical section, so that a claim made from now on queues a
+            // catch-up of its own instead of finding this one still running and leaving its bytes to the put
+            MessageDigest whole = sha == md && md != null && end == fullLength ? (MessageDigest) md.clone() : null;
+            stopped = true;
+            running = false;
+            notifyAll();
+            return whole; // a copy: only this call updated md, and from now on others may
           }
           md = sha;
           from = end;
@@ -223,20 +247,22 @@ final class RunningHash {
         }
         buf.clear().limit((int) (to - from));
         if (!in.readFully(buf, from)) {
-          return;
+          return null;
         }
         buf.flip();
         // only this task updates md while running; a write into [from, to) after its claim lost the hash (sha != md)
         md.update(buf);
         synchronized (this) {
           if (sha != md) {
-            return;
+            return null;
           }
           end = to;
         }
       }
     } catch (IOException e) {
-      // deleted or unreadable: the put has the store hash the file itself
+      return null; // deleted or unreadable: the put has the store hash the file itself
+    } catch (CloneNotSupportedException e) {
+      return null; // the JDK's SHA-256 can be cloned; a provider whose cannot only starts no write early
     } finally {
       if (in != null) {
         try {
@@ -245,9 +271,11 @@ final class RunningHash {
           // read-only
         }
       }
-      synchronized (this) {
-        running = false;
-        notifyAll();
+      if (!stopped) {
+        synchronized (this) {
+          running = false;
+          notifyAll();
+        }
       }
     }
   }

@@ -114,7 +114,8 @@ final class StartupSteps {
   }
 
   private BackendContext context(String filesystemId) {
-    return new BackendContext(filesystemId, config.dataDir(), config.clock(), config.ticker(), scheduler);
+    return new BackendContext(filesystemId, config.dataDir(), config.clock(), config.ticker(), scheduler,
+        DiskWritebacks.of(config));
   }
 
   private BlobStore blobStore(BlobStoreProvider provider, BackendContext ctx) throws FsException {

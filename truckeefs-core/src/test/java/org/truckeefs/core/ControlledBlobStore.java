@@ -64,6 +64,11 @@ final class ControlledBlobStore implements BlobStore {
     return d.put(src, size);
   }
 
+  @Override
+  public boolean holds(byte[] sha256) {
+    return d.holds(sha256);
+  }
+
   /** Records the digest, then streams the file through {@link #put} as the default does (gated and counted). */
   @Override
   public BlobRef putFile(Path file, long size, byte[] sha256) throws FsException {

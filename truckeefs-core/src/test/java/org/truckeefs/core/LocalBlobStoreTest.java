@@ -25,6 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.truckeefs.api.FsError;
 import org.truckeefs.spi.BlobCapability;
 import org.truckeefs.spi.BlobRef;
+import org.truckeefs.spi.DiskWriteback;
 
 class LocalBlobStoreTest {
   @TempDir Path dir;
@@ -47,6 +48,22 @@ class LocalBlobStoreTest {
     assertThat(a).isEqualTo(b);
     assertThat(blobFiles()).isEqualTo(1);
     assertThat(s.capabilities()).contains(BlobCapability.DEDUPLICATING, BlobCapability.IMMEDIATE_RELEASE);
+  }
+
+  @Test
+  void holds_theDigestsOfWhatItStores_fromThisProcessOrAnEarlierOne() throws Exception {
+    java.security.MessageDigest sha = java.security.MessageDigest.getInstance("SHA-256");
+    byte[] stored = TestFs.pattern(5000, 1);
+    byte[] other = TestFs.pattern(5000, 2);
+    LocalBlobStore s = new LocalBlobStore(dir);
+    assertThat(s.holds(sha.digest(stored))).isFalse();
+    put(s, stored);
+    assertThat(s.holds(sha.digest(stored))).as("pending in this store").isTrue();
+    assertThat(s.holds(sha.digest(other))).isFalse();
+    assertThat(s.holds(null)).isFalse();
+    assertThat(s.holds(new byte[3])).isFalse();
+    s.close();
+    assertThat(new LocalBlobStore(dir).holds(sha.digest(stored))).as("on disk, from an earlier store").isTrue();
   }
 
   @Test
@@ -79,6 +96,36 @@ class LocalBlobStoreTest {
 
   LocalBlobStore recording(Path blobs) throws Exception {
     return recording(blobs, null, Duration.ofHours(1), Long.MAX_VALUE);
+  }
+
+  @Test
+  void aBarrier_startsEveryPendingBlobsDiskWrite_beforeItForcesTheFirst() throws Exception {
+    Path blobs = dir.resolve("blobs");
+    DiskWriteback starts = new DiskWriteback() {
+      @Override
+      public void start(Path file, long offset, long length) {
+        forced.add("start " + file.getFileName() + " " + offset + "+" + length);
+      }
+    };
+    LocalBlobStore s = new LocalBlobStore(blobs, d -> forced.add("dir " + blobs.relativize(d)),
+        f -> forced.add("data " + f.getFileName()), null, Duration.ofHours(1), Long.MAX_VALUE, starts);
+    byte[] a = TestFs.pattern(5000, 14);
+    byte[] b = TestFs.pattern(7000, 15);
+    BlobRef ra = s.putFile(sealed("a", a), a.length);
+    BlobRef rb = put(s, b);
+    assertThat(forced).as("a put starts nothing: the content may be deleted before it is due").isEmpty();
+
+    s.sync();
+    assertThat(forced.subList(0, 2)).containsExactlyInAnyOrder("start " + ra.value() + " 0+5000",
+        "start " + rb.value() + " 0+7000");
+    assertThat(forced.subList(2, 4)).containsExactlyInAnyOrder("data " + ra.value(), "data " + rb.value());
+
+    forced.clear();
+    byte[] c = TestFs.pattern(3000, 16);
+    BlobRef rc = put(s, c);
+    s.sync();
+    assertThat(forced).as("one blob: forcing it is all there is to do").filteredOn(f -> !f.startsWith("dir"))
+        .containsExactly("data " + rc.value());
   }
 
   @Test

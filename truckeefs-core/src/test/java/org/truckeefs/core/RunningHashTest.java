@@ -316,7 +316,7 @@ class RunningHashTest {
         }
       };
     };
-    h.catchUp(racing);
+    h.catchUp(racing, -1, null);
     assertThat(overwritten[0]).isTrue();
     byte[] d = h.digestOf(first.length, real);
     assertThat(d).as("no digest of bytes the file no longer holds").isNull();
