@@ -56,11 +56,6 @@ final class LocalBlobStore implements BlobStore {
     this(dir, DirSync::forceNow, PendingBlobs::fdatasync, null);
   }
 
-  /** A store whose background flush runs on {@code scheduler} (the filesystem's). */
-  LocalBlobStore(Path dir, ScheduledExecutorService scheduler) throws FsException {
-    this(dir, DirSync::forceNow, PendingBlobs::fdatasync, scheduler);
-  }
-
   /**
    * A store whose background flush runs on {@code scheduler} (the filesystem's) and whose barriers start every
    * pending blob's disk write through {@code writeback} before they wait for each.
