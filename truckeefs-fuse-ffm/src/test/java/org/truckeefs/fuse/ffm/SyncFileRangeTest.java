@@ -57,6 +57,25 @@ class SyncFileRangeTest {
   }
 
   @Test
+  void manyStarts_leaveNoDescriptorOpen() throws Throwable {
+    Path f = write(tmp.resolve("many"));
+    SyncFileRange w = new SyncFileRange();
+    w.start(f, 0, SIZE); // first call: whatever the JDK opens lazily is open before the count
+    long before = openDescriptors();
+    for (int i = 0; i < 5_000; i++) {
+      w.start(f, (long) (i % 2048) * 4096, 4096);
+      w.start(tmp.resolve("gone-" + i), 0, 4096);
+    }
+    assertThat(openDescriptors()).as("a leak would be thousands; other threads may hold a few").isLessThan(before + 50);
+  }
+
+  private static long openDescriptors() throws Exception {
+    try (var fds = Files.list(Path.of("/proc/self/fd"))) {
+      return fds.count();
+    }
+  }
+
+  @Test
   void aMissingFile_orAnEmptyRange_isIgnored() throws Throwable {
     SyncFileRange w = new SyncFileRange();
     w.start(tmp.resolve("gone"), 0, SIZE);
