@@ -73,6 +73,23 @@ public interface BlobStore extends AutoCloseable {
     return put(readerOf(bytes), bytes.remaining());
   }
 
+  /**
+   * {@link #putBytes(ByteBuffer)} of bytes whose SHA-256 the caller computed, on the terms of
+   * {@link #putFile(Path, long, byte[])}: trusted, and ignored by stores that name blobs otherwise (the default).
+   */
+  default BlobRef putBytes(ByteBuffer bytes, byte[] sha256) throws FsException {
+    return putBytes(bytes);
+  }
+
+  /**
+   * The reference a put of bytes whose SHA-256 is {@code sha256} returns, known before the put, for stores that
+   * name blobs by that digest alone; empty otherwise (the default). Core uses it to guard an upload's blob against
+   * its own prompt release before the upload starts.
+   */
+  default Optional<BlobRef> nameOf(byte[] sha256) {
+    return Optional.empty();
+  }
+
   /** A channel that reads {@code bytes}' remaining bytes without changing the buffer: a {@link #put} source. */
   static ReadableByteChannel readerOf(ByteBuffer bytes) {
     ByteBuffer src = bytes.duplicate();

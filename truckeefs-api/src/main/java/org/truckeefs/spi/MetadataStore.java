@@ -231,6 +231,16 @@ public interface MetadataStore extends AutoCloseable {
    */
   List<BlobRef> takeReleasableBlobs(Instant unreferencedBefore, int limit) throws FsException;
 
+  /**
+   * Atomically removes and returns those of {@code blobs} whose reference count is 0 now, whatever their time: for a
+   * sole host that knows no upload of its own can still produce them (see {@code PromptRelease} in core). A blob
+   * some chunk references, or one the store does not list, is left alone. The default takes nothing: the blobs then
+   * wait for {@link #takeReleasableBlobs}.
+   */
+  default List<BlobRef> takeUnreferenced(Collection<BlobRef> blobs) throws FsException {
+    return List.of();
+  }
+
   /** Every blob with a positive reference count, {@code limit} at a time after {@code afterRef} (null = start), in value order. */
   List<BlobRef> liveBlobs(String afterRef, int limit) throws FsException;
 

@@ -542,6 +542,11 @@ final class CachedMetadataStore implements MetadataStore {
   }
 
   @Override
+  public List<BlobRef> takeUnreferenced(Collection<BlobRef> blobs) throws FsException {
+    return store.takeUnreferenced(blobs);
+  }
+
+  @Override
   public List<BlobRef> liveBlobs(String afterRef, int limit) throws FsException {
     return store.liveBlobs(afterRef, limit);
   }

@@ -289,8 +289,10 @@ public record ConfigKey(String name, List<String> aliases, String defaultValue, 
         "Scheduling priority of background daemons (pruning, garbage collection, backups, lease renewal) on Linux;"
             + " 19 = lowest. Uploads keep the normal priority: fsync waits on them. Raising priority (below 0)"
             + " needs root."));
-    t.add(k("blob_gc_grace", "1h", Kind.DURATION, s,
-        "Blobs no file references are released only after this long (protects uploads in flight)."));
+    t.add(k("blob_gc_grace", "", Kind.DURATION, s,
+        "Blobs no file references are released only after this long (protects other hosts' uploads in flight)."
+            + " Empty: 1 h, and with the in-JVM coordinator and local blobs, where this host makes every upload,"
+            + " a deleted or overwritten file's blobs go within a second of the change becoming durable."));
     t.add(k("blob_gc_interval", "10m", Kind.DURATION, s, "How often unreferenced blobs are released."));
     t.add(k("upload_retry_delay", "2", Kind.DURATION, s,
         "First delay before a failed upload is retried; doubles per failure up to 5 minutes."));

@@ -41,6 +41,7 @@ final class FileLifecycle {
   private final CachedMetadataStore meta;
   private final Coordinator coordinator;
   private final OpenFiles files;
+  private final PromptRelease releases;
   private final WriteBack writeBack;
   private final Loader loader;
   private final String hostId;
@@ -53,6 +54,13 @@ final class FileLifecycle {
 
   FileLifecycle(CachedMetadataStore meta, Coordinator coordinator, OpenFiles files, WriteBack writeBack, Loader loader,
       String hostId, Namespace namespace) {
+    this(meta, coordinator, files, writeBack, loader, hostId, namespace, PromptRelease.OFF);
+  }
+
+  /** @param releases told of the blobs each purge leaves unreferenced */
+  FileLifecycle(CachedMetadataStore meta, Coordinator coordinator, OpenFiles files, WriteBack writeBack, Loader loader,
+      String hostId, Namespace namespace, PromptRelease releases) {
+    this.releases = releases;
     this.meta = meta;
     this.coordinator = coordinator;
     this.files = files;
@@ -267,6 +275,7 @@ final class FileLifecycle {
     namespace.events().purged(id);
     if (!r.unreferenced().isEmpty()) {
       log.debug("purged {}: {} blob(s) unreferenced", id, r.unreferenced().size());
+      releases.unreferenced(r.unreferenced());
     }
   }
 }

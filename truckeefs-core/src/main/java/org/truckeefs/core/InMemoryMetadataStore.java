@@ -526,6 +526,22 @@ final class InMemoryMetadataStore implements MetadataStore {
   }
 
   @Override
+  public List<BlobRef> takeUnreferenced(java.util.Collection<BlobRef> refs) throws FsException {
+    synchronized (lock) {
+      open();
+      List<BlobRef> out = new ArrayList<>();
+      for (BlobRef ref : new java.util.LinkedHashSet<>(refs)) {
+        BlobInfo b = blobs.get(ref.value());
+        if (b != null && b.refs == 0) {
+          blobs.remove(ref.value());
+          out.add(ref);
+        }
+      }
+      return out;
+    }
+  }
+
+  @Override
   public List<BlobRef> liveBlobs(String afterRef, int limit) throws FsException {
     synchronized (lock) {
       open();

@@ -18,6 +18,7 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.EnumSet;
 import java.util.HexFormat;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ScheduledExecutorService;
@@ -157,9 +158,20 @@ final class LocalBlobStore implements BlobStore {
    */
   @Override
   public BlobRef putBytes(ByteBuffer bytes) throws FsException {
-    MessageDigest sha = sha256();
-    sha.update(bytes.duplicate());
-    String hex = HexFormat.of().formatHex(sha.digest());
+    return putBytes(bytes, null);
+  }
+
+  /** As {@link #putBytes(ByteBuffer)}, without hashing the bytes again when the caller did. */
+  @Override
+  public BlobRef putBytes(ByteBuffer bytes, byte[] sha256) throws FsException {
+    String hex;
+    if (sha256 != null && sha256.length == 32) {
+      hex = HexFormat.of().formatHex(sha256);
+    } else {
+      MessageDigest sha = sha256();
+      sha.update(bytes.duplicate());
+      hex = HexFormat.of().formatHex(sha.digest());
+    }
     try {
       if (reusable(hex, path(hex), bytes.remaining())) {
         return BlobRef.of(hex);
@@ -258,6 +270,13 @@ final class LocalBlobStore implements BlobStore {
     return pending.isPending(hex) || pending.isDurable(hex) || Files.exists(path(hex));
   }
 
+  /** A blob's reference is the hex of its bytes' SHA-256. */
+  @Override
+  public Optional<BlobRef> nameOf(byte[] sha256) {
+    return sha256 == null || sha256.length != 32 ? Optional.empty()
+        : Optional.of(BlobRef.of(HexFormat.of().formatHex(sha256)));
+  }
+
   /** Makes a blob's name; false when it cannot here (the caller then copies). */
   private interface NameMaker {
     boolean make() throws IOException;
@@ -344,8 +363,8 @@ final class LocalBlobStore implements BlobStore {
 
   /** Blobs are files here: reading one costs what reading a cache file costs (see {@link ChunkCache#adoptBytes}). */
   @Override
-  public java.util.Optional<Path> localFile(BlobRef ref) throws FsException {
-    return java.util.Optional.of(existing(ref));
+  public Optional<Path> localFile(BlobRef ref) throws FsException {
+    return Optional.of(existing(ref));
   }
 
   @Override

@@ -23,6 +23,7 @@ import org.truckeefs.api.InodeType;
 import org.truckeefs.api.Name;
 import org.truckeefs.api.OpenFlags;
 import org.truckeefs.api.RenameFlags;
+import org.truckeefs.spi.BlobRef;
 import org.truckeefs.spi.NewInode;
 import org.truckeefs.spi.RenameResult;
 import org.truckeefs.spi.Ticker;
@@ -64,6 +65,9 @@ final class Namespace {
     }
 
     default void endClaim(InodeId id, CountDownLatch claim) {}
+
+    /** Blobs that a purge in an unlink's own transaction left unreferenced. */
+    default void unreferenced(List<BlobRef> blobs) {}
   }
 
   /** Where change events go (the {@link ChangeFeed}). */
@@ -380,7 +384,9 @@ final class Namespace {
       }
     }
     removedEntry(parent, name, r);
-    if (!r.purged() && r.unlinked().nlink() == 0) {
+    if (r.purged()) {
+      removal.unreferenced(r.unreferenced());
+    } else if (r.unlinked().nlink() == 0) {
       removal.purgeIfClosed(r.unlinked().id());
     }
   }

@@ -57,6 +57,7 @@ import org.truckeefs.api.XattrMode;
 import org.truckeefs.spi.AttrUpdate;
 import org.truckeefs.spi.BackendContext;
 import org.truckeefs.spi.BlobCapability;
+import org.truckeefs.spi.BlobRef;
 import org.truckeefs.spi.BlobStore;
 import org.truckeefs.spi.ChunkRef;
 import org.truckeefs.spi.CommitResult;
@@ -114,6 +115,8 @@ public final class RiverFS implements FileSystem {
   private final EarlyWriteback writeback;
   private final CachePruner pruner;
   private final BlobCollector collector;
+  /** Releases unreferenced blobs at once where that is exact (a sole host, local blobs); else {@code OFF}. */
+  private final PromptRelease releases;
   private final OpenFiles files = new OpenFiles();
   private final HandleTable handles = new HandleTable();
   private final PosixLocks locks;
@@ -151,6 +154,7 @@ public final class RiverFS implements FileSystem {
     this.pruner = new CachePruner(cache);
     this.durability = new Durability(blobs, meta);
     this.collector = new BlobCollector(meta, blobs, cache, durability, config.clock(), config.blobGcGrace());
+    this.releases = PromptRelease.where(config.promptBlobRelease(), meta, blobs, cache, durability, scheduler);
     this.feed = new ChangeFeed(coordinator);
     feed.watch(cached::onChange); // first watcher: a FUSE adapter's invalidation then finds the cache current
     this.namespace = new Namespace(cached, files, feed::publish, new Namespace.Removal() {
@@ -173,13 +177,19 @@ public final class RiverFS implements FileSystem {
       public void endClaim(InodeId id, CountDownLatch claim) {
         lifecycle.endClaim(id, claim);
       }
+
+      @Override
+      public void unreferenced(List<BlobRef> blobs) {
+        releases.unreferenced(blobs);
+      }
     }, config.clock(), config.ticker());
     this.writeBack = new WriteBack(meta, blobs, coordinator, files, dirtyLimit, hostId, journal, config.clock(),
         config.ticker(), config.uploadRetryDelay(), RiverFsConfig.MAX_UPLOAD_RETRY_DELAY, drainPool, putPool, a -> {
           namespace.events().contentCommitted(a);
           feed.publish(new FsChange.Content(a.id(), false));
-        });
-    this.lifecycle = new FileLifecycle(cached, coordinator, files, writeBack, this::newOpenFile, hostId, namespace);
+        }, releases);
+    this.lifecycle = new FileLifecycle(cached, coordinator, files, writeBack, this::newOpenFile, hostId, namespace,
+        releases);
     this.locks = new PosixLocks(coordinator, new PosixLocks.Coherence() {
       @Override
       public void commit(OpenFile f) throws FsException {
@@ -617,6 +627,10 @@ public final class RiverFS implements FileSystem {
     return collector.collect();
   }
 
+  PromptRelease promptRelease() {
+    return releases;
+  }
+
   ChunkCache cache() {
     return cache;
   }
@@ -674,6 +688,7 @@ public final class RiverFS implements FileSystem {
     closed = true;
     List<Exception> failures = new ArrayList<>();
     daemons.stop();
+    releases.close();
     feed.close();
     try {
       syncAll();

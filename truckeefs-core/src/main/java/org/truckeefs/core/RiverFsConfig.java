@@ -43,7 +43,10 @@ public final class RiverFsConfig {
   /** The seed's {@code sleep} for the cache prune daemon. */
   public static final Duration DEFAULT_PRUNE_INTERVAL = Duration.ofSeconds(3600);
   public static final int DEFAULT_MAX_CONNECTIONS = 10;
-  /** Unreferenced blobs are released only after this long, so an upload in flight that produced one is safe. */
+  /**
+   * Unreferenced blobs are released only after this long, so an upload in flight (on any host) that produced one is
+   * safe. A sole host with the local blob store releases them at once when none is set (see {@link #blobGcGrace}).
+   */
   public static final Duration DEFAULT_BLOB_GC_GRACE = Duration.ofHours(1);
   public static final Duration DEFAULT_BLOB_GC_INTERVAL = Duration.ofMinutes(10);
   /** First delay before a failed upload is retried; doubles per failure up to {@link #MAX_UPLOAD_RETRY_DELAY}. */
@@ -74,6 +77,7 @@ public final class RiverFsConfig {
   private final int chunkSize;
   private final int maxConnections;
   private final Duration blobGcGrace;
+  private final Duration blobGcGraceSetting; // null: the default, and prompt release where exact
   private final Duration blobGcInterval;
   private final Duration uploadRetryDelay;
   private final Clock clock;
@@ -106,7 +110,8 @@ public final class RiverFsConfig {
     this.pruneInterval = b.pruneInterval;
     this.chunkSize = b.chunkSize;
     this.maxConnections = b.maxConnections;
-    this.blobGcGrace = b.blobGcGrace;
+    this.blobGcGraceSetting = b.blobGcGrace;
+    this.blobGcGrace = b.blobGcGrace != null ? b.blobGcGrace : DEFAULT_BLOB_GC_GRACE;
     this.blobGcInterval = b.blobGcInterval;
     this.uploadRetryDelay = b.uploadRetryDelay;
     this.clock = b.clock;
@@ -144,7 +149,7 @@ public final class RiverFsConfig {
     b.pruneInterval = pruneInterval;
     b.chunkSize = chunkSize;
     b.maxConnections = maxConnections;
-    b.blobGcGrace = blobGcGrace;
+    b.blobGcGrace = blobGcGraceSetting;
     b.blobGcInterval = blobGcInterval;
     b.uploadRetryDelay = uploadRetryDelay;
     b.clock = clock;
@@ -299,8 +304,18 @@ public final class RiverFsConfig {
     return maxConnections;
   }
 
+  /**
+   * How long the blob collector leaves a blob no chunk references. Unset, it is {@link #DEFAULT_BLOB_GC_GRACE}, and
+   * a sole host whose blob store names blobs by digest (the local one) also releases each such blob as soon as the
+   * commit that dropped it is durable ({@link #promptBlobRelease}); set, it is the only way blobs go.
+   */
   public Duration blobGcGrace() {
     return blobGcGrace;
+  }
+
+  /** Whether blobs may be released as soon as nothing references them (when the blob store allows it exactly). */
+  boolean promptBlobRelease() {
+    return blobGcGraceSetting == null && soleHost();
   }
 
   public Duration blobGcInterval() {
@@ -405,7 +420,7 @@ public final class RiverFsConfig {
     private Duration pruneInterval = DEFAULT_PRUNE_INTERVAL;
     private int chunkSize = DEFAULT_CHUNK_SIZE;
     private int maxConnections = DEFAULT_MAX_CONNECTIONS;
-    private Duration blobGcGrace = DEFAULT_BLOB_GC_GRACE;
+    private Duration blobGcGrace; // null: the default (build)
     private Duration blobGcInterval = DEFAULT_BLOB_GC_INTERVAL;
     private Duration uploadRetryDelay = DEFAULT_UPLOAD_RETRY_DELAY;
     private Clock clock = Clock.systemUTC();
@@ -621,7 +636,7 @@ public final class RiverFsConfig {
           "chunk_size", chunkSize, "must be a power of two between 64 KiB and 64 MiB");
       require(maxConnections >= 1 && maxConnections <= 1024, "max_connections", maxConnections,
           "must be between 1 and 1024");
-      require(blobGcGrace != null && !blobGcGrace.isNegative(), "blob_gc_grace", blobGcGrace, "must be >= 0");
+      require(blobGcGrace == null || !blobGcGrace.isNegative(), "blob_gc_grace", blobGcGrace, "must be >= 0");
       require(blobGcInterval != null && !blobGcInterval.isNegative() && !blobGcInterval.isZero(), "blob_gc_interval",
           blobGcInterval, "must be > 0");
       require(uploadRetryDelay != null && !uploadRetryDelay.isNegative() && !uploadRetryDelay.isZero(),

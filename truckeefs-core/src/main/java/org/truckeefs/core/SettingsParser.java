@@ -138,7 +138,9 @@ final class SettingsParser {
     }
     b.chunkSize((int) chunk);
     b.maxConnections(c.getInt("max_connections", RiverFsConfig.DEFAULT_MAX_CONNECTIONS));
-    b.blobGcGrace(c.getDuration("blob_gc_grace", RiverFsConfig.DEFAULT_BLOB_GC_GRACE));
+    if (c.get("blob_gc_grace").isPresent()) {
+      b.blobGcGrace(c.getDuration("blob_gc_grace", RiverFsConfig.DEFAULT_BLOB_GC_GRACE));
+    }
     b.blobGcInterval(c.getDuration("blob_gc_interval", RiverFsConfig.DEFAULT_BLOB_GC_INTERVAL));
     b.uploadRetryDelay(c.getDuration("upload_retry_delay", RiverFsConfig.DEFAULT_UPLOAD_RETRY_DELAY));
     b.filesystemId(c.getString("filesystem_id", RiverFsConfig.DEFAULT_FILESYSTEM_ID));

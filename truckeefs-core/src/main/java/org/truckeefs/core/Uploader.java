@@ -1,11 +1,14 @@
 package org.truckeefs.core;
 
+import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Queue;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
@@ -68,6 +71,8 @@ final class Uploader {
   private final Committed committed;
   /** Null unless the store has a single writer: a store that commits in parallel gets each commit at once. */
   private final CommitBatches commits;
+  /** Pins each put's blob until its commit, and is told of the blobs commits leave unreferenced. */
+  private final PromptRelease releases;
 
   /** Told of each commit, after it is applied to the file. */
   interface Committed {
@@ -82,8 +87,10 @@ final class Uploader {
    * @param marks the commit mark of a journal record, recorded by the commit in the store's transaction
    */
   Uploader(MetadataStore meta, BlobStore blobs, Coordinator coordinator, ExecutorService putPool, Ticker ticker,
-      Duration firstRetryDelay, Duration maxRetryDelay, LongFunction<CommitMark> marks, Committed committed) {
+      Duration firstRetryDelay, Duration maxRetryDelay, LongFunction<CommitMark> marks, Committed committed,
+      PromptRelease releases) {
     this.meta = meta;
+    this.releases = releases;
     this.blobs = blobs;
     this.coordinator = coordinator;
     this.putPool = putPool;
@@ -130,9 +137,21 @@ final class Uploader {
    * read, the stale chunks are rebased byte-exactly (see {@link OpenFile}) and the commit is tried again.
    */
   private void uploadAndCommit(OpenFile f, Snapshot s) throws FsException {
+    // the blobs this upload's puts pinned (put threads add to it): unpinned once the commit counted them or failed
+    Queue<BlobRef> pinned = new ConcurrentLinkedQueue<>();
+    try {
+      uploadAndCommit(f, s, pinned);
+    } finally {
+      for (BlobRef ref : pinned) {
+        releases.unpin(ref);
+      }
+    }
+  }
+
+  private void uploadAndCommit(OpenFile f, Snapshot s, Queue<BlobRef> pinned) throws FsException {
     boolean conflict = f.rebaseStaleChunks(s);
     Map<DirtyChunk, ChunkRef> uploaded = new IdentityHashMap<>();
-    putMissing(s, uploaded);
+    putMissing(s, uploaded, pinned);
     try (Lease lease = coordinator.writeLock(commitKey(f), COMMIT_LEASE_WAIT)) {
       for (int attempt = 0; ; attempt++) {
         if (f.discarded()) {
@@ -140,7 +159,7 @@ final class Uploader {
         }
         if (f.rebaseStaleChunks(s)) {
           conflict = true;
-          putMissing(s, uploaded);
+          putMissing(s, uploaded, pinned);
         }
         Map<Long, ChunkRef> refs = new TreeMap<>();
         for (DirtyChunk d : s.chunks().values()) {
@@ -170,6 +189,7 @@ final class Uploader {
         }
         f.applyCommit(s, after, refs);
         committed.committed(s.journalId, after);
+        releases.unreferenced(r.unreferenced()); // after applyCommit: no read here resolves them any more
         return;
       }
     }
@@ -199,24 +219,25 @@ final class Uploader {
     return false; // committed to continuously: the next compare-and-set notices and comes back here
   }
 
-  private void putMissing(Snapshot s, Map<DirtyChunk, ChunkRef> uploaded) throws FsException {
+  private void putMissing(Snapshot s, Map<DirtyChunk, ChunkRef> uploaded, Queue<BlobRef> pinned)
+      throws FsException {
     List<DirtyChunk> missing = new ArrayList<>();
     for (DirtyChunk d : s.chunks().values()) {
       if (!uploaded.containsKey(d)) {
         missing.add(d);
       }
     }
-    Map<Long, ChunkRef> refs = putAll(missing);
+    Map<Long, ChunkRef> refs = putAll(missing, pinned);
     for (DirtyChunk d : missing) {
       uploaded.put(d, refs.get(d.index));
     }
   }
 
-  private Map<Long, ChunkRef> putAll(List<DirtyChunk> chunks) throws FsException {
+  private Map<Long, ChunkRef> putAll(List<DirtyChunk> chunks, Queue<BlobRef> pinned) throws FsException {
     if (chunks.size() == 1 && putSlots != null && !putPool.isShutdown() && putSlots.tryAcquire()) {
       DirtyChunk d = chunks.get(0);
       try {
-        return Map.of(d.index, new ChunkRef(d.index, put(d), d.length));
+        return Map.of(d.index, new ChunkRef(d.index, put(d, pinned), d.length));
       } catch (RuntimeException e) {
         throw new FsException(FsError.IO, "upload failed: " + e, e);
       } finally {
@@ -226,7 +247,7 @@ final class Uploader {
     List<Future<BlobRef>> futures = new ArrayList<>(chunks.size());
     for (DirtyChunk d : chunks) {
       try {
-        futures.add(putPool.submit(() -> pooledPut(d)));
+        futures.add(putPool.submit(() -> pooledPut(d, pinned)));
       } catch (RejectedExecutionException stopping) {
         // closing (the put pool is shut down): the data stays pending and journaled, as for a failed upload
         for (Future<BlobRef> f : futures) {
@@ -261,24 +282,43 @@ final class Uploader {
     return out;
   }
 
-  private BlobRef pooledPut(DirtyChunk d) throws FsException, InterruptedException {
+  private BlobRef pooledPut(DirtyChunk d, Queue<BlobRef> pinned) throws FsException, InterruptedException {
     if (putSlots == null) {
-      return put(d);
+      return put(d, pinned);
     }
     putSlots.acquire(); // a drain may be putting in its own thread: the pool's threads alone no longer bound puts
     try {
-      return put(d);
+      return put(d, pinned);
     } finally {
       putSlots.release();
     }
   }
 
-  private BlobRef put(DirtyChunk d) throws FsException {
+  private BlobRef put(DirtyChunk d, Queue<BlobRef> pinned) throws FsException {
+    if (releases.active()) {
+      return pinnedPut(d, pinned);
+    }
     if (d.inMemory()) {
       return blobs.putBytes(d.bytes()); // sealed: its bytes never change again
     }
     // a chunk written sequentially was hashed as it was written: the store need not read it again.
     // A sealed file is never written again, so a local store may take it by hard link instead of a second copy
     return blobs.putFile(d.path(), d.length, d.knownSha256());
+  }
+
+  /**
+   * A put whose blob is pinned first (see {@link PromptRelease}): the name must be known before the store may find
+   * the blob there and reuse it, so the digest is computed here when the running hash does not know it (the store
+   * would compute it otherwise; it is given the digest and does not).
+   */
+  private BlobRef pinnedPut(DirtyChunk d, Queue<BlobRef> pinned) throws FsException {
+    byte[] sha256;
+    try {
+      sha256 = d.sha256();
+    } catch (IOException e) {
+      throw DiskErrors.map("hash a chunk to upload", e);
+    }
+    pinned.add(releases.pin(sha256));
+    return d.inMemory() ? blobs.putBytes(d.bytes(), sha256) : blobs.putFile(d.path(), d.length, sha256);
   }
 }

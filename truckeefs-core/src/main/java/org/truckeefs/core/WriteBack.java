@@ -71,6 +71,15 @@ final class WriteBack {
       String hostId, WriteBackJournal local, Clock clock, Ticker ticker, Duration firstRetryDelay,
       Duration maxRetryDelay, ExecutorService drainPool, ExecutorService putPool,
       Consumer<InodeAttributes> committed) {
+    this(meta, blobs, coordinator, files, dirtyLimit, hostId, local, clock, ticker, firstRetryDelay, maxRetryDelay,
+        drainPool, putPool, committed, PromptRelease.OFF);
+  }
+
+  /** @param releases pins each upload's blobs, and is told of the blobs its commits leave unreferenced */
+  WriteBack(MetadataStore meta, BlobStore blobs, Coordinator coordinator, OpenFiles files, DirtyLimit dirtyLimit,
+      String hostId, WriteBackJournal local, Clock clock, Ticker ticker, Duration firstRetryDelay,
+      Duration maxRetryDelay, ExecutorService drainPool, ExecutorService putPool,
+      Consumer<InodeAttributes> committed, PromptRelease releases) {
     this.meta = meta;
     this.local = local;
     this.files = files;
@@ -84,7 +93,7 @@ final class WriteBack {
           forget(seq);
           dirtyLimit.roomMade();
           committed.accept(a);
-        });
+        }, releases);
   }
 
   String hostId() {

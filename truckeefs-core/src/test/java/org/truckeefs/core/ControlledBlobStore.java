@@ -38,6 +38,11 @@ final class ControlledBlobStore implements BlobStore {
   final AtomicInteger putBytesCalls = new AtomicInteger();
   /** When set, the wrapped store's {@link BlobCapability#SHA256_NAMES} is hidden: a store that names blobs otherwise. */
   volatile boolean hideSha256Names;
+  /** When set, each put takes a permit once the wrapped store returned (the blob is stored, not yet committed). */
+  volatile Semaphore afterPutGate;
+  final AtomicInteger waitingAfterPut = new AtomicInteger();
+  /** When set, {@link #nameOf} is the wrapped store's (so a sole host releases blobs promptly); else empty. */
+  volatile boolean nameByDigest;
 
   ControlledBlobStore(BlobStore d) {
     this.d = d;
@@ -61,7 +66,20 @@ final class ControlledBlobStore implements BlobStore {
       throw new FsException(FsError.IO, "blob store unavailable (test)");
     }
     puts.incrementAndGet();
-    return d.put(src, size);
+    BlobRef ref = d.put(src, size);
+    Semaphore after = afterPutGate;
+    if (after != null) {
+      waitingAfterPut.incrementAndGet();
+      try {
+        after.acquire();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new FsException(FsError.INTERRUPTED, "interrupted");
+      } finally {
+        waitingAfterPut.decrementAndGet();
+      }
+    }
+    return ref;
   }
 
   @Override
@@ -81,6 +99,11 @@ final class ControlledBlobStore implements BlobStore {
   public BlobRef putBytes(ByteBuffer bytes) throws FsException {
     putBytesCalls.incrementAndGet();
     return BlobStore.super.putBytes(bytes);
+  }
+
+  @Override
+  public java.util.Optional<BlobRef> nameOf(byte[] sha256) {
+    return nameByDigest ? d.nameOf(sha256) : java.util.Optional.empty();
   }
 
   /** Forwarded: the wrapped local store defers forcing its puts to here. */

@@ -59,6 +59,7 @@ class ForwardingMetadataStore implements MetadataStore {
   @Override public CommitResult purge(InodeId inode) throws FsException { return d.purge(inode); }
   @Override public List<InodeId> orphans() throws FsException { return d.orphans(); }
   @Override public List<BlobRef> takeReleasableBlobs(Instant before, int limit) throws FsException { return d.takeReleasableBlobs(before, limit); }
+  @Override public List<BlobRef> takeUnreferenced(java.util.Collection<BlobRef> blobs) throws FsException { return d.takeUnreferenced(blobs); }
   @Override public List<BlobRef> liveBlobs(String afterRef, int limit) throws FsException { return d.liveBlobs(afterRef, limit); }
   @Override public Optional<byte[]> getXattr(InodeId inode, String name) throws FsException { return d.getXattr(inode, name); }
   @Override public void setXattr(InodeId inode, String name, byte[] value, XattrMode mode, Instant now) throws FsException { d.setXattr(inode, name, value, mode, now); }

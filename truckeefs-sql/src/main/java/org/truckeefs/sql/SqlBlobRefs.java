@@ -119,6 +119,25 @@ final class SqlBlobRefs {
     });
   }
 
+  /** Those of {@code blobs} with a count of 0, their rows deleted in one transaction (locked in key order). */
+  List<BlobRef> takeUnreferenced(java.util.Collection<BlobRef> blobs) throws FsException {
+    if (blobs.isEmpty()) {
+      return List.of();
+    }
+    java.util.TreeSet<String> keys = new java.util.TreeSet<>();
+    blobs.forEach(b -> keys.add(b.value()));
+    List<byte[]> wanted = keys.stream().map(k -> k.getBytes(StandardCharsets.UTF_8)).toList();
+    return tx.write("takeUnreferenced", db -> {
+      List<byte[]> refs = rows.lockIf(db.select(B_REF).from(BLOB)
+          .where(B_REF.in(wanted), B_REFCOUNT.eq(0L)).orderBy(B_REF)).fetch(Record1::value1);
+      if (refs.isEmpty()) {
+        return List.of();
+      }
+      db.deleteFrom(BLOB).where(B_REF.in(refs), B_REFCOUNT.eq(0L)).execute();
+      return refs.stream().map(SqlValues::blob).toList();
+    });
+  }
+
   List<BlobRef> liveBlobs(String afterRef, int limit) throws FsException {
     if (limit <= 0) {
       return List.of();

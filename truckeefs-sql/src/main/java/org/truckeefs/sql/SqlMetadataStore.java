@@ -203,6 +203,11 @@ final class SqlMetadataStore implements MetadataStore {
   }
 
   @Override
+  public List<BlobRef> takeUnreferenced(Collection<BlobRef> refs) throws FsException {
+    return blobs.takeUnreferenced(refs);
+  }
+
+  @Override
   public List<BlobRef> liveBlobs(String afterRef, int limit) throws FsException {
     return blobs.liveBlobs(afterRef, limit);
   }

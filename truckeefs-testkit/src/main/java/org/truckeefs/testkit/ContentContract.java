@@ -225,6 +225,26 @@ abstract class ContentContract extends MetadataStoreContract {
     }
 
     @Test
+    void takeUnreferenced_takesTheNamedBlobsWithNoReference_whateverTheirTime_once() throws Exception {
+      InodeId f = touch(work, "f").id();
+      InodeId g = touch(work, "g").id();
+      BlobRef dropped = blob("tu-dropped");
+      BlobRef shared = blob("tu-shared");
+      BlobRef otherDropped = blob("tu-other");
+      commit(f, 30, Long.MAX_VALUE, List.of(chunk(0, dropped, 10), chunk(1, shared, 10), chunk(2, otherDropped, 10)));
+      commit(g, 10, Long.MAX_VALUE, List.of(chunk(0, shared, 10)));
+      assertThat(commit(f, 0, 0, List.of()).unreferenced()).containsExactlyInAnyOrder(dropped, otherDropped);
+
+      List<BlobRef> taken = store.takeUnreferenced(List.of(shared, dropped, blob("tu-unknown")));
+
+      assertThat(taken).as("just now unreferenced, still referenced, never stored").containsExactly(dropped);
+      assertThat(store.takeUnreferenced(List.of(dropped))).as("taken once").isEmpty();
+      assertThat(liveBlobs()).contains(shared);
+      assertThat(takeAll(storeClockNow().plus(Duration.ofHours(1)))).as("the sweep finds only the other")
+          .contains(otherDropped).doesNotContain(dropped, shared);
+    }
+
+    @Test
     void liveBlobs_pagesInValueOrder() throws Exception {
       InodeId f = touch(work, "f").id();
       List<ChunkRef> chunks = new ArrayList<>();
