@@ -538,6 +538,7 @@ public final class RiverFsConfig {
       return this;
     }
 
+    /** Null: unset, as by default (see {@link RiverFsConfig#blobGcGrace}). */
     public Builder blobGcGrace(Duration grace) {
       this.blobGcGrace = grace;
       return this;

@@ -36,6 +36,11 @@ class BlobDurabilityTest {
 
   @BeforeEach
   void open() throws Exception {
+    fs = open(Duration.ZERO);
+  }
+
+  /** @param grace the collector's grace period; null: unset (a sole host then releases blobs promptly) */
+  private RiverFS open(Duration grace) throws Exception {
     Path blobDir = dir.resolve("blobs");
     LocalBlobStore local = new LocalBlobStore(blobDir, d -> events.add("dir " + blobDir.relativize(d)),
         f -> events.add("data " + f.getFileName()), null);
@@ -46,14 +51,14 @@ class BlobDurabilityTest {
         .register(TestFs.metaProvider("recmeta", meta))
         .register(new LocalCoordinatorProvider())
         .register(TestFs.blobProvider(blobs));
-    fs = RiverFS.open(RiverFsConfig.builder()
+    return RiverFS.open(RiverFsConfig.builder()
         .backends(b)
         .dataDir(dir.resolve("data"))
         .cacheDir(dir.resolve("cache"))
         .metadataUri("recmeta:")
         .blobUri("testblobs:")
         .chunkSize(TestFs.CHUNK)
-        .blobGcGrace(Duration.ZERO)
+        .blobGcGrace(grace)
         .build());
   }
 
@@ -142,5 +147,24 @@ class BlobDurabilityTest {
     List<String> before = events.subList(0, sync);
     assertThat(before.stream().filter(e -> e.startsWith("data ")).count()).as("and both blobs were forced")
         .isEqualTo(2);
+  }
+
+  @Test
+  void aPromptRelease_deletesAReplacedBlob_onlyAfterABarrier() throws Exception {
+    fs.close();
+    fs = open(null);
+    assertThat(fs.promptRelease().active()).isTrue();
+    long h = fs.create(ROOT, InodeId.ROOT, n("f"), 0644, OpenFlags.READ_WRITE).handle();
+    events.clear();
+    writeAndClose(h, TestFs.pattern(1000, 6));
+    writeAndClose(h, TestFs.pattern(1000, 7)); // the first blob is no longer referenced, and is released soon
+
+    await().atMost(Duration.ofSeconds(10)).until(() -> events.stream().anyMatch(e -> e.startsWith("release ")));
+    int release = events.indexOf(events.stream().filter(e -> e.startsWith("release ")).findFirst().orElseThrow());
+    int sync = events.indexOf("meta sync");
+    assertThat(sync).as("the commit that replaced it is durable first").isBetween(0, release);
+    assertThat(events.subList(0, sync).stream().filter(e -> e.startsWith("data ")).count())
+        .as("and both blobs were forced").isEqualTo(2);
+    fs.release(h);
   }
 }
