@@ -181,7 +181,16 @@ final class OpenFile {
       lock.readLock().unlock();
     }
     for (ChunkIo.Wanted w : wanted) {
-      cache.prefetch(w.ref(), w.within(), w.length(), sequential);
+      try {
+        cache.prefetch(w.ref(), w.within(), w.length(), sequential);
+      } catch (FsException e) {
+        if (e.error() != FsError.NOT_FOUND) {
+          throw e;
+        }
+        // the file changed since the lock was let go and a prompt release took the old blob (PromptRelease): the
+        // read under the lock resolves the current view, and fetches or reports what it needs
+        return;
+      }
     }
   }
 

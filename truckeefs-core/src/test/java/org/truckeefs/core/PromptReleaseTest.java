@@ -13,11 +13,15 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.truckeefs.api.FsException;
 import org.truckeefs.api.InodeId;
 import org.truckeefs.api.OpenFlags;
 import org.truckeefs.spi.BlobRef;
@@ -163,6 +167,50 @@ class PromptReleaseTest {
     long again = fs.open(ROOT, TestFs.lookup(fs, "b").id(), OpenFlags.READ).handle();
     assertThat(TestFs.read(fs, again, 0, x.length)).isEqualTo(x);
     fs.release(again);
+  }
+
+  /**
+   * A read fetches what it needs before it takes the file's lock; by the time that fetch reaches the blob store, the
+   * file may have been overwritten and the old blob released. The read then reads the file as it is now.
+   */
+  @Test
+  void aReadWhoseFetchOutlivesTheOldBlob_readsTheNewContent() throws Exception {
+    ControlledBlobStore blobs = new ControlledBlobStore(new LocalBlobStore(dir.resolve("blobs")));
+    blobs.nameByDigest = true;
+    TestFs t = new TestFs(dir, blobs);
+    fs = t.open();
+    fs.release(writeSynced("f", random(CHUNK, 8)));
+    BlobRef old = blobsOf(t, "f").get(0);
+    fs.close();
+    TestFs.deleteQuietly(dir.resolve("cache")); // cold: the read fetches from the blob store
+    fs = t.open();
+    InodeId id = TestFs.lookup(fs, "f").id();
+    long r = fs.open(ROOT, id, OpenFlags.READ).handle();
+    long w = fs.open(ROOT, id, OpenFlags.READ_WRITE).handle();
+    byte[] fresh = random(CHUNK, 9);
+
+    Semaphore gate = new Semaphore(0);
+    blobs.readGate = gate;
+    CompletableFuture<byte[]> read = CompletableFuture.supplyAsync(() -> {
+      try {
+        return TestFs.read(fs, r, 0, CHUNK);
+      } catch (FsException e) {
+        throw new CompletionException(e);
+      }
+    });
+    try {
+      await().atMost(SOON).until(() -> blobs.waitingReads.get() == 1); // its fetch waits, holding no lock
+      TestFs.write(fs, w, 0, fresh); // the whole chunk: nothing to copy from the old blob
+      fs.fsync(w, false);
+      await().atMost(SOON).until(() -> !Files.exists(blobFile(old)));
+    } finally {
+      blobs.readGate = null;
+      gate.release(100);
+    }
+
+    assertThat(read.get(10, TimeUnit.SECONDS)).isEqualTo(fresh);
+    fs.release(r);
+    fs.release(w);
   }
 
   @Test
