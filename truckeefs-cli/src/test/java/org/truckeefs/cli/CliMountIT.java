@@ -164,6 +164,46 @@ class CliMountIT {
     assertThat(fs.cli("status").out()).contains("pending:      0 upload(s)");
   }
 
+  /** The bytes of every regular file under {@code dir} (a file with two names counts twice). */
+  private static long bytesUnder(Path dir) throws IOException {
+    try (Stream<Path> s = Files.walk(dir)) {
+      long total = 0;
+      for (Path p : s.filter(Files::isRegularFile).toList()) {
+        try {
+          total += Files.size(p);
+        } catch (java.nio.file.NoSuchFileException gone) {
+          // deleted while walking
+        }
+      }
+      return total;
+    }
+  }
+
+  /** A sole host with local blobs (the embedded defaults) gives a removed file's space back at once, as ext4 does. */
+  @Test
+  void rmOfAnFsyncedFile_givesItsSpaceBack_withinSeconds() throws Exception {
+    fs.mount();
+    Path f = fs.mnt().resolve("big.bin");
+    int size = 24 * 1024 * 1024;
+    try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(f,
+        java.nio.file.StandardOpenOption.CREATE_NEW, java.nio.file.StandardOpenOption.WRITE)) {
+      java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(random(size, 3));
+      while (b.hasRemaining()) {
+        ch.write(b);
+      }
+      ch.force(true); // in the blob store, committed
+    }
+    long before = bytesUnder(fs.data());
+    assertThat(before).isGreaterThanOrEqualTo(size);
+
+    Files.delete(f);
+
+    await().atMost(Duration.ofSeconds(15)).until(() -> bytesUnder(fs.data()) <= before - size);
+    fs.umount();
+    Cli fsck = fs.cli("fsck");
+    assertThat(fsck.code()).as(fsck.out()).isZero();
+  }
+
   /** Issue 12/13: the detached child runs with the parent's JVM options, and a password flag is not in its ps line. */
   @Test
   void backgroundChild_inheritsJvmOptions_andGetsSettingsThroughItsEnvironmentNotItsCommandLine() throws Exception {
