@@ -1,11 +1,14 @@
 package org.truckeefs.core;
 
 import java.io.IOException;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Queue;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -65,6 +68,7 @@ final class Uploader {
    */
   private final Semaphore putSlots;
   private final Ticker ticker;
+  private final Clock clock;
   private final Duration firstRetryDelay;
   private final Duration maxRetryDelay;
   private final LongFunction<CommitMark> marks;
@@ -87,9 +91,10 @@ final class Uploader {
    * @param marks the commit mark of a journal record, recorded by the commit in the store's transaction
    */
   Uploader(MetadataStore meta, BlobStore blobs, Coordinator coordinator, ExecutorService putPool, Ticker ticker,
-      Duration firstRetryDelay, Duration maxRetryDelay, LongFunction<CommitMark> marks, Committed committed,
-      PromptRelease releases) {
+      Clock clock, Duration firstRetryDelay, Duration maxRetryDelay, LongFunction<CommitMark> marks,
+      Committed committed, PromptRelease releases) {
     this.meta = meta;
+    this.clock = clock;
     this.releases = releases;
     this.blobs = blobs;
     this.coordinator = coordinator;
@@ -139,23 +144,29 @@ final class Uploader {
   private void uploadAndCommit(OpenFile f, Snapshot s) throws FsException {
     // the blobs this upload's puts pinned (put threads add to it): unpinned once the commit counted them or failed
     Queue<BlobRef> pinned = new ConcurrentLinkedQueue<>();
+    Map<DirtyChunk, ChunkRef> uploaded = new IdentityHashMap<>();
+    boolean committed = false;
     try {
-      uploadAndCommit(f, s, pinned);
+      committed = uploadAndCommit(f, s, uploaded, pinned);
     } finally {
       for (BlobRef ref : pinned) {
         releases.unpin(ref);
       }
+      if (!committed && f.discarded()) {
+        abandoned(uploaded.values());
+      }
     }
   }
 
-  private void uploadAndCommit(OpenFile f, Snapshot s, Queue<BlobRef> pinned) throws FsException {
+  /** @return true once committed, false when the file was removed first */
+  private boolean uploadAndCommit(OpenFile f, Snapshot s, Map<DirtyChunk, ChunkRef> uploaded,
+      Queue<BlobRef> pinned) throws FsException {
     boolean conflict = f.rebaseStaleChunks(s);
-    Map<DirtyChunk, ChunkRef> uploaded = new IdentityHashMap<>();
     putMissing(s, uploaded, pinned);
     try (Lease lease = coordinator.writeLock(commitKey(f), COMMIT_LEASE_WAIT)) {
       for (int attempt = 0; ; attempt++) {
         if (f.discarded()) {
-          return;
+          return false;
         }
         if (f.rebaseStaleChunks(s)) {
           conflict = true;
@@ -190,8 +201,25 @@ final class Uploader {
         f.applyCommit(s, after, refs);
         committed.committed(s.journalId, after);
         releases.unreferenced(r.unreferenced()); // after applyCommit: no read here resolves them any more
-        return;
+        return true;
       }
+    }
+  }
+
+  /**
+   * Blobs an upload stored for a file removed before its commit: no commit names them, and without a note no
+   * collector would ever find them (they have no reference count yet). A blob another file references keeps it.
+   */
+  private void abandoned(Collection<ChunkRef> stored) {
+    List<BlobRef> refs = stored.stream().filter(Objects::nonNull).map(ChunkRef::blob).distinct().toList();
+    if (refs.isEmpty()) {
+      return;
+    }
+    try {
+      meta.noteUnreferenced(refs, clock.instant());
+      releases.unreferenced(refs);
+    } catch (FsException e) {
+      log.warn("cannot note {} blob(s) of a removed file for release: {}", refs.size(), e.getMessage());
     }
   }
 

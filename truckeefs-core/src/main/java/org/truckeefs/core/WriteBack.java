@@ -88,8 +88,8 @@ final class WriteBack {
     this.clock = clock;
     this.ticker = ticker;
     this.drainPool = drainPool;
-    this.uploader = new Uploader(meta, blobs, coordinator, putPool, ticker, firstRetryDelay, maxRetryDelay,
-        seq -> new CommitMark(hostId, seq), (seq, a) -> {
+    this.uploader = new Uploader(meta, blobs, coordinator, putPool, ticker, clock, firstRetryDelay,
+        maxRetryDelay, seq -> new CommitMark(hostId, seq), (seq, a) -> {
           forget(seq);
           dirtyLimit.roomMade();
           committed.accept(a);

@@ -230,6 +230,79 @@ class PromptReleaseTest {
     assertThat(Files.readAllBytes(blobFile(ref))).isEqualTo(x);
   }
 
+  /** An upload that stored its blob for a file removed before its commit: nothing names the blob, and it goes. */
+  @Test
+  void theBlobOfAnUploadWhoseFileWentBeforeItsCommit_goesToo() throws Exception {
+    ControlledBlobStore blobs = new ControlledBlobStore(new LocalBlobStore(dir.resolve("blobs")));
+    blobs.nameByDigest = true;
+    fs = new TestFs(dir, blobs).open();
+    uploadStalledThenRemoved(blobs);
+
+    await().atMost(SOON).until(() -> blobFiles().isEmpty());
+  }
+
+  /** The same without prompt release: the uploader's note lets the collector find the blob (it never did before). */
+  @Test
+  void theBlobOfAnUploadWhoseFileWentBeforeItsCommit_isFoundByTheCollector() throws Exception {
+    ControlledBlobStore blobs = new ControlledBlobStore(new LocalBlobStore(dir.resolve("blobs")));
+    fs = RiverFS.open(new TestFs(dir, blobs).config().blobGcGrace(Duration.ZERO).build());
+    assertThat(fs.promptRelease().active()).isFalse();
+    uploadStalledThenRemoved(blobs);
+    await().atMost(SOON).until(() -> fs.status().pendingUploads() == 0);
+
+    await().atMost(SOON).until(() -> fs.collectBlobs() == 1);
+    assertThat(blobFiles()).isEmpty();
+  }
+
+  private void uploadStalledThenRemoved(ControlledBlobStore blobs) throws Exception {
+    Semaphore gate = new Semaphore(0);
+    blobs.afterPutGate = gate;
+    long h = TestFs.createFile(fs, "f");
+    TestFs.write(fs, h, 0, random(CHUNK / 2, 11));
+    fs.release(h); // its upload stores the blob, then waits before its commit
+    try {
+      await().atMost(SOON).until(() -> blobs.waitingAfterPut.get() == 1);
+      assertThat(blobFiles()).hasSize(1);
+      fs.unlink(ROOT, InodeId.ROOT, n("f"));
+    } finally {
+      blobs.afterPutGate = null;
+      gate.release(100);
+    }
+  }
+
+  /** A long run of writes, overwrites and removals: every blob goes, and nothing stays pinned or queued. */
+  @Test
+  void aLongRunOfWritesAndRemovals_leavesNoBlobNoPinAndNoQueue() throws Exception {
+    TestFs t = TestFs.local(dir);
+    fs = t.open();
+    java.util.Random rnd = new java.util.Random(10);
+    int files = 2000;
+    int live = 16;
+    for (int i = 0; i < files; i++) {
+      long h = TestFs.createFile(fs, "f" + i);
+      // mostly small files (chunks in memory), some of a chunk and more (chunk files); a third overwritten
+      TestFs.write(fs, h, 0, random(i % 7 == 0 ? CHUNK + 1 + rnd.nextInt(CHUNK) : 1 + rnd.nextInt(4096), i));
+      if (i % 3 == 0) {
+        fs.flush(h);
+        TestFs.write(fs, h, 0, random(1 + rnd.nextInt(4096), -i));
+      }
+      fs.release(h);
+      if (i >= live) {
+        fs.unlink(ROOT, InodeId.ROOT, n("f" + (i - live)));
+      }
+    }
+    for (int i = files - live; i < files; i++) {
+      fs.unlink(ROOT, InodeId.ROOT, n("f" + i));
+    }
+
+    // every blob goes: also those of uploads whose file was removed before their commit (noted by the uploader)
+    await().atMost(Duration.ofSeconds(60)).until(() -> fs.status().pendingUploads() == 0
+        && fs.promptRelease().queuedCount() == 0 && blobFiles().isEmpty());
+    assertThat(fs.promptRelease().pinnedCount()).isZero();
+    assertThat(t.meta.takeReleasableBlobs(Instant.now().plus(Duration.ofDays(1)), 10_000))
+        .as("nothing left for the collector").isEmpty();
+  }
+
   @Test
   void isOff_whenAGracePeriodIsSet_orWithASharedCoordinator_orWithoutDigestNames() throws Exception {
     TestFs t = TestFs.local(dir);
