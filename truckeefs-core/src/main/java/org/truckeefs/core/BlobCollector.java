@@ -45,6 +45,22 @@ final class BlobCollector implements Runnable {
     }
   }
 
+  /**
+   * Deletes blobs already taken from the metadata store, each with its cache entry, once a barrier made the commits
+   * that dropped them durable (the collector's and {@link PromptRelease}'s last step). A failure is only logged: the
+   * blob is then a file nothing references, as after a crash between the take and the delete.
+   */
+  static void deleteTaken(List<BlobRef> taken, BlobStore blobs, ChunkCache cache) {
+    for (BlobRef ref : taken) {
+      cache.invalidate(ref);
+      try {
+        blobs.release(ref);
+      } catch (FsException e) {
+        log.warn("cannot release blob {}: {}", ref, e.getMessage());
+      }
+    }
+  }
+
   /** Releases releasable blobs; returns how many. */
   int collect() throws FsException {
     int total = 0;
@@ -55,14 +71,7 @@ final class BlobCollector implements Runnable {
         // blobs go: else a power loss could bring back a commit naming a deleted blob. One barrier per batch.
         durability.barrier();
       }
-      for (BlobRef ref : refs) {
-        cache.invalidate(ref);
-        try {
-          blobs.release(ref);
-        } catch (FsException e) {
-          log.warn("cannot release blob {}: {}", ref, e.getMessage());
-        }
-      }
+      deleteTaken(refs, blobs, cache);
       total += refs.size();
       if (refs.size() < BATCH) {
         return total;

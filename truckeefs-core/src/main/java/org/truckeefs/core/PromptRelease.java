@@ -197,14 +197,7 @@ final class PromptRelease {
       return 0;
     }
     durability.barrier();
-    for (BlobRef ref : taken) {
-      cache.invalidate(ref);
-      try {
-        blobs.release(ref);
-      } catch (FsException e) {
-        log.warn("cannot release blob {}: {}", ref, e.getMessage());
-      }
-    }
+    BlobCollector.deleteTaken(taken, blobs, cache);
     return taken.size();
   }
 
