@@ -101,13 +101,8 @@ final class PendingBlobs {
 
   /**
    * @param scheduler runs the background flush; null for none (then only {@link #barrier} forces)
+   * @param writeback starts the blobs' disk writes at the start of a barrier; {@link DiskWriteback#NONE} for none
    */
-  PendingBlobs(Path dir, DataForcer dataForcer, DirSync dirSync, ScheduledExecutorService scheduler,
-      Duration maxAge, long maxBytes) {
-    this(dir, dataForcer, dirSync, scheduler, maxAge, maxBytes, DiskWriteback.NONE);
-  }
-
-  /** @param writeback starts the blobs' disk writes at the start of a barrier; {@link DiskWriteback#NONE} for none */
   PendingBlobs(Path dir, DataForcer dataForcer, DirSync dirSync, ScheduledExecutorService scheduler,
       Duration maxAge, long maxBytes, DiskWriteback writeback) {
     this.dir = dir;
