@@ -14,7 +14,6 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.EnumSet;
 import java.util.HexFormat;
@@ -105,7 +104,7 @@ final class LocalBlobStore implements BlobStore {
   private BlobRef put(ReadableByteChannel src, long size, String knownHex) throws FsException {
     Path temp = tmp.resolve(UUID.randomUUID() + ".tmp");
     try {
-      MessageDigest sha = knownHex == null ? sha256() : null;
+      MessageDigest sha = knownHex == null ? RunningHash.newSha256() : null;
       long written = 0;
       try (FileChannel out = FileChannel.open(temp, EnumSet.of(StandardOpenOption.CREATE_NEW,
           StandardOpenOption.WRITE), PrivateDirectory.fileAttributes(temp))) { // 0600: blobs are plaintext
@@ -168,7 +167,7 @@ final class LocalBlobStore implements BlobStore {
     if (sha256 != null && sha256.length == 32) {
       hex = HexFormat.of().formatHex(sha256);
     } else {
-      MessageDigest sha = sha256();
+      MessageDigest sha = RunningHash.newSha256();
       sha.update(bytes.duplicate());
       hex = HexFormat.of().formatHex(sha.digest());
     }
@@ -338,27 +337,7 @@ final class LocalBlobStore implements BlobStore {
   }
 
   private static String hash(FileChannel in, long size) throws IOException {
-    MessageDigest sha = sha256();
-    ByteBuffer buf = ByteBuffer.allocateDirect((int) Math.min(COPY_BUFFER, Math.max(size, 1)));
-    for (long pos = 0; pos < size; ) {
-      buf.clear().limit((int) Math.min(buf.capacity(), size - pos));
-      int n = in.read(buf, pos);
-      if (n < 0) {
-        throw new FsException(FsError.IO, "file to store ended after " + pos + " of " + size + " bytes");
-      }
-      buf.flip();
-      sha.update(buf);
-      pos += n;
-    }
-    return HexFormat.of().formatHex(sha.digest());
-  }
-
-  private static MessageDigest sha256() {
-    try {
-      return MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
+    return HexFormat.of().formatHex(RunningHash.sha256(in, size));
   }
 
   /** Blobs are files here: reading one costs what reading a cache file costs (see {@link ChunkCache#adoptBytes}). */

@@ -8,6 +8,8 @@ import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.concurrent.TimeUnit;
+import org.truckeefs.api.FsError;
+import org.truckeefs.api.FsException;
 
 /**
  * The SHA-256 of a dirty chunk file, kept while the chunk is written from offset 0 on: the local blob store names a
@@ -280,7 +282,27 @@ final class RunningHash {
     }
   }
 
-  private static MessageDigest newSha256() {
+  /**
+   * The SHA-256 of a file's first {@code size} bytes, read from {@code in} at positions (for the store and a put
+   * that must name a chunk whose running hash was lost).
+   */
+  static byte[] sha256(FileChannel in, long size) throws IOException {
+    MessageDigest sha = newSha256();
+    ByteBuffer buf = ByteBuffer.allocateDirect((int) Math.min(READ, Math.max(size, 1)));
+    for (long pos = 0; pos < size; ) {
+      buf.clear().limit((int) Math.min(buf.capacity(), size - pos));
+      int n = in.read(buf, pos);
+      if (n < 0) {
+        throw new FsException(FsError.IO, "file to store ended after " + pos + " of " + size + " bytes");
+      }
+      buf.flip();
+      sha.update(buf);
+      pos += n;
+    }
+    return sha.digest();
+  }
+
+  static MessageDigest newSha256() {
     try {
       return MessageDigest.getInstance("SHA-256");
     } catch (NoSuchAlgorithmException e) {
