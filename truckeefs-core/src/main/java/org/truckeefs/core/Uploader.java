@@ -322,24 +322,22 @@ final class Uploader {
     }
   }
 
+  /**
+   * Puts a sealed chunk (its bytes never change again). A chunk written sequentially was hashed as it was written,
+   * so the store need not read it again; a sealed file is never written again, so a local store may take it by
+   * hard link instead of a second copy.
+   */
   private BlobRef put(DirtyChunk d, Queue<BlobRef> pinned) throws FsException {
-    if (releases.active()) {
-      return pinnedPut(d, pinned);
-    }
-    if (d.inMemory()) {
-      return blobs.putBytes(d.bytes()); // sealed: its bytes never change again
-    }
-    // a chunk written sequentially was hashed as it was written: the store need not read it again.
-    // A sealed file is never written again, so a local store may take it by hard link instead of a second copy
-    return blobs.putFile(d.path(), d.length, d.knownSha256());
+    byte[] sha256 = releases.active() ? pin(d, pinned) : d.inMemory() ? null : d.knownSha256();
+    return d.inMemory() ? blobs.putBytes(d.bytes(), sha256) : blobs.putFile(d.path(), d.length, sha256);
   }
 
   /**
-   * A put whose blob is pinned first (see {@link PromptRelease}): the name must be known before the store may find
-   * the blob there and reuse it, so the digest is computed here when the running hash does not know it (the store
-   * would compute it otherwise; it is given the digest and does not).
+   * Pins the chunk's blob before its put (see {@link PromptRelease}) and returns its digest: the name must be known
+   * before the store may find the blob there and reuse it, so the digest is computed here when the running hash does
+   * not know it (the store would compute it otherwise; it is given the digest and does not).
    */
-  private BlobRef pinnedPut(DirtyChunk d, Queue<BlobRef> pinned) throws FsException {
+  private byte[] pin(DirtyChunk d, Queue<BlobRef> pinned) throws FsException {
     byte[] sha256;
     try {
       sha256 = d.sha256();
@@ -347,6 +345,6 @@ final class Uploader {
       throw DiskErrors.map("hash a chunk to upload", e);
     }
     pinned.add(releases.pin(sha256));
-    return d.inMemory() ? blobs.putBytes(d.bytes(), sha256) : blobs.putFile(d.path(), d.length, sha256);
+    return sha256;
   }
 }
