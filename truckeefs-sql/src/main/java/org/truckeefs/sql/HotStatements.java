@@ -2,9 +2,9 @@ package org.truckeefs.sql;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Types;
-import java.util.Map;
 import java.util.concurrent.atomic.LongAdder;
 import org.jooq.DSLContext;
 import org.jooq.conf.RenderQuotedNames;
@@ -17,7 +17,7 @@ import org.jooq.impl.DSL;
  */
 final class HotStatements implements AutoCloseable {
   /** The connection a body runs on and its cached statements (see {@link #prepare}). */
-  private record Bound(Connection connection, Map<String, PreparedStatement> cache, LongAdder sent) {}
+  private record Bound(Connection connection, StatementCache.Statements cache, LongAdder sent) {}
 
   private static final String STATEMENTS = "org.truckeefs.sql.statements";
 
@@ -51,7 +51,7 @@ final class HotStatements implements AutoCloseable {
   }
 
   /** {@code c}'s cached statements, for statements a body does not run (savepoints). */
-  Map<String, PreparedStatement> of(Connection c) throws SQLException {
+  StatementCache.Statements of(Connection c) throws SQLException {
     return cache.of(c);
   }
 
@@ -81,7 +81,18 @@ final class HotStatements implements AutoCloseable {
   static PreparedStatement prepare(DSLContext db, String sql) throws SQLException {
     Bound s = bound(db);
     s.sent().increment();
-    return StatementCache.prepare(s.cache(), s.connection(), sql);
+    return s.cache().prepare(s.connection(), sql);
+  }
+
+  /**
+   * Runs the query {@code sql} with the parameters bound in order, as {@link #prepare} and {@code executeQuery}
+   * would, but without sqlite-jdbc reading its column names again ({@link SqliteColumns}). The caller closes the
+   * result.
+   */
+  static ResultSet query(DSLContext db, String sql, Object... params) throws SQLException {
+    PreparedStatement p = prepare(db, sql);
+    bind(p, params);
+    return bound(db).cache().query(p);
   }
 
   /** {@link #prepare} with the parameters bound in order. */

@@ -72,7 +72,7 @@ final class SqlBlobRefs {
       return List.of();
     }
     if (decreased.size() == 1) {
-      try (ResultSet r = HotStatements.prepare(db, UNREFERENCED_BLOB, decreased.get(0)).executeQuery()) {
+      try (ResultSet r = HotStatements.query(db, UNREFERENCED_BLOB, decreased.get(0))) {
         return r.next() ? List.of(blob(r.getBytes(1))) : List.of();
       }
     }

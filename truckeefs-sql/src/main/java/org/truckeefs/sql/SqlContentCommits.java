@@ -171,8 +171,8 @@ final class SqlContentCommits {
     return db -> {
       long id = commit.inode().value();
       InodeAttributes after;
-      try (ResultSet r = HotStatements.prepare(db, UPDATE_CONTENT_IF_AT, commit.newSize(), mtime, mtime, mtime, id,
-          commit.expectedVersion(), code(InodeType.DIRECTORY)).executeQuery()) {
+      try (ResultSet r = HotStatements.query(db, UPDATE_CONTENT_IF_AT, commit.newSize(), mtime, mtime, mtime, id,
+          commit.expectedVersion(), code(InodeType.DIRECTORY))) {
         if (!r.next()) {
           // Changed no row: a second look says why (ENOENT from existing(), else EISDIR or ESTALE).
           FsException refused = refusal(rows.existing(db, commit.inode(), false).a(), commit);
@@ -218,7 +218,7 @@ final class SqlContentCommits {
     boolean returning = tx.engine() == SqlEngine.SQLITE;
     String removed = returning ? (one ? DELETE_CHUNKS_REPLACED_ONE_RETURNING : DELETE_CHUNKS_DROPPED_RETURNING)
         : (one ? SELECT_CHUNKS_REPLACED_ONE : SELECT_CHUNKS_DROPPED);
-    try (ResultSet r = HotStatements.prepare(db, removed, where).executeQuery()) {
+    try (ResultSet r = HotStatements.query(db, removed, where)) {
       while (r.next()) {
         deltas.merge(new String(r.getBytes(1), StandardCharsets.UTF_8), -1L, Long::sum);
       }
@@ -295,7 +295,7 @@ final class SqlContentCommits {
     Map<String, Long> deltas = new TreeMap<>();
     if (chunkBlobs == null) {
       chunkBlobs = new ArrayList<>();
-      try (ResultSet r = HotStatements.prepare(db, SELECT_CHUNK_BLOBS, id).executeQuery()) {
+      try (ResultSet r = HotStatements.query(db, SELECT_CHUNK_BLOBS, id)) {
         while (r.next()) {
           chunkBlobs.add(r.getBytes(1));
         }
@@ -327,8 +327,8 @@ final class SqlContentCommits {
       throw new FsException(FsError.INVALID, "journal owner name is longer than 255 bytes");
     }
     return tx.write("journalAppend", db -> {
-      try (ResultSet r = HotStatements.prepare(db, INSERT_JOURNAL, entry.inode().value(), owner, entry.baseVersion(),
-          entry.payload(), nanos(entry.created())).executeQuery()) {
+      try (ResultSet r = HotStatements.query(db, INSERT_JOURNAL, entry.inode().value(), owner, entry.baseVersion(),
+          entry.payload(), nanos(entry.created()))) {
         r.next();
         return entry.withId(r.getLong(1));
       }

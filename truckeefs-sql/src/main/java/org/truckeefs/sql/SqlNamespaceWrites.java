@@ -131,8 +131,7 @@ final class SqlNamespaceWrites {
 
                   public CreateResult recover(DSLContext db) throws FsException, SQLException {
             Row p = rows.directory(db, parent, false);
-            try (ResultSet r = HotStatements.prepare(db, SELECT_ENTRY_INODE, parent.value(), name.bytes())
-                .executeQuery()) {
+            try (ResultSet r = HotStatements.query(db, SELECT_ENTRY_INODE, parent.value(), name.bytes())) {
               if (!r.next()) {
                 throw new FsException(FsError.IO, "'" + name + "' was created in " + parent
                     + " but is gone again before its creation was confirmed");
@@ -158,8 +157,8 @@ final class SqlNamespaceWrites {
         id = nextLong(s);
       } else {
         p = rows.directory(db, parent, true);
-        try (ResultSet r = HotStatements.prepare(db, INSERT_INODE, code(spec.type()), spec.mode(), spec.uid(),
-            spec.gid(), size, nlink, spec.rdev(), t, t, t, t, dir ? parent.value() : null, target).executeQuery()) {
+        try (ResultSet r = HotStatements.query(db, INSERT_INODE, code(spec.type()), spec.mode(), spec.uid(),
+            spec.gid(), size, nlink, spec.rdev(), t, t, t, t, dir ? parent.value() : null, target)) {
           r.next();
           id = r.getLong(1);
         }
@@ -259,8 +258,7 @@ final class SqlNamespaceWrites {
       dir = checkDirectory(dirRow, parent, true);
     } else {
       // SQLite's single writer guards both rows: read together, with no lock order to keep.
-      try (ResultSet r = HotStatements.prepare(db, SELECT_DIR_AND_ENTRY_INODE, name.bytes(), parent.value())
-          .executeQuery()) {
+      try (ResultSet r = HotStatements.query(db, SELECT_DIR_AND_ENTRY_INODE, name.bytes(), parent.value())) {
         dir = checkDirectory(r.next() ? row(r, 0) : null, parent, true);
         r.getLong(INODE_COLUMN_COUNT + 1);
         row = r.wasNull() ? null : row(r, INODE_COLUMN_COUNT);

@@ -61,7 +61,7 @@ final class SqlReads {
 
   Optional<DirEntry> lookup(InodeId parent, Name name) throws FsException {
     return tx.read("lookup", db -> {
-      try (ResultSet r = HotStatements.prepare(db, SELECT_ENTRY, name.bytes(), parent.value()).executeQuery()) {
+      try (ResultSet r = HotStatements.query(db, SELECT_ENTRY, name.bytes(), parent.value())) {
         requireDirectory(r, 4, parent);
         long inode = r.getLong(1);
         if (r.wasNull()) {
@@ -74,8 +74,7 @@ final class SqlReads {
 
   Optional<InodeAttributes> lookupAttributes(InodeId parent, Name name) throws FsException {
     return tx.read("lookupAttributes", db -> {
-      try (ResultSet r = HotStatements.prepare(db, SELECT_ENTRY_ATTRIBUTES, name.bytes(), parent.value())
-          .executeQuery()) {
+      try (ResultSet r = HotStatements.query(db, SELECT_ENTRY_ATTRIBUTES, name.bytes(), parent.value())) {
         requireDirectory(r, 16, parent);
         r.getLong(1);
         return r.wasNull() ? Optional.empty() : Optional.of(row(r).a());
@@ -97,7 +96,7 @@ final class SqlReads {
     }
     return tx.scan("readDir", db -> {
       List<DirEntry> out = new ArrayList<>(Math.min(limit, 1024));
-      try (ResultSet r = HotStatements.prepare(db, SELECT_DIR, dir.value(), afterCookie, limit).executeQuery()) {
+      try (ResultSet r = HotStatements.query(db, SELECT_DIR, dir.value(), afterCookie, limit)) {
         while (r.next()) {
           out.add(new DirEntry(dir, name(r.getBytes(1)), InodeId.of(r.getLong(2)), type(r.getInt(3)), r.getLong(4)));
         }
@@ -120,7 +119,7 @@ final class SqlReads {
     }
     return tx.scan("readDirPlus", db -> {
       List<DirEntryPlus> out = new ArrayList<>(Math.min(limit, 1024));
-      try (ResultSet r = HotStatements.prepare(db, SELECT_DIR_PLUS, dir.value(), afterCookie, limit).executeQuery()) {
+      try (ResultSet r = HotStatements.query(db, SELECT_DIR_PLUS, dir.value(), afterCookie, limit)) {
         while (r.next()) {
           out.add(dirEntryPlus(dir, r));
         }

@@ -64,7 +64,7 @@ final class SqlRows {
   }
 
   Row inodeRow(DSLContext db, long id, boolean lock) throws SQLException {
-    try (ResultSet r = HotStatements.prepare(db, lock ? selectInodeLocked : SELECT_INODE, id).executeQuery()) {
+    try (ResultSet r = HotStatements.query(db, lock ? selectInodeLocked : SELECT_INODE, id)) {
       return r.next() ? row(r) : null;
     }
   }

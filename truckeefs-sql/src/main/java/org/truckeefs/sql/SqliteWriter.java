@@ -9,7 +9,6 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -250,10 +249,10 @@ final class SqliteWriter implements AutoCloseable {
   private void runGroup(List<Job> group) {
     try {
       begin();
-      Map<String, PreparedStatement> cache = statements.of(connection);
-      PreparedStatement savepoint = StatementCache.prepare(cache, connection, "SAVEPOINT w");
-      PreparedStatement release = StatementCache.prepare(cache, connection, "RELEASE w");
-      PreparedStatement rollbackTo = StatementCache.prepare(cache, connection, "ROLLBACK TO w");
+      StatementCache.Statements cache = statements.of(connection);
+      PreparedStatement savepoint = cache.prepare(connection, "SAVEPOINT w");
+      PreparedStatement release = cache.prepare(connection, "RELEASE w");
+      PreparedStatement rollbackTo = cache.prepare(connection, "ROLLBACK TO w");
       // Each write is its own outermost savepoint, and its redo entry is appended before the savepoint ends: a
       // savepoint around the whole group (to undo it when the log refused the group's entries) kept every write's
       // pages in SQLite's statement journal until the group ended, which past 64 KiB (a few writes) SQLite moves to
@@ -345,7 +344,7 @@ final class SqliteWriter implements AutoCloseable {
     if (!open) {
       return;
     }
-    PreparedStatement mark = StatementCache.prepare(statements.of(connection), connection, SET_MARK);
+    PreparedStatement mark = statements.of(connection).prepare(connection, SET_MARK);
     mark.setInt(1, REDO_MARK);
     mark.setLong(2, nextSeq - 1);
     mark.executeUpdate();

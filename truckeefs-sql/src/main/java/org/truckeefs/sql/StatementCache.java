@@ -2,8 +2,10 @@ package org.truckeefs.sql;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -20,8 +22,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * {@link SqlMetadataStore}), so each map is bounded.
  */
 final class StatementCache {
-  private final ConcurrentHashMap<Connection, Map<String, PreparedStatement>> byConnection =
-      new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<Connection, Statements> byConnection = new ConcurrentHashMap<>();
   private final int sweepAbove;
 
   /** @param connections how many connections the pools hold; maps beyond twice that are swept for closed ones */
@@ -29,37 +30,51 @@ final class StatementCache {
     this.sweepAbove = Math.max(4, 2 * connections);
   }
 
+  /** One physical connection's statements; used only by the thread that holds the connection. */
+  static final class Statements {
+    private final Map<String, PreparedStatement> bySql = new HashMap<>();
+    /** What {@link SqliteColumns} keeps of each statement's result. */
+    final Map<PreparedStatement, SqliteColumns.Known> columns = new IdentityHashMap<>();
+
+    /** {@code sql} prepared on {@code raw}'s physical connection, kept or prepared now. */
+    PreparedStatement prepare(Connection raw, String sql) throws SQLException {
+      PreparedStatement p = bySql.get(sql);
+      if (p == null || p.isClosed()) {
+        if (p != null) {
+          columns.remove(p);
+        }
+        p = raw.unwrap(Connection.class).prepareStatement(sql);
+        bySql.put(sql, p);
+      }
+      return p;
+    }
+
+    /** Runs {@code p}'s query (a statement of this connection). */
+    ResultSet query(PreparedStatement p) throws SQLException {
+      return SqliteColumns.query(p, columns);
+    }
+  }
+
   /** The statements of the physical connection behind {@code pooled}; used only while holding {@code pooled}. */
-  Map<String, PreparedStatement> of(Connection pooled) throws SQLException {
+  Statements of(Connection pooled) throws SQLException {
     Connection raw = pooled.unwrap(Connection.class);
-    Map<String, PreparedStatement> m = byConnection.get(raw);
+    Statements m = byConnection.get(raw);
     if (m == null) {
       if (byConnection.size() >= sweepAbove) {
         sweep();
       }
-      m = new HashMap<>();
+      m = new Statements();
       byConnection.put(raw, m);
     }
     return m;
   }
 
-  /** {@code sql} prepared on {@code raw}'s physical connection, from {@code statements} or prepared now. */
-  static PreparedStatement prepare(Map<String, PreparedStatement> statements, Connection raw, String sql)
-      throws SQLException {
-    PreparedStatement p = statements.get(sql);
-    if (p == null || p.isClosed()) {
-      p = raw.unwrap(Connection.class).prepareStatement(sql);
-      statements.put(sql, p);
-    }
-    return p;
-  }
-
   /** Forgets a connection's statements (after a failure that may have broken it). */
   void forget(Connection pooled) {
     try {
-      Map<String, PreparedStatement> m = byConnection.remove(pooled.unwrap(Connection.class));
+      Statements m = byConnection.remove(pooled.unwrap(Connection.class));
       if (m != null) {
-        for (PreparedStatement p : m.values()) {
+        for (PreparedStatement p : m.bySql.values()) {
           closeQuietly(p);
         }
       }
@@ -80,8 +95,8 @@ final class StatementCache {
 
   /** Closes every kept statement (the pools are closing). */
   void close() {
-    for (Map<String, PreparedStatement> m : byConnection.values()) {
-      for (PreparedStatement p : m.values()) {
+    for (Statements m : byConnection.values()) {
+      for (PreparedStatement p : m.bySql.values()) {
         closeQuietly(p);
       }
     }
