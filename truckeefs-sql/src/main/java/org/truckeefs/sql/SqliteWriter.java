@@ -57,6 +57,8 @@ final class SqliteWriter implements AutoCloseable {
   static final Duration WINDOW = Duration.ofMillis(10);
   /** The most writes one transaction carries (bounds the redo log and the dirty pages in memory). */
   static final int MAX_UNCOMMITTED = 4096;
+  /** How long a writer spins for the lock before it parks ({@link #runUntilDone}). */
+  static final long SPIN_NANOS = 20_000;
   /** The most writes one turn of the lock runs, so that a caller's wait stays bounded. */
   private static final int MAX_GROUP = 64;
   /** The redo log is emptied after a commit once it is this long. */
@@ -70,7 +72,8 @@ final class SqliteWriter implements AutoCloseable {
   private static final class Job {
     final String op;
     final Body<?> body;
-    boolean done;
+    /** Set last, by the thread that ran it: what a waiter reads after seeing it (volatile) is complete. */
+    volatile boolean done;
     /** Its redo entry is in the log: it stands even if the transaction fails later (the log replays it). */
     boolean logged;
     Object result;
@@ -186,9 +189,25 @@ final class SqliteWriter implements AutoCloseable {
     return out;
   }
 
-  /** Takes the lock and runs queued groups until {@code job} has run (perhaps in a group another thread ran). */
+  /**
+   * Runs queued groups until {@code job} has run, perhaps in a group another thread ran. While the lock is held, the
+   * caller spins for up to {@link #SPIN_NANOS} (the holder's turn usually ends sooner, often with this job run)
+   * before it parks on the lock: a parked writer must be woken by the holder's unlock, a futex wake that on a VM's
+   * two cores cost the closing thread of a small file a quarter of its time in waits and wakes (async-profiler, wall
+   * clock; {@code benchmarks.md}).
+   */
   private void runUntilDone(Job job) {
-    lock.lock();
+    long spinUntil = System.nanoTime() + SPIN_NANOS;
+    while (!lock.tryLock()) {
+      if (job.done) {
+        return;
+      }
+      if (System.nanoTime() - spinUntil > 0) {
+        lock.lock();
+        break;
+      }
+      Thread.onSpinWait();
+    }
     try {
       while (!job.done) {
         List<Job> group = new ArrayList<>();
