@@ -166,17 +166,27 @@ class CliMountIT {
 
   /** The bytes of every regular file under {@code dir} (a file with two names counts twice). */
   private static long bytesUnder(Path dir) throws IOException {
-    try (Stream<Path> s = Files.walk(dir)) {
-      long total = 0;
-      for (Path p : s.filter(Files::isRegularFile).toList()) {
-        try {
-          total += Files.size(p);
-        } catch (java.nio.file.NoSuchFileException gone) {
-          // deleted while walking
+    List<Path> files;
+    while (true) {
+      try (Stream<Path> s = Files.walk(dir)) {
+        files = s.filter(Files::isRegularFile).toList();
+        break;
+      } catch (java.io.UncheckedIOException e) {
+        if (!(e.getCause() instanceof java.nio.file.NoSuchFileException)) {
+          throw e;
         }
+        // a file deleted while the walk looked at it: walk again
       }
-      return total;
     }
+    long total = 0;
+    for (Path p : files) {
+      try {
+        total += Files.size(p);
+      } catch (java.nio.file.NoSuchFileException gone) {
+        // deleted since the walk
+      }
+    }
+    return total;
   }
 
   /** A sole host with local blobs (the embedded defaults) gives a removed file's space back at once, as ext4 does. */

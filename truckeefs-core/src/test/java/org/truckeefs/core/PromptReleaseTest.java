@@ -7,7 +7,9 @@ import static org.truckeefs.core.TestFs.ROOT;
 import static org.truckeefs.core.TestFs.n;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -44,10 +46,17 @@ class PromptReleaseTest {
     }
   }
 
+  /** The blob files now; a walk that meets a file the release is deleting looks again. */
   private List<Path> blobFiles() throws IOException {
-    try (Stream<Path> s = Files.walk(dir.resolve("blobs"))) {
-      return s.filter(Files::isRegularFile)
-          .filter(p -> !p.getParent().getFileName().toString().equals(LocalBlobStore.TMP)).toList();
+    while (true) {
+      try (Stream<Path> s = Files.walk(dir.resolve("blobs"))) {
+        return s.filter(Files::isRegularFile)
+            .filter(p -> !p.getParent().getFileName().toString().equals(LocalBlobStore.TMP)).toList();
+      } catch (UncheckedIOException e) {
+        if (!(e.getCause() instanceof NoSuchFileException)) {
+          throw e;
+        }
+      }
     }
   }
 
