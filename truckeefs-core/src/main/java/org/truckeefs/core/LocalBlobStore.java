@@ -163,14 +163,11 @@ final class LocalBlobStore implements BlobStore {
   /** As {@link #putBytes(ByteBuffer)}, without hashing the bytes again when the caller did. */
   @Override
   public BlobRef putBytes(ByteBuffer bytes, byte[] sha256) throws FsException {
-    String hex;
-    if (sha256 != null && sha256.length == 32) {
-      hex = HexFormat.of().formatHex(sha256);
-    } else {
+    String hex = nameOf(sha256).map(BlobRef::value).orElseGet(() -> {
       MessageDigest sha = RunningHash.newSha256();
       sha.update(bytes.duplicate());
-      hex = HexFormat.of().formatHex(sha.digest());
-    }
+      return HexFormat.of().formatHex(sha.digest());
+    });
     try {
       if (reusable(hex, path(hex), bytes.remaining())) {
         return BlobRef.of(hex);

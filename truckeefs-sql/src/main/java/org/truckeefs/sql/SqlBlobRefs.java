@@ -9,6 +9,7 @@ import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import org.jooq.Condition;
@@ -80,17 +81,14 @@ final class SqlBlobRefs {
         .fetch(r -> blob(r.value1()));
   }
 
-  void noteUnreferenced(java.util.Collection<BlobRef> blobs, Instant now) throws FsException {
+  void noteUnreferenced(Collection<BlobRef> blobs, Instant now) throws FsException {
     if (blobs.isEmpty()) {
       return;
     }
     long t = nanos(now);
-    // Key order, as in applyBlobDeltas, so that concurrent transactions lock blob rows in the same order.
-    java.util.TreeSet<String> refs = new java.util.TreeSet<>();
-    blobs.forEach(b -> refs.add(b.value()));
+    List<byte[]> refs = inKeyOrder(blobs);
     tx.write("noteUnreferenced", db -> {
-      for (String ref : refs) {
-        byte[] r = ref.getBytes(StandardCharsets.UTF_8);
+      for (byte[] r : refs) {
         // A blob some chunk references keeps its count; a known unreferenced one keeps its older time.
         db.insertInto(BLOB, B_REF, B_REFCOUNT, B_UNREFERENCED_SINCE).values(r, 0L, t)
             .onConflict(B_REF).doUpdate()
@@ -111,31 +109,39 @@ final class SqlBlobRefs {
       List<byte[]> refs = rows.lockIf(db.select(B_REF).from(BLOB)
           .where(B_REFCOUNT.eq(0L), B_UNREFERENCED_SINCE.lt(before))
           .orderBy(B_UNREFERENCED_SINCE, B_REF).limit(limit)).fetch(Record1::value1);
-      if (refs.isEmpty()) {
-        return List.of();
-      }
-      db.deleteFrom(BLOB).where(B_REF.in(refs), B_REFCOUNT.eq(0L)).execute();
-      return refs.stream().map(SqlValues::blob).toList();
+      return deleteTaken(db, refs);
     });
   }
 
   /** Those of {@code blobs} with a count of 0, their rows deleted in one transaction (locked in key order). */
-  List<BlobRef> takeUnreferenced(java.util.Collection<BlobRef> blobs) throws FsException {
+  List<BlobRef> takeUnreferenced(Collection<BlobRef> blobs) throws FsException {
     if (blobs.isEmpty()) {
       return List.of();
     }
-    java.util.TreeSet<String> keys = new java.util.TreeSet<>();
-    blobs.forEach(b -> keys.add(b.value()));
-    List<byte[]> wanted = keys.stream().map(k -> k.getBytes(StandardCharsets.UTF_8)).toList();
+    List<byte[]> wanted = inKeyOrder(blobs);
     return tx.write("takeUnreferenced", db -> {
       List<byte[]> refs = rows.lockIf(db.select(B_REF).from(BLOB)
           .where(B_REF.in(wanted), B_REFCOUNT.eq(0L)).orderBy(B_REF)).fetch(Record1::value1);
-      if (refs.isEmpty()) {
-        return List.of();
-      }
-      db.deleteFrom(BLOB).where(B_REF.in(refs), B_REFCOUNT.eq(0L)).execute();
-      return refs.stream().map(SqlValues::blob).toList();
+      return deleteTaken(db, refs);
     });
+  }
+
+  /** Deletes the rows of blobs a take found unreferenced (still at 0: the rows are locked) and names them. */
+  private static List<BlobRef> deleteTaken(DSLContext db, List<byte[]> refs) {
+    if (refs.isEmpty()) {
+      return List.of();
+    }
+    db.deleteFrom(BLOB).where(B_REF.in(refs), B_REFCOUNT.eq(0L)).execute();
+    return refs.stream().map(SqlValues::blob).toList();
+  }
+
+  /**
+   * Distinct references in key order, as {@link #applyBlobDeltas} takes them, so that concurrent transactions lock
+   * blob rows in the same order.
+   */
+  private static List<byte[]> inKeyOrder(Collection<BlobRef> blobs) {
+    return blobs.stream().map(BlobRef::value).distinct().sorted()
+        .map(k -> k.getBytes(StandardCharsets.UTF_8)).toList();
   }
 
   List<BlobRef> liveBlobs(String afterRef, int limit) throws FsException {
