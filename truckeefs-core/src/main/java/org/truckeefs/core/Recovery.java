@@ -151,6 +151,7 @@ final class Recovery {
       if (e.error() != FsError.UNSUPPORTED) {
         throw e;
       }
+      writeBack.writeDoneAtOnce(); // keeps that window as short as one write
       log.warn("the metadata store keeps no commit marks: an upload committed just before a crash may be "
           + "applied again at this start (this host's bytes of it laid again over newer ones)");
       return new HashSet<>();

@@ -313,6 +313,11 @@ final class WriteBack {
     return local.append(e.inode(), e.baseVersion(), e.payload());
   }
 
+  /** The store keeps no commit marks: the journal must record each snapshot's end at once (see Recovery). */
+  void writeDoneAtOnce() {
+    local.writeDoneAtOnce();
+  }
+
   /** Later sequence numbers are greater than every commit mark the store still holds. */
   void advancePast(long seq) {
     local.advancePast(seq);

@@ -30,7 +30,7 @@ import org.truckeefs.api.InodeId;
  * never synced). fsync does not need this file forced either: it commits the snapshot itself.
  *
  * <p>Records: {@code PENDING(seq, inode, base version, payload)} when a snapshot is sealed, {@code DONE(seq)} when it
- * was committed or will never be (purged, unusable). Sequence numbers increase per cache directory for ever (a
+ * was committed or will never be (purged, unusable; written with the next append, see {@link #done}). Sequence numbers increase per cache directory for ever (a
  * {@code NEXT} record carries the counter across compactions). A commit records {@code (host id, seq)} as a commit
  * mark in the store's transaction, so a crash between the commit and the {@code DONE} record is told apart from an
  * upload that never committed (see {@link Recovery}). Framing: {@code [length][crc32c][type][body]}; a torn last
@@ -60,6 +60,12 @@ class WriteBackJournal implements AutoCloseable {
   private static final byte DONE = 2;
   private static final byte NEXT = 3;
   private static final int FRAME = 8; // length + checksum
+  private static final int DONE_RECORD = FRAME + 1 + 8;
+  /**
+   * The most DONE records kept unwritten: they go with the next append, in its one write, or on their own once this
+   * many wait. A DONE record lost in a crash costs nothing but a look at its commit mark at the next start.
+   */
+  static final int MAX_UNWRITTEN_DONE = 64;
   private static final int MAX_RECORD = 64 << 20;
 
   /** A snapshot journaled and not done. */
@@ -83,6 +89,11 @@ class WriteBackJournal implements AutoCloseable {
   private long liveBytes;
   private long nextSeq;
   private boolean closed;
+  /** Sequence numbers done and not written yet (the first {@link #unwrittenDone} of them). */
+  private final long[] doneToWrite = new long[MAX_UNWRITTEN_DONE];
+  private int unwrittenDone;
+  /** Set for a store that keeps no commit marks: a lost DONE record would let the next start apply it again. */
+  private boolean doneAtOnce;
 
   /**
    * Opens (or creates) the journal of a cache directory and reads its live records.
@@ -299,8 +310,12 @@ class WriteBackJournal implements AutoCloseable {
   }
 
   /**
-   * The snapshot was committed (its commit mark says so if this record is lost) or will never be: one write, not
-   * synced. A failed write is logged: recovery tells a committed snapshot by its mark, an unusable one by its file.
+   * The snapshot was committed (its commit mark says so if this record is lost) or will never be. Its DONE record is
+   * written with the next append (one write for both: an upload's own write cost each small file a second
+   * {@code pwrite}), or with others once {@link #MAX_UNWRITTEN_DONE} wait, or at close; never synced. Until then a
+   * crash leaves the record live, and the next start tells it by its commit mark: a compaction lets the store forget
+   * only the marks below its oldest live record, and a record done after that compaction began is in the new file
+   * with a higher number (its DONE record goes to whichever file is current then).
    */
   void done(long seq) {
     lock.lock();
@@ -310,12 +325,42 @@ class WriteBackJournal implements AutoCloseable {
         return;
       }
       liveBytes -= gone.length();
-      write(DONE, ByteBuffer.allocate(8).putLong(seq).array());
-    } catch (FsException e) {
-      log.warn("write-back journal: cannot record that upload {} is done ({}); the next start tells it by its "
-          + "commit mark", seq, e.getMessage());
+      doneToWrite[unwrittenDone++] = seq;
+      if (doneAtOnce || unwrittenDone == MAX_UNWRITTEN_DONE) {
+        writeDone();
+      }
     } finally {
       lock.unlock();
+    }
+  }
+
+  /**
+   * From now on each DONE record is written at once: the store keeps no commit marks, so nothing else would tell
+   * the next start that a snapshot whose record it reads back was committed.
+   */
+  void writeDoneAtOnce() {
+    lock.lock();
+    try {
+      doneAtOnce = true;
+      if (!closed) {
+        writeDone();
+      }
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Writes the DONE records that wait, in one write; call with {@link #lock} held. */
+  private void writeDone() {
+    if (unwrittenDone == 0) {
+      return;
+    }
+    try {
+      write(null, null);
+    } catch (FsException e) {
+      log.warn("write-back journal: cannot record that {} upload(s) are done ({}); the next start tells them by "
+          + "their commit marks", unwrittenDone, e.getMessage());
+      unwrittenDone = 0;
     }
   }
 
@@ -413,6 +458,7 @@ class WriteBackJournal implements AutoCloseable {
     lock.lock();
     try {
       if (!closed) {
+        writeDone();
         closed = true;
         channel.close();
       }
@@ -429,13 +475,25 @@ class WriteBackJournal implements AutoCloseable {
     }
   }
 
-  /** Appends one framed record at the end; call with {@link #lock} held. */
-  private Span write(byte type, byte[] body) throws FsException {
-    ByteBuffer b = ByteBuffer.allocate(FRAME + 1 + body.length);
-    frame(b, type, body);
-    Span record = new Span(end, b.capacity());
+  /**
+   * Appends the DONE records that wait and then one framed record ({@code type} null: none), in one write, at the
+   * end; returns the record's place. Call with {@link #lock} held. A failed write is cut off again, and the DONE
+   * records keep waiting.
+   */
+  private Span write(Byte type, byte[] body) throws FsException {
+    int doneBytes = unwrittenDone * DONE_RECORD;
+    int length = type == null ? 0 : FRAME + 1 + body.length;
+    ByteBuffer b = ByteBuffer.allocate(doneBytes + length);
+    for (int i = 0; i < unwrittenDone; i++) {
+      frame(b, DONE, ByteBuffer.allocate(8).putLong(doneToWrite[i]).array());
+    }
+    if (type != null) {
+      frame(b, type, body);
+    }
+    Span record = new Span(end + doneBytes, length);
     try {
       end = ChunkBytes.writeFully(channel, b.flip(), end);
+      unwrittenDone = 0;
       return record;
     } catch (IOException e) {
       try {

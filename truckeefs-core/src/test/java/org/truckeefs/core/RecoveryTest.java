@@ -20,7 +20,10 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.truckeefs.api.FsError;
+import org.truckeefs.api.FsException;
 import org.truckeefs.api.InodeAttributes;
+import org.truckeefs.api.InodeId;
 import org.truckeefs.api.InodeType;
 import org.truckeefs.api.Name;
 import org.truckeefs.spi.BackendContext;
@@ -29,6 +32,7 @@ import org.truckeefs.spi.ChunkRef;
 import org.truckeefs.spi.CommitMark;
 import org.truckeefs.spi.ContentCommit;
 import org.truckeefs.spi.JournalEntry;
+import org.truckeefs.spi.MetadataStore;
 import org.truckeefs.spi.NewInode;
 import org.truckeefs.testkit.FakeTicker;
 
@@ -182,6 +186,27 @@ class RecoveryTest {
     assertThat(journal.size()).isZero();
     assertThat(Files.exists(cache.dirtyDir().resolve("2-eeee"))).isFalse();
     assertThat(store.commitMarks("host-a")).as("the compacted journal no longer needs the mark").isEmpty();
+  }
+
+  @Test
+  void aStoreThatKeepsNoCommitMarks_getsEachDoneRecordWrittenAtOnce() throws Exception {
+    MetadataStore noMarks = new ForwardingMetadataStore(store) {
+      @Override
+      public List<Long> commitMarks(String owner) throws FsException {
+        throw new FsException(FsError.UNSUPPORTED, "this store keeps no commit marks");
+      }
+    };
+    journal = WriteBackJournal.open(cache.root());
+    writeBack = new WriteBack(noMarks, blobs, coordinator, files, new DirtyLimit(Long.MAX_VALUE, cache), "host-a",
+        journal, Clock.systemUTC(), ticker, Duration.ofSeconds(1), Duration.ofSeconds(8), drains, puts, a -> { });
+    new Recovery(noMarks, cache, files, writeBack, a -> new OpenFile(a, store.chunks(a.id()), CHUNK, cache,
+        Clock.systemUTC())).run();
+    long seq = journal.append(new InodeId(5), 0, new byte[] {1});
+    writeBack.forget(seq);
+    // a crash now: with no mark to tell, the done record must already be in the file
+    try (WriteBackJournal afterCrash = WriteBackJournal.open(cache.root())) {
+      assertThat(afterCrash.size()).isZero();
+    }
   }
 
   @Test

@@ -63,14 +63,63 @@ class WriteBackJournalTest {
     assertThat(b).isLessThan(c);
     j.done(b);
     j.done(b); // twice: no harm
-    // a crash: never closed, nothing forced; the page cache holds what was written
+    // a crash: never closed, nothing forced; the page cache holds what was written. b's done record waits for the
+    // next append, so b is read back (the next start asks its commit mark)
+    assertThat(open().entries()).extracting(WriteBackJournal.Entry::seq).containsExactly(a, b, c);
+    long d = j.append(new InodeId(9), 6, payload("d"));
     WriteBackJournal again = open();
-    assertThat(again.entries()).extracting(WriteBackJournal.Entry::seq).containsExactly(a, c);
+    assertThat(again.entries()).extracting(WriteBackJournal.Entry::seq).containsExactly(a, c, d);
     WriteBackJournal.Entry first = again.entries().get(0);
     assertThat(first.inode()).isEqualTo(new InodeId(7));
     assertThat(first.baseVersion()).isEqualTo(3);
-    assertThat(payloads(again)).containsExactly("a", "c");
-    assertThat(again.append(new InodeId(9), 0, payload("d"))).isGreaterThan(c);
+    assertThat(payloads(again)).containsExactly("a", "c", "d");
+    assertThat(again.append(new InodeId(9), 0, payload("e"))).isGreaterThan(d);
+  }
+
+  @Test
+  void doneRecords_goWithTheNextAppendInItsOneWrite() throws Exception {
+    WriteBackJournal j = open();
+    long a = j.append(new InodeId(1), 0, payload("a"));
+    long b = j.append(new InodeId(2), 0, payload("b"));
+    j.done(a);
+    j.done(b);
+    long size = Files.size(file());
+    long c = j.append(new InodeId(3), 0, payload("c"));
+    // the two done records and the new one, each framed, in one write at the end
+    assertThat(Files.size(file()) - size).isEqualTo(2 * (8 + 1 + 8) + (8 + 1 + 24 + 1));
+    assertThat(open().entries()).extracting(WriteBackJournal.Entry::seq).containsExactly(c);
+    // and the new record is read from its place after them
+    assertThat(payloads(j)).containsExactly("c");
+  }
+
+  @Test
+  void doneRecords_areWrittenOnTheirOwn_onceEnoughWait_andAtClose() throws Exception {
+    WriteBackJournal j = open();
+    List<Long> seqs = new ArrayList<>();
+    for (int i = 0; i < WriteBackJournal.MAX_UNWRITTEN_DONE + 1; i++) {
+      seqs.add(j.append(new InodeId(i + 1), 0, payload("p" + i)));
+    }
+    for (long s : seqs) {
+      j.done(s);
+    }
+    // without another append: the first MAX_UNWRITTEN_DONE were written once that many waited, the last waits
+    assertThat(open().entries()).extracting(WriteBackJournal.Entry::seq).containsExactly(seqs.get(seqs.size() - 1));
+    j.close();
+    assertThat(open().entries()).isEmpty();
+  }
+
+  @Test
+  void aDoneRecordWaitingAfterACompaction_goesIntoTheNewFile_andItsMarkIsKeptMeanwhile() throws Exception {
+    WriteBackJournal j = open();
+    long a = j.append(new InodeId(1), 0, payload("a"));
+    long b = j.append(new InodeId(2), 0, payload("b"));
+    j.done(a);
+    assertThat(j.compact()).as("b's commit mark stays: the new file holds b").isLessThan(b);
+    j.done(b); // its done record waits
+    assertThat(open().entries()).as("a crash now: b is read back, and its mark tells")
+        .extracting(WriteBackJournal.Entry::seq).containsExactly(b);
+    long c = j.append(new InodeId(3), 0, payload("c"));
+    assertThat(open().entries()).extracting(WriteBackJournal.Entry::seq).containsExactly(c);
   }
 
   @Test
@@ -184,6 +233,7 @@ class WriteBackJournalTest {
     }
     // 50,000 records of ~70 bytes (3.5 MB) went through; the file never held more than its bound
     assertThat(largest).isLessThan(slack + 2 * 21 * 100 + 200);
+    j.close(); // writes the done records that wait
     assertThat(open().entries()).hasSize(20);
   }
 
