@@ -25,16 +25,18 @@ import org.truckeefs.api.InodeId;
 /**
  * The local write-back journal: an append-only file in the cache directory ({@code <cache_dir>/journal/write-back},
  * 0600 in a 0700 directory) that names the dirty cache files of every snapshot sealed and not yet committed, or
- * holds the bytes of those kept in memory ({@link DirtyChunk}), so a process crash loses nothing. A close() appends one record with one {@code write()} and no sync: the contract of
- * close() is survival of a process crash, which the page cache gives (as on ext4, a power loss may lose what was
- * never synced). fsync does not need this file forced either: it commits the snapshot itself.
+ * holds the bytes of those kept in memory ({@link DirtyChunk}), so a process crash loses nothing. A close() appends
+ * one record with one {@code write()} and no sync: the contract of close() is survival of a process crash, which the
+ * page cache gives (as on ext4, a power loss may lose what was never synced). fsync does not need this file forced
+ * either: it commits the snapshot itself.
  *
  * <p>Records: {@code PENDING(seq, inode, base version, payload)} when a snapshot is sealed, {@code DONE(seq)} when it
- * was committed or will never be (purged, unusable; written with the next append, see {@link #done}). Sequence numbers increase per cache directory for ever (a
- * {@code NEXT} record carries the counter across compactions). A commit records {@code (host id, seq)} as a commit
- * mark in the store's transaction, so a crash between the commit and the {@code DONE} record is told apart from an
- * upload that never committed (see {@link Recovery}). Framing: {@code [length][crc32c][type][body]}; a torn last
- * record (a crash in the middle of a write) fails its length or checksum and is ignored with a log line.
+ * was committed or will never be (purged, unusable; written with the next append, see {@link #done}). Sequence
+ * numbers increase per cache directory for ever (a {@code NEXT} record carries the counter across compactions). A
+ * commit records {@code (host id, seq)} as a commit mark in the store's transaction, so a crash between the commit
+ * and the {@code DONE} record is told apart from an upload that never committed (see {@link Recovery}). Framing:
+ * {@code [length][crc32c][type][body]}; a torn last record (a crash in the middle of a write) fails its length or
+ * checksum and is ignored with a log line.
  *
  * <p>Compaction rewrites the live records to a temporary file, forces it, renames it over the journal and forces
  * the directory; it runs at startup and when the file outgrows {@link #dueForCompaction its bound}, so the file
