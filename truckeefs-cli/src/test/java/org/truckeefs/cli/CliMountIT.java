@@ -21,6 +21,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.truckeefs.core.Backends;
 import org.truckeefs.fuse.FuseMount;
+import org.truckeefs.testkit.LiveFiles;
 
 /** The runnable jar as a user runs it: mount, umount, signals, kill -9 and the next mount. */
 class CliMountIT {
@@ -166,20 +167,8 @@ class CliMountIT {
 
   /** The bytes of every regular file under {@code dir} (a file with two names counts twice). */
   private static long bytesUnder(Path dir) throws IOException {
-    List<Path> files;
-    while (true) {
-      try (Stream<Path> s = Files.walk(dir)) {
-        files = s.filter(Files::isRegularFile).toList();
-        break;
-      } catch (java.io.UncheckedIOException e) {
-        if (!(e.getCause() instanceof java.nio.file.NoSuchFileException)) {
-          throw e;
-        }
-        // a file deleted while the walk looked at it: walk again
-      }
-    }
     long total = 0;
-    for (Path p : files) {
+    for (Path p : LiveFiles.regularFilesUnder(dir)) {
       try {
         total += Files.size(p);
       } catch (java.nio.file.NoSuchFileException gone) {

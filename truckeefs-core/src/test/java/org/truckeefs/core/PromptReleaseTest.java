@@ -7,9 +7,7 @@ import static org.truckeefs.core.TestFs.ROOT;
 import static org.truckeefs.core.TestFs.n;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -19,7 +17,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -28,6 +25,7 @@ import org.truckeefs.api.InodeId;
 import org.truckeefs.api.OpenFlags;
 import org.truckeefs.spi.BlobRef;
 import org.truckeefs.spi.ChunkRef;
+import org.truckeefs.testkit.LiveFiles;
 
 /**
  * A sole host with local blobs gives a deleted or overwritten file's blobs back at once (no collector pass, no grace
@@ -46,18 +44,10 @@ class PromptReleaseTest {
     }
   }
 
-  /** The blob files now; a walk that meets a file the release is deleting looks again. */
+  /** The blob files now (the release may be deleting some meanwhile). */
   private List<Path> blobFiles() throws IOException {
-    while (true) {
-      try (Stream<Path> s = Files.walk(dir.resolve("blobs"))) {
-        return s.filter(Files::isRegularFile)
-            .filter(p -> !p.getParent().getFileName().toString().equals(LocalBlobStore.TMP)).toList();
-      } catch (UncheckedIOException e) {
-        if (!(e.getCause() instanceof NoSuchFileException)) {
-          throw e;
-        }
-      }
-    }
+    return LiveFiles.regularFilesUnder(dir.resolve("blobs")).stream()
+        .filter(p -> !p.getParent().getFileName().toString().equals(LocalBlobStore.TMP)).toList();
   }
 
   private Path blobFile(BlobRef ref) {
