@@ -102,10 +102,15 @@ class RecoveryTest {
 
   /** The restarted process: reads the journal the crashed one wrote. */
   Recovery recovery() throws Exception {
+    return recovery(store);
+  }
+
+  /** The restarted process, on {@code meta} (a view of {@link #store}). */
+  Recovery recovery(MetadataStore meta) throws Exception {
     journal = WriteBackJournal.open(cache.root());
-    writeBack = new WriteBack(store, blobs, coordinator, files, new DirtyLimit(Long.MAX_VALUE, cache), "host-a",
+    writeBack = new WriteBack(meta, blobs, coordinator, files, new DirtyLimit(Long.MAX_VALUE, cache), "host-a",
         journal, Clock.systemUTC(), ticker, Duration.ofSeconds(1), Duration.ofSeconds(8), drains, puts, a -> { });
-    return new Recovery(store, cache, files, writeBack, a -> new OpenFile(a, store.chunks(a.id()), CHUNK, cache,
+    return new Recovery(meta, cache, files, writeBack, a -> new OpenFile(a, meta.chunks(a.id()), CHUNK, cache,
         Clock.systemUTC()));
   }
 
@@ -196,11 +201,7 @@ class RecoveryTest {
         throw new FsException(FsError.UNSUPPORTED, "this store keeps no commit marks");
       }
     };
-    journal = WriteBackJournal.open(cache.root());
-    writeBack = new WriteBack(noMarks, blobs, coordinator, files, new DirtyLimit(Long.MAX_VALUE, cache), "host-a",
-        journal, Clock.systemUTC(), ticker, Duration.ofSeconds(1), Duration.ofSeconds(8), drains, puts, a -> { });
-    new Recovery(noMarks, cache, files, writeBack, a -> new OpenFile(a, store.chunks(a.id()), CHUNK, cache,
-        Clock.systemUTC())).run();
+    recovery(noMarks).run();
     long seq = journal.append(new InodeId(5), 0, new byte[] {1});
     writeBack.forget(seq);
     // a crash now: with no mark to tell, the done record must already be in the file
