@@ -19,5 +19,10 @@ public enum BlobCapability {
    * {@link BlobStore#putFile(java.nio.file.Path, long, byte[])} instead of reading the file again, so a caller
    * that can hash the bytes while writing them should. Without it the digest is ignored, and not worth computing.
    */
-  SHA256_NAMES
+  SHA256_NAMES,
+  /**
+   * A put is a write to a local disk that does not force it (no network round trip, no wait for a device): core
+   * then uploads small files one after another in one thread, several to a commit, instead of a thread each.
+   */
+  LOCAL_DISK
 }

@@ -54,8 +54,29 @@ final class CommitBatches {
 
   /** Commits as {@link MetadataStore#commitContent} does, perhaps in one store call with other threads' commits. */
   CommitResult commit(ContentCommit commit) throws FsException {
-    Waiting self = new Waiting(commit);
-    queue.add(self);
+    return commitAll(List.of(commit)).get(0).get();
+  }
+
+  /**
+   * Commits each as {@link MetadataStore#commitContent} would, queued together so that one turn usually sends them
+   * all in one store call (a caller that gathered many small files' commits). Each fails or succeeds alone.
+   */
+  List<CommitOutcome> commitAll(List<ContentCommit> commits) {
+    List<Waiting> mine = new ArrayList<>(commits.size());
+    for (ContentCommit c : commits) {
+      Waiting w = new Waiting(c);
+      mine.add(w);
+      queue.add(w);
+    }
+    if (!mine.isEmpty()) {
+      awaitOutcome(mine.get(mine.size() - 1)); // batches run the queue in order: the others' outcomes are set too
+    }
+    List<CommitOutcome> out = new ArrayList<>(mine.size());
+    mine.forEach(w -> out.add(w.outcome));
+    return out;
+  }
+
+  private void awaitOutcome(Waiting self) {
     boolean interrupted = false;
     while (self.outcome == null) {
       if (turn.tryLock()) {
@@ -68,7 +89,7 @@ final class CommitBatches {
           turn.unlock();
         }
         Waiting next = queue.peek();
-        if (next != null) {
+        if (next != null && next.thread != Thread.currentThread()) {
           LockSupport.unpark(next.thread); // queued while this batch ran: its thread takes the next turn
         }
       } else {
@@ -81,7 +102,6 @@ final class CommitBatches {
     if (interrupted) {
       Thread.currentThread().interrupt();
     }
-    return self.outcome.get();
   }
 
   private void runBatch() {

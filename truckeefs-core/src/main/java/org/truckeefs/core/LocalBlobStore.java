@@ -392,7 +392,7 @@ final class LocalBlobStore implements BlobStore {
   @Override
   public Set<BlobCapability> capabilities() {
     return EnumSet.of(BlobCapability.RANGE_READ, BlobCapability.DEDUPLICATING, BlobCapability.IMMEDIATE_RELEASE,
-        BlobCapability.SHA256_NAMES);
+        BlobCapability.SHA256_NAMES, BlobCapability.LOCAL_DISK);
   }
 
   @Override

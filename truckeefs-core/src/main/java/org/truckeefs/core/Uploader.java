@@ -29,6 +29,7 @@ import org.truckeefs.spi.BlobRef;
 import org.truckeefs.spi.BlobStore;
 import org.truckeefs.spi.ChunkRef;
 import org.truckeefs.spi.CommitMark;
+import org.truckeefs.spi.CommitOutcome;
 import org.truckeefs.spi.CommitResult;
 import org.truckeefs.spi.ContentCommit;
 import org.truckeefs.spi.Coordinator;
@@ -123,9 +124,7 @@ final class Uploader {
           if (f.discarded()) {
             return; // unlinked meanwhile: nothing is left to upload
           }
-          int n = ++f.failures;
-          long delay = Math.min(maxRetryDelay.toNanos(), firstRetryDelay.toNanos() << Math.min(n - 1, 20));
-          f.nextRetryNanos = ticker.read() + delay;
+          backOff(f);
           throw e;
         }
       }
@@ -133,6 +132,13 @@ final class Uploader {
     } finally {
       f.uploadLock.unlock();
     }
+  }
+
+  /** Sets the file's next retry time after a failed upload or commit (exponential backoff). */
+  private void backOff(OpenFile f) {
+    int n = ++f.failures;
+    long delay = Math.min(maxRetryDelay.toNanos(), firstRetryDelay.toNanos() << Math.min(n - 1, 20));
+    f.nextRetryNanos = ticker.read() + delay;
   }
 
   /**
@@ -172,14 +178,8 @@ final class Uploader {
           conflict = true;
           putMissing(s, uploaded, pinned);
         }
-        Map<Long, ChunkRef> refs = new TreeMap<>();
-        for (DirtyChunk d : s.chunks().values()) {
-          refs.put(d.index, uploaded.get(d));
-        }
-        long size = conflict ? f.mergedSize(s) : s.size;
-        // no store journal entry to remove (the journal is local); the mark tells recovery this snapshot committed
-        ContentCommit c = new ContentCommit(f.id, f.version(), size, List.copyOf(refs.values()), s.dropFrom(),
-            s.mtime, 0, marks.apply(s.journalId));
+        Map<Long, ChunkRef> refs = refsOf(s, uploaded);
+        ContentCommit c = commitOf(f, s, refs, conflict);
         CommitResult r;
         try {
           r = commits != null ? commits.commit(c) : meta.commitContent(c);
@@ -192,18 +192,158 @@ final class Uploader {
           }
           throw e;
         }
-        // the commit sets ctime to the sealed mtime but never earlier than the inode's ctime (the store's contract,
-        // see ContentCommit): an attribute change made after sealing needs no read before nor a fix-up after
-        InodeAttributes after = r.attributes();
-        if (s.mtimeOverride != null) {
-          after = meta.setAttributes(f.id, new AttrUpdate(null, null, null, null, s.mtimeOverride, null));
-        }
-        f.applyCommit(s, after, refs);
-        committed.committed(s.journalId, after);
-        releases.unreferenced(r.unreferenced()); // after applyCommit: no read here resolves them any more
+        applied(f, s, r, refs);
         return true;
       }
     }
+  }
+
+  /** A commit went through: the file's view and the pipeline learn of it. Under the file's commit lease. */
+  private void applied(OpenFile f, Snapshot s, CommitResult r, Map<Long, ChunkRef> refs) throws FsException {
+    // the commit sets ctime to the sealed mtime but never earlier than the inode's ctime (the store's contract,
+    // see ContentCommit): an attribute change made after sealing needs no read before nor a fix-up after
+    InodeAttributes after = r.attributes();
+    if (s.mtimeOverride != null) {
+      after = meta.setAttributes(f.id, new AttrUpdate(null, null, null, null, s.mtimeOverride, null));
+    }
+    f.applyCommit(s, after, refs);
+    committed.committed(s.journalId, after);
+    releases.unreferenced(r.unreferenced()); // after applyCommit: no read here resolves them any more
+  }
+
+  /** Whether {@link #drainTogether} can take files: the store has one writer, whose commits it sends together. */
+  boolean drainsTogether() {
+    return commits != null;
+  }
+
+  /** A file's head snapshot on its way to a commit shared with other files' ({@link #drainTogether}). */
+  private static final class Joint {
+    final OpenFile f;
+    final Snapshot s;
+    final Queue<BlobRef> pinned = new ConcurrentLinkedQueue<>();
+    final Map<DirtyChunk, ChunkRef> uploaded = new IdentityHashMap<>();
+    Lease lease;
+    ContentCommit commit;
+    Map<Long, ChunkRef> refs;
+    boolean committed;
+
+    Joint(OpenFile f, Snapshot s) {
+      this.f = f;
+      this.s = s;
+    }
+  }
+
+  /**
+   * Uploads the head snapshot of each file in the caller's thread, one after another, then commits them all in one
+   * store call: for small files on a blob store whose puts are local disk writes, where a thread and a store turn per
+   * file cost more than the upload itself (see {@link UploadBatches}). Only when {@link #drainsTogether}.
+   *
+   * @return the files left for {@link #drain}: held by another drain, failed (with a retry time set), changed by
+   *     another host (the drain rebases), or with further snapshots queued
+   */
+  List<OpenFile> drainTogether(List<OpenFile> files) {
+    List<Joint> joints = new ArrayList<>(files.size());
+    List<OpenFile> rest = new ArrayList<>();
+    try {
+      List<Joint> ready = new ArrayList<>(files.size());
+      for (OpenFile f : files) {
+        if (f.uploadLock.isHeldByCurrentThread()) {
+          continue; // listed twice: its head snapshot is in this batch already
+        }
+        if (!f.uploadLock.tryLock()) {
+          rest.add(f); // a drain has it (fsync, say); the caller's drain waits for it and sees what is left
+          continue;
+        }
+        Snapshot s = f.headPending();
+        if (s == null) {
+          f.uploadLock.unlock();
+          continue;
+        }
+        Joint j = new Joint(f, s);
+        joints.add(j); // from here the finally below unlocks it
+        try {
+          if (prepare(j)) {
+            ready.add(j);
+          }
+        } catch (FsException e) {
+          rest.add(f); // its own drain tries once more and reports
+        }
+      }
+      List<ContentCommit> batch = new ArrayList<>(ready.size());
+      ready.forEach(j -> batch.add(j.commit));
+      List<CommitOutcome> outcomes = commits.commitAll(batch);
+      for (int i = 0; i < ready.size(); i++) {
+        Joint j = ready.get(i);
+        CommitOutcome o = outcomes.get(i);
+        if (o.failure() != null) {
+          rest.add(j.f); // ESTALE is rebased there, anything else retried and reported
+          continue;
+        }
+        try {
+          applied(j.f, j.s, o.result(), j.refs);
+          j.committed = true;
+          j.f.failures = 0;
+        } catch (FsException e) {
+          rest.add(j.f);
+        }
+      }
+    } finally {
+      for (Joint j : joints) {
+        if (j.lease != null) {
+          j.lease.close();
+        }
+        for (BlobRef ref : j.pinned) {
+          releases.unpin(ref);
+        }
+        if (!j.committed && j.f.discarded()) {
+          abandoned(j.uploaded.values());
+        }
+        if (j.committed && j.f.headPending() != null) {
+          rest.add(j.f);
+        }
+        j.f.uploadLock.unlock();
+      }
+    }
+    return rest;
+  }
+
+  /**
+   * Puts a joint's chunks and takes its commit lease; the commit itself is sent with the others'.
+   *
+   * @return false when the file was removed meanwhile (nothing to commit)
+   */
+  private boolean prepare(Joint j) throws FsException {
+    OpenFile f = j.f;
+    Snapshot s = j.s;
+    boolean conflict = f.rebaseStaleChunks(s);
+    putMissing(s, j.uploaded, j.pinned);
+    j.lease = coordinator.writeLock(commitKey(f), COMMIT_LEASE_WAIT);
+    if (f.discarded()) {
+      return false;
+    }
+    if (f.rebaseStaleChunks(s)) {
+      conflict = true;
+      putMissing(s, j.uploaded, j.pinned);
+    }
+    j.refs = refsOf(s, j.uploaded);
+    j.commit = commitOf(f, s, j.refs, conflict);
+    return true;
+  }
+
+  private static Map<Long, ChunkRef> refsOf(Snapshot s, Map<DirtyChunk, ChunkRef> uploaded) {
+    Map<Long, ChunkRef> refs = new TreeMap<>();
+    for (DirtyChunk d : s.chunks().values()) {
+      refs.put(d.index, uploaded.get(d));
+    }
+    return refs;
+  }
+
+  /** The snapshot's commit on the file's committed version, with its mark (no store journal entry to remove). */
+  private ContentCommit commitOf(OpenFile f, Snapshot s, Map<Long, ChunkRef> refs, boolean conflict) {
+    long size = conflict ? f.mergedSize(s) : s.size;
+    // the mark tells recovery this snapshot committed
+    return new ContentCommit(f.id, f.version(), size, List.copyOf(refs.values()), s.dropFrom(), s.mtime, 0,
+        marks.apply(s.journalId));
   }
 
   /**

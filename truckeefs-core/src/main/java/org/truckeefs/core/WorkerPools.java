@@ -9,7 +9,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The executors of one RiverFS: uploads (one drain per file), puts (their size bounds concurrent blob uploads),
+ * The executors of one RiverFS: uploads (one drain per file, or one runner for a batch of small files: see
+ * {@link UploadBatches}), puts (their size bounds concurrent blob uploads),
  * read-ahead and hashing (the running hashes of chunks being written). Each is the caller's when the config supplies it, else made here; {@link #close} shuts down only
  * those made here.
  */
