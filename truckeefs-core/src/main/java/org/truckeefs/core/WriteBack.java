@@ -41,7 +41,8 @@ final class WriteBack {
   private static final Logger log = LoggerFactory.getLogger(WriteBack.class);
   /**
    * The largest chunk a batched upload takes: one whose digest the running hash does not know is hashed by the
-   * batch's thread (a millisecond per ~400 KiB here), and the files after it in the batch wait for that.
+   * batch's thread, and the files after it in the batch wait for that; 256 KiB take 0.27 ms on a 2-vCPU VM with
+   * SHA-NI, about the runner's sleep between batches.
    */
   static final long SMALL_BYTES = 256 * 1024;
 
