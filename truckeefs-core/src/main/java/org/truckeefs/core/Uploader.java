@@ -238,8 +238,9 @@ final class Uploader {
    * store call: for small files on a blob store whose puts are local disk writes, where a thread and a store turn per
    * file cost more than the upload itself (see {@link UploadBatches}). Only when {@link #drainsTogether}.
    *
-   * @return the files left for {@link #drain}: held by another drain, failed (with a retry time set), changed by
-   *     another host (the drain rebases), or with further snapshots queued
+   * @return the files left for {@link #drain}: held by another drain, failed (the drain tries again and, failing
+   *     too, sets the retry time and reports), changed by another host (the drain rebases), or with further
+   *     snapshots queued
    */
   List<OpenFile> drainTogether(List<OpenFile> files) {
     List<Joint> joints = new ArrayList<>(files.size());
