@@ -108,6 +108,12 @@ public final class RiverFS implements FileSystem {
   private final String hostId;
   private final Daemons daemons;
   private final WorkerPools pools;
+  /**
+   * Hashes chunks as they are written; null for a store that does not name blobs by SHA-256 and ignores the digest
+   * (then nobody hashes: a core's worth at 1 GB/s). Asked once: on the mount, asking at every open was a backend call
+   * per create.
+   */
+  private final Executor hashers;
   private final ExecutorService drainPool;
   private final ExecutorService putPool;
   private final ExecutorService fetchPool;
@@ -143,6 +149,7 @@ public final class RiverFS implements FileSystem {
     this.daemons = new Daemons(scheduler, ownsScheduler);
     this.pools = new WorkerPools(config);
     this.drainPool = pools.uploads;
+    this.hashers = blobs.capabilities().contains(BlobCapability.SHA256_NAMES) ? pools.hashers : null;
     this.putPool = pools.puts;
     this.fetchPool = pools.readAhead;
     this.writeback = new EarlyWriteback(DiskWritebacks.of(config), blobs);
@@ -539,8 +546,6 @@ public final class RiverFS implements FileSystem {
   // ======================================================================= helpers
 
   private OpenFile newOpenFile(InodeAttributes attrs, boolean isNew) throws FsException {
-    // a store that does not name blobs by SHA-256 ignores the digest: then nobody hashes (a core's worth at 1 GB/s)
-    Executor hashers = blobs.capabilities().contains(BlobCapability.SHA256_NAMES) ? pools.hashers : null;
     List<ChunkRef> chunks = isNew ? List.of() : files.chunksWhenLeft(attrs.id(), attrs.version());
     if (chunks == null) {
       chunks = meta.chunks(attrs.id());

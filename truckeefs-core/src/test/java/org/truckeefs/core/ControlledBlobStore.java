@@ -43,6 +43,7 @@ final class ControlledBlobStore implements BlobStore {
   final AtomicInteger waitingAfterPut = new AtomicInteger();
   /** When set, {@link #nameOf} is the wrapped store's (so a sole host releases blobs promptly); else empty. */
   volatile boolean nameByDigest;
+  final AtomicInteger capabilityCalls = new AtomicInteger();
 
   ControlledBlobStore(BlobStore d) {
     this.d = d;
@@ -143,6 +144,7 @@ final class ControlledBlobStore implements BlobStore {
 
   @Override
   public Set<BlobCapability> capabilities() {
+    capabilityCalls.incrementAndGet();
     if (!hideSha256Names) {
       return d.capabilities();
     }

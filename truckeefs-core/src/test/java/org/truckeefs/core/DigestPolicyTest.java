@@ -51,6 +51,22 @@ class DigestPolicyTest {
     assertThat(digestsOfAnFsyncedFile(false)).containsExactly("none", "none");
   }
 
+  /** The policy is the store's, fixed for its life: asked once, not at every open (on a mount, a call per create). */
+  @Test
+  void theStoreIsAskedOnce_notAtEveryOpen() throws Exception {
+    ControlledBlobStore blobs = new ControlledBlobStore(new LocalBlobStore(tmp.resolve("blobs-once")));
+    TestFs t = new TestFs(tmp.resolve("fs-once"), blobs);
+    try (RiverFS fs = t.open()) {
+      int before = blobs.capabilityCalls.get();
+      for (int i = 0; i < 20; i++) {
+        long h = TestFs.createFile(fs, "f" + i);
+        TestFs.write(fs, h, 0, TestFs.pattern(100, i));
+        fs.release(h);
+      }
+      assertThat(blobs.capabilityCalls.get()).isEqualTo(before);
+    }
+  }
+
   @Test
   void smallChunksKeptInMemory_arePutFromMemory_withoutAFileOrADigest() throws Exception {
     ControlledBlobStore blobs = new ControlledBlobStore(new LocalBlobStore(tmp.resolve("blobs-mem")));
