@@ -3,14 +3,12 @@ package org.truckeefs.core;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.nio.ByteBuffer;
-import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.AbstractExecutorService;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
@@ -18,21 +16,17 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 import org.truckeefs.api.FsException;
 import org.truckeefs.api.InodeAttributes;
 import org.truckeefs.api.InodeId;
 import org.truckeefs.api.InodeType;
 import org.truckeefs.api.Name;
-import org.truckeefs.spi.BackendContext;
 import org.truckeefs.spi.CommitOutcome;
 import org.truckeefs.spi.ContentCommit;
+import org.truckeefs.spi.MetadataStore;
 import org.truckeefs.spi.NewInode;
-import org.truckeefs.testkit.FakeTicker;
 
 /**
  * Small files' uploads in batches ({@link UploadBatches}, {@link Uploader#drainTogether}): on a local blob store and
@@ -40,28 +34,35 @@ import org.truckeefs.testkit.FakeTicker;
  * call; what a batch cannot finish goes to the per-file path, which retries and reports.
  */
 @Timeout(60)
-class UploadBatchesTest {
-  static final Instant T = Instant.parse("2026-01-01T00:00:00Z");
-  static final int CHUNK = 64 * 1024;
-
-  @TempDir Path dir;
-  final FakeTicker ticker = new FakeTicker();
+class UploadBatchesTest extends WriteBackFixture {
   final HeldTasks drains = new HeldTasks();
-  final ExecutorService puts = Executors.newFixedThreadPool(2);
-  final ExecutorService fetches = Executors.newFixedThreadPool(2);
-  final java.util.concurrent.ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
-  final InMemoryMetadataStore store = new InMemoryMetadataStore(Clock.systemUTC());
   /** The size of each commitContents call. */
   final List<Integer> storeCalls = new CopyOnWriteArrayList<>();
-  WriteBackJournal journal;
-  ControlledBlobStore blobs;
-  LocalCoordinator coordinator;
-  ChunkCache cache;
-  OpenFiles files;
-  WriteBack writeBack;
-  int created;
   /** The size each file closed here should have once committed. */
-  final java.util.Map<OpenFile, Integer> expected = new java.util.concurrent.ConcurrentHashMap<>();
+  final Map<OpenFile, Integer> expected = new ConcurrentHashMap<>();
+  int created;
+
+  @Override
+  ExecutorService drains() {
+    return drains;
+  }
+
+  /** The in-memory store as a store with one writer (as SQLite is), counting its batched commits. */
+  @Override
+  MetadataStore meta() {
+    return new ForwardingMetadataStore(store) {
+      @Override
+      public boolean singleWriter() {
+        return true;
+      }
+
+      @Override
+      public List<CommitOutcome> commitContents(List<ContentCommit> commits) {
+        storeCalls.add(commits.size());
+        return super.commitContents(commits);
+      }
+    };
+  }
 
   /** An executor that runs nothing until the test runs what it holds. */
   static final class HeldTasks extends AbstractExecutorService {
@@ -92,48 +93,12 @@ class UploadBatchesTest {
     @Override public boolean awaitTermination(long t, TimeUnit u) { return isTerminated(); }
   }
 
-  @BeforeEach
-  void setUp() throws Exception {
-    blobs = new ControlledBlobStore(new LocalBlobStore(dir.resolve("blobs")));
-    coordinator = new LocalCoordinator(new BackendContext("ub-" + System.nanoTime(), dir, Clock.systemUTC(), ticker,
-        scheduler));
-    cache = ChunkCache.open(dir.resolve("cache"), blobs, Clock.systemUTC(), 0, Duration.ofDays(1), fetches);
-    journal = new WriteBackJournal(cache.root(), WriteBackJournal.DEFAULT_SLACK_BYTES);
-    files = new OpenFiles();
-    ForwardingMetadataStore oneWriter = new ForwardingMetadataStore(store) {
-      @Override
-      public boolean singleWriter() {
-        return true;
-      }
-
-      @Override
-      public List<CommitOutcome> commitContents(List<ContentCommit> commits) {
-        storeCalls.add(commits.size());
-        return super.commitContents(commits);
-      }
-    };
-    writeBack = new WriteBack(oneWriter, blobs, coordinator, files, new DirtyLimit(Long.MAX_VALUE, cache), "host-a",
-        journal, Clock.systemUTC(), ticker, Duration.ofSeconds(1), Duration.ofSeconds(8), drains, puts, a -> { });
-    store.initRoot(new NewInode(InodeType.DIRECTORY, 0755, 0, 0, 0, T, null));
-  }
-
-  @AfterEach
-  void tearDown() throws Exception {
-    drains.shutdownNow();
-    puts.shutdownNow();
-    fetches.shutdownNow();
-    journal.close();
-    cache.close();
-    coordinator.close();
-    scheduler.shutdownNow();
-  }
-
   /** A new file written with {@code bytes} and closed. */
   OpenFile closedFile(byte[] bytes) throws FsException {
     InodeAttributes a = store.create(InodeId.ROOT, Name.of("f" + created++),
         new NewInode(InodeType.FILE, 0644, 0, 0, 0, T, null));
-    OpenFile f = files.acquire(a.id(), id -> new OpenFile(a, List.of(), CHUNK, cache, Clock.systemUTC()));
-    f.write(0, ByteBuffer.wrap(bytes), false);
+    OpenFile f = open(a);
+    write(f, 0, bytes);
     expected.put(f, bytes.length);
     writeBack.closed(f);
     return f;
@@ -249,7 +214,7 @@ class UploadBatchesTest {
   @Test
   void aFileClosedTwiceBeforeTheRunnerCame_isCommittedOnce_withItsLastBytes() throws Exception {
     OpenFile f = closedFile(TestFs.bytes("first"));
-    f.write(0, ByteBuffer.wrap(TestFs.bytes("second!")), false);
+    write(f, 0, TestFs.bytes("second!"));
     expected.put(f, "second!".length());
     writeBack.closed(f);
     assertThat(f.pendingCount()).isEqualTo(2);
@@ -271,13 +236,7 @@ class UploadBatchesTest {
     ExecutorService pool = Executors.newFixedThreadPool(4);
     ExecutorService closers = Executors.newFixedThreadPool(4);
     try {
-      writeBack = new WriteBack(new ForwardingMetadataStore(store) {
-        @Override
-        public boolean singleWriter() {
-          return true;
-        }
-      }, blobs, coordinator, files, new DirtyLimit(Long.MAX_VALUE, cache), "host-a", journal, Clock.systemUTC(),
-          ticker, Duration.ofSeconds(1), Duration.ofSeconds(8), pool, puts, a -> { });
+      writeBack = newWriteBack(meta(), pool, puts);
       List<OpenFile> closed = new CopyOnWriteArrayList<>();
       List<java.util.concurrent.Future<?>> done = new ArrayList<>();
       for (int t = 0; t < 4; t++) {
@@ -286,9 +245,9 @@ class UploadBatchesTest {
           for (int i = 0; i < 100; i++) {
             InodeAttributes a = store.create(InodeId.ROOT, Name.of("t" + thread + "-" + i),
                 new NewInode(InodeType.FILE, 0644, 0, 0, 0, T, null));
-            OpenFile f = files.acquire(a.id(), id -> new OpenFile(a, List.of(), CHUNK, cache, Clock.systemUTC()));
+            OpenFile f = open(a);
             byte[] bytes = TestFs.bytes("t" + thread + "-" + i);
-            f.write(0, ByteBuffer.wrap(bytes), false);
+            write(f, 0, bytes);
             expected.put(f, bytes.length);
             writeBack.closed(f);
             closed.add(f);

@@ -8,7 +8,6 @@ import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -21,17 +20,13 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 import org.truckeefs.api.FsError;
 import org.truckeefs.api.FsException;
 import org.truckeefs.api.InodeAttributes;
 import org.truckeefs.api.InodeId;
 import org.truckeefs.api.InodeType;
 import org.truckeefs.api.Name;
-import org.truckeefs.spi.BackendContext;
-import org.truckeefs.spi.MetadataStore;
 import org.truckeefs.spi.NewInode;
-import org.truckeefs.testkit.FakeTicker;
 
 /**
  * The write-back pipeline alone (no RiverFS): close journals and does not wait for the upload, the commit removes
@@ -39,41 +34,22 @@ import org.truckeefs.testkit.FakeTicker;
  * entries, and no journal insert holds the file's content lock.
  */
 @Timeout(60)
-class WriteBackTest {
-  static final Instant T = Instant.parse("2026-01-01T00:00:00Z");
-  static final int CHUNK = 64 * 1024;
-
-  @TempDir Path dir;
-  final FakeTicker ticker = new FakeTicker();
+class WriteBackTest extends WriteBackFixture {
   final ExecutorService drains = Executors.newFixedThreadPool(2);
-  final ExecutorService puts = Executors.newFixedThreadPool(2);
-  final ExecutorService fetches = Executors.newFixedThreadPool(2);
-  final ScheduledExecutorServiceHolder scheduler = new ScheduledExecutorServiceHolder();
-  final InMemoryMetadataStore store = new InMemoryMetadataStore(Clock.systemUTC());
   volatile boolean failJournal;
   volatile CountDownLatch journalEntered;
   volatile CountDownLatch journalGate;
-  final MetadataStore meta = store;
-  WriteBackJournal journal;
-  ControlledBlobStore blobs;
-  LocalCoordinator coordinator;
-  ChunkCache cache;
-  OpenFiles files;
-  WriteBack writeBack;
   InodeAttributes file;
 
-  /** A single-thread scheduler for the local coordinator, shut down after each test. */
-  static final class ScheduledExecutorServiceHolder {
-    final java.util.concurrent.ScheduledExecutorService s = Executors.newSingleThreadScheduledExecutor();
+  @Override
+  ExecutorService drains() {
+    return drains;
   }
 
-  @BeforeEach
-  void setUp() throws Exception {
-    blobs = new ControlledBlobStore(new LocalBlobStore(dir.resolve("blobs")));
-    coordinator = new LocalCoordinator(new BackendContext("wb-" + System.nanoTime(), dir, Clock.systemUTC(), ticker,
-        scheduler.s));
-    cache = ChunkCache.open(dir.resolve("cache"), blobs, Clock.systemUTC(), 0, Duration.ofDays(1), fetches);
-    journal = new WriteBackJournal(cache.root(), WriteBackJournal.DEFAULT_SLACK_BYTES) {
+  /** A journal whose appends can be made to fail, or to stall at a gate. */
+  @Override
+  WriteBackJournal newJournal(Path root) throws FsException {
+    return new WriteBackJournal(root, WriteBackJournal.DEFAULT_SLACK_BYTES) {
       @Override
       long append(InodeId inode, long baseVersion, byte[] payload) throws FsException {
         CountDownLatch entered = journalEntered;
@@ -94,31 +70,20 @@ class WriteBackTest {
         return super.append(inode, baseVersion, payload);
       }
     };
-    files = new OpenFiles();
-    writeBack = new WriteBack(meta, blobs, coordinator, files, new DirtyLimit(Long.MAX_VALUE, cache), "host-a",
-        journal, Clock.systemUTC(), ticker, Duration.ofSeconds(1), Duration.ofSeconds(8), drains, puts, a -> { });
-    InodeAttributes root = store.initRoot(new NewInode(InodeType.DIRECTORY, 0755, 0, 0, 0, T, null));
+  }
+
+  @BeforeEach
+  void createFile() throws Exception {
     file = store.create(root.id(), Name.of("f"), new NewInode(InodeType.FILE, 0644, 0, 0, 0, T, null));
   }
 
   @AfterEach
-  void tearDown() throws Exception {
-    journalGate = null;
-    drains.shutdownNow();
-    puts.shutdownNow();
-    fetches.shutdownNow();
-    journal.close();
-    cache.close();
-    coordinator.close();
-    scheduler.s.shutdownNow();
+  void openTheGate() {
+    journalGate = null; // before the fixture's tear-down, so that no stalled append holds it up
   }
 
   OpenFile open() throws FsException {
-    return files.acquire(file.id(), id -> new OpenFile(file, List.of(), CHUNK, cache, Clock.systemUTC()));
-  }
-
-  static void write(OpenFile f, long offset, byte[] data) throws FsException {
-    f.write(offset, ByteBuffer.wrap(data), false);
+    return open(file);
   }
 
   List<WriteBackJournal.Entry> journal() throws FsException {
@@ -154,7 +119,7 @@ class WriteBackTest {
   void syncAll_waitsForACommitsAnnouncement_evenWhenTheLastHandleWentMeanwhile() throws Exception {
     CountDownLatch announcing = new CountDownLatch(1);
     CountDownLatch letGo = new CountDownLatch(1);
-    WriteBack announced = new WriteBack(meta, blobs, coordinator, files, new DirtyLimit(Long.MAX_VALUE, cache),
+    WriteBack announced = new WriteBack(store, blobs, coordinator, files, new DirtyLimit(Long.MAX_VALUE, cache),
         "host-a", journal, Clock.systemUTC(), ticker, Duration.ofSeconds(1), Duration.ofSeconds(8), drains, puts,
         a -> {
           announcing.countDown();
@@ -274,8 +239,7 @@ class WriteBackTest {
   void manyCommits_keepTheJournalBounded_andTheStoreForgetsTheirCommitMarks() throws Exception {
     journal.close();
     journal = new WriteBackJournal(cache.root(), 2048);
-    writeBack = new WriteBack(meta, blobs, coordinator, files, new DirtyLimit(Long.MAX_VALUE, cache), "host-a",
-        journal, Clock.systemUTC(), ticker, Duration.ofSeconds(1), Duration.ofSeconds(8), drains, puts, a -> { });
+    writeBack = newWriteBack(store, drains, puts);
     OpenFile f = open();
     for (int i = 0; i < 300; i++) {
       write(f, 0, TestFs.bytes("version " + i));
@@ -295,8 +259,7 @@ class WriteBackTest {
     journal.close();
     long slack = 32 * 1024;
     journal = new WriteBackJournal(cache.root(), slack);
-    writeBack = new WriteBack(meta, blobs, coordinator, files, new DirtyLimit(Long.MAX_VALUE, cache), "host-a",
-        journal, Clock.systemUTC(), ticker, Duration.ofSeconds(1), Duration.ofSeconds(8), drains, puts, a -> { });
+    writeBack = newWriteBack(store, drains, puts);
     OpenFile f = open();
     Path journalFile = cache.root().resolve(WriteBackJournal.DIR).resolve(WriteBackJournal.FILE);
     long largest = 0;
@@ -337,15 +300,13 @@ class WriteBackTest {
     ThreadPoolExecutor fourDrains = (ThreadPoolExecutor) Executors.newFixedThreadPool(4);
     ExecutorService onePut = Executors.newFixedThreadPool(1);
     try {
-      writeBack = new WriteBack(meta, blobs, coordinator, files, new DirtyLimit(Long.MAX_VALUE, cache), "host-a",
-          journal, Clock.systemUTC(), ticker, Duration.ofSeconds(1), Duration.ofSeconds(8), fourDrains, onePut,
-          a -> { });
+      writeBack = newWriteBack(store, fourDrains, onePut);
       blobs.putGate = new Semaphore(0);
       List<OpenFile> open = new java.util.ArrayList<>();
       for (int i = 0; i < 4; i++) {
         InodeAttributes a = store.create(InodeId.ROOT, Name.of("p" + i),
             new NewInode(InodeType.FILE, 0644, 0, 0, 0, T, null));
-        OpenFile f = files.acquire(a.id(), id -> new OpenFile(a, List.of(), CHUNK, cache, Clock.systemUTC()));
+        OpenFile f = open(a);
         write(f, 0, TestFs.bytes("file " + i));
         writeBack.closed(f);
         open.add(f);
