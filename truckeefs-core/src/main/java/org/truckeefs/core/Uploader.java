@@ -142,73 +142,47 @@ final class Uploader {
   }
 
   /**
-   * Uploads a snapshot's chunks, then commits them under the file's commit lease. The puts happen before the lease
-   * is taken (they are the slow part); the lease makes the compare-and-set and a rebase it may need one critical
-   * section across hosts. On ESTALE (a host committed without the lease, or the view was old) the newer version is
-   * read, the stale chunks are rebased byte-exactly (see {@link OpenFile}) and the commit is tried again.
+   * Uploads a snapshot's chunks, then commits them under the file's commit lease ({@link #putAndLease}). On ESTALE
+   * (a host committed without the lease, or the view was old) the newer version is read, the stale chunks are
+   * rebased byte-exactly (see {@link OpenFile}) and the commit is tried again.
    */
   private void uploadAndCommit(OpenFile f, Snapshot s) throws FsException {
-    // the blobs this upload's puts pinned (put threads add to it): unpinned once the commit counted them or failed
-    Queue<BlobRef> pinned = new ConcurrentLinkedQueue<>();
-    Map<DirtyChunk, ChunkRef> uploaded = new IdentityHashMap<>();
-    boolean committed = false;
+    SnapshotUpload u = new SnapshotUpload(f, s);
     try {
-      committed = uploadAndCommit(f, s, uploaded, pinned);
-    } finally {
-      for (BlobRef ref : pinned) {
-        releases.unpin(ref);
-      }
-      if (!committed && f.discarded()) {
-        abandoned(uploaded.values());
-      }
-    }
-  }
-
-  /** @return true once committed, false when the file was removed first */
-  private boolean uploadAndCommit(OpenFile f, Snapshot s, Map<DirtyChunk, ChunkRef> uploaded,
-      Queue<BlobRef> pinned) throws FsException {
-    boolean conflict = f.rebaseStaleChunks(s);
-    putMissing(s, uploaded, pinned);
-    try (Lease lease = coordinator.writeLock(commitKey(f), COMMIT_LEASE_WAIT)) {
-      for (int attempt = 0; ; attempt++) {
-        if (f.discarded()) {
-          return false;
-        }
-        if (f.rebaseStaleChunks(s)) {
-          conflict = true;
-          putMissing(s, uploaded, pinned);
-        }
-        Map<Long, ChunkRef> refs = refsOf(s, uploaded);
-        ContentCommit c = commitOf(f, s, refs, conflict);
+      putAndLease(u);
+      for (int attempt = 0; readyToCommit(u); attempt++) {
         CommitResult r;
         try {
-          r = commits != null ? commits.commit(c) : meta.commitContent(c);
+          r = commits != null ? commits.commit(u.commit) : meta.commitContent(u.commit);
         } catch (FsException e) {
           if (e.error() == FsError.STALE && attempt < MAX_REBASES) {
             log.info("{} was changed by another host; rebasing this host's written bytes onto its version", f.id);
             refreshFromStore(f);
-            conflict = true;
+            u.conflict = true;
             continue;
           }
           throw e;
         }
-        applied(f, s, r, refs);
-        return true;
+        applied(u, r);
+        return;
       }
+    } finally {
+      settle(u);
     }
   }
 
   /** A commit went through: the file's view and the pipeline learn of it. Under the file's commit lease. */
-  private void applied(OpenFile f, Snapshot s, CommitResult r, Map<Long, ChunkRef> refs) throws FsException {
+  private void applied(SnapshotUpload u, CommitResult r) throws FsException {
     // the commit sets ctime to the sealed mtime but never earlier than the inode's ctime (the store's contract,
     // see ContentCommit): an attribute change made after sealing needs no read before nor a fix-up after
     InodeAttributes after = r.attributes();
-    if (s.mtimeOverride != null) {
-      after = meta.setAttributes(f.id, new AttrUpdate(null, null, null, null, s.mtimeOverride, null));
+    if (u.s.mtimeOverride != null) {
+      after = meta.setAttributes(u.f.id, new AttrUpdate(null, null, null, null, u.s.mtimeOverride, null));
     }
-    f.applyCommit(s, after, refs);
-    committed.committed(s.journalId, after);
+    u.f.applyCommit(u.s, after, u.refs);
+    committed.committed(u.s.journalId, after);
     releases.unreferenced(r.unreferenced()); // after applyCommit: no read here resolves them any more
+    u.committed = true;
   }
 
   /** Whether {@link #drainTogether} can take files: the store has one writer, whose commits it sends together. */
@@ -216,18 +190,21 @@ final class Uploader {
     return commits != null;
   }
 
-  /** A file's head snapshot on its way to a commit shared with other files' ({@link #drainTogether}). */
-  private static final class Joint {
+  /** One snapshot's way from its puts to its commit, alone ({@link #drain}) or with others' ({@link #drainTogether}). */
+  private static final class SnapshotUpload {
     final OpenFile f;
     final Snapshot s;
+    /** The blobs this upload's puts pinned (put threads add to it): unpinned once the commit counted them or failed. */
     final Queue<BlobRef> pinned = new ConcurrentLinkedQueue<>();
     final Map<DirtyChunk, ChunkRef> uploaded = new IdentityHashMap<>();
     Lease lease;
-    ContentCommit commit;
+    /** Another version was found (a rebase was needed): the size becomes the merged one. */
+    boolean conflict;
     Map<Long, ChunkRef> refs;
+    ContentCommit commit;
     boolean committed;
 
-    Joint(OpenFile f, Snapshot s) {
+    SnapshotUpload(OpenFile f, Snapshot s) {
       this.f = f;
       this.s = s;
     }
@@ -243,10 +220,10 @@ final class Uploader {
    *     snapshots queued
    */
   List<OpenFile> drainTogether(List<OpenFile> files) {
-    List<Joint> joints = new ArrayList<>(files.size());
+    List<SnapshotUpload> uploads = new ArrayList<>(files.size());
     List<OpenFile> rest = new ArrayList<>();
     try {
-      List<Joint> ready = new ArrayList<>(files.size());
+      List<SnapshotUpload> ready = new ArrayList<>(files.size());
       for (OpenFile f : files) {
         if (f.uploadLock.isHeldByCurrentThread()) {
           continue; // listed twice: its head snapshot is in this batch already
@@ -260,75 +237,87 @@ final class Uploader {
           f.uploadLock.unlock();
           continue;
         }
-        Joint j = new Joint(f, s);
-        joints.add(j); // from here the finally below unlocks it
+        SnapshotUpload u = new SnapshotUpload(f, s);
+        uploads.add(u); // from here the finally below unlocks it
         try {
-          if (prepare(j)) {
-            ready.add(j);
+          putAndLease(u);
+          if (readyToCommit(u)) {
+            ready.add(u);
           }
         } catch (FsException e) {
           rest.add(f); // its own drain tries once more and reports
         }
       }
       List<ContentCommit> batch = new ArrayList<>(ready.size());
-      ready.forEach(j -> batch.add(j.commit));
+      ready.forEach(u -> batch.add(u.commit));
       List<CommitOutcome> outcomes = commits.commitAll(batch);
       for (int i = 0; i < ready.size(); i++) {
-        Joint j = ready.get(i);
+        SnapshotUpload u = ready.get(i);
         CommitOutcome o = outcomes.get(i);
         if (o.failure() != null) {
-          rest.add(j.f); // ESTALE is rebased there, anything else retried and reported
+          rest.add(u.f); // ESTALE is rebased there, anything else retried and reported
           continue;
         }
         try {
-          applied(j.f, j.s, o.result(), j.refs);
-          j.committed = true;
-          j.f.failures = 0;
+          applied(u, o.result());
+          u.f.failures = 0;
         } catch (FsException e) {
-          rest.add(j.f);
+          rest.add(u.f);
         }
       }
     } finally {
-      for (Joint j : joints) {
-        if (j.lease != null) {
-          j.lease.close();
+      for (SnapshotUpload u : uploads) {
+        settle(u);
+        if (u.committed && u.f.headPending() != null) {
+          rest.add(u.f);
         }
-        for (BlobRef ref : j.pinned) {
-          releases.unpin(ref);
-        }
-        if (!j.committed && j.f.discarded()) {
-          abandoned(j.uploaded.values());
-        }
-        if (j.committed && j.f.headPending() != null) {
-          rest.add(j.f);
-        }
-        j.f.uploadLock.unlock();
+        u.f.uploadLock.unlock();
       }
     }
     return rest;
   }
 
   /**
-   * Puts a joint's chunks and takes its commit lease; the commit itself is sent with the others'.
+   * Puts the snapshot's chunks, then takes the file's commit lease. The puts happen before the lease is taken (they
+   * are the slow part); the lease makes the compare-and-set and a rebase it may need one critical section across
+   * hosts.
+   */
+  private void putAndLease(SnapshotUpload u) throws FsException {
+    u.conflict = u.f.rebaseStaleChunks(u.s);
+    putMissing(u.s, u.uploaded, u.pinned);
+    u.lease = coordinator.writeLock(commitKey(u.f), COMMIT_LEASE_WAIT);
+  }
+
+  /**
+   * Under the lease: rebases chunks a newer version made stale (and puts their rebuilt versions), then builds the
+   * commit.
    *
    * @return false when the file was removed meanwhile (nothing to commit)
    */
-  private boolean prepare(Joint j) throws FsException {
-    OpenFile f = j.f;
-    Snapshot s = j.s;
-    boolean conflict = f.rebaseStaleChunks(s);
-    putMissing(s, j.uploaded, j.pinned);
-    j.lease = coordinator.writeLock(commitKey(f), COMMIT_LEASE_WAIT);
-    if (f.discarded()) {
+  private boolean readyToCommit(SnapshotUpload u) throws FsException {
+    if (u.f.discarded()) {
       return false;
     }
-    if (f.rebaseStaleChunks(s)) {
-      conflict = true;
-      putMissing(s, j.uploaded, j.pinned);
+    if (u.f.rebaseStaleChunks(u.s)) {
+      u.conflict = true;
+      putMissing(u.s, u.uploaded, u.pinned);
     }
-    j.refs = refsOf(s, j.uploaded);
-    j.commit = commitOf(f, s, j.refs, conflict);
+    u.refs = refsOf(u.s, u.uploaded);
+    u.commit = commitOf(u.f, u.s, u.refs, u.conflict);
     return true;
+  }
+
+  /** After the commit or the failure: the lease goes, the pins go, and a removed file's stored blobs are noted. */
+  private void settle(SnapshotUpload u) {
+    if (u.lease != null) {
+      u.lease.close();
+    }
+    for (BlobRef ref : u.pinned) {
+      releases.unpin(ref);
+    }
+    if (!u.committed && u.f.discarded()) {
+      abandoned(u.uploaded.values());
+    }
   }
 
   private static Map<Long, ChunkRef> refsOf(Snapshot s, Map<DirtyChunk, ChunkRef> uploaded) {
