@@ -43,6 +43,11 @@ final class DeferredStatements {
     deferred(db).add(new Deferred(query, null, null, check));
   }
 
+  /** Forgets what a body left (before the next body runs on the same context, {@link HotStatements#next}). */
+  static void clear(DSLContext db) {
+    db.configuration().data().remove(DEFERRED);
+  }
+
   private static List<Deferred> deferred(DSLContext db) {
     List<Deferred> list = left(db);
     if (list == null) {

@@ -45,6 +45,20 @@ final class HotStatements implements AutoCloseable {
     return db;
   }
 
+  /**
+   * The context of the next body on a connection the caller owns for good (SQLite's single writer): {@code last},
+   * the context the previous body ran on, with what that body left for its commit cleared, or a new one. A context
+   * per body cost the writer a jOOQ configuration and a copy of its settings each time, 7% of a create's turn of the
+   * writer's lock in a profile (benchmarks.md).
+   */
+  DSLContext next(Connection c, DSLContext last) throws SQLException {
+    if (last == null) {
+      return context(c);
+    }
+    DeferredStatements.clear(last);
+    return last;
+  }
+
   /** A context on {@code c} without cached statements, for a lone query outside any body. */
   DSLContext plain(Connection c) {
     return DSL.using(c, engine.dialect(), settings);

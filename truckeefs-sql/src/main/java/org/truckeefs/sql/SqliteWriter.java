@@ -108,6 +108,8 @@ final class SqliteWriter implements AutoCloseable {
   private long nextSeq;
   private int uncommitted;
   private long syncedUpTo;
+  /** The context every body on {@link #connection} runs on ({@link HotStatements#next}); null until the first. */
+  private DSLContext db;
   /**
    * {@link #nextSeq} when the last sync made every write durable; none since then (and nothing uncommitted) lets a
    * sync return at once. Unset at open and after a restore: the first sync always syncs.
@@ -236,7 +238,8 @@ final class SqliteWriter implements AutoCloseable {
       if (!dirty) {
         return COMMITTED;
       }
-      return body.run(statements.context(connection));
+      db = statements.next(connection, db);
+      return body.run(db);
     } catch (SQLException | RuntimeException e) {
       throw SqlErrors.failed(op, e);
     } finally {
@@ -284,7 +287,7 @@ final class SqliteWriter implements AutoCloseable {
         recorder.start();
         List<RedoLog.Statement> executed;
         try {
-          DSLContext db = statements.context(connection);
+          db = statements.next(connection, db);
           job.result = job.body.run(db);
           DeferredStatements.execute(db, engine);
         } catch (FsException e) {

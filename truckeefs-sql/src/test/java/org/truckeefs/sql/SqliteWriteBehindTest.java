@@ -269,6 +269,33 @@ class SqliteWriteBehindTest {
     }
   }
 
+  /**
+   * Bodies on the writer share one jOOQ context ({@link HotStatements#next}): what a failed body left for its
+   * commit is dropped with it, not run by the next body, in the same turn of the lock or a later one.
+   */
+  @Test
+  void whatAFailedWriteLeftForItsCommit_isNotRunByTheNextWrite() throws Exception {
+    try (SqlMetadataStore s = open(dir.resolve("metadata.db"), Duration.ofHours(1), 1_000_000)) {
+      s.initRoot(directory());
+      long root = InodeId.ROOT.value();
+      Transactor.Body<String> leavesAndFails = db -> {
+        DeferredStatements.atCommit(db, "UPDATE inode SET uid = ? WHERE id = ?", null, 7L, root);
+        throw new FsException(FsError.EXISTS, "refused after leaving a change for the commit");
+      };
+      SqliteWriter w = s.transactor().sqliteWriter();
+      List<Transactor.Written<String>> out = w.writeAll("test", List.of(leavesAndFails,
+          db -> update(db, "UPDATE inode SET gid = ? WHERE id = ?", 5L, root)));
+      assertThat(out).extracting(x -> x.failure() == null ? "ok" : x.failure().error().name())
+          .containsExactly("EXISTS", "ok");
+      assertThatThrownBy(() -> w.write("test", leavesAndFails)).isInstanceOf(FsException.class);
+      w.write("test", db -> update(db, "UPDATE inode SET mode = ? WHERE id = ?", 0700L, root));
+      InodeAttributes a = s.getAttributes(InodeId.ROOT);
+      assertThat(a.uid()).isZero();
+      assertThat(a.gid()).isEqualTo(5);
+      assertThat(a.mode() & 0777).isEqualTo(0700);
+    }
+  }
+
   private static String update(org.jooq.DSLContext db, String sql, Object... params) throws java.sql.SQLException {
     return HotStatements.prepare(db, sql, params).executeUpdate() + " rows";
   }
