@@ -213,6 +213,14 @@ final class SqlContentCommits {
       return;
     }
     boolean one = commit.upserts().size() == 1;
+    if (commit.expectedVersion() == 0) {
+      // A file's first commit: only a commit inserts chunks and every commit moves the version on, so an inode still
+      // at version 0 has none to remove (the commit's check of the version comes first, in the same transaction).
+      if (one) {
+        insertChunk(db, id, commit.upserts().get(0), deltas);
+      }
+      return;
+    }
     Object[] where = one ? new Object[] {id, commit.dropFromIndex(), commit.upserts().get(0).index()}
         : new Object[] {id, commit.dropFromIndex()};
     boolean returning = tx.engine() == SqlEngine.SQLITE;
@@ -227,10 +235,13 @@ final class SqlContentCommits {
       HotStatements.prepare(db, one ? DELETE_CHUNKS_REPLACED_ONE : DELETE_CHUNKS_DROPPED, where).executeUpdate();
     }
     if (one) {
-      ChunkRef c = commit.upserts().get(0);
-      HotStatements.prepare(db, INSERT_CHUNK, id, c.index(), bytes(c.blob()), c.length()).executeUpdate();
-      deltas.merge(c.blob().value(), 1L, Long::sum);
+      insertChunk(db, id, commit.upserts().get(0), deltas);
     }
+  }
+
+  private static void insertChunk(DSLContext db, long id, ChunkRef c, Map<String, Long> deltas) throws SQLException {
+    HotStatements.prepare(db, INSERT_CHUNK, id, c.index(), bytes(c.blob()), c.length()).executeUpdate();
+    deltas.merge(c.blob().value(), 1L, Long::sum);
   }
 
   /** Replaces several chunks (a large commit): the replaced ones' blobs counted down, the new ones inserted. */

@@ -53,6 +53,13 @@ final class SqlNamespaceWrites {
   private static final String INSERT_ENTRY_OF_NEW_INODE = "INSERT INTO dentry (parent_id, name, inode_id, type, "
       + "cookie) VALUES (?, ?, LAST_INSERT_ID(), ?, (SELECT next_cookie FROM inode WHERE id = ? AND type = ? "
       + "AND nlink > 0))";
+  /**
+   * A create's change to its directory on SQLite, which returns the row it leaves: {@link
+   * SqlDeferredChanges#UPDATE_DIRECTORY} on a live directory only, with a cookie used.
+   */
+  private static final String UPDATE_LIVE_DIRECTORY_RETURNING = "UPDATE inode SET mtime = ?, ctime = ?, "
+      + "size = size + ?, nlink = nlink + ?, next_cookie = next_cookie + 1 WHERE id = ? AND type = ? AND nlink > 0 "
+      + "RETURNING " + SqlRows.INODE_COLUMNS;
   private static final String DELETE_ENTRY = "DELETE FROM dentry WHERE parent_id = ? AND name = ?";
   private static final String SELECT_ENTRY_CHUNK_BLOBS = "SELECT blob_ref FROM chunk WHERE inode_id = "
       + "(SELECT inode_id FROM dentry WHERE parent_id = ? AND name = ?)";
@@ -156,12 +163,27 @@ final class SqlNamespaceWrites {
         p = checkDirectory(nextRow(s, true), parent, true);
         id = nextLong(s);
       } else {
-        p = rows.directory(db, parent, true);
+        // SQLite: the directory's update first, which returns its new row (one statement instead of a read and a
+        // deferred update); no row means the parent is not a live directory, which a second look tells apart.
+        Row after;
+        try (ResultSet r = HotStatements.query(db, UPDATE_LIVE_DIRECTORY_RETURNING, t, t, 1L, dir ? 1L : 0L,
+            parent.value(), code(InodeType.DIRECTORY))) {
+          after = r.next() ? row(r) : null;
+        }
+        if (after == null) {
+          rows.directory(db, parent, true);
+          throw new FsException(FsError.IO, "directory " + parent + " changed no row in a create");
+        }
         try (ResultSet r = HotStatements.query(db, INSERT_INODE, code(spec.type()), spec.mode(), spec.uid(),
             spec.gid(), size, nlink, spec.rdev(), t, t, t, t, dir ? parent.value() : null, target)) {
           r.next();
           id = r.getLong(1);
         }
+        DeferredStatements.atCommit(db, INSERT_ENTRY, check -> requireAbsent(check, parent, name),
+            parent.value(), name.bytes(), id, code(spec.type()), after.nextCookie() - 1);
+        Instant at = instant(t);
+        return new CreateResult(new InodeAttributes(InodeId.of(id), spec.type(), spec.mode(), spec.uid(), spec.gid(),
+            size, nlink, spec.rdev(), at, at, at, at, 0L), after.a());
       }
       // The entry and the directory's counters go with the COMMIT (one round trip on MariaDB). No existence check
       // first: the entry's primary key refuses a taken name, and then nothing commits.
