@@ -67,7 +67,6 @@ final class SqlNamespaceWrites {
   private final Transactor tx;
   private final SqlRows rows;
   private final SqlContentCommits content;
-  private final String lockDirectoryAndInsertInode;
   private final String createInOneTrip;
   private final String lockDirectoryAndEntry;
   private final String lockDirectoryAndEntryWithChunks;
@@ -77,8 +76,8 @@ final class SqlNamespaceWrites {
     this.rows = rows;
     this.content = content;
     // Multi-statements for a server (one round trip each): the directory's row is still locked first.
-    this.lockDirectoryAndInsertInode = rows.selectInodeLocked() + "; " + INSERT_INODE;
-    this.createInOneTrip = lockDirectoryAndInsertInode + "; " + INSERT_ENTRY_OF_NEW_INODE + "; " + UPDATE_DIRECTORY;
+    this.createInOneTrip = rows.selectInodeLocked() + "; " + INSERT_INODE + "; " + INSERT_ENTRY_OF_NEW_INODE + "; "
+        + UPDATE_DIRECTORY;
     this.lockDirectoryAndEntry = rows.selectInodeLocked() + "; " + rows.selectEntryInodeLocked();
     this.lockDirectoryAndEntryWithChunks = lockDirectoryAndEntry + "; " + SELECT_ENTRY_CHUNK_BLOBS;
   }
@@ -150,49 +149,30 @@ final class SqlNamespaceWrites {
     if (one != null) {
       return one;
     }
+    // An engine without one-trip writes (SQLite): the directory's update first, which returns its new row (no read
+    // of it first); no row means the parent is not a live directory, which a second look tells apart. No existence
+    // check of the name: the entry's primary key refuses a taken one, and the write is undone.
     return tx.write("create", db -> {
-      Row p;
-      long id;
-      if (tx.engine().batchesStatements()) {
-        // The directory's lock and the inode's insert in one round trip; if the parent turns out not to be a live
-        // directory, the body throws and the insert rolls back with the transaction.
-        PreparedStatement s = HotStatements.prepare(db, lockDirectoryAndInsertInode, parent.value(), code(spec.type()),
-            spec.mode(), spec.uid(), spec.gid(), size, nlink, spec.rdev(), t, t, t, t, dir ? parent.value() : null,
-            target);
-        s.execute();
-        p = checkDirectory(nextRow(s, true), parent, true);
-        id = nextLong(s);
-      } else {
-        // SQLite: the directory's update first, which returns its new row (one statement instead of a read and a
-        // deferred update); no row means the parent is not a live directory, which a second look tells apart.
-        Row after;
-        try (ResultSet r = HotStatements.query(db, UPDATE_LIVE_DIRECTORY_RETURNING, t, t, 1L, dir ? 1L : 0L,
-            parent.value(), code(InodeType.DIRECTORY))) {
-          after = r.next() ? row(r) : null;
-        }
-        if (after == null) {
-          rows.directory(db, parent, true);
-          throw new FsException(FsError.IO, "directory " + parent + " changed no row in a create");
-        }
-        try (ResultSet r = HotStatements.query(db, INSERT_INODE, code(spec.type()), spec.mode(), spec.uid(),
-            spec.gid(), size, nlink, spec.rdev(), t, t, t, t, dir ? parent.value() : null, target)) {
-          r.next();
-          id = r.getLong(1);
-        }
-        DeferredStatements.atCommit(db, INSERT_ENTRY, check -> requireAbsent(check, parent, name),
-            parent.value(), name.bytes(), id, code(spec.type()), after.nextCookie() - 1);
-        Instant at = instant(t);
-        return new CreateResult(new InodeAttributes(InodeId.of(id), spec.type(), spec.mode(), spec.uid(), spec.gid(),
-            size, nlink, spec.rdev(), at, at, at, at, 0L), after.a());
+      Row after;
+      try (ResultSet r = HotStatements.query(db, UPDATE_LIVE_DIRECTORY_RETURNING, t, t, 1L, dir ? 1L : 0L,
+          parent.value(), code(InodeType.DIRECTORY))) {
+        after = r.next() ? row(r) : null;
       }
-      // The entry and the directory's counters go with the COMMIT (one round trip on MariaDB). No existence check
-      // first: the entry's primary key refuses a taken name, and then nothing commits.
+      if (after == null) {
+        rows.directory(db, parent, true);
+        throw new FsException(FsError.IO, "directory " + parent + " changed no row in a create");
+      }
+      long id;
+      try (ResultSet r = HotStatements.query(db, INSERT_INODE, code(spec.type()), spec.mode(), spec.uid(),
+          spec.gid(), size, nlink, spec.rdev(), t, t, t, t, dir ? parent.value() : null, target)) {
+        r.next();
+        id = r.getLong(1);
+      }
       DeferredStatements.atCommit(db, INSERT_ENTRY, check -> requireAbsent(check, parent, name),
-          parent.value(), name.bytes(), id, code(spec.type()), p.nextCookie());
-      directoryUpdate(db, parent, 1, dir ? 1 : 0, true, t);
+          parent.value(), name.bytes(), id, code(spec.type()), after.nextCookie() - 1);
       Instant at = instant(t);
       return new CreateResult(new InodeAttributes(InodeId.of(id), spec.type(), spec.mode(), spec.uid(), spec.gid(),
-          size, nlink, spec.rdev(), at, at, at, at, 0L), directoryAfter(p.a(), 1, dir ? 1 : 0, t));
+          size, nlink, spec.rdev(), at, at, at, at, 0L), after.a());
     });
   }
 
