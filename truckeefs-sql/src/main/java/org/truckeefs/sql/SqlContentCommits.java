@@ -168,7 +168,9 @@ final class SqlContentCommits {
    * records in its redo log.
    */
   private Body<CommitResult> commitOnSqlite(ContentCommit commit, long mtime) {
-    return db -> {
+    // Checks first (no savepoint on SQLite's writer): only the versioned update can refuse, and it changes nothing
+    // then; the replaced chunks are gone before the new ones go in, blob counts and marks cannot be refused.
+    return (Transactor.ChecksFirst<CommitResult>) db -> {
       long id = commit.inode().value();
       InodeAttributes after;
       try (ResultSet r = HotStatements.query(db, UPDATE_CONTENT_IF_AT, commit.newSize(), mtime, mtime, mtime, id,

@@ -60,6 +60,7 @@ final class SqlNamespaceWrites {
   private static final String UPDATE_LIVE_DIRECTORY_RETURNING = "UPDATE inode SET mtime = ?, ctime = ?, "
       + "size = size + ?, nlink = nlink + ?, next_cookie = next_cookie + 1 WHERE id = ? AND type = ? AND nlink > 0 "
       + "RETURNING " + SqlRows.INODE_COLUMNS;
+  private static final String SELECT_ENTRY_EXISTS = "SELECT 1 FROM dentry WHERE parent_id = ? AND name = ?";
   private static final String DELETE_ENTRY = "DELETE FROM dentry WHERE parent_id = ? AND name = ?";
   private static final String SELECT_ENTRY_CHUNK_BLOBS = "SELECT blob_ref FROM chunk WHERE inode_id = "
       + "(SELECT inode_id FROM dentry WHERE parent_id = ? AND name = ?)";
@@ -149,10 +150,16 @@ final class SqlNamespaceWrites {
     if (one != null) {
       return one;
     }
-    // An engine without one-trip writes (SQLite): the directory's update first, which returns its new row (no read
-    // of it first); no row means the parent is not a live directory, which a second look tells apart. No existence
-    // check of the name: the entry's primary key refuses a taken one, and the write is undone.
-    return tx.write("create", db -> {
+    // An engine without one-trip writes (SQLite). Every check comes before the first change (Transactor.ChecksFirst:
+    // no savepoint): the name is looked up first (EEXIST), then the directory's update, on a live directory only,
+    // returns its new row (no read of it first); no row means it is not a live directory, which a second look
+    // tells apart. The inserts after it cannot be refused.
+    return tx.write("create", (Transactor.ChecksFirst<CreateResult>) db -> {
+      try (ResultSet r = HotStatements.query(db, SELECT_ENTRY_EXISTS, parent.value(), name.bytes())) {
+        if (r.next()) {
+          throw new FsException(FsError.EXISTS, "'" + name + "' exists in " + parent);
+        }
+      }
       Row after;
       try (ResultSet r = HotStatements.query(db, UPDATE_LIVE_DIRECTORY_RETURNING, t, t, 1L, dir ? 1L : 0L,
           parent.value(), code(InodeType.DIRECTORY))) {
@@ -168,8 +175,8 @@ final class SqlNamespaceWrites {
         r.next();
         id = r.getLong(1);
       }
-      DeferredStatements.atCommit(db, INSERT_ENTRY, check -> requireAbsent(check, parent, name),
-          parent.value(), name.bytes(), id, code(spec.type()), after.nextCookie() - 1);
+      HotStatements.prepare(db, INSERT_ENTRY, parent.value(), name.bytes(), id, code(spec.type()),
+          after.nextCookie() - 1).executeUpdate();
       Instant at = instant(t);
       return new CreateResult(new InodeAttributes(InodeId.of(id), spec.type(), spec.mode(), spec.uid(), spec.gid(),
           size, nlink, spec.rdev(), at, at, at, at, 0L), after.a());

@@ -38,7 +38,9 @@ import org.truckeefs.sql.Transactor.Written;
  * <p>Concurrent writers share the lock's turns by flat combining: a writer queues its body, then whoever holds the
  * lock runs every queued body, each in its own savepoint, and appends each one's redo entry (a copy into the mapped
  * log) before that savepoint ends. A body that fails (an FsException such as EEXIST, or a statement error), or whose
- * entry the log refuses, is rolled back to its savepoint alone; the others stand.
+ * entry the log refuses, is rolled back to its savepoint alone; the others stand. A body that makes its checks before
+ * its first change ({@link Transactor.ChecksFirst}: a create, a content commit) runs without a savepoint; if it fails
+ * after a change all the same, the transaction is undone and the redo log replayed ({@link #restore}).
  *
  * <p>Lock order: {@link #lock}, then nothing; {@link SqliteCheckpointer} takes it (its second step), never the other
  * way. It is held across SQL run in this process's memory and the redo log's appends (copies into its mapping; a
@@ -101,6 +103,9 @@ final class SqliteWriter implements AutoCloseable {
   private final AtomicLong groupedWrites = new AtomicLong();
   private final AtomicLong commits = new AtomicLong();
   private final AtomicLong syncRequests = new AtomicLong();
+  private final AtomicLong restores = new AtomicLong();
+  /** The native database behind {@link #connection}: its count of changed rows ({@link Transactor.ChecksFirst}). */
+  private final org.sqlite.core.DB sqlite;
   private final Thread committer;
 
   // Guarded by lock.
@@ -134,6 +139,11 @@ final class SqliteWriter implements AutoCloseable {
     this.checkpointer = checkpointer;
     this.window = window;
     this.maxUncommitted = maxUncommitted;
+    try {
+      this.sqlite = connection.unwrap(org.sqlite.SQLiteConnection.class).getDatabase();
+    } catch (SQLException e) {
+      throw SqlErrors.io("open the metadata writer", e);
+    }
     lock.lock();
     try {
       this.nextSeq = replay(connection, redo) + 1;
@@ -154,6 +164,11 @@ final class SqliteWriter implements AutoCloseable {
 
   long commits() {
     return commits.get();
+  }
+
+  /** How often a failed write undid the open transaction and replayed the redo log (for tests). */
+  long restores() {
+    return restores.get();
   }
 
   @SuppressWarnings("unchecked")
@@ -281,9 +296,19 @@ final class SqliteWriter implements AutoCloseable {
       // a temp file for the rest of the transaction, so that every later write paid a write(2) per page it changed
       // (benchmarks.md). Now the journal holds one write's pages, in memory, and an entry the log refuses undoes
       // its write alone.
+      // A body that checks first (Transactor.ChecksFirst) runs without one: if it fails, it changed nothing (SQLite
+      // undoes a failed statement by itself), unless the count of changed rows says otherwise; then the transaction
+      // is undone and the redo log replayed, as after a failed commit.
       long appended = 0;
       for (Job job : group) {
-        savepoint.execute();
+        begin();
+        boolean guarded = !(job.body instanceof Transactor.ChecksFirst);
+        long changesBefore = 0;
+        if (guarded) {
+          savepoint.execute();
+        } else {
+          changesBefore = sqlite.total_changes();
+        }
         recorder.start();
         List<RedoLog.Statement> executed;
         try {
@@ -309,11 +334,25 @@ final class SqliteWriter implements AutoCloseable {
             job.failure = new FsException(error, "cannot append to the metadata redo log " + redo.file() + ": " + e);
           }
         }
+        boolean undoAll = false;
         if (job.failure != null) {
-          rollbackTo.execute();
           job.result = null;
+          if (guarded) {
+            rollbackTo.execute();
+          } else {
+            undoAll = sqlite.total_changes() != changesBefore;
+          }
         }
-        release.execute();
+        if (guarded) {
+          release.execute();
+        }
+        if (undoAll) {
+          LOG.debug("{} failed after changing rows ({}); undoing the open transaction", job.op,
+              job.failure.getMessage());
+          restores.incrementAndGet();
+          restore();
+          appended = 0; // the replay committed them
+        }
       }
       if (appended > 0) {
         uncommitted += appended;

@@ -40,6 +40,17 @@ final class Transactor implements AutoCloseable {
   }
 
   /**
+   * A write body that makes every check that can refuse it (ENOENT, EEXIST, ESTALE...) before its first change, so
+   * that once it changed a row only an I/O error can stop it. SQLite's writer runs such a body without the savepoint
+   * that would undo it alone (its statements and the page copies SQLite keeps for a rollback to it were a quarter of
+   * a small file's CPU, benchmarks.md); should it fail after a change after all, the writer undoes the open
+   * transaction and replays the redo log, as after a failed commit ({@link SqliteWriter}). Other engines run it as
+   * any body.
+   */
+  @FunctionalInterface
+  interface ChecksFirst<T> extends Body<T> {}
+
+  /**
    * A write sent to a server whole, in one round trip ({@link #writeInOneTrip}): its statements, the marker and the
    * COMMIT, with nothing read first. The statements must stop with an error (so that nothing commits) whenever the
    * write must not happen.

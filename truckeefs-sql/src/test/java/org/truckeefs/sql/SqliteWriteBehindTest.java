@@ -296,6 +296,66 @@ class SqliteWriteBehindTest {
     }
   }
 
+  /**
+   * A body that checks first runs without a savepoint. Should it fail after changing a row anyway, the open
+   * transaction is undone and the redo log replayed: its change is gone, the writes before it in the same turn stand
+   * (and survive a crash), and those after it run.
+   */
+  @Test
+  void aWriteThatChecksFirst_butFailsAfterAChange_isUndone_andTheOthersStand() throws Exception {
+    Path file = dir.resolve("metadata.db");
+    long root = InodeId.ROOT.value();
+    try (SqlMetadataStore s = open(file, Duration.ofHours(1), 1_000_000)) {
+      s.initRoot(directory());
+      s.sync();
+      SqliteWriter w = s.transactor().sqliteWriter();
+      Transactor.ChecksFirst<String> failsLate = db -> {
+        update(db, "UPDATE inode SET gid = ? WHERE id = ?", 43L, root);
+        throw new FsException(FsError.EXISTS, "refused after a change");
+      };
+      Transactor.ChecksFirst<String> checksFirst = db -> update(db, "UPDATE inode SET mode = ? WHERE id = ?",
+          0700L, root);
+      List<Transactor.Written<String>> out = w.writeAll("test", List.of(
+          db -> update(db, "UPDATE inode SET uid = ? WHERE id = ?", 42L, root), failsLate, checksFirst));
+      assertThat(out).extracting(x -> x.failure() == null ? "ok" : x.failure().error().name())
+          .containsExactly("ok", "EXISTS", "ok");
+      assertThat(w.restores()).isEqualTo(1);
+      InodeAttributes a = s.getAttributes(InodeId.ROOT);
+      assertThat(a.uid()).isEqualTo(42);
+      assertThat(a.gid()).as("undone").isZero();
+      assertThat(a.mode() & 07777).isEqualTo(0700);
+      w.crashForTest();
+    }
+    try (SqlMetadataStore s = open(file, SqliteWriter.WINDOW, SqliteWriter.MAX_UNCOMMITTED)) {
+      InodeAttributes a = s.getAttributes(InodeId.ROOT);
+      assertThat(a.uid()).isEqualTo(42);
+      assertThat(a.gid()).isZero();
+      assertThat(a.mode() & 07777).isEqualTo(0700);
+    }
+  }
+
+  /** A create of a taken name is refused before it changes anything: no undo, the directory untouched. */
+  @Test
+  void aCreateOfATakenName_isRefusedBeforeItChangesAnything() throws Exception {
+    try (SqlMetadataStore s = open(dir.resolve("metadata.db"), Duration.ofHours(1), 1_000_000)) {
+      s.initRoot(directory());
+      InodeAttributes d = s.create(InodeId.ROOT, Name.of("d"), directory());
+      InodeAttributes a = s.create(d.id(), Name.of("a"), file());
+      InodeAttributes before = s.getAttributes(d.id());
+      assertThatThrownBy(() -> s.create(d.id(), Name.of("a"), file()))
+          .isInstanceOfSatisfying(FsException.class, e -> assertThat(e.error()).isEqualTo(FsError.EXISTS));
+      assertThatThrownBy(() -> s.create(InodeId.of(Long.MAX_VALUE / 2), Name.of("x"), file()))
+          .isInstanceOfSatisfying(FsException.class, e -> assertThat(e.error()).isEqualTo(FsError.NOT_FOUND));
+      assertThatThrownBy(() -> s.create(a.id(), Name.of("x"), file()))
+          .isInstanceOfSatisfying(FsException.class, e -> assertThat(e.error()).isEqualTo(FsError.NOT_DIRECTORY));
+      assertThat(s.transactor().sqliteWriter().restores()).isZero();
+      assertThat(s.getAttributes(d.id())).isEqualTo(before);
+      InodeAttributes b = s.create(d.id(), Name.of("b"), file());
+      assertThat(s.readDir(d.id(), 0, 10)).extracting(e -> e.name().toString() + "=" + e.inode())
+          .containsExactly("a=" + a.id(), "b=" + b.id());
+    }
+  }
+
   private static String update(org.jooq.DSLContext db, String sql, Object... params) throws java.sql.SQLException {
     return HotStatements.prepare(db, sql, params).executeUpdate() + " rows";
   }
