@@ -113,6 +113,8 @@ final class SqliteWriter implements AutoCloseable {
   private long nextSeq;
   private int uncommitted;
   private long syncedUpTo;
+  /** Why the last restore could not replay the redo log (a full disk), or null: see {@link #replayStillFailing}. */
+  private FsException replayFailure;
   /** The context every body on {@link #connection} runs on ({@link HotStatements#next}); null until the first. */
   private DSLContext db;
   /**
@@ -285,6 +287,13 @@ final class SqliteWriter implements AutoCloseable {
 
   private void runGroup(List<Job> group) {
     try {
+      FsException unreplayed = replayStillFailing();
+      if (unreplayed != null) {
+        for (Job job : group) {
+          job.failure = new FsException(unreplayed.error(), job.op + ": " + unreplayed.getMessage(), unreplayed);
+        }
+        return;
+      }
       begin();
       StatementCache.Statements cache = statements.of(connection);
       PreparedStatement savepoint = cache.prepare(connection, "SAVEPOINT w");
@@ -301,6 +310,12 @@ final class SqliteWriter implements AutoCloseable {
       // is undone and the redo log replayed, as after a failed commit.
       long appended = 0;
       for (Job job : group) {
+        if (replayFailure != null) {
+          // an undo below could not replay the log: the rest of the group must not run on the state it left
+          job.failure = new FsException(replayFailure.error(), job.op + ": " + replayFailure.getMessage(),
+              replayFailure);
+          continue;
+        }
         begin();
         boolean guarded = !(job.body instanceof Transactor.ChecksFirst);
         long changesBefore = 0;
@@ -429,8 +444,13 @@ final class SqliteWriter implements AutoCloseable {
     }
   }
 
-  /** After a failed transaction: rolls back, replays the redo log's uncommitted entries. Holds the lock. */
+  /**
+   * After a failed transaction: rolls back, replays the redo log's uncommitted entries. If the replay fails (a full
+   * disk), {@link #replayFailure} keeps writes and syncs from running until a later replay succeeds. Holds the lock.
+   */
   private void restore() {
+    boolean retry = replayFailure != null;
+    replayFailure = null;
     Retries.rollbackQuietly(connection);
     try {
       connection.setAutoCommit(true);
@@ -444,8 +464,26 @@ final class SqliteWriter implements AutoCloseable {
       long mark = replay(connection, redo);
       nextSeq = mark + 1;
     } catch (FsException e) {
-      LOG.error("{}", e.getMessage());
+      replayFailure = e;
+      if (retry) {
+        LOG.debug("the replay failed again: {}", e.getMessage());
+      } else {
+        LOG.error("{}; metadata writes fail until the replay succeeds", e.getMessage());
+      }
     }
+  }
+
+  /**
+   * Tries a failed replay again ({@link #replayFailure}); if it fails again, the error every write and sync gets
+   * meanwhile: the database lacks writes that returned, and a write run on it would be recorded against the wrong
+   * state (a new inode could take the id of one the replay will put back). Holds the lock.
+   */
+  private FsException replayStillFailing() {
+    if (replayFailure == null) {
+      return null;
+    }
+    restore();
+    return replayFailure;
   }
 
   /**
@@ -487,7 +525,8 @@ final class SqliteWriter implements AutoCloseable {
       return expected - 1;
     } catch (SQLException | IOException | RuntimeException e) {
       Retries.rollbackQuietly(connection);
-      throw new FsException(FsError.IO, "cannot replay the metadata redo log " + redo.file() + ": "
+      throw new FsException(SqlErrors.isDiskFull(e) ? FsError.NO_SPACE : FsError.IO,
+          "cannot replay the metadata redo log " + redo.file() + ": "
           + (e instanceof SQLException s ? SqlErrors.describe(s) : e.toString())
           + " (keep the file: it holds the last writes; move it aside to start without them)", e);
     }
@@ -534,6 +573,10 @@ final class SqliteWriter implements AutoCloseable {
         return;
       }
       long covers = syncRequests.get();
+      FsException unreplayed = replayStillFailing();
+      if (unreplayed != null) {
+        throw new FsException(unreplayed.error(), "sync: " + unreplayed.getMessage(), unreplayed);
+      }
       if (!dirty && nextSeq == durableAt) {
         syncedUpTo = covers;
         return;

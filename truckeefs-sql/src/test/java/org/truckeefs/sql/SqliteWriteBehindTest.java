@@ -356,6 +356,68 @@ class SqliteWriteBehindTest {
     }
   }
 
+  /**
+   * On a full disk a commit fails, and so does the replay that would put the writes that returned back. Until it
+   * succeeds, writes and syncs fail with ENOSPC instead of running on a state without those writes; once there is
+   * room, the next write replays them first. Every create that returned is there, also after a crash, and no other.
+   */
+  @Test
+  void whileTheRedoLogCannotBeReplayed_writesFailWithNoSpace_andNoneThatReturnedIsLost() throws Exception {
+    try (org.truckeefs.testkit.SmallDisk disk = org.truckeefs.testkit.SmallDisk.mount(dir.resolve("disk"), 16 << 20)) {
+      Path file = disk.dir().resolve("metadata.db");
+      Path filler = disk.dir().resolve("filler");
+      List<String> created = new java.util.ArrayList<>();
+      try (SqlMetadataStore s = open(file, Duration.ofHours(1), 1_000_000)) {
+        s.initRoot(directory());
+        s.sync();
+        try (java.io.OutputStream out = Files.newOutputStream(filler)) {
+          byte[] block = new byte[4 << 10];
+          while (true) {
+            out.write(block);
+          }
+        } catch (java.io.IOException full) {
+          assertThat(full.getMessage()).contains("No space left");
+        }
+        int refusals = 0;
+        int unreplayed = 0;
+        for (int i = 0; i < 20_000 && refusals < 20; i++) {
+          String name = "f" + i + "-" + "x".repeat(200);
+          try {
+            s.create(InodeId.ROOT, Name.of(name), file());
+            created.add(name);
+            if (i % 100 == 99) {
+              s.sync();
+            }
+          } catch (FsException e) {
+            assertThat(e.error()).as(e.getMessage()).isEqualTo(FsError.NO_SPACE);
+            refusals++;
+            if (e.getMessage().contains("cannot replay the metadata redo log")) {
+              unreplayed++;
+            }
+          }
+        }
+        assertThat(refusals).as("the disk filled up").isEqualTo(20);
+        assertThat(unreplayed).as("writes refused while the replay failed").isPositive();
+        Files.delete(filler);
+        s.create(InodeId.ROOT, Name.of("after"), file());
+        created.add("after");
+        assertThat(names(s)).containsExactlyInAnyOrderElementsOf(created);
+        s.transactor().sqliteWriter().crashForTest();
+      }
+      try (SqlMetadataStore s = open(file, SqliteWriter.WINDOW, SqliteWriter.MAX_UNCOMMITTED)) {
+        assertThat(names(s)).containsExactlyInAnyOrderElementsOf(created);
+      }
+    }
+  }
+
+  private static List<String> names(SqlMetadataStore s) throws FsException {
+    List<String> out = new java.util.ArrayList<>();
+    for (DirEntryPlus e : s.readDirPlus(InodeId.ROOT, 0, 100_000)) {
+      out.add(e.entry().name().toString());
+    }
+    return out;
+  }
+
   private static String update(org.jooq.DSLContext db, String sql, Object... params) throws java.sql.SQLException {
     return HotStatements.prepare(db, sql, params).executeUpdate() + " rows";
   }
