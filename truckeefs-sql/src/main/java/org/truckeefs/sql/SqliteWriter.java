@@ -641,8 +641,15 @@ final class SqliteWriter implements AutoCloseable {
     }
     lock.lock();
     try {
-      commit();
-      redo.reset();
+      FsException unreplayed = replayStillFailing();
+      if (unreplayed != null) {
+        // The log holds writes that returned and that the database lacks: emptying it would lose them.
+        LOG.warn("closing the metadata store left writes in the redo log {} (replayed at the next start): {}",
+            redo.file(), unreplayed.getMessage());
+      } else {
+        commit();
+        redo.reset();
+      }
     } catch (SQLException | IOException | RuntimeException e) {
       LOG.warn("closing the metadata store left writes in the redo log {} (replayed at the next start): {}",
           redo.file(), e.toString());

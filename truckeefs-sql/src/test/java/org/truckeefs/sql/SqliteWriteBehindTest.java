@@ -365,39 +365,9 @@ class SqliteWriteBehindTest {
   void whileTheRedoLogCannotBeReplayed_writesFailWithNoSpace_andNoneThatReturnedIsLost() throws Exception {
     try (org.truckeefs.testkit.SmallDisk disk = org.truckeefs.testkit.SmallDisk.mount(dir.resolve("disk"), 16 << 20)) {
       Path file = disk.dir().resolve("metadata.db");
-      Path filler = disk.dir().resolve("filler");
       List<String> created = new java.util.ArrayList<>();
       try (SqlMetadataStore s = open(file, Duration.ofHours(1), 1_000_000)) {
-        s.initRoot(directory());
-        s.sync();
-        try (java.io.OutputStream out = Files.newOutputStream(filler)) {
-          byte[] block = new byte[4 << 10];
-          while (true) {
-            out.write(block);
-          }
-        } catch (java.io.IOException full) {
-          assertThat(full.getMessage()).contains("No space left");
-        }
-        int refusals = 0;
-        int unreplayed = 0;
-        for (int i = 0; i < 20_000 && refusals < 20; i++) {
-          String name = "f" + i + "-" + "x".repeat(200);
-          try {
-            s.create(InodeId.ROOT, Name.of(name), file());
-            created.add(name);
-            if (i % 100 == 99) {
-              s.sync();
-            }
-          } catch (FsException e) {
-            assertThat(e.error()).as(e.getMessage()).isEqualTo(FsError.NO_SPACE);
-            refusals++;
-            if (e.getMessage().contains("cannot replay the metadata redo log")) {
-              unreplayed++;
-            }
-          }
-        }
-        assertThat(refusals).as("the disk filled up").isEqualTo(20);
-        assertThat(unreplayed).as("writes refused while the replay failed").isPositive();
+        Path filler = createUntilTheReplayFails(s, disk.dir(), created);
         Files.delete(filler);
         s.create(InodeId.ROOT, Name.of("after"), file());
         created.add("after");
@@ -408,6 +378,62 @@ class SqliteWriteBehindTest {
         assertThat(names(s)).containsExactlyInAnyOrderElementsOf(created);
       }
     }
+  }
+
+  /** A store closed while its replay still fails keeps the redo log, and the next start replays it. */
+  @Test
+  void aStoreClosedWhileItsReplayFails_keepsTheWritesForTheNextStart() throws Exception {
+    try (org.truckeefs.testkit.SmallDisk disk = org.truckeefs.testkit.SmallDisk.mount(dir.resolve("disk"), 16 << 20)) {
+      Path file = disk.dir().resolve("metadata.db");
+      List<String> created = new java.util.ArrayList<>();
+      Path filler;
+      try (SqlMetadataStore s = open(file, Duration.ofHours(1), 1_000_000)) {
+        filler = createUntilTheReplayFails(s, disk.dir(), created);
+      }
+      Files.delete(filler);
+      try (SqlMetadataStore s = open(file, SqliteWriter.WINDOW, SqliteWriter.MAX_UNCOMMITTED)) {
+        assertThat(names(s)).containsExactlyInAnyOrderElementsOf(created);
+      }
+    }
+  }
+
+  /**
+   * Fills the disk, then creates (and syncs every hundred) until 20 refusals, each ENOSPC, some of them because the
+   * replay fails; {@code created} gets the names whose create returned. Returns the filler file.
+   */
+  private Path createUntilTheReplayFails(SqlMetadataStore s, Path disk, List<String> created) throws Exception {
+    s.initRoot(directory());
+    s.sync();
+    Path filler = disk.resolve("filler");
+    try (java.io.OutputStream out = Files.newOutputStream(filler)) {
+      byte[] block = new byte[4 << 10];
+      while (true) {
+        out.write(block);
+      }
+    } catch (java.io.IOException full) {
+      assertThat(full.getMessage()).contains("No space left");
+    }
+    int refusals = 0;
+    int unreplayed = 0;
+    for (int i = 0; i < 20_000 && refusals < 20; i++) {
+      String name = "f" + i + "-" + "x".repeat(200);
+      try {
+        s.create(InodeId.ROOT, Name.of(name), file());
+        created.add(name);
+        if (i % 100 == 99) {
+          s.sync();
+        }
+      } catch (FsException e) {
+        assertThat(e.error()).as(e.getMessage()).isEqualTo(FsError.NO_SPACE);
+        refusals++;
+        if (e.getMessage().contains("cannot replay the metadata redo log")) {
+          unreplayed++;
+        }
+      }
+    }
+    assertThat(refusals).as("the disk filled up").isEqualTo(20);
+    assertThat(unreplayed).as("writes refused while the replay failed").isPositive();
+    return filler;
   }
 
   private static List<String> names(SqlMetadataStore s) throws FsException {
