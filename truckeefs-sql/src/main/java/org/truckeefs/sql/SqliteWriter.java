@@ -290,7 +290,7 @@ final class SqliteWriter implements AutoCloseable {
       FsException unreplayed = replayStillFailing();
       if (unreplayed != null) {
         for (Job job : group) {
-          job.failure = new FsException(unreplayed.error(), job.op + ": " + unreplayed.getMessage(), unreplayed);
+          job.failure = refusedFor(job.op, unreplayed);
         }
         return;
       }
@@ -312,8 +312,7 @@ final class SqliteWriter implements AutoCloseable {
       for (Job job : group) {
         if (replayFailure != null) {
           // an undo below could not replay the log: the rest of the group must not run on the state it left
-          job.failure = new FsException(replayFailure.error(), job.op + ": " + replayFailure.getMessage(),
-              replayFailure);
+          job.failure = refusedFor(job.op, replayFailure);
           continue;
         }
         begin();
@@ -486,6 +485,11 @@ final class SqliteWriter implements AutoCloseable {
     return replayFailure;
   }
 
+  /** The answer to {@code op} while the redo log cannot be replayed: the replay's own error (ENOSPC or EIO). */
+  private static FsException refusedFor(String op, FsException replay) {
+    return new FsException(replay.error(), op + ": " + replay.getMessage(), replay);
+  }
+
   /**
    * Applies the redo log's entries after the last commit's mark, in one transaction, then empties the log; returns
    * the mark now committed. {@code connection} idles in autocommit, and nothing else writes on it meanwhile.
@@ -575,7 +579,7 @@ final class SqliteWriter implements AutoCloseable {
       long covers = syncRequests.get();
       FsException unreplayed = replayStillFailing();
       if (unreplayed != null) {
-        throw new FsException(unreplayed.error(), "sync: " + unreplayed.getMessage(), unreplayed);
+        throw refusedFor("sync", unreplayed);
       }
       if (!dirty && nextSeq == durableAt) {
         syncedUpTo = covers;

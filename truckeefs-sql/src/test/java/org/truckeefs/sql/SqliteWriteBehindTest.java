@@ -238,14 +238,7 @@ class SqliteWriteBehindTest {
       try (SqlMetadataStore s = open(file, Duration.ofHours(1), 1_000_000)) {
         s.initRoot(directory());
         s.sync();
-        try (java.io.OutputStream out = Files.newOutputStream(filler)) {
-          byte[] block = new byte[64 << 10];
-          while (true) {
-            out.write(block);
-          }
-        } catch (java.io.IOException full) {
-          assertThat(full.getMessage()).contains("No space left");
-        }
+        fillDisk(filler);
         // Three writes in one turn of the lock; the second changes no row but is recorded, with a parameter larger
         // than the log's mapped capacity, so that its entry needs the file to grow.
         byte[] huge = new byte[RedoLog.CAPACITY + (1 << 20)];
@@ -405,14 +398,7 @@ class SqliteWriteBehindTest {
     s.initRoot(directory());
     s.sync();
     Path filler = disk.resolve("filler");
-    try (java.io.OutputStream out = Files.newOutputStream(filler)) {
-      byte[] block = new byte[4 << 10];
-      while (true) {
-        out.write(block);
-      }
-    } catch (java.io.IOException full) {
-      assertThat(full.getMessage()).contains("No space left");
-    }
+    fillDisk(filler);
     int refusals = 0;
     int unreplayed = 0;
     for (int i = 0; i < 20_000 && refusals < 20; i++) {
@@ -434,6 +420,18 @@ class SqliteWriteBehindTest {
     assertThat(refusals).as("the disk filled up").isEqualTo(20);
     assertThat(unreplayed).as("writes refused while the replay failed").isPositive();
     return filler;
+  }
+
+  /** Writes {@code filler} until its disk is full. */
+  private static void fillDisk(Path filler) {
+    try (java.io.OutputStream out = Files.newOutputStream(filler)) {
+      byte[] block = new byte[4 << 10];
+      while (true) {
+        out.write(block);
+      }
+    } catch (java.io.IOException full) {
+      assertThat(full.getMessage()).contains("No space left");
+    }
   }
 
   private static List<String> names(SqlMetadataStore s) throws FsException {
