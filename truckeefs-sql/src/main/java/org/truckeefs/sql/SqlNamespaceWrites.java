@@ -155,11 +155,7 @@ final class SqlNamespaceWrites {
     // returns its new row (no read of it first); no row means it is not a live directory, which a second look
     // tells apart. The inserts after it cannot be refused.
     return tx.write("create", (Transactor.ChecksFirst<CreateResult>) db -> {
-      try (ResultSet r = HotStatements.query(db, SELECT_ENTRY_EXISTS, parent.value(), name.bytes())) {
-        if (r.next()) {
-          throw new FsException(FsError.EXISTS, "'" + name + "' exists in " + parent);
-        }
-      }
+      requireAbsent(db, parent, name);
       Row after;
       try (ResultSet r = HotStatements.query(db, UPDATE_LIVE_DIRECTORY_RETURNING, t, t, 1L, dir ? 1L : 0L,
           parent.value(), code(InodeType.DIRECTORY))) {
@@ -336,9 +332,11 @@ final class SqlNamespaceWrites {
     }
   }
 
-  private static void requireAbsent(DSLContext db, InodeId parent, Name name) throws FsException {
-    if (db.fetchExists(DENTRY, D_PARENT.eq(parent.value()), D_NAME.eq(name.bytes()))) {
-      throw new FsException(FsError.EXISTS, "'" + name + "' exists in " + parent);
+  private static void requireAbsent(DSLContext db, InodeId parent, Name name) throws FsException, SQLException {
+    try (ResultSet r = HotStatements.query(db, SELECT_ENTRY_EXISTS, parent.value(), name.bytes())) {
+      if (r.next()) {
+        throw new FsException(FsError.EXISTS, "'" + name + "' exists in " + parent);
+      }
     }
   }
 

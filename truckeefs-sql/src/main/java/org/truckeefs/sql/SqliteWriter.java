@@ -294,7 +294,6 @@ final class SqliteWriter implements AutoCloseable {
         }
         return;
       }
-      begin();
       StatementCache.Statements cache = statements.of(connection);
       PreparedStatement savepoint = cache.prepare(connection, "SAVEPOINT w");
       PreparedStatement release = cache.prepare(connection, "RELEASE w");
