@@ -31,6 +31,16 @@ public interface Coordinator extends AutoCloseable {
   /** Stores {@code value} under {@code key} for {@code ttl}. */
   void putEphemeral(String key, String value, Duration ttl) throws FsException;
 
+  /**
+   * Like {@link #putEphemeral}, but may return before the server has the key: for a key that other hosts may find
+   * missing for a moment anyway (the open mark of a file just created goes in after the create committed, when other
+   * hosts can already see the file). This host's later calls on the key see it applied. A failure may be logged
+   * instead of thrown. By default the same as {@link #putEphemeral}.
+   */
+  default void putEphemeralNoWait(String key, String value, Duration ttl) throws FsException {
+    putEphemeral(key, value, ttl);
+  }
+
   Optional<String> getEphemeral(String key) throws FsException;
 
   void removeEphemeral(String key) throws FsException;

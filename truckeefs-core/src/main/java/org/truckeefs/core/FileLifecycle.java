@@ -79,7 +79,7 @@ final class FileLifecycle {
 
   /** The shared OpenFile of {@code inode}, its handle count raised; the first local open marks it open. */
   OpenFile acquire(InodeId inode) throws FsException {
-    return marked(inode, files.acquire(inode, fromStore()));
+    return marked(inode, files.acquire(inode, fromStore()), false);
   }
 
   /** Take before a create whose file {@link #acquire(InodeId, InodeAttributes, long)} opens. */
@@ -94,7 +94,7 @@ final class FileLifecycle {
    * @param claimStamp {@link #claimStamp} taken before the create
    */
   OpenFile acquire(InodeId inode, InodeAttributes created, long claimStamp) throws FsException {
-    return marked(inode, files.acquire(inode, id -> loader.load(created, true), fromStore(), claimStamp));
+    return marked(inode, files.acquire(inode, id -> loader.load(created, true), fromStore(), claimStamp), true);
   }
 
   /** Loads a file as the store has it now, outside the table's compute (see OpenFiles). */
@@ -102,10 +102,11 @@ final class FileLifecycle {
     return id -> loader.load(meta.latestAttributes(id), false);
   }
 
-  private OpenFile marked(InodeId inode, OpenFile f) throws FsException {
+  /** @param created whether this host just created the file (then its mark goes out without a wait, see below) */
+  private OpenFile marked(InodeId inode, OpenFile f, boolean created) throws FsException {
     if (!openMarks.contains(inode)) {
       try {
-        syncOpenMark(inode);
+        syncOpenMark(inode, created);
       } catch (FsException | RuntimeException e) {
         release(f);
         throw e;
@@ -123,7 +124,7 @@ final class FileLifecycle {
   void release(OpenFile f) throws FsException {
     if (files.release(f) == 0) {
       try {
-        syncOpenMark(f.id);
+        syncOpenMark(f.id, false);
       } catch (FsException e) {
         log.warn("cannot clear the open mark of {} ({}); it expires on its own", f.id, e.getMessage());
       }
@@ -169,15 +170,23 @@ final class FileLifecycle {
    * Makes the coordinator's open mark of {@code id} match whether this host has it open: one round trip on the
    * first local open, one on the last local release, none in between. Striped per inode so a concurrent open and
    * last close leave the mark right.
+   *
+   * <p>The mark of a file this host just created goes out without waiting for the coordinator's answer (0.07 ms of
+   * a FUSE create's 0.78 on MariaDB and Redis): other hosts can see the file from its commit on, before any mark, so
+   * waiting closed no window; it only held up the create. The coordinator orders this host's later calls on the
+   * key after it, and the renewal puts it again should it be lost.
    */
-  private void syncOpenMark(InodeId id) throws FsException {
+  private void syncOpenMark(InodeId id, boolean created) throws FsException {
     synchronized (markStripes[Math.floorMod(id.hashCode(), markStripes.length)]) {
       OpenFile f = files.get(id);
       boolean open = f != null && f.refs > 0;
       if (open == openMarks.contains(id)) {
         return;
       }
-      if (open) {
+      if (open && created) {
+        coordinator.putEphemeralNoWait(openKey(id, coordinator.sessionId()), hostId, OPEN_MARK_TTL);
+        openMarks.add(id);
+      } else if (open) {
         coordinator.putEphemeral(openKey(id, coordinator.sessionId()), hostId, OPEN_MARK_TTL);
         openMarks.add(id);
       } else {

@@ -95,6 +95,15 @@ class CoordinatorRoundTripsTest {
     assertThat(fs.metadataCallStats()).containsKey("createEntry");
   }
 
+  /** A create's open mark goes out without waiting for the coordinator; an open of an existing file waits. */
+  @Test
+  void aCreate_putsItsOpenMarkWithoutWaiting() throws Exception {
+    long h = createFile(fs, "f");
+    assertThat(calls).contains("Coordinator.putEphemeralNoWait").doesNotContain("Coordinator.putEphemeral");
+    fs.release(h);
+    assertThat(calls).endsWith("Coordinator.removeEphemeral");
+  }
+
   @Test
   void nestedOpens_costNothingMore() throws Exception {
     long h = createFile(fs, "f");

@@ -1,5 +1,6 @@
 package org.truckeefs.redis;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -10,7 +11,6 @@ import java.util.UUID;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ScheduledFuture;
@@ -86,11 +86,19 @@ final class RedisCoordinator implements Coordinator {
   private static final byte[] PUBLISH = {'P', 'U', 'B', 'L', 'I', 'S', 'H'};
   private final byte[] eventsChannel;
   private final java.util.concurrent.ScheduledExecutorService scheduler;
-  /** Ephemeral removals sent but not yet confirmed, by full key; each completes once Redis answered. */
-  private final ConcurrentHashMap<String, CompletableFuture<Void>> removals = new ConcurrentHashMap<>();
+  /**
+   * Ephemeral removals sent (or held back by a test's {@link #removalSender}) whose answer is not read yet, by full
+   * key; each completes with its command once sent, with null if it could not be sent.
+   */
+  private final ConcurrentHashMap<String, CompletableFuture<RedisWire.Sent>> removals = new ConcurrentHashMap<>();
+  /** Puts sent without waiting ({@link #putEphemeralNoWait}) whose answer is not read yet, by full key. */
+  private final ConcurrentHashMap<String, RedisWire.Sent> unconfirmedPuts = new ConcurrentHashMap<>();
+  private static final byte[] SET = {'S', 'E', 'T'};
+  private static final byte[] PX = {'P', 'X'};
+  private static final byte[] DEL = {'D', 'E', 'L'};
   /** Sends a removal; tests replace it to hold a DEL back and prove a later put waits for it. */
-  volatile Function<Supplier<? extends CompletionStage<Boolean>>, CompletionStage<Boolean>> removalSender =
-      Supplier::get;
+  volatile Function<Supplier<RedisWire.Sent>, CompletableFuture<RedisWire.Sent>> removalSender =
+      send -> CompletableFuture.completedFuture(send.get());
 
   RedisCoordinator(RedisSettings settings, BackendContext context) throws FsException {
     this.settings = settings;
@@ -294,15 +302,49 @@ final class RedisCoordinator implements Coordinator {
 
   @Override
   public void putEphemeral(String key, String value, Duration ttl) throws FsException {
+    String full = beforePut(key, ttl);
+    reclaims.putEphemeral(full, value, ticker.read() + ttl.toNanos());
+    // On the caller's thread (see RedisWire): the open waits for its mark, so this is on the FUSE request path.
+    wire.set("put ephemeral", full, value, Math.max(1, ttl.toMillis()));
+  }
+
+  /**
+   * The SET goes out on the caller's thread and its answer is read later (by the next command on that connection,
+   * or by a {@link #getEphemeral}, {@link #putEphemeral} or {@link #removeEphemeral} of the same key, which wait for
+   * it first: no later command of this host on the key overtakes it). A failure is logged, not thrown; the open-mark
+   * renewal puts the key again.
+   */
+  @Override
+  public void putEphemeralNoWait(String key, String value, Duration ttl) throws FsException {
+    String full = beforePut(key, ttl);
+    reclaims.putEphemeral(full, value, ticker.read() + ttl.toNanos());
+    RedisWire.Sent sent = wire.sendTracked("put ephemeral", SET, full.getBytes(StandardCharsets.UTF_8),
+        value.getBytes(StandardCharsets.UTF_8), PX,
+        Long.toString(Math.max(1, ttl.toMillis())).getBytes(StandardCharsets.US_ASCII));
+    if (sent != null) {
+      unconfirmedPuts.put(full, sent);
+      sent.answered.whenComplete((v, e) -> unconfirmedPuts.remove(full, sent));
+    }
+  }
+
+  /** Checks a put's TTL and waits for this host's earlier commands on the key; returns the key's Redis name. */
+  private String beforePut(String key, Duration ttl) throws FsException {
     open();
     if (ttl.isNegative() || ttl.isZero()) {
       throw new FsException(FsError.INVALID, "ephemeral " + key + " needs a positive TTL, got " + ttl);
     }
     String full = ephemeralKey(key);
     awaitRemoval(full);
-    reclaims.putEphemeral(full, value, ticker.read() + ttl.toNanos());
-    // On the caller's thread (see RedisWire): the open waits for its mark, so this is on the FUSE request path.
-    wire.set("put ephemeral", full, value, Math.max(1, ttl.toMillis()));
+    awaitPut(full);
+    return full;
+  }
+
+  /** Waits until a put of {@code fullKey} sent without waiting has been applied (see {@link #putEphemeralNoWait}). */
+  private void awaitPut(String fullKey) throws FsException {
+    RedisWire.Sent sent = unconfirmedPuts.get(fullKey);
+    if (sent != null) {
+      wire.confirm("put ephemeral", sent);
+    }
   }
 
   /** The Redis key of an ephemeral key of this namespace. */
@@ -315,67 +357,72 @@ final class RedisCoordinator implements Coordinator {
     open();
     String full = ephemeralKey(key);
     awaitRemoval(full);
+    awaitPut(full);
     return Optional.ofNullable(call("get ephemeral", () -> redis.<String>getBucket(full).get()));
   }
 
   /**
-   * Asynchronous: the caller (a FUSE release dropping its open mark) does not wait for Redis. A key that lingers
-   * after its removal only makes another host think the file is still open here, which delays a purge to the
-   * orphan sweep, never loses data. A later put or get of the same key on this host waits for the removal first
-   * ({@link #awaitRemoval}), so a close followed by a reopen can never leave the key removed.
+   * Asynchronous: the caller (a FUSE release dropping its open mark) does not wait for Redis; the DEL goes out on
+   * the caller's thread (see {@link RedisWire}: no hand-off to Redisson's event loop) and its answer is read later.
+   * A key that lingers after its removal only makes another host think the file is still open here, which delays a
+   * purge to the orphan sweep, never loses data. A later put or get of the same key on this host waits for the
+   * removal's answer first ({@link #awaitRemoval}), so a close followed by a reopen can never leave the key removed.
    */
   @Override
   public void removeEphemeral(String key) throws FsException {
     open();
     String full = ephemeralKey(key);
+    awaitPut(full); // else the DEL, on another connection, could land first and leave the key behind
+    awaitRemoval(full); // one entry per key: an earlier DEL still unanswered is not forgotten
     reclaims.removeEphemeral(full);
-    CompletableFuture<Void> done = new CompletableFuture<>();
-    // Registered before it is sent, so a put that comes next always finds it; one still in flight for the key is
-    // kept in the entry (the newer DEL may overtake it on another connection).
-    CompletableFuture<Void> entry = removals.compute(full,
-        (k, earlier) -> earlier == null ? done : CompletableFuture.allOf(earlier, done));
-    entry.whenComplete((v, e) -> removals.remove(full, entry));
-    try {
-      removalSender.apply(() -> redis.getBucket(full).deleteAsync()).whenComplete((deleted, error) -> {
-        if (error != null) {
-          LOG.warn("cannot remove ephemeral key {} from Redis at {} ({}); it expires with its TTL", key, server,
-              error.getClass().getSimpleName());
-        }
-        done.complete(null);
-      });
-    } catch (RuntimeException e) {
-      done.complete(null);
-      throw RedisErrors.map("remove ephemeral", server, e);
-    }
+    byte[] name = full.getBytes(StandardCharsets.UTF_8);
+    // Registered before it is sent, so a put that comes next always finds it.
+    CompletableFuture<RedisWire.Sent> entry = removalSender.apply(() -> wire.sendTracked("remove ephemeral", DEL,
+        name));
+    removals.put(full, entry);
+    entry.whenComplete((sent, error) -> {
+      if (sent == null) {
+        removals.remove(full, entry);
+        LOG.warn("cannot remove ephemeral key {} from Redis at {}; it expires with its TTL", key, server);
+      } else {
+        sent.answered.whenComplete((v, e) -> removals.remove(full, entry));
+      }
+    });
   }
 
   /** Waits until a removal of {@code fullKey} this host sent has been applied (see {@link #removeEphemeral}). */
   private void awaitRemoval(String fullKey) throws FsException {
-    CompletableFuture<Void> pending = removals.get(fullKey);
+    CompletableFuture<RedisWire.Sent> pending = removals.get(fullKey);
     if (pending == null) {
       return;
     }
+    RedisWire.Sent sent;
     try {
-      // Redisson fails the command itself within the timeout; the margin only guards against a lost callback.
-      pending.get(2 * settings.timeout().toMillis() + 1_000, TimeUnit.MILLISECONDS);
+      sent = pending.get(2 * settings.timeout().toMillis() + 1_000, TimeUnit.MILLISECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new FsException(FsError.INTERRUPTED, "interrupted while removing ephemeral key " + fullKey);
     } catch (ExecutionException | TimeoutException e) {
       throw new FsException(FsError.IO, "Redis at " + server + " did not confirm the removal of " + fullKey);
     }
+    if (sent != null) {
+      wire.confirm("remove ephemeral", sent);
+    }
   }
 
   /** Waits (bounded) for the removals still on their way, so that a clean close leaves no open mark behind. */
   private void drainRemovals() {
-    try {
-      CompletableFuture.allOf(removals.values().toArray(CompletableFuture[]::new))
-          .get(settings.timeout().toMillis(), TimeUnit.MILLISECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    } catch (ExecutionException | TimeoutException e) {
+    int left = 0;
+    for (String key : List.copyOf(removals.keySet())) {
+      try {
+        awaitRemoval(key);
+      } catch (FsException e) {
+        left++;
+      }
+    }
+    if (left > 0) {
       LOG.warn("Redis at {} did not confirm {} removal(s) of ephemeral keys at close; they expire with their TTL",
-          server, removals.size());
+          server, left);
     }
   }
 

@@ -11,8 +11,14 @@ import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.ArrayDeque;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
@@ -85,6 +91,77 @@ final class RedisWire implements AutoCloseable {
     }
   }
 
+  /**
+   * Like {@link #send}, for a command whose effect a later command on another connection must not overtake: the
+   * returned answer completes once its answer was read (by {@link #confirm}, or by the connection's next command).
+   * Null when the command could not be sent (logged).
+   */
+  Sent sendTracked(String operation, byte[]... command) {
+    if (closed.get()) {
+      return null;
+    }
+    Connection c = idle.pollFirst();
+    if (c != null) {
+      idleCount.decrementAndGet();
+    }
+    try {
+      if (c == null) {
+        c = connect();
+      }
+      Sent sent = new Sent(c);
+      c.send(sent.answered, command);
+      giveBack(c);
+      return sent;
+    } catch (IOException | RuntimeException e) {
+      close(c);
+      LOG.debug("Redis at {} lost a {} ({})", server, operation, e.toString());
+      return null;
+    }
+  }
+
+  /** A command sent by {@link #sendTracked}: {@code answered} completes when its answer was read or lost. */
+  static final class Sent {
+    final CompletableFuture<Void> answered = new CompletableFuture<>();
+    private final Connection connection;
+
+    private Sent(Connection connection) {
+      this.connection = connection;
+    }
+  }
+
+  /**
+   * Waits until {@code sent}'s answer has been read, reading it now if its connection is idle (else the thread using
+   * the connection reads it before its own command's). Once this returns, Redis has applied the command.
+   */
+  void confirm(String operation, Sent sent) throws FsException {
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis + 1_000L);
+    // A thread that holds the connection for a call reads the answer before its own; one that holds it for a send
+    // gives it back within microseconds, unread: then it is taken again here.
+    while (!sent.answered.isDone() && System.nanoTime() < deadline) {
+      if (idle.remove(sent.connection)) {
+        idleCount.decrementAndGet();
+        try {
+          sent.connection.drain();
+          giveBack(sent.connection);
+        } catch (IOException | RuntimeException e) {
+          close(sent.connection);
+        }
+      } else {
+        LockSupport.parkNanos(20_000);
+      }
+    }
+    try {
+      sent.answered.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new FsException(FsError.INTERRUPTED, "interrupted while waiting for Redis during " + operation);
+    } catch (ExecutionException e) {
+      throw failure(operation, FsError.IO, "lost the connection before answering a command sent earlier");
+    } catch (TimeoutException e) {
+      throw failure(operation, FsError.TIMED_OUT, "did not answer a command sent earlier");
+    }
+  }
+
   /** Sends one command and returns its answer; a Redis error is EIO, a timeout ETIMEDOUT. */
   String call(String operation, String... command) throws FsException {
     Object answer = exchange(operation, command);
@@ -149,6 +226,15 @@ final class RedisWire implements AutoCloseable {
     }
   }
 
+  /** Answers not read yet on the idle connections. For tests. */
+  int unreadAnswers() {
+    int n = 0;
+    for (Connection c : idle) {
+      n += c.unread.size();
+    }
+    return n;
+  }
+
   private FsException failure(String operation, FsError error, String what) {
     String message = "Redis at " + server + " " + what + " during " + operation;
     LOG.warn("{}: {}", error.symbol(), message);
@@ -198,6 +284,7 @@ final class RedisWire implements AutoCloseable {
       } catch (IOException e) {
         // gone anyway
       }
+      c.abandonUnread();
     }
   }
 
@@ -228,8 +315,11 @@ final class RedisWire implements AutoCloseable {
     final Socket socket;
     final OutputStream out;
     final InputStream in;
-    /** Answers to commands sent without waiting ({@link RedisWire#send}), read before the next command's. */
-    int unread;
+    /**
+     * Commands sent without waiting ({@link RedisWire#send}) whose answers are still to be read, oldest first, each
+     * with what to complete once its answer is read ({@link #UNTRACKED} when nobody waits for it).
+     */
+    private final ArrayDeque<CompletableFuture<Void>> unread = new ArrayDeque<>();
 
     Connection(Socket socket) throws IOException {
       this.socket = socket;
@@ -257,8 +347,33 @@ final class RedisWire implements AutoCloseable {
 
     /** Sends a command and leaves its answer to be read before the next command's. */
     void send(byte[]... command) throws IOException {
+      send(UNTRACKED, command);
+    }
+
+    /** Sends a command and leaves its answer to be read later, then completes {@code answered}. */
+    void send(CompletableFuture<Void> answered, byte[]... command) throws IOException {
+      drainArrived();
       write(command);
-      unread++;
+      unread.add(answered);
+    }
+
+    /**
+     * Reads the answers that have already arrived, and all of them past {@link #MAX_UNREAD}: a connection that only
+     * ever sends (creates and closes on MariaDB) must not pile up answers in its socket or here.
+     */
+    private void drainArrived() throws IOException {
+      while (!unread.isEmpty() && (unread.size() > MAX_UNREAD || in.available() > 0)) {
+        readUnread();
+      }
+    }
+
+    /** The connection is gone: whoever waits for an unread answer learns it now (whether it landed is unknown). */
+    void abandonUnread() {
+      for (CompletableFuture<Void> f; (f = unread.poll()) != null; ) {
+        if (f != UNTRACKED) {
+          f.completeExceptionally(new EOFException("the connection closed before Redis answered"));
+        }
+      }
     }
 
     private void write(byte[]... command) throws IOException {
@@ -273,12 +388,21 @@ final class RedisWire implements AutoCloseable {
 
     /** Reads the answers of earlier {@link #send}s; an error answer there was a fire-and-forget's, so it is dropped. */
     private void drain() throws IOException {
-      for (; unread > 0; unread--) {
-        try {
-          reply();
-        } catch (RedisReply dropped) {
-          LOG.debug("Redis refused a command sent without waiting: {}", dropped.getMessage());
-        }
+      while (!unread.isEmpty()) {
+        readUnread();
+      }
+    }
+
+    /** Reads the oldest unread answer and tells whoever waits for it. */
+    private void readUnread() throws IOException {
+      try {
+        reply();
+      } catch (RedisReply dropped) {
+        LOG.debug("Redis refused a command sent without waiting: {}", dropped.getMessage());
+      }
+      CompletableFuture<Void> answered = unread.poll();
+      if (answered != UNTRACKED) {
+        answered.complete(null);
       }
     }
 
@@ -336,4 +460,8 @@ final class RedisWire implements AutoCloseable {
   }
 
   private static final byte[] CRLF = {'\r', '\n'};
+  /** Answers left unread on a connection before its next send reads them all. */
+  private static final int MAX_UNREAD = 64;
+  /** Stands for an answer nobody waits for; never completed. */
+  private static final CompletableFuture<Void> UNTRACKED = new CompletableFuture<>();
 }

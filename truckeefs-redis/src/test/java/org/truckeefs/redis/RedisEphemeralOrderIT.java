@@ -58,6 +58,36 @@ class RedisEphemeralOrderIT {
   }
 
   @Test
+  void aPutWithoutWait_returnsBeforeRedisAnswers_andAnotherHostThenSeesIt() throws Exception {
+    try (Coordinator a = coordinator("order-nowait"); Coordinator b = coordinator("order-nowait")) {
+      pauseRedis();
+      long t0 = System.nanoTime();
+      a.putEphemeralNoWait("open:6", "host", Duration.ofMinutes(1));
+      assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(PAUSE.dividedBy(2));
+      assertThat(a.getEphemeral("open:6")).as("this host, once Redis answers").contains("host");
+      assertThat(b.getEphemeral("open:6")).contains("host");
+    }
+  }
+
+  /**
+   * The DEL goes out on another connection than the SET, so it waits for the SET's answer (else it could land first
+   * and leave the key behind): with Redis paused, the removal returns only once Redis answers again.
+   */
+  @Test
+  void aRemoveAfterAnUnansweredPutWithoutWait_waitsForItsAnswer() throws Exception {
+    try (Coordinator a = coordinator("order-nowait-rm"); Coordinator b = coordinator("order-nowait-rm")) {
+      pauseRedis();
+      a.putEphemeralNoWait("open:7", "host", Duration.ofMinutes(1));
+      long t0 = System.nanoTime();
+      a.removeEphemeral("open:7");
+      assertThat(Duration.ofNanos(System.nanoTime() - t0)).as("the removal waited for the put's answer")
+          .isGreaterThan(PAUSE.dividedBy(3));
+      assertThat(a.getEphemeral("open:7")).isEmpty();
+      assertThat(b.getEphemeral("open:7")).isEmpty();
+    }
+  }
+
+  @Test
   void putAfterAnUnconfirmedRemove_endsWithTheKeyPresent_forAnotherHostToo() throws Exception {
     try (Coordinator a = coordinator("order-put"); Coordinator b = coordinator("order-put")) {
       a.putEphemeral("open:2", "first", Duration.ofMinutes(1));
@@ -72,8 +102,8 @@ class RedisEphemeralOrderIT {
   void putAfterARemoveThatIsHeldBack_waitsForIt_andTheKeyStaysPresent() throws Exception {
     try (Coordinator a = coordinator("order-held"); Coordinator b = coordinator("order-held")) {
       // The DEL leaves 300 ms late, as if its connection were slow: a put that did not wait would land first.
-      ((RedisCoordinator) a).removalSender = send -> CompletableFuture.supplyAsync(() -> null,
-          CompletableFuture.delayedExecutor(300, TimeUnit.MILLISECONDS)).thenCompose(x -> send.get());
+      ((RedisCoordinator) a).removalSender = send -> CompletableFuture.supplyAsync(send,
+          CompletableFuture.delayedExecutor(300, TimeUnit.MILLISECONDS));
       a.putEphemeral("open:5", "first", Duration.ofMinutes(1));
       a.removeEphemeral("open:5");
       a.putEphemeral("open:5", "second", Duration.ofMinutes(1));

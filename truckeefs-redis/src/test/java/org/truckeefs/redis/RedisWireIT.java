@@ -95,6 +95,48 @@ class RedisWireIT {
   }
 
   @Test
+  void aTrackedSend_isConfirmedOnceItsAnswerIsRead_evenOnAConnectionNobodyUsesAgain() throws Exception {
+    try (RedisWire w = wire(0)) {
+      RedisWire.Sent sent = w.sendTracked("put ephemeral", b("SET"), b("wire:tracked"), b("1"));
+      assertThat(sent).isNotNull();
+      w.confirm("put ephemeral", sent);
+      assertThat(sent.answered).isCompleted();
+      assertThat(cli("GET", "wire:tracked")).isEqualTo("1");
+    }
+  }
+
+  /** Creates and closes on MariaDB only ever send (mark, change message, removal): answers must not pile up. */
+  @Test
+  void aConnectionThatOnlySends_keepsFewAnswersUnread() throws Exception {
+    try (RedisWire w = wire(0)) {
+      for (int i = 0; i < 5_000; i++) {
+        w.send("incr", b("INCR"), b("wire:only-sends"));
+        assertThat(w.unreadAnswers()).isLessThanOrEqualTo(65);
+      }
+      assertThat(w.call("get", "GET", "wire:only-sends")).isEqualTo("5000");
+      assertThat(w.unreadAnswers()).isZero();
+    }
+  }
+
+  @Test
+  void aTrackedSendWhoseConnectionDies_failsItsConfirmation() throws Exception {
+    try (RedisWire w = wire(0)) {
+      RedisWire.Sent sent;
+      cli("CLIENT", "PAUSE", "2000", "ALL");
+      try {
+        sent = w.sendTracked("put ephemeral", b("SET"), b("wire:lost"), b("1"));
+        assertThat(sent).isNotNull();
+        w.close(); // closes the idle connection with the answer unread
+      } finally {
+        cli("CLIENT", "UNPAUSE");
+      }
+      assertThat(sent.answered).isCompletedExceptionally();
+      assertThatThrownBy(() -> w.confirm("put ephemeral", sent))
+          .isInstanceOfSatisfying(FsException.class, e -> assertThat(e.error()).isEqualTo(FsError.IO));
+    }
+  }
+
+  @Test
   void connectionsKilledWhileIdle_areReplaced_withoutAFailure() throws Exception {
     try (RedisWire w = wire(0)) {
       w.set("put ephemeral", "wire:a", "1", 60_000);

@@ -316,6 +316,32 @@ public abstract class AbstractCoordinatorContractTest {
     }
 
     @Test
+    void aPutWithoutWait_isSeenByThisHostsNextCall_andReachesTheOthers() throws Exception {
+      Coordinator a = host();
+      Coordinator b = host();
+      a.putEphemeralNoWait("fresh", "mark", Duration.ofSeconds(30));
+      assertThat(a.getEphemeral("fresh")).contains("mark");
+      Awaitility.await("the put reaches another host").atMost(LONG)
+          .until(() -> b.getEphemeral("fresh").isPresent());
+      assertThat(b.getEphemeral("fresh")).contains("mark");
+    }
+
+    /** An open mark put at a create and removed at its close: the removal never lands before the put. */
+    @Test
+    void aRemoveRightAfterAPutWithoutWait_leavesNoKey_everyTime() throws Exception {
+      Coordinator a = host();
+      Coordinator b = host();
+      for (int i = 0; i < 300; i++) {
+        a.putEphemeralNoWait("k" + i, "v", Duration.ofSeconds(30));
+        a.removeEphemeral("k" + i);
+      }
+      for (int i = 0; i < 300; i++) {
+        assertThat(a.getEphemeral("k" + i)).as("key %d", i).isEmpty(); // once this host's removal landed
+        assertThat(b.getEphemeral("k" + i)).as("key %d, another host", i).isEmpty();
+      }
+    }
+
+    @Test
     void reset_clearsThisNamespaceOnly() throws Exception {
       Coordinator a = host();
       Coordinator other = newCoordinator(namespace + "-other", Map.of());
