@@ -87,12 +87,11 @@ final class RedisCoordinator implements Coordinator {
   private final byte[] eventsChannel;
   private final java.util.concurrent.ScheduledExecutorService scheduler;
   /**
-   * Ephemeral removals sent (or held back by a test's {@link #removalSender}) whose answer is not read yet, by full
-   * key; each completes with its command once sent, with null if it could not be sent.
+   * This host's command on each ephemeral key that went out without waiting (a put at a create, a removal at a last
+   * close) until its answer has been read, by full key; completes with the command once sent, null if it could not
+   * be sent. One per key: every later call of this host on the key waits for it first ({@link #sendInOrder}).
    */
-  private final ConcurrentHashMap<String, CompletableFuture<RedisWire.Sent>> removals = new ConcurrentHashMap<>();
-  /** Puts sent without waiting ({@link #putEphemeralNoWait}) whose answer is not read yet, by full key. */
-  private final ConcurrentHashMap<String, RedisWire.Sent> unconfirmedPuts = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, CompletableFuture<RedisWire.Sent>> inFlight = new ConcurrentHashMap<>();
   private static final byte[] SET = {'S', 'E', 'T'};
   private static final byte[] PX = {'P', 'X'};
   private static final byte[] DEL = {'D', 'E', 'L'};
@@ -318,32 +317,74 @@ final class RedisCoordinator implements Coordinator {
   public void putEphemeralNoWait(String key, String value, Duration ttl) throws FsException {
     String full = beforePut(key, ttl);
     reclaims.putEphemeral(full, value, ticker.read() + ttl.toNanos());
-    RedisWire.Sent sent = wire.sendTracked("put ephemeral", SET, full.getBytes(StandardCharsets.UTF_8),
-        value.getBytes(StandardCharsets.UTF_8), PX,
-        Long.toString(Math.max(1, ttl.toMillis())).getBytes(StandardCharsets.US_ASCII));
-    if (sent != null) {
-      unconfirmedPuts.put(full, sent);
-      sent.answered.whenComplete((v, e) -> unconfirmedPuts.remove(full, sent));
-    }
+    byte[][] set = {SET, bytes(full), bytes(value), PX, bytes(Long.toString(Math.max(1, ttl.toMillis())))};
+    sendInOrder(key, full, "put", () -> CompletableFuture.completedFuture(wire.sendTracked("put ephemeral", set)));
   }
 
-  /** Checks a put's TTL and waits for this host's earlier commands on the key; returns the key's Redis name. */
+  /** Checks a put's TTL and waits for this host's earlier command on the key; returns the key's Redis name. */
   private String beforePut(String key, Duration ttl) throws FsException {
     open();
     if (ttl.isNegative() || ttl.isZero()) {
       throw new FsException(FsError.INVALID, "ephemeral " + key + " needs a positive TTL, got " + ttl);
     }
     String full = ephemeralKey(key);
-    awaitRemoval(full);
-    awaitPut(full);
+    awaitInFlight(full);
     return full;
   }
 
-  /** Waits until a put of {@code fullKey} sent without waiting has been applied (see {@link #putEphemeralNoWait}). */
-  private void awaitPut(String fullKey) throws FsException {
-    RedisWire.Sent sent = unconfirmedPuts.get(fullKey);
+  private static byte[] bytes(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
+  }
+
+  /**
+   * Sends a command on {@code full} without waiting for its answer, once this host's earlier one on the key has been
+   * applied: the two may go out on different connections, and the later must not land first.
+   */
+  private void sendInOrder(String key, String full, String what,
+      Supplier<CompletableFuture<RedisWire.Sent>> send) throws FsException {
+    CompletableFuture<RedisWire.Sent> mine = new CompletableFuture<>();
+    do {
+      awaitInFlight(full);
+    } while (inFlight.putIfAbsent(full, mine) != null); // another thread's got in first: after it, then
+    CompletableFuture<RedisWire.Sent> sending;
+    try {
+      sending = send.get();
+    } catch (RuntimeException e) {
+      inFlight.remove(full, mine);
+      mine.complete(null);
+      throw e;
+    }
+    sending.whenComplete((sent, error) -> {
+      if (sent == null) {
+        inFlight.remove(full, mine);
+        LOG.warn("cannot {} ephemeral key {} at Redis at {}: not sent", what, key, server);
+      } else {
+        sent.answered.whenComplete((v, e) -> inFlight.remove(full, mine));
+      }
+      mine.complete(sent);
+    });
+  }
+
+  /**
+   * Waits until this host's command on {@code fullKey} that went out without waiting has been applied, reading its
+   * answer if nobody has yet.
+   */
+  private void awaitInFlight(String fullKey) throws FsException {
+    CompletableFuture<RedisWire.Sent> pending = inFlight.get(fullKey);
+    if (pending == null) {
+      return;
+    }
+    RedisWire.Sent sent;
+    try {
+      sent = pending.get(2 * settings.timeout().toMillis() + 1_000, TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new FsException(FsError.INTERRUPTED, "interrupted while waiting for Redis on ephemeral key " + fullKey);
+    } catch (ExecutionException | TimeoutException e) {
+      throw new FsException(FsError.IO, "Redis at " + server + " did not confirm a change of " + fullKey);
+    }
     if (sent != null) {
-      wire.confirm("put ephemeral", sent);
+      wire.confirm("ephemeral key", sent);
     }
   }
 
@@ -356,8 +397,7 @@ final class RedisCoordinator implements Coordinator {
   public Optional<String> getEphemeral(String key) throws FsException {
     open();
     String full = ephemeralKey(key);
-    awaitRemoval(full);
-    awaitPut(full);
+    awaitInFlight(full);
     return Optional.ofNullable(call("get ephemeral", () -> redis.<String>getBucket(full).get()));
   }
 
@@ -366,62 +406,29 @@ final class RedisCoordinator implements Coordinator {
    * the caller's thread (see {@link RedisWire}: no hand-off to Redisson's event loop) and its answer is read later.
    * A key that lingers after its removal only makes another host think the file is still open here, which delays a
    * purge to the orphan sweep, never loses data. A later put or get of the same key on this host waits for the
-   * removal's answer first ({@link #awaitRemoval}), so a close followed by a reopen can never leave the key removed.
+   * removal's answer first ({@link #awaitInFlight}), so a close followed by a reopen can never leave the key removed.
    */
   @Override
   public void removeEphemeral(String key) throws FsException {
     open();
     String full = ephemeralKey(key);
-    awaitPut(full); // else the DEL, on another connection, could land first and leave the key behind
-    awaitRemoval(full); // one entry per key: an earlier DEL still unanswered is not forgotten
     reclaims.removeEphemeral(full);
-    byte[] name = full.getBytes(StandardCharsets.UTF_8);
-    // Registered before it is sent, so a put that comes next always finds it.
-    CompletableFuture<RedisWire.Sent> entry = removalSender.apply(() -> wire.sendTracked("remove ephemeral", DEL,
-        name));
-    removals.put(full, entry);
-    entry.whenComplete((sent, error) -> {
-      if (sent == null) {
-        removals.remove(full, entry);
-        LOG.warn("cannot remove ephemeral key {} from Redis at {}; it expires with its TTL", key, server);
-      } else {
-        sent.answered.whenComplete((v, e) -> removals.remove(full, entry));
-      }
-    });
+    sendInOrder(key, full, "remove",
+        () -> removalSender.apply(() -> wire.sendTracked("remove ephemeral", DEL, bytes(full))));
   }
 
-  /** Waits until a removal of {@code fullKey} this host sent has been applied (see {@link #removeEphemeral}). */
-  private void awaitRemoval(String fullKey) throws FsException {
-    CompletableFuture<RedisWire.Sent> pending = removals.get(fullKey);
-    if (pending == null) {
-      return;
-    }
-    RedisWire.Sent sent;
-    try {
-      sent = pending.get(2 * settings.timeout().toMillis() + 1_000, TimeUnit.MILLISECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new FsException(FsError.INTERRUPTED, "interrupted while removing ephemeral key " + fullKey);
-    } catch (ExecutionException | TimeoutException e) {
-      throw new FsException(FsError.IO, "Redis at " + server + " did not confirm the removal of " + fullKey);
-    }
-    if (sent != null) {
-      wire.confirm("remove ephemeral", sent);
-    }
-  }
-
-  /** Waits (bounded) for the removals still on their way, so that a clean close leaves no open mark behind. */
-  private void drainRemovals() {
+  /** Waits (bounded) for the commands still on their way, so that a clean close leaves no open mark behind. */
+  private void drainInFlight() {
     int left = 0;
-    for (String key : List.copyOf(removals.keySet())) {
+    for (String key : List.copyOf(inFlight.keySet())) {
       try {
-        awaitRemoval(key);
+        awaitInFlight(key);
       } catch (FsException e) {
         left++;
       }
     }
     if (left > 0) {
-      LOG.warn("Redis at {} did not confirm {} removal(s) of ephemeral keys at close; they expire with their TTL",
+      LOG.warn("Redis at {} did not confirm {} change(s) of ephemeral keys at close; they expire with their TTL",
           server, left);
     }
   }
@@ -794,7 +801,7 @@ final class RedisCoordinator implements Coordinator {
       return;
     }
     heartbeat.cancel(false);
-    drainRemovals();
+    drainInFlight();
     try {
       // Leaving the registry frees every lock and permit of this host at once for the others.
       script.eval(RScript.Mode.READ_WRITE, "return redis.call('ZREM', KEYS[1], ARGV[1])",
