@@ -46,6 +46,8 @@ import org.truckeefs.api.FsException;
 final class RedisWire implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(RedisWire.class);
   private static final int MAX_IDLE = 8;
+  /** Idle connections kept; one more given back is closed. */
+  private final int maxIdle;
 
   private final RedisSettings settings;
   private final String server;
@@ -55,6 +57,12 @@ final class RedisWire implements AutoCloseable {
   private final AtomicBoolean closed = new AtomicBoolean();
 
   RedisWire(RedisSettings settings, String server) {
+    this(settings, server, MAX_IDLE);
+  }
+
+  /** With {@code maxIdle} idle connections kept instead of {@value #MAX_IDLE}. For tests. */
+  RedisWire(RedisSettings settings, String server, int maxIdle) {
+    this.maxIdle = maxIdle;
     this.settings = settings;
     this.server = server;
     // Like Redisson's attempts (timeout/3 each): a dead reused connection, a connect and a fresh try fit the timeout.
@@ -266,8 +274,13 @@ final class RedisWire implements AutoCloseable {
   }
 
   private void giveBack(Connection c) {
-    if (closed.get() || idleCount.incrementAndGet() > MAX_IDLE) {
+    if (closed.get() || idleCount.incrementAndGet() > maxIdle) {
       idleCount.decrementAndGet();
+      try {
+        c.drain(); // the answers it still owes: a command sent without waiting is then known to have landed
+      } catch (IOException | RuntimeException e) {
+        // closed below; whoever waits for an answer learns that it was lost
+      }
       close(c);
       return;
     }

@@ -105,6 +105,20 @@ class RedisWireIT {
     }
   }
 
+  @Test
+  void aConnectionClosedAsOneIdleTooMany_firstReadsTheAnswersItOwes() throws Exception {
+    RedisSettings s = RedisSettings.from(URI.create("redis://127.0.0.1:" + PORT + "/0"),
+        BackendConfig.of(Map.of("redis_timeout", "3s")));
+    try (RedisWire w = new RedisWire(s, "127.0.0.1:" + PORT + "/0", 0)) {
+      RedisWire.Sent sent = w.sendTracked("put ephemeral", b("SET"), b("wire:owed"), b("1"));
+      assertThat(sent).isNotNull();
+      assertThat(sent.answered).as("read before its connection was closed").isCompleted()
+          .isNotCompletedExceptionally();
+      w.confirm("put ephemeral", sent);
+      assertThat(cli("GET", "wire:owed")).isEqualTo("1");
+    }
+  }
+
   /** Creates and closes on MariaDB only ever send (mark, change message, removal): answers must not pile up. */
   @Test
   void aConnectionThatOnlySends_keepsFewAnswersUnread() throws Exception {
