@@ -80,23 +80,7 @@ final class RedisWire implements AutoCloseable {
    * lost.
    */
   void send(String operation, byte[]... command) {
-    if (closed.get()) {
-      return;
-    }
-    Connection c = idle.pollFirst();
-    if (c != null) {
-      idleCount.decrementAndGet();
-    }
-    try {
-      if (c == null) {
-        c = connect();
-      }
-      c.send(command);
-      giveBack(c);
-    } catch (IOException | RuntimeException e) {
-      close(c);
-      LOG.debug("Redis at {} lost a {} ({})", server, operation, e.toString());
-    }
+    sendTracked(operation, command);
   }
 
   /**
@@ -329,8 +313,8 @@ final class RedisWire implements AutoCloseable {
     final OutputStream out;
     final InputStream in;
     /**
-     * Commands sent without waiting ({@link RedisWire#send}) whose answers are still to be read, oldest first, each
-     * with what to complete once its answer is read ({@link #UNTRACKED} when nobody waits for it).
+     * Commands sent without waiting ({@link RedisWire#sendTracked}) whose answers are still to be read, oldest
+     * first, each with what to complete once its answer is read.
      */
     private final ArrayDeque<CompletableFuture<Void>> unread = new ArrayDeque<>();
 
@@ -358,11 +342,6 @@ final class RedisWire implements AutoCloseable {
       return reply();
     }
 
-    /** Sends a command and leaves its answer to be read before the next command's. */
-    void send(byte[]... command) throws IOException {
-      send(UNTRACKED, command);
-    }
-
     /** Sends a command and leaves its answer to be read later, then completes {@code answered}. */
     void send(CompletableFuture<Void> answered, byte[]... command) throws IOException {
       drainArrived();
@@ -383,9 +362,7 @@ final class RedisWire implements AutoCloseable {
     /** The connection is gone: whoever waits for an unread answer learns it now (whether it landed is unknown). */
     void abandonUnread() {
       for (CompletableFuture<Void> f; (f = unread.poll()) != null; ) {
-        if (f != UNTRACKED) {
-          f.completeExceptionally(new EOFException("the connection closed before Redis answered"));
-        }
+        f.completeExceptionally(new EOFException("the connection closed before Redis answered"));
       }
     }
 
@@ -413,10 +390,7 @@ final class RedisWire implements AutoCloseable {
       } catch (RedisReply dropped) {
         LOG.debug("Redis refused a command sent without waiting: {}", dropped.getMessage());
       }
-      CompletableFuture<Void> answered = unread.poll();
-      if (answered != UNTRACKED) {
-        answered.complete(null);
-      }
+      unread.poll().complete(null);
     }
 
     private Object reply() throws IOException {
@@ -475,6 +449,4 @@ final class RedisWire implements AutoCloseable {
   private static final byte[] CRLF = {'\r', '\n'};
   /** Answers left unread on a connection before its next send reads them all. */
   private static final int MAX_UNREAD = 64;
-  /** Stands for an answer nobody waits for; never completed. */
-  private static final CompletableFuture<Void> UNTRACKED = new CompletableFuture<>();
 }
