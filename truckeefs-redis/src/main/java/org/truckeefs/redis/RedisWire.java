@@ -27,11 +27,16 @@ import org.truckeefs.api.FsError;
 import org.truckeefs.api.FsException;
 
 /**
- * Plain blocking RESP connections for the commands on the FUSE request path that must wait for Redis: the open
- * mark's {@code SET ... PX} at the first open of a file, and the list of live sessions at the unlink of a last
- * name. The caller's thread writes the command and reads the answer itself, so a round trip costs one wake-up;
+ * Plain blocking RESP connections for the commands on the FUSE request path: those that must wait for Redis (the
+ * open mark's {@code SET ... PX} at the first open of an existing file, the list of live sessions at the unlink of a
+ * last name) and those sent without waiting (the open mark of a file just created, its removal at the last close,
+ * PUBLISH). The caller's thread writes the command and reads the answer itself, so a round trip costs one wake-up;
  * through Redisson it costs two thread hand-offs (to its event loop and back), which on a busy two-core host is
  * most of the 100-250 µs such a call took. Everything else stays on Redisson.
+ *
+ * <p>A command sent without waiting leaves its answer on its connection, read before that connection's next
+ * command, as soon as it has arrived when the connection next sends, or on demand ({@link #confirm}) by a caller
+ * whose next command on the same key must not overtake it.
  *
  * <p>Why not a second client library (Jedis, which also blocks on the caller's thread): this class speaks a few
  * commands whose RESP framing is a few lines, and sends PUBLISH without waiting for its answer (read before the
