@@ -11,11 +11,8 @@ import java.util.UUID;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -86,12 +83,8 @@ final class RedisCoordinator implements Coordinator {
   private static final byte[] PUBLISH = {'P', 'U', 'B', 'L', 'I', 'S', 'H'};
   private final byte[] eventsChannel;
   private final java.util.concurrent.ScheduledExecutorService scheduler;
-  /**
-   * This host's command on each ephemeral key that went out without waiting (a put at a create, a removal at a last
-   * close) until its answer has been read, by full key; completes with the command once sent, null if it could not
-   * be sent. One per key: every later call of this host on the key waits for it first ({@link #sendInOrder}).
-   */
-  private final ConcurrentHashMap<String, CompletableFuture<RedisWire.Sent>> inFlight = new ConcurrentHashMap<>();
+  /** This host's commands on ephemeral keys that went out without waiting, one per key until answered. */
+  private final RedisKeyOrder inFlight;
   private static final byte[] SET = {'S', 'E', 'T'};
   private static final byte[] PX = {'P', 'X'};
   private static final byte[] DEL = {'D', 'E', 'L'};
@@ -115,6 +108,7 @@ final class RedisCoordinator implements Coordinator {
           + " (" + e.getClass().getSimpleName() + "); check redis_host, redis_port and redis_pass");
     }
     this.wire = new RedisWire(settings, server);
+    this.inFlight = new RedisKeyOrder(wire, server, settings.timeout());
     this.script = redis.getScript(StringCodec.INSTANCE);
     this.events = redis.getTopic(prefix + "events", ByteArrayCodec.INSTANCE);
     this.eventsChannel = (prefix + "events").getBytes(java.nio.charset.StandardCharsets.UTF_8);
@@ -318,7 +312,7 @@ final class RedisCoordinator implements Coordinator {
     String full = beforePut(key, ttl);
     reclaims.putEphemeral(full, value, ticker.read() + ttl.toNanos());
     byte[][] set = {SET, bytes(full), bytes(value), PX, bytes(Long.toString(Math.max(1, ttl.toMillis())))};
-    sendInOrder(key, full, "put", () -> CompletableFuture.completedFuture(wire.sendTracked("put ephemeral", set)));
+    inFlight.send(key, full, "put", () -> CompletableFuture.completedFuture(wire.sendTracked("put ephemeral", set)));
   }
 
   /** Checks a put's TTL and waits for this host's earlier command on the key; returns the key's Redis name. */
@@ -328,64 +322,12 @@ final class RedisCoordinator implements Coordinator {
       throw new FsException(FsError.INVALID, "ephemeral " + key + " needs a positive TTL, got " + ttl);
     }
     String full = ephemeralKey(key);
-    awaitInFlight(full);
+    inFlight.await(full);
     return full;
   }
 
   private static byte[] bytes(String s) {
     return s.getBytes(StandardCharsets.UTF_8);
-  }
-
-  /**
-   * Sends a command on {@code full} without waiting for its answer, once this host's earlier one on the key has been
-   * applied: the two may go out on different connections, and the later must not land first.
-   */
-  private void sendInOrder(String key, String full, String what,
-      Supplier<CompletableFuture<RedisWire.Sent>> send) throws FsException {
-    CompletableFuture<RedisWire.Sent> mine = new CompletableFuture<>();
-    do {
-      awaitInFlight(full);
-    } while (inFlight.putIfAbsent(full, mine) != null); // another thread's got in first: after it, then
-    CompletableFuture<RedisWire.Sent> sending;
-    try {
-      sending = send.get();
-    } catch (RuntimeException e) {
-      inFlight.remove(full, mine);
-      mine.complete(null);
-      throw e;
-    }
-    sending.whenComplete((sent, error) -> {
-      if (sent == null) {
-        inFlight.remove(full, mine);
-        LOG.warn("cannot {} ephemeral key {} at Redis at {}: not sent", what, key, server);
-      } else {
-        sent.answered.whenComplete((v, e) -> inFlight.remove(full, mine));
-      }
-      mine.complete(sent);
-    });
-  }
-
-  /**
-   * Waits until this host's command on {@code fullKey} that went out without waiting has been applied, reading its
-   * answer if nobody has yet.
-   */
-  private void awaitInFlight(String fullKey) throws FsException {
-    CompletableFuture<RedisWire.Sent> pending = inFlight.get(fullKey);
-    if (pending == null) {
-      return;
-    }
-    RedisWire.Sent sent;
-    try {
-      sent = pending.get(2 * settings.timeout().toMillis() + 1_000, TimeUnit.MILLISECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new FsException(FsError.INTERRUPTED, "interrupted while waiting for Redis on ephemeral key " + fullKey);
-    } catch (ExecutionException | TimeoutException e) {
-      throw new FsException(FsError.IO, "Redis at " + server + " did not confirm a change of " + fullKey);
-    }
-    if (sent != null) {
-      wire.confirm("ephemeral key", sent);
-    }
   }
 
   /** The Redis key of an ephemeral key of this namespace. */
@@ -397,7 +339,7 @@ final class RedisCoordinator implements Coordinator {
   public Optional<String> getEphemeral(String key) throws FsException {
     open();
     String full = ephemeralKey(key);
-    awaitInFlight(full);
+    inFlight.await(full);
     return Optional.ofNullable(call("get ephemeral", () -> redis.<String>getBucket(full).get()));
   }
 
@@ -406,31 +348,15 @@ final class RedisCoordinator implements Coordinator {
    * the caller's thread (see {@link RedisWire}: no hand-off to Redisson's event loop) and its answer is read later.
    * A key that lingers after its removal only makes another host think the file is still open here, which delays a
    * purge to the orphan sweep, never loses data. A later put or get of the same key on this host waits for the
-   * removal's answer first ({@link #awaitInFlight}), so a close followed by a reopen can never leave the key removed.
+   * removal's answer first ({@link RedisKeyOrder#await}), so a close followed by a reopen can never leave the key removed.
    */
   @Override
   public void removeEphemeral(String key) throws FsException {
     open();
     String full = ephemeralKey(key);
     reclaims.removeEphemeral(full);
-    sendInOrder(key, full, "remove",
+    inFlight.send(key, full, "remove",
         () -> removalSender.apply(() -> wire.sendTracked("remove ephemeral", DEL, bytes(full))));
-  }
-
-  /** Waits (bounded) for the commands still on their way, so that a clean close leaves no open mark behind. */
-  private void drainInFlight() {
-    int left = 0;
-    for (String key : List.copyOf(inFlight.keySet())) {
-      try {
-        awaitInFlight(key);
-      } catch (FsException e) {
-        left++;
-      }
-    }
-    if (left > 0) {
-      LOG.warn("Redis at {} did not confirm {} change(s) of ephemeral keys at close; they expire with their TTL",
-          server, left);
-    }
   }
 
   // ---- sessions ------------------------------------------------------------------------------------------
@@ -801,7 +727,7 @@ final class RedisCoordinator implements Coordinator {
       return;
     }
     heartbeat.cancel(false);
-    drainInFlight();
+    inFlight.drain();
     try {
       // Leaving the registry frees every lock and permit of this host at once for the others.
       script.eval(RScript.Mode.READ_WRITE, "return redis.call('ZREM', KEYS[1], ARGV[1])",
