@@ -183,11 +183,13 @@ final class FileLifecycle {
       if (open == openMarks.contains(id)) {
         return;
       }
-      if (open && created) {
-        coordinator.putEphemeralNoWait(openKey(id, coordinator.sessionId()), hostId, OPEN_MARK_TTL);
-        openMarks.add(id);
-      } else if (open) {
-        coordinator.putEphemeral(openKey(id, coordinator.sessionId()), hostId, OPEN_MARK_TTL);
+      if (open) {
+        String key = openKey(id, coordinator.sessionId());
+        if (created) {
+          coordinator.putEphemeralNoWait(key, hostId, OPEN_MARK_TTL);
+        } else {
+          coordinator.putEphemeral(key, hostId, OPEN_MARK_TTL);
+        }
         openMarks.add(id);
       } else {
         openMarks.remove(id);

@@ -295,8 +295,7 @@ final class RedisCoordinator implements Coordinator {
 
   @Override
   public void putEphemeral(String key, String value, Duration ttl) throws FsException {
-    String full = beforePut(key, ttl);
-    reclaims.putEphemeral(full, value, ticker.read() + ttl.toNanos());
+    String full = beforePut(key, value, ttl);
     // On the caller's thread (see RedisWire): the open waits for its mark, so this is on the FUSE request path.
     wire.set("put ephemeral", full, value, Math.max(1, ttl.toMillis()));
   }
@@ -309,20 +308,23 @@ final class RedisCoordinator implements Coordinator {
    */
   @Override
   public void putEphemeralNoWait(String key, String value, Duration ttl) throws FsException {
-    String full = beforePut(key, ttl);
-    reclaims.putEphemeral(full, value, ticker.read() + ttl.toNanos());
+    String full = beforePut(key, value, ttl);
     byte[][] set = {SET, bytes(full), bytes(value), PX, bytes(Long.toString(Math.max(1, ttl.toMillis())))};
     inFlight.send(key, full, "put", () -> CompletableFuture.completedFuture(wire.sendTracked("put ephemeral", set)));
   }
 
-  /** Checks a put's TTL and waits for this host's earlier command on the key; returns the key's Redis name. */
-  private String beforePut(String key, Duration ttl) throws FsException {
+  /**
+   * Checks a put's TTL, waits for this host's earlier command on the key and records the key for a re-assertion
+   * after a Redis restart; returns the key's Redis name.
+   */
+  private String beforePut(String key, String value, Duration ttl) throws FsException {
     open();
     if (ttl.isNegative() || ttl.isZero()) {
       throw new FsException(FsError.INVALID, "ephemeral " + key + " needs a positive TTL, got " + ttl);
     }
     String full = ephemeralKey(key);
     inFlight.await(full);
+    reclaims.putEphemeral(full, value, ticker.read() + ttl.toNanos());
     return full;
   }
 
@@ -348,7 +350,8 @@ final class RedisCoordinator implements Coordinator {
    * the caller's thread (see {@link RedisWire}: no hand-off to Redisson's event loop) and its answer is read later.
    * A key that lingers after its removal only makes another host think the file is still open here, which delays a
    * purge to the orphan sweep, never loses data. A later put or get of the same key on this host waits for the
-   * removal's answer first ({@link RedisKeyOrder#await}), so a close followed by a reopen can never leave the key removed.
+   * removal's answer first ({@link RedisKeyOrder#await}), so a close followed by a reopen can never leave the key
+   * removed.
    */
   @Override
   public void removeEphemeral(String key) throws FsException {
