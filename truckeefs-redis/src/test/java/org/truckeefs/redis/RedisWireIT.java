@@ -132,6 +132,28 @@ class RedisWireIT {
     }
   }
 
+  /**
+   * A send costs one write: the answers owed stay unread until many have piled up or somebody needs one (a send
+   * that looked for arrived answers first paid two more system calls per command on the create path).
+   */
+  @Test
+  void sendsLeaveTheirAnswersUnread_untilOneIsConfirmed_whichReadsAllOwedBeforeIt() throws Exception {
+    try (RedisWire w = wire(0)) {
+      List<RedisWire.Sent> sent = new java.util.ArrayList<>();
+      for (int i = 0; i < 10; i++) {
+        sent.add(w.sendTracked("incr", b("INCR"), b("wire:lazy")));
+      }
+      // Applied by Redis, answered on the socket, and still not read:
+      assertThat(cli("GET", "wire:lazy")).isEqualTo("10");
+      assertThat(sent).allSatisfy(s -> assertThat(s.answered).isNotDone());
+      assertThat(w.unreadAnswers()).isEqualTo(10);
+
+      w.confirm("incr", sent.get(9));
+      assertThat(sent).allSatisfy(s -> assertThat(s.answered).isCompleted());
+      assertThat(w.unreadAnswers()).isZero();
+    }
+  }
+
   @Test
   void aTrackedSendWhoseConnectionDies_failsItsConfirmation() throws Exception {
     try (RedisWire w = wire(0)) {
