@@ -5,9 +5,14 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -26,6 +31,12 @@ import org.truckeefs.spi.MessageListener;
  *
  * <p>Publishing is best effort: a failure is logged at debug level and costs the other hosts only freshness (their
  * caches still expire). A subscriber that may have missed messages gets {@link FsChange.Overflow}.
+ *
+ * <p>With a scheduler, the changes of the operations of {@link #GATHER} go out together, in order, in one message
+ * sent from the scheduler: a message per operation put a PUBLISH on every create's FUSE request (0.03 ms of a
+ * MariaDB create's 0.9) and cost Redis and every host (this one included: a message comes back to its publisher)
+ * a delivery per operation, 0.1 ms of CPU per create on a two-core host. Other hosts learn of a change that much
+ * later, well inside the staleness their caches allow anyway ({@code metadata_cache_ttl}, the kernel's timeouts).
  */
 final class ChangeFeed implements MessageListener, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ChangeFeed.class);
@@ -34,13 +45,32 @@ final class ChangeFeed implements MessageListener, AutoCloseable {
   private static final byte CONTENT = 'C';
   private static final byte ENTRY = 'E';
 
+  /** How long changes wait to go out together (far below any cache's staleness window). */
+  static final Duration GATHER = Duration.ofMillis(5);
+  /** Changes per message at most (the count is an unsigned short; a name takes up to 255 bytes). */
+  static final int MAX_PER_MESSAGE = 512;
+
   private final Coordinator coordinator;
   private final String session;
   private final CopyOnWriteArrayList<Consumer<FsChange>> watchers = new CopyOnWriteArrayList<>();
   private final Subscription subscription;
+  /** Where gathered changes are sent from; null: each operation's at once. */
+  private final ScheduledExecutorService scheduler;
+  /** Changes not sent yet, oldest first; guarded by this, which is never held across a send. */
+  private List<FsChange> pending = new ArrayList<>();
+  /** Whether a send of {@link #pending} is scheduled; guarded by this. */
+  private boolean sendScheduled;
+  private volatile boolean closed;
 
+  /** Each operation's changes go out at once (tests). */
   ChangeFeed(Coordinator coordinator) throws FsException {
+    this(coordinator, null);
+  }
+
+  /** Changes go out gathered, from {@code scheduler}; null: each operation's at once. */
+  ChangeFeed(Coordinator coordinator, ScheduledExecutorService scheduler) throws FsException {
     this.coordinator = coordinator;
+    this.scheduler = scheduler;
     this.session = coordinator.sessionId();
     this.subscription = coordinator.subscribe(this);
   }
@@ -59,10 +89,43 @@ final class ChangeFeed implements MessageListener, AutoCloseable {
     for (FsChange c : changes) {
       deliver(c);
     }
+    if (scheduler == null || closed) {
+      send(List.of(changes));
+      return;
+    }
+    boolean schedule;
+    synchronized (this) {
+      Collections.addAll(pending, changes);
+      schedule = !sendScheduled;
+      sendScheduled = true;
+    }
+    if (schedule) {
+      try {
+        scheduler.schedule(this::sendPending, GATHER.toNanos(), TimeUnit.NANOSECONDS);
+      } catch (RejectedExecutionException shuttingDown) {
+        sendPending();
+      }
+    }
+  }
+
+  /** Sends what was gathered, in messages of at most {@link #MAX_PER_MESSAGE} changes. */
+  void sendPending() {
+    List<FsChange> batch;
+    synchronized (this) {
+      batch = pending;
+      pending = new ArrayList<>();
+      sendScheduled = false;
+    }
+    for (int from = 0; from < batch.size(); from += MAX_PER_MESSAGE) {
+      send(batch.subList(from, Math.min(batch.size(), from + MAX_PER_MESSAGE)));
+    }
+  }
+
+  private void send(List<FsChange> changes) {
     try {
-      coordinator.publish(encode(session, changes));
+      coordinator.publish(encode(session, changes.toArray(FsChange[]::new)));
     } catch (FsException | RuntimeException e) {
-      log.debug("cannot publish {} change(s); other hosts see them when their caches expire: {}", changes.length,
+      log.debug("cannot publish {} change(s); other hosts see them when their caches expire: {}", changes.size(),
           e.toString());
     }
   }
@@ -161,6 +224,8 @@ final class ChangeFeed implements MessageListener, AutoCloseable {
 
   @Override
   public void close() {
+    closed = true; // from now on each operation's changes go out at once
+    sendPending();
     subscription.close();
     watchers.clear();
   }

@@ -162,7 +162,7 @@ public final class RiverFS implements FileSystem {
     this.durability = new Durability(blobs, meta);
     this.collector = new BlobCollector(meta, blobs, cache, durability, config.clock(), config.blobGcGrace());
     this.releases = PromptRelease.where(config.promptBlobRelease(), meta, blobs, cache, durability, scheduler);
-    this.feed = new ChangeFeed(coordinator);
+    this.feed = new ChangeFeed(coordinator, scheduler);
     feed.watch(cached::onChange); // first watcher: a FUSE adapter's invalidation then finds the cache current
     this.namespace = new Namespace(cached, files, feed::publish, new Namespace.Removal() {
       @Override
