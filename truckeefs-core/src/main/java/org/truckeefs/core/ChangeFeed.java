@@ -49,6 +49,11 @@ final class ChangeFeed implements MessageListener, AutoCloseable {
   static final Duration GATHER = Duration.ofMillis(5);
   /** Changes per message at most (the count is an unsigned short; a name takes up to 255 bytes). */
   static final int MAX_PER_MESSAGE = 512;
+  /**
+   * Changes gathered at most: past this the publishing thread sends them itself, so a scheduler held up by a long
+   * daemon pass (a cache prune, a blob collection) cannot make them pile up in memory.
+   */
+  static final int MAX_PENDING = 8 * MAX_PER_MESSAGE;
 
   private final Coordinator coordinator;
   private final String session;
@@ -61,11 +66,6 @@ final class ChangeFeed implements MessageListener, AutoCloseable {
   /** Whether a send of {@link #pending} is scheduled; guarded by this. */
   private boolean sendScheduled;
   private volatile boolean closed;
-
-  /** Each operation's changes go out at once (tests). */
-  ChangeFeed(Coordinator coordinator) throws FsException {
-    this(coordinator, null);
-  }
 
   /** Changes go out gathered, from {@code scheduler}; null: each operation's at once. */
   ChangeFeed(Coordinator coordinator, ScheduledExecutorService scheduler) throws FsException {
@@ -94,12 +94,16 @@ final class ChangeFeed implements MessageListener, AutoCloseable {
       return;
     }
     boolean schedule;
+    boolean full;
     synchronized (this) {
       Collections.addAll(pending, changes);
+      full = pending.size() >= MAX_PENDING;
       schedule = !sendScheduled;
       sendScheduled = true;
     }
-    if (schedule) {
+    if (full) {
+      sendPending(); // the scheduled send then finds nothing, or what came since
+    } else if (schedule) {
       try {
         scheduler.schedule(this::sendPending, GATHER.toNanos(), TimeUnit.NANOSECONDS);
       } catch (RejectedExecutionException shuttingDown) {

@@ -56,7 +56,7 @@ class ChangeFeedGatherTest {
       @Override
       public void onGap() {}
     });
-    theirs = new ChangeFeed(there);
+    theirs = new ChangeFeed(there, null);
     theirs.watch(remote::add);
     feed = new ChangeFeed(here, scheduler);
   }
@@ -116,6 +116,24 @@ class ChangeFeedGatherTest {
       assertThat(remote.poll(10, TimeUnit.SECONDS)).isEqualTo(new FsChange.Content(InodeId.of(100 + i), true));
     }
     assertThat(messages).hasSize(3);
+  }
+
+  /** A scheduler held up by a long daemon pass must not let changes pile up: the publishing thread sends them. */
+  @Test
+  void aHeldUpScheduler_gathersAtMostMaxPending_thenThePublisherSends() throws Exception {
+    CountDownLatch hold = new CountDownLatch(1);
+    scheduler.execute(() -> awaitQuietly(hold));
+    for (int i = 0; i < ChangeFeed.MAX_PENDING - 1; i++) {
+      feed.publish(new FsChange.Content(InodeId.of(100 + i), false));
+    }
+    assertThat(messages).isEmpty();
+    feed.publish(new FsChange.Content(InodeId.of(100 + ChangeFeed.MAX_PENDING - 1), false));
+    assertThat(messages).as("sent by the publisher, the scheduler still held")
+        .hasSize(ChangeFeed.MAX_PENDING / ChangeFeed.MAX_PER_MESSAGE);
+    for (int i = 0; i < ChangeFeed.MAX_PENDING; i++) {
+      assertThat(remote.poll(10, TimeUnit.SECONDS)).isEqualTo(new FsChange.Content(InodeId.of(100 + i), true));
+    }
+    hold.countDown();
   }
 
   @Test

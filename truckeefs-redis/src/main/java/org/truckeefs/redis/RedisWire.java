@@ -351,8 +351,8 @@ final class RedisWire implements AutoCloseable {
      * Sends a command and leaves its answer to be read later, then completes {@code answered}. The answers owed are
      * read all at once when {@link #MAX_UNREAD} have piled up (a connection that only ever sends, as creates and
      * closes on MariaDB do, must not pile them up in its socket or here), not as they arrive: looking for arrived
-     * answers before every send cost two system calls (FIONREAD and a read of one answer) per command, three per
-     * create, where one read every {@value #MAX_UNREAD} commands takes them all.
+     * answers before every send cost two system calls (FIONREAD and a read of one answer) per command, and a create
+     * and close sends two or three, where one read every {@value #MAX_UNREAD} commands takes them all.
      */
     void send(CompletableFuture<Void> answered, byte[]... command) throws IOException {
       if (unread.size() >= MAX_UNREAD) {
