@@ -113,7 +113,7 @@ final class ChangeFeed implements MessageListener, AutoCloseable {
   }
 
   /** Sends what was gathered, in messages of at most {@link #MAX_PER_MESSAGE} changes. */
-  void sendPending() {
+  private void sendPending() {
     List<FsChange> batch;
     synchronized (this) {
       batch = pending;
@@ -127,7 +127,7 @@ final class ChangeFeed implements MessageListener, AutoCloseable {
 
   private void send(List<FsChange> changes) {
     try {
-      coordinator.publish(encode(session, changes.toArray(FsChange[]::new)));
+      coordinator.publish(encode(session, changes));
     } catch (FsException | RuntimeException e) {
       log.debug("cannot publish {} change(s); other hosts see them when their caches expire: {}", changes.size(),
           e.toString());
@@ -167,9 +167,9 @@ final class ChangeFeed implements MessageListener, AutoCloseable {
     }
   }
 
-  static byte[] encode(String session, FsChange... changes) {
+  static byte[] encode(String session, List<FsChange> changes) {
     try {
-      ByteArrayOutputStream bytes = new ByteArrayOutputStream(32 + 16 * changes.length);
+      ByteArrayOutputStream bytes = new ByteArrayOutputStream(32 + 16 * changes.size());
       DataOutputStream out = new DataOutputStream(bytes);
       out.writeByte(FORMAT);
       out.writeUTF(session);

@@ -85,9 +85,6 @@ final class RedisCoordinator implements Coordinator {
   private final java.util.concurrent.ScheduledExecutorService scheduler;
   /** This host's commands on ephemeral keys that went out without waiting, one per key until answered. */
   private final RedisKeyOrder inFlight;
-  private static final byte[] SET = {'S', 'E', 'T'};
-  private static final byte[] PX = {'P', 'X'};
-  private static final byte[] DEL = {'D', 'E', 'L'};
   /** Sends a removal; tests replace it to hold a DEL back and prove a later put waits for it. */
   volatile Function<Supplier<RedisWire.Sent>, CompletableFuture<RedisWire.Sent>> removalSender =
       send -> CompletableFuture.completedFuture(send.get());
@@ -111,7 +108,7 @@ final class RedisCoordinator implements Coordinator {
     this.inFlight = new RedisKeyOrder(wire, server, settings.timeout());
     this.script = redis.getScript(StringCodec.INSTANCE);
     this.events = redis.getTopic(prefix + "events", ByteArrayCodec.INSTANCE);
-    this.eventsChannel = (prefix + "events").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    this.eventsChannel = (prefix + "events").getBytes(StandardCharsets.UTF_8);
     try {
       beat();
       if (settings.reset()) {
@@ -309,8 +306,9 @@ final class RedisCoordinator implements Coordinator {
   @Override
   public void putEphemeralNoWait(String key, String value, Duration ttl) throws FsException {
     String full = beforePut(key, value, ttl);
-    byte[][] set = {SET, bytes(full), bytes(value), PX, bytes(Long.toString(Math.max(1, ttl.toMillis())))};
-    inFlight.send(key, full, "put", () -> CompletableFuture.completedFuture(wire.sendTracked("put ephemeral", set)));
+    long millis = Math.max(1, ttl.toMillis());
+    inFlight.send(key, full, "put",
+        () -> CompletableFuture.completedFuture(wire.sendSet("put ephemeral", full, value, millis)));
   }
 
   /**
@@ -326,10 +324,6 @@ final class RedisCoordinator implements Coordinator {
     inFlight.await(full);
     reclaims.putEphemeral(full, value, ticker.read() + ttl.toNanos());
     return full;
-  }
-
-  private static byte[] bytes(String s) {
-    return s.getBytes(StandardCharsets.UTF_8);
   }
 
   /** The Redis key of an ephemeral key of this namespace. */
@@ -359,7 +353,7 @@ final class RedisCoordinator implements Coordinator {
     String full = ephemeralKey(key);
     reclaims.removeEphemeral(full);
     inFlight.send(key, full, "remove",
-        () -> removalSender.apply(() -> wire.sendTracked("remove ephemeral", DEL, bytes(full))));
+        () -> removalSender.apply(() -> wire.sendTracked("remove ephemeral", RedisWire.utf8("DEL", full))));
   }
 
   // ---- sessions ------------------------------------------------------------------------------------------

@@ -39,8 +39,8 @@ import org.truckeefs.api.FsException;
  * same key must not overtake it.
  *
  * <p>Why not a second client library (Jedis, which also blocks on the caller's thread): this class speaks a few
- * commands whose RESP framing is a few lines, and sends PUBLISH without waiting for its answer (read before the
- * connection's next command), which Jedis offers only through a pipeline object per connection; Jedis would add
+ * commands whose RESP framing is a few lines, and sends PUBLISH without waiting for its answer (read later, see
+ * above), which Jedis offers only through a pipeline object per connection; Jedis would add
  * its own pool, reconnect logic and dependencies (commons-pool2, gson, org.json) to the shaded jar beside Redisson.
  *
  * <p>Connections are taken from an idle stack, used by one thread, and put back: no lock is held across the network.
@@ -76,7 +76,25 @@ final class RedisWire implements AutoCloseable {
 
   /** {@code SET key value PX millis}. */
   void set(String operation, String key, String value, long millis) throws FsException {
-    call(operation, "SET", key, value, "PX", Long.toString(millis));
+    call(operation, setCommand(key, value, millis));
+  }
+
+  /** {@link #set} sent without waiting, as {@link #sendTracked}. */
+  Sent sendSet(String operation, String key, String value, long millis) {
+    return sendTracked(operation, utf8(setCommand(key, value, millis)));
+  }
+
+  private static String[] setCommand(String key, String value, long millis) {
+    return new String[] {"SET", key, value, "PX", Long.toString(millis)};
+  }
+
+  /** A command's parts as RESP sends them. */
+  static byte[][] utf8(String... command) {
+    byte[][] parts = new byte[command.length][];
+    for (int i = 0; i < command.length; i++) {
+      parts[i] = command[i].getBytes(StandardCharsets.UTF_8);
+    }
+    return parts;
   }
 
   /**
@@ -330,11 +348,7 @@ final class RedisWire implements AutoCloseable {
     }
 
     Object call(String... command) throws IOException {
-      byte[][] parts = new byte[command.length][];
-      for (int i = 0; i < command.length; i++) {
-        parts[i] = command[i].getBytes(StandardCharsets.UTF_8);
-      }
-      return call(parts);
+      return call(utf8(command));
     }
 
     /**
