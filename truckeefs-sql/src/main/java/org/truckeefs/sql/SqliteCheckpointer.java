@@ -10,6 +10,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,11 +24,16 @@ import org.slf4j.LoggerFactory;
  * batch of writes at a time):
  * <ol>
  *   <li>runs a PASSIVE checkpoint, which waits for no reader or writer: the bulk of the copy and its fsyncs;
- *   <li>then, holding this process's writers back ({@link #holdWritersWith}), a second PASSIVE checkpoint, which
- *       copies only what was committed during the first. Without it the WAL would never start over: SQLite restarts
- *       it from its beginning only when a write begins with every page already copied, which a checkpoint racing a
- *       steady writer never achieves (the WAL grew to 64 MiB in a benchmark). Writers wait for this step (two
- *       fsyncs of a few pages) once per cycle, instead of for a whole checkpoint every 1000 pages.
+ *   <li>then, when the writer is idle or the WAL holds {@link #restartAboveFrames} pages, holding this process's
+ *       writers back ({@link #holdWritersWith}), commits the writer's open transaction and runs a second PASSIVE
+ *       checkpoint, which copies only what was committed meanwhile. SQLite starts the WAL over from its beginning
+ *       only when a write transaction begins with every page already copied; without this step a checkpoint racing
+ *       a steady writer never achieves that. The commit matters as much: the writer keeps a transaction open across
+ *       writes ({@link SqliteWriter}'s write-behind), and one that began before the copy ended does not start the
+ *       WAL over, nor does the next, which begins after its commit added pages. Without it a busy writer's WAL grew
+ *       to the TRUNCATE bound (64 MiB, 2,800 pages a second under create+write+close) while this step still held
+ *       the writers for 30 to 70 ms every second (two fsyncs that commit the filesystem's journal; JFR,
+ *       benchmarks.md). Writers wait for this step once per {@link #restartAboveFrames} pages of a busy writer.
  * </ol>
  *
  * <p>Bounded: should the WAL still hold more than {@link #truncateAboveFrames} pages (a reader kept the WAL from
@@ -48,20 +54,31 @@ final class SqliteCheckpointer implements AutoCloseable {
   static final Duration PERIOD = Duration.ofSeconds(1);
   /** 64 MiB of 4 KiB pages. */
   static final int TRUNCATE_ABOVE_FRAMES = 16_384;
+  /**
+   * 32 MiB of 4 KiB pages: a busy writer's WAL starts over about every 3 s (at 2,800 pages a second), well before
+   * the TRUNCATE bound; at most half of {@link #truncateAboveFrames}.
+   */
+  static final int RESTART_ABOVE_FRAMES = 8_192;
 
   private final Connection connection;
   private final int passiveAfterWrites;
   private final Duration period;
   private final int truncateAboveFrames;
+  private final int restartAboveFrames;
   private final AtomicLong writes = new AtomicLong();
   private final AtomicLong checkpoints = new AtomicLong();
   private final AtomicLong truncations = new AtomicLong();
+  private final AtomicLong restartSteps = new AtomicLong();
   private final Thread thread;
   private volatile boolean closing;
   /** WAL pages after the last checkpoint's copy; -1 before the first. For tests and diagnostics. */
   private volatile long lastWalFrames = -1;
   /** Held while the second step runs: the lock this process's writers take ({@link SqliteWriter}'s). */
   private volatile Lock writers = new ReentrantLock();
+  /** Whether the writer has no transaction open (then the second step holds no write back). */
+  private volatile BooleanSupplier writerIdle = () -> true;
+  /** Commits the writer's open transaction; run holding {@link #writers}. */
+  private volatile Runnable commitOpen = () -> { };
 
   /** @param connection its own connection: neither the writer (it must not wait for it) nor a pooled reader */
   SqliteCheckpointer(Connection connection, int passiveAfterWrites, Duration period, int truncateAboveFrames) {
@@ -69,14 +86,21 @@ final class SqliteCheckpointer implements AutoCloseable {
     this.passiveAfterWrites = passiveAfterWrites;
     this.period = period;
     this.truncateAboveFrames = truncateAboveFrames;
+    this.restartAboveFrames = Math.min(RESTART_ABOVE_FRAMES, Math.max(1, truncateAboveFrames / 2));
     this.thread = new Thread(this::loop, "truckeefs-sqlite-checkpoint");
     thread.setDaemon(true);
     thread.start();
   }
 
-  /** Makes the second step of a round hold {@code lock}, which every write of this process takes. */
-  void holdWritersWith(Lock lock) {
+  /**
+   * Makes the second step of a round hold {@code lock}, which every write of this process takes, and commit the
+   * writer's open transaction first ({@code commitOpen}, run holding {@code lock}); {@code idle} tells whether the
+   * writer has none open.
+   */
+  void holdWritersWith(Lock lock, BooleanSupplier idle, Runnable commitOpen) {
     this.writers = lock;
+    this.writerIdle = idle;
+    this.commitOpen = commitOpen;
   }
 
   /** A commit: wakes the thread every {@link #passiveAfterWrites} commits (one atomic add otherwise). */
@@ -92,6 +116,11 @@ final class SqliteCheckpointer implements AutoCloseable {
 
   long truncations() {
     return truncations.get();
+  }
+
+  /** Rounds that ran the second step (writers held, the WAL copied whole so that it starts over). */
+  long restartSteps() {
+    return restartSteps.get();
   }
 
   long lastWalFrames() {
@@ -117,17 +146,19 @@ final class SqliteCheckpointer implements AutoCloseable {
   }
 
   private void checkpoint() throws SQLException {
-    run("PASSIVE");
-    long[] passive;
-    Lock held = writers;
-    held.lock();
-    try {
-      // Nothing to copy (no write since the first step) costs no fsync.
-      passive = run("PASSIVE");
-    } finally {
-      held.unlock();
+    long frames = run("PASSIVE")[1];
+    if (frames >= restartAboveFrames || writerIdle.getAsBoolean()) {
+      Lock held = writers;
+      held.lock();
+      try {
+        commitOpen.run();
+        // Nothing to copy (no commit since the first step) costs no fsync.
+        frames = run("PASSIVE")[1];
+        restartSteps.incrementAndGet();
+      } finally {
+        held.unlock();
+      }
     }
-    long frames = passive[1];
     if (frames >= truncateAboveFrames) {
       long[] truncate = run("TRUNCATE");
       if (truncate[0] == 0) {

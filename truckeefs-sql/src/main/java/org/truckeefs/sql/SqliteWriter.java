@@ -42,10 +42,10 @@ import org.truckeefs.sql.Transactor.Written;
  * its first change ({@link Transactor.ChecksFirst}: a create, a content commit) runs without a savepoint; if it fails
  * after a change all the same, the transaction is undone and the redo log replayed ({@link #restore}).
  *
- * <p>Lock order: {@link #lock}, then nothing; {@link SqliteCheckpointer} takes it (its second step), never the other
- * way. It is held across SQL run in this process's memory and the redo log's appends (copies into its mapping; a
- * growth writes zeros to the file), and, as the single writer connection always was, across a commit's WAL writes
- * and {@link #sync}'s WAL fsync.
+ * <p>Lock order: {@link #lock}, then nothing; {@link SqliteCheckpointer} takes it (its second step, which also
+ * commits the open transaction on this connection), never the other way. It is held across SQL run in this
+ * process's memory and the redo log's appends (copies into its mapping; a growth writes zeros to the file), and, as
+ * the single writer connection always was, across a commit's WAL writes and {@link #sync}'s WAL fsync.
  */
 final class SqliteWriter implements AutoCloseable {
   /** Transactor's, like every failure of a metadata operation, so that one logger setting covers them all. */
@@ -153,7 +153,7 @@ final class SqliteWriter implements AutoCloseable {
       lock.unlock();
     }
     if (checkpointer != null) {
-      checkpointer.holdWritersWith(lock);
+      checkpointer.holdWritersWith(lock, () -> !dirty, this::commitOrRestore);
     }
     this.committer = new Thread(this::commitLoop, "truckeefs-sqlite-commit");
     committer.setDaemon(true);
@@ -443,6 +443,20 @@ final class SqliteWriter implements AutoCloseable {
   }
 
   /**
+   * Commits the open transaction, or restores it from the redo log if that fails. Holds the lock. Run every
+   * {@link #window} by the commit thread, and by the checkpointer's second step, so that the next transaction
+   * begins on a WAL its checkpoint copied whole and starts it over ({@link SqliteCheckpointer}).
+   */
+  private void commitOrRestore() {
+    try {
+      commit();
+    } catch (SQLException | RuntimeException e) {
+      LOG.warn("committing metadata writes failed, restoring them from the redo log: {}", SqlErrors.describe(e));
+      restore();
+    }
+  }
+
+  /**
    * After a failed transaction: rolls back, replays the redo log's uncommitted entries. If the replay fails (a full
    * disk), {@link #replayFailure} keeps writes and syncs from running until a later replay succeeds. Holds the lock.
    */
@@ -622,10 +636,7 @@ final class SqliteWriter implements AutoCloseable {
       }
       lock.lock();
       try {
-        commit();
-      } catch (SQLException | RuntimeException e) {
-        LOG.warn("committing metadata writes failed, restoring them from the redo log: {}", SqlErrors.describe(e));
-        restore();
+        commitOrRestore();
       } finally {
         lock.unlock();
       }

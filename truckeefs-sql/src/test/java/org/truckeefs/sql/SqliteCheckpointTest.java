@@ -125,9 +125,9 @@ class SqliteCheckpointTest {
     }
   }
 
-  /** Rounds completed: each runs two checkpoints (no TRUNCATE in this test), the second with the writers held. */
+  /** Rounds that completed their second step (the writers held while the whole WAL was copied). */
   private static long completedRounds(SqliteCheckpointer c) {
-    return c.checkpoints() / 2;
+    return c.restartSteps();
   }
 
   /**
@@ -141,6 +141,52 @@ class SqliteCheckpointTest {
       // a short read of a regular file: read the rest
     }
     return b.getInt(0);
+  }
+
+  /**
+   * A busy write-behind writer always has a transaction open when a round comes: a round that found the WAL long
+   * commits that transaction before its second step, so that the next one begins on a WAL copied whole and starts
+   * it over, long before the TRUNCATE bound. Here each commit (a scan commits what is uncommitted) is followed at
+   * once by a write that opens the next transaction, and no timer commits (a window of an hour); without the round's
+   * commit the WAL never started over and grew until the TRUNCATE, which the open transaction kept waiting.
+   */
+  @Test
+  void aTransactionKeptOpenAcrossRounds_isCommittedByTheRound_andTheWalStartsOverBeforeTheTruncateBound()
+      throws Exception {
+    Path file = dir.resolve("metadata.db");
+    Path wal = Path.of(file + "-wal");
+    int truncateAbove = 600; // so the round commits and restarts at 300 pages
+    try (SqlMetadataStore s = SqlStores.openSqlite(URI.create("sqlite:" + file), BackendConfig.empty(),
+        TestBackends.context(dir), Integer.MAX_VALUE, Duration.ofMillis(20), truncateAbove, Duration.ofHours(1),
+        1_000_000)) {
+      s.initRoot(new NewInode(InodeType.DIRECTORY, 0755, 0, 0, 0, T, null));
+      Transactor tx = s.transactor();
+      SqliteCheckpointer c = tx.checkpointer();
+      InodeId parent = s.create(InodeId.ROOT, Name.of("d"), new NewInode(InodeType.DIRECTORY, 0755, 0, 0, 0, T,
+          null)).id();
+      tx.scan("commit", db -> null);
+      java.util.Set<Integer> salts = new java.util.HashSet<>();
+      try (FileChannel w = FileChannel.open(wal)) {
+        long deadline = System.nanoTime() + ROUNDS_WITHIN.toNanos();
+        for (int i = 0; salts.size() < 4; i++) {
+          assertThat(System.nanoTime() - deadline).as("WAL restarts seen: %s after %d commits", salts, i)
+              .isNegative();
+          assertThat(Files.size(wal)).as("the WAL's length after %d commits", i)
+              .isLessThan(truncateAbove * 4096L);
+          // one commit with a transaction opened right after it, left open until a round has run (rounds come
+          // every 20 ms, when there was a commit); the first write joins the open transaction, or opens one if the
+          // last round committed it, so that there is always a commit
+          long rounds = c.checkpoints();
+          s.create(parent, Name.of("a" + i), new NewInode(InodeType.FILE, 0644, 0, 0, 0, T, null));
+          tx.scan("commit", db -> null);
+          s.create(parent, Name.of("f" + i), new NewInode(InodeType.FILE, 0644, 0, 0, 0, T, null));
+          await().pollInterval(Duration.ofMillis(5)).atMost(ROUNDS_WITHIN).until(() -> c.checkpoints() > rounds);
+          salts.add(walSalt(w));
+        }
+      }
+      assertThat(c.truncations()).isZero();
+      assertThat(c.restartSteps()).isPositive();
+    }
   }
 
   @Test
