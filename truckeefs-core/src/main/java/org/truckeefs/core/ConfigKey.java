@@ -253,7 +253,9 @@ public record ConfigKey(String name, List<String> aliases, String defaultValue, 
     t.add(new ConfigKey("sql_port", List.of(), "3306", Kind.PORT, "Port, when sql_host has none.", s, List.of(), 1,
         65535));
     t.add(k("sql_db", "", Kind.TEXT, s, "Database name; required with sql_host."));
-    t.add(k("sql_user", "", Kind.TEXT, s, "Database user (needs CREATE, ALTER, INDEX on sql_db for migrations)."));
+    t.add(k("sql_user", "", Kind.TEXT, s, "Database user: needs SELECT, INSERT, UPDATE, DELETE and EXECUTE on "
+        + "sql_db, and CREATE, ALTER, INDEX, CREATE ROUTINE and ALTER ROUTINE for migrations (GRANT ALL ON "
+        + "sql_db.* gives them all)."));
     t.add(k("sql_pass", "", Kind.SECRET, s, "Database password. Prefer the environment or a 0600 file to a flag."));
     t.add(k("sql_engine", "mysql", Kind.TEXT, s,
         "mysql or mariadb; the seed's SQLAlchemy form mysql+driver is accepted and means mysql."));

@@ -4,6 +4,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.stream.Collectors;
@@ -11,6 +12,7 @@ import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.MigrationInfo;
 import org.flywaydb.core.api.MigrationState;
+import org.flywaydb.core.api.MigrationVersion;
 import org.flywaydb.core.api.FlywayException;
 import org.truckeefs.api.FsError;
 import org.truckeefs.api.FsException;
@@ -23,7 +25,15 @@ import org.truckeefs.api.FsException;
  */
 final class Migrations {
   static final String HISTORY_TABLE = "truckeefs_schema_history";
+  /** The first MariaDB migration that creates a stored procedure (create_entry), which needs CREATE ROUTINE. */
+  static final MigrationVersion FIRST_ROUTINE = MigrationVersion.fromVersion("4");
+  private static final String PROBE = "truckeefs_privilege_probe";
   private static final Duration LOCK_WAIT = Duration.ofMinutes(5);
+
+  private static final int ER_DBACCESS_DENIED = 1044;
+  private static final int ER_TABLEACCESS_DENIED = 1142;
+  private static final int ER_SP_ALREADY_EXISTS = 1304;
+  private static final int ER_PROCACCESS_DENIED = 1370;
 
   private Migrations() {}
 
@@ -51,6 +61,10 @@ final class Migrations {
       // the whole migration closes that window. It holds one pool connection; Flyway uses others.
       lockServerWide(lock, databaseName);
       try {
+        MigrationInfo current = flyway.info().current();
+        if (current == null || current.getVersion().compareTo(FIRST_ROUTINE) < 0) {
+          requireRoutinePrivilege(lock, databaseName);
+        }
         migrate(flyway, databaseName, settingToFix);
       } finally {
         try (PreparedStatement release = lock.prepareStatement("SELECT RELEASE_LOCK(?)")) {
@@ -74,6 +88,34 @@ final class Migrations {
               + databaseName + " for over " + LOCK_WAIT.toSeconds() + " s; retry when it is done");
         }
       }
+    }
+  }
+
+  /**
+   * Fails, before Flyway runs, when the user may not create stored procedures: MariaDB does not undo DDL, so Flyway
+   * would record the migration as failed, and every later start would refuse the schema until someone ran Flyway's
+   * repair by hand. A probe procedure, created and dropped, asks the server itself (grants may come through roles
+   * and wildcards that information_schema does not spell out).
+   */
+  private static void requireRoutinePrivilege(Connection c, String databaseName) throws SQLException, FsException {
+    try (Statement s = c.createStatement()) {
+      try {
+        s.execute("CREATE PROCEDURE " + PROBE + "() BEGIN END");
+      } catch (SQLException e) {
+        if (e.getErrorCode() != ER_SP_ALREADY_EXISTS) { // else left by a start that died before its DROP
+          throw e;
+        }
+      }
+      s.execute("DROP PROCEDURE " + PROBE);
+    } catch (SQLException e) {
+      int code = e.getErrorCode();
+      if (code == ER_DBACCESS_DENIED || code == ER_TABLEACCESS_DENIED || code == ER_PROCACCESS_DENIED) {
+        throw new FsException(FsError.ACCESS_DENIED, "the SQL user " + c.getMetaData().getUserName()
+            + " may not create stored procedures in " + databaseName + ", which the metadata schema needs: run "
+            + "GRANT CREATE ROUTINE, ALTER ROUTINE, EXECUTE ON " + c.getCatalog() + ".* TO that user, then start "
+            + "again");
+      }
+      throw e;
     }
   }
 

@@ -30,9 +30,9 @@ import org.truckeefs.spi.UnlinkResult;
  * (with the purge of an orphan in the same transaction) and setattr.
  *
  * <p>Lock order: a change to a directory's entries first locks that directory's inode row, then the entry's inode.
- * On a server that batches statements (MariaDB) the locks, the reads and the changes are sent as multi-statements,
- * the directory's lock still first, so that a create or an unlink costs one or two round trips; SQLite has a single
- * writer and reads the rows together. The changes that cannot fail go with the COMMIT ({@link SqlDeferredChanges}).
+ * On a server that batches statements (MariaDB) a create is one call of a stored procedure and an unlink's locks,
+ * reads and changes are sent as multi-statements, the directory's lock still first, so that a create costs one round
+ * trip and an unlink two; SQLite has a single writer and reads the rows together. The changes that cannot fail go with the COMMIT ({@link SqlDeferredChanges}).
  */
 final class SqlNamespaceWrites {
   /** unlink on SQLite (one writer, nothing to lock): the directory's row and the entry's inode in one statement. */
@@ -46,13 +46,12 @@ final class SqlNamespaceWrites {
   private static final String INSERT_ENTRY =
       "INSERT INTO dentry (parent_id, name, inode_id, type, cookie) VALUES (?, ?, ?, ?, ?)";
   /**
-   * A create's entry in the same round trip as the inode's insert (MariaDB): the new inode's id, and the cookie
-   * from the directory's row, which is NULL, so that the statement fails and nothing commits, unless that row is
-   * a live directory (ENOENT or ENOTDIR then; a taken name fails on the primary key: EEXIST).
+   * A create on a server (MariaDB), one call of the procedure of migration V4: it locks and changes the directory,
+   * inserts the inode and the entry, which fails unless the directory is live (ENOENT or ENOTDIR then) or when the
+   * name is taken (EEXIST), and answers the directory's row after the change and the new inode's id. The same
+   * statements sent as a multi-statement cost the server ~200 us more per create (docs/benchmarks.md).
    */
-  private static final String INSERT_ENTRY_OF_NEW_INODE = "INSERT INTO dentry (parent_id, name, inode_id, type, "
-      + "cookie) VALUES (?, ?, LAST_INSERT_ID(), ?, (SELECT next_cookie FROM inode WHERE id = ? AND type = ? "
-      + "AND nlink > 0))";
+  private static final String CALL_CREATE_ENTRY = "CALL create_entry(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
   /**
    * A create's change to its directory on SQLite, which returns the row it leaves: {@link
    * SqlDeferredChanges#UPDATE_DIRECTORY} on a live directory only, with a cookie used.
@@ -68,7 +67,6 @@ final class SqlNamespaceWrites {
   private final Transactor tx;
   private final SqlRows rows;
   private final SqlContentCommits content;
-  private final String createInOneTrip;
   private final String lockDirectoryAndEntry;
   private final String lockDirectoryAndEntryWithChunks;
 
@@ -77,8 +75,6 @@ final class SqlNamespaceWrites {
     this.rows = rows;
     this.content = content;
     // Multi-statements for a server (one round trip each): the directory's row is still locked first.
-    this.createInOneTrip = rows.selectInodeLocked() + "; " + INSERT_INODE + "; " + INSERT_ENTRY_OF_NEW_INODE + "; "
-        + UPDATE_DIRECTORY;
     this.lockDirectoryAndEntry = rows.selectInodeLocked() + "; " + rows.selectEntryInodeLocked();
     this.lockDirectoryAndEntryWithChunks = lockDirectoryAndEntry + "; " + SELECT_ENTRY_CHUNK_BLOBS;
   }
@@ -117,18 +113,23 @@ final class SqlNamespaceWrites {
     long size = target == null ? 0 : target.length;
     long nlink = dir ? 2 : 1;
     long t = nanos(spec.time());
-    CreateResult one = tx.writeInOneTrip("create", createInOneTrip,
-        new Object[] {parent.value(), code(spec.type()), spec.mode(), spec.uid(), spec.gid(), size, nlink, spec.rdev(),
-            t, t, t, t, dir ? parent.value() : null, target,
-            parent.value(), name.bytes(), code(spec.type()), parent.value(), code(InodeType.DIRECTORY),
-            t, t, 1L, dir ? 1L : 0L, 1L, parent.value()},
+    CreateResult one = tx.writeInOneTrip("create", CALL_CREATE_ENTRY,
+        new Object[] {parent.value(), name.bytes(), code(spec.type()), spec.mode(), spec.uid(), spec.gid(), size,
+            nlink, spec.rdev(), t, target},
         new Transactor.OneTrip<>() {
                   public CreateResult results(PreparedStatement s) throws SQLException, FsException {
-            Row p = checkDirectory(nextRow(s, true), parent, true);
-            long id = nextLong(s);
+            Row after;
+            long id;
+            try (ResultSet r = s.getResultSet()) {
+              if (r == null || !r.next()) {
+                throw new SQLException("create_entry answered no row");
+              }
+              after = checkDirectory(row(r), parent, true);
+              id = r.getLong(INODE_COLUMN_COUNT + 1);
+            }
             Instant at = instant(t);
             return new CreateResult(new InodeAttributes(InodeId.of(id), spec.type(), spec.mode(), spec.uid(),
-                spec.gid(), size, nlink, spec.rdev(), at, at, at, at, 0L), directoryAfter(p.a(), 1, dir ? 1 : 0, t));
+                spec.gid(), size, nlink, spec.rdev(), at, at, at, at, 0L), after.a());
           }
 
                   public void explain(DSLContext db) throws FsException, SQLException {

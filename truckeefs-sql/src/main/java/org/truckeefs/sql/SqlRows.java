@@ -116,19 +116,6 @@ final class SqlRows {
     }
   }
 
-  /** The next result of a multi-statement as one long (an INSERT ... RETURNING id). */
-  static long nextLong(PreparedStatement s) throws SQLException {
-    if (!s.getMoreResults()) {
-      throw new SQLException("the multi-statement returned fewer results than it has queries");
-    }
-    try (ResultSet r = s.getResultSet()) {
-      if (!r.next()) {
-        throw new SQLException("the insert returned no id");
-      }
-      return r.getLong(1);
-    }
-  }
-
   /**
    * Moves to the one row of a lookup joined with its directory, whose type is in column {@code typeColumn}:
    * ENOENT when there is no row (no such inode), ENOTDIR when it is not a directory.

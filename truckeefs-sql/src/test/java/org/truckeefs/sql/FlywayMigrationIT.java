@@ -9,6 +9,7 @@ import java.sql.Statement;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -21,6 +22,7 @@ import org.truckeefs.api.FsError;
 import org.truckeefs.api.FsException;
 import org.truckeefs.api.InodeId;
 import org.truckeefs.api.InodeType;
+import org.truckeefs.api.Name;
 import org.truckeefs.spi.MetadataStore;
 import org.truckeefs.spi.NewInode;
 
@@ -69,7 +71,7 @@ class FlywayMigrationIT {
          ResultSet rs = st.executeQuery("SELECT COUNT(*) FROM " + database + "." + Migrations.HISTORY_TABLE
              + " WHERE success = 1 AND version IS NOT NULL")) {
       rs.next();
-      assertThat(rs.getInt(1)).as("each migration applied once").isEqualTo(3); // V1, V2, V3
+      assertThat(rs.getInt(1)).as("each migration applied once").isEqualTo(4); // V1 to V4
     }
   }
 
@@ -110,6 +112,43 @@ class FlywayMigrationIT {
     }
     try (MetadataStore s = TestBackends.mariaDb(database)) {
       assertThat(s.getAttributes(InodeId.ROOT).mode()).isEqualTo(0700);
+    }
+  }
+
+  /**
+   * A user who may create tables but not stored procedures is refused before anything is created, with one line
+   * naming the GRANT (a failed V4 would otherwise stay recorded, and every later start refuse the schema); once
+   * granted, the same database comes up.
+   */
+  @Test
+  void userWithoutCreateRoutine_isRefusedBeforeAnythingIsCreated_thenComesUpOnceGranted() throws Exception {
+    String user = database + "_u";
+    TestBackends.admin("CREATE USER '" + user + "'@'%' IDENTIFIED BY 'pw'");
+    try {
+      TestBackends.admin("GRANT SELECT, INSERT, UPDATE, DELETE, CREATE, ALTER, INDEX, DROP ON " + database + ".* TO '"
+          + user + "'@'%'");
+      Map<String, String> settings = Map.of("sql_user", user, "sql_pass", "pw");
+      assertThatThrownBy(() -> TestBackends.mariaDb(database, settings))
+          .isInstanceOfSatisfying(FsException.class, e -> {
+            assertThat(e.error()).isEqualTo(FsError.ACCESS_DENIED);
+            assertThat(e.getMessage()).contains(user).contains("GRANT CREATE ROUTINE, ALTER ROUTINE, EXECUTE ON "
+                + database + ".*").doesNotContain("\n").doesNotContain("pw");
+          });
+      try (Connection c = TestBackends.adminConnection(); Statement st = c.createStatement();
+           ResultSet rs = st.executeQuery("SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = '"
+               + database + "'")) {
+        rs.next();
+        assertThat(rs.getInt(1)).as("tables created before the refusal").isZero();
+      }
+      TestBackends.admin("GRANT CREATE ROUTINE, ALTER ROUTINE, EXECUTE ON " + database + ".* TO '" + user + "'@'%'");
+      try (MetadataStore s = TestBackends.mariaDb(database, settings)) {
+        s.initRoot(new NewInode(InodeType.DIRECTORY, 0755, 0, 0, 0, Instant.EPOCH, null));
+        InodeId f = s.create(InodeId.ROOT, Name.of("f"), new NewInode(InodeType.FILE, 0644, 0, 0, 0, Instant.EPOCH,
+            null)).id();
+        assertThat(s.lookup(InodeId.ROOT, Name.of("f")).orElseThrow().inode()).isEqualTo(f);
+      }
+    } finally {
+      TestBackends.admin("DROP USER IF EXISTS '" + user + "'@'%'");
     }
   }
 }

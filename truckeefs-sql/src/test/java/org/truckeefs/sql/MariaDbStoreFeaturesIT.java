@@ -2,12 +2,16 @@ package org.truckeefs.sql;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.truckeefs.api.InodeType;
 import org.truckeefs.api.Name;
 import org.truckeefs.spi.CreateResult;
 import org.truckeefs.spi.MetadataStore;
+import org.truckeefs.spi.NewInode;
 
 class MariaDbStoreFeaturesIT extends AbstractSqlStoreFeaturesTest {
   @RegisterExtension static final MariaDbDatabase db = new MariaDbDatabase();
@@ -28,5 +32,35 @@ class MariaDbStoreFeaturesIT extends AbstractSqlStoreFeaturesTest {
     assertThat(r.created().type()).isEqualTo(InodeType.FILE);
     assertThat(r.parent()).isEqualTo(store.getAttributes(dir));
     assertThat(store.readDir(dir, 0, 10)).hasSize(1);
+  }
+
+  /**
+   * A create is one call of migration V4's procedure (not the multi-statement it replaced), whose answer is the
+   * directory as stored after it: for a file, a directory (one more link) and a symlink (its target's length).
+   */
+  @Test
+  void create_isOneCallOfTheCreateEntryProcedure_answeringTheDirectoryAsStored() throws Exception {
+    long before = callsOfProcedures();
+    CreateResult file = store.createEntry(dir, Name.of("f"), spec(InodeType.FILE));
+    assertThat(file.parent()).isEqualTo(store.getAttributes(dir));
+    CreateResult sub = store.createEntry(dir, Name.of("d"), spec(InodeType.DIRECTORY));
+    assertThat(sub.parent()).isEqualTo(store.getAttributes(dir));
+    assertThat(sub.parent().nlink()).isEqualTo(file.parent().nlink() + 1);
+    CreateResult link = store.createEntry(dir, Name.of("l"),
+        new NewInode(InodeType.SYMLINK, 0777, 1000, 1000, 0, T, "target"));
+    assertThat(link.parent()).isEqualTo(store.getAttributes(dir));
+    assertThat(link.created()).isEqualTo(store.getAttributes(link.created().id()));
+    assertThat(link.created().size()).isEqualTo(6);
+    assertThat(store.readSymlink(link.created().id())).isEqualTo("target");
+    assertThat(store.readDir(dir, 0, 10)).extracting(e -> e.name().toString()).containsExactly("f", "d", "l");
+    assertThat(callsOfProcedures() - before).as("CALLs the server ran").isGreaterThanOrEqualTo(3);
+  }
+
+  private static long callsOfProcedures() throws Exception {
+    try (Connection c = TestBackends.adminConnection(); Statement st = c.createStatement();
+         ResultSet r = st.executeQuery("SHOW GLOBAL STATUS LIKE 'Com_call_procedure'")) {
+      r.next();
+      return r.getLong(2);
+    }
   }
 }
