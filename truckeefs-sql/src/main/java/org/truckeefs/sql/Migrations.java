@@ -12,7 +12,6 @@ import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.MigrationInfo;
 import org.flywaydb.core.api.MigrationState;
-import org.flywaydb.core.api.MigrationVersion;
 import org.flywaydb.core.api.FlywayException;
 import org.truckeefs.api.FsError;
 import org.truckeefs.api.FsException;
@@ -25,8 +24,6 @@ import org.truckeefs.api.FsException;
  */
 final class Migrations {
   static final String HISTORY_TABLE = "truckeefs_schema_history";
-  /** The first MariaDB migration that creates a stored procedure (create_entry), which needs CREATE ROUTINE. */
-  static final MigrationVersion FIRST_ROUTINE = MigrationVersion.fromVersion("4");
   private static final String PROBE = "truckeefs_privilege_probe";
   private static final Duration LOCK_WAIT = Duration.ofMinutes(5);
 
@@ -61,8 +58,8 @@ final class Migrations {
       // the whole migration closes that window. It holds one pool connection; Flyway uses others.
       lockServerWide(lock, databaseName);
       try {
-        MigrationInfo current = flyway.info().current();
-        if (current == null || current.getVersion().compareTo(FIRST_ROUTINE) < 0) {
+        if (flyway.info().pending().length > 0) {
+          // V4 and V5 create stored procedures; later ones may too
           requireRoutinePrivilege(lock, databaseName);
         }
         migrate(flyway, databaseName, settingToFix);

@@ -46,12 +46,14 @@ final class SqlNamespaceWrites {
   private static final String INSERT_ENTRY =
       "INSERT INTO dentry (parent_id, name, inode_id, type, cookie) VALUES (?, ?, ?, ?, ?)";
   /**
-   * A create on a server (MariaDB), one call of the procedure of migration V4: it locks and changes the directory,
+   * A create on a server (MariaDB), one call of the procedure of migration V5: it locks and changes the directory,
    * inserts the inode and the entry, which fails unless the directory is live (ENOENT or ENOTDIR then) or when the
-   * name is taken (EEXIST), and answers the directory's row after the change and the new inode's id. The same
-   * statements sent as a multi-statement cost the server ~200 us more per create (docs/benchmarks.md).
+   * name is taken (EEXIST), answers the directory's row after the change and the new inode's id, then writes the
+   * commit marker (the last two parameters, {@link Transactor#writeInOneTrip}'s) and COMMITs. The same statements
+   * sent as a multi-statement cost the server 200-300 us more per create (docs/benchmarks.md).
    */
-  private static final String CALL_CREATE_ENTRY = "CALL create_entry(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+  private static final String CALL_CREATE_ENTRY =
+      "CALL create_entry_and_commit(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
   /**
    * A create's change to its directory on SQLite, which returns the row it leaves: {@link
    * SqlDeferredChanges#UPDATE_DIRECTORY} on a live directory only, with a cookie used.
@@ -117,12 +119,13 @@ final class SqlNamespaceWrites {
         new Object[] {parent.value(), name.bytes(), code(spec.type()), spec.mode(), spec.uid(), spec.gid(), size,
             nlink, spec.rdev(), t, target},
         new Transactor.OneTrip<>() {
-                  public CreateResult results(PreparedStatement s) throws SQLException, FsException {
+          @Override
+          public CreateResult results(PreparedStatement s) throws SQLException, FsException {
             Row after;
             long id;
             try (ResultSet r = s.getResultSet()) {
               if (r == null || !r.next()) {
-                throw new SQLException("create_entry answered no row");
+                throw new SQLException("create_entry_and_commit answered no row");
               }
               after = checkDirectory(row(r), parent, true);
               id = r.getLong(INODE_COLUMN_COUNT + 1);
@@ -132,12 +135,14 @@ final class SqlNamespaceWrites {
                 spec.gid(), size, nlink, spec.rdev(), at, at, at, at, 0L), after.a());
           }
 
-                  public void explain(DSLContext db) throws FsException, SQLException {
+          @Override
+          public void explain(DSLContext db) throws FsException, SQLException {
             rows.directory(db, parent, true);
             requireAbsent(db, parent, name);
           }
 
-                  public CreateResult recover(DSLContext db) throws FsException, SQLException {
+          @Override
+          public CreateResult recover(DSLContext db) throws FsException, SQLException {
             Row p = rows.directory(db, parent, false);
             try (ResultSet r = HotStatements.query(db, SELECT_ENTRY_INODE, parent.value(), name.bytes())) {
               if (!r.next()) {
@@ -146,6 +151,11 @@ final class SqlNamespaceWrites {
               }
               return new CreateResult(row(r).a(), p.a());
             }
+          }
+
+          @Override
+          public boolean commitsItself() {
+            return true;
           }
         });
     if (one != null) {

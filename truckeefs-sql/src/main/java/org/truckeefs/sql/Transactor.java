@@ -67,6 +67,14 @@ final class Transactor implements AutoCloseable {
 
     /** The result of a write that committed although its answer was lost (its marker is there), read afresh. */
     T recover(DSLContext db) throws FsException, SQLException;
+
+    /**
+     * Whether the statement writes the marker and COMMITs itself (a stored procedure whose last two parameters are
+     * {@link CommitMarkers#bind}'s): then nothing follows it, which saves the server two statements.
+     */
+    default boolean commitsItself() {
+      return false;
+    }
   }
 
   private final SqlEngine engine;
@@ -164,7 +172,8 @@ final class Transactor implements AutoCloseable {
 
   /**
    * Runs a write in one round trip where the engine batches statements ({@link SqlEngine#batchesStatements}):
-   * {@code sql} with {@code params}, then the marker and the COMMIT. Returns null on an engine that does not batch:
+   * {@code sql} with {@code params}, then the marker and the COMMIT (or {@code sql} alone, with the marker's
+   * parameters after {@code params}, when it {@linkplain OneTrip#commitsItself commits itself}). Returns null on an engine that does not batch:
    * the caller then runs its write as an ordinary {@link #write}.
    */
   <T> T writeInOneTrip(String op, String sql, Object[] params, OneTrip<T> trip) throws FsException {
@@ -185,7 +194,8 @@ final class Transactor implements AutoCloseable {
       try {
         DSLContext db = statements.context(c);
         markers.sweep(db);
-        PreparedStatement s = HotStatements.prepare(db, sql + "; " + CommitMarkers.MARKER_AND_COMMIT);
+        PreparedStatement s = HotStatements.prepare(db,
+            trip.commitsItself() ? sql : sql + "; " + CommitMarkers.MARKER_AND_COMMIT);
         HotStatements.bind(s, params);
         markers.bind(s, params.length + 1, token);
         T result;
