@@ -32,7 +32,8 @@ import org.truckeefs.spi.UnlinkResult;
  * <p>Lock order: a change to a directory's entries first locks that directory's inode row, then the entry's inode.
  * On a server that batches statements (MariaDB) a create is one call of a stored procedure and an unlink's locks,
  * reads and changes are sent as multi-statements, the directory's lock still first, so that a create costs one round
- * trip and an unlink two; SQLite has a single writer and reads the rows together. The changes that cannot fail go with the COMMIT ({@link SqlDeferredChanges}).
+ * trip and an unlink two; SQLite has a single writer and reads the rows together. The changes that cannot fail go
+ * with the COMMIT ({@link SqlDeferredChanges}).
  */
 final class SqlNamespaceWrites {
   /** unlink on SQLite (one writer, nothing to lock): the directory's row and the entry's inode in one statement. */

@@ -173,8 +173,8 @@ final class Transactor implements AutoCloseable {
   /**
    * Runs a write in one round trip where the engine batches statements ({@link SqlEngine#batchesStatements}):
    * {@code sql} with {@code params}, then the marker and the COMMIT (or {@code sql} alone, with the marker's
-   * parameters after {@code params}, when it {@linkplain OneTrip#commitsItself commits itself}). Returns null on an engine that does not batch:
-   * the caller then runs its write as an ordinary {@link #write}.
+   * parameters after {@code params}, when it {@linkplain OneTrip#commitsItself commits itself}). Returns null on an
+   * engine that does not batch: the caller then runs its write as an ordinary {@link #write}.
    */
   <T> T writeInOneTrip(String op, String sql, Object[] params, OneTrip<T> trip) throws FsException {
     if (!engine.batchesStatements() || !engine.commitCanBeAmbiguous()) {

@@ -35,7 +35,7 @@ class MariaDbStoreFeaturesIT extends AbstractSqlStoreFeaturesTest {
   }
 
   /**
-   * A create is one call of migration V4's procedure (not the multi-statement it replaced), whose answer is the
+   * A create is one call of migration V5's procedure (not the multi-statement it replaced), whose answer is the
    * directory as stored after it: for a file, a directory (one more link) and a symlink (its target's length).
    */
   @Test
