@@ -17,7 +17,9 @@ import org.jooq.DSLContext;
  * Resolves an ambiguous COMMIT. When a MariaDB connection dies during COMMIT, the commit may or may not have landed.
  * Every write transaction therefore inserts a random token into {@code tx_marker}; after such a failure the token
  * is looked up ({@link #landed}): if it is there, the first attempt's result is returned, else the operation runs
- * again. Without this a create retried after a lost COMMIT would answer EEXIST for its own file.
+ * again. Without this a create retried after a lost COMMIT would answer EEXIST for its own file. A write whose own
+ * rows carry the token (a create's new inode, {@link Transactor.OneTrip#carriesToken}) writes no marker: its rows
+ * are looked up instead ({@link #found}).
  */
 final class CommitMarkers {
   private static final Duration MARKER_TTL = Duration.ofHours(1);
@@ -61,11 +63,22 @@ final class CommitMarkers {
     s.setLong(index + 1, SqlValues.nanos(clock.instant()));
   }
 
+  /** A look for what a landed COMMIT left behind. */
+  @FunctionalInterface
+  interface Check {
+    boolean found(DSLContext db) throws SQLException;
+  }
+
   /** Whether the first attempt's COMMIT landed; a failure to find out is itself retried by the caller. */
   boolean landed(long token) throws SQLException {
+    return found(db -> db.fetchExists(TX_MARKER, M_TOKEN.eq(token)));
+  }
+
+  /** Whether {@code check} finds what a landed COMMIT left, on a writer (which sees every commit). */
+  boolean found(Check check) throws SQLException {
     try (Connection c = writers.getConnection()) {
       try {
-        return statements.plain(c).fetchExists(TX_MARKER, M_TOKEN.eq(token));
+        return check.found(statements.plain(c));
       } finally {
         Retries.rollbackQuietly(c);
       }

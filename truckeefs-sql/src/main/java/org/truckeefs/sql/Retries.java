@@ -32,6 +32,12 @@ final class Retries {
     T run(long token) throws SQLException, FsException, AmbiguousCommit;
   }
 
+  /** Whether the attempt whose COMMIT carried {@code token} landed (its marker, or its own rows, are there). */
+  @FunctionalInterface
+  interface Landed {
+    boolean landed(long token) throws SQLException;
+  }
+
   /** Reads afresh the result of a write that committed although its attempt could not read one. */
   @FunctionalInterface
   interface Recovery<T> {
@@ -50,15 +56,20 @@ final class Retries {
    * Runs {@code attempt} with the retries; a COMMIT that may have landed is looked up by its marker, and if it did,
    * the first attempt's result is returned, or when that attempt could not read one, {@code recover}'s.
    */
-  @SuppressWarnings("unchecked")
   <T> T retrying(String op, Attempt<T> once, Recovery<T> recover) throws FsException {
+    return retrying(op, once, token -> markers.landed(token), recover); // no markers on SQLite: never asked there
+  }
+
+  /** {@link #retrying(String, Attempt, Recovery)} where {@code landed} tells whether a COMMIT landed. */
+  @SuppressWarnings("unchecked")
+  <T> T retrying(String op, Attempt<T> once, Landed landed, Recovery<T> recover) throws FsException {
     Exception last = null;
     Long pendingToken = null;
     Object pendingResult = null;
     for (int attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
       try {
         if (pendingToken != null) {
-          if (markers.landed(pendingToken)) {
+          if (landed.landed(pendingToken)) {
             return recover != null && pendingResult == null ? recover.read() : (T) pendingResult;
           }
           pendingToken = null;

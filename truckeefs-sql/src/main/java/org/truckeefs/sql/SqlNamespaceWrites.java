@@ -47,14 +47,17 @@ final class SqlNamespaceWrites {
   private static final String INSERT_ENTRY =
       "INSERT INTO dentry (parent_id, name, inode_id, type, cookie) VALUES (?, ?, ?, ?, ?)";
   /**
-   * A create on a server (MariaDB), one call of the procedure of migration V5: it locks and changes the directory,
-   * inserts the inode and the entry, which fails unless the directory is live (ENOENT or ENOTDIR then) or when the
-   * name is taken (EEXIST), answers the directory's row after the change and the new inode's id, then writes the
-   * commit marker (the last two parameters, {@link Transactor#writeInOneTrip}'s) and COMMITs. The same statements
-   * sent as a multi-statement cost the server 200-300 us more per create (docs/benchmarks.md).
+   * A create on a server (MariaDB), one call of the procedure of migration V6: it locks and changes the directory,
+   * inserts the inode (with the attempt's token, the last parameter) and the entry, which fails unless the directory
+   * is live (ENOENT or ENOTDIR then) or when the name is taken (EEXIST), answers the directory's row after the change
+   * and the new inode's id, and COMMITs. The same statements sent as a multi-statement cost the server 200-300 us
+   * more per create, and a marker row 100-150 us more (docs/benchmarks.md).
    */
   private static final String CALL_CREATE_ENTRY =
-      "CALL create_entry_and_commit(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+      "CALL create_entry_with_token(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+  /** Whether the create that carried a token landed: the name holds the inode it made. */
+  private static final String SELECT_ENTRY_CREATED_WITH = "SELECT 1 FROM dentry d JOIN inode i ON i.id = d.inode_id "
+      + "WHERE d.parent_id = ? AND d.name = ? AND i.create_token = ?";
   /**
    * A create's change to its directory on SQLite, which returns the row it leaves: {@link
    * SqlDeferredChanges#UPDATE_DIRECTORY} on a live directory only, with a cookie used.
@@ -126,7 +129,7 @@ final class SqlNamespaceWrites {
             long id;
             try (ResultSet r = s.getResultSet()) {
               if (r == null || !r.next()) {
-                throw new SQLException("create_entry_and_commit answered no row");
+                throw new SQLException("create_entry_with_token answered no row");
               }
               after = checkDirectory(row(r), parent, true);
               id = r.getLong(INODE_COLUMN_COUNT + 1);
@@ -155,8 +158,13 @@ final class SqlNamespaceWrites {
           }
 
           @Override
-          public boolean commitsItself() {
+          public boolean carriesToken() {
             return true;
+          }
+
+          @Override
+          public boolean landed(DSLContext db, long token) throws SQLException {
+            return db.resultQuery(SELECT_ENTRY_CREATED_WITH, parent.value(), name.bytes(), token).fetchOne() != null;
           }
         });
     if (one != null) {

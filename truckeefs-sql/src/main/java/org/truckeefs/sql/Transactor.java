@@ -69,11 +69,17 @@ final class Transactor implements AutoCloseable {
     T recover(DSLContext db) throws FsException, SQLException;
 
     /**
-     * Whether the statement writes the marker and COMMITs itself (a stored procedure whose last two parameters are
-     * {@link CommitMarkers#bind}'s): then nothing follows it, which saves the server two statements.
+     * Whether the statement COMMITs itself and its own rows carry the attempt's token (a stored procedure whose last
+     * parameter is the token): then nothing follows it and no marker row is written, which saves the server a row
+     * insert and the statements after the CALL, and {@link #landed} finds the rows after a lost answer.
      */
-    default boolean commitsItself() {
+    default boolean carriesToken() {
       return false;
+    }
+
+    /** Whether this write's rows marked with {@code token} are there (only asked when it {@link #carriesToken}). */
+    default boolean landed(DSLContext db, long token) throws SQLException {
+      throw new UnsupportedOperationException("a write that carries no token is found by its marker");
     }
   }
 
@@ -172,20 +178,25 @@ final class Transactor implements AutoCloseable {
 
   /**
    * Runs a write in one round trip where the engine batches statements ({@link SqlEngine#batchesStatements}):
-   * {@code sql} with {@code params}, then the marker and the COMMIT (or {@code sql} alone, with the marker's
-   * parameters after {@code params}, when it {@linkplain OneTrip#commitsItself commits itself}). Returns null on an
+   * {@code sql} with {@code params}, then the marker and the COMMIT (or {@code sql} alone, with the token after
+   * {@code params}, when it {@linkplain OneTrip#carriesToken carries the token itself}). Returns null on an
    * engine that does not batch: the caller then runs its write as an ordinary {@link #write}.
    */
   <T> T writeInOneTrip(String op, String sql, Object[] params, OneTrip<T> trip) throws FsException {
     if (!engine.batchesStatements() || !engine.commitCanBeAmbiguous()) {
       return null;
     }
-    return retries.retrying(op, token -> oneTrip(sql, params, trip, token),
+    Retries.Landed landed = trip.carriesToken() ? token -> markers.found(db -> trip.landed(db, token))
+        : token -> markers.landed(token);
+    return retries.retrying(op, token -> oneTrip(sql, params, trip, token), landed,
         () -> read(op, db -> trip.recover(db)));
   }
 
   /** For tests: the next one-trip write commits, then fails as if its connection died before the answer came. */
   volatile boolean loseNextAnswer;
+
+  /** For tests: the next one-trip write fails as if its connection died while it was sent, before the server ran it. */
+  volatile boolean loseNextRequest;
 
   private <T> T oneTrip(String sql, Object[] params, OneTrip<T> trip, long token)
       throws SQLException, FsException, AmbiguousCommit {
@@ -195,11 +206,19 @@ final class Transactor implements AutoCloseable {
         DSLContext db = statements.context(c);
         markers.sweep(db);
         PreparedStatement s = HotStatements.prepare(db,
-            trip.commitsItself() ? sql : sql + "; " + CommitMarkers.MARKER_AND_COMMIT);
+            trip.carriesToken() ? sql : sql + "; " + CommitMarkers.MARKER_AND_COMMIT);
         HotStatements.bind(s, params);
-        markers.bind(s, params.length + 1, token);
+        if (trip.carriesToken()) {
+          s.setLong(params.length + 1, token);
+        } else {
+          markers.bind(s, params.length + 1, token);
+        }
         T result;
         try {
+          if (loseNextRequest) {
+            loseNextRequest = false;
+            throw new SQLRecoverableException("the connection died while a write was sent (test)", "08006");
+          }
           s.execute();
           result = trip.results(s);
           drainResults(s);
@@ -226,7 +245,7 @@ final class Transactor implements AutoCloseable {
           statements.forget(c);
         }
         if (lost || SqlErrors.isTransient(e, engine)) {
-          // The COMMIT went out with everything else: whether it landed is known only from the marker.
+          // The COMMIT went out with everything else: whether it landed is known only from the marker (or the token).
           throw new AmbiguousCommit(null, e);
         }
         throw e;

@@ -1,12 +1,16 @@
 package org.truckeefs.sql;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.truckeefs.api.FsError;
+import org.truckeefs.api.FsException;
+import org.truckeefs.api.InodeId;
 import org.truckeefs.api.InodeType;
 import org.truckeefs.api.Name;
 import org.truckeefs.spi.CreateResult;
@@ -21,10 +25,14 @@ class MariaDbStoreFeaturesIT extends AbstractSqlStoreFeaturesTest {
     return TestBackends.mariaDb(db.uri().getPath().substring(1));
   }
 
-  /** A create sent whole with its COMMIT whose answer is lost: its marker shows it landed, so it is not redone. */
+  /**
+   * A create sent whole with its COMMIT whose answer is lost: the inode it made carries its token, so it is found
+   * and not redone; and it wrote no marker row.
+   */
   @Test
   void create_whoseAnswerIsLostAfterItsCommit_returnsTheEntryItCreated_once() throws Exception {
     Transactor tx = ((SqlMetadataStore) store).transactor();
+    long markers = count("SELECT COUNT(*) FROM tx_marker");
     tx.loseNextAnswer = true;
     CreateResult r = store.createEntry(dir, Name.of("lost"), spec(InodeType.FILE));
     assertThat(tx.loseNextAnswer).as("the one-trip path ran").isFalse();
@@ -32,10 +40,39 @@ class MariaDbStoreFeaturesIT extends AbstractSqlStoreFeaturesTest {
     assertThat(r.created().type()).isEqualTo(InodeType.FILE);
     assertThat(r.parent()).isEqualTo(store.getAttributes(dir));
     assertThat(store.readDir(dir, 0, 10)).hasSize(1);
+    assertThat(count("SELECT COUNT(*) FROM tx_marker")).as("marker rows").isEqualTo(markers);
+    assertThat(count("SELECT COUNT(*) FROM inode WHERE create_token IS NOT NULL AND id = " + r.created().id().value()))
+        .as("the new inode carries its token").isEqualTo(1);
+  }
+
+  /** A create lost on its way to the server did not land: it runs again, and creates its file once. */
+  @Test
+  void create_lostBeforeTheServerRanIt_runsAgain() throws Exception {
+    Transactor tx = ((SqlMetadataStore) store).transactor();
+    tx.loseNextRequest = true;
+    CreateResult r = store.createEntry(dir, Name.of("again"), spec(InodeType.FILE));
+    assertThat(tx.loseNextRequest).as("the one-trip path ran").isFalse();
+    assertThat(r.created().id()).isEqualTo(store.lookup(dir, Name.of("again")).orElseThrow().inode());
+    assertThat(store.readDir(dir, 0, 10)).hasSize(1);
   }
 
   /**
-   * A create is one call of migration V5's procedure (not the multi-statement it replaced), whose answer is the
+   * A lost create whose name another host's create took meanwhile is not taken for its own (the tokens differ), so
+   * it runs again and answers EEXIST; a look-up by name alone would have answered the other host's file.
+   */
+  @Test
+  void create_lostWhileAnotherHostTookTheName_isNotTakenForItsOwn_andAnswersExists() throws Exception {
+    InodeId other = store.createEntry(dir, Name.of("taken"), spec(InodeType.FILE)).created().id();
+    Transactor tx = ((SqlMetadataStore) store).transactor();
+    tx.loseNextRequest = true;
+    assertThatThrownBy(() -> store.createEntry(dir, Name.of("taken"), spec(InodeType.DIRECTORY)))
+        .isInstanceOfSatisfying(FsException.class, e -> assertThat(e.error()).isEqualTo(FsError.EXISTS));
+    assertThat(tx.loseNextRequest).as("the one-trip path ran").isFalse();
+    assertThat(store.lookup(dir, Name.of("taken")).orElseThrow().inode()).isEqualTo(other);
+  }
+
+  /**
+   * A create is one call of migration V6's procedure (not the multi-statement it replaced), whose answer is the
    * directory as stored after it: for a file, a directory (one more link) and a symlink (its target's length).
    */
   @Test
@@ -54,6 +91,16 @@ class MariaDbStoreFeaturesIT extends AbstractSqlStoreFeaturesTest {
     assertThat(store.readSymlink(link.created().id())).isEqualTo("target");
     assertThat(store.readDir(dir, 0, 10)).extracting(e -> e.name().toString()).containsExactly("f", "d", "l");
     assertThat(callsOfProcedures() - before).as("CALLs the server ran").isGreaterThanOrEqualTo(3);
+  }
+
+  private long count(String sql) throws Exception {
+    try (Connection c = TestBackends.adminConnection(); Statement st = c.createStatement()) {
+      c.setCatalog(db.uri().getPath().substring(1));
+      try (ResultSet r = st.executeQuery(sql)) {
+        r.next();
+        return r.getLong(1);
+      }
+    }
   }
 
   private static long callsOfProcedures() throws Exception {
