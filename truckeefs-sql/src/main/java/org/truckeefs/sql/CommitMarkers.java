@@ -71,7 +71,12 @@ final class CommitMarkers {
 
   /** Whether the first attempt's COMMIT landed; a failure to find out is itself retried by the caller. */
   boolean landed(long token) throws SQLException {
-    return found(db -> db.fetchExists(TX_MARKER, M_TOKEN.eq(token)));
+    return found(db -> markerOf(db, token));
+  }
+
+  /** Whether the marker {@code token} is there. */
+  static boolean markerOf(DSLContext db, long token) {
+    return db.fetchExists(TX_MARKER, M_TOKEN.eq(token));
   }
 
   /** Whether {@code check} finds what a landed COMMIT left, on a writer (which sees every commit). */

@@ -77,9 +77,12 @@ final class Transactor implements AutoCloseable {
       return false;
     }
 
-    /** Whether this write's rows marked with {@code token} are there (only asked when it {@link #carriesToken}). */
+    /**
+     * Whether the attempt that carried {@code token} committed: its marker is there, or for a write that {@link
+     * #carriesToken}, its own rows with the token.
+     */
     default boolean landed(DSLContext db, long token) throws SQLException {
-      throw new UnsupportedOperationException("a write that carries no token is found by its marker");
+      return CommitMarkers.markerOf(db, token);
     }
   }
 
@@ -186,10 +189,8 @@ final class Transactor implements AutoCloseable {
     if (!engine.batchesStatements() || !engine.commitCanBeAmbiguous()) {
       return null;
     }
-    Retries.Landed landed = trip.carriesToken() ? token -> markers.found(db -> trip.landed(db, token))
-        : token -> markers.landed(token);
-    return retries.retrying(op, token -> oneTrip(sql, params, trip, token), landed,
-        () -> read(op, db -> trip.recover(db)));
+    return retries.retrying(op, token -> oneTrip(sql, params, trip, token),
+        token -> markers.found(db -> trip.landed(db, token)), () -> read(op, db -> trip.recover(db)));
   }
 
   /** For tests: the next one-trip write commits, then fails as if its connection died before the answer came. */
