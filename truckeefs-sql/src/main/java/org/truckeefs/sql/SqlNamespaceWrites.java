@@ -21,6 +21,7 @@ import org.truckeefs.api.InodeId;
 import org.truckeefs.api.InodeType;
 import org.truckeefs.api.Name;
 import org.truckeefs.spi.AttrUpdate;
+import org.truckeefs.spi.BlobRef;
 import org.truckeefs.spi.CreateResult;
 import org.truckeefs.spi.NewInode;
 import org.truckeefs.spi.UnlinkResult;
@@ -30,10 +31,10 @@ import org.truckeefs.spi.UnlinkResult;
  * (with the purge of an orphan in the same transaction) and setattr.
  *
  * <p>Lock order: a change to a directory's entries first locks that directory's inode row, then the entry's inode.
- * On a server that batches statements (MariaDB) a create is one call of a stored procedure and an unlink's locks,
- * reads and changes are sent as multi-statements, the directory's lock still first, so that a create costs one round
- * trip and an unlink two; SQLite has a single writer and reads the rows together. The changes that cannot fail go
- * with the COMMIT ({@link SqlDeferredChanges}).
+ * On a server that batches statements (MariaDB) a create, and the unlink of a file's last name with its purge, are
+ * one call of a stored procedure each; another unlink's locks, reads and changes are sent as multi-statements, the
+ * directory's lock still first, so that it costs two round trips. SQLite has a single writer and reads the rows
+ * together. The changes that cannot fail go with the COMMIT ({@link SqlDeferredChanges}).
  */
 final class SqlNamespaceWrites {
   /** unlink on SQLite (one writer, nothing to lock): the directory's row and the entry's inode in one statement. */
@@ -65,6 +66,15 @@ final class SqlNamespaceWrites {
   private static final String UPDATE_LIVE_DIRECTORY_RETURNING = "UPDATE inode SET mtime = ?, ctime = ?, "
       + "size = size + ?, nlink = nlink + ?, next_cookie = next_cookie + 1 WHERE id = ? AND type = ? AND nlink > 0 "
       + "RETURNING " + SqlRows.INODE_COLUMNS;
+  /**
+   * A file's unlink with the purge of the caller's candidate on a server (MariaDB), one call of the procedure of
+   * migration V7: the directory's lock, the entry's inode locked, the checks (it signals, so that nothing commits,
+   * when the directory is not live, the name is absent or names a directory), the changes, the purge with the blob
+   * counts in key order when the name held the candidate's last link, the marker (the token, the last parameter)
+   * and the COMMIT. Its answers: the victim's row before, the blobs the purge left unreferenced (purged only), the
+   * directory's row after. The two-trip unlink below took two to four round trips.
+   */
+  private static final String CALL_UNLINK_ENTRY = "CALL unlink_entry(?, ?, ?, ?, ?)";
   private static final String SELECT_ENTRY_EXISTS = "SELECT 1 FROM dentry WHERE parent_id = ? AND name = ?";
   private static final String DELETE_ENTRY = "DELETE FROM dentry WHERE parent_id = ? AND name = ?";
   private static final String SELECT_ENTRY_CHUNK_BLOBS = "SELECT blob_ref FROM chunk WHERE inode_id = "
@@ -231,6 +241,12 @@ final class SqlNamespaceWrites {
   UnlinkResult unlink(InodeId parent, Name name, boolean directory, Instant now, InodeId purgeIfOrphan)
       throws FsException {
     long t = nanos(now);
+    if (!directory && purgeIfOrphan != null) {
+      UnlinkResult one = unlinkInOneTrip(parent, name, t, purgeIfOrphan);
+      if (one != null) {
+        return one;
+      }
+    }
     return tx.write(directory ? "rmdir" : "unlink", db -> {
       Unlinked u = unlinkIn(db, parent, name, directory, t, purgeIfOrphan != null && !directory);
       InodeAttributes a = u.after();
@@ -242,6 +258,75 @@ final class SqlNamespaceWrites {
       // deleted, so its link count is not written first.
       return new UnlinkResult(a, true, content.purgeIn(db, a.id().value(), u.chunkBlobs()), u.parent());
     });
+  }
+
+  /**
+   * {@link #CALL_UNLINK_ENTRY} where the engine takes a write in one trip, else null. After a lost answer the
+   * result is read afresh: the candidate's row if it is still there (not purged), else a purged file of which only
+   * the id and the link count of 0 are known any more (the rest is zero: no caller reads more of a purged inode),
+   * and no unreferenced blobs (the purge marked them unreferenced; the blob sweep finds them after the grace).
+   */
+  private UnlinkResult unlinkInOneTrip(InodeId parent, Name name, long t, InodeId candidate) throws FsException {
+    return tx.writeInOneTrip("unlink", CALL_UNLINK_ENTRY,
+        new Object[] {parent.value(), name.bytes(), t, candidate.value()},
+        new Transactor.OneTrip<>() {
+          @Override
+          public UnlinkResult results(PreparedStatement s) throws SQLException, FsException {
+            Row victim = nextRow(s, true);
+            if (victim == null) {
+              throw new SQLException("unlink_entry answered no entry");
+            }
+            InodeAttributes after = dropped(victim.a(), false, t);
+            boolean purged = after.nlink() == 0 && after.id().equals(candidate); // the procedure's own condition
+            List<BlobRef> unreferenced = new ArrayList<>();
+            if (purged) {
+              if (!s.getMoreResults()) {
+                throw new SQLException("unlink_entry answered no blob list");
+              }
+              try (ResultSet r = s.getResultSet()) {
+                while (r.next()) {
+                  unreferenced.add(blob(r.getBytes(1)));
+                }
+              }
+            }
+            Row dir = nextRow(s, false);
+            if (dir == null) {
+              throw new SQLException("unlink_entry answered no directory");
+            }
+            return new UnlinkResult(after, purged, unreferenced, dir.a());
+          }
+
+          @Override
+          public void explain(DSLContext db) throws FsException, SQLException {
+            rows.directory(db, parent, true);
+            try (ResultSet r = HotStatements.query(db, SELECT_ENTRY_INODE, parent.value(), name.bytes())) {
+              if (!r.next()) {
+                throw new FsException(FsError.NOT_FOUND, "no entry '" + name + "' in " + parent);
+              }
+              if (row(r).a().type() == InodeType.DIRECTORY) {
+                throw new FsException(FsError.IS_DIRECTORY, "'" + name + "' is a directory");
+              }
+            }
+          }
+
+          @Override
+          public UnlinkResult recover(DSLContext db) throws FsException, SQLException {
+            Row p = rows.inodeRow(db, parent.value(), false);
+            InodeAttributes dir = p == null ? null : p.a();
+            Row v = rows.inodeRow(db, candidate.value(), false);
+            if (v != null) {
+              return new UnlinkResult(v.a(), false, List.of(), dir);
+            }
+            Instant at = instant(t);
+            return new UnlinkResult(new InodeAttributes(candidate, InodeType.FILE, 0, 0, 0, 0, 0, 0, at, at, at, at,
+                0), true, List.of(), dir);
+          }
+
+          @Override
+          public boolean carriesToken() {
+            return true; // the procedure writes the marker itself: landed's default finds it
+          }
+        });
   }
 
   /**

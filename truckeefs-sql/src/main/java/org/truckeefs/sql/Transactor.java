@@ -69,9 +69,10 @@ final class Transactor implements AutoCloseable {
     T recover(DSLContext db) throws FsException, SQLException;
 
     /**
-     * Whether the statement COMMITs itself and its own rows carry the attempt's token (a stored procedure whose last
-     * parameter is the token): then nothing follows it and no marker row is written, which saves the server a row
-     * insert and the statements after the CALL, and {@link #landed} finds the rows after a lost answer.
+     * Whether the statement COMMITs itself, given the attempt's token as its last parameter (a stored procedure):
+     * then nothing follows it, which saves the server the statements after the CALL. Its own rows may carry the
+     * token (a create's new inode: no marker row is written, and {@link #landed} looks for those rows), or it
+     * writes the marker itself (an unlink, which leaves no row of its own; {@link #landed}'s default finds it).
      */
     default boolean carriesToken() {
       return false;
