@@ -55,6 +55,22 @@ public interface Coordinator extends AutoCloseable {
   Set<String> liveSessions() throws FsException;
 
   /**
+   * Whether the ephemeral key {@code keyPrefix + session} is there for some live session other than this one:
+   * whether another host has a file open, asked at every unlink of a file's last name. By default {@link
+   * #liveSessions} and then one {@link #getEphemeral} per other session, which is one call per host; a coordinator
+   * on a server should answer in one round trip however many hosts there are.
+   */
+  default boolean heldByOtherSession(String keyPrefix) throws FsException {
+    String self = sessionId();
+    for (String s : liveSessions()) {
+      if (!s.equals(self) && getEphemeral(keyPrefix + s).isPresent()) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
    * Sets, changes or removes ({@link LockRange.Type#UNLOCK}) a POSIX record lock on {@code key} for the lock owner
    * {@code (sessionId(), owner)}, with {@code fcntl(F_SETLK/F_SETLKW)} semantics: the owner's ranges are split,
    * merged, upgraded and downgraded in one atomic step, and only locks of other owners conflict. {@code range.pid()}

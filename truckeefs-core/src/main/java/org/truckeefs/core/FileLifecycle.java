@@ -74,7 +74,11 @@ final class FileLifecycle {
   }
 
   private static String openKey(InodeId id, String session) {
-    return "open:" + id.value() + ":" + session;
+    return openKeyPrefix(id) + session;
+  }
+
+  private static String openKeyPrefix(InodeId id) {
+    return "open:" + id.value() + ":";
   }
 
   /** The shared OpenFile of {@code inode}, its handle count raised; the first local open marks it open. */
@@ -199,23 +203,12 @@ final class FileLifecycle {
   }
 
   /**
-   * Whether a live session other than this host's holds an open mark on {@code id}. {@code live} is the
-   * coordinator's set as it gives it (the in-JVM one a live view): asked on every unlink of a last name, so no copy.
+   * Whether another live host has {@code id} open (one coordinator call however many hosts there are); when the
+   * coordinator cannot tell, it is assumed open.
    */
-  private boolean openByOthers(InodeId id, Set<String> live) throws FsException {
-    String self = coordinator.sessionId();
-    for (String s : live) {
-      if (!s.equals(self) && coordinator.getEphemeral(openKey(id, s)).isPresent()) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  /** Whether another live host has {@code id} open; when the coordinator cannot tell, it is assumed open. */
   private boolean openElsewhere(InodeId id) {
     try {
-      return openByOthers(id, coordinator.liveSessions());
+      return coordinator.heldByOtherSession(openKeyPrefix(id));
     } catch (FsException e) {
       log.warn("cannot ask the coordinator whether {} is open elsewhere ({}); its purge waits for the orphan sweep",
           id, e.getMessage());
@@ -244,11 +237,10 @@ final class FileLifecycle {
     if (orphans.isEmpty()) {
       return;
     }
-    Set<String> live = coordinator.liveSessions();
     for (InodeId id : orphans) {
       if (files.contains(id)) {
         unlinkedWhileOpen.add(id); // its last local release purges it
-      } else if (!openByOthers(id, live)) {
+      } else if (!coordinator.heldByOtherSession(openKeyPrefix(id))) {
         purge(id);
       }
     }

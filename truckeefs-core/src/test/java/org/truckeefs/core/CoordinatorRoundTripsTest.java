@@ -19,6 +19,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.truckeefs.api.InodeId;
+import org.truckeefs.api.Name;
 import org.truckeefs.api.OpenFlags;
 import org.truckeefs.spi.BackendConfig;
 import org.truckeefs.spi.BackendContext;
@@ -117,6 +118,18 @@ class CoordinatorRoundTripsTest {
     }
     fs.release(h);
     assertThat(calls).containsExactly("Coordinator.removeEphemeral");
+  }
+
+  /**
+   * The unlink of a closed file's last name asks once whether another host has it open, however many hosts there
+   * are (one script on Redis); no per-host look-ups.
+   */
+  @Test
+  void anUnlinkOfALastName_asksOnceWhetherAnotherHostHasItOpen() throws Exception {
+    fs.release(createFile(fs, "f"));
+    calls.clear();
+    fs.unlink(ROOT, InodeId.ROOT, Name.of("f"));
+    assertThat(calls).containsExactly("Coordinator.heldByOtherSession");
   }
 
   @Test

@@ -370,6 +370,18 @@ final class RedisCoordinator implements Coordinator {
     return new HashSet<>(wire.callForList("list sessions", "EVAL", RedisScripts.LIVE_SESSIONS, "1", sessionsKey));
   }
 
+  /**
+   * One script instead of {@link #liveSessions} and a GET per other host. This host never writes another session's
+   * key, so no command of its own on those keys can be in flight (nothing to wait for, unlike {@link #getEphemeral}).
+   */
+  @Override
+  public boolean heldByOtherSession(String keyPrefix) throws FsException {
+    open();
+    // On the caller's thread (see RedisWire): asked at every unlink of a last name, on the FUSE request path.
+    return "1".equals(wire.call("look for other hosts' keys", "EVAL", RedisScripts.HELD_BY_OTHER_SESSION, "1",
+        sessionsKey, sessionId, ephemeralKey(keyPrefix)));
+  }
+
   private void beat() throws FsException {
     List<?> r = (List<?>) evalMulti("heartbeat", RedisScripts.HEARTBEAT, List.of(sessionsKey, epochKey, graceKey),
         sessionId, ttlMillis(), reclaims.knownEpoch(), candidateEpoch(), graceMillis());

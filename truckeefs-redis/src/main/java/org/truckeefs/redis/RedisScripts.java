@@ -127,6 +127,18 @@ final class RedisScripts {
       + "return redis.call('ZRANGE', KEYS[1], 0, -1)\n";
 
   /**
+   * KEYS: sessions. ARGV: this session, the full key prefix. Whether {@code prefix .. session} exists for a live
+   * session other than ARGV[1] (1 or 0). The ephemeral keys it reads are built here, not passed as KEYS: their
+   * sessions are known only once the expired ones are gone, and this coordinator runs on one server, not a cluster.
+   */
+  static final String HELD_BY_OTHER_SESSION = NOW
+      + "redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)\n"
+      + "for _, s in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do\n"
+      + "  if s ~= ARGV[1] and redis.call('EXISTS', ARGV[2] .. s) == 1 then return 1 end\n"
+      + "end\n"
+      + "return 0\n";
+
+  /**
    * KEYS: POSIX lock hash, sessions, epoch. ARGV: session, ttl ms. Returns {version, encoded locks, epoch ('' when
    * none), live session...}.
    */

@@ -446,6 +446,29 @@ public abstract class AbstractCoordinatorContractTest {
       assertThat(a.liveSessions()).contains(a.sessionId()).doesNotContain(gone);
     }
 
+    /**
+     * {@code heldByOtherSession}: another live host's key is seen, this host's own is not, nor a key whose name only
+     * starts alike, nor the key of a host that has gone (its session left, though its key may outlive it).
+     */
+    @Test
+    void heldByOtherSession_seesTheKeysOfOtherLiveHostsOnly() throws Exception {
+      Coordinator a = host();
+      Coordinator b = host();
+      Coordinator c = host();
+      assertThat(a.heldByOtherSession("open:9:")).isFalse();
+      a.putEphemeral("open:9:" + a.sessionId(), "a", Duration.ofSeconds(30));
+      assertThat(a.heldByOtherSession("open:9:")).as("its own key").isFalse();
+      assertThat(b.heldByOtherSession("open:9:")).as("another host's key").isTrue();
+      assertThat(c.heldByOtherSession("open:9:")).as("another host's key, a third host").isTrue();
+      c.putEphemeral("open:8:" + c.sessionId(), "c", Duration.ofSeconds(30));
+      assertThat(a.heldByOtherSession("open:8:")).isTrue();
+      assertThat(a.heldByOtherSession("open:80:")).as("a key that only starts alike").isFalse();
+      assertThat(a.heldByOtherSession("open:8")).as("a prefix that does not end the same").isFalse();
+      c.close();
+      assertThat(a.heldByOtherSession("open:8:")).as("the key of a host that has gone").isFalse();
+      assertThat(b.heldByOtherSession("open:9:")).as("a's key, a still live").isTrue();
+    }
+
     @Test
     void killedHost_sessionExpires() throws Exception {
       Coordinator a = host();
