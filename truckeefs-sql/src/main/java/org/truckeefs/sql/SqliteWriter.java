@@ -127,6 +127,8 @@ final class SqliteWriter implements AutoCloseable {
   /** Whether writes that returned are not committed yet: reads then run here. */
   private volatile boolean dirty;
   private volatile boolean closing;
+  /** Set by {@link #crashForTest}: a later {@link #close} (the test's try-with-resources) then does nothing. */
+  private volatile boolean crashed;
 
   /**
    * @param connection the writer connection, wrapped by {@code recorder}, idle in autocommit
@@ -653,6 +655,9 @@ final class SqliteWriter implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+    if (crashed) {
+      return; // the crash closed the rest, and what it left in the redo log stays for the next start to replay
+    }
     lock.lock();
     try {
       FsException unreplayed = replayStillFailing();
@@ -684,6 +689,7 @@ final class SqliteWriter implements AutoCloseable {
 
   /** For tests: drops the connection as a crash would (uncommitted writes are lost, the redo log stays). */
   void crashForTest() {
+    crashed = true;
     closing = true;
     LockSupport.unpark(committer);
     lock.lock();
