@@ -95,9 +95,10 @@ abstract class AbstractSqlStoreFeaturesTest {
 
   /**
    * The statements of a create and of an unlink that purges an empty file: SQLite runs each on its own; MariaDB
-   * sends each whole with its COMMIT in one round trip (a CALL of a stored procedure). SQLite's create looks the name up, then updates the directory, which
-   * returns its row (no read of it), then inserts the inode and the entry (no savepoint: every check
-   * comes first); its unlink reads the directory and the entry's inode in one join; the purge deletes the inode row without writing its link count.
+   * sends each whole with its COMMIT in one round trip (a CALL of a stored procedure). SQLite's create looks the
+   * name up, then updates the directory, which returns its row (no read of it), then inserts the inode and the
+   * entry (no savepoint: every check comes first); its unlink reads the directory and the entry's inode in one
+   * join; the purge deletes the inode row without writing its link count.
    */
   @Test
   void createAndUnlinkWithPurge_statementCounts() throws Exception {
